@@ -1,0 +1,45 @@
+# SiKondusif Lubuklinggau — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+PORT   ?= 8501
+
+.PHONY: run test install geo prepare lint bench clean-data
+
+$(STAMP): requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Boundaries: use LUBUKLINGGAU_GEO_DIR or data/geo/ when present, else try the pinned
+# download; without it the app still runs and draws kelurahan as points.
+geo: install
+	@if [ -n "$$LUBUKLINGGAU_GEO_DIR" ] && [ -f "$$LUBUKLINGGAU_GEO_DIR/kelurahan.geojson" ]; then \
+		echo "Batas wilayah: $$LUBUKLINGGAU_GEO_DIR"; \
+	elif [ -f data/geo/kelurahan.geojson ]; then \
+		echo "Batas wilayah: data/geo/"; \
+	else \
+		$(BIN)/python -m lubuklinggau_geo fetch || \
+		echo "Peringatan: batas wilayah belum terpasang; aplikasi tetap jalan (kelurahan sebagai titik)."; \
+	fi
+
+prepare: install geo
+	$(BIN)/python -m kondusif prepare
+
+run: prepare
+	$(BIN)/python -m streamlit run dashboard.py --server.port $(PORT) --server.headless true
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: install
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -1,0 +1,41 @@
+"""CLI: python -m kondusif <command>. Each command module registers its own sub-parser."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from kondusif.config import settings
+
+# One line per command module; each defines register(subparsers).
+COMMAND_MODULES = [
+    "kondusif.cli.core",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m kondusif", description="SiKondusif Lubuklinggau")
+    parser.add_argument("--db-url", help="URL basis data (bawaan: KONDUSIF_DB_URL atau data/kondusif.db)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.db_url:
+        os.environ["KONDUSIF_DB_URL"] = args.db_url
+        settings.cache_clear()
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("Dibatalkan.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The RT registry in the store: the shipped sample until the admin loads the official list."""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kondusif import store
+from lubuklinggau_geo import rt as geo_rt
+
+COLUMNS = ["kode_kelurahan", "rt", "nama_ketua", "telepon", "lat", "lon", "contoh"]
+
+
+def sample_frame() -> pd.DataFrame:
+    """The shipped 522-RT sample (every row marked contoh)."""
+    df = geo_rt.sample_registry().copy()
+    df["contoh"] = True
+    return df[COLUMNS]
+
+
+def rt_registry(engine: Engine | None = None) -> pd.DataFrame:
+    """The registry in use: the store's table when filled, else the shipped sample."""
+    if engine is not None:
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(*[store.rt_units.c[c] for c in COLUMNS])).fetchall()
+        if rows:
+            return pd.DataFrame(rows, columns=COLUMNS).sort_values(["kode_kelurahan", "rt"], ignore_index=True)
+    return sample_frame()
+
+
+def registry_is_sample(registry: pd.DataFrame) -> bool:
+    return bool(len(registry)) and bool(registry["contoh"].astype(bool).any())
+
+
+def ensure_rt_registry(engine: Engine) -> int:
+    """Fill an empty registry table with the sample; returns rows added (0 if already filled)."""
+    with store.write(engine) as conn:
+        if conn.execute(sa.select(sa.func.count()).select_from(store.rt_units)).scalar():
+            return 0
+        frame = sample_frame()
+        conn.execute(store.rt_units.insert(), _rows(frame))
+        store.add_audit(conn, "sistem", "rt_registry", None, "seed_sample",
+                        note=f"Daftar RT contoh ({len(frame)} RT) dipasang")
+    return len(frame)
+
+
+def replace_rt_registry(engine: Engine, frame: pd.DataFrame, actor: str, sample: bool = False) -> int:
+    """Replace the whole registry in one transaction (the official list from Setda)."""
+    frame = frame.copy()
+    frame["contoh"] = sample
+    for col in COLUMNS:
+        if col not in frame.columns:
+            frame[col] = None
+    with store.write(engine) as conn:
+        conn.execute(store.rt_units.delete())
+        conn.execute(store.rt_units.insert(), _rows(frame[COLUMNS]))
+        store.add_audit(conn, actor, "rt_registry", None, "replace",
+                        note=f"Daftar RT diganti ({len(frame)} RT, {'contoh' if sample else 'resmi'})")
+    return len(frame)
+
+
+def _rows(frame: pd.DataFrame) -> list[dict]:
+    out = []
+    for rec in frame.to_dict("records"):
+        out.append({
+            "kode_kelurahan": str(rec["kode_kelurahan"]),
+            "rt": int(rec["rt"]),
+            "nama_ketua": None if pd.isna(rec.get("nama_ketua")) else str(rec["nama_ketua"]),
+            "telepon": None if pd.isna(rec.get("telepon")) else str(rec["telepon"]),
+            "lat": None if pd.isna(rec.get("lat")) else float(rec["lat"]),
+            "lon": None if pd.isna(rec.get("lon")) else float(rec["lon"]),
+            "contoh": bool(rec["contoh"]),
+        })
+    return out

@@ -1,0 +1,714 @@
+"""The store: SQLAlchemy Core schema and the queries pages share.
+
+SQLite (WAL, busy_timeout, foreign keys) by default, PostgreSQL by URL through
+the same code. Every write goes through `write()`, one transaction that either
+commits whole or leaves nothing behind. Queries take a `Viewer` and apply its
+scope in SQL; private columns are not even selected for roles that may not see them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from kondusif.config import settings
+from kondusif.model import PRIVATE_FIELDS, Incident, Role, Viewer, new_id
+from kondusif.timeutil import as_utc, now
+
+SCHEMA_VERSION = 1
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no time zone type, so values are normalised to UTC before storing
+    (their text then also sorts correctly); PostgreSQL gets TIMESTAMPTZ.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = as_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("report_no", sa.String(32), nullable=False, unique=True),
+    sa.Column("kode_kecamatan", sa.String(8), nullable=False),
+    sa.Column("kode_kelurahan", sa.String(13), nullable=False),
+    sa.Column("rt", sa.Integer),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("reported_at", UTCDateTime, nullable=False),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("location_approx", sa.Boolean, nullable=False, default=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("source_ref", sa.String(128)),
+    sa.Column("reporter_name", sa.Text),
+    sa.Column("reporter_phone", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("created_by", sa.String(64)),
+    sa.Column("duplicate_of", sa.String(36), sa.ForeignKey("incidents.id")),
+    sa.Column("possible_duplicate", sa.Boolean, nullable=False, default=False),
+    sa.Column("followup_to", sa.Text),
+    sa.Column("followup_due", UTCDateTime),
+    sa.Column("outcome", sa.Text),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("source", "source_ref", name="uq_incident_source_ref"),
+)
+sa.Index("ix_incidents_occurred", incidents.c.occurred_at)
+sa.Index("ix_incidents_kel_time", incidents.c.kode_kelurahan, incidents.c.occurred_at)
+sa.Index("ix_incidents_kec_time", incidents.c.kode_kecamatan, incidents.c.occurred_at)
+sa.Index("ix_incidents_status", incidents.c.status)
+sa.Index("ix_incidents_created_by", incidents.c.created_by)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("entity", sa.String(32), nullable=False),  # incident, user, setting, import, ...
+    sa.Column("entity_id", sa.String(64)),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("from_status", sa.String(16)),
+    sa.Column("to_status", sa.String(16)),
+    sa.Column("note", sa.Text),
+    sa.Column("details", sa.Text),  # JSON
+)
+sa.Index("ix_audit_entity", audit_log.c.entity, audit_log.c.entity_id)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.Text, nullable=False, default=""),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("kecamatan", sa.String(8)),
+    sa.Column("kelurahan", sa.String(13)),
+    sa.Column("rt", sa.Integer),
+    sa.Column("password_hash", sa.Text),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("must_change", sa.Boolean, nullable=False, default=False),
+    sa.Column("last_login", UTCDateTime),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", UTCDateTime),
+    sa.Column("oidc_subject", sa.String(255), unique=True),
+    sa.Column("session_epoch", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("week", sa.String(8), nullable=False),  # ISO week, e.g. 2018-W25
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("params", sa.Text, nullable=False),  # JSON
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("pdf", sa.LargeBinary, nullable=False),
+    sa.UniqueConstraint("week", "version", name="uq_snapshot_week_version"),
+)
+
+rt_units = sa.Table(
+    "rt_units",
+    metadata,
+    sa.Column("kode_kelurahan", sa.String(13), primary_key=True),
+    sa.Column("rt", sa.Integer, primary_key=True),
+    sa.Column("nama_ketua", sa.Text),
+    sa.Column("telepon", sa.Text),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("contoh", sa.Boolean, nullable=False, default=False),
+)
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("incident_id", sa.String(36), sa.ForeignKey("incidents.id"), nullable=False),
+    sa.Column("filename", sa.Text, nullable=False),
+    sa.Column("mime", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+review_queue = sa.Table(
+    "review_queue",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False, unique=True),
+    sa.Column("channel", sa.String(16), nullable=False),  # whatsapp, sms
+    sa.Column("sent_at", UTCDateTime),
+    sa.Column("sender", sa.Text),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("guess", sa.Text),  # JSON of what the parser could read
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, default="antri"),
+    sa.Column("resolved_by", sa.String(64)),
+    sa.Column("resolved_at", UTCDateTime),
+    sa.Column("resolution_note", sa.Text),
+    sa.Column("incident_id", sa.String(36), sa.ForeignKey("incidents.id")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+import_mappings = sa.Table(
+    "import_mappings",
+    metadata,
+    sa.Column("signature", sa.String(64), primary_key=True),
+    sa.Column("mapping", sa.Text, nullable=False),  # JSON
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(64)),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # rawan, berat
+    sa.Column("kode_kecamatan", sa.String(8)),
+    sa.Column("kode_kelurahan", sa.String(13)),
+    sa.Column("incident_id", sa.String(36), sa.ForeignKey("incidents.id")),
+    sa.Column("dedupe_key", sa.String(128), nullable=False, unique=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("delivery_state", sa.String(16), nullable=False, default="none"),
+    sa.Column("delivery_attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("delivery_error", sa.Text),
+)
+
+alert_acks = sa.Table(
+    "alert_acks",
+    metadata,
+    sa.Column("alert_id", sa.Integer, sa.ForeignKey("alerts.id"), primary_key=True),
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+settings_kv = sa.Table(
+    "settings_kv",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),  # JSON
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(64)),
+)
+
+
+# --------------------------------------------------------------------------- engine
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # Let SQLAlchemy's begin event below emit BEGIN itself (pysqlite's own is deferred only).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the write lock up front (BEGIN IMMEDIATE) so two writers queue on
+    # busy_timeout instead of failing when one upgrades a read lock.
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for `url`; SQLite files get WAL, busy_timeout and foreign keys."""
+    if url.startswith("sqlite"):
+        db_path = sa.engine.make_url(url).database
+        if db_path and db_path != ":memory:":
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return engine
+
+
+def get_engine(url: str | None = None, init: bool = True) -> Engine:
+    """The process-wide engine for `url` (default: settings), schema created on first use."""
+    url = url or settings().db_url
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = make_engine(url)
+            if init:
+                init_db(engine)
+            _engines[url] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    """Forget cached engines (tests switch databases)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def init_db(engine: Engine) -> None:
+    """Create the schema on first start and record its version; upgrade in place later."""
+    with write(engine) as conn:
+        metadata.create_all(conn)
+        current = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+        if current is None:
+            conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+        elif int(current) > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"Basis data memakai skema versi {current}, lebih baru dari aplikasi ({SCHEMA_VERSION})."
+            )
+        else:
+            _upgrade(conn, int(current))
+
+
+def _upgrade(conn: Connection, current: int) -> None:
+    """Apply in-place upgrades from `current` to SCHEMA_VERSION (none yet)."""
+    if current < SCHEMA_VERSION:  # pragma: no cover - first version
+        conn.execute(
+            meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
+        )
+
+
+def schema_version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar())
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """The one write path: a single transaction, committed whole or rolled back whole."""
+    with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
+        yield conn
+
+
+# --------------------------------------------------------------------------- writes
+
+
+def reserve_numbers(conn: Connection, name: str, n: int) -> int:
+    """Reserve `n` consecutive numbers from counter `name`; returns the first one."""
+    updated = conn.execute(
+        counters.update()
+        .where(counters.c.name == name)
+        .values(value=counters.c.value + n)
+        .returning(counters.c.value)
+    ).scalar()
+    if updated is None:
+        conn.execute(counters.insert().values(name=name, value=n))
+        updated = n
+    return int(updated) - n + 1
+
+
+def format_report_no(prefix: str, year: int, number: int) -> str:
+    return f"{prefix}-{year}-{number:06d}"
+
+
+def _kecamatan_of(kode_kelurahan: str) -> str:
+    return kode_kelurahan[:8]
+
+
+def incident_row(inc: Incident | dict[str, Any]) -> dict[str, Any]:
+    """A row dict for the incidents table from a record (report_no not yet set)."""
+    row = asdict(inc) if isinstance(inc, Incident) else dict(inc)
+    row.setdefault("id", new_id())
+    row["kode_kecamatan"] = row.get("kode_kecamatan") or _kecamatan_of(row["kode_kelurahan"])
+    for key in ("category", "severity", "status", "source"):
+        if key in row and row[key] is not None:
+            row[key] = str(row[key])
+    row.setdefault("status", "baru")
+    row.setdefault("version", 1)
+    row.setdefault("description", "")
+    row.setdefault("location_approx", False)
+    row.setdefault("possible_duplicate", False)
+    stamp = now()
+    row["reported_at"] = row.get("reported_at") or stamp
+    row["updated_at"] = row.get("updated_at") or stamp
+    known = set(incidents.c.keys())
+    return {k: v for k, v in row.items() if k in known}
+
+
+def insert_incidents(
+    conn: Connection,
+    records: Sequence[Incident | dict[str, Any]],
+    actor: str | None = None,
+    audit: bool = True,
+) -> list[dict[str, Any]]:
+    """Insert records inside the caller's transaction, numbering them LLG-YYYY-NNNNNN.
+
+    Numbers are per year of the incident, reserved in one counter update so
+    concurrent writers never collide. Returns the rows as inserted.
+    """
+    rows = [incident_row(r) for r in records]
+    if not rows:
+        return []
+    prefix = settings().report_prefix
+    by_year: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.get("report_no"):
+            continue
+        by_year.setdefault(as_utc(row["occurred_at"]).year, []).append(row)
+    for year, year_rows in sorted(by_year.items()):
+        first = reserve_numbers(conn, f"report_no:{year}", len(year_rows))
+        for i, row in enumerate(year_rows):
+            row["report_no"] = format_report_no(prefix, year, first + i)
+    conn.execute(incidents.insert(), rows)
+    if audit:
+        stamp = now()
+        conn.execute(
+            audit_log.insert(),
+            [
+                {
+                    "at": stamp,
+                    "actor": actor or row.get("created_by") or "sistem",
+                    "entity": "incident",
+                    "entity_id": row["id"],
+                    "action": "create",
+                    "from_status": None,
+                    "to_status": row["status"],
+                    "note": f"Laporan {row['report_no']} dibuat (sumber: {row['source']})",
+                    "details": None,
+                }
+                for row in rows
+            ],
+        )
+    return rows
+
+
+def add_audit(
+    conn: Connection,
+    actor: str,
+    entity: str,
+    entity_id: str | None,
+    action: str,
+    note: str | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit row (who, when, what, from, to, note) in the caller's transaction."""
+    conn.execute(
+        audit_log.insert().values(
+            at=now(),
+            actor=actor,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            details=json.dumps(details, ensure_ascii=False, default=str) if details else None,
+        )
+    )
+
+
+# --------------------------------------------------------------------------- reads
+
+
+def _as_list(value: Any) -> list | None:
+    if value is None:
+        return None
+    if isinstance(value, str | int):
+        return [value]
+    values = list(value)
+    return values or None
+
+
+@dataclass(frozen=True)
+class IncidentQuery:
+    """What to select; each list field is 'any of', None means no restriction.
+
+    Period is [start, end) in aware datetimes. This is the store-level twin of
+    the UI's Filter record (kondusif.filters), which converts to it.
+    """
+
+    start: datetime | None = None
+    end: datetime | None = None
+    kecamatan: tuple[str, ...] | None = None
+    kelurahan: tuple[str, ...] | None = None
+    rt: tuple[int, ...] | None = None
+    category: tuple[str, ...] | None = None
+    severity: tuple[str, ...] | None = None
+    status: tuple[str, ...] | None = None
+    source: tuple[str, ...] | None = None
+    ids: tuple[str, ...] | None = None
+    text: str | None = None
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @classmethod
+    def make(cls, **kwargs: Any) -> IncidentQuery:
+        """Build from loose arguments (single values, lists, enums)."""
+        clean: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            if key in ("start", "end", "text"):
+                clean[key] = value
+            else:
+                items = _as_list(value)
+                clean[key] = tuple(str(v) if key != "rt" else int(v) for v in items) if items else None
+        return cls(**clean)
+
+
+def scope_clause(viewer: Viewer | None) -> sa.ColumnElement[bool] | None:
+    """The SQL condition a viewer's role and scope impose on incidents."""
+    if viewer is None:
+        return None
+    role = Role(viewer.role)
+    if role in (Role.ADMIN, Role.PEJABAT):
+        return None
+    if role == Role.PANWASLU:
+        return incidents.c.kode_kecamatan == viewer.kecamatan if viewer.kecamatan else None
+    if role == Role.RT:
+        if not viewer.kelurahan or viewer.rt is None:
+            return sa.false()
+        return sa.and_(incidents.c.kode_kelurahan == viewer.kelurahan, incidents.c.rt == int(viewer.rt))
+    return sa.false()
+
+
+def where_clauses(q: IncidentQuery) -> list[sa.ColumnElement[bool]]:
+    c = incidents.c
+    clauses: list[sa.ColumnElement[bool]] = []
+    if q.start is not None:
+        clauses.append(c.occurred_at >= q.start)
+    if q.end is not None:
+        clauses.append(c.occurred_at < q.end)
+    for name, column in (
+        ("kecamatan", c.kode_kecamatan),
+        ("kelurahan", c.kode_kelurahan),
+        ("rt", c.rt),
+        ("category", c.category),
+        ("severity", c.severity),
+        ("status", c.status),
+        ("source", c.source),
+        ("ids", c.id),
+    ):
+        values = getattr(q, name)
+        if values:
+            clauses.append(column.in_(list(values)))
+    if q.text:
+        pattern = f"%{q.text.lower()}%"
+        clauses.append(
+            sa.or_(
+                sa.func.lower(c.title).like(pattern),
+                sa.func.lower(c.description).like(pattern),
+                sa.func.lower(c.report_no).like(pattern),
+            )
+        )
+    return clauses
+
+
+def visible_columns(viewer: Viewer | None) -> list[sa.Column]:
+    """Columns this viewer may read: private identity fields only for allowed roles."""
+    cols = list(incidents.c)
+    if viewer is not None and not viewer.sees_identity:
+        cols = [col for col in cols if col.name not in PRIVATE_FIELDS]
+    return cols
+
+
+def incidents_select(
+    q: IncidentQuery, viewer: Viewer | None, columns: Iterable[str] | None = None
+) -> sa.Select:
+    allowed = visible_columns(viewer)
+    if columns is not None:
+        wanted = set(columns)
+        allowed = [col for col in allowed if col.name in wanted]
+    stmt = sa.select(*allowed)
+    clauses = where_clauses(q)
+    scope = scope_clause(viewer)
+    if scope is not None:
+        clauses.append(scope)
+    return stmt.where(*clauses) if clauses else stmt
+
+
+def _frame(result: sa.CursorResult) -> pd.DataFrame:
+    df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for col in ("occurred_at", "reported_at", "updated_at", "followup_due"):
+        if col in df.columns:
+            df[col] = pd.to_datetime(df[col], utc=True)
+    return df
+
+
+def query_incidents(
+    engine: Engine,
+    q: IncidentQuery | None = None,
+    viewer: Viewer | None = None,
+    columns: Iterable[str] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    newest_first: bool = True,
+) -> pd.DataFrame:
+    """Incidents matching `q` within the viewer's scope, as a DataFrame (times in UTC)."""
+    stmt = incidents_select(q or IncidentQuery(), viewer, columns)
+    order = incidents.c.occurred_at.desc() if newest_first else incidents.c.occurred_at
+    stmt = stmt.order_by(order, incidents.c.report_no)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    with engine.connect() as conn:
+        return _frame(conn.execute(stmt))
+
+
+def count_incidents(engine: Engine, q: IncidentQuery | None = None, viewer: Viewer | None = None) -> int:
+    clauses = where_clauses(q or IncidentQuery())
+    scope = scope_clause(viewer)
+    if scope is not None:
+        clauses.append(scope)
+    stmt = sa.select(sa.func.count()).select_from(incidents)
+    if clauses:
+        stmt = stmt.where(*clauses)
+    with engine.connect() as conn:
+        return int(conn.execute(stmt).scalar())
+
+
+def wib_day_expr(engine_or_conn: Engine | Connection) -> sa.ColumnElement:
+    """SQL expression for the WIB calendar day of occurred_at, per dialect."""
+    if engine_or_conn.dialect.name == "sqlite":
+        return sa.func.date(incidents.c.occurred_at, "+7 hours")
+    return sa.cast(sa.func.timezone("Asia/Jakarta", incidents.c.occurred_at), sa.Date)
+
+
+def counts_by(
+    engine: Engine,
+    q: IncidentQuery | None,
+    viewer: Viewer | None,
+    by: Sequence[str],
+) -> pd.DataFrame:
+    """Counts grouped by columns of `by` (incident column names or 'day' for the WIB day)."""
+    q = q or IncidentQuery()
+    keys = [
+        wib_day_expr(engine).label("day") if name == "day" else incidents.c[name].label(name)
+        for name in by
+    ]
+    clauses = where_clauses(q)
+    scope = scope_clause(viewer)
+    if scope is not None:
+        clauses.append(scope)
+    stmt = sa.select(*keys, sa.func.count().label("n")).select_from(incidents)
+    if clauses:
+        stmt = stmt.where(*clauses)
+    stmt = stmt.group_by(*keys).order_by(*keys)
+    with engine.connect() as conn:
+        df = pd.DataFrame(conn.execute(stmt).fetchall(), columns=[*by, "n"])
+    if "day" in df.columns:
+        df["day"] = pd.to_datetime(df["day"]).dt.date
+    return df
+
+
+def counts_by_kelurahan_day(
+    engine: Engine, q: IncidentQuery | None = None, viewer: Viewer | None = None
+) -> pd.DataFrame:
+    """Counts per kelurahan and WIB day: columns kode_kelurahan, day, n."""
+    return counts_by(engine, q, viewer, ["kode_kelurahan", "day"])
+
+
+def get_incident(engine: Engine, incident_id: str, viewer: Viewer | None = None) -> dict | None:
+    """One incident by id or report number, within the viewer's scope; None if not visible."""
+    stmt = incidents_select(IncidentQuery(), viewer).where(
+        sa.or_(incidents.c.id == incident_id, incidents.c.report_no == incident_id)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(stmt).mappings().first()
+    return dict(row) if row else None
+
+
+def audit_for(engine: Engine, entity: str, entity_id: str) -> pd.DataFrame:
+    stmt = (
+        sa.select(audit_log)
+        .where(audit_log.c.entity == entity, audit_log.c.entity_id == entity_id)
+        .order_by(audit_log.c.at, audit_log.c.id)
+    )
+    with engine.connect() as conn:
+        return _frame_generic(conn.execute(stmt))
+
+
+def _frame_generic(result: sa.CursorResult) -> pd.DataFrame:
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def has_simulated(engine: Engine) -> bool:
+    """True when any simulated incident is in the store (the UI must say so)."""
+    with engine.connect() as conn:
+        return (
+            conn.execute(
+                sa.select(incidents.c.id).where(incidents.c.source == "simulasi").limit(1)
+            ).first()
+            is not None
+        )
+
+
+# --------------------------------------------------------------------------- settings
+
+
+def get_setting(engine: Engine, key: str, default: Any = None) -> Any:
+    with engine.connect() as conn:
+        value = conn.execute(sa.select(settings_kv.c.value).where(settings_kv.c.key == key)).scalar()
+    return default if value is None else json.loads(value)
+
+
+def set_setting(conn: Connection, key: str, value: Any, actor: str) -> None:
+    """Upsert a setting inside the caller's transaction, audited."""
+    payload = json.dumps(value, ensure_ascii=False, default=str)
+    exists = conn.execute(sa.select(settings_kv.c.key).where(settings_kv.c.key == key)).first()
+    if exists:
+        conn.execute(
+            settings_kv.update()
+            .where(settings_kv.c.key == key)
+            .values(value=payload, updated_at=now(), updated_by=actor)
+        )
+    else:
+        conn.execute(settings_kv.insert().values(key=key, value=payload, updated_at=now(), updated_by=actor))
+    add_audit(conn, actor, "setting", key, "set", details={"value": value})

@@ -1,0 +1,134 @@
+"""Shared fixtures: every test gets its own database and data folder.
+
+The store is a real SQLite file (WAL) per test by default. When the suite is run
+with KONDUSIF_DB_URL pointing at PostgreSQL, every test gets a fresh database on
+that server instead, so the same tests prove both backends.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_GEO = (ROOT.parent / "shared" / "geo").resolve()
+
+# Read once, before any test changes the environment.
+BASE_DB_URL = os.environ.get("KONDUSIF_DB_URL", "")
+GEO_DIR = Path(os.environ.get("LUBUKLINGGAU_GEO_DIR") or SHARED_GEO)
+
+
+def is_postgres() -> bool:
+    return BASE_DB_URL.startswith("postgresql")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path, monkeypatch):
+    """No test touches data/ of the checkout or the developer's database."""
+    from kondusif.config import settings
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    monkeypatch.setenv("KONDUSIF_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("KONDUSIF_SECRET_KEY", "test-secret-" + "x" * 20)
+    monkeypatch.setenv("LUBUKLINGGAU_GEO_DIR", str(GEO_DIR))
+    monkeypatch.delenv("KONDUSIF_DB_URL", raising=False)
+    monkeypatch.delenv("KONDUSIF_CONFIG", raising=False)
+    monkeypatch.setenv("KONDUSIF_CONFIG", str(tmp_path / "no-config.toml"))
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def geo_dir() -> Path:
+    if not (GEO_DIR / "kelurahan.geojson").exists():
+        pytest.fail(f"Boundaries not found in {GEO_DIR}; set LUBUKLINGGAU_GEO_DIR")
+    return GEO_DIR
+
+
+def _pg_create(name: str) -> str:
+    admin = sa.create_engine(BASE_DB_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return sa.engine.make_url(BASE_DB_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _pg_drop(name: str) -> None:
+    admin = sa.create_engine(BASE_DB_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path, monkeypatch) -> str:
+    """URL of a fresh, empty database for this test, exported as KONDUSIF_DB_URL."""
+    from kondusif import store
+    from kondusif.config import settings
+
+    store.dispose_engines()
+    if is_postgres():
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        url = _pg_create(name)
+    else:
+        name = None
+        url = f"sqlite:///{tmp_path / 'data' / 'kondusif.db'}"
+    monkeypatch.setenv("KONDUSIF_DB_URL", url)
+    settings.cache_clear()
+    yield url
+    store.dispose_engines()
+    if name:
+        _pg_drop(name)
+
+
+@pytest.fixture
+def engine(db_url):
+    """The store engine on this test's fresh database (schema created)."""
+    from kondusif import store
+
+    return store.get_engine(db_url)
+
+
+DEMO_N = 3000
+DEMO_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def _demo_template(tmp_path_factory) -> Path | None:
+    """A SQLite file with the RT sample and DEMO_N simulated incidents, built once."""
+    if is_postgres():
+        return None
+    from kondusif import demo, registry, store
+
+    path = tmp_path_factory.mktemp("template") / "demo.db"
+    engine = store.make_engine(f"sqlite:///{path}")
+    store.init_db(engine)
+    registry.ensure_rt_registry(engine)
+    demo.seed_demo(engine, DEMO_N, DEMO_SEED)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_engine(db_url, _demo_template):
+    """A store holding the RT sample and DEMO_N simulated incidents (seed DEMO_SEED)."""
+    from kondusif import demo, registry, store
+
+    if _demo_template is not None:
+        target = Path(sa.engine.make_url(db_url).database)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(_demo_template, target)
+        return store.get_engine(db_url)
+    engine = store.get_engine(db_url)
+    registry.ensure_rt_registry(engine)
+    demo.seed_demo(engine, DEMO_N, DEMO_SEED)
+    return engine
