@@ -12,6 +12,8 @@ from kondusif.config import settings
 # One line per command module; each defines register(subparsers).
 COMMAND_MODULES = [
     "kondusif.cli.core",
+    "kondusif.cli.backup",
+    "kondusif.cli.users",
 ]
 
 
