@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 PORT   ?= 8501
 
-.PHONY: run test install geo prepare lint bench clean-data
+.PHONY: run test install geo prepare lint bench clean-data static
 
 $(STAMP): requirements.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,22 @@ $(STAMP): requirements.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) static
+
+# Leaflet + leaflet.markercluster (pinned in package.json/package-lock.json), served by the
+# app itself from static/vendor/ so the map works with no internet (issue 4).
+VENDOR_STAMP := static/vendor/.installed
+static: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor
+	mkdir -p static/vendor/leaflet static/vendor/leaflet.markercluster
+	cp -R node_modules/leaflet/dist/. static/vendor/leaflet/
+	cp node_modules/leaflet/LICENSE static/vendor/leaflet/LICENSE
+	cp node_modules/leaflet.markercluster/dist/*.js node_modules/leaflet.markercluster/dist/*.css \
+		node_modules/leaflet.markercluster/MIT-LICENCE.txt static/vendor/leaflet.markercluster/
+	@touch $@
 
 # Boundaries: use LUBUKLINGGAU_GEO_DIR or data/geo/ when present, else try the pinned
 # download; without it the app still runs and draws kelurahan as points.

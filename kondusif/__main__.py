@@ -14,6 +14,9 @@ COMMAND_MODULES = [
     "kondusif.cli.core",
     "kondusif.cli.backup",
     "kondusif.cli.users",
+    "kondusif.cli.report",  # issue 7: weekly PDF snapshot
+    "kondusif.cli.intake",  # issue 5: import, import-chat
+    "kondusif.cli.alerts",  # issue 6: alerts check / deliver / list
 ]
 
 

@@ -70,10 +70,12 @@ class LevelConfig:
     )
     half_life_hours: float = 72.0
     window_hours: float = 14 * 24.0
-    waspada_threshold: float = 3.0
-    rawan_threshold: float = 8.0
-    rt_waspada_threshold: float = 2.0
-    rt_rawan_threshold: float = 4.0
+    # Calibrated on the simulated season (`demo --n 20000`, issue 4): mostly Kondusif
+    # early in the campaign, several Waspada and a few Rawan around 24-27 June.
+    waspada_threshold: float = 40.0
+    rawan_threshold: float = 100.0
+    rt_waspada_threshold: float = 15.0
+    rt_rawan_threshold: float = 40.0
 
 
 @dataclass(frozen=True)

@@ -213,7 +213,8 @@ def _records(df: pd.DataFrame) -> Iterator[dict]:
             conv.append(bool)
         else:
             conv.append(lambda v: None if v is None or (isinstance(v, float) and v != v) else v)
-    for values in df.itertuples(index=False, name=None):
+    arrays = [df[c].to_numpy(dtype=object) for c in cols]  # fast iteration, no Arrow scalars
+    for values in zip(*arrays, strict=True):
         yield {c: f(v) for c, f, v in zip(cols, conv, values, strict=True)}
 
 

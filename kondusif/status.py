@@ -7,6 +7,9 @@ of a place is the sum over the window's incidents of
 
 and the level is Rawan / Waspada / Kondusif by configured thresholds. Every
 level carries reasons in plain Indonesian. See docs/levels.md for a worked example.
+
+The computation is vectorised (one groupby for all places), so levels for the
+522 RT of a 100,000-report store take milliseconds, not a loop over pandas.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from kondusif.config import LevelConfig, settings
+from kondusif.model import CATEGORY_LABELS, Category
 from kondusif.timeutil import as_utc
 
 MEASURE_NOTICE = (
@@ -30,6 +34,7 @@ VERIFIED = ("diverifikasi", "ditindaklanjuti", "selesai")
 UNVERIFIED = ("baru",)
 EXCLUDED = ("ditolak", "duplikat")
 RECENT_HOURS = 72
+SEVERITY_ORDER = ("berat", "sedang", "ringan")
 
 
 class Level(StrEnum):
@@ -51,9 +56,15 @@ class Level(StrEnum):
 
 
 LEVEL_COLORS = {Level.KONDUSIF: "#1a9850", Level.WASPADA: "#f5a623", Level.RAWAN: "#d73027"}
+LEVEL_MEANINGS = {
+    Level.KONDUSIF: "tidak ada atau sedikit laporan berbobot dalam jendela waktu",
+    Level.WASPADA: "laporan berbobot menumpuk; perlu dipantau",
+    Level.RAWAN: "banyak laporan berat/terverifikasi baru-baru ini; perlu tindakan",
+}
 
 
 def _fmt(x: float) -> str:
+    """Indonesian decimal: 12,5."""
     return f"{x:.1f}".replace(".", ",")
 
 
@@ -61,20 +72,36 @@ def _hours_label(hours: float) -> str:
     return f"{int(hours // 24)} hari" if hours >= 48 and hours % 24 == 0 else f"{int(hours)} jam"
 
 
-def incident_scores(df: pd.DataFrame, as_of: datetime, cfg: LevelConfig | None = None) -> pd.Series:
-    """Each incident's contribution at `as_of` (0 outside the window or when excluded)."""
-    cfg = cfg or settings().levels
+def window_label(cfg: LevelConfig | None = None) -> str:
+    """'14 hari': the level window in words."""
+    return _hours_label((cfg or settings().levels).window_hours)
+
+
+def _ages_hours(occurred: pd.Series, as_of: datetime) -> np.ndarray:
     as_of_ts = pd.Timestamp(as_utc(as_of))
-    occurred = pd.to_datetime(df["occurred_at"], utc=True)
-    age_h = (as_of_ts - occurred).dt.total_seconds().to_numpy() / 3600.0
+    occ = pd.to_datetime(occurred, utc=True)
+    return (as_of_ts - occ).dt.total_seconds().to_numpy(dtype=float) / 3600.0
+
+
+def incident_scores(df: pd.DataFrame, as_of: datetime, cfg: LevelConfig | None = None) -> pd.Series:
+    """Each incident's contribution at `as_of` (0 outside the window or when excluded).
+
+    The window is [as_of - window, as_of]: an incident at exactly `as_of` counts
+    fully, one exactly `window_hours` old no longer counts, a later one not yet.
+    """
+    cfg = cfg or settings().levels
+    if not len(df):
+        return pd.Series(dtype=float, index=df.index)
+    age_h = _ages_hours(df["occurred_at"], as_of)
     in_window = (age_h >= 0) & (age_h < cfg.window_hours)
-    weight = df["severity"].map(cfg.severity_weight).fillna(0.0).to_numpy(float)
-    cred = df["status"].map(cfg.status_credibility).fillna(0.0).to_numpy(float)
+    weight = df["severity"].astype(object).map(cfg.severity_weight).fillna(0.0).to_numpy(float)
+    cred = df["status"].astype(object).map(cfg.status_credibility).fillna(0.0).to_numpy(float)
     decay = np.power(0.5, np.clip(age_h, 0, None) / cfg.half_life_hours)
     return pd.Series(np.where(in_window, weight * cred * decay, 0.0), index=df.index)
 
 
 def level_for(score: float, waspada: float, rawan: float) -> Level:
+    """The band of a score: thresholds are inclusive (score == rawan is Rawan)."""
     if score >= rawan:
         return Level.RAWAN
     if score >= waspada:
@@ -82,32 +109,54 @@ def level_for(score: float, waspada: float, rawan: float) -> Level:
     return Level.KONDUSIF
 
 
-def _reasons(group: pd.DataFrame, score: float, level: Level, waspada: float, rawan: float,
-             cfg: LevelConfig) -> list[str]:
-    reasons: list[str] = []
-    window = _hours_label(cfg.window_hours)
-    counted = group[~group["status"].isin(EXCLUDED)]
+def thresholds(cfg: LevelConfig | None = None, by: str = "kelurahan") -> tuple[float, float]:
+    """(waspada, rawan) thresholds for kelurahan or RT."""
+    cfg = cfg or settings().levels
+    if by == "kelurahan":
+        return cfg.waspada_threshold, cfg.rawan_threshold
+    if by == "rt":
+        return cfg.rt_waspada_threshold, cfg.rt_rawan_threshold
+    raise ValueError(f"by must be 'kelurahan' or 'rt', not {by!r}")
+
+
+def _level_sentence(score: float, level: Level, waspada: float, rawan: float, counted: int,
+                    window: str) -> str:
     if level == Level.RAWAN:
-        reasons.append(f"Skor {_fmt(score)} mencapai ambang Rawan ({_fmt(rawan)})")
-    elif level == Level.WASPADA:
-        reasons.append(f"Skor {_fmt(score)} mencapai ambang Waspada ({_fmt(waspada)}), di bawah Rawan ({_fmt(rawan)})")
-    elif counted.empty:
-        reasons.append(f"Tidak ada laporan yang dihitung dalam {window} terakhir")
-    else:
-        reasons.append(f"Skor {_fmt(score)} di bawah ambang Waspada ({_fmt(waspada)})")
-    recent = counted[counted["_age_h"] < RECENT_HOURS]
-    for sev in ("berat", "sedang", "ringan"):
-        of_sev = recent[recent["severity"] == sev]
-        n_ver = int(of_sev["status"].isin(VERIFIED).sum())
-        n_unv = int(of_sev["status"].isin(UNVERIFIED).sum())
+        return f"Skor {_fmt(score)} mencapai ambang Rawan ({_fmt(rawan)})"
+    if level == Level.WASPADA:
+        return f"Skor {_fmt(score)} mencapai ambang Waspada ({_fmt(waspada)}), di bawah Rawan ({_fmt(rawan)})"
+    if counted == 0:
+        return f"Tidak ada laporan yang dihitung dalam {window} terakhir"
+    return f"Skor {_fmt(score)} di bawah ambang Waspada ({_fmt(waspada)})"
+
+
+def _category_label(key: str) -> str:
+    try:
+        return CATEGORY_LABELS[Category(key)]
+    except ValueError:
+        return str(key)
+
+
+def _reasons_for(score: float, level: Level, waspada: float, rawan: float, window: str,
+                 counts: dict[str, int], top_category: tuple[str, int] | None) -> list[str]:
+    """Plain-Indonesian reasons from one place's aggregate counts."""
+    counted = counts.get("counted", 0)
+    reasons = [_level_sentence(score, level, waspada, rawan, counted, window)]
+    for sev in SEVERITY_ORDER:
+        n_ver = counts.get(f"recent_ver_{sev}", 0)
+        n_unv = counts.get(f"recent_unv_{sev}", 0)
         if n_ver:
             reasons.append(f"{n_ver} laporan {sev} terverifikasi dalam {RECENT_HOURS} jam terakhir")
         if n_unv:
             reasons.append(f"{n_unv} laporan {sev} belum diverifikasi dalam {RECENT_HOURS} jam terakhir")
-    older = len(counted) - len(recent)
+    older = counts.get("older", 0)
     if older:
-        reasons.append(f"{older} laporan lebih lama dalam {window} terakhir (bobotnya menurun seiring waktu)")
-    excluded = int(group["status"].isin(EXCLUDED).sum())
+        reasons.append(
+            f"{older} laporan lebih lama dalam {window} terakhir (bobotnya menurun seiring waktu)"
+        )
+    if top_category is not None and counted >= 3:
+        reasons.append(f"Kategori terbanyak: {_category_label(top_category[0])} ({top_category[1]} laporan)")
+    excluded = counts.get("excluded", 0)
     if excluded:
         reasons.append(f"{excluded} laporan ditolak/duplikat tidak dihitung")
     return reasons
@@ -122,53 +171,94 @@ def compute_levels(
 ) -> pd.DataFrame:
     """Levels per kelurahan (`by="kelurahan"`) or per RT (`by="rt"`) at `as_of`.
 
-    `df` holds incidents with occurred_at, severity, status, kode_kelurahan (and rt).
+    `df` holds incidents with occurred_at, severity, status, kode_kelurahan (and rt;
+    a `category` column, when present, adds the most frequent category to the reasons).
     `units` lists every place to report (kelurahan codes, or (kode, rt) pairs), so
     places without reports appear as Kondusif. Returns one row per place with
     score, level, n (incidents counted in the window) and reasons (list of str).
     """
     cfg = cfg or settings().levels
-    if by == "kelurahan":
-        keys = ["kode_kelurahan"]
-        waspada, rawan = cfg.waspada_threshold, cfg.rawan_threshold
-    elif by == "rt":
-        keys = ["kode_kelurahan", "rt"]
-        waspada, rawan = cfg.rt_waspada_threshold, cfg.rt_rawan_threshold
-    else:
-        raise ValueError(f"by must be 'kelurahan' or 'rt', not {by!r}")
+    waspada, rawan = thresholds(cfg, by)
+    keys = ["kode_kelurahan"] if by == "kelurahan" else ["kode_kelurahan", "rt"]
+    window = _hours_label(cfg.window_hours)
 
-    as_of_ts = pd.Timestamp(as_utc(as_of))
-    work = df[[*keys, "occurred_at", "severity", "status"]].copy() if len(df) else pd.DataFrame(
-        columns=[*keys, "occurred_at", "severity", "status"]
-    )
+    cols = [*keys, "occurred_at", "severity", "status"]
+    has_cat = "category" in df.columns
+    if has_cat:
+        cols.append("category")
+    work = df[cols].copy() if len(df) else pd.DataFrame(columns=cols)
     if by == "rt":
-        work = work.dropna(subset=["rt"])
+        work = work[work["rt"].notna()]
         work["rt"] = work["rt"].astype(int)
-    occurred = pd.to_datetime(work["occurred_at"], utc=True)
-    work["_age_h"] = (as_of_ts - occurred).dt.total_seconds() / 3600.0
-    work = work[(work["_age_h"] >= 0) & (work["_age_h"] < cfg.window_hours)]
-    work["_score"] = incident_scores(work, as_of, cfg) if len(work) else pd.Series(dtype=float)
+    age = _ages_hours(work["occurred_at"], as_of) if len(work) else np.zeros(0)
+    in_window = (age >= 0) & (age < cfg.window_hours)
+    work = work[in_window]
+    age = age[in_window]
+    work["_score"] = incident_scores(work, as_of, cfg).to_numpy() if len(work) else np.zeros(0)
 
-    groups = {k if len(keys) > 1 else k[0]: g for k, g in work.groupby(keys, sort=False)} if len(work) else {}
+    status_s = work["status"].astype(object)
+    excluded = status_s.isin(EXCLUDED).to_numpy()
+    recent = age < RECENT_HOURS
+    verified = status_s.isin(VERIFIED).to_numpy()
+    unverified = status_s.isin(UNVERIFIED).to_numpy()
+    severity = work["severity"].astype(object).to_numpy()
+    flags = {
+        "counted": ~excluded,
+        "excluded": excluded,
+        "older": ~excluded & ~recent,
+    }
+    for sev in SEVERITY_ORDER:
+        is_sev = severity == sev
+        flags[f"recent_ver_{sev}"] = ~excluded & recent & verified & is_sev
+        flags[f"recent_unv_{sev}"] = ~excluded & recent & unverified & is_sev
+    agg_in = pd.DataFrame({k: v.astype(int) for k, v in flags.items()}, index=work.index)
+    agg_in["_score"] = work["_score"].to_numpy(float)
+    for k in keys:
+        agg_in[k] = work[k].to_numpy()
+    agg = agg_in.groupby(keys, sort=False).sum() if len(agg_in) else pd.DataFrame(
+        columns=[*flags, "_score"])
+
+    top_cat: dict = {}
+    if has_cat and len(work):
+        counted_rows = work[~excluded]
+        if len(counted_rows):
+            cat_counts = counted_rows.groupby([*keys, "category"], sort=False).size().reset_index(name="n")
+            cat_counts = cat_counts.sort_values(["n", "category"], ascending=[False, True], kind="stable")
+            first = cat_counts.drop_duplicates(keys, keep="first")
+            for rec in first.itertuples(index=False):
+                key = tuple(getattr(rec, k) for k in keys)
+                top_cat[key if by == "rt" else key[0]] = (rec.category, int(rec.n))
+
     if units is None:
-        unit_list = list(groups)
+        unit_list = list(agg.index)
+    elif by == "rt":
+        unit_list = [(str(k), int(r)) for k, r in units]
     else:
-        unit_list = [tuple(u) if by == "rt" else u for u in units]
-        if by == "rt":
-            unit_list = [(str(k), int(r)) for k, r in unit_list]
-    empty = work.iloc[0:0]
+        unit_list = [str(u) for u in units]
+    agg_records = agg.to_dict("index") if len(agg) else {}
+
     rows = []
     for unit in unit_list:
-        group = groups.get(unit, empty)
-        score = float(group["_score"].sum()) if len(group) else 0.0
+        key = (unit[0], int(unit[1])) if by == "rt" else unit
+        counts = agg_records.get(key, {})
+        score = float(counts.get("_score", 0.0))
         level = level_for(score, waspada, rawan)
-        counted = int((~group["status"].isin(EXCLUDED)).sum()) if len(group) else 0
-        row = dict(zip(keys, unit if by == "rt" else (unit,), strict=True))
-        row.update(score=round(score, 3), level=level, n=counted,
-                   reasons=_reasons(group, score, level, waspada, rawan, cfg))
+        counts_int = {k: int(v) for k, v in counts.items() if k != "_score"}
+        row = dict(zip(keys, key if by == "rt" else (key,), strict=True))
+        row.update(
+            score=round(score, 3),
+            level=level,
+            n=counts_int.get("counted", 0),
+            reasons=_reasons_for(score, level, waspada, rawan, window, counts_int, top_cat.get(key)),
+        )
         rows.append(row)
-    out = pd.DataFrame(rows, columns=[*keys, "score", "level", "n", "reasons"])
-    return out
+    return pd.DataFrame(rows, columns=[*keys, "score", "level", "n", "reasons"])
+
+
+def level_counts(levels: pd.DataFrame) -> dict[Level, int]:
+    """How many places are at each level (every Level present, 0 when none)."""
+    counts = levels["level"].value_counts() if len(levels) else pd.Series(dtype=int)
+    return {lv: int(counts.get(lv, 0)) for lv in Level}
 
 
 def window_start(as_of: datetime, cfg: LevelConfig | None = None) -> datetime:

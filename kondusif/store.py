@@ -235,6 +235,16 @@ alert_acks = sa.Table(
     sa.Column("at", UTCDateTime, nullable=False),
 )
 
+# Issue 6: last level seen per kelurahan, so a "turned Rawan" alert fires on the change only.
+alert_level_state = sa.Table(
+    "alert_level_state",
+    metadata,
+    sa.Column("kode_kelurahan", sa.String(13), primary_key=True),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("since", UTCDateTime, nullable=False),
+    sa.Column("checked_at", UTCDateTime, nullable=False),
+)
+
 settings_kv = sa.Table(
     "settings_kv",
     metadata,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kondusif import demo, registry, store
+from kondusif import accounts, demo, registry, store
 from kondusif.config import settings
 
 
@@ -66,8 +66,22 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     if store.count_incidents(engine) == 0:
         result = demo.seed_demo(engine, args.n, args.seed)
         print(f"Basis data kosong: {result.inserted} laporan SIMULASI ditambahkan untuk demo.")
+    _print_demo_accounts(accounts.ensure_demo_accounts(engine))
     print(f"Siap: {_safe_url(settings().db_url)}")
     return 0
+
+
+def _print_demo_accounts(made: list[accounts.DemoAccount]) -> None:
+    """Demo accounts exist only on a store that had none; their passwords are shown this once."""
+    if not made:
+        return
+    print("\nAkun DEMO dibuat (HANYA untuk demo; kata sandi ini tidak akan ditampilkan lagi):")
+    print(f"  {'PERAN':<9} {'NAMA PENGGUNA':<20} {'KATA SANDI':<14} LINGKUP")
+    for a in made:
+        print(f"  {a.role.value:<9} {a.username:<20} {a.password:<14} {a.scope}")
+    print("Nonaktifkan akun demo di halaman «Kelola akun» sebelum aplikasi dipakai sungguhan.\n")
+    if settings().secret_is_default:
+        print("Peringatan: KONDUSIF_SECRET_KEY belum diatur; sesi masuk memakai kunci bawaan demo.")
 
 
 def cmd_info(args: argparse.Namespace) -> int:

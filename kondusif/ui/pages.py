@@ -24,9 +24,29 @@ class PageSpec:
 
 ALL = frozenset(Role)
 
+# url_path must equal the file name without .py (issue 3): a fresh server's first request
+# runs in Streamlit's pages-folder mode, which only knows file names; any other URL shows
+# "Page not found" there (tests/test_access.py checks this).
+
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("peta", "pages/peta.py", "Peta kondusivitas", ":material/map:",
              frozenset({Role.ADMIN, Role.PEJABAT, Role.PANWASLU}), "peta"),
+    # issue 6: the Panwaslu workbench
+    PageSpec("insiden", "pages/insiden.py", "Insiden", ":material/fact_check:",
+             frozenset({Role.PANWASLU, Role.ADMIN}), "insiden"),
+    # issue 5: report intake (the RT form; file/chat imports and the review queue)
+    PageSpec("lapor", "pages/lapor.py", "Kirim laporan", ":material/campaign:",
+             frozenset({Role.RT, Role.PANWASLU, Role.ADMIN}), "lapor"),
+    PageSpec("impor", "pages/impor.py", "Impor laporan", ":material/upload_file:",
+             frozenset({Role.PANWASLU, Role.ADMIN}), "impor"),
+    # issue 7: the weekly PDF snapshot and its archive
+    PageSpec("laporan_mingguan", "pages/laporan_mingguan.py", "Laporan mingguan", ":material/picture_as_pdf:",
+             frozenset({Role.PEJABAT, Role.PANWASLU, Role.ADMIN}), "laporan_mingguan"),
+    # issue 3: accounts (dashboard.py lists these last, under "Akun")
+    PageSpec("admin_akun", "pages/admin_akun.py", "Kelola akun", ":material/manage_accounts:",
+             frozenset({Role.ADMIN}), "admin_akun"),
+    PageSpec("ganti_sandi", "pages/ganti_sandi.py", "Ganti kata sandi", ":material/password:",
+             ALL, "ganti_sandi"),
 )
 
 

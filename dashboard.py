@@ -1,0 +1,73 @@
+"""SiKondusif Lubuklinggau: entry point. Builds the navigation from the signed-in role.
+
+- Not signed in: only the login page. Every other page URL is registered too, but
+  hidden and showing the login form, so a deep link lands on its page after login.
+- Must change a one-time password: only the change-password page (other URLs show
+  the same form).
+- Signed in: the pages of `pages_for(role)` in the menu; all other pages are
+  registered hidden, so opening one by URL runs its own `guard.require_page`,
+  which refuses before any data is read.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kondusif.ui import guard, login, session
+from kondusif.ui.alerts import render_alert_banner
+from kondusif.ui.pages import PAGES, PageSpec, pages_for
+
+st.set_page_config(page_title="SiKondusif Lubuklinggau", page_icon=":material/map:", layout="wide")
+
+ACCOUNT_PAGES = ("ganti_sandi", "admin_akun")  # listed last, under "Akun"
+LOGIN_URL = "masuk"
+
+
+def _real(spec: PageSpec, visible: bool) -> st.Page:
+    return st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path,
+                   visibility="visible" if visible else "hidden")
+
+
+def _stand_ins(render, skip: set[str]) -> list[st.Page]:
+    """Hidden pages at every other page's URL that show `render` instead."""
+    return [st.Page(render, title=p.title, icon=p.icon, url_path=p.url_path, visibility="hidden")
+            for p in PAGES if p.key not in skip]
+
+
+def _change_password_here() -> None:
+    login.render_change_password(guard.require_page(guard.CHANGE_PASSWORD_PAGE))
+
+
+viewer = session.current_session()
+session.flush_cookie()
+
+if viewer is None:
+    nav = st.navigation(
+        [st.Page(login.render_login, title="Masuk", icon=":material/login:", url_path=LOGIN_URL, default=True),
+         *_stand_ins(login.render_login, skip=set())],
+        position="hidden",
+    )
+else:
+    session.render_sidebar(viewer)
+    notice = session.pop_notice()
+    if notice:
+        st.toast(notice)
+    if session.must_change():
+        change = next(p for p in PAGES if p.key == guard.CHANGE_PASSWORD_PAGE)
+        nav = st.navigation([_real(change, True), *_stand_ins(_change_password_here, skip={change.key})])
+    else:
+        allowed = pages_for(viewer.role)
+        allowed_keys = {p.key for p in allowed}
+        work = [_real(p, True) for p in allowed if p.key not in ACCOUNT_PAGES]
+        account = [_real(p, True) for key in ACCOUNT_PAGES for p in allowed if p.key == key]
+        hidden = [_real(p, False) for p in PAGES if p.key not in allowed_keys]
+        home = (work or account)[0]
+        # Already signed in: the login URL (a bookmark, the address after login) opens the home page.
+        back = st.Page(lambda: st.switch_page(home), title="Masuk", url_path=LOGIN_URL, visibility="hidden")
+        rest = account + hidden + [back]
+        sections = {"Menu": work, "Akun": rest} if work else {"Akun": rest}
+        nav = st.navigation(sections)
+        if session.pop_just_signed_in() and nav.url_path not in {p.url_path for p in allowed}:
+            st.switch_page(home)  # the address was left by someone else's session
+render_alert_banner(None if viewer is None or session.must_change() else viewer)  # issue 6
+nav.run()

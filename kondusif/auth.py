@@ -1,0 +1,334 @@
+"""Authentication: argon2id password hashes, login with lockout, sessions, scope checks.
+
+Account administration (create, deactivate, reset, role changes, bulk RT accounts)
+lives in kondusif.accounts; this module holds what every login touches.
+
+- Passwords are stored only as argon2id hashes (argon2-cffi; salted, memory-hard).
+- 5 failed attempts lock an account for 15 minutes. Every refusal, whatever the
+  reason (unknown user, wrong password, locked, inactive), gives the same message
+  and costs the same argon2 verification, so neither text nor timing tells
+  whether a username exists.
+- Each account has a session epoch; login tokens carry it, and bumping it
+  (logout, deactivation, role/scope change, password reset) ends every session.
+- The clock is a parameter so tests move time instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.engine import Connection, Engine
+
+from kondusif import store
+from kondusif.model import Role, Viewer
+from kondusif.timeutil import as_utc
+from kondusif.timeutil import now as utc_now
+
+Clock = Callable[[], datetime]
+
+MAX_FAILED_ATTEMPTS = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD_LENGTH = 8
+PIN_LENGTH = 6
+
+LOGIN_FAILED = "Nama pengguna atau kata sandi salah, atau akun sedang dikunci sementara."
+
+# RFC 9106 "low memory" profile (argon2id, t=3, m=64 MiB, p=4): argon2-cffi's default.
+# Tests that hash hundreds of PINs swap in a cheaper argon2id hasher.
+HASHER = PasswordHasher()
+_dummy_hash: str | None = None
+
+
+class AuthError(ValueError):
+    """A refused account operation; the message is Indonesian and names the field."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash with a fresh random salt (the only form a password is stored in)."""
+    return HASHER.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    """True when `password` matches `stored`; False for a mismatch or a missing/corrupt hash."""
+    if not stored:
+        _burn(password)
+        return False
+    try:
+        return HASHER.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _burn(password: str) -> None:
+    """Spend one verification on a dummy hash, so a refusal costs the same as a real check."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = HASHER.hash(secrets.token_urlsafe(16))
+    try:
+        HASHER.verify(_dummy_hash, password)
+    except (VerificationError, InvalidHashError):
+        pass
+
+
+# --------------------------------------------------------------------------- policy
+
+_WEAK = {
+    "password", "password1", "kata sandi", "katasandi", "sikondusif", "lubuklinggau",
+    "12345678", "123456789", "1234567890", "87654321", "qwertyui", "qwerty123", "admin123",
+    "rahasia1", "bismillah",
+}
+
+
+def _weak_pin(pin: str) -> bool:
+    digits = [int(c) for c in pin]
+    steps = {b - a for a, b in zip(digits, digits[1:], strict=False)}
+    return len(set(digits)) == 1 or steps in ({1}, {-1})
+
+
+def is_pin(text: str) -> bool:
+    return len(text) == PIN_LENGTH and text.isascii() and text.isdigit()
+
+
+def password_problem(password: str, role: Role | str, username: str = "") -> str | None:
+    """Why `password` is not acceptable for an account of `role`, or None when it is.
+
+    Ketua RT may use a 6-digit PIN (they type on a phone) or a password of at least
+    8 characters; every other role needs at least 8 characters.
+    """
+    role = Role(role)
+    if not password or not password.strip():
+        return "Kata sandi tidak boleh kosong."
+    if password != password.strip():
+        return "Kata sandi tidak boleh diawali atau diakhiri spasi."
+    if role == Role.RT and is_pin(password):
+        if _weak_pin(password):
+            return "PIN terlalu mudah ditebak (angka sama semua atau berurutan)."
+        return None
+    if len(password) < MIN_PASSWORD_LENGTH:
+        if role == Role.RT:
+            return f"PIN harus {PIN_LENGTH} angka, atau kata sandi minimal {MIN_PASSWORD_LENGTH} karakter."
+        return f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter."
+    if password.lower() in _WEAK or (username and password.lower() == username.lower()):
+        return "Kata sandi terlalu mudah ditebak; pilih yang lain."
+    return None
+
+
+_PASSWORD_ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "Il1O0o")
+
+
+def generate_password(length: int = 12) -> str:
+    """A random password from an alphabet without look-alike characters."""
+    while True:
+        pw = "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+        if any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw):
+            return pw
+
+
+def generate_pin() -> str:
+    """A random one-time 6-digit PIN (never an all-same or consecutive run).
+
+    No leading zero: spreadsheet programs would drop it when the PIN list is opened.
+    """
+    low = 10 ** (PIN_LENGTH - 1)
+    while True:
+        pin = str(low + secrets.randbelow(9 * low))
+        if not _weak_pin(pin):
+            return pin
+
+
+def generate_secret_for(role: Role | str) -> str:
+    """A fresh one-time secret: a PIN for Ketua RT, a password for everyone else."""
+    return generate_pin() if Role(role) == Role.RT else generate_password()
+
+
+_USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+
+
+def normalize_username(username: str | None) -> str:
+    """Usernames are case-insensitive: stored lower-case; 3-64 of a-z 0-9 . _ -."""
+    name = (username or "").strip().lower()
+    if not _USERNAME_RE.match(name):
+        raise AuthError(
+            "Nama pengguna harus 3-64 karakter: huruf kecil, angka, titik, garis bawah atau "
+            "tanda hubung, diawali huruf atau angka.",
+            field="username",
+        )
+    return name
+
+
+# --------------------------------------------------------------------------- login
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    ok: bool
+    message: str
+    viewer: Viewer | None = None
+    must_change: bool = False
+    epoch: int = 0
+
+
+def viewer_from_row(row: sa.RowMapping | dict) -> Viewer:
+    """The Viewer of an account row (role and scope as stored now)."""
+    return Viewer(
+        username=row["username"],
+        role=Role(row["role"]),
+        display_name=row["display_name"] or row["username"],
+        kecamatan=row["kecamatan"],
+        kelurahan=row["kelurahan"],
+        rt=None if row["rt"] is None else int(row["rt"]),
+    )
+
+
+def _user_row(conn: Connection, username: str) -> sa.RowMapping | None:
+    return conn.execute(sa.select(store.users).where(store.users.c.username == username)).mappings().first()
+
+
+def authenticate(engine: Engine, username: str, password: str, *, clock: Clock = utc_now) -> LoginResult:
+    """Check a username/password pair, applying lockout; one message for every refusal."""
+    name = (username or "").strip().lower()
+    password = password or ""
+    with engine.connect() as conn:
+        row = _user_row(conn, name) if name else None
+    if row is None:
+        _burn(password)
+        return LoginResult(False, LOGIN_FAILED)
+
+    matches = verify_password(row["password_hash"], password)
+    moment = as_utc(clock())
+    locked = row["locked_until"] is not None and as_utc(row["locked_until"]) > moment
+    if locked or not row["active"]:
+        return LoginResult(False, LOGIN_FAILED)
+
+    users = store.users
+    if not matches:
+        with store.write(engine) as conn:
+            failed = conn.execute(
+                users.update()
+                .where(users.c.id == row["id"])
+                .values(failed_attempts=users.c.failed_attempts + 1)
+                .returning(users.c.failed_attempts)
+            ).scalar_one()
+            if failed >= MAX_FAILED_ATTEMPTS:
+                until = moment + timedelta(minutes=LOCK_MINUTES)
+                conn.execute(
+                    users.update().where(users.c.id == row["id"]).values(failed_attempts=0, locked_until=until)
+                )
+                store.add_audit(conn, name, "user", name, "lock",
+                                note=f"Dikunci {LOCK_MINUTES} menit setelah {failed} kali gagal masuk")
+        return LoginResult(False, LOGIN_FAILED)
+
+    values: dict = {"failed_attempts": 0, "locked_until": None, "last_login": moment}
+    if HASHER.check_needs_rehash(row["password_hash"]):
+        values["password_hash"] = hash_password(password)
+    with store.write(engine) as conn:
+        conn.execute(users.update().where(users.c.id == row["id"]).values(**values))
+        store.add_audit(conn, name, "user", name, "login")
+    return LoginResult(
+        True, "Berhasil masuk.", viewer=viewer_from_row(row),
+        must_change=bool(row["must_change"]), epoch=int(row["session_epoch"]),
+    )
+
+
+@dataclass(frozen=True)
+class Session:
+    """A live session rebuilt from the users table (role/scope as they are now)."""
+
+    viewer: Viewer
+    epoch: int
+    must_change: bool
+
+
+def restore_session(engine: Engine, username: str, epoch: int) -> Session | None:
+    """The session of `username` if the account is active and `epoch` is still current."""
+    with engine.connect() as conn:
+        row = _user_row(conn, username)
+    if row is None or not row["active"] or int(row["session_epoch"]) != int(epoch):
+        return None
+    return Session(viewer_from_row(row), int(row["session_epoch"]), bool(row["must_change"]))
+
+
+def bump_epoch(conn: Connection, username: str) -> None:
+    """Invalidate every token and session of `username` (inside the caller's transaction)."""
+    conn.execute(
+        store.users.update()
+        .where(store.users.c.username == username)
+        .values(session_epoch=store.users.c.session_epoch + 1)
+    )
+
+
+def end_sessions(engine: Engine, username: str, actor: str | None = None) -> None:
+    """Logout: every session and copied cookie of `username` stops working."""
+    with store.write(engine) as conn:
+        bump_epoch(conn, username)
+        store.add_audit(conn, actor or username, "user", username, "logout")
+
+
+def change_password(
+    engine: Engine, username: str, current: str, new: str, confirm: str | None = None
+) -> int:
+    """The user's own change (also the forced first-login change); returns the new epoch.
+
+    Other sessions of the account end; the caller keeps the current one with the new epoch.
+    """
+    with engine.connect() as conn:
+        row = _user_row(conn, username)
+    if row is None or not row["active"]:
+        raise AuthError("Akun tidak ditemukan atau tidak aktif.")
+    if not verify_password(row["password_hash"], current or ""):
+        raise AuthError("Kata sandi lama salah.", field="current")
+    if confirm is not None and new != confirm:
+        raise AuthError("Ulangan kata sandi baru tidak sama.", field="confirm")
+    problem = password_problem(new, row["role"], username)
+    if problem:
+        raise AuthError(problem, field="new")
+    if new == current:
+        raise AuthError("Kata sandi baru harus berbeda dari yang lama.", field="new")
+    users = store.users
+    with store.write(engine) as conn:
+        epoch = conn.execute(
+            users.update()
+            .where(users.c.id == row["id"])
+            .values(password_hash=hash_password(new), must_change=False,
+                    session_epoch=users.c.session_epoch + 1)
+            .returning(users.c.session_epoch)
+        ).scalar_one()
+        store.add_audit(conn, username, "user", username, "change_password")
+    return int(epoch)
+
+
+# --------------------------------------------------------------------------- scope
+
+
+def may_file_for(viewer: Viewer, kode_kelurahan: str, rt: int | None) -> bool:
+    """Whether `viewer` may file a report for this kelurahan/RT.
+
+    Ketua RT file only for their own RT, whatever the form says; a scoped panwaslu
+    only inside their kecamatan; admin and unscoped panwaslu anywhere; pejabat never.
+    """
+    role = Role(viewer.role)
+    if role == Role.ADMIN:
+        return True
+    if role == Role.PANWASLU:
+        return not viewer.kecamatan or str(kode_kelurahan).startswith(viewer.kecamatan + ".")
+    if role == Role.RT:
+        return (
+            viewer.kelurahan is not None and viewer.rt is not None and rt is not None
+            and str(kode_kelurahan) == viewer.kelurahan and int(rt) == int(viewer.rt)
+        )
+    return False

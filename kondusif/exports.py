@@ -1,0 +1,342 @@
+"""Exports of the current filtered view: CSV, XLSX and GeoJSON.
+
+The rows are exactly `store.query_incidents(engine, q, viewer)`: the same
+filter, the same scope, the same private-column rule (reporter name and phone
+only for roles with `Viewer.sees_identity`). Labels are human (Indonesian),
+times are WIB, and every text cell that a spreadsheet could run as a formula
+(=, +, -, @, tab, CR) is neutralised with `kondusif.safe`. The file name says
+the period and the filter.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from sqlalchemy.engine import Engine
+
+from kondusif import store
+from kondusif.model import (
+    CATEGORY_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    Category,
+    Severity,
+    Source,
+    Status,
+    Viewer,
+)
+from kondusif.safe import FORMULA_PREFIXES, neutralise_cell
+from kondusif.timeutil import WIB, format_wib, now, to_wib
+from lubuklinggau_geo import gazetteer
+
+# (key, label); keys name GeoJSON properties, labels head CSV/XLSX columns.
+COLUMNS: list[tuple[str, str]] = [
+    ("no_laporan", "No. laporan"),
+    ("waktu_kejadian", "Waktu kejadian (WIB)"),
+    ("waktu_lapor", "Waktu dilaporkan (WIB)"),
+    ("kecamatan", "Kecamatan"),
+    ("kelurahan", "Kelurahan"),
+    ("kode_kelurahan", "Kode kelurahan"),
+    ("rt", "RT"),
+    ("kategori", "Kategori"),
+    ("tingkat", "Tingkat"),
+    ("status", "Status"),
+    ("judul", "Judul"),
+    ("uraian", "Uraian"),
+    ("lintang", "Lintang"),
+    ("bujur", "Bujur"),
+    ("lokasi_perkiraan", "Lokasi perkiraan"),
+    ("sumber", "Sumber"),
+    ("nama_pelapor", "Nama pelapor"),
+    ("telepon_pelapor", "Telepon pelapor"),
+    ("diserahkan_kepada", "Diserahkan kepada"),
+    ("tenggat", "Tenggat tindak lanjut (WIB)"),
+    ("hasil", "Hasil"),
+    ("duplikat_dari", "Duplikat dari"),
+    ("kemungkinan_duplikat", "Kemungkinan duplikat"),
+    ("diperbarui", "Terakhir diubah (WIB)"),
+]
+LABELS = dict(COLUMNS)
+IDENTITY_KEYS = ("nama_pelapor", "telepon_pelapor")
+TIME_KEYS = ("waktu_kejadian", "waktu_lapor", "tenggat", "diperbarui")
+MAX_NAME = 150
+
+MIME = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+}
+
+
+def _labels(series: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """Human labels for stored keys (vectorised); an unknown key is kept as it is."""
+    out = series.map(mapping)
+    return out.where(out.notna(), series).astype(object)
+
+
+def _yes_no(series: pd.Series) -> pd.Series:
+    return series.fillna(False).astype(bool).map({True: "ya", False: "tidak"}).astype(object)
+
+
+def _wib_naive(series: pd.Series) -> pd.Series:
+    """UTC timestamps -> naive WIB wall-clock times (what a spreadsheet shows)."""
+    s = pd.to_datetime(series, utc=True)
+    return s.dt.tz_convert(WIB).dt.tz_localize(None)
+
+
+def _report_numbers(engine: Engine, ids: Iterable[str]) -> dict[str, str]:
+    ids = sorted({i for i in ids if isinstance(i, str) and i})
+    out: dict[str, str] = {}
+    c = store.incidents.c
+    with engine.connect() as conn:
+        for lo in range(0, len(ids), 500):
+            chunk = ids[lo:lo + 500]
+            out.update({r.id: r.report_no for r in conn.execute(sa.select(c.id, c.report_no).where(c.id.in_(chunk)))})
+    return out
+
+
+def export_frame(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer) -> pd.DataFrame:
+    """The filtered view as export rows (keys of COLUMNS; times as naive WIB datetimes).
+
+    Rows are `store.query_incidents(engine, q, viewer)` in the same order; the
+    reporter columns exist only when the viewer may see identity.
+    """
+    raw = store.query_incidents(engine, q, viewer)
+    return frame_from_rows(raw, viewer, _report_numbers(engine, raw.get("duplicate_of", pd.Series(dtype=object))))
+
+
+def frame_from_rows(raw: pd.DataFrame, viewer: Viewer, dup_numbers: dict[str, str] | None = None) -> pd.DataFrame:
+    """Export rows from incident rows as the store returns them (already scoped)."""
+    kel = gazetteer.kelurahan().set_index("kode")
+    kec = gazetteer.kecamatan().set_index("kode")["nama"]
+    dup_numbers = dup_numbers or {}
+    n = len(raw)
+
+    def col(name: str, default: Any = None) -> pd.Series:
+        return raw[name] if name in raw.columns else pd.Series([default] * n, index=raw.index, dtype=object)
+
+    out = pd.DataFrame(index=raw.index)
+    out["no_laporan"] = col("report_no")
+    out["waktu_kejadian"] = _wib_naive(col("occurred_at"))
+    out["waktu_lapor"] = _wib_naive(col("reported_at"))
+    out["kecamatan"] = col("kode_kecamatan").map(kec).astype(object)
+    out["kelurahan"] = col("kode_kelurahan").map(kel["nama"]).astype(object)
+    out["kode_kelurahan"] = col("kode_kelurahan")
+    out["rt"] = col("rt").astype("Int64") if n else col("rt")
+    cats = {c.value: CATEGORY_LABELS[c] for c in Category}
+    sevs = {s.value: s.label for s in Severity}
+    stats = {s.value: STATUS_LABELS[s] for s in Status}
+    srcs = {s.value: SOURCE_LABELS[s] for s in Source}
+    out["kategori"] = _labels(col("category"), cats)
+    out["tingkat"] = _labels(col("severity"), sevs)
+    out["status"] = _labels(col("status"), stats)
+    out["judul"] = col("title").astype(object)
+    out["uraian"] = col("description").astype(object)
+    out["lintang"] = col("lat")
+    out["bujur"] = col("lon")
+    out["lokasi_perkiraan"] = _yes_no(col("location_approx"))
+    out["sumber"] = _labels(col("source"), srcs)
+    if viewer.sees_identity and "reporter_name" in raw.columns:
+        out["nama_pelapor"] = col("reporter_name").astype(object)
+        out["telepon_pelapor"] = col("reporter_phone").astype(object)
+    out["diserahkan_kepada"] = col("followup_to").astype(object)
+    out["tenggat"] = _wib_naive(col("followup_due"))
+    out["hasil"] = col("outcome").astype(object)
+    out["duplikat_dari"] = _labels(col("duplicate_of"), dup_numbers)
+    out["kemungkinan_duplikat"] = _yes_no(col("possible_duplicate"))
+    out["diperbarui"] = _wib_naive(col("updated_at"))
+    return out.reset_index(drop=True)
+
+
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.rename(columns=LABELS)
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def neutralise_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """`safe.neutralise_frame`, vectorised for large exports (same rule: safe.FORMULA_PREFIXES).
+
+    Text cells starting with =, +, -, @, tab or CR get a leading apostrophe; numbers,
+    dates and empty cells are left alone; header names are neutralised too.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            is_text = s.map(type).eq(str)
+            risky = is_text & s.where(is_text, "").astype(str).str.startswith(FORMULA_PREFIXES)
+            if risky.any():
+                s = s.astype(object).copy()
+                s[risky] = "'" + s[risky].astype(str)
+                out[col] = s
+    out.columns = [neutralise_cell(c) for c in out.columns]
+    return out
+
+
+def to_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with BOM (Excel opens it right), times as 'YYYY-MM-DD HH:MM' WIB, cells neutralised."""
+    out = frame.copy()
+    for key in TIME_KEYS:
+        if key in out.columns:
+            out[key] = pd.to_datetime(out[key]).dt.strftime("%Y-%m-%d %H:%M").astype(object)
+    out = neutralise_text_columns(_labelled(out))
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _plain_columns(frame: pd.DataFrame, iso_times: bool = False) -> pd.DataFrame:
+    """Object columns of plain Python values: None for missing, ints not numpy ints, times as
+    naive WIB datetimes (or ISO text with +07:00 when `iso_times`)."""
+    out = pd.DataFrame(index=frame.index)
+    for col in frame.columns:
+        s = frame[col]
+        if col in TIME_KEYS:
+            times = pd.to_datetime(s)
+            if iso_times:
+                values = times.dt.strftime("%Y-%m-%dT%H:%M:%S+07:00").astype(object)
+            else:
+                values = pd.Series(times.dt.to_pydatetime(), index=s.index, dtype=object)
+        else:
+            values = s.astype(object)  # numpy scalars become Python int/float/str
+        out[col] = values.where(s.notna(), None)
+    return out
+
+
+def to_xlsx_bytes(frame: pd.DataFrame, about: list[tuple[str, str]] | None = None) -> bytes:
+    """One sheet of rows (times as real dates, WIB wall clock), plus a 'Keterangan' sheet about the view.
+
+    Every text cell is neutralised first, so no cell can become a formula.
+    """
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Insiden")
+    ws.freeze_panes = "B2"
+    bold = Font(bold=True)
+    header = []
+    for key in frame.columns:
+        cell = WriteOnlyCell(ws, value=neutralise_cell(LABELS.get(key, key)))
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    plain = _plain_columns(neutralise_text_columns(frame).set_axis(list(frame.columns), axis=1))
+    for values in plain.itertuples(index=False, name=None):
+        ws.append(values)
+    info = wb.create_sheet("Keterangan")
+    for k, v in about or []:
+        info.append([neutralise_cell(k), neutralise_cell(v)])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_geojson_bytes(frame: pd.DataFrame, name: str = "insiden") -> bytes:
+    """A FeatureCollection, one feature per row; geometry null when the report has no location."""
+    plain = _plain_columns(frame, iso_times=True)
+    props = plain.drop(columns=[c for c in ("lintang", "bujur") if c in plain.columns]).to_dict("records")
+    lats = plain["lintang"].tolist() if "lintang" in plain.columns else [None] * len(plain)
+    lons = plain["bujur"].tolist() if "bujur" in plain.columns else [None] * len(plain)
+    features = [
+        {"type": "Feature",
+         "geometry": {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None,
+         "properties": p}
+        for p, lat, lon in zip(props, lats, lons, strict=True)
+    ]
+    doc = {"type": "FeatureCollection", "name": name, "features": features}
+    return json.dumps(doc, ensure_ascii=False).encode("utf-8")
+
+
+# --------------------------------------------------------------------------- naming
+
+
+def _safe_part(text: str) -> str:
+    part = re.sub(r"[^A-Za-z0-9._]+", "-", text)
+    return re.sub(r"\.{2,}", ".", part).strip("-._")
+
+
+def period_label(q: store.IncidentQuery | None) -> str:
+    """'2018-06-18_2018-06-24' (WIB days, end inclusive) or 'semua-waktu'."""
+    if q is None or (q.start is None and q.end is None):
+        return "semua-waktu"
+    first = to_wib(q.start).date().isoformat() if q.start else "awal"
+    last = (to_wib(q.end - timedelta(microseconds=1)).date().isoformat()) if q.end else "kini"
+    return f"{first}_{last}"
+
+
+def export_filename(q: store.IncidentQuery | None, viewer: Viewer | None, ext: str, kind: str = "insiden") -> str:
+    """e.g. insiden_2018-06-18_2018-06-24_kec-16.73.05.csv; safe characters only, bounded length."""
+    q = q or store.IncidentQuery()
+    parts = [kind, period_label(q)]
+    kecamatan = q.kecamatan or ((viewer.kecamatan,) if viewer is not None and viewer.kecamatan else None)
+    for prefix, values in (
+        ("kec", kecamatan),
+        ("kel", q.kelurahan),
+        ("rt", q.rt),
+        ("kat", q.category),
+        ("tingkat", q.severity),
+        ("status", q.status),
+        ("sumber", q.source),
+    ):
+        if values:
+            parts.append(f"{prefix}-" + "-".join(_safe_part(str(v)) for v in values))
+    if q.text:
+        parts.append("cari-" + _safe_part(q.text)[:30])
+    stem = "_".join(p for p in parts if p)
+    stem = re.sub(r"[^A-Za-z0-9._-]", "", stem)
+    if len(stem) > MAX_NAME:
+        digest = hashlib.sha1(stem.encode()).hexdigest()[:8]
+        stem = f"{stem[:MAX_NAME - 9]}-{digest}"
+    return f"{stem}.{ext}"
+
+
+def describe(q: store.IncidentQuery | None, viewer: Viewer, rows: int, simulated: bool) -> list[tuple[str, str]]:
+    """What the 'Keterangan' sheet says about the view."""
+    q = q or store.IncidentQuery()
+    out = [
+        ("Aplikasi", "SiKondusif Lubuklinggau"),
+        ("Dibuat", format_wib(now())),
+        ("Oleh", f"{viewer.display_name or viewer.username} ({viewer.role.label})"),
+        ("Periode (WIB)", period_label(q).replace("_", " s.d. ")),
+        ("Jumlah baris", str(rows)),
+    ]
+    for label, values in (("Kecamatan", q.kecamatan or ((viewer.kecamatan,) if viewer.kecamatan else None)),
+                          ("Kelurahan", q.kelurahan), ("RT", q.rt), ("Kategori", q.category),
+                          ("Tingkat", q.severity), ("Status", q.status), ("Sumber", q.source)):
+        if values:
+            out.append((label, ", ".join(str(v) for v in values)))
+    if q.text:
+        out.append(("Kata kunci", q.text))
+    if not viewer.sees_identity:
+        out.append(("Identitas pelapor", "tidak disertakan untuk peran ini"))
+    if simulated:
+        out.append(("PERHATIAN", "Berisi data SIMULASI (sumber «Simulasi»): bukan kejadian nyata."))
+    return out
+
+
+def export(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer, fmt: str) -> tuple[str, bytes, str]:
+    """(file name, bytes, MIME type) of the filtered view in `fmt` (csv, xlsx, geojson)."""
+    frame = export_frame(engine, q, viewer)
+    name = export_filename(q, viewer, fmt)
+    if fmt == "csv":
+        data = to_csv_bytes(frame)
+    elif fmt == "xlsx":
+        simulated = bool(len(frame)) and bool((frame["sumber"] == SOURCE_LABELS[Source.SIMULASI]).any())
+        data = to_xlsx_bytes(frame, describe(q, viewer, len(frame), simulated))
+    elif fmt == "geojson":
+        data = to_geojson_bytes(frame, name.rsplit(".", 1)[0])
+    else:
+        raise ValueError(f"Format ekspor tidak dikenal: {fmt!r} (pilih csv, xlsx atau geojson)")
+    return name, data, MIME[fmt]

@@ -1,0 +1,653 @@
+"""Preview, then commit: every intake path ends here and lands in the store the same way.
+
+- Files: `preview_file` reads and validates every row without writing; the
+  preview counts good rows, rejected rows (row number, field, reason) and rows
+  already imported. `commit_file` stores all good rows in ONE transaction.
+- Chats: `preview_chat` / `commit_chat` do the same for WhatsApp/SMS; messages
+  not read confidently go to the review queue in that same transaction.
+- The form: `submit_form` stores one report, idempotent on its submission token.
+
+Invariant, stated in every preview and result: rows (or messages) in =
+imported + rejected + already there (+ queued, for chats).
+
+Dedupe key per report: ``UNIQUE(source, source_ref)`` with source_ref the Kobo
+``_uuid`` (``kobo:…``), the Ushahidi post id (``ushahidi:…``), a mapped ID
+column (``ref:<header signature>:…``), otherwise a content fingerprint
+(``fp:…``); chats use the message fingerprint (``wa:…`` / ``sms:…``); the form
+its submission token.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from kondusif import duplicates, store
+from kondusif.intake import chat as chat_mod
+from kondusif.intake import layouts
+from kondusif.intake.files import FileRefused, Table, read_table
+from kondusif.intake.messages import read_message
+from kondusif.intake.photos import CleanPhoto, PhotoRejected, add_attachment, clean_photo
+from kondusif.intake.validate import (
+    FIELD_LABELS,
+    Checked,
+    FieldError,
+    Rules,
+    check_record,
+    check_records,
+    make_rules,
+)
+from kondusif.model import Role, Severity, Source, Viewer, new_id
+from kondusif.safe import neutralise_cell
+from kondusif.timeutil import as_utc, now
+
+__all__ = [
+    "ChatPreview",
+    "FilePreview",
+    "FileRefused",
+    "FormOutcome",
+    "ImportResult",
+    "RowResult",
+    "commit_chat",
+    "commit_file",
+    "fingerprint",
+    "insert_records",
+    "preview_chat",
+    "preview_file",
+    "submit_form",
+]
+
+IN_CHUNK = 500  # bound parameters per IN (...) query
+
+
+# --------------------------------------------------------------------------- shared pieces
+
+
+@dataclass
+class RowResult:
+    """The fate of one input row or message."""
+
+    row: int  # spreadsheet row number, or message number for chats
+    status: str  # baik, ditolak, sudah_ada, antri (chats)
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: list[FieldError] = field(default_factory=list)
+    record: dict[str, Any] | None = None
+    cells: Sequence[Any] = ()
+    note: str = ""
+    line: int | None = None  # chats: line in the file
+
+    def reason(self) -> str:
+        if self.errors:
+            return "; ".join(str(e) for e in self.errors)
+        return self.note
+
+
+@dataclass
+class ImportResult:
+    """What a commit did. ``rows_in == imported + rejected + existing + queued``."""
+
+    rows_in: int
+    imported: int
+    rejected: int
+    existing: int
+    queued: int = 0
+    possible_duplicates: int = 0
+    report_nos: list[str] = field(default_factory=list)
+    batch_id: str = ""
+
+    def summary(self) -> str:
+        parts = [f"{self.rows_in} masuk", f"{self.imported} diimpor", f"{self.rejected} ditolak",
+                 f"{self.existing} sudah ada"]
+        if self.queued:
+            parts.insert(3, f"{self.queued} masuk antrean tinjauan")
+        text = ", ".join(parts)
+        if self.possible_duplicates:
+            text += f"; {self.possible_duplicates} ditandai kemungkinan duplikat"
+        return text
+
+
+def fingerprint(record: dict[str, Any]) -> str:
+    """Content fingerprint of a clean record: same report, same value, whatever file it came in."""
+    when = record["occurred_at"]
+    occurred = (when if when.tzinfo is UTC else as_utc(when)).isoformat()[:16]
+    parts = [record["kode_kelurahan"], str(record.get("rt") or ""), record["category"], record["severity"],
+             " ".join(str(record.get("title") or "").split()).lower(),
+             " ".join(str(record.get("description") or "").split()).lower(), occurred,
+             f"{record['lat']:.5f}" if record.get("lat") is not None else "",
+             f"{record['lon']:.5f}" if record.get("lon") is not None else ""]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def existing_refs(conn_or_engine: Engine | Connection, source: str, refs: Iterable[str]) -> dict[str, str]:
+    """source_ref -> report_no of stored incidents among ``refs``."""
+    refs = sorted({r for r in refs if r})
+    out: dict[str, str] = {}
+    c = store.incidents.c
+
+    def run(conn: Connection) -> None:
+        for i in range(0, len(refs), IN_CHUNK):
+            chunk = refs[i:i + IN_CHUNK]
+            for ref, no in conn.execute(sa.select(c.source_ref, c.report_no)
+                                        .where(c.source == source, c.source_ref.in_(chunk))):
+                out[ref] = no
+
+    if isinstance(conn_or_engine, Engine):
+        with conn_or_engine.connect() as conn:
+            run(conn)
+    else:
+        run(conn_or_engine)
+    return out
+
+
+def queued_fingerprints(conn_or_engine: Engine | Connection, fps: Iterable[str]) -> set[str]:
+    """Fingerprints already in the review queue (whatever their state)."""
+    fps = sorted(set(fps))
+    out: set[str] = set()
+    q = store.review_queue.c
+
+    def run(conn: Connection) -> None:
+        for i in range(0, len(fps), IN_CHUNK):
+            out.update(r[0] for r in conn.execute(sa.select(q.fingerprint).where(q.fingerprint.in_(fps[i:i + IN_CHUNK]))))
+
+    if isinstance(conn_or_engine, Engine):
+        with conn_or_engine.connect() as conn:
+            run(conn)
+    else:
+        run(conn_or_engine)
+    return out
+
+
+def insert_records(conn: Connection, records: list[dict[str, Any]], actor: str,
+                       details: list[dict[str, Any]], engine: Engine) -> tuple[list[dict[str, Any]], int]:
+    """Flag possible duplicates, number and insert records, one 'create' audit row each."""
+    for rec in records:
+        rec.setdefault("id", new_id())
+        rec["created_by"] = rec.get("created_by") or actor
+    pairs = duplicates.find_for_records(engine, records, conn=conn) if records else pd.DataFrame(
+        columns=["new_id", "other_id"])
+    flagged = set(pairs["new_id"])
+    for rec in records:
+        rec["possible_duplicate"] = rec["id"] in flagged
+    if conn.dialect.name == "sqlite" and len(records) > 1000:
+        conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB: big imports touch many index pages
+    rows = store.insert_incidents(conn, records, actor=actor, audit=False)
+    if rows:
+        stamp = now()
+        others: dict[str, list[str]] = {}
+        for new, other in zip(pairs["new_id"].tolist(), pairs["other_id"].tolist(), strict=True):
+            others.setdefault(new, []).append(other)
+        conn.execute(store.audit_log.insert(), [
+            {
+                "at": stamp, "actor": actor, "entity": "incident", "entity_id": row["id"],
+                "action": "create", "from_status": None, "to_status": row["status"],
+                "note": f"Laporan {row['report_no']} dibuat (sumber: {row['source']})",
+                "details": json.dumps({**det, **({"kemungkinan_duplikat": others[row["id"]][:20]}
+                                                 if row["id"] in others else {})},
+                                      ensure_ascii=False, default=str) if det or row["id"] in others else None,
+            }
+            for row, det in zip(rows, details, strict=True)
+        ])
+    return rows, len(flagged)
+
+
+def _warn_list(warnings: list[FieldError]) -> list[str]:
+    return [str(w) for w in warnings]
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def rejects_csv(header: Sequence[str], results: Iterable[RowResult], delimiter: str = ";",
+                first_columns: Sequence[str] = ("baris", "kolom", "alasan")) -> bytes:
+    """Rejected rows as CSV (UTF-8 with BOM for Excel): row number, fields, reasons, then the row as read.
+
+    Every cell is neutralised against formula injection (=, +, -, @, tab, CR).
+    """
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    w.writerow([neutralise_cell(str(h)) for h in (*first_columns, *header)])
+    for r in results:
+        if r.status != "ditolak":
+            continue
+        fields = ", ".join(dict.fromkeys(FIELD_LABELS.get(e.field, e.field) for e in r.errors)) or "-"
+        reason = "; ".join(e.message for e in r.errors) if r.errors else r.note
+        cells = [_cell_text(c) for c in r.cells]
+        w.writerow([neutralise_cell(v) for v in (str(r.row), fields, reason, *cells)])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _actor(viewer: Viewer) -> str:
+    return viewer.username
+
+
+def _require_importer(viewer: Viewer) -> None:
+    if viewer.role not in (Role.ADMIN, Role.PANWASLU):
+        raise PermissionError("Hanya Panwaslu dan operator yang boleh mengimpor laporan.")
+
+
+# --------------------------------------------------------------------------- files
+
+
+@dataclass
+class FilePreview:
+    """Everything known about a file before anything is written."""
+
+    filename: str
+    sha256: str
+    table: Table
+    mapping: layouts.ColumnMapping
+    signature: str
+    results: list[RowResult]
+    problems: list[str] = field(default_factory=list)  # mapping problems: nothing can be imported
+
+    @property
+    def rows_in(self) -> int:
+        return len(self.results)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def good(self) -> int:
+        return self.count("baik")
+
+    @property
+    def rejected(self) -> int:
+        return self.count("ditolak")
+
+    @property
+    def existing(self) -> int:
+        return self.count("sudah_ada")
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        return (f"{self.rows_in} baris data: {self.good} baik, {self.rejected} ditolak, "
+                f"{self.existing} sudah ada")
+
+    def rejected_frame(self) -> pd.DataFrame:
+        """Rejected rows (baris, kolom, alasan) for display; one line per field error."""
+        rows = [{"baris": r.row, "kolom": e.label, "alasan": e.message}
+                for r in self.results if r.status == "ditolak" for e in r.errors]
+        return pd.DataFrame(rows, columns=["baris", "kolom", "alasan"])
+
+    def rejects_csv(self) -> bytes:
+        return rejects_csv(self.table.header, self.results, self.table.delimiter or ";")
+
+
+def _file_rules(mapping: layouts.ColumnMapping, rules: Rules) -> Rules:
+    cols = mapping.columns
+    return Rules(**{**rules.__dict__,
+                    "require_rt": "rt" in cols,
+                    "default_severity": None if "severity" in cols else Severity.SEDANG,
+                    "derive_title": True})
+
+
+def preview_file(engine: Engine, data: bytes, filename: str, viewer: Viewer,
+                 mapping: layouts.ColumnMapping | None = None, rules: Rules | None = None) -> FilePreview:
+    """Read, map and validate a file; nothing is written. Raises FileRefused for unreadable files."""
+    table = read_table(data, filename)
+    sig = layouts.signature(table.header)
+    chosen = layouts.resolve_mapping(engine, table.header, mapping)
+    problems = layouts.check_mapping(chosen, table.header)
+    missing = chosen.missing()
+    if missing:
+        problems.append("kolom wajib belum dipetakan: " + ", ".join(missing))
+    preview = FilePreview(filename, hashlib.sha256(data).hexdigest(), table, chosen, sig, [], problems)
+    if problems:
+        preview.results = [RowResult(n, "ditolak", [FieldError("row", "pemetaan kolom belum lengkap")],
+                                     cells=row) for n, row in zip(table.row_numbers, table.rows, strict=True)]
+        return preview
+    base = rules or make_rules(engine, viewer)
+    file_rules = _file_rules(chosen, base)
+    raws = layouts.candidates(table.header, table.rows, chosen, sig)
+    results: list[RowResult] = []
+    blank_rows = {i for i, row in enumerate(table.rows) if all(c is None or str(c).strip() == "" for c in row)}
+    checked = check_records([r for i, r in enumerate(raws) if i not in blank_rows], file_rules)
+    it = iter(checked)
+    seen: dict[str, int] = {}
+    for i, (number, row, raw) in enumerate(zip(table.row_numbers, table.rows, raws, strict=True)):
+        if i in blank_rows:
+            results.append(RowResult(number, "ditolak", [FieldError("row", "baris kosong")], cells=row))
+            continue
+        ch: Checked = next(it)
+        warnings = [FieldError(f, m) for f, m in raw.get("notes", [])] + ch.warnings
+        if not ch.ok:
+            results.append(RowResult(number, "ditolak", ch.errors, warnings, cells=row))
+            continue
+        rec = ch.record
+        rec["source"] = Source.IMPORT.value
+        rec["source_ref"] = raw["ref"] or "fp:" + fingerprint(rec)
+        rec["created_by"] = viewer.username
+        if rec["source_ref"] in seen:
+            results.append(RowResult(number, "sudah_ada", [], warnings, None, row,
+                                     f"sama dengan baris {seen[rec['source_ref']]} di berkas ini"))
+            continue
+        seen[rec["source_ref"]] = number
+        results.append(RowResult(number, "baik", [], warnings, rec, row))
+    stored = existing_refs(engine, Source.IMPORT.value, seen)
+    for r in results:
+        if r.status == "baik" and r.record["source_ref"] in stored:
+            r.status, r.note = "sudah_ada", f"sudah diimpor sebelumnya ({stored[r.record['source_ref']]})"
+            r.record = None
+    preview.results = results
+    return preview
+
+
+def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportResult:
+    """Store every good row of a preview in one transaction; rows stored meanwhile count as 'sudah ada'."""
+    _require_importer(viewer)
+    if not preview.ready:
+        raise ValueError("Pemetaan kolom belum lengkap: " + "; ".join(preview.problems))
+    actor = _actor(viewer)
+    batch = new_id()
+    good = [r for r in preview.results if r.status == "baik"]
+    with store.write(engine) as conn:
+        stored = existing_refs(conn, Source.IMPORT.value, (r.record["source_ref"] for r in good))
+        fresh = [r for r in good if r.record["source_ref"] not in stored]
+        records = [dict(r.record) for r in fresh]
+        details = [{"impor": batch, "baris": r.row, **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})}
+                   for r in fresh]
+        rows, flagged = insert_records(conn, records, actor, details, engine)
+        existing = preview.existing + (len(good) - len(fresh))
+        result = ImportResult(preview.rows_in, len(rows), preview.rejected, existing,
+                              possible_duplicates=flagged, report_nos=[r["report_no"] for r in rows],
+                              batch_id=batch)
+        store.add_audit(conn, actor, "import", batch, "import_file",
+                        note=f"Impor berkas {preview.filename}: {result.summary()}",
+                        details={"berkas": preview.filename, "sha256": preview.sha256,
+                                 "tata_letak": preview.mapping.layout, "pemetaan": preview.mapping.columns,
+                                 "masuk": result.rows_in, "diimpor": result.imported,
+                                 "ditolak": result.rejected, "sudah_ada": result.existing})
+    return result
+
+
+# --------------------------------------------------------------------------- chats
+
+
+@dataclass
+class ChatPreview:
+    filename: str
+    sha256: str
+    chat: chat_mod.ChatFile
+    results: list[RowResult]
+    queue_rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # message number -> queue row
+
+    @property
+    def rows_in(self) -> int:
+        return len(self.results)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def good(self) -> int:
+        return self.count("baik")
+
+    @property
+    def rejected(self) -> int:
+        return self.count("ditolak")
+
+    @property
+    def queued(self) -> int:
+        return self.count("antri")
+
+    @property
+    def existing(self) -> int:
+        return self.count("sudah_ada")
+
+    def summary(self) -> str:
+        return (f"{self.rows_in} pesan: {self.good} laporan terbaca, {self.queued} perlu ditinjau, "
+                f"{self.rejected} ditolak, {self.existing} sudah ada")
+
+    def frame(self, status: str) -> pd.DataFrame:
+        """Messages of one status: nomor, baris, waktu, pengirim, pesan, alasan."""
+        from kondusif.timeutil import format_wib
+
+        msgs = {m.number: m for m in self.chat.messages}
+        rows = []
+        for r in self.results:
+            if r.status != status:
+                continue
+            m = msgs[r.row]
+            rows.append({"nomor": r.row, "baris": m.line, "waktu": format_wib(m.sent_at) if m.sent_at else "-",
+                         "pengirim": m.sender or "", "pesan": m.text[:300], "alasan": r.reason()})
+        return pd.DataFrame(rows, columns=["nomor", "baris", "waktu", "pengirim", "pesan", "alasan"])
+
+    def rejects_csv(self) -> bytes:
+        msgs = {m.number: m for m in self.chat.messages}
+        results = []
+        for r in self.results:
+            if r.status == "ditolak":
+                m = msgs[r.row]
+                r.cells = [m.line, m.sent_at.isoformat() if m.sent_at else "", m.sender or "", m.text]
+                results.append(r)
+        return rejects_csv(["baris_berkas", "waktu", "pengirim", "pesan"], results, ";",
+                           ("nomor_pesan", "kolom", "alasan"))
+
+
+def _chat_ref(msg: chat_mod.ChatMessage) -> str:
+    return ("wa:" if msg.channel == "whatsapp" else "sms:") + msg.fingerprint()
+
+
+def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, channel: str | None = None,
+                 rules: Rules | None = None, default_kelurahan: str | None = None) -> ChatPreview:
+    """Parse and read every message; nothing is written. Raises FileRefused.
+
+    ``default_kelurahan`` (code) stands in for messages that name no kelurahan
+    (a WhatsApp group of one kelurahan).
+    """
+    parsed = chat_mod.read_chat(data, channel)
+    rules = rules or make_rules(engine, viewer)
+    results: list[RowResult] = []
+    readings = [read_message(m, default_kelurahan) for m in parsed.messages]
+    report_idx = [i for i, rd in enumerate(readings) if rd.outcome == "report"]
+    checked = dict(zip(report_idx, check_records([readings[i].raw for i in report_idx], rules), strict=True))
+    preview = ChatPreview(filename, hashlib.sha256(data).hexdigest(), parsed, results)
+    seen: dict[str, int] = {}
+    for i, (msg, rd) in enumerate(zip(parsed.messages, readings, strict=True)):
+        fp = msg.fingerprint()
+        if rd.outcome == "rejected":
+            results.append(RowResult(msg.number, "ditolak", note=rd.reason, line=msg.line))
+            continue
+        if fp in seen:
+            results.append(RowResult(msg.number, "sudah_ada", note=f"sama dengan pesan nomor {seen[fp]}",
+                                     line=msg.line))
+            continue
+        seen[fp] = msg.number
+        if rd.outcome == "report":
+            ch = checked[i]
+            if ch.ok:
+                rec = ch.record
+                rec.update(source=Source.CHAT.value, source_ref=_chat_ref(msg), created_by=viewer.username)
+                results.append(RowResult(msg.number, "baik", [], ch.warnings, rec, line=msg.line,
+                                         note=f"terbaca ({'format LAPOR' if rd.via == 'format' else 'teks bebas'})"))
+                continue
+            reason = "; ".join(str(e) for e in ch.errors)
+        else:
+            reason = rd.reason
+        results.append(RowResult(msg.number, "antri", note=reason, line=msg.line))
+        preview.queue_rows[msg.number] = {
+            "fingerprint": fp, "channel": msg.channel, "sent_at": msg.sent_at, "sender": msg.sender,
+            "text": msg.text, "guess": json.dumps(rd.guess, ensure_ascii=False, default=str),
+            "reason": reason, "state": "antri",
+        }
+    prefix = "wa:" if parsed.channel == "whatsapp" else "sms:"
+    fps = {m.number: m.fingerprint() for m in parsed.messages}
+    live = [r for r in results if r.status in ("baik", "antri")]
+    stored = existing_refs(engine, Source.CHAT.value, (prefix + fps[r.row] for r in live))
+    in_queue = queued_fingerprints(engine, (fps[r.row] for r in live))
+    for r in live:
+        no = stored.get(prefix + fps[r.row])
+        if no is None and fps[r.row] not in in_queue:
+            continue
+        r.note = f"sudah diimpor sebelumnya ({no})" if no else "sudah ada di antrean tinjauan"
+        r.status, r.record = "sudah_ada", None
+        preview.queue_rows.pop(r.row, None)
+    return preview
+
+
+def commit_chat(engine: Engine, preview: ChatPreview, viewer: Viewer) -> ImportResult:
+    """Store the reports and queue the unclear messages of a chat preview, in one transaction."""
+    _require_importer(viewer)
+    actor = _actor(viewer)
+    batch = new_id()
+    good = [r for r in preview.results if r.status == "baik"]
+    to_queue = [r for r in preview.results if r.status == "antri"]
+    with store.write(engine) as conn:
+        stored = existing_refs(conn, Source.CHAT.value, (r.record["source_ref"] for r in good))
+        fresh = [r for r in good if r.record["source_ref"] not in stored]
+        in_queue = queued_fingerprints(conn, (preview.queue_rows[r.row]["fingerprint"] for r in to_queue))
+        queue_fresh = [r for r in to_queue if preview.queue_rows[r.row]["fingerprint"] not in in_queue]
+        details = [{"impor_chat": batch, "pesan": r.row, "baris": r.line,
+                    **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})} for r in fresh]
+        rows, flagged = insert_records(conn, [dict(r.record) for r in fresh], actor, details, engine)
+        stamp = now()
+        if queue_fresh:
+            conn.execute(store.review_queue.insert(),
+                         [{**preview.queue_rows[r.row], "created_at": stamp} for r in queue_fresh])
+        existing = preview.existing + (len(good) - len(fresh)) + (len(to_queue) - len(queue_fresh))
+        result = ImportResult(preview.rows_in, len(rows), preview.rejected, existing, len(queue_fresh),
+                              flagged, [r["report_no"] for r in rows], batch)
+        store.add_audit(conn, actor, "import", batch, "import_chat",
+                        note=f"Impor chat {preview.filename}: {result.summary()}",
+                        details={"berkas": preview.filename, "sha256": preview.sha256,
+                                 "saluran": preview.chat.channel, "masuk": result.rows_in,
+                                 "diimpor": result.imported, "antri": result.queued,
+                                 "ditolak": result.rejected, "sudah_ada": result.existing})
+    return result
+
+
+# --------------------------------------------------------------------------- the form
+
+
+@dataclass
+class FormOutcome:
+    """Answer to a form submission: the report number, or field errors to show next to the fields."""
+
+    report_no: str | None = None
+    incident_id: str | None = None
+    created: bool = False
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: list[FieldError] = field(default_factory=list)
+    duplicates: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def ok(self) -> bool:
+        return self.report_no is not None
+
+
+def form_values_for(viewer: Viewer, values: dict[str, Any]) -> dict[str, Any]:
+    """The values the server accepts from this viewer: an rt account's own kelurahan and RT, always."""
+    clean = dict(values)
+    if viewer.role == Role.RT:
+        clean["kelurahan"] = viewer.kelurahan
+        clean["rt"] = viewer.rt
+        clean.pop("kecamatan", None)
+    for key in ("source", "source_ref", "created_by", "reported_at", "status", "report_no", "id"):
+        clean.pop(key, None)
+    return clean
+
+
+def _existing_form(conn_or_engine: Engine | Connection, token: str) -> dict[str, Any] | None:
+    c = store.incidents.c
+    stmt = sa.select(c.id, c.report_no, c.created_by).where(c.source == Source.FORM.value,
+                                                            c.source_ref == token)
+    if isinstance(conn_or_engine, Engine):
+        with conn_or_engine.connect() as conn:
+            row = conn.execute(stmt).mappings().first()
+    else:
+        row = conn_or_engine.execute(stmt).mappings().first()
+    return dict(row) if row else None
+
+
+def _duplicates_shown(engine: Engine, incident_id: str) -> pd.DataFrame:
+    return duplicates.candidates_for(engine, incident_id)
+
+
+def submit_form(
+    engine: Engine,
+    viewer: Viewer,
+    values: dict[str, Any],
+    token: str,
+    photo: tuple[bytes, str] | None = None,
+    rules: Rules | None = None,
+) -> FormOutcome:
+    """File one report from the form. The same token filed again returns the same report number.
+
+    For an ``rt`` viewer the kelurahan and RT are the account's, whatever ``values`` say.
+    """
+    if viewer.role not in (Role.RT, Role.PANWASLU, Role.ADMIN):
+        return FormOutcome(errors=[FieldError("row", "Peran Anda tidak boleh mengirim laporan.")])
+    if viewer.role == Role.RT and (not viewer.kelurahan or viewer.rt is None):
+        return FormOutcome(errors=[FieldError("rt", "Akun Ketua RT ini belum terhubung ke kelurahan/RT. "
+                                                    "Hubungi operator.")])
+    if not token or len(token) > 100:
+        return FormOutcome(errors=[FieldError("row", "Formulir kedaluwarsa; muat ulang halaman.")])
+    prior = _existing_form(engine, token)
+    if prior is not None:
+        return _replay(engine, viewer, prior)
+    raw = form_values_for(viewer, values)
+    rules = rules or make_rules(engine, viewer, check_rt_registry=viewer.role != Role.RT)
+    checked = check_record(raw, rules)
+    errors = list(checked.errors)
+    clean: CleanPhoto | None = None
+    if photo is not None and photo[0]:
+        try:
+            clean = clean_photo(photo[0], photo[1])
+        except PhotoRejected as exc:
+            errors.append(FieldError("photo", str(exc)))
+    if errors:
+        return FormOutcome(errors=errors, warnings=checked.warnings)
+    rec = checked.record
+    rec.update(source=Source.FORM.value, source_ref=token, created_by=viewer.username, id=new_id())
+    detail: dict[str, Any] = {"formulir": True}
+    if checked.warnings:
+        detail["peringatan"] = _warn_list(checked.warnings)
+    if clean is not None:
+        detail["foto"] = {"ukuran": clean.size, "sha256": clean.sha256}
+    try:
+        with store.write(engine) as conn:
+            again = _existing_form(conn, token)
+            if again is not None:
+                raise _AlreadyFiled()
+            rows, _ = insert_records(conn, [rec], viewer.username, [detail], engine)
+            if clean is not None:
+                add_attachment(conn, rows[0]["id"], clean)
+    except (_AlreadyFiled, sa.exc.IntegrityError):
+        prior = _existing_form(engine, token)
+        if prior is None:
+            raise
+        return _replay(engine, viewer, prior)
+    row = rows[0]
+    return FormOutcome(row["report_no"], row["id"], True, [], checked.warnings,
+                       _duplicates_shown(engine, row["id"]) if row["possible_duplicate"] else pd.DataFrame())
+
+
+class _AlreadyFiled(Exception):
+    pass
+
+
+def _replay(engine: Engine, viewer: Viewer, prior: dict[str, Any]) -> FormOutcome:
+    if prior["created_by"] != viewer.username:
+        return FormOutcome(errors=[FieldError("row", "Formulir kedaluwarsa; muat ulang halaman.")])
+    return FormOutcome(prior["report_no"], prior["id"], False, [], [], _duplicates_shown(engine, prior["id"]))

@@ -1,0 +1,145 @@
+"""The review queue: chat messages that could not be read confidently, waiting for Panwaslu.
+
+An item is classified (Panwaslu fill in what was missing; an incident is
+created through the same validation and linked to the item) or discarded with
+a reason. Both are audited, both only from state ``antri`` (so two people
+resolving the same item at once cannot create two reports).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kondusif import store
+from kondusif.intake.validate import Checked, FieldError, check_record, make_rules, title_from_text
+from kondusif.model import Role, Source, Viewer, new_id
+from kondusif.timeutil import now
+
+STATES = {"antri": "Menunggu", "diklasifikasi": "Dijadikan laporan", "dibuang": "Dibuang"}
+QUEUE_COLUMNS = ["id", "channel", "sent_at", "sender", "text", "guess", "reason", "state", "resolved_by",
+                 "resolved_at", "resolution_note", "incident_id", "created_at", "fingerprint"]
+
+
+class ReviewError(ValueError):
+    """The item cannot be resolved (gone, already resolved, not allowed); message in Indonesian."""
+
+
+def _require(viewer: Viewer) -> None:
+    if viewer.role not in (Role.ADMIN, Role.PANWASLU):
+        raise ReviewError("Hanya Panwaslu dan operator yang boleh meninjau pesan.")
+
+
+def queue_frame(engine: Engine, state: str | None = "antri", limit: int = 200, offset: int = 0) -> pd.DataFrame:
+    """Queue items (oldest first), ``state`` None for all. ``guess`` is decoded to a dict."""
+    q = store.review_queue.c
+    stmt = sa.select(*[q[c] for c in QUEUE_COLUMNS]).order_by(q.sent_at, q.id).limit(limit).offset(offset)
+    if state:
+        stmt = stmt.where(q.state == state)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).fetchall()
+    df = pd.DataFrame(rows, columns=QUEUE_COLUMNS)
+    if not df.empty:
+        df["guess"] = df["guess"].map(lambda g: json.loads(g) if g else {})
+    return df
+
+
+def queue_counts(engine: Engine) -> dict[str, int]:
+    q = store.review_queue.c
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(q.state, sa.func.count()).group_by(q.state)).fetchall()
+    counts = {s: 0 for s in STATES}
+    counts.update({s: int(n) for s, n in rows})
+    return counts
+
+
+def get_item(engine: Engine, item_id: int) -> dict[str, Any] | None:
+    q = store.review_queue.c
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(*[q[c] for c in QUEUE_COLUMNS]).where(q.id == int(item_id))).mappings().first()
+    return dict(row) if row else None
+
+
+@dataclass
+class ClassifyOutcome:
+    report_no: str | None
+    checked: Checked
+
+    @property
+    def ok(self) -> bool:
+        return self.report_no is not None
+
+
+def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewer) -> ClassifyOutcome:
+    """Turn a queued message into a report with the fields Panwaslu filled in.
+
+    ``values`` are raw form fields (kelurahan, rt, category, severity, title,
+    description, occurred_at, ...). Field errors come back in ``checked``.
+    """
+    _require(viewer)
+    item = get_item(engine, item_id)
+    if item is None:
+        raise ReviewError("Pesan tidak ditemukan di antrean.")
+    if item["state"] != "antri":
+        raise ReviewError(f"Pesan ini sudah ditangani ({STATES.get(item['state'], item['state'])}).")
+    raw = dict(values)
+    raw.setdefault("occurred_at", item["sent_at"])
+    raw.setdefault("description", item["text"])
+    if not str(raw.get("title") or "").strip():
+        raw["title"] = title_from_text(str(raw.get("description") or item["text"]))
+    phone_like = item["sender"] and sum(ch.isdigit() for ch in item["sender"]) >= 8
+    raw.setdefault("reporter_name", None if phone_like else item["sender"])
+    raw.setdefault("reporter_phone", item["sender"] if phone_like else None)
+    checked = check_record(raw, make_rules(engine, viewer))
+    if not checked.ok:
+        return ClassifyOutcome(None, checked)
+    prefix = "wa:" if item["channel"] == "whatsapp" else "sms:"
+    rec = checked.record
+    rec.update(source=Source.CHAT.value, source_ref=prefix + item["fingerprint"], created_by=viewer.username,
+               id=new_id())
+    from kondusif.intake.pipeline import insert_records  # the one insert path
+
+    q = store.review_queue.c
+    with store.write(engine) as conn:
+        rows, _ = insert_records(conn, [rec], viewer.username,
+                                     [{"antrean": int(item_id), **({"peringatan": [str(w) for w in checked.warnings]}
+                                                                   if checked.warnings else {})}], engine)
+        done = conn.execute(store.review_queue.update()
+                            .where(q.id == int(item_id), q.state == "antri")
+                            .values(state="diklasifikasi", resolved_by=viewer.username, resolved_at=now(),
+                                    incident_id=rows[0]["id"],
+                                    resolution_note=f"Dijadikan laporan {rows[0]['report_no']}"))
+        if done.rowcount != 1:
+            raise ReviewError("Pesan ini baru saja ditangani orang lain.")
+        store.add_audit(conn, viewer.username, "review", str(item_id), "classify",
+                        from_status="antri", to_status="diklasifikasi",
+                        note=f"Pesan antrean dijadikan laporan {rows[0]['report_no']}",
+                        details={"incident_id": rows[0]["id"]})
+    return ClassifyOutcome(rows[0]["report_no"], checked)
+
+
+def discard(engine: Engine, item_id: int, reason: str, viewer: Viewer) -> None:
+    """Discard a queued message with a reason (required), audited."""
+    _require(viewer)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReviewError("Alasan wajib diisi untuk membuang pesan.")
+    q = store.review_queue.c
+    with store.write(engine) as conn:
+        done = conn.execute(store.review_queue.update()
+                            .where(q.id == int(item_id), q.state == "antri")
+                            .values(state="dibuang", resolved_by=viewer.username, resolved_at=now(),
+                                    resolution_note=reason[:1000]))
+        if done.rowcount != 1:
+            raise ReviewError("Pesan tidak ada di antrean atau sudah ditangani.")
+        store.add_audit(conn, viewer.username, "review", str(item_id), "discard",
+                        from_status="antri", to_status="dibuang", note=reason[:1000])
+
+
+__all__ = ["ClassifyOutcome", "FieldError", "ReviewError", "classify", "discard", "get_item", "queue_counts",
+           "queue_frame"]

@@ -1,0 +1,620 @@
+"""One validation of a candidate report, shared by the form, file imports, chat imports and the CLI.
+
+A candidate is a plain dict of raw values as the path read them (text, numbers,
+datetimes). `check_records` turns each into either a clean incident row ready
+for `store.insert_incidents`, or a list of field errors in plain Indonesian.
+Warnings (a point outside the kelurahan named) never block a report; they are
+kept with it in the audit trail.
+
+Raw keys: kelurahan, kecamatan, rt, category, severity, title, description,
+occurred_at, lat, lon, location ("lat lon [alt acc]" or "lat,lon"),
+reporter_name, reporter_phone; passed through untouched: source, source_ref,
+created_by, reported_at.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from kondusif.config import settings
+from kondusif.intake import vocab
+from kondusif.model import Category, Role, Severity, Viewer
+from kondusif.timeutil import WIB, format_wib, now, wib_day_start
+from lubuklinggau_geo import gazetteer
+from lubuklinggau_geo import names as geo_names
+from lubuklinggau_geo.boundaries import geo_dir
+from lubuklinggau_geo.locate import locate_many
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 10_000
+MAX_NAME = 120
+TITLE_FROM_TEXT = 80
+
+FIELD_LABELS: dict[str, str] = {
+    "kecamatan": "Kecamatan",
+    "kelurahan": "Kelurahan",
+    "rt": "RT",
+    "category": "Kategori",
+    "severity": "Tingkat",
+    "occurred_at": "Waktu kejadian",
+    "title": "Judul",
+    "description": "Uraian",
+    "location": "Lokasi",
+    "lat": "Lintang (lat)",
+    "lon": "Bujur (lon)",
+    "reporter_name": "Nama pelapor",
+    "reporter_phone": "Telepon pelapor",
+    "photo": "Foto",
+    "row": "Baris",
+}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A problem with one field, in plain Indonesian, for the person who typed it."""
+
+    field: str
+    message: str
+
+    @property
+    def label(self) -> str:
+        return FIELD_LABELS.get(self.field, self.field)
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.message}"
+
+
+@dataclass
+class Checked:
+    """Outcome of validating one candidate: a clean record, or errors; warnings either way."""
+
+    record: dict[str, Any] | None
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: list[FieldError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.record is not None and not self.errors
+
+    def errors_by_field(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for e in self.errors:
+            out.setdefault(e.field, []).append(e.message)
+        return out
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the path validating the candidate allows.
+
+    ``registry`` maps kelurahan code -> RT numbers of the RT registry (an empty
+    mapping disables the check). ``require_rt``/``default_severity`` let a file
+    without an RT or severity column through (RT empty / sedang, with a warning);
+    ``derive_title`` makes a title from the description when none is given.
+    ``allowed_kecamatan`` confines a scoped Panwaslu account. ``utc_fields``
+    names raw time fields whose naive values are UTC (Kobo ``_submission_time``).
+    """
+
+    now: datetime
+    season_start: datetime
+    registry: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    check_rt_registry: bool = True
+    require_rt: bool = True
+    default_severity: Severity | None = None
+    derive_title: bool = False
+    allowed_kecamatan: str | None = None
+    utc_fields: frozenset[str] = frozenset()
+    future_tolerance: timedelta = timedelta(minutes=5)
+
+
+def registry_index(frame: pd.DataFrame) -> dict[str, tuple[int, ...]]:
+    """kelurahan code -> sorted RT numbers, from an RT registry frame."""
+    if frame is None or frame.empty:
+        return {}
+    out: dict[str, tuple[int, ...]] = {}
+    for kel, rts in frame.groupby("kode_kelurahan")["rt"]:
+        out[str(kel)] = tuple(sorted(int(r) for r in rts))
+    return out
+
+
+def make_rules(engine: Engine | None = None, viewer: Viewer | None = None, **overrides: Any) -> Rules:
+    """Rules for now: season start from the calendar, the RT registry in use, the viewer's scope."""
+    from kondusif.registry import rt_registry  # late: the registry module reads files on use
+
+    cal = settings().calendar
+    values: dict[str, Any] = {
+        "now": now(),
+        "season_start": wib_day_start(cal.season_start),
+        "registry": registry_index(rt_registry(engine)),
+        "allowed_kecamatan": viewer.kecamatan if viewer is not None and viewer.role == Role.PANWASLU else None,
+    }
+    values.update(overrides)
+    return Rules(**values)
+
+
+# --------------------------------------------------------------------------- small parsers
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
+
+
+def is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if value.__class__ is str:
+        return not value.strip()
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return value is pd.NaT
+
+
+def clean_text(value: Any) -> str:
+    """Text as typed, minus control characters and invisible marks; HTML is kept verbatim."""
+    if value.__class__ is str and value.isprintable():
+        return value.strip()  # the common case: nothing to remove
+    if is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    s = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    s = _INVISIBLE.sub("", _CONTROL.sub("", s))
+    return s.strip()
+
+
+_RT_RE = re.compile(r"^(?:rt[\s.:/-]*)?0*(\d{1,4})(?:\.0+)?$", re.IGNORECASE)
+
+
+def parse_rt(value: Any) -> int | None:
+    """'3', '03', 'RT 03', 'RT.3', 3.0 -> 3; anything else -> None (0 included)."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value) if value > 0 else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and value > 0 else None
+    m = _RT_RE.match(str(value).strip())
+    if not m:
+        return None
+    n = int(m.group(1))
+    return n if n > 0 else None
+
+
+def parse_number(value: Any) -> float | None:
+    """A finite float from a number or text ('-3,2966' with an Indonesian decimal comma)."""
+    if is_blank(value) or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating):
+        v = float(value)
+    else:
+        t = str(value).strip().replace(" ", "")
+        if t.count(",") == 1 and "." not in t:
+            t = t.replace(",", ".")
+        try:
+            v = float(t)
+        except ValueError:
+            return None
+    return v if math.isfinite(v) else None
+
+
+def parse_location(value: Any) -> tuple[float, float] | None:
+    """A geopoint text: KoboToolbox 'lat lon alt acc', or 'lat,lon' / 'lat;lon'. None if unreadable."""
+    if is_blank(value):
+        return None
+    text = str(value).strip()
+    # decimal points: commas/semicolons separate; decimal commas: only spaces/semicolons do
+    sep = r"[\s,;]+" if "." in text else r"[\s;]+"
+    parts = [p for p in re.split(sep, text) if p]
+    if len(parts) not in (2, 3, 4):
+        return None
+    lat, lon = parse_number(parts[0]), parse_number(parts[1])
+    if lat is None or lon is None:
+        return None
+    return lat, lon
+
+
+_MONTHS = {
+    "jan": 1, "januari": 1, "january": 1, "feb": 2, "februari": 2, "february": 2, "peb": 2, "pebruari": 2,
+    "mar": 3, "maret": 3, "march": 3, "apr": 4, "april": 4, "mei": 5, "may": 5, "jun": 6, "juni": 6,
+    "june": 6, "jul": 7, "juli": 7, "july": 7, "agu": 8, "agt": 8, "agus": 8, "agustus": 8, "aug": 8,
+    "august": 8, "sep": 9, "sept": 9, "september": 9, "okt": 10, "oktober": 10, "oct": 10, "october": 10,
+    "nov": 11, "nopember": 11, "november": 11, "des": 12, "desember": 12, "dec": 12, "december": 12,
+}
+_DMY = re.compile(
+    r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4}),?"
+    r"(?:[\sT]+(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:[.,]\d+)?)?\s*(am|pm|wib)?)?\s*(wib)?$",
+    re.IGNORECASE,
+)
+_DMONY = re.compile(
+    r"^(?:[a-z]+,?\s+)?(\d{1,2})\s+([a-z]+)\.?\s+(\d{4}),?"
+    r"(?:\s+(?:pukul\s+|jam\s+)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?\s*(wib)?$",
+    re.IGNORECASE,
+)
+_ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+class DateProblem(ValueError):
+    """A time value that could not be read; the message is Indonesian."""
+
+
+def _hour(h: int, ampm: str | None) -> int:
+    if ampm and ampm.lower() == "pm" and h < 12:
+        return h + 12
+    if ampm and ampm.lower() == "am" and h == 12:
+        return 0
+    return h
+
+
+@lru_cache(maxsize=65536)
+def _parse_datetime_text(text: str) -> tuple[datetime, bool]:
+    """(datetime, has_time) from text; aware if the text carried an offset, else naive."""
+    t = text.strip()
+    iso = t[:-1] + "+00:00" if t.endswith(("Z", "z")) else t
+    if _ISO_START.match(iso):
+        try:
+            value = datetime.fromisoformat(iso.replace(" WIB", "").replace(" wib", ""))
+            return value, len(iso) > 10
+        except ValueError:
+            pass
+    m = _DMY.match(t)
+    if m:
+        d, mo, y, hh, mm, ss, ampm, _ = m.groups()
+        year = int(y) + (2000 if len(y) == 2 else 0)
+        try:
+            value = datetime(year, int(mo), int(d), _hour(int(hh or 0), ampm), int(mm or 0), int(ss or 0))
+        except ValueError as exc:
+            raise DateProblem(f"tanggal {t!r} tidak ada di kalender") from exc
+        return value, hh is not None
+    m = _DMONY.match(t)
+    if m:
+        d, mon, y, hh, mm, ss, _ = m.groups()
+        month = _MONTHS.get(mon.lower())
+        if month is None:
+            raise DateProblem(f"nama bulan {mon!r} tidak dikenal")
+        try:
+            value = datetime(int(y), month, int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+        except ValueError as exc:
+            raise DateProblem(f"tanggal {t!r} tidak ada di kalender") from exc
+        return value, hh is not None
+    raise DateProblem(
+        f"{t[:40]!r} bukan tanggal/waktu yang dikenali (contoh: 20/06/2018 14:32 atau 2018-06-20 14:32)"
+    )
+
+
+def parse_datetime(value: Any, utc: bool = False) -> tuple[datetime, bool]:
+    """(aware UTC datetime, has_time) from text, datetime, date or an Excel serial number.
+
+    Naive values are WIB unless ``utc`` (a column the source documents as UTC).
+    Raises DateProblem with an Indonesian message.
+    """
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    has_time = True
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt, has_time = datetime.combine(value, time(0)), False
+    elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        v = float(value)
+        if not (20_000 <= v <= 80_000):  # Excel serial days 1954..2119
+            raise DateProblem(f"angka {value!r} bukan tanggal")
+        dt = _EXCEL_EPOCH + timedelta(days=v)
+        has_time = not v.is_integer()
+    else:
+        dt, has_time = _parse_datetime_text(str(value))
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC if utc else WIB)
+    return dt.astimezone(UTC), has_time
+
+
+_PHONE = re.compile(r"^\+?[\s\-().]*(?:\d[\s\-().]*){6,}$")
+
+
+def check_phone(text: str) -> str | None:
+    """An error message for a phone number that is not one, else None."""
+    if len(text) > 24 or not _PHONE.match(text):
+        return "bukan nomor telepon (contoh: 0812-3456-7890 atau +6281234567890)"
+    return None
+
+
+def title_from_text(text: str, limit: int = TITLE_FROM_TEXT) -> str:
+    """A short title from a description: its first line/sentence, cut at a word."""
+    first = re.split(r"(?<=[.!?])\s|\n", text.strip(), maxsplit=1)[0].strip()
+    if len(first) <= limit:
+        return first
+    cut = first[:limit].rsplit(" ", 1)[0]
+    return (cut or first[:limit]).rstrip(" ,;:") + "…"
+
+
+def rt_range_text(rts: Sequence[int]) -> str:
+    """'RT 1–8' or 'RT 1–3, 5, 7–9' for messages about valid RT numbers."""
+    if not rts:
+        return "belum ada RT terdaftar"
+    runs: list[str] = []
+    start = prev = rts[0]
+    for r in list(rts[1:]) + [None]:
+        if r is not None and r == prev + 1:
+            prev = r
+            continue
+        runs.append(f"{start}" if start == prev else f"{start}–{prev}")
+        if r is not None:
+            start = prev = r
+    return "RT " + ", ".join(runs)
+
+
+@lru_cache(maxsize=8192)
+def resolve_kelurahan(text: str, kec: str | None) -> tuple[str | None, str | None]:
+    """(code, None) for a place text naming one kelurahan, else (None, Indonesian reason). Cached."""
+    m = geo_names.match_kelurahan(text, kec)
+    if m.code is not None:
+        return m.code, None
+    if m.kind == "unknown":
+        # "Lubuklinggau Timur 1 Kel. Majapahit": an official name inside a longer place text
+        inside = geo_names.find_kelurahan_in_text(text)
+        if inside is not None and (kec is None or inside[0][:8] == kec):
+            return inside[0], None
+    shown = " ".join(text.split())
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    if m.kind == "ambiguous":
+        return None, f"“{shown}” tidak jelas: bisa berarti {', '.join(m.candidates)}. Tuliskan nama lengkapnya."
+    if m.kind == "empty":
+        return None, "wajib diisi"
+    where = f" di Kecamatan {gazetteer.kecamatan_name(kec)}" if kec else ""
+    if not m.candidates and len(text) <= geo_names.MAX_NAME_LENGTH:
+        try:
+            geo_names.find_kelurahan(text, kec)
+        except geo_names.GeoNameError as exc:
+            return None, str(exc)
+    hint = f" Mungkin maksud Anda: {', '.join(m.candidates)}?" if m.candidates else ""
+    return None, f"“{shown}” tidak dikenal{where}.{hint}"
+
+
+@lru_cache(maxsize=256)
+def _kecamatan(text: str) -> tuple[str | None, str | None]:
+    m = geo_names.match_kecamatan(text)
+    if m.code is not None:
+        return m.code, None
+    hint = f" Mungkin maksud Anda: {', '.join(m.candidates)}?" if m.candidates else ""
+    return None, f"“{text[:60]}” tidak dikenal.{hint}"
+
+
+# --------------------------------------------------------------------------- the validation
+
+
+def check_record(raw: Mapping[str, Any], rules: Rules) -> Checked:
+    """Validate one candidate (see check_records)."""
+    return check_records([raw], rules)[0]
+
+
+def check_records(raws: Sequence[Mapping[str, Any]], rules: Rules) -> list[Checked]:
+    """Validate candidates; one Checked per input, in order.
+
+    Points are located in one vectorised pass, so 100,000 rows take seconds.
+    """
+    staged = [_check_fields(raw, rules) for raw in raws]
+    for i, s in enumerate(staged):
+        s["index"] = i
+    pts = [(i, s["lat"], s["lon"]) for i, s in enumerate(staged) if s.get("lat") is not None]
+    located: dict[int, str | None] = {}
+    have_bounds = geo_dir() is not None
+    if pts and have_bounds:
+        codes = locate_many([p[1] for p in pts], [p[2] for p in pts])
+        located = {p[0]: codes[k] for k, p in enumerate(pts)}
+    return [_finish(s, located, have_bounds, rules) for s in staged]
+
+
+def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    warnings: list[FieldError] = []
+    out: dict[str, Any] = {"errors": errors, "warnings": warnings, "raw": raw}
+
+    def err(f: str, msg: str) -> None:
+        errors.append(FieldError(f, msg))
+
+    # place ------------------------------------------------------------------
+    kec_code = None
+    kec_raw = clean_text(raw.get("kecamatan"))
+    if kec_raw:
+        kec_code, msg = _kecamatan(kec_raw)
+        if msg:
+            err("kecamatan", msg)
+    kel_raw = clean_text(raw.get("kelurahan"))
+    kel_code = None
+    if kel_raw:
+        kel_code, msg = resolve_kelurahan(kel_raw, kec_code)
+        if msg:
+            err("kelurahan", msg)
+    out["kel_code"] = kel_code
+    out["kel_given"] = bool(kel_raw)
+
+    rt_raw = raw.get("rt")
+    rt = parse_rt(rt_raw)
+    if is_blank(rt_raw):
+        if rules.require_rt:
+            err("rt", "wajib diisi (nomor RT, misalnya 3)")
+    elif rt is None:
+        err("rt", f"“{clean_text(rt_raw)[:20]}” bukan nomor RT (bilangan bulat positif, misalnya 3)")
+    out["rt"] = rt
+
+    # coordinates --------------------------------------------------------------
+    lat = lon = None
+    loc_raw = raw.get("location")
+    if not is_blank(raw.get("lat")) or not is_blank(raw.get("lon")):
+        la, lo = parse_number(raw.get("lat")), parse_number(raw.get("lon"))
+        if is_blank(raw.get("lat")) or is_blank(raw.get("lon")):
+            err("location", "lintang dan bujur harus diisi berdua atau dikosongkan berdua")
+        elif la is None:
+            err("lat", "bukan angka")
+        elif lo is None:
+            err("lon", "bukan angka")
+        else:
+            lat, lon = la, lo
+    elif not is_blank(loc_raw):
+        pair = parse_location(loc_raw)
+        if pair is None:
+            err("location", "titik lokasi tidak terbaca (contoh: -3.2966 102.8617)")
+        else:
+            lat, lon = pair
+    if lat is not None and lon is not None:
+        if 95 < lat < 141 and -11 < lon < 6:
+            err("location", "lintang dan bujur tampaknya tertukar (lintang Lubuklinggau sekitar -3,3)")
+            lat = lon = None
+        elif not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            err("location", "koordinat di luar jangkauan lintang/bujur")
+            lat = lon = None
+    out["lat"], out["lon"] = lat, lon
+
+    # what -------------------------------------------------------------------
+    cat_raw = raw.get("category")
+    category: Category | None = None
+    if isinstance(cat_raw, Category):
+        category = cat_raw
+    elif is_blank(cat_raw):
+        err("category", "wajib diisi")
+    else:
+        found = vocab.match_categories(cat_raw)
+        if not found:
+            err("category", f"“{clean_text(cat_raw)[:40]}” tidak dikenal; pilih salah satu: "
+                            f"{vocab.category_options_text()}")
+        else:
+            category = found[0]
+            if len(found) > 1:
+                warnings.append(FieldError("category", "lebih dari satu kategori; dipakai yang pertama ("
+                                           f"{category.label}), lainnya diabaikan"))
+    out["category"] = category
+
+    sev_raw = raw.get("severity")
+    severity: Severity | None = None
+    if isinstance(sev_raw, Severity):
+        severity = sev_raw
+    elif is_blank(sev_raw):
+        if rules.default_severity is not None:
+            severity = rules.default_severity
+            warnings.append(FieldError("severity", f"tidak diisi; dianggap {severity.value}"))
+        else:
+            err("severity", "wajib diisi (ringan, sedang, atau berat)")
+    else:
+        severity = vocab.match_severity(sev_raw)
+        if severity is None:
+            err("severity", f"“{clean_text(sev_raw)[:30]}” tidak dikenal; pilih ringan, sedang, atau berat")
+    out["severity"] = severity
+
+    description = clean_text(raw.get("description"))
+    if len(description) > MAX_DESCRIPTION:
+        err("description", f"terlalu panjang ({len(description):,} karakter; paling banyak "
+                           f"{MAX_DESCRIPTION:,})".replace(",", "."))
+    title = clean_text(raw.get("title"))
+    if not title and rules.derive_title and description:
+        title = title_from_text(description)
+    if not title:
+        err("title", "wajib diisi")
+    elif len(title) > MAX_TITLE:
+        err("title", f"terlalu panjang ({len(title)} karakter; paling banyak {MAX_TITLE})")
+    out["title"], out["description"] = title, description
+
+    # when ---------------------------------------------------------------------
+    occ_raw = raw.get("occurred_at")
+    occurred = None
+    if is_blank(occ_raw):
+        err("occurred_at", "wajib diisi")
+    else:
+        try:
+            occurred, has_time = parse_datetime(occ_raw, utc="occurred_at" in rules.utc_fields)
+        except DateProblem as exc:
+            err("occurred_at", str(exc))
+        else:
+            if not has_time:
+                warnings.append(FieldError("occurred_at", "jam tidak diisi; dianggap pukul 00:00 WIB"))
+            if occurred > rules.now + rules.future_tolerance:
+                err("occurred_at", f"{format_wib(occurred)} ada di masa depan; waktu kejadian tidak boleh "
+                                   "lebih dari sekarang")
+                occurred = None
+            elif occurred < rules.season_start:
+                err("occurred_at", f"{format_wib(occurred)} sebelum awal masa pemantauan "
+                                   f"({format_wib(rules.season_start, with_time=False)})")
+                occurred = None
+    out["occurred_at"] = occurred
+
+    # who ----------------------------------------------------------------------
+    name = clean_text(raw.get("reporter_name"))
+    if len(name) > MAX_NAME:
+        err("reporter_name", f"terlalu panjang (paling banyak {MAX_NAME} karakter)")
+    phone = clean_text(raw.get("reporter_phone"))
+    if phone:
+        msg = check_phone(phone)
+        if msg:
+            err("reporter_phone", msg)
+    out["reporter_name"], out["reporter_phone"] = name or None, phone or None
+    return out
+
+
+def _finish(s: dict[str, Any], located: dict[int, str | None], have_bounds: bool, rules: Rules) -> Checked:
+    errors: list[FieldError] = s["errors"]
+    warnings: list[FieldError] = s["warnings"]
+    raw = s["raw"]
+    kel = s["kel_code"]
+    lat, lon = s["lat"], s["lon"]
+    point_kel = located.get(s["index"]) if lat is not None else None
+    if lat is not None and have_bounds:
+        if kel is None and not s["kel_given"]:
+            if point_kel is None:
+                errors.append(FieldError("location", "titik berada di luar Kota Lubuklinggau dan kelurahan "
+                                                     "tidak diisi"))
+            else:
+                kel = point_kel
+                warnings.append(FieldError("kelurahan", "diisi dari titik lokasi: "
+                                                        f"{gazetteer.kelurahan_name(kel)}"))
+        elif kel is not None and point_kel != kel:
+            inside = (f"masuk Kelurahan {gazetteer.kelurahan_name(point_kel)}" if point_kel
+                      else "di luar Kota Lubuklinggau")
+            warnings.append(FieldError("location", f"titik lokasi di luar Kelurahan "
+                                                   f"{gazetteer.kelurahan_name(kel)} ({inside}); "
+                                                   "tetap disimpan, mohon diperiksa"))
+    elif lat is not None and not have_bounds:
+        warnings.append(FieldError("location", "batas wilayah belum terpasang; titik tidak diperiksa"))
+    if kel is None and not s["kel_given"] and not any(e.field in ("location", "lat", "lon") for e in errors):
+        errors.append(FieldError("kelurahan", "wajib diisi (atau isi titik lokasi di dalam kota)"))
+
+    rt = s["rt"]
+    if kel is not None and rt is not None and rules.check_rt_registry and rules.registry:
+        known = rules.registry.get(kel)
+        if known and rt not in known:
+            errors.append(FieldError("rt", f"RT {rt} tidak ada di daftar RT Kelurahan "
+                                           f"{gazetteer.kelurahan_name(kel)} ({rt_range_text(known)})"))
+    if kel is not None and rules.allowed_kecamatan and kel[:8] != rules.allowed_kecamatan:
+        errors.append(FieldError("kelurahan", f"Kelurahan {gazetteer.kelurahan_name(kel)} di luar wilayah "
+                                              f"Anda (Kecamatan {gazetteer.kecamatan_name(rules.allowed_kecamatan)})"))
+    if errors:
+        return Checked(None, errors, warnings)
+    record: dict[str, Any] = {
+        "kode_kelurahan": kel,
+        "kode_kecamatan": kel[:8],
+        "rt": rt,
+        "category": s["category"].value,
+        "severity": s["severity"].value,
+        "title": s["title"],
+        "description": s["description"],
+        "occurred_at": s["occurred_at"],
+        "lat": lat,
+        "lon": lon,
+        "location_approx": False,
+        "reporter_name": s["reporter_name"],
+        "reporter_phone": s["reporter_phone"],
+    }
+    for key in ("source", "source_ref", "created_by", "reported_at"):
+        if raw.get(key) is not None:
+            record[key] = raw[key]
+    return Checked(record, [], warnings)
+

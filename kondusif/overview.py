@@ -1,0 +1,357 @@
+"""What the city map page shows, as plain data: levels, headline figures, trend, tables.
+
+Every function takes the Viewer (scope applied in SQL by the store) and the
+shared Filter; queries select only the columns they need and push the period
+and filters into SQL, so the page stays fast with 100,000 reports stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kondusif import registry as rt_registry_mod
+from kondusif import status, store
+from kondusif.config import LevelConfig, settings
+from kondusif.filters import Filter, Period
+from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Role, Severity, Status, Viewer
+from kondusif.timeutil import as_utc, format_wib, to_wib, wib_day_start
+from lubuklinggau_geo import gazetteer
+
+LEVEL_COLUMNS = ["kode_kelurahan", "rt", "occurred_at", "severity", "status", "category"]
+MAP_COLUMNS = ["report_no", "kode_kelurahan", "rt", "category", "severity", "status", "occurred_at", "lat", "lon",
+               "title"]
+LATEST_COLUMNS = ["report_no", "occurred_at", "rt", "category", "severity", "status", "title"]
+MAX_MAP_INCIDENTS = 50_000
+SPARK_DAYS = 14
+
+
+# --------------------------------------------------------------------------- fast reads
+
+
+TIME_COLUMNS = ("occurred_at", "reported_at", "updated_at", "followup_due")
+
+
+def epoch_seconds(engine: Engine, column: sa.ColumnElement) -> sa.ColumnElement:
+    """SQL for a timestamp column as whole seconds since 1970 (UTC), per dialect."""
+    if engine.dialect.name == "sqlite":
+        return sa.cast(sa.func.strftime("%s", column), sa.BigInteger)
+    return sa.cast(sa.func.floor(sa.extract("epoch", column)), sa.BigInteger)
+
+
+def read_incidents(
+    engine: Engine, q: store.IncidentQuery, viewer: Viewer | None, columns: list[str],
+    limit: int | None = None, newest_first: bool | None = True,
+) -> pd.DataFrame:
+    """Like store.query_incidents, for large frames: times come as epoch seconds and are
+    converted in one vectorised step (per-row datetime objects cost ~1 s per 40,000 rows).
+
+    Scope and identity rules are the store's: scope_clause in SQL, visible_columns only.
+    """
+    visible = {col.name: col for col in store.visible_columns(viewer)}
+    names = [name for name in columns if name in visible]
+    cols = [
+        epoch_seconds(engine, visible[name]).label(name) if name in TIME_COLUMNS else visible[name]
+        for name in names
+    ]
+    stmt = sa.select(*cols).where(*_clauses(q, viewer))
+    if newest_first is not None:  # None: any order (no sort needed, e.g. for levels)
+        order = store.incidents.c.occurred_at.desc() if newest_first else store.incidents.c.occurred_at
+        stmt = stmt.order_by(order, store.incidents.c.report_no)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        # Plain tuples straight from the driver: every selected column is a plain str/int/float
+        # (times as epoch integers), so SQLAlchemy's per-row Row objects are not needed.
+        cursor = getattr(result, "cursor", None)
+        rows = cursor.fetchall() if cursor is not None else [tuple(r) for r in result.fetchall()]
+    data = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    df = pd.DataFrame({name: list(values) for name, values in zip(names, data, strict=True)})
+    for name in names:
+        if name in TIME_COLUMNS:
+            df[name] = pd.to_datetime(pd.to_numeric(df[name]), unit="s", utc=True)
+    return df
+
+
+def data_version(engine: Engine) -> tuple[int, int]:
+    """A cheap fingerprint of the store for caches: (reports, newest audit row id).
+
+    Every write path records an audit row in its transaction (the project's rule),
+    so a new report, a status change or a new RT registry changes the fingerprint.
+    """
+    with engine.connect() as conn:
+        n = conn.execute(sa.select(sa.func.count()).select_from(store.incidents)).scalar()
+        last = conn.execute(sa.select(sa.func.max(store.audit_log.c.id))).scalar()
+    return int(n or 0), int(last or 0)
+
+
+# --------------------------------------------------------------------------- places
+
+
+def kelurahan_units(flt: Filter, viewer: Viewer | None) -> list[str]:
+    """The kelurahan this view covers: the filter's places within the viewer's scope."""
+    codes = gazetteer.kelurahan_codes()
+    if viewer is not None and Role(viewer.role) == Role.PANWASLU and viewer.kecamatan:
+        codes = [c for c in codes if c[:8] == viewer.kecamatan]
+    if viewer is not None and Role(viewer.role) == Role.RT:
+        codes = [c for c in codes if c == viewer.kelurahan]
+    if flt.kecamatan:
+        codes = [c for c in codes if c[:8] in flt.kecamatan]
+    if flt.kelurahan:
+        codes = [c for c in codes if c in flt.kelurahan]
+    return codes
+
+
+def rt_units(registry: pd.DataFrame, kelurahan: list[str], flt: Filter) -> list[tuple[str, int]]:
+    reg = registry[registry["kode_kelurahan"].isin(kelurahan)]
+    if flt.rt:
+        reg = reg[reg["rt"].astype(int).isin(flt.rt)]
+    return list(zip(reg["kode_kelurahan"].astype(str), reg["rt"].astype(int), strict=True))
+
+
+# --------------------------------------------------------------------------- levels
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Levels of one view at `as_of`, with what they were computed from."""
+
+    as_of: datetime
+    kelurahan: pd.DataFrame  # compute_levels(by="kelurahan") for the covered kelurahan
+    rt: pd.DataFrame  # compute_levels(by="rt") for the covered RT of the registry
+    registry: pd.DataFrame
+    registry_is_sample: bool
+
+    def counts(self) -> dict[status.Level, int]:
+        return status.level_counts(self.kelurahan)
+
+
+def levels_for_view(
+    engine: Engine, viewer: Viewer | None, flt: Filter, as_of: datetime, cfg: LevelConfig | None = None,
+    registry: pd.DataFrame | None = None,
+) -> Levels:
+    """Kelurahan and RT levels at `as_of` from the reports matching the filter (not its period)."""
+    cfg = cfg or settings().levels
+    q = flt.query_between(status.window_start(as_of, cfg), as_of)
+    frame = read_incidents(engine, q, viewer, LEVEL_COLUMNS, newest_first=None)
+    kel_units = kelurahan_units(flt, viewer)
+    reg = rt_registry_mod.rt_registry(engine) if registry is None else registry
+    kel = status.compute_levels(frame, as_of, cfg, by="kelurahan", units=kel_units)
+    rt = status.compute_levels(frame, as_of, cfg, by="rt", units=rt_units(reg, kel_units, flt))
+    return Levels(as_of, kel, rt, reg, rt_registry_mod.registry_is_sample(reg))
+
+
+# --------------------------------------------------------------------------- headline
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The figures above the map."""
+
+    n: int  # reports in the period
+    n_previous: int  # reports in the same-length window before it
+    n_rawan: int  # kelurahan Rawan at the period's end
+    n_waspada: int
+    n_unverified: int  # reports of the period still 'baru'
+    latest: datetime | None  # newest report (occurred_at) up to the period's end
+
+    @property
+    def change(self) -> int:
+        return self.n - self.n_previous
+
+    @property
+    def change_pct(self) -> float | None:
+        return None if self.n_previous == 0 else 100.0 * (self.n - self.n_previous) / self.n_previous
+
+
+def _clauses(q: store.IncidentQuery, viewer: Viewer | None) -> list:
+    clauses = store.where_clauses(q)
+    scope = store.scope_clause(viewer)
+    if scope is not None:
+        clauses.append(scope)
+    return clauses
+
+
+def newest_occurred(engine: Engine, viewer: Viewer | None = None,
+                    q: store.IncidentQuery | None = None) -> datetime | None:
+    """occurred_at of the newest report the viewer may see (matching `q`), or None."""
+    col = store.incidents.c.occurred_at
+    stmt = sa.select(sa.func.max(col)).select_from(store.incidents)
+    clauses = _clauses(q or store.IncidentQuery(), viewer)
+    if clauses:
+        stmt = stmt.where(*clauses)
+    with engine.connect() as conn:
+        value = conn.execute(stmt).scalar()
+    if value is None:
+        return None
+    return as_utc(pd.Timestamp(value).to_pydatetime()) if not isinstance(value, datetime) else as_utc(value)
+
+
+def headline(engine: Engine, viewer: Viewer | None, flt: Filter, period: Period, levels: Levels) -> Headline:
+    q = flt.query_between(period.start, period.end)
+    prev = period.previous()
+    n = store.count_incidents(engine, q, viewer)
+    n_prev = store.count_incidents(engine, flt.query_between(prev.start, prev.end), viewer)
+    if flt.status and Status.BARU.value not in flt.status:
+        n_unverified = 0
+    else:
+        q_baru = replace(q, status=(Status.BARU.value,))
+        n_unverified = store.count_incidents(engine, q_baru, viewer)
+    counts = levels.counts()
+    latest = newest_occurred(engine, viewer, flt.query_between(None, period.end))
+    return Headline(n, n_prev, counts[status.Level.RAWAN], counts[status.Level.WASPADA], n_unverified, latest)
+
+
+# --------------------------------------------------------------------------- map incidents
+
+
+@dataclass(frozen=True)
+class MapIncidents:
+    frame: pd.DataFrame  # MAP_COLUMNS, newest first, at most `cap` rows
+    total: int  # reports matching the filter in the period
+
+    @property
+    def capped(self) -> bool:
+        return self.total > len(self.frame)
+
+
+def map_incidents(engine: Engine, viewer: Viewer | None, flt: Filter, period: Period, total: int,
+                  cap: int = MAX_MAP_INCIDENTS) -> MapIncidents:
+    """The period's reports for the map layer (newest first, capped), no identity columns."""
+    q = flt.query_between(period.start, period.end)
+    frame = read_incidents(engine, q, viewer, MAP_COLUMNS, limit=cap) if total else \
+        pd.DataFrame(columns=MAP_COLUMNS)
+    return MapIncidents(frame, total)
+
+
+# --------------------------------------------------------------------------- trend and tables
+
+
+def category_label(key: str) -> str:
+    try:
+        return CATEGORY_LABELS[Category(key)]
+    except ValueError:
+        return str(key)
+
+
+def daily_trend(engine: Engine, viewer: Viewer | None, flt: Filter, period: Period) -> pd.DataFrame:
+    """Reports per WIB day (rows, every day of the period) and category (columns, labels)."""
+    counts = store.counts_by(engine, flt.query_between(period.start, period.end), viewer, ["day", "category"])
+    days = period.days()
+    if not days:
+        return pd.DataFrame()
+    table = counts.pivot_table(index="day", columns="category", values="n", aggfunc="sum", fill_value=0) \
+        if len(counts) else pd.DataFrame(index=pd.Index([], name="day"))
+    table = table.reindex(days, fill_value=0)
+    table.index = pd.to_datetime(table.index)
+    table.index.name = "Tanggal"
+    ordered = [c.value for c in Category if c.value in table.columns]
+    table = table[ordered].astype(int)
+    table.columns = [category_label(c) for c in table.columns]
+    return table
+
+
+def kecamatan_table(engine: Engine, viewer: Viewer | None, flt: Filter, period: Period,
+                    levels: Levels) -> pd.DataFrame:
+    """One row per kecamatan in view: reports, berat, unverified, kelurahan Rawan/Waspada."""
+    q = flt.query_between(period.start, period.end)
+    both = store.counts_by(engine, q, viewer, ["kode_kecamatan", "severity", "status"])
+    by_sev = both.groupby(["kode_kecamatan", "severity"], as_index=False)["n"].sum()
+    by_status = both.groupby(["kode_kecamatan", "status"], as_index=False)["n"].sum()
+    kel = levels.kelurahan.assign(kode_kecamatan=levels.kelurahan["kode_kelurahan"].str.slice(0, 8))
+    rows = []
+    for kode in sorted(kel["kode_kecamatan"].unique()):
+        sev = by_sev[by_sev["kode_kecamatan"] == kode]
+        sta = by_status[by_status["kode_kecamatan"] == kode]
+        lv = kel[kel["kode_kecamatan"] == kode]["level"]
+        rows.append({
+            "Kecamatan": gazetteer.kecamatan_name(kode),
+            "Laporan": int(sev["n"].sum()),
+            "Berat": int(sev.loc[sev["severity"] == Severity.BERAT.value, "n"].sum()),
+            "Belum diverifikasi": int(sta.loc[sta["status"] == Status.BARU.value, "n"].sum()),
+            "Kelurahan Rawan": int((lv == status.Level.RAWAN).sum()),
+            "Kelurahan Waspada": int((lv == status.Level.WASPADA).sum()),
+            "Jumlah kelurahan": int(len(lv)),
+        })
+    df = pd.DataFrame(rows, columns=["Kecamatan", "Laporan", "Berat", "Belum diverifikasi", "Kelurahan Rawan",
+                                     "Kelurahan Waspada", "Jumlah kelurahan"])
+    return df.sort_values(["Kelurahan Rawan", "Kelurahan Waspada", "Laporan"], ascending=False,
+                          ignore_index=True)
+
+
+# --------------------------------------------------------------------------- one kelurahan
+
+
+@dataclass(frozen=True)
+class KelurahanDetail:
+    kode: str
+    nama: str
+    kecamatan: str
+    level: status.Level | None
+    score: float
+    reasons: list[str]
+    by_category: pd.DataFrame  # Kategori, Laporan
+    by_severity: pd.DataFrame  # Keparahan, Laporan
+    spark: pd.DataFrame  # Tanggal (14 WIB days up to as-of), Laporan
+    latest: pd.DataFrame  # the newest reports of the period (no identity)
+
+
+def spark_days(as_of: datetime, days: int = SPARK_DAYS) -> tuple[list[date], datetime]:
+    """The `days` WIB days ending with the as-of day, and the instant they start."""
+    last = to_wib(as_of - timedelta(microseconds=1)).date()
+    first = last - timedelta(days=days - 1)
+    return [first + timedelta(days=i) for i in range(days)], wib_day_start(first)
+
+
+def kelurahan_detail(engine: Engine, viewer: Viewer | None, flt: Filter, period: Period, levels: Levels,
+                     kode: str, latest_rows: int = 10) -> KelurahanDetail | None:
+    """The panel beside the map for one kelurahan; None if it is outside the view."""
+    if kode not in set(kelurahan_units(flt, viewer)):
+        return None
+    rec = gazetteer.kelurahan_by_code(kode)
+    row = levels.kelurahan[levels.kelurahan["kode_kelurahan"] == kode]
+    level = status.Level(row["level"].iloc[0]) if len(row) else None
+    score = float(row["score"].iloc[0]) if len(row) else 0.0
+    reasons = list(row["reasons"].iloc[0]) if len(row) else []
+    one = replace(flt, kecamatan=(), kelurahan=(kode,))
+    q = one.query_between(period.start, period.end)
+    cats = store.counts_by(engine, q, viewer, ["category"])
+    by_category = pd.DataFrame({
+        "Kategori": [category_label(c) for c in cats["category"]],
+        "Laporan": cats["n"].astype(int),
+    }).sort_values("Laporan", ascending=False, ignore_index=True)
+    sevs = store.counts_by(engine, q, viewer, ["severity"]).set_index("severity")["n"]
+    by_severity = pd.DataFrame({
+        "Keparahan": [s.label for s in Severity],
+        "Laporan": [int(sevs.get(s.value, 0)) for s in Severity],
+    })
+    days, first = spark_days(period.end)
+    spark_counts = store.counts_by(engine, one.query_between(first, period.end), viewer, ["day"])
+    spark_series = spark_counts.set_index("day")["n"] if len(spark_counts) else pd.Series(dtype=int)
+    spark = pd.DataFrame({
+        "Tanggal": pd.to_datetime(days),
+        "Laporan": [int(spark_series.get(d, 0)) for d in days],
+    })
+    latest = store.query_incidents(engine, q, viewer, columns=LATEST_COLUMNS, limit=latest_rows)
+    return KelurahanDetail(kode, str(rec["nama"]), str(rec["kecamatan"]), level, score, reasons, by_category,
+                           by_severity, spark, latest_table(latest))
+
+
+def latest_table(df: pd.DataFrame) -> pd.DataFrame:
+    """Reports as the UI lists them (Indonesian headers, WIB times, labels)."""
+    if not len(df):
+        return pd.DataFrame(columns=["No. laporan", "Waktu", "RT", "Kategori", "Keparahan", "Status", "Judul"])
+    return pd.DataFrame({
+        "No. laporan": df["report_no"],
+        "Waktu": [format_wib(t.to_pydatetime()) for t in df["occurred_at"]],
+        "RT": [f"{int(r):02d}" if pd.notna(r) else "-" for r in df["rt"]],
+        "Kategori": [category_label(c) for c in df["category"]],
+        "Keparahan": [Severity(s).label for s in df["severity"]],
+        "Status": [STATUS_LABELS[Status(s)] for s in df["status"]],
+        "Judul": df["title"],
+    })

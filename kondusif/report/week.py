@@ -1,0 +1,120 @@
+"""ISO weeks as the report's period: Monday 00:00 to Sunday 24:00 WIB.
+
+The weekly snapshot is filed per ISO week ("2018-W25"); its bounds are WIB
+calendar days, stored and queried as aware UTC datetimes, [start, end).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from kondusif.timeutil import format_long_date, to_wib, wib_day_range
+
+_WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+MIN_YEAR = 2000
+MAX_YEAR = 2100
+
+
+class WeekError(ValueError):
+    """A week that cannot be read; the message is for the user (Bahasa Indonesia)."""
+
+
+def weeks_in_year(year: int) -> int:
+    """52 or 53: the ISO week of 28 December is always the year's last."""
+    return date(year, 12, 28).isocalendar().week
+
+
+@dataclass(frozen=True, order=True)
+class IsoWeek:
+    year: int
+    week: int
+
+    @property
+    def key(self) -> str:
+        """The canonical spelling, e.g. '2018-W25' (what the archive stores)."""
+        return f"{self.year}-W{self.week:02d}"
+
+    @property
+    def monday(self) -> date:
+        return date.fromisocalendar(self.year, self.week, 1)
+
+    @property
+    def sunday(self) -> date:
+        return self.monday + timedelta(days=6)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.monday + timedelta(days=i) for i in range(7)]
+
+    @property
+    def bounds(self) -> tuple[datetime, datetime]:
+        """[Monday 00:00 WIB, next Monday 00:00 WIB) as aware UTC datetimes."""
+        return wib_day_range(self.monday, self.sunday)
+
+    @property
+    def start(self) -> datetime:
+        return self.bounds[0]
+
+    @property
+    def end(self) -> datetime:
+        return self.bounds[1]
+
+    def previous(self) -> IsoWeek:
+        return week_of_date(self.monday - timedelta(days=7))
+
+    def next(self) -> IsoWeek:
+        return week_of_date(self.monday + timedelta(days=7))
+
+    @property
+    def label(self) -> str:
+        """'Senin, 18 Juni 2018 – Minggu, 24 Juni 2018' for headings."""
+        return f"{format_long_date(self.monday)} – {format_long_date(self.sunday)}"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+def week_of_date(day: date) -> IsoWeek:
+    iso = day.isocalendar()
+    return IsoWeek(iso.year, iso.week)
+
+
+def week_of(moment: datetime) -> IsoWeek:
+    """The ISO week a moment falls in, by its WIB calendar day (naive = WIB)."""
+    return week_of_date(to_wib(moment).date())
+
+
+def parse_week(text: str | IsoWeek) -> IsoWeek:
+    """'2018-W25' (also '2018W25', '2018-w25') -> IsoWeek; WeekError for anything else."""
+    if isinstance(text, IsoWeek):
+        return text
+    raw = str(text or "").strip()
+    if not raw:
+        raise WeekError("Minggu belum diisi. Tulis minggu ISO seperti 2018-W25.")
+    m = _WEEK_RE.match(raw)
+    if not m:
+        raise WeekError(
+            f"Minggu «{raw}» tidak dikenali. Tulis tahun dan nomor minggu ISO, misalnya 2018-W25."
+        )
+    year, week = int(m.group(1)), int(m.group(2))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise WeekError(f"Tahun {year} di luar rentang yang didukung ({MIN_YEAR}–{MAX_YEAR}).")
+    last = weeks_in_year(year)
+    if not 1 <= week <= last:
+        raise WeekError(
+            f"Minggu {week} tidak ada pada tahun {year}: tahun itu memiliki minggu 1 sampai {last}."
+        )
+    return IsoWeek(year, week)
+
+
+def weeks_between(first: date, last: date) -> list[IsoWeek]:
+    """Every ISO week touching [first, last], oldest first."""
+    out: list[IsoWeek] = []
+    wk = week_of_date(first)
+    end = week_of_date(last)
+    while wk <= end:
+        out.append(wk)
+        wk = wk.next()
+    return out

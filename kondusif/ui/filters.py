@@ -1,0 +1,215 @@
+"""Sidebar filter widgets shared by every page, kept in step with the URL.
+
+One Filter (kondusif.filters) lives in the session under FILTER_KEY, so moving
+between pages keeps it. On the first run of a session, or when someone opens a
+shared link, the filter is read from the URL query parameters (bad ones are
+dropped with a notice); after every change the URL is rewritten, so the
+address bar always holds a link to the current view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+
+from kondusif import filters as flt_mod
+from kondusif import overview, registry
+from kondusif.filters import CUSTOM, PARAMS, Filter, Period
+from kondusif.model import (
+    CATEGORY_LABELS,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    Category,
+    Role,
+    Severity,
+    Source,
+    Status,
+    Viewer,
+)
+from kondusif.timeutil import format_long_date, format_wib
+from lubuklinggau_geo import gazetteer
+
+FILTER_KEY = "filter"
+PARAMS_KEY = "_filter_params"
+W = "flt_"  # widget keys
+WIDGETS = ("period", "range", "as_of", "kecamatan", "kelurahan", "rt", "category", "severity", "status", "source")
+MIN_DATE = date(2000, 1, 1)
+
+
+def _url_params() -> dict[str, str]:
+    """This app's filter parameters from the URL (other pages' parameters are left alone)."""
+    names = set(PARAMS.values())
+    out: dict[str, str] = {}
+    for key in st.query_params.keys():
+        if key in names:
+            out[key] = ",".join(st.query_params.get_all(key))
+    return out
+
+
+def _write_url(params: dict[str, str]) -> None:
+    names = set(PARAMS.values())
+    current = _url_params()
+    if current == params:
+        return
+    for key in list(st.query_params.keys()):
+        if key in names and key not in params:
+            del st.query_params[key]
+    for key, value in params.items():
+        if current.get(key) != value:
+            st.query_params[key] = value
+
+
+def _set_widgets(f: Filter, today: date) -> None:
+    ss = st.session_state
+    ss[W + "period"] = f.period
+    ss[W + "range"] = (f.start or today, f.end or today)
+    ss[W + "as_of"] = min(f.as_of or today, today)
+    ss[W + "kecamatan"] = list(f.kecamatan)
+    ss[W + "kelurahan"] = list(f.kelurahan)
+    ss[W + "rt"] = list(f.rt)
+    ss[W + "category"] = list(f.category)
+    ss[W + "severity"] = list(f.severity)
+    ss[W + "status"] = list(f.status)
+    ss[W + "source"] = list(f.source)
+
+
+def current_filter() -> Filter:
+    """The session's filter (the default one before the sidebar ran)."""
+    value = st.session_state.get(FILTER_KEY)
+    return value if isinstance(value, Filter) else Filter()
+
+
+def _start_filter(viewer: Viewer, engine: Engine, params: dict[str, str]) -> tuple[Filter, list[str]]:
+    f, notices = Filter.from_params(params)
+    if f.as_of is None:
+        replay_day = flt_mod.default_as_of(overview.newest_occurred(engine, viewer))
+        if replay_day is not None:
+            f = replace(f, as_of=replay_day)
+    f, scope_notes = f.scoped(viewer)
+    return f, notices + scope_notes
+
+
+def _scoped_kecamatan(viewer: Viewer) -> list[str]:
+    codes = gazetteer.kecamatan_codes()
+    if Role(viewer.role) == Role.PANWASLU and viewer.kecamatan:
+        return [viewer.kecamatan]
+    if Role(viewer.role) == Role.RT and viewer.kelurahan:
+        return [viewer.kelurahan[:8]]
+    return codes
+
+
+def _prune(key: str, options: list) -> None:
+    """Drop selections that are no longer options (e.g. after changing kecamatan)."""
+    ss = st.session_state
+    if key in ss:
+        ss[key] = [v for v in ss[key] if v in options]
+
+
+def _clear(today: date) -> None:
+    f = current_filter().cleared()
+    _set_widgets(f, today)
+
+
+def filter_sidebar(viewer: Viewer, engine: Engine) -> tuple[Filter, Period, list[str]]:
+    """Draw the shared filters in the sidebar; returns (filter, resolved period, notices).
+
+    Notices (bad URL parameters, scope adjustments) are for the page to show.
+    """
+    ss = st.session_state
+    today = flt_mod.today_wib()
+    params = _url_params()
+    notices: list[str] = []
+    if FILTER_KEY not in ss or (params and params != ss.get(PARAMS_KEY)):
+        f, notices = _start_filter(viewer, engine, params)
+        ss[FILTER_KEY] = f
+        _set_widgets(f, today)
+    elif any(W + name not in ss for name in WIDGETS):
+        _set_widgets(current_filter(), today)  # widgets were dropped while another page ran
+
+    options = flt_mod.period_options()
+    sb = st.sidebar
+    sb.header("Filter")
+    if ss.get(W + "period") not in options:
+        ss[W + "period"] = flt_mod.DEFAULT_PERIOD
+    period_key = sb.selectbox("Periode", list(options), format_func=options.get, key=W + "period")
+    start = end = None
+    if period_key == CUSTOM:
+        picked = sb.date_input("Rentang tanggal (WIB)", key=W + "range", min_value=MIN_DATE, max_value=today,
+                               format="DD/MM/YYYY")
+        picked = tuple(picked) if isinstance(picked, list | tuple) else (picked,)
+        if picked:
+            start, end = picked[0], picked[-1]
+    as_of_day = sb.date_input(
+        "Per tanggal (putar ulang)", key=W + "as_of", min_value=MIN_DATE, max_value=today, format="DD/MM/YYYY",
+        help="Tampilkan keadaan pada akhir tanggal ini, misalnya untuk memutar ulang musim Pilkada 2018.",
+    )
+    as_of = None if as_of_day is None or as_of_day >= today else as_of_day
+
+    kec_options = _scoped_kecamatan(viewer)
+    scoped_kec = len(kec_options) == 1 and Role(viewer.role) in (Role.PANWASLU, Role.RT)
+    if scoped_kec:
+        ss[W + "kecamatan"] = kec_options
+    _prune(W + "kecamatan", kec_options)
+    kecamatan = sb.multiselect(
+        "Kecamatan", kec_options, key=W + "kecamatan", format_func=gazetteer.kecamatan_name,
+        placeholder="Semua kecamatan", disabled=scoped_kec,
+        help="Dibatasi ke wilayah tugas Anda." if scoped_kec else None,
+    )
+    kel_pool = [k for k in gazetteer.kelurahan_codes() if k[:8] in (kecamatan or kec_options)]
+    _prune(W + "kelurahan", kel_pool)
+    kelurahan = sb.multiselect(
+        "Kelurahan", kel_pool, key=W + "kelurahan", format_func=gazetteer.kelurahan_name,
+        placeholder="Semua kelurahan",
+    )
+    rt: list[int] = []
+    if len(kelurahan) == 1:
+        reg = registry.rt_registry(engine)
+        rt_options = sorted(int(r) for r in reg.loc[reg["kode_kelurahan"] == kelurahan[0], "rt"])
+        _prune(W + "rt", rt_options)
+        rt = sb.multiselect("RT", rt_options, key=W + "rt", format_func=lambda r: f"RT {r:02d}",
+                            placeholder="Semua RT")
+    else:
+        ss[W + "rt"] = []
+    category = sb.multiselect("Kategori", [c.value for c in Category], key=W + "category",
+                              format_func=lambda c: CATEGORY_LABELS[Category(c)], placeholder="Semua kategori")
+    severity = sb.multiselect("Tingkat keparahan", [s.value for s in Severity], key=W + "severity",
+                              format_func=lambda s: Severity(s).label, placeholder="Semua")
+    status = sb.multiselect("Status", [s.value for s in Status], key=W + "status",
+                            format_func=lambda s: STATUS_LABELS[Status(s)], placeholder="Semua status")
+    source = sb.multiselect("Sumber", [s.value for s in Source], key=W + "source",
+                            format_func=lambda s: SOURCE_LABELS[Source(s)], placeholder="Semua sumber")
+    sb.button("Hapus filter", on_click=_clear, args=(today,), help="Kembali ke semua wilayah dan kategori.")
+
+    f = Filter(
+        period=period_key if period_key in options else flt_mod.DEFAULT_PERIOD,
+        start=start if period_key == CUSTOM else None,
+        end=end if period_key == CUSTOM else None,
+        as_of=as_of,
+        kecamatan=tuple(kecamatan),
+        kelurahan=tuple(kelurahan),
+        rt=tuple(rt),
+        category=tuple(category),
+        severity=tuple(severity),
+        status=tuple(status),
+        source=tuple(source),
+    )
+    f, scope_notes = f.scoped(viewer)
+    notices += scope_notes
+    ss[FILTER_KEY] = f
+    new_params = f.to_params()
+    _write_url(new_params)
+    ss[PARAMS_KEY] = new_params
+    period = f.resolve()
+    sb.caption(f"Tautan di bilah alamat menyimpan filter ini. {period_caption(f, period)}")
+    return f, period, notices
+
+
+def period_caption(f: Filter, period: Period) -> str:
+    """'Periode: ... (from – to).' in words, including the replay day."""
+    text = f"Periode: {period.label} ({format_wib(period.start)} s.d. {flt_mod.format_moment(period.end)})."
+    if period.replay and f.as_of:
+        text += f" Diputar ulang per {format_long_date(f.as_of)}."
+    return text

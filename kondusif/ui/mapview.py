@@ -1,0 +1,250 @@
+"""Widgets of the city map page: notices, headline figures, the map, the kelurahan panel, trend.
+
+Data come from kondusif.overview (plain functions); this module only draws.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from kondusif import maps, overview, registry, store
+from kondusif.config import settings
+from kondusif.demo import SIM_NOTICE
+from kondusif.filters import Filter, Period, format_moment
+from kondusif.model import Viewer
+from kondusif.status import MEASURE_NOTICE, Level, window_label
+from kondusif.timeutil import format_long_date, format_wib, to_wib
+from lubuklinggau_geo import boundaries as geo_boundaries
+from lubuklinggau_geo import gazetteer
+from lubuklinggau_geo.rt import SAMPLE_NOTICE
+
+SELECTED_KEY = "peta_kelurahan"
+LAST_CLICK_KEY = "_peta_last_click"
+MAP_HEIGHT = 620
+LEVEL_MD_COLORS = {Level.KONDUSIF: "green", Level.WASPADA: "orange", Level.RAWAN: "red"}
+
+
+def level_badge(level: Level) -> str:
+    """Markdown badge of a level, coloured like the map."""
+    return f":{LEVEL_MD_COLORS[level]}-background[**{level.label}**]"
+
+
+def reasons_markdown(reasons: list[str]) -> str:
+    return "\n".join(f"- {r}" for r in reasons)
+
+
+def notices(flt: Filter, period: Period, has_simulated: bool, levels: overview.Levels) -> None:
+    """What the viewer must know to read the page honestly."""
+    if has_simulated:
+        st.warning(SIM_NOTICE, icon=":material/science:")
+    if period.replay and flt.as_of:
+        st.info(
+            f"Memutar ulang: halaman ini menunjukkan keadaan per akhir {format_long_date(flt.as_of)}, "
+            "bukan hari ini. Ubah «Per tanggal» di samping untuk tanggal lain.",
+            icon=":material/history:",
+        )
+    st.caption(
+        f"{MEASURE_NOTICE} Tingkat dihitung per {format_moment(levels.as_of)} dari laporan "
+        f"{window_label()} terakhir (lihat docs/levels.md)."
+    )
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def headline(head: overview.Headline, period: Period) -> None:
+    cols = st.columns(5)
+    pct = head.change_pct
+    delta = f"{head.change:+,}".replace(",", ".") + (f" ({pct:+.0f}%)" if pct is not None else "")
+    cols[0].metric(f"Laporan · {period.label}", _thousands(head.n), delta=delta, delta_color="inverse",
+                   help="Perubahan dibanding periode sepanjang ini tepat sebelumnya.")
+    cols[1].metric("Kelurahan Rawan", head.n_rawan, help="Tingkat per akhir periode.")
+    cols[2].metric("Kelurahan Waspada", head.n_waspada, help="Tingkat per akhir periode.")
+    cols[3].metric("Belum diverifikasi", _thousands(head.n_unverified),
+                   help="Laporan periode ini yang masih berstatus Baru.")
+    latest = to_wib(head.latest).strftime("%d/%m %H:%M") if head.latest else "-"
+    cols[4].metric("Laporan terakhir", latest,
+                   help=f"Waktu kejadian laporan terbaru: {format_wib(head.latest)}." if head.latest else None)
+
+
+# --------------------------------------------------------------------------- cached data
+# Keyed on the store's fingerprint (overview.data_version), the viewer and the filter, so a
+# rerun that only changes the kelurahan panel (a click on the map) reads nothing again.
+CACHE_TTL = 300
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def cached_levels(db_url: str, version: tuple, viewer: Viewer, flt: Filter, as_of) -> overview.Levels:
+    return overview.levels_for_view(store.get_engine(db_url), viewer, flt, as_of)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def cached_headline(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
+                    _levels: overview.Levels) -> overview.Headline:
+    """(`_levels` is not hashed: it follows from the other arguments.)"""
+    return overview.headline(store.get_engine(db_url), viewer, flt, period, _levels)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def cached_map_layer(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
+                     total: int) -> MapLayer:
+    engine = store.get_engine(db_url)
+    inc = overview.map_incidents(engine, viewer, flt, period, total)
+    packed = None
+    if len(inc.frame):
+        packed = maps.pack_incidents(inc.frame, maps.static_layers().points,
+                                     maps.rt_points(registry.rt_registry(engine)))
+    return MapLayer(packed, len(inc.frame), inc.total)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def cached_trend(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> pd.DataFrame:
+    return overview.daily_trend(store.get_engine(db_url), viewer, flt, period)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def cached_kecamatan_table(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
+                           _levels: overview.Levels) -> pd.DataFrame:
+    return overview.kecamatan_table(store.get_engine(db_url), viewer, flt, period, _levels)
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """The report layer ready for the map: packed arrays, how many shown, how many in the period."""
+
+    packed: dict | None
+    shown: int
+    total: int
+
+    @property
+    def capped(self) -> bool:
+        return self.total > self.shown
+
+
+# --------------------------------------------------------------------------- widgets
+
+
+def city_map(levels: overview.Levels, layer: MapLayer) -> str | None:
+    """Draw the map; returns the kelurahan code the user clicked (None if nothing new)."""
+    missing = maps.missing_vendor_files()
+    if missing:
+        st.error(maps.MISSING_VENDOR_MESSAGE)
+        return None
+    geo_state = geo_boundaries.status()
+    if not geo_state.available:
+        st.info(geo_state.message, icon=":material/location_on:")
+    if layer.capped:
+        st.caption(
+            f"Peta memuat {_thousands(layer.shown)} laporan terbaru dari {_thousands(layer.total)} laporan "
+            "periode ini; persempit filter untuk melihat semuanya."
+        )
+    cfg = settings()
+    fmap = maps.build_map(
+        levels.kelurahan, None, levels.rt, levels.registry,
+        registry_is_sample=levels.registry_is_sample,
+        base_url_path=st.get_option("server.baseUrlPath") or "",
+        tile_url=cfg.tile_url, tile_attribution=cfg.tile_attribution,
+        packed_incidents=layer.packed,
+    )
+    result = st_folium(fmap, key="peta_map", height=MAP_HEIGHT, use_container_width=True,
+                       returned_objects=["last_active_drawing"])
+    if levels.registry_is_sample:
+        st.caption(SAMPLE_NOTICE)
+    return clicked_kelurahan(result)
+
+
+def clicked_kelurahan(result: dict | None) -> str | None:
+    """The kelurahan code of the feature the user last clicked, if any."""
+    if not isinstance(result, dict):
+        return None
+    drawing = result.get("last_active_drawing")
+    if not isinstance(drawing, dict):
+        return None
+    props = drawing.get("properties")
+    kode = props.get("kode_kelurahan") if isinstance(props, dict) else None
+    return kode if isinstance(kode, str) and gazetteer.is_kelurahan_code(kode) else None
+
+
+def choose_kelurahan(clicked: str | None, units: list[str], levels: overview.Levels) -> str | None:
+    """The panel's kelurahan: a new map click wins, else the select box (worst level first)."""
+    ss = st.session_state
+    if clicked and clicked != ss.get(LAST_CLICK_KEY) and clicked in units:
+        ss[SELECTED_KEY] = clicked
+    ss[LAST_CLICK_KEY] = clicked
+    ranked = levels.kelurahan.assign(_rank=levels.kelurahan["level"].map(lambda lv: Level(lv).rank))
+    ranked = ranked.sort_values(["_rank", "score"], ascending=False)
+    options = [k for k in ranked["kode_kelurahan"] if k in set(units)]
+    if not options:
+        return None
+    if ss.get(SELECTED_KEY) not in options:
+        ss[SELECTED_KEY] = options[0]
+    level_of = dict(zip(levels.kelurahan["kode_kelurahan"], levels.kelurahan["level"], strict=True))
+    return st.selectbox(
+        "Kelurahan", options, key=SELECTED_KEY,
+        format_func=lambda k: f"{gazetteer.kelurahan_name(k)} — {Level(level_of[k]).label}",
+        help="Klik kelurahan di peta, atau pilih di sini.",
+    )
+
+
+def kelurahan_panel(detail: overview.KelurahanDetail | None) -> None:
+    if detail is None:
+        st.info("Pilih kelurahan di peta untuk melihat rinciannya.")
+        return
+    level_md = level_badge(detail.level) if detail.level else "-"
+    score = f"{detail.score:.1f}".replace(".", ",")
+    st.markdown(f"#### {detail.nama}\nKec. {detail.kecamatan} · {level_md} · skor {score}")
+    st.markdown(reasons_markdown(detail.reasons))
+    st.markdown("**Laporan 14 hari terakhir**")
+    st.altair_chart(spark_chart(detail.spark), width="stretch")
+    sev = " · ".join(f"{r.Keparahan} {r.Laporan}" for r in detail.by_severity.itertuples())
+    st.markdown(f"**Periode ini menurut kategori** (keparahan: {sev})")
+    if len(detail.by_category):
+        st.altair_chart(category_chart(detail.by_category), width="stretch")
+    st.markdown("**Laporan terbaru**")
+    if len(detail.latest):
+        st.dataframe(detail.latest, hide_index=True, width="stretch")
+    else:
+        st.caption("Tidak ada laporan pada periode dan filter ini.")
+
+
+def spark_chart(spark: pd.DataFrame) -> alt.Chart:
+    """A small daily area chart (dates as dd/mm)."""
+    return alt.Chart(spark).mark_area(line=True, opacity=0.35, color="#b71c1c").encode(
+        x=alt.X("Tanggal:T", axis=alt.Axis(format="%d/%m", title=None, labelAngle=0, tickCount=7)),
+        y=alt.Y("Laporan:Q", axis=alt.Axis(title=None, tickMinStep=1)),
+        tooltip=[alt.Tooltip("Tanggal:T", format="%d/%m/%Y"), alt.Tooltip("Laporan:Q")],
+    ).properties(height=110)
+
+
+def category_chart(by_category: pd.DataFrame) -> alt.Chart:
+    return alt.Chart(by_category).mark_bar(color="#546e7a").encode(
+        x=alt.X("Laporan:Q", axis=alt.Axis(title=None, tickMinStep=1)),
+        y=alt.Y("Kategori:N", sort="-x", axis=alt.Axis(title=None, labelLimit=220)),
+        tooltip=["Kategori:N", "Laporan:Q"],
+    ).properties(height=alt.Step(20))
+
+
+def trend(table: pd.DataFrame | None) -> None:
+    """Stacked daily bars per category (the wide table of overview.daily_trend)."""
+    if table is None or table.empty or int(table.to_numpy().sum()) == 0:
+        st.caption("Tidak ada laporan pada periode dan filter ini.")
+        return
+    long = table.reset_index().melt(id_vars="Tanggal", var_name="Kategori", value_name="Laporan")
+    long = long[long["Laporan"] > 0]
+    days = len(table)
+    ticks = {"interval": "day", "step": 1} if days <= 16 else {"interval": "week", "step": 1 if days <= 120 else 2}
+    chart = alt.Chart(long).mark_bar().encode(
+        x=alt.X("yearmonthdate(Tanggal):T", axis=alt.Axis(format="%d/%m", title="Tanggal (WIB)", labelAngle=0,
+                                                           tickCount=ticks)),
+        y=alt.Y("sum(Laporan):Q", title="Laporan"),
+        color=alt.Color("Kategori:N", sort=list(table.columns), legend=alt.Legend(orient="right", title=None,
+                                                                                  labelLimit=260)),
+        tooltip=[alt.Tooltip("Tanggal:T", format="%d/%m/%Y"), "Kategori:N", "Laporan:Q"],
+    ).properties(height=320)
+    st.altair_chart(chart, width="stretch")

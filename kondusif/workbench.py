@@ -1,0 +1,378 @@
+"""What the Panwaslu incident page reads: sorted pages of reports, headline figures,
+history, attachments, duplicate candidates and a small detail map.
+
+Everything takes the Viewer and goes through `store.incidents_select` /
+`store.scope_clause`, so scope and private columns are applied in SQL. Follow-ups
+past their due date come first in every listing and are counted in the headline.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import folium
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kondusif import duplicates, store
+from kondusif.model import (
+    CATEGORY_LABELS,
+    OPEN_STATUSES,
+    SOURCE_LABELS,
+    STATUS_LABELS,
+    Category,
+    Severity,
+    Source,
+    Status,
+    Viewer,
+)
+from kondusif.safe import escape_html
+from kondusif.timeutil import as_utc, format_wib, now
+from lubuklinggau_geo import gazetteer
+
+c = store.incidents.c
+
+_SEVERITY_RANK = sa.case({"berat": 0, "sedang": 1, "ringan": 2}, value=c.severity, else_=3)
+_STATUS_RANK = sa.case({s.value: i for i, s in enumerate(Status)}, value=c.status, else_=len(Status))
+
+# key -> (label, ORDER BY terms after "overdue first")
+SORTS: dict[str, tuple[str, tuple]] = {
+    "terbaru": ("Waktu kejadian, terbaru dulu", (c.occurred_at.desc(), c.report_no)),
+    "terlama": ("Waktu kejadian, terlama dulu", (c.occurred_at, c.report_no)),
+    "tingkat": ("Tingkat, berat dulu", (_SEVERITY_RANK, c.occurred_at.desc(), c.report_no)),
+    "status": ("Status (urutan alur kerja)", (_STATUS_RANK, c.occurred_at.desc(), c.report_no)),
+    "tenggat": ("Tenggat tindak lanjut, terdekat dulu", (c.followup_due.is_(None), c.followup_due, c.report_no)),
+    "kelurahan": ("Kelurahan, lalu RT", (c.kode_kelurahan, c.rt, c.occurred_at.desc(), c.report_no)),
+    "nomor": ("Nomor laporan", (c.report_no,)),
+    "diubah": ("Terakhir diubah", (c.updated_at.desc(), c.report_no)),
+}
+DEFAULT_SORT = "terbaru"
+
+LIST_COLUMNS = ("id", "report_no", "version", "kode_kelurahan", "rt", "category", "severity", "status", "title",
+                "occurred_at", "followup_to", "followup_due", "possible_duplicate", "source", "duplicate_of")
+
+ACTION_LABELS_ID = {
+    "create": "Dibuat",
+    "verify": "Diverifikasi",
+    "reject": "Ditolak",
+    "mark_duplicate": "Ditandai duplikat",
+    "follow_up": "Tindak lanjut",
+    "close": "Ditutup",
+    "duplicate_linked": "Duplikat ditautkan",
+}
+
+
+def overdue_clause(as_of: datetime | None = None) -> sa.ColumnElement[bool]:
+    """A follow-up past its due date: still ditindaklanjuti and the due time has passed."""
+    return sa.and_(c.status == Status.DITINDAKLANJUTI.value, c.followup_due.is_not(None),
+                   c.followup_due < as_utc(as_of or now()))
+
+
+def _where(q: store.IncidentQuery | None, viewer: Viewer) -> list[sa.ColumnElement[bool]]:
+    clauses = store.where_clauses(q or store.IncidentQuery())
+    scope = store.scope_clause(viewer)
+    if scope is not None:
+        clauses.append(scope)
+    return clauses
+
+
+def page_rows(
+    engine: Engine,
+    q: store.IncidentQuery | None,
+    viewer: Viewer,
+    sort: str = DEFAULT_SORT,
+    limit: int = 50,
+    offset: int = 0,
+    as_of: datetime | None = None,
+) -> pd.DataFrame:
+    """One page of the filtered view, overdue follow-ups first, then by `sort`; adds column `overdue`."""
+    overdue = overdue_clause(as_of)
+    stmt = store.incidents_select(q or store.IncidentQuery(), viewer, LIST_COLUMNS)
+    stmt = stmt.add_columns(sa.case((overdue, True), else_=False).label("overdue"))
+    terms = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
+    stmt = stmt.order_by(sa.case((overdue, 0), else_=1), *terms).limit(limit).offset(max(0, offset))
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for col in ("occurred_at", "followup_due"):
+        df[col] = pd.to_datetime(df[col], utc=True)
+    df["overdue"] = df["overdue"].astype(bool)
+    return df
+
+
+@dataclass(frozen=True)
+class Headline:
+    total: int
+    by_status: dict[str, int]
+    overdue: int
+    berat_open: int
+    possible_duplicates: int
+
+    @property
+    def unverified(self) -> int:
+        return self.by_status.get(Status.BARU.value, 0)
+
+    @property
+    def in_progress(self) -> int:
+        return self.by_status.get(Status.DITINDAKLANJUTI.value, 0)
+
+
+def headline(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer,
+             as_of: datetime | None = None) -> Headline:
+    """The figures above the table, for the same filtered view (one query)."""
+    open_values = [s.value for s in OPEN_STATUSES]
+    where = _where(q, viewer)
+    stmt = sa.select(
+        c.status,
+        sa.func.count().label("n"),
+        sa.func.sum(sa.case((overdue_clause(as_of), 1), else_=0)).label("overdue"),
+        sa.func.sum(sa.case((sa.and_(c.severity == "berat", c.status.in_(open_values)), 1), else_=0)).label("berat"),
+        sa.func.sum(sa.case((sa.and_(c.possible_duplicate.is_(True), c.status.in_(open_values)), 1),
+                            else_=0)).label("dup"),
+    ).select_from(store.incidents)
+    if where:
+        stmt = stmt.where(*where)
+    stmt = stmt.group_by(c.status)
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).fetchall()
+    by_status = {r.status: int(r.n) for r in rows}
+    return Headline(
+        total=sum(by_status.values()),
+        by_status=by_status,
+        overdue=sum(int(r.overdue or 0) for r in rows),
+        berat_open=sum(int(r.berat or 0) for r in rows),
+        possible_duplicates=sum(int(r.dup or 0) for r in rows),
+    )
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def kelurahan_label(kode: str | None) -> str:
+    if not kode:
+        return "-"
+    try:
+        return gazetteer.kelurahan_name(kode)
+    except KeyError:
+        return str(kode)
+
+
+def kecamatan_label(kode: str | None) -> str:
+    if not kode:
+        return "-"
+    try:
+        return gazetteer.kecamatan_name(kode)
+    except KeyError:
+        return str(kode)
+
+
+def _enum_label(enum, labels: dict | None, value: Any) -> str:
+    if value is None:
+        return "-"
+    try:
+        member = enum(value)
+    except ValueError:
+        return str(value)
+    return labels[member] if labels else member.label
+
+
+def category_label(value: Any) -> str:
+    return _enum_label(Category, CATEGORY_LABELS, value)
+
+
+def severity_label(value: Any) -> str:
+    return _enum_label(Severity, None, value)
+
+
+def status_label(value: Any) -> str:
+    return _enum_label(Status, STATUS_LABELS, value)
+
+
+def source_label(value: Any) -> str:
+    return _enum_label(Source, SOURCE_LABELS, value)
+
+
+def table_view(rows: pd.DataFrame) -> pd.DataFrame:
+    """The page's rows as the table shows them (labels, WIB)."""
+    out = pd.DataFrame(index=rows.index)
+    out["Tenggat lewat"] = rows["overdue"].map(lambda v: "⚠" if v else "")
+    out["No. laporan"] = rows["report_no"]
+    out["Waktu kejadian (WIB)"] = rows["occurred_at"].map(lambda v: format_wib(v.to_pydatetime()))
+    out["Kelurahan"] = rows["kode_kelurahan"].map(kelurahan_label)
+    out["RT"] = rows["rt"].map(lambda v: "-" if pd.isna(v) else f"{int(v):02d}")
+    out["Kategori"] = rows["category"].map(category_label)
+    out["Tingkat"] = rows["severity"].map(severity_label)
+    out["Status"] = rows["status"].map(status_label)
+    out["Judul"] = rows["title"]
+    out["Ditangani oleh"] = rows["followup_to"].fillna("")
+    out["Tenggat (WIB)"] = rows["followup_due"].map(lambda v: "" if pd.isna(v) else format_wib(v.to_pydatetime()))
+    out["Duplikat?"] = rows["possible_duplicate"].map(lambda v: "mungkin" if v else "")
+    return out.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- one report
+
+
+def history(engine: Engine, viewer: Viewer, incident_id: str) -> pd.DataFrame:
+    """The full audit history of a report the viewer may see (empty if not visible), oldest first."""
+    row = store.get_incident(engine, incident_id, viewer)
+    if row is None:
+        return pd.DataFrame(columns=["Waktu (WIB)", "Oleh", "Tindakan", "Dari", "Menjadi", "Catatan"])
+    audit = store.audit_for(engine, "incident", row["id"])
+    out = pd.DataFrame({
+        "Waktu (WIB)": audit["at"].map(lambda v: format_wib(v) if v is not None else "-"),
+        "Oleh": audit["actor"],
+        "Tindakan": audit["action"].map(lambda a: ACTION_LABELS_ID.get(a, a)),
+        "Dari": audit["from_status"].map(lambda v: status_label(v) if v else ""),
+        "Menjadi": audit["to_status"].map(lambda v: status_label(v) if v else ""),
+        "Catatan": audit["note"].fillna(""),
+    })
+    return out
+
+
+def attachments_for(engine: Engine, viewer: Viewer, incident_id: str) -> list[dict[str, Any]]:
+    """Attachments of a report the viewer may see (with their bytes), oldest first."""
+    row = store.get_incident(engine, incident_id, viewer)
+    if row is None:
+        return []
+    a = store.attachments
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(
+            sa.select(a).where(a.c.incident_id == row["id"]).order_by(a.c.created_at, a.c.id)).mappings()]
+
+
+def report_numbers(engine: Engine, ids: list[str]) -> dict[str, str]:
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    with engine.connect() as conn:
+        return {r.id: r.report_no for r in conn.execute(sa.select(c.id, c.report_no).where(c.id.in_(ids)))}
+
+
+def duplicates_of(engine: Engine, viewer: Viewer, incident_id: str) -> pd.DataFrame:
+    """Reports already marked as duplicates of this one (within scope)."""
+    stmt = store.incidents_select(store.IncidentQuery(), viewer, ["id", "report_no", "status", "title",
+                                                                 "occurred_at"])
+    stmt = stmt.where(c.duplicate_of == incident_id).order_by(c.occurred_at)
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def duplicate_candidates(engine: Engine, row: dict[str, Any], viewer: Viewer,
+                         window_hours: float | None = None, limit: int = 10) -> pd.DataFrame:
+    """Reports that may be the same event as `row`, most similar first.
+
+    Same or neighbouring RT, same category, close in time (kondusif.duplicates),
+    ranked by text similarity of title and description, then by time apart.
+    Reports already merged (duplikat) are left out; scope applies.
+    """
+    found = duplicates.candidates_for(engine, row, viewer, window=window_hours)
+    if found.empty:
+        return found.assign(similarity=pd.Series(dtype=float), version=pd.Series(dtype=int))
+    found = found[found["status"] != Status.DUPLIKAT.value]
+    ids = found["id"].tolist()
+    with engine.connect() as conn:
+        extra = {r.id: (r.description or "", int(r.version)) for r in conn.execute(
+            sa.select(c.id, c.description, c.version).where(c.id.in_(ids)))} if ids else {}
+    mine = f"{row.get('title') or ''} {row.get('description') or ''}"
+    found = found.assign(
+        description=found["id"].map(lambda i: extra.get(i, ("", 1))[0]),
+        version=found["id"].map(lambda i: extra.get(i, ("", 1))[1]),
+    )
+    found["similarity"] = [
+        duplicates.text_similarity(mine, f"{t or ''} {d or ''}")
+        for t, d in zip(found["title"], found["description"], strict=True)
+    ]
+    found = found.sort_values(["similarity", "hours_apart"], ascending=[False, True], ignore_index=True)
+    return found.head(limit)
+
+
+def detail_fields(row: dict[str, Any], viewer: Viewer, dup_no: str | None = None) -> list[tuple[str, str]]:
+    """Every field of a report as (label, text) pairs; identity only for roles allowed."""
+    rt = row.get("rt")
+    fields = [
+        ("No. laporan", row["report_no"]),
+        ("Status", status_label(row["status"])),
+        ("Kategori", category_label(row["category"])),
+        ("Tingkat", severity_label(row["severity"])),
+        ("Judul", row.get("title") or ""),
+        ("Uraian", row.get("description") or ""),
+        ("Waktu kejadian", format_wib(row["occurred_at"])),
+        ("Dilaporkan", format_wib(row.get("reported_at"))),
+        ("Kecamatan", kecamatan_label(row.get("kode_kecamatan"))),
+        ("Kelurahan", f"{kelurahan_label(row['kode_kelurahan'])} ({row['kode_kelurahan']})"),
+        ("RT", "-" if rt is None else f"{int(rt):02d}"),
+        ("Lokasi", "-" if row.get("lat") is None else
+         f"{row['lat']:.5f}, {row['lon']:.5f}" + (" (perkiraan)" if row.get("location_approx") else "")),
+        ("Sumber", source_label(row.get("source")) + (f" · {row['source_ref']}" if row.get("source_ref") else "")),
+    ]
+    if viewer.sees_identity:
+        fields += [("Nama pelapor", row.get("reporter_name") or "-"),
+                   ("Telepon pelapor", row.get("reporter_phone") or "-")]
+    fields += [
+        ("Dibuat oleh", row.get("created_by") or "-"),
+        ("Diserahkan kepada", row.get("followup_to") or "-"),
+        ("Tenggat tindak lanjut", format_wib(row.get("followup_due"))),
+        ("Hasil", row.get("outcome") or "-"),
+        ("Duplikat dari", dup_no or (row.get("duplicate_of") or "-")),
+        ("Kemungkinan duplikat", "ya" if row.get("possible_duplicate") else "tidak"),
+        ("Versi", str(row["version"])),
+        ("Terakhir diubah", format_wib(row.get("updated_at"))),
+    ]
+    return fields
+
+
+# --------------------------------------------------------------------------- map
+
+
+def location_note(row: dict[str, Any]) -> str | None:
+    """What the map cannot say by itself: no point at all, or a point outside the report's kelurahan."""
+    from lubuklinggau_geo import locate
+
+    if row.get("lat") is None or row.get("lon") is None:
+        return "Laporan tanpa titik lokasi: ditandai di pusat kelurahan."
+    found = locate.locate(float(row["lat"]), float(row["lon"]))
+    if found is None:
+        return "Titik lokasi berada di luar batas kelurahan yang terpasang (atau batas wilayah belum terpasang)."
+    if found != row["kode_kelurahan"]:
+        return f"Titik lokasi berada di luar kelurahan laporan (jatuh di Kel. {kelurahan_label(found)})."
+    return None
+
+
+def detail_map(row: dict[str, Any], base_url_path: str = "", height: int = 280) -> folium.Map:
+    """A small map of one report: its kelurahan outline and its point (or the kelurahan centre).
+
+    Leaflet comes from the app's static folder (kondusif.maps), no tiles needed.
+    """
+    from kondusif import maps
+    from lubuklinggau_geo import boundaries as geo_boundaries
+
+    kel = gazetteer.kelurahan_by_code(row["kode_kelurahan"])
+    has_point = row.get("lat") is not None and row.get("lon") is not None
+    lat, lon = (float(row["lat"]), float(row["lon"])) if has_point else (float(kel["lat"]), float(kel["lon"]))
+    fmap = folium.Map(location=[lat, lon], zoom_start=15, tiles=None, height=height, control_scale=True)
+    fmap.default_js = [("leaflet", maps.static_url(maps.VENDOR_FILES["leaflet_js"], base_url_path))]
+    fmap.default_css = [("leaflet_css", maps.static_url(maps.VENDOR_FILES["leaflet_css"], base_url_path))]
+    if geo_boundaries.status().available:
+        gdf = geo_boundaries.boundaries("kelurahan")
+        shape = gdf[gdf["kode"] == row["kode_kelurahan"]]
+        if len(shape):
+            folium.GeoJson(
+                json.loads(shape[["kode", "geometry"]].to_json()),
+                style_function=lambda f: {"color": "#444", "weight": 2, "fillColor": "#fee08b", "fillOpacity": 0.25},
+            ).add_to(fmap)
+            (minx, miny, maxx, maxy) = shape.total_bounds
+            fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    tip = (f"{escape_html(row['report_no'])}<br>{escape_html(kel['nama'])}"
+           + ("" if row.get("rt") is None else f", RT {int(row['rt']):02d}")
+           + ("" if has_point else "<br>(tanpa titik: pusat kelurahan)"))
+    folium.CircleMarker([lat, lon], radius=8, color="#b71c1c", weight=2, fill=True,
+                        fill_color="#d73027" if has_point else "#ffffff", fill_opacity=0.9,
+                        tooltip=tip).add_to(fmap)
+    return fmap
+

@@ -1,0 +1,359 @@
+"""Insiden: the Panwaslu workbench — filter, check, verify, follow up, merge duplicates, export."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from datetime import timedelta
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from kondusif import demo, exports, filters, maps, registry, store, workbench, workflow
+from kondusif.timeutil import format_wib, now, to_wib
+from kondusif.ui import filters as ui_filters
+from kondusif.ui import guard
+from kondusif.workflow import Action, ActionInput
+
+viewer = guard.require_page("insiden")
+engine = store.get_engine()
+
+FOLLOWUP_TARGETS = ["Panwaslu Kota", "Panwascam", "Polres Lubuklinggau", "Kesbangpol", "Lurah setempat"]
+PAGE_SIZES = [25, 50, 100]
+_MD = re.compile(r"([\\`*_{}\[\]#|<>~$!:.])")
+
+
+def md(text: object) -> str:
+    """User-written text made inert for Streamlit markdown (no links, images, HTML or formatting).
+
+    Brackets, emphasis, HTML characters, ":" and "." (no autolinked URLs) are escaped and line
+    breaks flattened, so a value can never open a list, heading or link wherever it is placed.
+    """
+    flat = " ".join(("" if text is None else str(text)).split())
+    return _MD.sub(r"\\\1", flat)
+
+
+def flash(kind: str, message: str) -> None:
+    st.session_state.setdefault("wb_flash", []).append((kind, message))
+
+
+def show_flash() -> None:
+    for kind, message in st.session_state.pop("wb_flash", []):
+        getattr(st, kind)(message)
+
+
+# --------------------------------------------------------------------------- header and filter
+
+st.title("Insiden: meja kerja Panwaslu")
+if store.has_simulated(engine):
+    st.warning(demo.SIM_NOTICE, icon=":material/science:")
+if registry.registry_is_sample(registry.rt_registry(engine)):
+    st.caption("Daftar RT yang dipakai adalah CONTOH, bukan data resmi Setda; RT tetangga dihitung dari nomornya.")
+
+filt, period, filter_notices = ui_filters.filter_sidebar(viewer, engine)
+for notice in filter_notices:
+    st.info(notice)
+st.caption(md(filt.describe()))
+search = st.text_input("Cari judul, uraian atau no. laporan", key="wb_search", max_chars=100).strip()
+q = filt.query_between(period.start, period.end)
+# Follow-ups are overdue against now, or against the end of the replayed day when replaying a season.
+moment = filters.as_of_moment(filt.as_of)
+if search:
+    q = store.IncidentQuery(**{**q.__dict__, "text": search})
+show_flash()
+
+# --------------------------------------------------------------------------- headline
+
+head = workbench.headline(engine, q, viewer, as_of=moment)
+cols = st.columns(5)
+cols[0].metric("Laporan dalam filter", f"{head.total:,}".replace(",", "."))
+cols[1].metric("Belum diverifikasi", head.unverified)
+cols[2].metric("Lewat tenggat", head.overdue,
+               help=f"Tindak lanjut yang tenggatnya sudah lewat per {format_wib(moment)}. Selalu di urutan teratas.")
+cols[3].metric("Berat, masih terbuka", head.berat_open)
+cols[4].metric("Kemungkinan duplikat", head.possible_duplicates)
+if head.overdue:
+    st.error(f"{head.overdue} tindak lanjut sudah lewat tenggat: tampil paling atas di tabel.",
+             icon=":material/alarm:")
+
+# --------------------------------------------------------------------------- table
+
+c1, c2, c3 = st.columns([0.5, 0.2, 0.3])
+sort = c1.selectbox("Urutkan", list(workbench.SORTS), format_func=lambda k: workbench.SORTS[k][0], key="wb_sort")
+size = c2.selectbox("Baris per halaman", PAGE_SIZES, index=1, key="wb_page_size")
+pages = max(1, math.ceil(head.total / size))
+page_no = int(c3.number_input(f"Halaman (dari {pages})", min_value=1, max_value=pages, value=1, step=1,
+                              key="wb_page"))
+rows = workbench.page_rows(engine, q, viewer, sort=sort, limit=size, offset=(page_no - 1) * size, as_of=moment)
+first = (page_no - 1) * size + 1 if len(rows) else 0
+st.caption(f"Menampilkan {first}–{first + len(rows) - 1 if len(rows) else 0} dari {head.total} laporan · "
+           "tindak lanjut lewat tenggat selalu di atas · centang baris untuk aksi massal, satu baris untuk membuka.")
+# The selection belongs to exactly these rows at these versions: a new page, sort, filter or any
+# saved change gives a new key, so a ticked box can never move onto another report.
+table_key = "wb_table_" + hashlib.sha1(
+    "|".join(f"{i}:{v}" for i, v in zip(rows["id"], rows["version"], strict=True)).encode()).hexdigest()[:12]
+event = st.dataframe(
+    workbench.table_view(rows), key=table_key, on_select="rerun", selection_mode="multi-row",
+    hide_index=True, width="stretch",
+    column_config={
+        "Tenggat lewat": st.column_config.TextColumn(width="small"),
+        "RT": st.column_config.TextColumn(width="small"),
+        "Tingkat": st.column_config.TextColumn(width="small"),
+        "Judul": st.column_config.TextColumn(width="medium"),
+    },
+)
+selected_pos = list(event.selection.rows) if event is not None and hasattr(event, "selection") else []
+selected = rows.iloc[[p for p in selected_pos if p < len(rows)]]
+
+# --------------------------------------------------------------------------- exports
+
+with st.expander("Ekspor tampilan ini (CSV, XLSX, GeoJSON)", icon=":material/download:"):
+    st.caption(f"{head.total} baris sesuai filter; waktu dalam WIB; identitas pelapor "
+               f"{'disertakan' if viewer.sees_identity else 'tidak disertakan'}; sel berawalan =, +, -, @ dinetralkan.")
+    ecols = st.columns(3)
+    for col, fmt, label in zip(ecols, ("csv", "xlsx", "geojson"), ("CSV", "Excel (XLSX)", "GeoJSON"), strict=True):
+        col.download_button(
+            f"Unduh {label}", data=lambda fmt=fmt: exports.export(engine, q, viewer, fmt)[1],
+            file_name=exports.export_filename(q, viewer, fmt), mime=exports.MIME[fmt], key=f"wb_export_{fmt}",
+            icon=":material/download:", width="stretch",
+        )
+
+# --------------------------------------------------------------------------- bulk actions
+
+if len(selected) > 1:
+    with st.container(border=True):
+        st.markdown(f"**Aksi massal untuk {len(selected)} laporan terpilih**")
+        bulk_action = st.selectbox("Tindakan", list(Action), format_func=lambda a: a.label, key="wb_bulk_action")
+        with st.form("wb_bulk_form"):
+            note = st.text_area("Alasan / catatan (sama untuk semua)", key="wb_bulk_note", max_chars=2000)
+            original = to = due = outcome = None
+            if bulk_action == Action.MARK_DUPLICATE:
+                original = st.text_input("No. laporan asli", key="wb_bulk_original")
+            if bulk_action == Action.FOLLOW_UP:
+                to = st.selectbox("Diserahkan kepada", FOLLOWUP_TARGETS, key="wb_bulk_to", accept_new_options=True)
+                due = st.date_input("Tenggat", value=to_wib(now()).date() + timedelta(days=3), key="wb_bulk_due",
+                                    format="DD/MM/YYYY")
+            if bulk_action == Action.CLOSE:
+                outcome = st.text_area("Hasil penanganan", key="wb_bulk_outcome", max_chars=2000)
+            go = st.form_submit_button(f"{bulk_action.label}: {len(selected)} laporan", type="primary")
+        if go:
+            items = list(zip(selected["id"], selected["version"].astype(int), strict=True))
+            data = ActionInput(note=note, duplicate_of=original, followup_to=to, followup_due=due, outcome=outcome)
+            try:
+                result = workflow.bulk_change_status(engine, viewer, items, bulk_action.target, data)
+            except workflow.WorkflowError as exc:
+                st.error(md(exc))
+            else:
+                if result.done:
+                    flash("success", f"{bulk_action.label}: {len(result.done)} laporan tersimpan, masing-masing tercatat "
+                                     "di riwayatnya.")
+                for label, message in result.refused:
+                    flash("warning", f"{md(label)} tidak diubah: {md(message)}")
+                st.rerun()
+
+# --------------------------------------------------------------------------- detail
+
+st.divider()
+options = rows["report_no"].tolist()
+chosen_no = selected["report_no"].iloc[0] if len(selected) == 1 else None
+url_no = st.query_params.get("laporan")
+pick = st.selectbox("Buka laporan", options, index=None, key="wb_open",
+                    placeholder="Pilih nomor laporan dari halaman ini (atau centang satu baris)")
+target = chosen_no or pick or url_no
+if target is None:
+    st.info("Pilih satu laporan untuk melihat rinciannya, riwayatnya, dan tindakan yang boleh dilakukan.")
+    st.stop()
+
+row = store.get_incident(engine, target, viewer)
+if row is None:
+    st.warning(f"Laporan {md(target)} tidak ditemukan di wilayah Anda.")
+    st.stop()
+
+opened = st.session_state.get("wb_opened")
+if not opened or opened["id"] != row["id"]:
+    opened = {"id": row["id"], "row": dict(row)}
+    st.session_state["wb_opened"] = opened
+    st.session_state.pop("wb_stale", None)
+opened_row = opened["row"]
+
+
+def fmt_value(field: str, value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "-"
+    if field == "status":
+        return workbench.status_label(value)
+    if field == "duplicate_of":
+        return workbench.report_numbers(engine, [str(value)]).get(str(value), str(value))
+    if hasattr(value, "tzinfo"):
+        return format_wib(value)  # type: ignore[arg-type]
+    return str(value)
+
+
+def changes_table(changes: list[workflow.Change]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Isian": [c.label for c in changes],
+        "Saat Anda membuka": [fmt_value(c.field, c.before) for c in changes],
+        "Sekarang": [fmt_value(c.field, c.after) for c in changes],
+    })
+
+
+def history_table(history: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Waktu (WIB)": [format_wib(h["at"]) for h in history],
+        "Oleh": [h["actor"] for h in history],
+        "Tindakan": [workbench.ACTION_LABELS_ID.get(h["action"], h["action"]) for h in history],
+        "Menjadi": [workbench.status_label(h["to_status"]) if h["to_status"] else "" for h in history],
+        "Catatan": [h["note"] or "" for h in history],
+    })
+
+
+def reload_opened() -> None:
+    fresh = store.get_incident(engine, st.session_state["wb_opened"]["id"], viewer)
+    if fresh is not None:
+        st.session_state["wb_opened"] = {"id": fresh["id"], "row": dict(fresh)}
+    st.session_state.pop("wb_stale", None)
+
+
+st.subheader(f"{row['report_no']} · {workbench.status_label(row['status'])}")
+st.markdown(f"**{md(row['title'])}**")
+if row.get("description"):
+    st.markdown(md(row["description"]))
+if row["source"] == "simulasi":
+    st.caption("Laporan SIMULASI (dibuat program untuk demo).")
+
+stale = st.session_state.get("wb_stale")
+if stale:
+    st.error(md(stale["message"]), icon=":material/sync_problem:")
+    if stale["changes"]:
+        st.dataframe(changes_table(stale["changes"]), hide_index=True, width="stretch")
+    if stale["history"]:
+        st.caption("Yang terjadi sejak Anda membuka laporan ini:")
+        st.dataframe(history_table(stale["history"]), hide_index=True, width="stretch")
+    st.button("Muat ulang laporan ini", key="wb_reload_stale", on_click=reload_opened, icon=":material/refresh:")
+elif int(row["version"]) != int(opened_row["version"]):
+    st.warning(f"Laporan ini telah diubah orang lain sejak Anda membukanya (versi {opened_row['version']} → "
+               f"{row['version']}). Muat ulang sebelum bertindak.", icon=":material/sync_problem:")
+    st.button("Muat ulang laporan ini", key="wb_reload", on_click=reload_opened, icon=":material/refresh:")
+
+left, right = st.columns([0.55, 0.45])
+with left:
+    dup_no = workbench.report_numbers(engine, [row["duplicate_of"]]).get(row["duplicate_of"]) \
+        if row.get("duplicate_of") else None
+    fields = workbench.detail_fields(row, viewer, dup_no)
+    st.dataframe(pd.DataFrame(fields, columns=["Isian", "Nilai"]), hide_index=True, width="stretch",
+                 height=35 * (len(fields) + 1) + 3)
+with right:
+    missing = maps.missing_vendor_files()
+    if missing:
+        st.info(maps.MISSING_VENDOR_MESSAGE)
+    else:
+        st_folium(workbench.detail_map(row, st.get_option("server.baseUrlPath") or ""), height=300,
+                  use_container_width=True, returned_objects=[], key=f"wb_map_{row['id']}")
+    note = workbench.location_note(row)
+    if note:
+        st.caption(note)
+    files = workbench.attachments_for(engine, viewer, row["id"])
+    if files:
+        st.markdown("**Lampiran**")
+        for f in files:
+            if str(f["mime"]).startswith("image/"):
+                st.image(f["data"], caption=f["filename"], width="stretch")
+            else:
+                st.download_button(f"Unduh {f['filename']}", f["data"], file_name=f["filename"], mime=f["mime"],
+                                   key=f"wb_att_{f['id']}")
+    else:
+        st.caption("Tidak ada lampiran.")
+
+# --------------------------------------------------------------------------- actions
+
+
+def save(action: Action, data: ActionInput, incident_id: str, version: int, opened_snapshot: dict | None) -> bool:
+    try:
+        workflow.apply_action(engine, viewer, incident_id, version, action, data, opened=opened_snapshot)
+    except workflow.StaleEdit as exc:
+        st.session_state["wb_stale"] = {"message": str(exc), "changes": exc.changes, "history": exc.history}
+        return False
+    except workflow.WorkflowError as exc:
+        st.error(md(exc))
+        return False
+    flash("success", f"{action.label}: laporan tersimpan dan tercatat di riwayat.")
+    return True
+
+
+st.markdown("#### Tindakan")
+actions = workflow.allowed_actions(opened_row["status"])
+if not actions:
+    st.info(f"Status «{workbench.status_label(opened_row['status'])}» adalah status akhir: tidak ada tindakan lagi.")
+else:
+    action = st.radio("Tindakan", actions, format_func=lambda a: a.label, key="wb_action", horizontal=True,
+                      label_visibility="collapsed")
+    with st.form("wb_form", clear_on_submit=False):
+        original = to = due = outcome = None
+        if action == Action.MARK_DUPLICATE:
+            original = st.text_input("No. laporan asli", key="wb_original", placeholder="LLG-2018-000123")
+        if action == Action.FOLLOW_UP:
+            to = st.selectbox("Diserahkan kepada", FOLLOWUP_TARGETS, key="wb_to", accept_new_options=True)
+            default_due = max(to_wib(now()).date(), to_wib(row["occurred_at"]).date()) + timedelta(days=3)
+            due = st.date_input("Tenggat", value=default_due, key="wb_due", format="DD/MM/YYYY")
+        if action == Action.CLOSE:
+            outcome = st.text_area("Hasil penanganan (wajib)", key="wb_outcome", max_chars=2000)
+        required = action in (Action.REJECT, Action.MARK_DUPLICATE, Action.FOLLOW_UP)
+        note = st.text_area("Alasan / catatan" + (" (wajib)" if required else ""), key="wb_note", max_chars=2000)
+        submitted = st.form_submit_button(f"Simpan: {action.label}", type="primary", key="wb_submit")
+    if submitted:
+        data = ActionInput(note=note, duplicate_of=original, followup_to=to, followup_due=due, outcome=outcome)
+        if save(action, data, opened_row["id"], int(opened_row["version"]), opened_row):
+            reload_opened()
+            st.rerun()
+        elif st.session_state.get("wb_stale"):
+            st.rerun()
+
+# --------------------------------------------------------------------------- duplicates
+
+st.markdown("#### Kemungkinan duplikat")
+window = st.selectbox("Jarak waktu", [6, 24, 72], index=1, key="wb_dup_window", format_func=lambda h: f"{h} jam")
+cands = workbench.duplicate_candidates(engine, row, viewer, window_hours=float(window))
+already = workbench.duplicates_of(engine, viewer, row["id"])
+if len(already):
+    st.caption("Sudah digabungkan ke laporan ini: " + ", ".join(already["report_no"]))
+if cands.empty:
+    st.caption("Tidak ada laporan serupa (RT sama/tetangga, kategori sama, waktu berdekatan).")
+else:
+    view = pd.DataFrame({
+        "No. laporan": cands["report_no"],
+        "Waktu (WIB)": cands["occurred_at"].map(lambda v: format_wib(v.to_pydatetime())),
+        "RT": cands["rt"].map(lambda v: "-" if pd.isna(v) else f"{int(v):02d}"),
+        "Status": cands["status"].map(workbench.status_label),
+        "Selisih (jam)": cands["hours_apart"].round(1),
+        "Kemiripan teks": (cands["similarity"] * 100).round().astype(int).astype(str) + "%",
+        "Judul": cands["title"],
+    })
+    st.dataframe(view, hide_index=True, width="stretch")
+    with st.form("wb_merge_form"):
+        st.markdown("**Gabungkan dalam satu langkah** (kedua laporan dan riwayatnya tetap tersimpan)")
+        other_no = st.selectbox("Laporan serupa", cands["report_no"].tolist(), key="wb_merge_other")
+        direction = st.radio("Yang asli", ["earlier", "this", "other"], key="wb_merge_dir", horizontal=True,
+                             format_func={"earlier": "yang lebih dulu terjadi", "this": "laporan ini",
+                                          "other": "laporan serupa itu"}.get)
+        reason = st.text_input("Alasan (wajib)", key="wb_merge_reason", max_chars=2000)
+        merge = st.form_submit_button("Gabungkan", key="wb_merge")
+    if merge:
+        other = cands[cands["report_no"] == other_no].iloc[0]
+        this_first = row["occurred_at"] <= other["occurred_at"].to_pydatetime()
+        this_is_original = direction == "this" or (direction == "earlier" and this_first)
+        if this_is_original:
+            dup_id, dup_version, orig_no, snapshot = other["id"], int(other["version"]), row["report_no"], None
+        else:
+            dup_id, dup_version, orig_no, snapshot = row["id"], int(opened_row["version"]), other_no, opened_row
+        if save(Action.MARK_DUPLICATE, ActionInput(note=reason, duplicate_of=orig_no), dup_id, dup_version, snapshot):
+            reload_opened()
+            st.rerun()
+        elif st.session_state.get("wb_stale"):
+            st.rerun()
+
+# --------------------------------------------------------------------------- history
+
+st.markdown("#### Riwayat")
+st.dataframe(workbench.history(engine, viewer, row["id"]), hide_index=True, width="stretch")

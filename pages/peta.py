@@ -1,0 +1,41 @@
+"""Home page: the city map of kondusivitas by kelurahan and RT, with its figures and trend."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kondusif import overview, store
+from kondusif.ui import filters as ui_filters
+from kondusif.ui import guard, mapview
+
+viewer = guard.require_page("peta")
+engine = store.get_engine()
+db_url = engine.url.render_as_string(hide_password=False)
+flt, period, filter_notices = ui_filters.filter_sidebar(viewer, engine)
+
+st.title("Peta kondusivitas Kota Lubuklinggau")
+for notice in filter_notices:
+    st.warning(notice, icon=":material/link_off:")
+
+version = overview.data_version(engine)
+levels = mapview.cached_levels(db_url, version, viewer, flt, period.as_of)
+mapview.notices(flt, period, store.has_simulated(engine), levels)
+head = mapview.cached_headline(db_url, version, viewer, flt, period, levels)
+mapview.headline(head, period)
+
+units = overview.kelurahan_units(flt, viewer)
+map_col, panel_col = st.columns([2, 1], gap="medium")
+with map_col:
+    layer = mapview.cached_map_layer(db_url, version, viewer, flt, period, head.n)
+    clicked = mapview.city_map(levels, layer)
+with panel_col:
+    kode = mapview.choose_kelurahan(clicked, units, levels)
+    detail = overview.kelurahan_detail(engine, viewer, flt, period, levels, kode) if kode else None
+    mapview.kelurahan_panel(detail)
+
+st.subheader("Tren harian per kategori")
+mapview.trend(mapview.cached_trend(db_url, version, viewer, flt, period))
+
+st.subheader("Per kecamatan")
+st.dataframe(mapview.cached_kecamatan_table(db_url, version, viewer, flt, period, levels),
+             hide_index=True, width="stretch")

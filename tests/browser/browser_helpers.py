@@ -1,0 +1,142 @@
+"""Plain helpers for browser tests (Playwright + Debian chromium); fixtures are in conftest.py.
+
+- `run_app(env)`: `streamlit run dashboard.py` on a free port in its own process
+  group, waits for /_stcore/health, and always stops it.
+- `app_env(db_url)`: the environment for that process (this test's data dir, geo dir,
+  secret) pointing at `db_url`.
+- fixtures (conftest.py): `browser` (session), `page` (screenshot to
+  test-artifacts/<test>.png on failure), `app` (factory around run_app).
+- `wait_until(predicate)`, `wait_for_text(page, text)`, `wait_idle(page)`: wait on
+  conditions with timeouts, never fixed sleeps.
+
+Mark browser tests with `@pytest.mark.browser`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.1,
+               message: str = "condition") -> object:
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {message}")
+        time.sleep(interval)
+
+
+@dataclass
+class RunningApp:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def app_env(db_url: str, **extra: str) -> dict[str, str]:
+    """Environment for the app process: this test's env (data dir, geo, secret) + `db_url`."""
+    env = dict(os.environ)
+    env["KONDUSIF_DB_URL"] = db_url
+    env.setdefault("KONDUSIF_SECRET_KEY", "browser-test-secret-" + "z" * 20)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:  # noqa: S310 - localhost
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def run_app(env: dict[str, str], script: str = "dashboard.py", timeout: float = 90.0,
+            log_dir: Path | None = None) -> Iterator[RunningApp]:
+    """Start `streamlit run <script>` on a free port; yield once healthy; always stop it."""
+    port = free_port()
+    log_path = (log_dir or ARTIFACTS) / f"streamlit-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", script,
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+        "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+    ]
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    app = RunningApp(f"http://127.0.0.1:{port}", proc, log_path)
+    try:
+        wait_until(lambda: proc.poll() is not None or _healthy(app.url), timeout=timeout,
+                   message=f"streamlit health on port {port}")
+        if proc.poll() is not None:
+            raise AssertionError(f"streamlit exited with {proc.returncode}:\n{app.log()[-3000:]}")
+        yield app
+    finally:
+        _stop(proc)
+        if log_dir is None and log_path.exists():
+            log_path.unlink()
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=5)
+
+
+def wait_idle(page, timeout: float = 30.0) -> None:
+    """Wait until Streamlit has finished the current script run (no 'running' indicator)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')",
+        timeout=timeout * 1000,
+    )
+
+
+def wait_for_text(page, text: str, timeout: float = 30.0):
+    """The first visible element containing `text`, waiting for it to appear."""
+    loc = page.get_by_text(text).first
+    loc.wait_for(state="visible", timeout=timeout * 1000)
+    return loc

@@ -1,0 +1,65 @@
+"""Browser-test fixtures: `browser` (Debian chromium, session), `page` (screenshot to
+test-artifacts/ on failure) and `app` (a factory that starts the app on a free port).
+
+Plain helpers (run_app, app_env, free_port, wait_until, wait_for_text, wait_idle) live in
+browser_helpers.py: `from browser_helpers import run_app, app_env, wait_for_text`.
+Mark browser tests with `@pytest.mark.browser`.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import ExitStack
+
+import pytest
+from browser_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, app_env, run_app
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def app():
+    """Factory: `app(db_url, **env)` starts the app for this test and returns its RunningApp."""
+    with ExitStack() as stack:
+        yield lambda db_url, **extra: stack.enter_context(run_app(app_env(db_url, **extra)))
+
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
+@pytest.fixture
+def page(browser, request, app):
+    """A fresh browser context + page (Indonesian locale); screenshot on failure.
+
+    Depends on `app` so an app started through it is still running for the screenshot.
+    """
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="id-ID")
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+        try:
+            pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception as exc:  # noqa: BLE001 - the page may be gone; keep the real failure
+            print(f"screenshot failed: {exc}")
+    context.close()

@@ -1,0 +1,99 @@
+"""In Chromium with no internet: the home map draws the 72 kelurahan, escapes report text,
+loads Leaflet from the app itself, and a click on a kelurahan opens its panel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlparse
+
+import pytest
+from browser_helpers import ARTIFACTS, wait_for_text, wait_until
+
+from kondusif import accounts, demo, registry, store
+from kondusif.model import Incident, Role
+from kondusif.timeutil import WIB
+from lubuklinggau_geo import gazetteer
+
+pytestmark = pytest.mark.browser
+
+USERNAME, PASSWORD = "uji-peta", "Rahasia-peta-27"
+XSS = "<img src=x onerror=alert(1)>"
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+
+
+@pytest.fixture
+def map_db(db_url) -> str:
+    engine = store.get_engine(db_url)
+    registry.ensure_rt_registry(engine)
+    demo.seed_demo(engine, 2000, 5)
+    with store.write(engine) as conn:  # the newest report of the store: first in the map's layer
+        store.insert_incidents(conn, [Incident(
+            kode_kelurahan="16.73.01.1001", rt=2, category="intimidasi", severity="berat", title=XSS,
+            occurred_at=datetime(2018, 7, 7, 23, 55, tzinfo=WIB), status="diverifikasi",
+        )])
+    accounts.create_account(engine, "uji", USERNAME, Role.PEJABAT, PASSWORD, display_name="Pejabat Peta",
+                            must_change=False)
+    store.dispose_engines()
+    return db_url
+
+
+def test_map_draws_72_kelurahan_offline(app, page, map_db):
+    running = app(map_db)
+    app_host = urlparse(running.url).netloc
+    remote_assets: list[str] = []
+    dialogs: list[str] = []
+
+    def on_request(request) -> None:
+        host = urlparse(request.url).netloc
+        if host and host != app_host and request.resource_type in ("script", "stylesheet"):
+            remote_assets.append(request.url)
+
+    page.on("request", on_request)
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    page.goto(running.url)
+    wait_for_text(page, "Masuk ke SiKondusif")
+    page.get_by_label("Nama pengguna").fill(USERNAME)
+    page.get_by_label("Kata sandi atau PIN").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    wait_for_text(page, "Peta kondusivitas Kota Lubuklinggau", timeout=60)
+
+    page.wait_for_selector(MAP_FRAME, timeout=60_000)
+    frame = page.frame_locator(MAP_FRAME)
+    kel = frame.locator("path.sk-kel")
+    wait_until(lambda: kel.count() == 72, timeout=60, message="72 kelurahan polygons in the map")
+    assert frame.locator("path.sk-kel[data-kode='16.73.01.1001']").count() == 1
+    assert frame.locator(".sk-kec-label").count() == 8
+    wait_until(lambda: frame.locator(".sk-cluster, .sk-inc").count() > 0, timeout=60, message="report clusters")
+    assert frame.locator("path.sk-rt").count() == 522
+    assert "Tingkat kondusivitas" in frame.locator(".sk-legend").inner_text()
+
+    # Leaflet and the cluster plugin came from the app itself; nothing was asked of a CDN.
+    handle = page.wait_for_selector(MAP_FRAME).content_frame()
+    scripts = handle.evaluate("[...document.scripts].map(s => s.src).filter(Boolean)")
+    assert any(s.endswith("/app/static/vendor/leaflet/leaflet.js") for s in scripts), scripts
+    assert all(urlparse(s).netloc == app_host for s in scripts), scripts
+    assert remote_assets == []
+
+    # The report titled <img ...> is shown as text in its popup, never as an element.
+    popup = handle.evaluate(
+        """() => {
+            const html = window.SiKondusif.popupHtml(0);
+            const div = document.createElement('div');
+            div.innerHTML = html;
+            return {html, imgs: div.querySelectorAll('img').length, text: div.textContent};
+        }"""
+    )
+    assert "&lt;img src=x onerror=alert(1)&gt;" in popup["html"]
+    assert popup["imgs"] == 0 and XSS in popup["text"]
+    assert "LLG-2018-" in popup["text"] and "Intimidasi/ancaman" in popup["text"]
+    assert dialogs == []
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map_page.png"), full_page=True)
+
+    # A click on a kelurahan opens its panel beside the map.
+    shown = page.locator("h4").first.inner_text()
+    target = next(k for k in gazetteer.kelurahan_codes() if gazetteer.kelurahan_name(k) not in shown)
+    frame.locator(f"path.sk-kel[data-kode='{target}']").dispatch_event("click")
+    page.get_by_role("heading", name=gazetteer.kelurahan_name(target)).wait_for(timeout=60_000)

@@ -1,0 +1,84 @@
+"""Possible duplicates: same kelurahan and category, same or neighbouring RT, within the window."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+
+from kondusif import duplicates, store
+from kondusif.config import settings
+
+T0 = datetime(2018, 6, 20, 7, 0, tzinfo=UTC)
+
+
+def rec(i, rt=3, hours=0.0, kel="16.73.01.1001", cat="politik_uang"):
+    return {"id": f"r{i}", "kode_kelurahan": kel, "rt": rt, "category": cat, "occurred_at": T0 + timedelta(hours=hours)}
+
+
+def pairs_of(records, **kw) -> set[tuple[str, str]]:
+    df = duplicates.duplicate_pairs(records, **kw)
+    return set(zip(df["id_a"], df["id_b"], strict=True))
+
+
+def test_rule():
+    records = [
+        rec(1), rec(2, rt=4, hours=5.9),  # neighbouring RT, within 6 h
+        rec(3, rt=5, hours=1),  # two RTs away from r1, neighbour of r2
+        rec(4, hours=6.5),  # too late for r1, within 6 h of r2 (RT 4 vs 3)
+        rec(5, cat="intimidasi"),  # other category
+        rec(6, kel="16.73.01.1002"),  # other kelurahan
+        rec(7, rt=None, hours=2),  # no RT: any RT of the kelurahan
+    ]
+    assert pairs_of(records, window=6) == {
+        ("r1", "r2"), ("r3", "r2"), ("r2", "r4"), ("r1", "r7"), ("r7", "r2"), ("r3", "r7"), ("r7", "r4")}
+
+
+def test_window_and_distance_are_parameters():
+    assert pairs_of([rec(1), rec(2, hours=3)], window=2) == set()
+    assert pairs_of([rec(1), rec(2, rt=5)], rt_distance=2) == {("r1", "r2")}
+
+
+def test_window_from_configuration(tmp_path, monkeypatch):
+    conf = tmp_path / "k.toml"
+    conf.write_text("[intake]\nduplicate_window_hours = 2\n")
+    monkeypatch.setenv("KONDUSIF_CONFIG", str(conf))
+    settings.cache_clear()
+    assert duplicates.window_hours() == 2.0
+    assert pairs_of([rec(1), rec(2, hours=3)]) == set()
+
+
+def test_large_frames_stay_cheap():
+    n = 20_000
+    df = pd.DataFrame({"id": [f"x{i}" for i in range(n)], "kode_kelurahan": "16.73.01.1001",
+                       "rt": [i % 7 + 1 for i in range(n)], "category": "politik_uang",
+                       "occurred_at": [T0 + timedelta(days=i) for i in range(n)]})
+    assert duplicates.duplicate_pairs(df).empty
+
+
+def test_pairs_with_and_flags():
+    new = [rec(1), rec(2, rt=9)]
+    old = [rec(10, rt=2, hours=-1)]
+    pairs = duplicates.pairs_with(new, old)
+    assert pairs[["new_id", "other_id"]].values.tolist() == [["r1", "r10"]]
+    assert duplicates.flags(new, pairs).tolist() == [True, False]
+
+
+def test_candidates_for_a_stored_incident_respect_the_viewer(engine):
+    from kondusif.model import Role, Viewer
+
+    rows = [dict(rec(i, rt=rt, hours=h), title=f"t{i}", severity="sedang", source="form", source_ref=f"s{i}",
+                 status="baru") for i, rt, h in ((1, 3, 0), (2, 4, 1), (3, 3, 30))]
+    for r in rows:
+        r.pop("id")
+    with store.write(engine) as conn:
+        stored = store.insert_incidents(conn, rows)
+    first = stored[0]["report_no"]
+    cands = duplicates.candidates_for(engine, first)
+    assert cands["report_no"].tolist() == [stored[1]["report_no"]] and cands["hours_apart"].tolist() == [1.0]
+    rt3 = Viewer("rt", Role.RT, kelurahan="16.73.01.1001", rt=3)
+    assert duplicates.candidates_for(engine, first, viewer=rt3).empty  # RT 4's report is not rt 3's to see
+    # a record not yet stored
+    draft = {"kode_kelurahan": "16.73.01.1001", "rt": 3, "category": "politik_uang",
+             "occurred_at": T0 + timedelta(hours=29)}
+    assert duplicates.candidates_for(engine, draft)["report_no"].tolist() == [stored[2]["report_no"]]

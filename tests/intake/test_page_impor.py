@@ -1,0 +1,65 @@
+"""AppTest: the import page's review queue; access by role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from intake_helpers import PANWASLU, RT_AIR_KUTI_3, fixture_bytes
+from streamlit.testing.v1 import AppTest
+
+from kondusif import store
+from kondusif.intake import pipeline, review
+from kondusif.model import Viewer
+
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+
+
+def open_page(viewer: Viewer) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.session_state["viewer"] = viewer
+    at.run()
+    at.switch_page("pages/impor.py")
+    at.run()
+    return at
+
+
+def test_queue_classify_and_discard_from_the_page(store_engine):
+    p = pipeline.preview_chat(store_engine, fixture_bytes("wa_android.txt"), "wa.txt", PANWASLU)
+    pipeline.commit_chat(store_engine, p, PANWASLU)
+    at = open_page(PANWASLU)
+    assert not at.exception
+    assert [t.label for t in at.tabs] == ["Berkas CSV/XLSX", "Chat WhatsApp/SMS", "Antrean tinjauan (5)"]
+    first = review.queue_frame(store_engine).iloc[0]
+    assert at.text[0].value == first["text"]  # shown as typed, as plain text
+    next(s for s in at.selectbox if s.label == "Kelurahan").select("16.73.01.1001")
+    at.number_input[0].set_value(5)
+    next(s for s in at.selectbox if s.label == "Kategori").select("perusakan_apk")
+    next(b for b in at.button if b.label == "Simpan sebagai laporan").click()
+    at.run()
+    assert not at.exception
+    note = at.success[0].value
+    assert note.startswith("Pesan #") and "LLG-2018-" in note
+    inc = store.get_incident(store_engine, note.rsplit(" ", 1)[1].rstrip("."))
+    assert (inc["kode_kelurahan"], inc["rt"], inc["category"]) == ("16.73.01.1001", 5, "perusakan_apk")
+
+    next(t for t in at.text_input if t.label.startswith("Alasan")).input("bukan laporan")
+    next(b for b in at.button if b.label == "Buang pesan").click()
+    at.run()
+    assert "dibuang" in at.success[0].value
+    assert review.queue_counts(store_engine) == {"antri": 3, "diklasifikasi": 1, "dibuang": 1}
+
+
+def test_discard_without_reason_refused_on_the_page(store_engine):
+    p = pipeline.preview_chat(store_engine, fixture_bytes("sms.txt"), "sms.txt", PANWASLU)
+    pipeline.commit_chat(store_engine, p, PANWASLU)
+    at = open_page(PANWASLU)
+    next(b for b in at.button if b.label == "Buang pesan").click()
+    at.run()
+    assert any("Alasan wajib" in e.value for e in at.error)
+    assert review.queue_counts(store_engine)["antri"] == 2
+
+
+def test_rt_accounts_cannot_open_the_import_page(store_engine):
+    at = open_page(RT_AIR_KUTI_3)
+    assert any("Akses ditolak" in e.value for e in at.error)
+    assert not at.tabs

@@ -1,0 +1,117 @@
+"""AppTest: the report form (field errors, an rt account's fixed RT, double submit)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from intake_helpers import HTML, PANWASLU_UTARA2, RT_AIR_KUTI_3
+from streamlit.testing.v1 import AppTest
+
+from kondusif import store
+from kondusif.model import Role, Viewer
+
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+
+
+def open_form(viewer: Viewer) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.session_state["viewer"] = viewer
+    at.run()
+    at.switch_page("pages/lapor.py")
+    at.run()
+    assert not at.exception
+    return at
+
+
+def submit(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == "Kirim laporan").click()
+    at.run()
+    assert not at.exception
+    return at
+
+
+def fill(at: AppTest, title: str = "Amplop dibagikan") -> None:
+    at.selectbox(key="lapor_cat").select("politik_uang")
+    at.radio(key="lapor_sev").set_value("berat")
+    at.text_input(key="lapor_title").input(title)
+    at.text_area(key="lapor_desc").input(HTML)
+
+
+def incidents(engine):
+    with engine.connect() as conn:
+        return conn.execute(sa.select(store.incidents)).mappings().all()
+
+
+def test_field_errors_next_to_fields_and_typed_values_kept(store_engine):
+    at = open_form(RT_AIR_KUTI_3)
+    assert "RT 03, Kelurahan Air Kuti" in at.info[0].value
+    at.text_input(key="lapor_title").input("Judul yang sudah diketik")
+    submit(at)
+    errors = [e.value for e in at.error]
+    assert "Kategori: wajib diisi" in errors
+    assert "Tingkat: wajib diisi (ringan, sedang, atau berat)" in errors
+    assert "Judul: wajib diisi" not in errors  # typed
+    assert at.text_input(key="lapor_title").value == "Judul yang sudah diketik"
+    assert not at.success and not incidents(store_engine)
+
+
+def test_rt_account_cannot_change_its_kelurahan_or_rt(store_engine):
+    at = open_form(RT_AIR_KUTI_3)
+    assert not [s for s in at.selectbox if s.label in ("Kelurahan", "RT")]  # not even offered
+    at.session_state["lapor_kel"] = "16.73.08.1003"  # crafted widget values
+    at.session_state["lapor_rt"] = 4
+    fill(at)
+    submit(at)
+    assert "Nomor laporan Anda" in at.success[0].value
+    (row,) = incidents(store_engine)
+    assert (row["kode_kelurahan"], row["rt"], row["description"]) == ("16.73.01.1001", 3, HTML)
+
+
+def test_double_submit_files_one_report(store_engine):
+    at = open_form(RT_AIR_KUTI_3)
+    fill(at)
+    submit(at)
+    number = incidents(store_engine)[0]["report_no"]
+    assert number in at.success[0].value
+    # the answer got lost (flaky connection) and the same form is sent again
+    del at.session_state["lapor_result"]
+    at.run()
+    submit(at)
+    assert len(incidents(store_engine)) == 1
+    assert number in at.info[-1].value and "sudah terkirim" in at.info[-1].value
+    # a new report gets a new number
+    next(b for b in at.button if b.label == "Buat laporan baru").click()
+    at.run()
+    fill(at, "Laporan kedua")
+    submit(at)
+    assert len(incidents(store_engine)) == 2
+
+
+def test_panwaslu_files_for_a_chosen_rt_of_its_kecamatan(store_engine):
+    at = open_form(PANWASLU_UTARA2)
+    kel = at.selectbox(key="lapor_kel")
+    assert set(kel.options) == {"Batu Urip (Lubuk Linggau Utara II)", "Jogoboyo (Lubuk Linggau Utara II)",
+                                "Kali Serayu (Lubuk Linggau Utara II)", "Kenanga (Lubuk Linggau Utara II)",
+                                "Megang (Lubuk Linggau Utara II)", "Pasar Satelit (Lubuk Linggau Utara II)",
+                                "Ponorogo (Lubuk Linggau Utara II)", "Puncak Kemuning (Lubuk Linggau Utara II)",
+                                "Senalang (Lubuk Linggau Utara II)", "Ulak Surung (Lubuk Linggau Utara II)"}
+    kel.select("16.73.08.1003")
+    at.run()
+    at.selectbox(key="lapor_rt").select(2)
+    fill(at)
+    submit(at)
+    (row,) = incidents(store_engine)
+    assert (row["kode_kelurahan"], row["rt"], row["created_by"]) == ("16.73.08.1003", 2, PANWASLU_UTARA2.username)
+
+
+@pytest.mark.parametrize("role", [Role.PEJABAT])
+def test_other_roles_refused(store_engine, role):
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.session_state["viewer"] = Viewer("pejabat", role)
+    at.run()
+    at.switch_page("pages/lapor.py")
+    at.run()
+    assert any("Akses ditolak" in e.value for e in at.error)
+    assert not [b for b in at.button if b.label == "Kirim laporan"]

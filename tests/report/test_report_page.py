@@ -1,0 +1,54 @@
+"""AppTest of the weekly report page: pejabat generates and sees the archive; rt is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from kondusif.model import Role, Viewer
+from kondusif.report import archive
+from kondusif.report.week import parse_week
+
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+PAGE = "pages/laporan_mingguan.py"
+
+
+def open_page(viewer: Viewer) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=120)
+    at.session_state["viewer"] = viewer
+    at.run()
+    at.switch_page(PAGE)
+    at.run()
+    return at
+
+
+def test_pejabat_generates_previews_and_sees_the_archive(demo_engine):
+    at = open_page(Viewer("pejabat.kota", Role.PEJABAT, display_name="Pejabat"))
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Laporan mingguan"
+    assert "SIMULASI" in " ".join(w.value for w in at.warning)
+    week = at.selectbox(key="laporan_minggu")
+    assert week.value.key == "2018-W27"  # the latest week of the demo data, already over
+    week.set_value(parse_week("2018-W26"))
+    at.run()
+    assert any("Belum ada laporan" in i.value for i in at.info)
+
+    next(b for b in at.button if b.label == "Buat laporan PDF").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("2018-W26 versi 1 dibuat" in s.value for s in at.success)
+    listed = archive.list_snapshots(demo_engine)
+    assert [(s.week, s.version, s.created_by) for s in listed] == [("2018-W26", 1, "pejabat.kota")]
+    archive_table = next(df for df in at.dataframe if "SHA-256" in df.value.columns)
+    assert list(archive_table.value["Minggu"]) == ["2018-W26"]
+    assert listed[0].sha256 in list(archive_table.value["SHA-256"])
+    assert len(at.get("image")) == 2  # preview of the first two pages
+    assert any("Pratinjau 2 dari" in c.value for c in at.caption)
+
+
+def test_rt_is_refused_before_any_data(demo_engine):
+    at = open_page(Viewer("rt-1673011001-001", Role.RT, kelurahan="16.73.01.1001", rt=1))
+    assert not at.exception, at.exception
+    assert any("Akses ditolak" in e.value for e in at.error)
+    assert not at.main.button and not at.dataframe and not at.title

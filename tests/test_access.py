@@ -1,0 +1,456 @@
+"""Access control through the real app (AppTest): navigation per role, refusals, scope, identity.
+
+The refusal tests are driven by PAGES, so every page a later issue adds is covered:
+for each page and each role not allowed on it, opening it directly shows a refusal
+and runs no SQL at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import streamlit
+from sqlalchemy import event
+from streamlit.testing.v1 import AppTest
+
+from kondusif import accounts, auth, auth_tokens, store
+from kondusif.model import Role, Viewer
+from kondusif.ui import guard, session
+from kondusif.ui.pages import PAGES, pages_for
+from lubuklinggau_geo import gazetteer
+
+VIEWERS = {
+    Role.ADMIN: Viewer("uji-admin", Role.ADMIN, "Admin Uji"),
+    Role.PEJABAT: Viewer("uji-pejabat", Role.PEJABAT, "Pejabat Uji"),
+    Role.PANWASLU: Viewer("uji-panwaslu", Role.PANWASLU, "Panwaslu Uji"),
+    Role.RT: Viewer("uji-rt", Role.RT, "RT Uji", kelurahan="16.73.01.1001", rt=1),
+}
+SCOPED = Viewer("uji-panwascam", Role.PANWASLU, "Panwascam Uji", kecamatan="16.73.01")
+ROOT = Path(__file__).resolve().parent.parent
+NAME_RE = re.compile(r"Pelapor simulasi \d+")
+PHONE_RE = re.compile(r"0800\d{7}")
+
+
+def app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+
+
+def signed_in(viewer: Viewer) -> AppTest:
+    at = app()
+    at.session_state[guard.VIEWER_KEY] = viewer
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def walk(node) -> Iterator:
+    yield node
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            yield from walk(child)
+
+
+def rendered_text(at: AppTest) -> str:
+    """Everything the browser would receive: element protos (incl. map HTML/JS) and table cells."""
+    parts = []
+    for root in (at.main, at.sidebar):
+        for el in walk(root):
+            if type(el).__name__ in ("Dataframe", "Table"):
+                parts.append(el.value.to_csv())
+            proto = getattr(el, "proto", None)
+            if proto is not None:
+                parts.append(str(proto))
+    return "\n".join(parts)
+
+
+def data_elements(at: AppTest) -> list:
+    kinds = {"Dataframe", "Table", "Metric", "UnknownElement", "Json", "Map", "PlotlyChart", "ArrowVegaLiteChart"}
+    return [el for root in (at.main, at.sidebar) for el in walk(root) if type(el).__name__ in kinds]
+
+
+@pytest.fixture
+def nav_log(monkeypatch):
+    """Records the pages dashboard.py hands to st.navigation (title, url, visibility)."""
+    calls: list[list[tuple[str, str, str]]] = []
+    real = streamlit.navigation
+
+    def recording(pages, *args, **kwargs):
+        flat = [p for group in pages.values() for p in group] if isinstance(pages, dict) else list(pages)
+        calls.append([(p.title, p.url_path, p.visibility) for p in flat])
+        return real(pages, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "navigation", recording)
+    return calls
+
+
+def route_through_dashboard(monkeypatch) -> None:
+    """Route every run through dashboard.py, as a running server does after its first run.
+
+    With a pages/ folder next to the entry script, Streamlit starts each AppTest run (and
+    a server process's very first run) in pages-folder mode, which runs a page file
+    directly when its URL matches the file name, without dashboard.py. Once dashboard.py
+    has called st.navigation the server stays in navigation mode.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    real_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(autouse=True)
+def dashboard_routing(request, monkeypatch):
+    callspec = getattr(request.node, "callspec", None)
+    if not (callspec and callspec.params.get("pages_folder")):
+        route_through_dashboard(monkeypatch)
+
+
+@pytest.fixture
+def sql_log(demo_engine, monkeypatch):
+    """SQL the store receives while a page file (pages/*.py) is running."""
+    from streamlit.navigation.page import StreamlitPage
+
+    class Log(list):
+        in_page = False
+
+        def reset(self) -> None:
+            self.clear()
+            self.in_page = False
+
+    log = Log()
+    real_run = StreamlitPage.run
+
+    def run(self):
+        if isinstance(self._page, Path) and self._page.parent.name == "pages":
+            log.in_page = True
+        return real_run(self)
+
+    real_navigation = streamlit.navigation
+
+    def navigation(*args, **kwargs):  # dashboard.py routing a run: not the page yet
+        log.in_page = False
+        return real_navigation(*args, **kwargs)
+
+    def record(conn, cursor, statement, params, context, executemany):
+        if log.in_page:
+            log.append(statement)
+
+    monkeypatch.setattr(StreamlitPage, "run", run)
+    monkeypatch.setattr(streamlit, "navigation", navigation)
+    event.listen(demo_engine, "before_cursor_execute", record)
+    yield log
+    event.remove(demo_engine, "before_cursor_execute", record)
+
+
+# --------------------------------------------------------------------------- navigation
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_navigation_shows_exactly_the_pages_of_the_role(role, demo_engine, nav_log):
+    signed_in(VIEWERS[role])
+    pages = nav_log[-1]
+    visible = {url for _, url, vis in pages if vis == "visible"}
+    assert visible == {p.url_path for p in pages_for(role)}
+    # Every other page is registered hidden, so a direct URL reaches its own guard.
+    assert {p.url_path for p in PAGES} <= {url for _, url, _ in pages}
+
+
+def test_signed_out_sees_only_the_login_page(engine, nav_log):
+    at = app()
+    at.run()
+    assert not at.exception
+    assert [t for t, _, vis in nav_log[-1] if vis == "visible"] == ["Masuk"]
+    assert at.title[0].value == "Masuk ke SiKondusif"
+    assert [ti.label for ti in at.text_input] == ["Nama pengguna", "Kata sandi atau PIN"]
+    assert not data_elements(at)
+
+
+REFUSALS = [(spec, role) for spec in PAGES for role in Role if role not in spec.roles]
+ROUTES = [pytest.param(False, id="via-dashboard"), pytest.param(True, id="pages-folder")]
+
+
+@pytest.mark.parametrize("pages_folder", ROUTES)
+@pytest.mark.parametrize(("spec", "role"), REFUSALS, ids=[f"{s.key}-{r.value}" for s, r in REFUSALS])
+def test_direct_switch_to_a_forbidden_page_is_refused_without_data(spec, role, pages_folder, demo_engine, sql_log):
+    at = signed_in(VIEWERS[role])
+    sql_log.reset()
+    at.switch_page(spec.path).run()
+    assert not at.exception, at.exception
+    assert any("Akses ditolak" in e.value for e in at.error), [e.value for e in at.error]
+    assert not data_elements(at)
+    assert sql_log == [], f"{spec.path} read the store before refusing: {sql_log[:2]}"
+    text = rendered_text(at)
+    assert not NAME_RE.search(text) and not PHONE_RE.search(text)
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[s.key for s in PAGES])
+def test_page_urls_match_their_file_names(spec):
+    # A fresh server's first request runs in pages-folder mode, which knows only file names.
+    assert spec.url_path == Path(spec.path).stem
+    assert (ROOT / spec.path).is_file()
+
+
+def test_refusal_tests_cover_the_admin_and_map_pages():
+    keys = {(s.key, r) for s, r in REFUSALS}
+    assert {("peta", Role.RT), ("admin_akun", Role.PEJABAT), ("admin_akun", Role.PANWASLU),
+            ("admin_akun", Role.RT)} <= keys
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.PEJABAT, Role.PANWASLU])
+def test_map_page_opens_for_allowed_roles(role, demo_engine):
+    at = signed_in(VIEWERS[role])
+    at.switch_page("pages/peta.py").run()
+    assert not at.exception, at.exception
+    assert not at.error
+    assert data_elements(at)
+
+
+# --------------------------------------------------------------------------- scope and identity
+
+
+def test_scoped_panwaslu_sees_no_incident_of_another_kecamatan(demo_engine):
+    theirs = store.count_incidents(demo_engine, store.IncidentQuery.make(kecamatan="16.73.01"))
+    assert 0 < theirs < store.count_incidents(demo_engine)
+    # The store applies the scope in SQL.
+    df = store.query_incidents(demo_engine, viewer=SCOPED)
+    assert len(df) == theirs and set(df["kode_kecamatan"]) == {"16.73.01"}
+    own = set(df["report_no"])
+    others = set(store.query_incidents(demo_engine, store.IncidentQuery.make(
+        kecamatan=[f"16.73.0{i}" for i in range(2, 9)]), columns=["report_no"])["report_no"])
+    other_kec_names = {k["nama"] for k in gazetteer.kecamatan().to_dict("records")} - {"Lubuk Linggau Timur I"}
+
+    at = signed_in(SCOPED)
+    shown_own = 0
+    for spec in pages_for(Role.PANWASLU):
+        at.switch_page(spec.path).run()
+        assert not at.exception, (spec.key, at.exception)
+        text = rendered_text(at)
+        leaked = [r for r in others if r in text]
+        assert not leaked, (spec.key, leaked[:3])
+        shown_own += sum(r in text for r in own)
+        # Tables by kecamatan list no other kecamatan with reports.
+        for el in walk(at.main):
+            if type(el).__name__ == "Dataframe" and "Kecamatan" in el.value.columns:
+                t = el.value
+                other_rows = t[t["Kecamatan"].isin(other_kec_names)]
+                numeric = other_rows.select_dtypes("number")
+                assert numeric.empty or not numeric.to_numpy().any(), (spec.key, other_rows)
+    # Their own report numbers do appear, so the leak check above can fail.
+    assert shown_own > 0
+
+
+def test_pejabat_pages_and_map_never_show_reporter_identity(demo_engine):
+    # The demo data does name reporters, so the checks below can fail.
+    full = store.query_incidents(demo_engine, viewer=VIEWERS[Role.ADMIN], limit=50)
+    assert full["reporter_name"].str.match(NAME_RE).any()
+    assert full["reporter_phone"].str.match(PHONE_RE).any()
+    assert "reporter_name" not in store.query_incidents(demo_engine, viewer=VIEWERS[Role.PEJABAT], limit=5)
+
+    at = signed_in(VIEWERS[Role.PEJABAT])
+    for spec in pages_for(Role.PEJABAT):
+        at.switch_page(spec.path).run()
+        assert not at.exception, (spec.key, at.exception)
+        text = rendered_text(at)
+        assert not NAME_RE.search(text), spec.key
+        assert not PHONE_RE.search(text), spec.key
+
+
+# --------------------------------------------------------------------------- the real login flow
+
+
+def form_login(at: AppTest, username: str, password: str) -> AppTest:
+    inputs = {ti.label: ti for ti in at.text_input}
+    inputs["Nama pengguna"].input(username)
+    inputs["Kata sandi atau PIN"].input(password)
+    next(b for b in at.button if b.label == "Masuk").click()
+    return at.run()
+
+
+def cookie_ops(at: AppTest) -> list[str]:
+    return [el.proto.body for el in walk(at.main) if type(el).__name__ == "Html"
+            and auth_tokens.COOKIE_NAME in el.proto.body]
+
+
+def test_login_form_wrong_password_shows_the_generic_message(engine):
+    accounts.create_account(engine, "t", "budi", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
+    at = app().run()
+    form_login(at, "budi", "salah-salah")
+    assert [e.value for e in at.error] == [auth.LOGIN_FAILED]
+    assert guard.VIEWER_KEY not in at.session_state
+    form_login(at, "tidak-ada", "salah-salah")
+    assert [e.value for e in at.error] == [auth.LOGIN_FAILED]
+
+
+def test_login_issues_cookie_logout_kills_it(demo_engine, nav_log):
+    accounts.create_account(demo_engine, "t", "budi", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
+    at = app().run()
+    form_login(at, "budi", "Rahasia-kota-9")
+    assert not at.exception, at.exception
+    assert at.session_state[guard.VIEWER_KEY].username == "budi"
+    assert {u for _, u, v in nav_log[-1] if v == "visible"} == {p.url_path for p in pages_for(Role.PEJABAT)}
+    assert at.session_state[session.COOKIE_OP_KEY][0] == "set"
+    (script,) = cookie_ops(at)
+    assert "SameSite=Strict" in script and "Path=/" in script
+    assert f"Max-Age={auth_tokens.max_age_seconds()}" in script
+    token = re.search(r'sikondusif_sesi=\' \+ "([^"]+)"', script).group(1)
+    claims = auth_tokens.read(token)
+    assert (claims.username, claims.epoch) == ("budi", 0)
+    assert auth.restore_session(demo_engine, "budi", claims.epoch) is not None
+    assert any("Pejabat Pemkot" in c.value for c in at.sidebar.caption)
+
+    next(b for b in at.sidebar.button if b.label == "Keluar").click()
+    at.run()
+    assert not at.exception
+    assert guard.VIEWER_KEY not in at.session_state
+    assert at.title[0].value == "Masuk ke SiKondusif"
+    assert any("Max-Age=0" in s for s in cookie_ops(at))
+    # The copied token is dead server-side.
+    assert auth.restore_session(demo_engine, "budi", claims.epoch) is None
+
+
+def test_first_login_with_a_pin_must_change_it_first(demo_engine, nav_log):
+    accounts.create_account(demo_engine, "t", "rt-1673011001-001", Role.RT, "482913",
+                            kelurahan="16.73.01.1001", rt=1, must_change=True)
+    at = app().run()
+    form_login(at, "rt-1673011001-001", "482913")
+    assert not at.exception
+    assert at.title[0].value == "Ganti kata sandi"
+    assert [t for t, _, v in nav_log[-1] if v == "visible"] == ["Ganti kata sandi"]
+    # Every other page URL shows the same form: nothing else is reachable.
+    assert all(v == "hidden" for t, _, v in nav_log[-1] if t != "Ganti kata sandi")
+    with pytest.raises(ValueError):
+        at.switch_page("pages/lapor.py")
+    inputs = {ti.label: ti for ti in at.text_input}
+    inputs["Kata sandi/PIN saat ini"].input("482913")
+    inputs["Kata sandi/PIN baru"].input("739164")
+    inputs["Ulangi yang baru"].input("739164")
+    next(b for b in at.button if b.label == "Simpan").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert {u for _, u, v in nav_log[-1] if v == "visible"} == {p.url_path for p in pages_for(Role.RT)}
+    assert not at.session_state[guard.MUST_CHANGE_KEY]
+    # The new cookie carries the new epoch.
+    token = re.search(r'sikondusif_sesi=\' \+ "([^"]+)"', cookie_ops(at)[0]).group(1)
+    assert auth_tokens.read(token).epoch == 1
+    assert auth.authenticate(demo_engine, "rt-1673011001-001", "739164").ok
+
+
+def test_a_live_session_ends_after_the_session_length(demo_engine, monkeypatch):
+    import time as real_time
+    from types import SimpleNamespace
+
+    accounts.create_account(demo_engine, "t", "siti", Role.PANWASLU, "Rahasia-kota-9", must_change=False)
+    at = app().run()
+    form_login(at, "siti", "Rahasia-kota-9")
+    assert at.session_state[guard.VIEWER_KEY].username == "siti"
+    later = real_time.time() + auth_tokens.max_age_seconds() + 1
+    monkeypatch.setattr(session, "time", SimpleNamespace(time=lambda: later))
+    at.run()
+    assert guard.VIEWER_KEY not in at.session_state
+    assert "kedaluwarsa" in rendered_text(at)
+    assert at.session_state[session.COOKIE_OP_KEY] == ("delete", None)
+
+
+@pytest.mark.parametrize("pages_folder", ROUTES)
+def test_deactivation_ends_a_live_session(pages_folder, demo_engine):
+    accounts.create_account(demo_engine, "t", "admin1", Role.ADMIN, "Rahasia-kota-9", must_change=False)
+    accounts.create_account(demo_engine, "t", "siti", Role.PANWASLU, "Rahasia-kota-9", must_change=False)
+    at = app().run()
+    form_login(at, "siti", "Rahasia-kota-9")
+    assert at.session_state[guard.VIEWER_KEY].username == "siti"
+    accounts.set_active(demo_engine, "admin1", "siti", False)
+    at.run()
+    assert guard.VIEWER_KEY not in at.session_state
+    assert "Sesi Anda berakhir" in rendered_text(at)
+    assert not data_elements(at)
+
+
+def test_role_change_applies_to_a_live_session(demo_engine):
+    accounts.create_account(demo_engine, "t", "admin1", Role.ADMIN, "Rahasia-kota-9", must_change=False)
+    accounts.create_account(demo_engine, "t", "siti", Role.PANWASLU, "Rahasia-kota-9", must_change=False)
+    at = app().run()
+    form_login(at, "siti", "Rahasia-kota-9")
+    accounts.update_account(demo_engine, "admin1", "siti", Role.PANWASLU, kecamatan="16.73.02")
+    at.run()
+    # The epoch moved: the old session ends and a fresh login gets the new scope.
+    assert guard.VIEWER_KEY not in at.session_state
+    form_login(at, "siti", "Rahasia-kota-9")
+    assert at.session_state[guard.VIEWER_KEY].kecamatan == "16.73.02"
+
+
+# --------------------------------------------------------------------------- admin page
+
+
+def test_admin_page_creates_an_account_and_shows_the_password_once(demo_engine):
+    demo_accounts = accounts.ensure_demo_accounts(demo_engine)
+    at = signed_in(VIEWERS[Role.ADMIN])
+    at.switch_page("pages/admin_akun.py").run()
+    assert not at.exception, at.exception
+    listing = next(el.value for el in walk(at.main) if type(el).__name__ == "Dataframe")
+    assert set(listing["Nama pengguna"]) == {a.username for a in demo_accounts}
+    assert "Kec. Lubuk Linggau Timur I" in set(listing["Lingkup"])
+    assert not any(a.password in rendered_text(at) for a in demo_accounts)
+    assert "$argon2" not in rendered_text(at)
+    assert any("Akun DEMO masih aktif" in w.value for w in at.warning)
+
+    at.text_input(key="baru_username").input("Panwascam-Barat1")
+    at.text_input(key="baru_nama").input("Panwascam Barat I")
+    at.selectbox(key="baru_peran").set_value(Role.PANWASLU)
+    at.selectbox(key="baru_kecamatan").set_value("16.73.02")
+    next(b for b in at.button if b.label == "Buat akun").click()
+    at.run()
+    assert not at.exception, at.exception
+    (code,) = at.code
+    secret = code.value
+    acc = accounts.get_account(demo_engine, "panwascam-barat1")
+    assert acc["role"] == "panwaslu" and acc["kecamatan"] == "16.73.02" and acc["must_change"]
+    assert auth.authenticate(demo_engine, "panwascam-barat1", secret).must_change
+    hist = store.audit_for(demo_engine, "user", "panwascam-barat1")
+    assert hist.iloc[0]["action"] == "create" and hist.iloc[0]["actor"] == "uji-admin"
+    # Shown once: the next run no longer carries it.
+    at.run()
+    assert not at.code
+    assert secret not in rendered_text(at)
+
+
+def test_admin_page_reports_bad_input_and_writes_nothing(demo_engine):
+    accounts.ensure_demo_accounts(demo_engine)
+    at = signed_in(VIEWERS[Role.ADMIN])
+    at.switch_page("pages/admin_akun.py").run()
+    at.text_input(key="baru_username").input("rt-salah")
+    at.selectbox(key="baru_peran").set_value(Role.RT)
+    next(b for b in at.button if b.label == "Buat akun").click()
+    at.run()
+    assert any("kelurahan dan nomor RT" in e.value for e in at.error)
+    with demo_engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.users)).scalar() == 5
+
+
+def test_admin_page_resets_and_deactivates_with_audit(demo_engine):
+    accounts.ensure_demo_accounts(demo_engine)
+    at = signed_in(VIEWERS[Role.ADMIN])
+    at.switch_page("pages/admin_akun.py").run()
+    at.selectbox(key="akun_pilih").set_value("pejabat").run()
+    at.checkbox(key="reset_ok_pejabat").check().run()
+    next(b for b in at.button if b.label == "Reset kata sandi").click().run()
+    assert not at.exception, at.exception
+    (code,) = at.code
+    res = auth.authenticate(demo_engine, "pejabat", code.value)
+    assert res.ok and res.must_change
+
+    at.selectbox(key="akun_pilih").set_value("pejabat").run()
+    next(b for b in at.button if b.label == "Nonaktifkan akun").click().run()
+    assert not accounts.get_account(demo_engine, "pejabat")["active"]
+    assert not auth.authenticate(demo_engine, "pejabat", code.value).ok
+    actions = [a for a in store.audit_for(demo_engine, "user", "pejabat")["action"] if a != "login"]
+    assert actions[-2:] == ["reset_password", "deactivate"]
+    assert code.value not in store.audit_for(demo_engine, "user", "pejabat").astype(str).to_string()

@@ -1,0 +1,239 @@
+"""AppTest of the incident page and the alert banner, run through dashboard.py like a user."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
+from wb_helpers import KEL_A, PANWASLU, PEJABAT, WHEN, audit_rows, rt_viewer, scoped_panwaslu
+
+from kondusif import alerts, store, workflow
+from kondusif.model import Category, Incident, Severity, Viewer
+from kondusif.timeutil import now
+
+DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+
+
+# The whole simulated season, through the shared filter's URL parameters.
+SEASON = {"periode": "rentang", "dari": "2018-02-01", "sampai": "2018-07-31"}
+
+
+def open_page(viewer: Viewer, page: str = "pages/insiden.py") -> AppTest:
+    """Sign in, open `page`, then load the whole season as a shared link would (URL parameters)."""
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.session_state["viewer"] = viewer
+    at.run()
+    at.switch_page(page)
+    at.run()
+    if not at.exception and "flt_period" in [w.key for w in at.sidebar.selectbox]:
+        at.query_params.clear()
+        at.query_params.update(SEASON)
+        at.run()
+        assert at.selectbox(key="flt_period").value == "rentang"
+    return at
+
+
+def texts(elements) -> str:
+    """The text of elements as a reader sees it (markdown escapes removed)."""
+    return "\n".join(re.sub(r"\\(.)", r"\1", str(e.value)) for e in elements)
+
+
+def open_report(at: AppTest, report_no: str) -> None:
+    at.selectbox(key="wb_open").set_value(report_no)
+    at.run()
+    assert not at.exception, at.exception
+
+
+def first_baru_on_page(at: AppTest, engine) -> str:
+    """Find the newest 'baru' report through the page's own search box and return its number."""
+    newest = store.query_incidents(engine, store.IncidentQuery.make(status="baru"), None, limit=1)
+    no = newest["report_no"].iloc[0]
+    at.text_input(key="wb_search").input(no)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="wb_open").options == [no]
+    return no
+
+
+def test_panwaslu_sees_the_table_and_figures(demo_engine):
+    at = open_page(PANWASLU)
+    assert not at.exception, at.exception
+    assert at.title[0].value.startswith("Insiden")
+    (table,) = [df for df in at.dataframe if "No. laporan" in df.value.columns and "Judul" in df.value.columns]
+    assert 0 < len(table.value) <= 50
+    assert "SIMULASI" in texts(at.warning)
+    figures = {m.label: m.value for m in at.metric}
+    total = int(figures["Laporan dalam filter"].replace(".", ""))
+    assert total >= len(table.value)
+    # The page's rows are the top of the filtered view (overdue follow-ups first).
+    assert list(table.value["No. laporan"]) == at.selectbox(key="wb_open").options
+
+
+def test_verify_through_the_ui_changes_status_and_writes_audit(demo_engine):
+    at = open_page(PANWASLU)
+    no = first_baru_on_page(at, demo_engine)
+    open_report(at, no)
+    assert at.radio(key="wb_action").value == workflow.Action.VERIFY
+    at.text_area(key="wb_note").input("Dicek langsung oleh PPL")
+    at.button(key="wb_submit").click()
+    at.run()
+    assert not at.exception, at.exception
+    row = store.get_incident(demo_engine, no)
+    assert row["status"] == "diverifikasi" and row["version"] == 2
+    last = audit_rows(demo_engine, row["id"])[-1]
+    assert (last["actor"], last["action"], last["from_status"], last["to_status"], last["note"]) == (
+        PANWASLU.username, "verify", "baru", "diverifikasi", "Dicek langsung oleh PPL")
+    assert "Verifikasi: laporan tersimpan" in texts(at.success)
+    # The history table on the page shows the new row.
+    assert any("Dicek langsung oleh PPL" in df.value.to_string() for df in at.dataframe)
+
+
+def test_reject_without_reason_is_refused_on_the_page(demo_engine):
+    at = open_page(PANWASLU)
+    no = first_baru_on_page(at, demo_engine)
+    open_report(at, no)
+    at.radio(key="wb_action").set_value(workflow.Action.REJECT)
+    at.run()
+    at.button(key="wb_submit").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "Alasan penolakan wajib diisi" in texts(at.error)
+    assert store.get_incident(demo_engine, no)["status"] == "baru"
+
+
+def test_stale_save_on_the_page_is_refused_and_shows_what_changed(demo_engine):
+    at = open_page(PANWASLU)
+    no = first_baru_on_page(at, demo_engine)
+    open_report(at, no)
+    # Meanwhile a colleague rejects it.
+    colleague = Viewer("panwas-b", PANWASLU.role, display_name="Budi")
+    workflow.reject(demo_engine, colleague, no, 1, "Iklan, bukan laporan")
+    at.text_area(key="wb_note").input("Sudah dicek")
+    at.button(key="wb_submit").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "sudah diubah oleh panwas-b" in texts(at.error)
+    assert any("Iklan, bukan laporan" in df.value.to_string() for df in at.dataframe)
+    row = store.get_incident(demo_engine, no)
+    assert row["status"] == "ditolak"  # the colleague's edit survives
+    assert [r["actor"] for r in audit_rows(demo_engine, row["id"])][-1] == "panwas-b"
+
+
+def test_scoped_panwaslu_sees_only_their_kecamatan(demo_engine):
+    at = open_page(scoped_panwaslu("16.73.05"))
+    assert not at.exception, at.exception
+    options = at.selectbox(key="wb_open").options
+    assert options
+    with demo_engine.connect() as conn:
+        kec = {r[0] for r in conn.execute(sa.select(store.incidents.c.kode_kecamatan)
+                                          .where(store.incidents.c.report_no.in_(options)))}
+    assert kec == {"16.73.05"}
+
+
+def test_one_step_merge_from_the_candidates(engine, add_incident):
+    first = add_incident(rt=1, title="Amplop dibagikan ke warga menjelang pencoblosan")
+    later = add_incident(rt=2, when=WHEN + timedelta(hours=2), title="Amplop dibagikan kepada warga")
+    at = open_page(PANWASLU)
+    open_report(at, later["report_no"])
+    assert at.selectbox(key="wb_merge_other").options == [first["report_no"]]
+    at.text_input(key="wb_merge_reason").input("Kejadian yang sama, dua pelapor")
+    at.button(key="wb_merge").click()
+    at.run()
+    assert not at.exception, at.exception
+    dup, orig = store.get_incident(engine, later["id"]), store.get_incident(engine, first["id"])
+    assert dup["status"] == "duplikat" and dup["duplicate_of"] == first["id"]
+    assert orig["status"] == "baru" and orig["title"] == first["title"]  # both records kept
+    assert audit_rows(engine, later["id"])[-1]["action"] == "mark_duplicate"
+    assert audit_rows(engine, first["id"])[-1]["action"] == "duplicate_linked"
+
+
+@pytest.mark.parametrize("viewer", [PEJABAT, rt_viewer()], ids=["pejabat", "rt"])
+def test_pejabat_and_rt_are_refused(demo_engine, viewer):
+    at = open_page(viewer)
+    assert not at.exception, at.exception
+    assert "Akses ditolak" in texts(at.error)
+    assert len(at.dataframe) == 0 and len(at.metric) == 0
+    with pytest.raises(KeyError):
+        at.selectbox(key="wb_open")
+
+
+# --------------------------------------------------------------------------- alert banner
+
+
+def raise_berat_alert(engine) -> dict:
+    inc = Incident(kode_kelurahan=KEL_A, rt=4, category=Category.BENTROKAN, severity=Severity.BERAT,
+                   title="Bentrok", occurred_at=now())
+    with store.write(engine) as conn:
+        rows = store.insert_incidents(conn, [inc])
+        (alert,) = alerts.check_new_incidents(conn, rows, levels=False)
+    return alert
+
+
+def banner_buttons(at: AppTest) -> list:
+    return [b for b in at.button if str(b.key).startswith("alert_ack_")]
+
+
+def banner_script() -> None:
+    """A bare page with only the banner (AppTest.from_function runs it)."""
+    import streamlit as st
+
+    from kondusif.ui.alerts import render_alert_banner
+
+    render_alert_banner(st.session_state["viewer"])
+    st.write("isi halaman")
+
+
+def banner_app(viewer: Viewer) -> AppTest:
+    at = AppTest.from_function(banner_script, default_timeout=30)
+    at.session_state["viewer"] = viewer
+    return at.run()
+
+
+def home(viewer: Viewer) -> AppTest:
+    """The first run of dashboard.py for a freshly signed-in user (their home page)."""
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.session_state["viewer"] = viewer
+    return at.run()
+
+
+def test_banner_until_acknowledged_by_that_user(engine):
+    alert = raise_berat_alert(engine)
+    at = banner_app(PEJABAT)
+    assert not at.exception, at.exception
+    assert alert["message"] in texts(at.error)
+    (ack,) = banner_buttons(at)
+    assert ack.label == "Tandai sudah dibaca"
+    ack.click()
+    at.run()
+    assert not at.exception, at.exception
+    assert alert["message"] not in texts(at.error) and banner_buttons(at) == []
+    assert "isi halaman" in texts(at.markdown)
+    assert [a["username"] for a in alerts.acks_for(engine, alert["id"])] == [PEJABAT.username]
+    # Others in scope still see it.
+    assert alert["message"] in texts(banner_app(PANWASLU).error)
+    assert alert["message"] in texts(banner_app(Viewer("walikota", PEJABAT.role)).error)
+
+
+def test_dashboard_shows_the_banner_above_the_page(engine):
+    alert = raise_berat_alert(engine)
+    for viewer in (PEJABAT, PANWASLU, scoped_panwaslu("16.73.01")):
+        at = home(viewer)
+        assert not at.exception, at.exception
+        assert alert["message"] in texts(at.error), viewer
+        assert len(at.title) == 1  # the page itself rendered below it
+    alerts.acknowledge(engine, PEJABAT, [alert["id"]])
+    assert alert["message"] not in texts(home(PEJABAT).error)
+    assert alert["message"] in texts(home(PANWASLU).error)
+
+
+@pytest.mark.parametrize("viewer", [scoped_panwaslu("16.73.05"), rt_viewer()], ids=["other-kecamatan", "rt"])
+def test_no_banner_out_of_scope(engine, viewer):
+    alert = raise_berat_alert(engine)
+    for at in (banner_app(viewer), home(viewer)):
+        assert not at.exception, at.exception
+        assert alert["message"] not in texts(at.error)
+        assert banner_buttons(at) == []
