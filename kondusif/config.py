@@ -70,12 +70,13 @@ class LevelConfig:
     )
     half_life_hours: float = 72.0
     window_hours: float = 14 * 24.0
-    # Calibrated on the simulated season (`demo --n 20000`, issue 4): mostly Kondusif
-    # early in the campaign, several Waspada and a few Rawan around 24-27 June.
-    waspada_threshold: float = 40.0
-    rawan_threshold: float = 100.0
-    rt_waspada_threshold: float = 15.0
-    rt_rawan_threshold: float = 40.0
+    # Set for real reporting volumes (two verified berat reports in 72 h make a
+    # kelurahan Waspada) and checked on the simulated season (`demo --n 3000`):
+    # mostly Kondusif early in the campaign, some Waspada and a few Rawan at voting time.
+    waspada_threshold: float = 6.0
+    rawan_threshold: float = 14.0
+    rt_waspada_threshold: float = 3.0
+    rt_rawan_threshold: float = 7.0
 
 
 @dataclass(frozen=True)

@@ -34,3 +34,15 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(neutralise_cell)
     out.columns = [neutralise_cell(c) for c in out.columns]
     return out
+
+
+_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#!|~$:"  # links, images, emphasis, code, math, :icons:
+
+
+def escape_markdown(value: Any) -> str:
+    """Text for st.markdown/st.caption/st.error that renders as typed (no links, images, emphasis).
+
+    issue 5: user text inside Streamlit messages, which are markdown.
+    """
+    text = "" if value is None else str(value)
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)

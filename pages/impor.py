@@ -19,6 +19,7 @@ from kondusif.intake import layouts, pipeline, review
 from kondusif.intake.files import FileRefused, read_table
 from kondusif.intake.validate import title_from_text
 from kondusif.model import CATEGORY_LABELS, Category, Role, Severity, Viewer
+from kondusif.safe import escape_markdown
 from kondusif.timeutil import WIB, format_wib, now, to_wib
 from kondusif.ui import guard
 from lubuklinggau_geo import gazetteer
@@ -83,7 +84,7 @@ def _file_tab(v: Viewer) -> None:
     try:
         header = read_table(data, up.name).header
     except FileRefused as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(str(exc)))
         return
     base = layouts.resolve_mapping(engine, header)
     sig = layouts.signature(header)
@@ -91,7 +92,7 @@ def _file_tab(v: Viewer) -> None:
         mapping = _mapping_editor(header, base, sig)
         missing = mapping.missing()
         if missing:
-            st.warning("Belum dipetakan: " + ", ".join(missing))
+            st.warning("Belum dipetakan: " + escape_markdown(", ".join(missing)))
     if mapping.missing():
         return
     cache_key = (sha, mapping.to_json())
@@ -101,14 +102,14 @@ def _file_tab(v: Viewer) -> None:
             try:
                 preview = pipeline.preview_file(engine, data, up.name, v, mapping)
             except FileRefused as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(str(exc)))
                 return
         st.session_state["impor_file_preview"] = (cache_key, preview)
     else:
         preview = cached[1]
-    st.caption(f"{preview.table.describe()}. " + " ".join(preview.table.notes))
+    st.caption(escape_markdown(f"{preview.table.describe()}. " + " ".join(preview.table.notes)))
     if preview.problems:
-        st.error("; ".join(preview.problems))
+        st.error(escape_markdown("; ".join(preview.problems)))
         return
     _metrics([("Baris data", preview.rows_in), ("Baik", preview.good), ("Ditolak", preview.rejected),
               ("Sudah ada", preview.existing)])
@@ -167,7 +168,7 @@ def _chat_tab(v: Viewer) -> None:
                 preview = pipeline.preview_chat(engine, data, up.name, v, None if channel == "otomatis" else channel,
                                                 default_kelurahan=kel)
         except FileRefused as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(str(exc)))
             return
         st.session_state["impor_chat_preview"] = (cache_key, preview)
     else:
@@ -213,7 +214,7 @@ def _queue_tab(v: Viewer) -> None:
                          f"{' '.join(str(r.text).split())[:60]}" for r in items.itertuples()}
     pick = st.selectbox("Pesan", list(labels), format_func=labels.get, key="impor_queue_pick")
     item = items[items["id"] == pick].iloc[0]
-    st.caption(f"Alasan masuk antrean: {item['reason']}")
+    st.caption("Alasan masuk antrean: " + escape_markdown(item["reason"]))
     st.text(str(item["text"]))  # as typed, never rendered as markdown/HTML
     guess = item["guess"] or {}
     _classify_form(v, item, guess)
@@ -223,7 +224,7 @@ def _queue_tab(v: Viewer) -> None:
             try:
                 review.discard(engine, int(pick), reason, v)
             except review.ReviewError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(str(exc)))
             else:
                 st.session_state["impor_queue_note"] = f"Pesan #{pick} dibuang."
                 st.rerun()
@@ -261,13 +262,13 @@ def _classify_form(v: Viewer, item: pd.Series, guess: dict) -> None:
             try:
                 out = review.classify(engine, pick, values, v)
             except review.ReviewError as exc:
-                st.error(str(exc))
+                st.error(escape_markdown(str(exc)))
                 return
             if out.ok:
                 st.session_state["impor_queue_note"] = f"Pesan #{pick} disimpan sebagai laporan {out.report_no}."
                 st.rerun()
             for e in out.checked.errors:
-                st.error(str(e))
+                st.error(escape_markdown(str(e)))
 
 
 st.title("Impor laporan")

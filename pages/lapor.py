@@ -20,6 +20,7 @@ from kondusif.duplicates import window_hours
 from kondusif.intake import pipeline
 from kondusif.model import CATEGORY_LABELS, Category, Role, Severity, Source, Viewer, new_id
 from kondusif.registry import registry_is_sample, rt_registry
+from kondusif.safe import escape_markdown
 from kondusif.timeutil import WIB, format_wib, now, to_wib
 from kondusif.ui import guard
 from lubuklinggau_geo import gazetteer
@@ -69,7 +70,7 @@ ERROR_LABELS = {"kel": "Kelurahan", "rt": "RT", "category": "Kategori", "severit
 def _field_error(name: str) -> None:
     """The errors of one field, right under it: «Judul: wajib diisi»."""
     for msg in st.session_state.get(_key("errors"), {}).get(name, []):
-        st.error(f"{ERROR_LABELS.get(name, name)}: {msg}", icon=":material/error:")
+        st.error(f"{ERROR_LABELS.get(name, name)}: {escape_markdown(msg)}", icon=":material/error:")
 
 
 def _values(v: Viewer) -> dict:
@@ -240,6 +241,13 @@ def _form(v: Viewer) -> None:
         st.form_submit_button("Kirim laporan", type="primary", width="stretch", on_click=_submit, args=(v,))
 
 
+def _source_label(source: str) -> str:
+    try:
+        return Source(source).label
+    except ValueError:
+        return source
+
+
 def _result(v: Viewer, result: dict) -> None:
     if result["created"]:
         st.success(f"Laporan terkirim. Nomor laporan Anda: **{result['report_no']}**", icon=":material/check_circle:")
@@ -248,7 +256,7 @@ def _result(v: Viewer, result: dict) -> None:
                 "(tidak dikirim dua kali).", icon=":material/info:")
     st.caption("Simpan nomor ini untuk menanyakan tindak lanjutnya ke Panwaslu.")
     for w in result["warnings"]:
-        st.warning(w)
+        st.warning(escape_markdown(w))
     dups = result["duplicates"]
     if dups:
         st.warning(f"Ada {len(dups)} laporan serupa (kategori sama, RT sama/bertetangga, dalam "
@@ -257,7 +265,7 @@ def _result(v: Viewer, result: dict) -> None:
         table = pd.DataFrame([{
             "Nomor": d["report_no"], "RT": f"{int(d['rt']):02d}" if pd.notna(d["rt"]) else "-",
             "Waktu": format_wib(d["occurred_at"]),
-            "Sumber": Source(d["source"]).label if d["source"] in Source._value2member_map_ else d["source"],
+            "Sumber": _source_label(d["source"]),
             **({} if v.role == Role.RT else {"Judul": d["title"]}),
         } for d in dups])
         st.dataframe(table, hide_index=True, width="stretch")

@@ -190,3 +190,15 @@ def test_without_boundaries_the_page_says_so(demo_engine, tmp_path, monkeypatch)
     assert not at.error
     assert "Batas wilayah belum terpasang" in texts(at.info)
     assert metric(at, "Kelurahan Rawan")
+
+
+def test_filter_survives_moving_to_another_page(demo_engine):
+    """The shared filter is one per session: the incident page opens with the map's period."""
+    at = open_page(ADMIN)
+    widget(at.selectbox, "flt_period").set_value("masa_tenang").run()
+    widget(at.multiselect, "flt_severity").set_value(["berat"]).run()
+    at.switch_page("pages/insiden.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert widget(at.selectbox, "flt_period").value == "masa_tenang"
+    assert widget(at.multiselect, "flt_severity").value == ["berat"]

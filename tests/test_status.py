@@ -254,7 +254,7 @@ def test_default_calibration_gives_a_believable_simulated_season():
     from kondusif.timeutil import WIB
     from lubuklinggau_geo import gazetteer
 
-    df = demo.simulate(20_000, 1)
+    df = demo.simulate(3_000, 1)
     units = gazetteer.kelurahan_codes()
     cfg = LevelConfig()
 

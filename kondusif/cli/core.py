@@ -14,12 +14,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", help="isi basis data dengan laporan SIMULASI")
-    p.add_argument("--n", type=int, default=20_000, help="jumlah laporan (bawaan 20000)")
+    p.add_argument("--n", type=int, default=3_000, help="jumlah laporan (bawaan 3000)")
     p.add_argument("--seed", type=int, default=1, help="benih acak (hasil sama untuk benih sama)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("prepare", help="siapkan basis data untuk demo (dipakai `make run`)")
-    p.add_argument("--n", type=int, default=20_000)
+    p.add_argument("--n", type=int, default=3_000)
     p.add_argument("--seed", type=int, default=1)
     p.set_defaults(func=cmd_prepare)
 

@@ -178,6 +178,9 @@ def _read_csv(data: bytes) -> Table:
             header = next(reader)
         except StopIteration as exc:
             raise FileRefused("Berkas kosong.") from exc
+        except csv.Error as exc:  # e.g. an unclosed quote in the header row (issue 8 fuzz)
+            raise FileRefused(f"Baris 1 (judul kolom) tidak terbaca sebagai CSV ({exc}). "
+                              "Periksa tanda kutip di baris itu.") from exc
         rows: list[list[Any]] = []
         numbers: list[int] = []
         try:

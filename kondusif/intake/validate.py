@@ -316,7 +316,10 @@ def parse_datetime(value: Any, utc: bool = False) -> tuple[datetime, bool]:
         dt, has_time = _parse_datetime_text(str(value))
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC if utc else WIB)
-    return dt.astimezone(UTC), has_time
+    try:
+        return dt.astimezone(UTC), has_time
+    except OverflowError as exc:  # year 1 or 9999 shifted across the date range (issue 8 fuzz)
+        raise DateProblem(f"tanggal {str(value)[:40]!r} di luar rentang kalender") from exc
 
 
 _PHONE = re.compile(r"^\+?[\s\-().]*(?:\d[\s\-().]*){6,}$")

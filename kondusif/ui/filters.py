@@ -128,6 +128,11 @@ def filter_sidebar(viewer: Viewer, engine: Engine) -> tuple[Filter, Period, list
         _set_widgets(f, today)
     elif any(W + name not in ss for name in WIDGETS):
         _set_widgets(current_filter(), today)  # widgets were dropped while another page ran
+    else:
+        # Widgets on another page are other widgets to Streamlit: re-assigning each key
+        # makes its value a session value the next page's widget starts from.
+        for name in WIDGETS:
+            ss[W + name] = ss[W + name]
 
     options = flt_mod.period_options()
     sb = st.sidebar

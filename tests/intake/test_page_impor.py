@@ -63,3 +63,15 @@ def test_rt_accounts_cannot_open_the_import_page(store_engine):
     at = open_page(RT_AIR_KUTI_3)
     assert any("Akses ditolak" in e.value for e in at.error)
     assert not at.tabs
+
+
+def test_user_html_in_queue_is_shown_as_text_never_as_markup(store_engine):
+    evil = (b"20/06/18 14.32 - Pak X: <img src=x onerror=alert(1)> [klik](http://jahat.invalid) "
+            b":material/warning: ada kejadian aneh di kampung\n")
+    p = pipeline.preview_chat(store_engine, evil, "x.txt", PANWASLU)
+    pipeline.commit_chat(store_engine, p, PANWASLU)
+    at = open_page(PANWASLU)
+    assert not at.exception
+    assert "<img src=x onerror=alert(1)>" in at.text[0].value  # as typed, in a plain-text element
+    rendered = [m.value for m in (*at.markdown, *at.caption, *at.error, *at.success, *at.info)]
+    assert not any("<img" in v or "](http" in v for v in rendered)
