@@ -15,6 +15,7 @@ import streamlit as st
 
 from kondusif.ui import guard, login, session
 from kondusif.ui.alerts import render_alert_banner
+from kondusif.ui.db_unavailable import stop_when_unavailable
 from kondusif.ui.pages import PAGES, PageSpec, pages_for
 
 st.set_page_config(page_title="SiKondusif Lubuklinggau", page_icon=":material/map:", layout="wide")
@@ -38,7 +39,8 @@ def _change_password_here() -> None:
     login.render_change_password(guard.require_page(guard.CHANGE_PASSWORD_PAGE))
 
 
-viewer = session.current_session()
+with stop_when_unavailable():  # issue 8: a busy/unreachable database is a message, not a traceback
+    viewer = session.current_session()
 session.flush_cookie()
 
 if viewer is None:
@@ -70,4 +72,5 @@ else:
         if session.pop_just_signed_in() and nav.url_path not in {p.url_path for p in allowed}:
             st.switch_page(home)  # the address was left by someone else's session
 render_alert_banner(None if viewer is None or session.must_change() else viewer)  # issue 6
-nav.run()
+with stop_when_unavailable():  # issue 8
+    nav.run()

@@ -186,10 +186,43 @@ def check_new_incidents(
         })
     with _in_transaction(conn_or_engine) as conn:
         created = _create(conn, new_alerts)
-        if levels:
-            created += check_levels(conn, as_of=as_of, kelurahan={r["kode_kelurahan"] for r in records})
+        recent = recent_kelurahan(records, as_of) if levels else set()
+        if recent:
+            created += check_levels(conn, as_of=as_of, kelurahan=recent)
     if isinstance(conn_or_engine, Engine) and created:
         kick_delivery(conn_or_engine)
+    return created
+
+
+def recent_kelurahan(incident_rows: Sequence[dict[str, Any]] | pd.DataFrame,
+                     as_of: datetime | None = None) -> set[str]:
+    """Kelurahan of rows recent enough to move today's level (old or replayed reports cannot)."""
+    as_of = as_utc(as_of) if as_of is not None else now()
+    earliest = window_start(as_of)
+    out = set()
+    for row in _as_records(incident_rows):
+        occurred = _ts(row.get("occurred_at"))
+        if occurred is not None and earliest <= occurred <= as_of + timedelta(hours=1):
+            out.add(str(row["kode_kelurahan"]))
+    return out
+
+
+def check_levels_after_insert(engine: Engine, incident_rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Re-check Rawan for the kelurahan of just-committed rows, outside the insert's transaction.
+
+    Best effort, like the workbench's check after a status change: an error is
+    logged and never undoes the stored reports.
+    """
+    kelurahan = recent_kelurahan(incident_rows)
+    if not kelurahan:
+        return []
+    try:
+        created = check_levels(engine, kelurahan=kelurahan)
+    except Exception:  # noqa: BLE001 - alerts must never break intake
+        log.exception("Pemeriksaan tingkat Rawan sesudah laporan masuk gagal")
+        return []
+    if created:
+        kick_delivery(engine)
     return created
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
-from kondusif import store
+from kondusif import registry, store
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
@@ -122,6 +122,7 @@ def restore(db_url: str, backup_file: Path | str) -> BackupResult:
         raise BackupError(f"Berkas cadangan {path} tidak ditemukan.")
     head = path.read_bytes()[:16]
     store.dispose_engines()
+    registry.invalidate_cache()
     if url.get_backend_name() == "sqlite":
         if not head.startswith(SQLITE_MAGIC):
             raise BackupError(f"Berkas {path} bukan cadangan SQLite.")

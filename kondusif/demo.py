@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from kondusif import store
 from kondusif.config import Calendar, settings
-from kondusif.model import Category, Severity, Source, Status, rt_username
+from kondusif.model import Category, Source, Status, rt_username
 from kondusif.registry import rt_registry
 from kondusif.timeutil import WIB
 

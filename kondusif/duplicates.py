@@ -54,7 +54,13 @@ def _frame(records: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         missing = [c for c in KEY_COLUMNS if rows and c not in rows[0]]
         if missing:
             raise ValueError(f"records lack columns {missing}")
-        df = pd.DataFrame({c: [r.get(c) for r in rows] for c in KEY_COLUMNS})  # only what is compared
+        df = pd.DataFrame({c: [r.get(c) for r in rows] for c in KEY_COLUMNS if c != "occurred_at"})
+        times = [r.get("occurred_at") for r in rows]
+        if times and all(isinstance(t, datetime) and t.tzinfo is not None for t in times):
+            # aware datetimes (what validation produces): epoch seconds directly, much faster than to_datetime
+            df["occurred_at"] = pd.to_datetime(np.array([t.timestamp() for t in times]), unit="s", utc=True)
+        else:
+            df["occurred_at"] = times
     if df.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in KEY_COLUMNS})
     out = df[KEY_COLUMNS].copy()
@@ -182,8 +188,8 @@ def store_neighbours(
         return pd.DataFrame(columns=NEIGHBOUR_COLUMNS)
     hours = window_hours() if window is None else float(window)
     pad = timedelta(hours=hours)
-    lo = df["occurred_at"].min().to_pydatetime() - pad
-    hi = df["occurred_at"].max().to_pydatetime() + pad
+    lo = df["occurred_at"].min().to_pydatetime(warn=False) - pad
+    hi = df["occurred_at"].max().to_pydatetime(warn=False) + pad
     c = store.incidents.c
     stmt = sa.select(*[c[name] for name in NEIGHBOUR_COLUMNS]).where(
         c.kode_kelurahan.in_(sorted(set(df["kode_kelurahan"]))),
@@ -206,6 +212,62 @@ def store_neighbours(
     return out
 
 
+SMALL_BATCH = 50  # up to this many records, pairs are found in plain Python (the form's path)
+
+
+def _neighbour_rows(
+    records: Sequence[Mapping[str, Any]],
+    hours: float,
+    viewer: Viewer | None,
+    conn: sa.Connection,
+) -> list[dict[str, Any]]:
+    times = [as_utc(r["occurred_at"]) for r in records]
+    pad = timedelta(hours=hours)
+    c = store.incidents.c
+    stmt = sa.select(*[c[name] for name in NEIGHBOUR_COLUMNS]).where(
+        c.kode_kelurahan.in_(sorted({str(r["kode_kelurahan"]) for r in records})),
+        c.category.in_(sorted({str(r["category"]) for r in records})),
+        c.occurred_at >= min(times) - pad,
+        c.occurred_at <= max(times) + pad,
+    )
+    scope = store.scope_clause(viewer)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    return [dict(row) for row in conn.execute(stmt).mappings()]
+
+
+def _rt_close(a: Any, b: Any, rt_distance: int) -> bool:
+    if a is None or b is None or a != a or b != b:  # unknown RT matches any RT of the kelurahan
+        return True
+    return abs(int(a) - int(b)) <= rt_distance
+
+
+def _small_pairs(
+    records: Sequence[Mapping[str, Any]],
+    others: Sequence[Mapping[str, Any]],
+    hours: float,
+    rt_distance: int,
+) -> list[tuple[str, str, float, bool]]:
+    """The rule of `pairs_with` for a handful of records, without DataFrames."""
+    new_ids = {r["id"] for r in records}
+    pool = [*records, *(o for o in others if o["id"] not in new_ids)]
+    out = []
+    for rec in records:
+        t = as_utc(rec["occurred_at"])
+        for other in pool:
+            if other["id"] == rec["id"]:
+                continue
+            if str(other["kode_kelurahan"]) != str(rec["kode_kelurahan"]):
+                continue
+            if str(other["category"]) != str(rec["category"]):
+                continue
+            gap = abs((as_utc(other["occurred_at"]) - t).total_seconds()) / 3600.0
+            if gap <= hours and _rt_close(rec.get("rt"), other.get("rt"), rt_distance):
+                out.append((rec["id"], other["id"], gap, other["id"] in new_ids))
+    out.sort(key=lambda p: (p[0], p[2], p[1]))
+    return out
+
+
 def find_for_records(
     engine: Engine,
     records: pd.DataFrame | Sequence[Mapping[str, Any]],
@@ -213,6 +275,15 @@ def find_for_records(
     conn: sa.Connection | None = None,
 ) -> pd.DataFrame:
     """Pairs (new_id, other_id, hours_apart, other_is_new) for records about to be stored."""
+    if not isinstance(records, pd.DataFrame) and 0 < len(records) <= SMALL_BATCH:
+        hours = window_hours() if window is None else float(window)
+        if conn is None:
+            with engine.connect() as own:
+                others = _neighbour_rows(records, hours, None, own)
+        else:
+            others = _neighbour_rows(records, hours, None, conn)
+        pairs = _small_pairs(records, others, hours, DEFAULT_RT_DISTANCE)
+        return pd.DataFrame(pairs, columns=["new_id", "other_id", "hours_apart", "other_is_new"])
     existing = store_neighbours(engine, records, window, None, conn)
     return pairs_with(records, existing, window)
 
@@ -237,17 +308,14 @@ def candidates_for(
     else:
         rec = dict(incident)
         rec.setdefault("id", "__candidate__")
-    one = pd.DataFrame([{k: rec.get(k) for k in KEY_COLUMNS}])
-    one["occurred_at"] = [as_utc(rec["occurred_at"]) if isinstance(rec["occurred_at"], datetime)
-                          else rec["occurred_at"]]
-    neighbours = store_neighbours(engine, one, window, viewer)
-    neighbours = neighbours[neighbours["id"] != rec["id"]]
-    pairs = pairs_with(one, neighbours, window, rt_distance)
-    if pairs.empty:
-        return pd.DataFrame(columns=[*NEIGHBOUR_COLUMNS, "hours_apart"])
-    gaps = pairs.set_index("other_id")["hours_apart"]
-    out = neighbours[neighbours["id"].isin(gaps.index)].copy()
-    out["hours_apart"] = out["id"].map(gaps)
+    rec["occurred_at"] = as_utc(pd.Timestamp(rec["occurred_at"]).to_pydatetime(warn=False))
+    hours = window_hours() if window is None else float(window)
+    with engine.connect() as conn:
+        others = [o for o in _neighbour_rows([rec], hours, viewer, conn) if o["id"] != rec["id"]]
+    gaps = {other: gap for _, other, gap, _ in _small_pairs([rec], others, hours, rt_distance)}
+    out = pd.DataFrame([o for o in others if o["id"] in gaps], columns=NEIGHBOUR_COLUMNS)
+    out["hours_apart"] = out["id"].map(gaps).astype(float)
+    out["occurred_at"] = pd.to_datetime(out["occurred_at"], utc=True)
     return out.sort_values(["hours_apart", "report_no"], ignore_index=True)
 
 

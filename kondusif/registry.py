@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -19,14 +22,36 @@ def sample_frame() -> pd.DataFrame:
     return df[COLUMNS]
 
 
+# The registry changes a few times a season but is read on every form submission:
+# keep it per database for a short while (other processes' changes show within CACHE_SECONDS).
+CACHE_SECONDS = 30.0
+_cache: dict[str, tuple[float, pd.DataFrame]] = {}
+_cache_lock = threading.Lock()
+
+
+def invalidate_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
 def rt_registry(engine: Engine | None = None) -> pd.DataFrame:
     """The registry in use: the store's table when filled, else the shipped sample."""
-    if engine is not None:
-        with engine.connect() as conn:
-            rows = conn.execute(sa.select(*[store.rt_units.c[c] for c in COLUMNS])).fetchall()
-        if rows:
-            return pd.DataFrame(rows, columns=COLUMNS).sort_values(["kode_kelurahan", "rt"], ignore_index=True)
-    return sample_frame()
+    if engine is None:
+        return sample_frame()
+    key = engine.url.render_as_string(hide_password=False)
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1].copy()
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(*[store.rt_units.c[c] for c in COLUMNS])).fetchall()
+    if rows:
+        frame = pd.DataFrame(rows, columns=COLUMNS).sort_values(["kode_kelurahan", "rt"], ignore_index=True)
+    else:
+        frame = sample_frame()
+    with _cache_lock:
+        _cache[key] = (time.monotonic(), frame)
+    return frame.copy()
 
 
 def registry_is_sample(registry: pd.DataFrame) -> bool:
@@ -42,6 +67,7 @@ def ensure_rt_registry(engine: Engine) -> int:
         conn.execute(store.rt_units.insert(), _rows(frame))
         store.add_audit(conn, "sistem", "rt_registry", None, "seed_sample",
                         note=f"Daftar RT contoh ({len(frame)} RT) dipasang")
+    invalidate_cache()
     return len(frame)
 
 
@@ -57,6 +83,7 @@ def replace_rt_registry(engine: Engine, frame: pd.DataFrame, actor: str, sample:
         conn.execute(store.rt_units.insert(), _rows(frame[COLUMNS]))
         store.add_audit(conn, actor, "rt_registry", None, "replace",
                         note=f"Daftar RT diganti ({len(frame)} RT, {'contoh' if sample else 'resmi'})")
+    invalidate_cache()
     return len(frame)
 
 

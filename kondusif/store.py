@@ -9,11 +9,13 @@ scope in SQL; private columns are not even selected for roles that may not see t
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -261,12 +263,29 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
+DEFAULT_BUSY_TIMEOUT_MS = 15_000
+
+
+def busy_timeout_ms() -> int:
+    """How long a write waits for another writer's lock before it fails (ms).
+
+    KONDUSIF_DB_BUSY_TIMEOUT_MS (default 15000): SQLite's busy_timeout, PostgreSQL's
+    lock_timeout. Read when a connection opens. The form then says the database is
+    busy and keeps what was typed (issue 8; tests shorten it).
+    """
+    try:
+        value = int(os.environ.get("KONDUSIF_DB_BUSY_TIMEOUT_MS", "").strip() or DEFAULT_BUSY_TIMEOUT_MS)
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT_MS
+    return value if value >= 0 else DEFAULT_BUSY_TIMEOUT_MS
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # Let SQLAlchemy's begin event below emit BEGIN itself (pysqlite's own is deferred only).
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=15000")
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
@@ -285,11 +304,13 @@ def make_engine(url: str) -> Engine:
         db_path = sa.engine.make_url(url).database
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+        engine = sa.create_engine(url, connect_args={"timeout": busy_timeout_ms() / 1000,
+                                                     "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        lock_wait = {"options": f"-c lock_timeout={busy_timeout_ms()}"} if url.startswith("postgresql") else {}
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=lock_wait)
     return engine
 
 
@@ -342,11 +363,30 @@ def schema_version(engine: Engine) -> int:
         return int(conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar())
 
 
+_write_locks: dict[str, threading.RLock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(engine: Engine) -> threading.RLock:
+    with _write_locks_guard:
+        return _write_locks.setdefault(str(engine.url), threading.RLock())
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
-    """The one write path: a single transaction, committed whole or rolled back whole."""
-    with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
-        yield conn
+    """The one write path: a single transaction, committed whole or rolled back whole.
+
+    SQLite allows one writer at a time; threads of this process queue on a lock
+    (first come, first served) instead of polling SQLite's busy handler, whose
+    growing sleeps starve some writers under election-day load. Other processes
+    still wait on busy_timeout.
+    """
+    if engine.dialect.name == "sqlite":
+        with _write_lock(engine), engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
+            yield conn
+    else:
+        with engine.begin() as conn:
+            yield conn
 
 
 # --------------------------------------------------------------------------- writes
@@ -377,7 +417,8 @@ def _kecamatan_of(kode_kelurahan: str) -> str:
 def incident_row(inc: Incident | dict[str, Any]) -> dict[str, Any]:
     """A row dict for the incidents table from a record (report_no not yet set)."""
     row = asdict(inc) if isinstance(inc, Incident) else dict(inc)
-    row.setdefault("id", new_id())
+    if "id" not in row:  # issue 5: no uuid made (and thrown away) for rows that carry one
+        row["id"] = new_id()
     row["kode_kecamatan"] = row.get("kode_kecamatan") or _kecamatan_of(row["kode_kelurahan"])
     for key in ("category", "severity", "status", "source"):
         if key in row and row[key] is not None:
@@ -390,8 +431,38 @@ def incident_row(inc: Incident | dict[str, Any]) -> dict[str, Any]:
     stamp = now()
     row["reported_at"] = row.get("reported_at") or stamp
     row["updated_at"] = row.get("updated_at") or stamp
-    known = set(incidents.c.keys())
+    known = _incident_keys()
     return {k: v for k, v in row.items() if k in known}
+
+
+@lru_cache(maxsize=1)
+def _incident_keys() -> frozenset[str]:
+    return frozenset(incidents.c.keys())  # issue 5: computed once, not per row
+
+
+def executemany(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows like ``conn.execute(table.insert(), rows)``, with less per-row overhead.
+
+    issue 5 (bulk imports): the INSERT is compiled once and each row goes through
+    the columns' own bind processors (UTCDateTime etc.) straight to the driver's
+    executemany, as bound parameters. Falls back to the plain call when rows do not
+    all carry exactly the statement's columns (defaults then apply as usual).
+    """
+    if not rows:
+        return
+    keys = list(rows[0])
+    compiled = table.insert().values({k: sa.bindparam(k) for k in keys}).compile(dialect=conn.dialect)
+    names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+    key_set = set(keys)
+    if set(names) != key_set or any(len(r) != len(keys) or not key_set.issuperset(r) for r in rows):
+        conn.execute(table.insert(), rows)
+        return
+    procs = [table.c[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for n in names]
+    if compiled.positional:
+        params: list[Any] = [tuple(p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True)) for r in rows]
+    else:
+        params = [{n: p(r[n]) if p else r[n] for n, p in zip(names, procs, strict=True)} for r in rows]
+    conn.exec_driver_sql(compiled.string, params)
 
 
 def insert_incidents(
@@ -418,7 +489,7 @@ def insert_incidents(
         first = reserve_numbers(conn, f"report_no:{year}", len(year_rows))
         for i, row in enumerate(year_rows):
             row["report_no"] = format_report_no(prefix, year, first + i)
-    conn.execute(incidents.insert(), rows)
+    executemany(conn, incidents, rows)
     if audit:
         stamp = now()
         conn.execute(

@@ -16,6 +16,7 @@ from streamlit_folium import st_folium
 
 from kondusif import maps, store
 from kondusif.config import settings
+from kondusif.db_unavailable import FORM_MESSAGE, is_unavailable
 from kondusif.duplicates import window_hours
 from kondusif.intake import pipeline
 from kondusif.model import CATEGORY_LABELS, Category, Role, Severity, Source, Viewer, new_id
@@ -23,6 +24,7 @@ from kondusif.registry import registry_is_sample, rt_registry
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import WIB, format_wib, now, to_wib
 from kondusif.ui import guard
+from kondusif.ui.db_unavailable import stop_when_unavailable
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo import rt as geo_rt
 from lubuklinggau_geo.boundaries import boundaries, geo_dir
@@ -49,12 +51,17 @@ def _key(name: str) -> str:
 
 def _new_form() -> None:
     """Forget the last report and start a blank form with a fresh submission token."""
-    for name in (*FIELDS, "point", "errors", "result", "token", "map_on"):
+    for name in (*FIELDS, "point", "errors", "result", "token", "map_on", "draft"):
         st.session_state.pop(_key(name), None)
 
 
 def _ensure_defaults() -> None:
     ss = st.session_state
+    # Typed values kept when the database was unavailable (issue 8): a run that could not draw
+    # the form drops its widget values, so they come back from this copy.
+    for name, value in (ss.get(_key("draft")) or {}).items():
+        if value is not None:
+            ss.setdefault(_key(name), value)
     if _key("token") not in ss:
         ss[_key("token")] = new_id()
     wib_now = to_wib(now())
@@ -99,8 +106,17 @@ def _submit(v: Viewer) -> None:
     ss = st.session_state
     upload = ss.get(_key("photo"))
     photo = (upload.getvalue(), upload.name) if upload is not None else None
-    outcome = pipeline.submit_form(store.get_engine(), v, _values(v), ss.get(_key("token"), ""), photo)
+    try:
+        outcome = pipeline.submit_form(store.get_engine(), v, _values(v), ss.get(_key("token"), ""), photo)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        # Busy or unreachable database (issue 8): nothing stored; keep what was typed, same token.
+        ss[_key("draft")] = {name: ss.get(_key(name)) for name in FIELDS if name != "photo"}
+        ss[_key("errors")] = {"row": [FORM_MESSAGE]}
+        return
     if outcome.ok:
+        ss.pop(_key("draft"), None)
         ss[_key("errors")] = {}
         ss[_key("result")] = {
             "report_no": outcome.report_no, "created": outcome.created,
@@ -293,12 +309,14 @@ def _recent(v: Viewer) -> None:
 
 
 st.title("Kirim laporan")
-result = st.session_state.get(_key("result"))
-if result:
-    _result(viewer, result)
-else:
-    _ensure_defaults()
-    kel, _rt = _place(viewer)
-    _map(kel)
-    _form(viewer)
-_recent(viewer)
+# issue 8: a busy/unreachable database is one message here too (this page can run without dashboard.py)
+with stop_when_unavailable():
+    result = st.session_state.get(_key("result"))
+    if result:
+        _result(viewer, result)
+    else:
+        _ensure_defaults()
+        kel, _rt = _place(viewer)
+        _map(kel)
+        _form(viewer)
+    _recent(viewer)

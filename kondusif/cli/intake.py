@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from kondusif import registry, store
+from kondusif.config import settings
 from kondusif.intake import layouts, pipeline
 from kondusif.intake.files import FileRefused, read_table
 from kondusif.model import Role, Viewer
@@ -43,6 +44,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _err(msg: str) -> None:
     print(f"Galat: {msg}", file=sys.stderr)
+
+
+def read_upload(path: Path) -> bytes:
+    """The file's bytes; a file over the upload limit is refused by its size, before it is read (issue 8)."""
+    limit = settings().max_upload_bytes
+    size = path.stat().st_size
+    if size > limit:
+        raise FileRefused(f"Berkas terlalu besar ({size / 1024 / 1024:.0f} MB); batasnya "
+                          f"{limit / 1024 / 1024:.0f} MB. Pecah menjadi beberapa berkas.")
+    return path.read_bytes()
 
 
 def resolve_viewer(engine, username: str | None) -> Viewer:
@@ -97,7 +108,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     registry.ensure_rt_registry(engine)
     try:
         viewer = resolve_viewer(engine, args.as_user)
-        data = args.file.read_bytes()
+        data = read_upload(args.file)
+    except FileRefused as exc:
+        _err(str(exc))
+        return 1
     except (PermissionError, OSError) as exc:
         _err(str(exc))
         return 2
@@ -155,7 +169,10 @@ def cmd_import_chat(args: argparse.Namespace) -> int:
     registry.ensure_rt_registry(engine)
     try:
         viewer = resolve_viewer(engine, args.as_user)
-        data = args.file.read_bytes()
+        data = read_upload(args.file)
+    except FileRefused as exc:
+        _err(str(exc))
+        return 1
     except (PermissionError, OSError) as exc:
         _err(str(exc))
         return 2

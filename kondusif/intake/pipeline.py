@@ -25,14 +25,14 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import duplicates, store
+from kondusif import alerts, duplicates, store
 from kondusif.intake import chat as chat_mod
 from kondusif.intake import layouts
 from kondusif.intake.files import FileRefused, Table, read_table
@@ -118,8 +118,7 @@ class ImportResult:
 
 def fingerprint(record: dict[str, Any]) -> str:
     """Content fingerprint of a clean record: same report, same value, whatever file it came in."""
-    when = record["occurred_at"]
-    occurred = (when if when.tzinfo is UTC else as_utc(when)).isoformat()[:16]
+    occurred = str(int(as_utc(record["occurred_at"]).timestamp()) // 60)  # the minute, as epoch minutes
     parts = [record["kode_kelurahan"], str(record.get("rt") or ""), record["category"], record["severity"],
              " ".join(str(record.get("title") or "").split()).lower(),
              " ".join(str(record.get("description") or "").split()).lower(), occurred,
@@ -178,26 +177,46 @@ def insert_records(conn: Connection, records: list[dict[str, Any]], actor: str,
     flagged = set(pairs["new_id"])
     for rec in records:
         rec["possible_duplicate"] = rec["id"] in flagged
-    if conn.dialect.name == "sqlite" and len(records) > 1000:
-        conn.exec_driver_sql("PRAGMA cache_size=-65536")  # 64 MB: big imports touch many index pages
+    big_sqlite = conn.dialect.name == "sqlite" and len(records) > 1000
+    if big_sqlite:  # big imports touch many index pages: 256 MB page cache for this insert only
+        previous_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        conn.exec_driver_sql("PRAGMA cache_size=-262144")
     rows = store.insert_incidents(conn, records, actor=actor, audit=False)
     if rows:
+        alerts.check_new_incidents(conn, rows, levels=False)  # berat alerts, same transaction
         stamp = now()
         others: dict[str, list[str]] = {}
         for new, other in zip(pairs["new_id"].tolist(), pairs["other_id"].tolist(), strict=True):
             others.setdefault(new, []).append(other)
-        conn.execute(store.audit_log.insert(), [
+        store.executemany(conn, store.audit_log, [
             {
                 "at": stamp, "actor": actor, "entity": "incident", "entity_id": row["id"],
                 "action": "create", "from_status": None, "to_status": row["status"],
-                "note": f"Laporan {row['report_no']} dibuat (sumber: {row['source']})",
-                "details": json.dumps({**det, **({"kemungkinan_duplikat": others[row["id"]][:20]}
-                                                 if row["id"] in others else {})},
-                                      ensure_ascii=False, default=str) if det or row["id"] in others else None,
+                "note": f"Laporan {row['report_no']} dibuat (sumber: {row['source']}{_where(det)})",
+                "details": _details(det, others.get(row["id"])),
             }
             for row, det in zip(rows, details, strict=True)
         ])
+    if big_sqlite:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(previous_cache)}")  # pooled connection: give it back
     return rows, len(flagged)
+
+
+def _where(det: dict[str, Any]) -> str:
+    """'; impor <batch>, baris 12' for the create note (kept out of JSON: most rows need nothing else)."""
+    batch = det.get("impor") or det.get("impor_chat")
+    if not batch:
+        return ""
+    line = f", baris {det['baris']}" if det.get("baris") is not None else ""
+    return f"; impor {batch}{line}"
+
+
+def _details(det: dict[str, Any], others: list[str] | None) -> str | None:
+    """JSON details of a create row: only what the note cannot say (warnings, possible duplicates, photo)."""
+    extra = {k: v for k, v in det.items() if k not in ("impor", "impor_chat", "baris")}
+    if others:
+        extra["kemungkinan_duplikat"] = others[:20]
+    return json.dumps(extra, ensure_ascii=False, default=str) if extra else None
 
 
 def _warn_list(warnings: list[FieldError]) -> list[str]:
@@ -364,7 +383,7 @@ def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportR
     with store.write(engine) as conn:
         stored = existing_refs(conn, Source.IMPORT.value, (r.record["source_ref"] for r in good))
         fresh = [r for r in good if r.record["source_ref"] not in stored]
-        records = [dict(r.record) for r in fresh]
+        records = [r.record for r in fresh]  # not copied: 100,000 rows; ids set here are kept on retry
         details = [{"impor": batch, "baris": r.row, **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})}
                    for r in fresh]
         rows, flagged = insert_records(conn, records, actor, details, engine)
@@ -378,6 +397,7 @@ def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportR
                                  "tata_letak": preview.mapping.layout, "pemetaan": preview.mapping.columns,
                                  "masuk": result.rows_in, "diimpor": result.imported,
                                  "ditolak": result.rejected, "sudah_ada": result.existing})
+    alerts.check_levels_after_insert(engine, rows)
     return result
 
 
@@ -534,6 +554,7 @@ def commit_chat(engine: Engine, preview: ChatPreview, viewer: Viewer) -> ImportR
                                  "saluran": preview.chat.channel, "masuk": result.rows_in,
                                  "diimpor": result.imported, "antri": result.queued,
                                  "ditolak": result.rejected, "sudah_ada": result.existing})
+    alerts.check_levels_after_insert(engine, rows)
     return result
 
 
@@ -639,6 +660,7 @@ def submit_form(
             raise
         return _replay(engine, viewer, prior)
     row = rows[0]
+    alerts.check_levels_after_insert(engine, rows)
     return FormOutcome(row["report_no"], row["id"], True, [], checked.warnings,
                        _duplicates_shown(engine, row["id"]) if row["possible_duplicate"] else pd.DataFrame())
 

@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kondusif import store
+from kondusif import alerts, store
 from kondusif.intake.validate import Checked, FieldError, check_record, make_rules, title_from_text
 from kondusif.model import Role, Source, Viewer, new_id
 from kondusif.timeutil import now
@@ -120,6 +120,7 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
                         from_status="antri", to_status="diklasifikasi",
                         note=f"Pesan antrean dijadikan laporan {rows[0]['report_no']}",
                         details={"incident_id": rows[0]["id"]})
+    alerts.check_levels_after_insert(engine, rows)
     return ClassifyOutcome(rows[0]["report_no"], checked)
 
 

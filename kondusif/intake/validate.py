@@ -18,7 +18,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from typing import Any
 
@@ -29,7 +29,7 @@ from sqlalchemy.engine import Engine
 from kondusif.config import settings
 from kondusif.intake import vocab
 from kondusif.model import Category, Role, Severity, Viewer
-from kondusif.timeutil import WIB, format_wib, now, wib_day_start
+from kondusif.timeutil import format_wib, now, wib_day_start
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo import names as geo_names
 from lubuklinggau_geo.boundaries import geo_dir
@@ -241,6 +241,8 @@ _DMONY = re.compile(
     r"(?:\s+(?:pukul\s+|jam\s+)?(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?)?\s*(wib)?$",
     re.IGNORECASE,
 )
+# WIB has been UTC+7 without daylight saving since 1964: a fixed offset converts faster than the zone.
+WIB_OFFSET = timezone(timedelta(hours=7), "WIB")
 _ISO_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _EXCEL_EPOCH = datetime(1899, 12, 30)
 
@@ -315,7 +317,7 @@ def parse_datetime(value: Any, utc: bool = False) -> tuple[datetime, bool]:
     else:
         dt, has_time = _parse_datetime_text(str(value))
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC if utc else WIB)
+        dt = dt.replace(tzinfo=UTC if utc else WIB_OFFSET)
     try:
         return dt.astimezone(UTC), has_time
     except OverflowError as exc:  # year 1 or 9999 shifted across the date range (issue 8 fuzz)

@@ -19,6 +19,7 @@ from kondusif import registry, status, store
 from kondusif.config import LevelConfig, settings
 from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Role, Status, Viewer
 from kondusif.report.week import IsoWeek
+from kondusif.timeutil import now
 from lubuklinggau_geo import gazetteer
 
 # The report's own reader: sees the whole city, never the reporter's identity.
@@ -220,7 +221,9 @@ def gather(
     """Read one week's report content from the store (city-wide, no reporter identity)."""
     cfg = cfg or settings().levels
     prev = week.previous()
-    as_of = week.end
+    # A week still running is assessed now: levels decay with time, so computing them at the
+    # week's future end would show a lower level than the map shows today (issue 8).
+    as_of = min(week.end, now())
     codes = gazetteer.kelurahan_codes()
     first = min(prev.start, status.window_start(prev.end, cfg))
     frame = _window_frame(engine, first, week.end)

@@ -105,6 +105,11 @@ def fmt_change(n: int) -> str:
     return f"+{fmt_int(n)}" if n > 0 else ("0" if n == 0 else f"−{fmt_int(-n)}")
 
 
+def _as_of_words(data: WeekData) -> str:
+    """When the levels were assessed: the week's end, or the making of the report while the week runs."""
+    return "akhir minggu" if data.as_of >= data.week.end else "saat laporan dibuat (minggu belum selesai)"
+
+
 def fmt_time_long(moment: datetime) -> str:
     """'Senin, 2 Juli 2018 pukul 08.00 WIB'."""
     w = to_wib(moment)
@@ -384,7 +389,7 @@ def section_headline(pdf: ReportPDF, data: WeekData, opts: RenderOptions) -> Non
     phases = _phases_in_week(data, opts.calendar)
     lines = [
         "Periode: Senin 00.00 sampai Minggu 24.00 WIB. "
-        f"Tingkat kondusivitas dihitung per akhir minggu ({fmt_time_long(data.as_of)}).",
+        f"Tingkat kondusivitas dihitung per {_as_of_words(data)} ({fmt_time_long(data.as_of)}).",
     ]
     if phases:
         lines.append(f"Tahapan pilkada dalam minggu ini: {phases}.")
@@ -408,7 +413,7 @@ def section_headline(pdf: ReportPDF, data: WeekData, opts: RenderOptions) -> Non
 def section_map(pdf: ReportPDF, data: WeekData, image: MapImage | None, opts: RenderOptions) -> None:
     pdf.add_page()
     pdf.heading("1. Peta tingkat kondusivitas per kelurahan")
-    pdf.para(f"Tingkat per akhir minggu ({fmt_time_long(data.as_of)}). Merah: Rawan, kuning: Waspada, "
+    pdf.para(f"Tingkat per {_as_of_words(data)} ({fmt_time_long(data.as_of)}). Merah: Rawan, kuning: Waspada, "
              "hijau: Kondusif; garis tebal: batas kecamatan.", 8.5)
     pdf.ln(2)
     if image is None:
@@ -742,7 +747,7 @@ def section_method(pdf: ReportPDF, data: WeekData, opts: RenderOptions) -> None:
         f"Waktu paruh {_num(cfg.half_life_hours)} jam; jendela {_num(window_days)} hari sebelum saat penilaian.",
         f"Ambang per kelurahan: Waspada bila skor ≥ {_num(cfg.waspada_threshold)}, Rawan bila skor ≥ "
         f"{_num(cfg.rawan_threshold)}; di bawahnya Kondusif.",
-        f"Saat penilaian minggu ini: akhir minggu, {fmt_time_long(data.as_of)}; "
+        f"Saat penilaian minggu ini: {_as_of_words(data)}, {fmt_time_long(data.as_of)}; "
         f"untuk kolom «minggu lalu»: {fmt_time_long(data.previous.end)}.",
     ]:
         pdf.bullet(line)

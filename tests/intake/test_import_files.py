@@ -174,3 +174,10 @@ def test_rt_accounts_may_not_import(store_engine):
     p = pipeline.preview_file(store_engine, fixture_bytes("kobo.csv"), "kobo.csv", RT_AIR_KUTI_3)
     with pytest.raises(PermissionError):
         pipeline.commit_file(store_engine, p, RT_AIR_KUTI_3)
+
+
+def test_xlsx_formula_cells_are_stored_as_typed_text(store_engine):
+    p = pipeline.preview_file(store_engine, fixture_bytes("plain.xlsx"), "plain.xlsx", ADMIN)
+    pipeline.commit_file(store_engine, p, ADMIN)
+    df = store.query_incidents(store_engine)
+    assert FORMULA in set(df["title"]) and HTML in set(df["description"])
