@@ -39,7 +39,7 @@ def _change_password_here() -> None:
     login.render_change_password(guard.require_page(guard.CHANGE_PASSWORD_PAGE))
 
 
-with stop_when_unavailable():  # issue 8: a busy/unreachable database is a message, not a traceback
+with stop_when_unavailable(before_navigation=True):  # issue 8: a message, not a traceback
     viewer = session.current_session()
 session.flush_cookie()
 

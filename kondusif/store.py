@@ -309,8 +309,11 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        lock_wait = {"options": f"-c lock_timeout={busy_timeout_ms()}"} if url.startswith("postgresql") else {}
-        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=lock_wait)
+        # Bounded waits: a held lock or a host that silently drops packets gives the
+        # user a clear message instead of a hang.
+        pg_args = ({"options": f"-c lock_timeout={busy_timeout_ms()}", "connect_timeout": 10}
+                   if url.startswith("postgresql") else {})
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=pg_args)
     return engine
 
 
@@ -393,16 +396,20 @@ def write(engine: Engine) -> Iterator[Connection]:
 
 
 def reserve_numbers(conn: Connection, name: str, n: int) -> int:
-    """Reserve `n` consecutive numbers from counter `name`; returns the first one."""
-    updated = conn.execute(
-        counters.update()
-        .where(counters.c.name == name)
-        .values(value=counters.c.value + n)
-        .returning(counters.c.value)
-    ).scalar()
-    if updated is None:
-        conn.execute(counters.insert().values(name=name, value=n))
-        updated = n
+    """Reserve `n` consecutive numbers from counter `name`; returns the first one.
+
+    One upsert statement, so two writers creating the same counter at once
+    (PostgreSQL runs them truly in parallel) never collide.
+    """
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    stmt = dialect_insert(counters).values(name=name, value=n)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[counters.c.name], set_={"value": counters.c.value + stmt.excluded.value}
+    ).returning(counters.c.value)
+    updated = conn.execute(stmt).scalar_one()
     return int(updated) - n + 1
 
 

@@ -227,8 +227,8 @@ def history(engine: Engine, viewer: Viewer, incident_id: str) -> pd.DataFrame:
         "Waktu (WIB)": audit["at"].map(lambda v: format_wib(v) if v is not None else "-"),
         "Oleh": audit["actor"],
         "Tindakan": audit["action"].map(lambda a: ACTION_LABELS_ID.get(a, a)),
-        "Dari": audit["from_status"].map(lambda v: status_label(v) if v else ""),
-        "Menjadi": audit["to_status"].map(lambda v: status_label(v) if v else ""),
+        "Dari": audit["from_status"].map(lambda v: status_label(v) if isinstance(v, str) and v else ""),
+        "Menjadi": audit["to_status"].map(lambda v: status_label(v) if isinstance(v, str) and v else ""),
         "Catatan": audit["note"].fillna(""),
     })
     return out

@@ -123,3 +123,16 @@ def test_viewer_scope_and_private_fields(engine):
     assert store.count_incidents(engine, viewer=rt) == 1
     orphan_rt = Viewer("rt-x", Role.RT)
     assert store.count_incidents(engine, viewer=orphan_rt) == 0
+
+
+def test_concurrent_writers_creating_a_new_counter_never_collide(engine):
+    """First reports of a new year arriving at once (the PostgreSQL race of a plain UPDATE-then-INSERT)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def reserve(_):
+        with store.write(engine) as conn:
+            return store.reserve_numbers(conn, "report_no:2024", 3)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        firsts = sorted(pool.map(reserve, range(24)))
+    assert firsts == list(range(1, 72, 3))

@@ -121,10 +121,10 @@ def registry_index(frame: pd.DataFrame) -> dict[str, tuple[int, ...]]:
     """kelurahan code -> sorted RT numbers, from an RT registry frame."""
     if frame is None or frame.empty:
         return {}
-    out: dict[str, tuple[int, ...]] = {}
-    for kel, rts in frame.groupby("kode_kelurahan")["rt"]:
-        out[str(kel)] = tuple(sorted(int(r) for r in rts))
-    return out
+    grouped: dict[str, list[int]] = {}
+    for kel, rt in zip(frame["kode_kelurahan"].tolist(), frame["rt"].tolist(), strict=True):
+        grouped.setdefault(str(kel), []).append(int(rt))  # plain loop: read on every form submission
+    return {kel: tuple(sorted(rts)) for kel, rts in grouped.items()}
 
 
 def make_rules(engine: Engine | None = None, viewer: Viewer | None = None, **overrides: Any) -> Rules:

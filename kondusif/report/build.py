@@ -113,7 +113,7 @@ def build_report(engine: Engine, params: ReportParams) -> BuiltReport:
     t: dict[str, float] = {}
     t0 = time.perf_counter()
     week = parse_week(params.week)
-    data = report_data.gather(engine, week, params.levels, params.max_rows)
+    data = report_data.gather(engine, week, params.levels, params.max_rows, at=params.generated_at)
     t["data"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

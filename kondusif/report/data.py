@@ -217,13 +217,17 @@ def gather(
     week: IsoWeek,
     cfg: LevelConfig | None = None,
     max_rows: int = DEFAULT_MAX_ROWS,
+    at: datetime | None = None,
 ) -> WeekData:
-    """Read one week's report content from the store (city-wide, no reporter identity)."""
+    """Read one week's report content from the store (city-wide, no reporter identity).
+
+    `at` is when the report is made (default now): a week still running is assessed
+    then, not at its future end, because levels decay with time and the PDF would
+    otherwise show a lower level than the map shows today (issue 8).
+    """
     cfg = cfg or settings().levels
     prev = week.previous()
-    # A week still running is assessed now: levels decay with time, so computing them at the
-    # week's future end would show a lower level than the map shows today (issue 8).
-    as_of = min(week.end, now())
+    as_of = min(week.end, at or now())
     codes = gazetteer.kelurahan_codes()
     first = min(prev.start, status.window_start(prev.end, cfg))
     frame = _window_frame(engine, first, week.end)

@@ -315,10 +315,10 @@ def _summary_text(data: WeekData) -> list[str]:
     if rawan:
         top = ", ".join(rawan[:6])
         more = f" dan {len(rawan) - 6} lainnya" if len(rawan) > 6 else ""
-        out.append(f"Per akhir minggu {fmt_int(data.n_rawan)} kelurahan berstatus Rawan dan "
+        out.append(f"Per {_as_of_words(data)} {fmt_int(data.n_rawan)} kelurahan berstatus Rawan dan "
                    f"{fmt_int(data.n_waspada)} Waspada. Skor tertinggi: {top}{more}.")
     else:
-        out.append(f"Per akhir minggu tidak ada kelurahan berstatus Rawan; {fmt_int(data.n_waspada)} Waspada.")
+        out.append(f"Per {_as_of_words(data)} tidak ada kelurahan berstatus Rawan; {fmt_int(data.n_waspada)} Waspada.")
     if data.n_week:
         busiest = data.daily.sort_values(["total", "day"], ascending=[False, True]).iloc[0]
         cat = data.categories.sort_values(["n", "category"], ascending=[False, True]).iloc[0]
@@ -473,8 +473,9 @@ def _level_cell_style(level: Level | None) -> FontFace:
 def section_kelurahan_table(pdf: ReportPDF, data: WeekData) -> None:
     pdf.add_page()
     pdf.heading("2. Tingkat dan laporan per kelurahan")
-    pdf.para("Semua 72 kelurahan, dikelompokkan per kecamatan. Tingkat per akhir minggu ini dan minggu lalu; "
-             "jumlah laporan minggu ini menurut tingkat keparahan; perubahan jumlah dibanding minggu lalu.", 8.5)
+    pdf.para(f"Semua 72 kelurahan, dikelompokkan per kecamatan. Tingkat per {_as_of_words(data)} dan per akhir "
+             "minggu lalu; jumlah laporan minggu ini menurut tingkat keparahan; perubahan jumlah dibanding minggu "
+             "lalu.", 8.5)
     pdf.ln(2)
     headings = ["Kelurahan", "Tingkat", "Tingkat minggu lalu", "Skor", "Ringan", "Sedang", "Berat", "Jumlah",
                 "Jumlah minggu lalu", "Perubahan"]

@@ -13,12 +13,18 @@ from kondusif.db_unavailable import PAGE_MESSAGE, is_unavailable
 log = logging.getLogger(__name__)
 
 
+def _nothing() -> None:
+    """The only page while the session cannot even be checked."""
+
+
 @contextmanager
-def stop_when_unavailable() -> Iterator[None]:
+def stop_when_unavailable(before_navigation: bool = False) -> Iterator[None]:
     """Run the block; if the database is busy or unreachable, say so, offer a retry and stop the run.
 
     Anything else (a bug) is raised as usual. dashboard.py wraps the session check and
-    the page with it, so every page gets the same answer.
+    the page with it, so every page gets the same answer. `before_navigation`: the run has
+    not built its st.navigation yet, so an empty hidden one is built (otherwise Streamlit
+    would list every file of pages/ in the sidebar).
     """
     try:
         yield
@@ -26,6 +32,8 @@ def stop_when_unavailable() -> Iterator[None]:
         if not is_unavailable(exc):
             raise
         log.warning("Basis data tidak tersedia: %s", exc)
+        if before_navigation:
+            st.navigation([st.Page(_nothing, title="SiKondusif", default=True)], position="hidden")
         st.error(PAGE_MESSAGE, icon=":material/cloud_off:")
         st.button("Coba lagi", key="_db_unavailable_retry", icon=":material/refresh:")
         st.stop()

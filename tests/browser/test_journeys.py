@@ -16,6 +16,7 @@ Every wait is on a condition; a failing step leaves a screenshot in test-artifac
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -45,6 +46,7 @@ from pypdf import PdfReader
 from kondusif import store
 from kondusif.report.week import week_of
 from kondusif.status import LEVEL_COLORS, Level
+from kondusif.timeutil import now
 from lubuklinggau_geo.locate import locate
 
 pytestmark = pytest.mark.browser
@@ -66,9 +68,9 @@ def journey_db(db_url) -> str:
 
 @pytest.fixture
 def phone(browser, request, app):
-    """A 360×740 touch phone (Indonesian locale); screenshot to test-artifacts/ on failure."""
+    """A 360×740 touch phone in Lubuklinggau (Indonesian locale, WIB clock); screenshot on failure."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2, locale="id-ID")
+                                  device_scale_factor=2, locale="id-ID", timezone_id="Asia/Jakarta")
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     yield pg
@@ -128,6 +130,13 @@ def panel_text(page) -> str:
     return heading.locator("xpath=ancestor::div[@data-testid='stVerticalBlock'][1]").inner_text()
 
 
+def snapshot(page, name: str) -> None:
+    """A screenshot of a journey's end state in test-artifacts/, for people to look at."""
+    wait_idle(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+
+
 def tap_map_at(page, lat: float, lon: float) -> None:
     """Tap the small map of the form where (lat, lon) is drawn."""
     page.wait_for_selector(MAP_FRAME, timeout=60_000)
@@ -167,6 +176,7 @@ def test_rt_head_files_a_report_with_a_location_on_a_phone(app, phone, journey_d
     got_lat, got_lon = (float(x) for x in re.findall(r"-?\d+\.\d+", shown)[:2])
     assert abs(got_lat - lat) < 5e-4 and abs(got_lon - lon) < 5e-4, (shown, lat, lon)
     assert phone.get_by_text("di luar Kelurahan").count() == 0
+    wait_idle(phone)  # the rerun that drew the point has finished: the form below stays put
 
     choose(phone, phone, "Kategori", "Politik uang")
     phone.locator('[data-testid="stRadio"]').get_by_text("Berat", exact=True).tap()
@@ -182,10 +192,9 @@ def test_rt_head_files_a_report_with_a_location_on_a_phone(app, phone, journey_d
     assert (row["kode_kelurahan"], row["rt"], row["category"], row["severity"], row["status"], row["source"],
             row["created_by"], row["title"]) == (KEL, RT_NO, "politik_uang", "berat", "baru", "form", RT_USER, TITLE)
     assert row["lat"] is not None and locate(row["lat"], row["lon"]) == KEL
+    assert abs(row["occurred_at"] - now()) < timedelta(minutes=10)  # the form's default: now, in WIB
     assert found.group().startswith(f"LLG-{row['occurred_at'].year}-")
-    wait_idle(phone)
-    ARTIFACTS.mkdir(exist_ok=True)
-    phone.screenshot(path=str(ARTIFACTS / "journey1_rt_report_number.png"))
+    snapshot(phone, "journey1_rt_report_number.png")
 
 
 # --------------------------------------------------------------------------- journey 2
@@ -233,8 +242,7 @@ def test_panwaslu_finds_and_verifies_the_report_and_the_map_shows_the_new_level(
                message="the kelurahan's panel, Waspada")
     assert "2 laporan berat terverifikasi" in panel_text(page)
     wait_until(lambda: fill_of(page, KEL) == LEVEL_COLORS[Level.WASPADA], timeout=60, message="the Waspada fill")
-    wait_idle(page)
-    page.screenshot(path=str(ARTIFACTS / "journey2_map_after_verification.png"))
+    snapshot(page, "journey2_map_after_verification.png")
 
 
 # --------------------------------------------------------------------------- journey 3
@@ -268,6 +276,7 @@ def test_pejabat_clicks_the_kelurahan_and_downloads_the_weekly_pdf(app, page, jo
         page.get_by_role("button", name="Unduh PDF").click()
     pdf_path = tmp_path / download.value.suggested_filename
     download.value.save_as(pdf_path)
+    snapshot(page, "journey3_weekly_pdf.png")
     assert pdf_path.name.endswith(".pdf") and week.key in pdf_path.name
 
     reader = PdfReader(pdf_path)

@@ -132,9 +132,9 @@ def test_locked_store_keeps_the_form_and_the_retry_files_exactly_one_report(busy
 
 
 @pytest.fixture
-def away(monkeypatch):
+def away(db_url, monkeypatch):
     """Point the running app at a PostgreSQL server that is not there (and back again)."""
-    good = settings().db_url
+    good = db_url
 
     def go() -> str:
         bad = unreachable_pg_url()
