@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
 from kondusif import registry, store
 from kondusif.config import settings
@@ -103,7 +104,8 @@ def _print_counts(rows_in: int, imported: int, rejected: int, existing: int, que
     print(f"Masuk      : {rows_in} = {imported} {verb}{q} + {rejected} ditolak + {existing} sudah ada")
 
 
-def cmd_import(args: argparse.Namespace) -> int:
+def _open(args: argparse.Namespace) -> tuple[Engine, Viewer, bytes] | int:
+    """Engine, acting viewer and the file's bytes; or the exit code after saying what is wrong."""
     engine = store.get_engine()
     registry.ensure_rt_registry(engine)
     try:
@@ -115,6 +117,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     except (PermissionError, OSError) as exc:
         _err(str(exc))
         return 2
+    return engine, viewer, data
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    opened = _open(args)
+    if isinstance(opened, int):
+        return opened
+    engine, viewer, data = opened
     try:
         header = read_table(data, args.file.name).header if (args.mapping or args.map) else []
         override = mapping_from_args(header, args.mapping, args.map)
@@ -165,17 +175,10 @@ def _print_rejects(results: list[pipeline.RowResult], label: str = "baris") -> N
 
 
 def cmd_import_chat(args: argparse.Namespace) -> int:
-    engine = store.get_engine()
-    registry.ensure_rt_registry(engine)
-    try:
-        viewer = resolve_viewer(engine, args.as_user)
-        data = read_upload(args.file)
-    except FileRefused as exc:
-        _err(str(exc))
-        return 1
-    except (PermissionError, OSError) as exc:
-        _err(str(exc))
-        return 2
+    opened = _open(args)
+    if isinstance(opened, int):
+        return opened
+    engine, viewer, data = opened
     default_kel = None
     if args.kelurahan:
         try:

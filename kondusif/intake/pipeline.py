@@ -264,17 +264,10 @@ def _require_importer(viewer: Viewer) -> None:
 # --------------------------------------------------------------------------- files
 
 
-@dataclass
-class FilePreview:
-    """Everything known about a file before anything is written."""
+class _RowCounts:
+    """Counts of a preview's rows by outcome; rows in = good + rejected + existing (+ queued)."""
 
-    filename: str
-    sha256: str
-    table: Table
-    mapping: layouts.ColumnMapping
-    signature: str
     results: list[RowResult]
-    problems: list[str] = field(default_factory=list)  # mapping problems: nothing can be imported
 
     @property
     def rows_in(self) -> int:
@@ -294,6 +287,23 @@ class FilePreview:
     @property
     def existing(self) -> int:
         return self.count("sudah_ada")
+
+    @property
+    def queued(self) -> int:
+        return self.count("antri")
+
+
+@dataclass
+class FilePreview(_RowCounts):
+    """Everything known about a file before anything is written."""
+
+    filename: str
+    sha256: str
+    table: Table
+    mapping: layouts.ColumnMapping
+    signature: str
+    results: list[RowResult]
+    problems: list[str] = field(default_factory=list)  # mapping problems: nothing can be imported
 
     @property
     def ready(self) -> bool:
@@ -405,35 +415,12 @@ def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportR
 
 
 @dataclass
-class ChatPreview:
+class ChatPreview(_RowCounts):
     filename: str
     sha256: str
     chat: chat_mod.ChatFile
     results: list[RowResult]
     queue_rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # message number -> queue row
-
-    @property
-    def rows_in(self) -> int:
-        return len(self.results)
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
-
-    @property
-    def good(self) -> int:
-        return self.count("baik")
-
-    @property
-    def rejected(self) -> int:
-        return self.count("ditolak")
-
-    @property
-    def queued(self) -> int:
-        return self.count("antri")
-
-    @property
-    def existing(self) -> int:
-        return self.count("sudah_ada")
 
     def summary(self) -> str:
         return (f"{self.rows_in} pesan: {self.good} laporan terbaca, {self.queued} perlu ditinjau, "
