@@ -67,6 +67,10 @@ def _ensure_defaults() -> None:
     wib_now = to_wib(now())
     ss.setdefault(_key("date"), wib_now.date())
     ss.setdefault(_key("time"), time(wib_now.hour, wib_now.minute))
+    # A widget drawn again after another page ran is a new widget to Streamlit, which
+    # would start from the server's clock (UTC); re-assigning makes it start from ours.
+    for name in ("date", "time"):
+        ss[_key(name)] = ss[_key(name)]
 
 
 ERROR_LABELS = {"kel": "Kelurahan", "rt": "RT", "category": "Kategori", "severity": "Tingkat",
