@@ -15,6 +15,7 @@ Mark browser tests with `@pytest.mark.browser`.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -140,3 +141,19 @@ def wait_for_text(page, text: str, timeout: float = 30.0):
     loc = page.get_by_text(text).first
     loc.wait_for(state="visible", timeout=timeout * 1000)
     return loc
+
+
+def page_in(context, request):
+    """Yield a new page of `context`; a screenshot goes to test-artifacts/ when the test failed."""
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+        try:
+            pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        except Exception as exc:  # noqa: BLE001 - the page may be gone; keep the real failure
+            print(f"screenshot failed: {exc}")
+    context.close()

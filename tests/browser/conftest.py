@@ -8,11 +8,10 @@ Mark browser tests with `@pytest.mark.browser`.
 
 from __future__ import annotations
 
-import re
 from contextlib import ExitStack
 
 import pytest
-from browser_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, app_env, run_app
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, app_env, page_in, run_app
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -51,15 +50,4 @@ def page(browser, request, app):
     Depends on `app` so an app started through it is still running for the screenshot.
     """
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="id-ID")
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    yield pg
-    rep = getattr(request.node, "rep_call", None)
-    if rep is not None and rep.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
-        try:
-            pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        except Exception as exc:  # noqa: BLE001 - the page may be gone; keep the real failure
-            print(f"screenshot failed: {exc}")
-    context.close()
+    yield from page_in(context, request)

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from browser_helpers import ARTIFACTS, wait_for_text, wait_idle, wait_until
+from browser_helpers import ARTIFACTS, page_in, wait_for_text, wait_idle, wait_until
 from journey_data import (
     DECOY,
     DESCRIPTION,
@@ -71,18 +71,7 @@ def phone(browser, request, app):
     """A 360×740 touch phone in Lubuklinggau (Indonesian locale, WIB clock); screenshot on failure."""
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
                                   device_scale_factor=2, locale="id-ID", timezone_id="Asia/Jakarta")
-    pg = context.new_page()
-    pg.set_default_timeout(30_000)
-    yield pg
-    rep = getattr(request.node, "rep_call", None)
-    if rep is not None and rep.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
-        try:
-            pg.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        except Exception as exc:  # noqa: BLE001 - the page may be gone; keep the real failure
-            print(f"screenshot failed: {exc}")
-    context.close()
+    yield from page_in(context, request)
 
 
 def log_in(page, username: str, password: str) -> None:
