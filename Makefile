@@ -31,17 +31,12 @@ $(VENDOR_STAMP): package.json package-lock.json
 		node_modules/leaflet.markercluster/MIT-LICENCE.txt static/vendor/leaflet.markercluster/
 	@touch $@
 
-# Boundaries: use LUBUKLINGGAU_GEO_DIR or data/geo/ when present, else try the pinned
-# download; without it the app still runs and draws kelurahan as points.
+# Boundaries: LUBUKLINGGAU_GEO_DIR, else data/geo/ (import/fetch), else the extract packaged in
+# lubuklinggau_geo, verified and built into data/geo-bawaan/ here (no network). `check` says
+# which source is in use; only a broken installation leaves the map with points.
 geo: install
-	@if [ -n "$$LUBUKLINGGAU_GEO_DIR" ] && [ -f "$$LUBUKLINGGAU_GEO_DIR/kelurahan.geojson" ]; then \
-		echo "Batas wilayah: $$LUBUKLINGGAU_GEO_DIR"; \
-	elif [ -f data/geo/kelurahan.geojson ]; then \
-		echo "Batas wilayah: data/geo/"; \
-	else \
-		$(BIN)/python -m lubuklinggau_geo fetch || \
-		echo "Peringatan: batas wilayah belum terpasang; aplikasi tetap jalan (kelurahan sebagai titik)."; \
-	fi
+	@$(BIN)/python -m lubuklinggau_geo check || \
+		echo "Peringatan: batas wilayah tidak dapat dipakai (lihat di atas); aplikasi tetap jalan, kelurahan sebagai titik."
 
 prepare: install geo
 	$(BIN)/python -m kondusif prepare
@@ -52,7 +47,17 @@ run: prepare
 lint: install
 	$(BIN)/ruff check .
 
+# Browser tests need Debian chromium (Playwright's own download is not used): installed here
+# when missing and running as root with apt-get, else one line says what to run.
 test: install
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "Memasang chromium untuk pengujian peramban (apt-get)..."; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null || exit 1; \
+		else \
+			echo "Pengujian butuh Chromium Debian di /usr/bin/chromium; jalankan dulu: sudo apt-get install -y chromium"; exit 1; \
+		fi; \
+	fi
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -1,7 +1,7 @@
 """Benchmark: locate 1,000,000 random points in the city's bounding box.
 
-Run: ``python benchmarks/bench_locate.py [N]`` (needs boundaries installed:
-data/geo/ or LUBUKLINGGAU_GEO_DIR, e.g. ../shared/geo).
+Run: ``python benchmarks/bench_locate.py [N]`` (uses the boundaries the app uses:
+LUBUKLINGGAU_GEO_DIR, data/geo/, else the extract packaged in lubuklinggau_geo).
 """
 
 from __future__ import annotations

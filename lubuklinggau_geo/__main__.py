@@ -81,9 +81,19 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .boundaries import status
     from .build import check
 
-    rep = check(args.dir)
+    if args.dir is None:
+        st = status()  # builds the packaged extract on first use
+        print(f"Sumber yang dipakai: {st.label}")
+        print(st.message)
+        if not st.available:
+            return EXIT_DATA
+        rep = check(st.directory)
+    else:
+        print("Sumber yang diperiksa: folder --dir")
+        rep = check(args.dir)
     print(f"Folder: {rep.directory}")
     print(rep.summary())
     for p in rep.problems:

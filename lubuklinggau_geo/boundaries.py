@@ -1,11 +1,19 @@
 """Where boundary files live and how the app reads them.
 
-Boundary polygons are not shipped with the code: ``python -m lubuklinggau_geo
-fetch`` (or ``import``) installs them into a geo directory holding
-``kelurahan.geojson``, ``kecamatan.geojson`` and ``kota.geojson``. Lookup
-order: ``$LUBUKLINGGAU_GEO_DIR``, then ``<data>/geo`` where ``<data>`` is
-``$KONDUSIF_DATA_DIR`` or ``<project>/data``. With no files the app keeps
-working: ``status()`` says so and ``points_fallback()`` gives centroids.
+A geo directory holds ``kelurahan.geojson``, ``kecamatan.geojson`` and
+``kota.geojson``. Lookup order:
+
+1. ``$LUBUKLINGGAU_GEO_DIR`` when set. A set variable naming a folder
+   without the files is a misconfiguration: the app says so and draws points
+   rather than silently drawing other data.
+2. ``<data>/geo`` (``<data>`` is ``$KONDUSIF_DATA_DIR`` or ``<project>/data``):
+   an official file installed by ``import`` or a fresh ``fetch``.
+3. The extract shipped in this package (packaged.py), verified against its
+   sha256 and built into ``<data>/geo-bawaan`` on first use.
+
+Only a broken installation (packaged file missing or altered, folder not
+writable) leaves no polygons: ``status()`` says so and ``points_fallback()``
+gives centroids.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from .errors import BoundariesUnavailable
+from .errors import BoundariesUnavailable, GeoError
 from .gazetteer import kelurahan as _gazetteer
 
 LEVELS = ("kelurahan", "kecamatan", "kota")
@@ -30,9 +38,15 @@ DATA_DIR_ENV = "KONDUSIF_DATA_DIR"
 CRS = "EPSG:4326"
 METRIC_CRS = "EPSG:32748"  # WGS 84 / UTM 48S: areas and distances
 FETCH_HINT = "Jalankan `python -m lubuklinggau_geo fetch`."
-UNAVAILABLE_MESSAGE = (
-    "Batas wilayah belum terpasang: kelurahan digambar sebagai titik di pusatnya. " + FETCH_HINT
-)
+BROKEN_PREFIX = "Batas wilayah belum terpasang dengan benar (instalasi rusak): "
+POINTS_NOTE = "Kelurahan digambar sebagai titik di pusatnya."
+UNAVAILABLE_MESSAGE = BROKEN_PREFIX + "tidak ada berkas batas wilayah yang dapat dipakai. " + POINTS_NOTE
+SOURCE_ENV, SOURCE_DATA, SOURCE_PACKAGED = "env", "data", "bawaan"
+SOURCE_LABELS = {
+    SOURCE_ENV: f"folder {GEO_DIR_ENV}",
+    SOURCE_DATA: "data/geo (berkas resmi yang diimpor atau hasil unduhan)",
+    SOURCE_PACKAGED: "batas bawaan aplikasi (ekstrak cahyadsn/wilayah_boundaries di dalam paket)",
+}
 _COLUMNS = {
     "kelurahan": ["kode", "nama", "kecamatan", "kode_kecamatan"],
     "kecamatan": ["kode", "nama"],
@@ -64,26 +78,64 @@ def is_geo_dir(path: Path | str | None) -> bool:
     return all((p / name).is_file() for name in FILES.values())
 
 
-def geo_dir() -> Path | None:
-    """The first directory holding boundary files ($LUBUKLINGGAU_GEO_DIR, then <data>/geo)."""
-    env = os.environ.get(GEO_DIR_ENV, "").strip()
-    candidates = [Path(env).expanduser().resolve()] if env else []
-    candidates.append(default_geo_dir())
-    for cand in candidates:
-        if is_geo_dir(cand):
-            return cand
-    return None
-
-
 @dataclass(frozen=True)
 class BoundaryStatus:
-    """What the app can show about the boundary data."""
+    """What the app can show about the boundary data.
+
+    ``kind`` says which source is in use: "env", "data", "bawaan" (packaged) or None.
+    """
 
     available: bool
     directory: Path | None
     message: str
     source: str | None = None
     notice: str | None = None
+    kind: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The source in use, in Indonesian (for ``check`` and admin screens)."""
+        return SOURCE_LABELS.get(self.kind or "", "tidak ada (kelurahan sebagai titik)")
+
+
+def _env_dir() -> str:
+    return os.environ.get(GEO_DIR_ENV, "").strip()
+
+
+def _broken(reason: str) -> tuple[None, str, str | None]:
+    return None, f"{BROKEN_PREFIX}{reason} {POINTS_NOTE}", None
+
+
+def _resolve() -> tuple[Path | None, str, str | None]:
+    """(directory, message, kind) following the documented lookup order."""
+    env = _env_dir()
+    if env:
+        p = Path(env).expanduser().resolve()
+        if is_geo_dir(p):
+            return p, f"Batas wilayah dari folder {p} ({GEO_DIR_ENV}).", SOURCE_ENV
+        return _broken(f"folder {env} ({GEO_DIR_ENV}) tidak berisi kelurahan.geojson, kecamatan.geojson "
+                       f"dan kota.geojson. Perbaiki {GEO_DIR_ENV} atau kosongkan agar batas bawaan dipakai.")
+    d = default_geo_dir()
+    if is_geo_dir(d):
+        return d, f"Batas wilayah dari {d} (berkas yang dipasang lewat import atau fetch).", SOURCE_DATA
+    from . import packaged
+
+    try:
+        try:
+            built = packaged.ensure_built(data_dir())
+        except OSError:
+            built = packaged.ensure_built(packaged.fallback_root())  # data folder not writable
+    except packaged.PackagedDataRefused as exc:
+        return _broken(f"{exc} {packaged.REINSTALL_HINT}")
+    except (OSError, GeoError) as exc:
+        return _broken(f"batas bawaan tidak dapat dibangun: {exc}. {packaged.REINSTALL_HINT}")
+    return (built, "Batas wilayah bawaan aplikasi (cahyadsn/wilayah_boundaries, sha256 sesuai), "
+            f"dibangun di {built}.", SOURCE_PACKAGED)
+
+
+def geo_dir() -> Path | None:
+    """The directory whose boundary files the app uses (see the lookup order above), or None."""
+    return _resolve()[0]
 
 
 def _read_first(directory: Path, names: tuple[str, ...]) -> str | None:
@@ -98,17 +150,13 @@ def _read_first(directory: Path, names: tuple[str, ...]) -> str | None:
 
 
 def status() -> BoundaryStatus:
-    """Whether boundaries are installed, where, and a message in Indonesian."""
-    d = geo_dir()
+    """Whether boundaries are usable, from which source, and a message in Indonesian."""
+    d, msg, kind = _resolve()
     if d is None:
-        env = os.environ.get(GEO_DIR_ENV, "").strip()
-        msg = UNAVAILABLE_MESSAGE
-        if env:
-            msg = f"Folder {env} ({GEO_DIR_ENV}) tidak berisi berkas batas wilayah. " + msg
         return BoundaryStatus(False, None, msg)
     source = _read_first(d, ("SOURCE.txt", "SOURCE.md"))
     notice = _read_first(d, ("UPSTREAM_LICENSE.txt", "LICENSE", "NOTICE"))
-    return BoundaryStatus(True, d, f"Batas wilayah terpasang dari {d}.", source, notice)
+    return BoundaryStatus(True, d, msg, source, notice, kind)
 
 
 def _mtime(path: Path) -> int:

@@ -295,24 +295,34 @@ def fetch(dest: Path | str | None = None, from_file: Path | str | None = None,
     must still parse. On any error nothing is written.
     """
     dest = Path(dest) if dest is not None else default_geo_dir()
-    warnings: list[str] = []
     if from_file is None:
         src_url = url or upstream.upstream_url()
-        data = upstream.download(src_url)
-        source_label = src_url
-    else:
-        try:
-            data = Path(from_file).read_bytes()
-        except OSError as exc:
-            raise FetchError(f"Berkas {from_file} tidak dapat dibaca: {exc.strerror or exc}.") from exc
-        source_label = f"{Path(from_file).name} (salinan lokal)"
+        return build_from_upstream(upstream.download(src_url), dest, source_label=src_url,
+                                   made_by="`python -m lubuklinggau_geo fetch`", strict=True)
+    try:
+        data = Path(from_file).read_bytes()
+    except OSError as exc:
+        raise FetchError(f"Berkas {from_file} tidak dapat dibaca: {exc.strerror or exc}.") from exc
+    return build_from_upstream(data, dest, source_label=f"{Path(from_file).name} (salinan lokal)",
+                               made_by="`python -m lubuklinggau_geo fetch`", strict=False)
+
+
+def build_from_upstream(data: bytes, dest: Path | str, *, source_label: str, made_by: str,
+                        strict: bool, extra_source: tuple[str, ...] = ()) -> FetchResult:
+    """Parse the upstream SQL bytes, build the three levels and write them to ``dest``.
+
+    ``strict``: a sha256 other than the pinned one is refused (FetchError)
+    instead of being a warning. Shared by fetch and the packaged extract.
+    """
+    dest = Path(dest)
+    warnings: list[str] = []
     digest = upstream.sha256_hex(data)
     sha_ok = digest == upstream.UPSTREAM_SHA256
     if not sha_ok:
         msg = (f"sha256 berkas sumber {digest} berbeda dengan yang dipatok "
                f"({upstream.UPSTREAM_SHA256}).")
-        if from_file is None:
-            raise FetchError(msg + " Unduhan ditolak; tidak ada yang ditulis.")
+        if strict:
+            raise FetchError(msg + " Berkas ditolak; tidak ada yang ditulis.")
         warnings.append(msg + " Tetap dipakai karena semua 72 kode terbaca; periksa asal berkas.")
     try:
         text = data.decode("utf-8")
@@ -340,11 +350,12 @@ def fetch(dest: Path | str | None = None, from_file: Path | str | None = None,
     source = "\n".join([
         "Batas wilayah Kota Lubuklinggau (kelurahan, kecamatan, kota)",
         f"Sumber: {source_label}",
+        *extra_source,
         f"URL resmi: {upstream.UPSTREAM_URL}",
         f"Repositori: {upstream.UPSTREAM_REPO}, commit {upstream.UPSTREAM_COMMIT}",
         f"Berkas: {upstream.UPSTREAM_PATH}",
         f"sha256: {digest} ({'sesuai' if sha_ok else 'TIDAK sesuai'} dengan yang dipatok)",
-        f"Dibangun: {_now()} oleh `python -m lubuklinggau_geo fetch`",
+        f"Dibangun: {_now()} oleh {made_by}",
         "Lisensi: MIT (lihat UPSTREAM_LICENSE.txt)",
         "Cincin [lat, lng] sumber ditukar menjadi [lon, lat]; koordinat dibulatkan 6 desimal; "
         "kecamatan dan kota hasil dissolve kelurahan.",

@@ -16,27 +16,44 @@ import pytest
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_GEO = (ROOT.parent / "shared" / "geo").resolve()
 
-# Read once, before any test changes the environment.
+# Read once, before any test changes the environment. Boundaries: the extract packaged
+# in lubuklinggau_geo (built once per session, like the app does on first use);
+# LUBUKLINGGAU_GEO_DIR set when pytest starts overrides it for every test.
 BASE_DB_URL = os.environ.get("KONDUSIF_DB_URL", "")
-GEO_DIR = Path(os.environ.get("LUBUKLINGGAU_GEO_DIR") or SHARED_GEO)
+GEO_OVERRIDE = os.environ.get("LUBUKLINGGAU_GEO_DIR", "").strip()
 
 
 def is_postgres() -> bool:
     return BASE_DB_URL.startswith("postgresql")
 
 
+@pytest.fixture(scope="session")
+def packaged_geo(tmp_path_factory) -> Path:
+    """The packaged boundary extract, verified and built once for the session (geo-bawaan)."""
+    from lubuklinggau_geo import packaged
+
+    return packaged.ensure_built(tmp_path_factory.mktemp("geo-cache"))
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(tmp_path, monkeypatch):
-    """No test touches data/ of the checkout or the developer's database."""
+def _isolated_env(tmp_path, monkeypatch, packaged_geo):
+    """No test touches data/ of the checkout or the developer's database.
+
+    Each data dir gets the session's packaged build as its geo-bawaan (a symlink), so
+    the app's default lookup (no LUBUKLINGGAU_GEO_DIR, no data/geo) finds it built.
+    """
     from kondusif.config import settings
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     monkeypatch.setenv("KONDUSIF_DATA_DIR", str(data_dir))
     monkeypatch.setenv("KONDUSIF_SECRET_KEY", "test-secret-" + "x" * 20)
-    monkeypatch.setenv("LUBUKLINGGAU_GEO_DIR", str(GEO_DIR))
+    if GEO_OVERRIDE:
+        monkeypatch.setenv("LUBUKLINGGAU_GEO_DIR", GEO_OVERRIDE)
+    else:
+        monkeypatch.delenv("LUBUKLINGGAU_GEO_DIR", raising=False)
+        (data_dir / "geo-bawaan").symlink_to(packaged_geo, target_is_directory=True)
     monkeypatch.delenv("KONDUSIF_DB_URL", raising=False)
     monkeypatch.delenv("KONDUSIF_CONFIG", raising=False)
     monkeypatch.setenv("KONDUSIF_CONFIG", str(tmp_path / "no-config.toml"))
@@ -46,10 +63,14 @@ def _isolated_env(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def geo_dir() -> Path:
-    if not (GEO_DIR / "kelurahan.geojson").exists():
-        pytest.fail(f"Boundaries not found in {GEO_DIR}; set LUBUKLINGGAU_GEO_DIR")
-    return GEO_DIR
+def geo_dir(packaged_geo) -> Path:
+    """The boundary folder the tests use: LUBUKLINGGAU_GEO_DIR when given, else the packaged build."""
+    if GEO_OVERRIDE:
+        d = Path(GEO_OVERRIDE)
+        if not (d / "kelurahan.geojson").exists():
+            pytest.fail(f"LUBUKLINGGAU_GEO_DIR={GEO_OVERRIDE} holds no kelurahan.geojson")
+        return d
+    return packaged_geo
 
 
 def _pg_create(name: str) -> str:

@@ -1,8 +1,10 @@
 """Helpers of the geography tests (a uniquely named module: ``conftest`` is ambiguous
 when several test folders have one).
 
-The real boundary files come from ``../shared/geo`` (CI sets
-LUBUKLINGGAU_GEO_DIR); without them the suite fails loudly instead of skipping.
+The real boundary data are the extract packaged in ``lubuklinggau_geo`` (tests build
+it once per session, see tests/conftest.py). ``../shared/geo`` is only a cross-check
+reference (test_geo_packaged.py); LUBUKLINGGAU_GEO_REFERENCE names another copy and
+makes it mandatory (.ci/run sets it).
 """
 
 from __future__ import annotations
@@ -12,28 +14,22 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from lubuklinggau_geo.packaged import packaged_sql  # noqa: E402 - needs the sys.path line above
 
-def _shared_geo() -> Path:
-    env = os.environ.get("LUBUKLINGGAU_GEO_DIR", "").strip()
-    p = Path(env) if env else REPO.parent / "shared" / "geo"
-    if not p.is_absolute():
-        p = (REPO / p).resolve() if not p.exists() else p.resolve()
-    return p
+UPSTREAM_SQL = packaged_sql()
+REFERENCE_ENV = "LUBUKLINGGAU_GEO_REFERENCE"
+REFERENCE_REQUIRED = bool(os.environ.get(REFERENCE_ENV, "").strip())
+SHARED_GEO = Path(os.environ.get(REFERENCE_ENV, "").strip() or REPO.parent / "shared" / "geo").resolve()
 
 
-SHARED_GEO = _shared_geo()
-UPSTREAM_SQL = SHARED_GEO / "upstream" / "wilayah_boundaries_kel_16.73.sql"
-if not (SHARED_GEO / "kelurahan.geojson").is_file() or not UPSTREAM_SQL.is_file():
-    raise pytest.UsageError(
-        f"Shared geo data not found at {SHARED_GEO} (set LUBUKLINGGAU_GEO_DIR to ../shared/geo); "
-        "the geography tests need the real polygons and do not skip.")
-os.environ["LUBUKLINGGAU_GEO_DIR"] = str(SHARED_GEO)
+def shared_copy_present() -> bool:
+    """True when the shared reference copy (../shared/geo or $LUBUKLINGGAU_GEO_REFERENCE) is there."""
+    return all((SHARED_GEO / f).is_file() for f in ("kelurahan.geojson", "kecamatan.geojson", "kota.geojson",
+                                                    "gazetteer.csv"))
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

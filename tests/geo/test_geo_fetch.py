@@ -9,7 +9,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from geo_helpers import SHARED_GEO, UPSTREAM_SQL, run_cli
+from geo_helpers import UPSTREAM_SQL, run_cli
 
 from lubuklinggau_geo import build, upstream
 from lubuklinggau_geo.errors import FetchError
@@ -41,15 +41,14 @@ def test_fetch_from_local_copy(fetched: tuple[Path, object]) -> None:
     assert not [p for p in dest.parent.iterdir() if p.name.startswith(".")]  # no temp dirs left
 
 
-def test_fetch_reproduces_shared_files(fetched: tuple[Path, object]) -> None:
+def test_fetch_and_packaged_build_are_the_same_files(fetched: tuple[Path, object], packaged_geo: Path) -> None:
+    """fetch --from and the packaged first-use build share one builder: same bytes.
+
+    (That both equal ../shared/geo is test_geo_packaged.py's cross-check.)
+    """
     dest, _ = fetched
-    assert filecmp.cmp(dest / "kelurahan.geojson", SHARED_GEO / "kelurahan.geojson", shallow=False)
-    for level in ("kecamatan", "kota"):
-        ours = gpd.read_file(dest / f"{level}.geojson").sort_values("kode").reset_index(drop=True)
-        ref = gpd.read_file(SHARED_GEO / f"{level}.geojson").sort_values("kode").reset_index(drop=True)
-        assert list(ours["kode"]) == list(ref["kode"])
-        assert all(a.equals(b) for a, b in zip(ours.geometry, ref.geometry, strict=True))
-        assert list(ours["area_km2"]) == list(ref["area_km2"])
+    for level in ("kelurahan", "kecamatan", "kota"):
+        assert filecmp.cmp(dest / f"{level}.geojson", packaged_geo / f"{level}.geojson", shallow=False)
 
 
 def test_check_cli_reports_counts_and_area(fetched: tuple[Path, object]) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from geo_helpers import SHARED_GEO, run_cli
+from geo_helpers import run_cli
 
 from lubuklinggau_geo import build
 from lubuklinggau_geo.errors import ImportFailed
@@ -15,8 +15,8 @@ METRIC = "EPSG:32748"
 
 
 @pytest.fixture(scope="module")
-def kel() -> gpd.GeoDataFrame:
-    return gpd.read_file(SHARED_GEO / "kelurahan.geojson")
+def kel(geo_dir: Path) -> gpd.GeoDataFrame:
+    return gpd.read_file(geo_dir / "kelurahan.geojson")
 
 
 def _snapshot(d: Path) -> dict[str, bytes]:

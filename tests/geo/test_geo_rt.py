@@ -57,7 +57,7 @@ def test_missing_columns_and_separators(tmp_path: Path) -> None:
     assert rt.load_registry(io.StringIO("")).errors[0].baris == 1
 
 
-def test_point_check_skipped_without_boundaries(no_boundaries: Path) -> None:
+def test_point_check_skipped_without_boundaries(broken_install: Path) -> None:
     res = _load("16.73.01.1001,3,,,-3.30,102.80\n")
     assert res.ok and len(res.df) == 1
 
@@ -81,7 +81,7 @@ def test_sample_registry() -> None:
     assert counts[area.idxmax()] > counts[area.idxmin()]
 
 
-def test_sample_generator_is_deterministic(shared_geo: Path) -> None:
+def test_sample_generator_is_deterministic(geo_dir: Path) -> None:
     from lubuklinggau_geo.tools.make_rt_sample import allocate
 
     alloc = allocate(kelurahan()["area_km2"].to_numpy())
