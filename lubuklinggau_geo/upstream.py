@@ -1,8 +1,9 @@
 """The pinned upstream kelurahan file: download, verify and parse it.
 
-The project does not commit boundary polygons; every machine builds them from
-one pinned upstream file (cahyadsn/wilayah_boundaries, MIT). Pinning the
-commit and the sha256 makes the build reproducible and detects tampering.
+The project commits no built polygons; every machine builds them from one
+pinned upstream file (cahyadsn/wilayah_boundaries, MIT), which ships in
+``data/upstream/`` (see packaged.py) and can be downloaded again by ``fetch``.
+Pinning the commit and the sha256 makes the build reproducible and detects tampering.
 """
 
 from __future__ import annotations
