@@ -47,7 +47,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import store
+from kondusif import access, store
 from kondusif.config import Settings, settings
 from kondusif.model import Category, Role, Viewer
 from kondusif.status import Level, compute_levels, window_start
@@ -59,7 +59,6 @@ log = logging.getLogger(__name__)
 KIND_BERAT = "berat"
 KIND_RAWAN = "rawan"
 KIND_LABELS = {KIND_BERAT: "Laporan berat", KIND_RAWAN: "Kelurahan rawan"}
-ALERT_ROLES = frozenset({Role.PANWASLU, Role.PEJABAT})
 COUNTED_OUT = ("ditolak", "duplikat")
 
 # delivery_state values
@@ -312,7 +311,7 @@ def check_levels(
 
 def sees_alerts(viewer: Viewer | None) -> bool:
     """Alerts are for panwaslu and pejabat users."""
-    return viewer is not None and Role(viewer.role) in ALERT_ROLES
+    return access.allows(viewer, "alert.read")
 
 
 def _alert_scope(viewer: Viewer) -> sa.ColumnElement[bool] | None:

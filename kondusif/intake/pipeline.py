@@ -32,7 +32,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import alerts, duplicates, store
+from kondusif import access, alerts, duplicates, store
 from kondusif.intake import chat as chat_mod
 from kondusif.intake import layouts
 from kondusif.intake.files import FileRefused, Table, read_table
@@ -257,8 +257,7 @@ def _actor(viewer: Viewer) -> str:
 
 
 def _require_importer(viewer: Viewer) -> None:
-    if viewer.role not in (Role.ADMIN, Role.PANWASLU):
-        raise PermissionError("Hanya Panwaslu dan operator yang boleh mengimpor laporan.")
+    access.require(viewer, "import.run")
 
 
 # --------------------------------------------------------------------------- files
@@ -604,8 +603,7 @@ def submit_form(
 
     For an ``rt`` viewer the kelurahan and RT are the account's, whatever ``values`` say.
     """
-    if viewer.role not in (Role.RT, Role.PANWASLU, Role.ADMIN):
-        return FormOutcome(errors=[FieldError("row", "Peran Anda tidak boleh mengirim laporan.")])
+    access.require(viewer, "form.submit")
     if viewer.role == Role.RT and (not viewer.kelurahan or viewer.rt is None):
         return FormOutcome(errors=[FieldError("rt", "Akun Ketua RT ini belum terhubung ke kelurahan/RT. "
                                                     "Hubungi operator.")])

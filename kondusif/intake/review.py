@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import alerts, store
+from kondusif.errors import KondusifError
 from kondusif.intake.validate import Checked, FieldError, check_record, make_rules, title_from_text
 from kondusif.model import Role, Source, Viewer, new_id
 from kondusif.timeutil import now
@@ -26,7 +27,7 @@ QUEUE_COLUMNS = ["id", "channel", "sent_at", "sender", "text", "guess", "reason"
                  "resolved_at", "resolution_note", "incident_id", "created_at", "fingerprint"]
 
 
-class ReviewError(ValueError):
+class ReviewError(KondusifError, ValueError):
     """The item cannot be resolved (gone, already resolved, not allowed); message in Indonesian."""
 
 

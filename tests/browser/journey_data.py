@@ -86,11 +86,11 @@ def seed_store(db_url: str) -> Seed:
     at Rawan (so the map's panel shows another kelurahan until KEL is chosen)."""
     engine = store.get_engine(db_url)
     registry.ensure_rt_registry(engine)
-    accounts.create_account(engine, "uji", RT_USER, Role.RT, RT_PIN, display_name="Ketua RT 03 Air Kuti",
+    accounts.create_account(engine, Viewer("uji", Role.ADMIN), RT_USER, Role.RT, RT_PIN, display_name="Ketua RT 03 Air Kuti",
                             kelurahan=KEL, rt=RT_NO, must_change=False)
-    accounts.create_account(engine, "uji", PANWASLU_USER, Role.PANWASLU, PANWASLU_PASSWORD,
+    accounts.create_account(engine, Viewer("uji", Role.ADMIN), PANWASLU_USER, Role.PANWASLU, PANWASLU_PASSWORD,
                             display_name="Panwaslu Uji", must_change=False)
-    accounts.create_account(engine, "uji", PEJABAT_USER, Role.PEJABAT, PEJABAT_PASSWORD,
+    accounts.create_account(engine, Viewer("uji", Role.ADMIN), PEJABAT_USER, Role.PEJABAT, PEJABAT_PASSWORD,
                             display_name="Pejabat Uji", must_change=False)
     n, age_h, seed = _seed_plan()
     at = now() - timedelta(hours=age_h)

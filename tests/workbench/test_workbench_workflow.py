@@ -16,7 +16,7 @@ from kondusif.workflow import (
     ActionInput,
     InvalidInput,
     NotFound,
-    NotPermitted,
+    NotPermitted,  # access.NotPermitted, re-exported
     StaleEdit,
     TransitionRefused,
 )
