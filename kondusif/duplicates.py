@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from kondusif import store
 from kondusif.config import settings
-from kondusif.model import Viewer
+from kondusif.model import SYSTEM, Viewer
 from kondusif.timeutil import as_utc
 
 DEFAULT_WINDOW_HOURS = 6.0
@@ -174,13 +174,13 @@ NEIGHBOUR_COLUMNS = ["id", "report_no", "kode_kelurahan", "rt", "category", "sev
 def store_neighbours(
     engine: Engine,
     records: pd.DataFrame | Iterable[Mapping[str, Any]],
+    viewer: Viewer,
     window: float | None = None,
-    viewer: Viewer | None = None,
     conn: sa.Connection | None = None,
 ) -> pd.DataFrame:
     """Stored incidents that could pair with ``records`` (same kelurahan and category, time in range).
 
-    Scoped to ``viewer`` when given (never pass an rt viewer when *detecting*:
+    Scoped to ``viewer`` (detection passes SYSTEM; never pass an rt viewer when *detecting*:
     a neighbouring RT's report must still count). Columns: NEIGHBOUR_COLUMNS.
     """
     df = _frame(records)
@@ -218,7 +218,7 @@ SMALL_BATCH = 50  # up to this many records, pairs are found in plain Python (th
 def _neighbour_rows(
     records: Sequence[Mapping[str, Any]],
     hours: float,
-    viewer: Viewer | None,
+    viewer: Viewer,
     conn: sa.Connection,
 ) -> list[dict[str, Any]]:
     times = [as_utc(r["occurred_at"]) for r in records]
@@ -279,19 +279,19 @@ def find_for_records(
         hours = window_hours() if window is None else float(window)
         if conn is None:
             with engine.connect() as own:
-                others = _neighbour_rows(records, hours, None, own)
+                others = _neighbour_rows(records, hours, SYSTEM, own)
         else:
-            others = _neighbour_rows(records, hours, None, conn)
+            others = _neighbour_rows(records, hours, SYSTEM, conn)
         pairs = _small_pairs(records, others, hours, DEFAULT_RT_DISTANCE)
         return pd.DataFrame(pairs, columns=["new_id", "other_id", "hours_apart", "other_is_new"])
-    existing = store_neighbours(engine, records, window, None, conn)
+    existing = store_neighbours(engine, records, SYSTEM, window, conn)
     return pairs_with(records, existing, window)
 
 
 def candidates_for(
     engine: Engine,
     incident: str | Mapping[str, Any],
-    viewer: Viewer | None = None,
+    viewer: Viewer,
     window: float | None = None,
     rt_distance: int = DEFAULT_RT_DISTANCE,
 ) -> pd.DataFrame:
@@ -302,7 +302,7 @@ def candidates_for(
     This is what the Panwaslu workbench offers when marking a duplikat.
     """
     if isinstance(incident, str):
-        rec = store.get_incident(engine, incident, None)
+        rec = store.get_incident(engine, incident, viewer)
         if rec is None:
             return pd.DataFrame(columns=[*NEIGHBOUR_COLUMNS, "hours_apart"])
     else:

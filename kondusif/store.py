@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from kondusif import access
 from kondusif.config import settings
-from kondusif.model import PRIVATE_FIELDS, Incident, Role, Viewer, new_id
+from kondusif.model import PRIVATE_FIELDS, Incident, Viewer, new_id
 from kondusif.timeutil import as_utc, now
 
 SCHEMA_VERSION = 1
@@ -592,20 +593,12 @@ class IncidentQuery:
         return cls(**clean)
 
 
-def scope_clause(viewer: Viewer | None) -> sa.ColumnElement[bool] | None:
-    """The SQL condition a viewer's role and scope impose on incidents."""
-    if viewer is None:
-        return None
-    role = Role(viewer.role)
-    if role in (Role.ADMIN, Role.PEJABAT):
-        return None
-    if role == Role.PANWASLU:
-        return incidents.c.kode_kecamatan == viewer.kecamatan if viewer.kecamatan else None
-    if role == Role.RT:
-        if not viewer.kelurahan or viewer.rt is None:
-            return sa.false()
-        return sa.and_(incidents.c.kode_kelurahan == viewer.kelurahan, incidents.c.rt == int(viewer.rt))
-    return sa.false()
+def scope_clause(viewer: Viewer) -> sa.ColumnElement[bool] | None:
+    """The SQL condition a viewer's role and scope impose on incidents (access.scope_clause).
+
+    A Viewer is required: the CLI and background jobs pass access.SYSTEM_VIEWER.
+    """
+    return access.scope_clause(viewer, incidents.c.kode_kecamatan, incidents.c.kode_kelurahan, incidents.c.rt)
 
 
 def where_clauses(q: IncidentQuery) -> list[sa.ColumnElement[bool]]:
@@ -640,16 +633,16 @@ def where_clauses(q: IncidentQuery) -> list[sa.ColumnElement[bool]]:
     return clauses
 
 
-def visible_columns(viewer: Viewer | None) -> list[sa.Column]:
+def visible_columns(viewer: Viewer) -> list[sa.Column]:
     """Columns this viewer may read: private identity fields only for allowed roles."""
     cols = list(incidents.c)
-    if viewer is not None and not viewer.sees_identity:
+    if not access.allows(access.require_viewer(viewer), "incident.read_identity"):
         cols = [col for col in cols if col.name not in PRIVATE_FIELDS]
     return cols
 
 
 def incidents_select(
-    q: IncidentQuery, viewer: Viewer | None, columns: Iterable[str] | None = None
+    q: IncidentQuery, viewer: Viewer, columns: Iterable[str] | None = None
 ) -> sa.Select:
     allowed = visible_columns(viewer)
     if columns is not None:
@@ -673,8 +666,8 @@ def _frame(result: sa.CursorResult) -> pd.DataFrame:
 
 def query_incidents(
     engine: Engine,
-    q: IncidentQuery | None = None,
-    viewer: Viewer | None = None,
+    q: IncidentQuery | None,
+    viewer: Viewer,
     columns: Iterable[str] | None = None,
     limit: int | None = None,
     offset: int = 0,
@@ -690,7 +683,7 @@ def query_incidents(
         return _frame(conn.execute(stmt))
 
 
-def count_incidents(engine: Engine, q: IncidentQuery | None = None, viewer: Viewer | None = None) -> int:
+def count_incidents(engine: Engine, q: IncidentQuery | None, viewer: Viewer) -> int:
     clauses = where_clauses(q or IncidentQuery())
     scope = scope_clause(viewer)
     if scope is not None:
@@ -712,7 +705,7 @@ def wib_day_expr(engine_or_conn: Engine | Connection) -> sa.ColumnElement:
 def counts_by(
     engine: Engine,
     q: IncidentQuery | None,
-    viewer: Viewer | None,
+    viewer: Viewer,
     by: Sequence[str],
 ) -> pd.DataFrame:
     """Counts grouped by columns of `by` (incident column names or 'day' for the WIB day)."""
@@ -737,13 +730,13 @@ def counts_by(
 
 
 def counts_by_kelurahan_day(
-    engine: Engine, q: IncidentQuery | None = None, viewer: Viewer | None = None
+    engine: Engine, q: IncidentQuery | None, viewer: Viewer
 ) -> pd.DataFrame:
     """Counts per kelurahan and WIB day: columns kode_kelurahan, day, n."""
     return counts_by(engine, q, viewer, ["kode_kelurahan", "day"])
 
 
-def get_incident(engine: Engine, incident_id: str, viewer: Viewer | None = None) -> dict | None:
+def get_incident(engine: Engine, incident_id: str, viewer: Viewer) -> dict | None:
     """One incident by id or report number, within the viewer's scope; None if not visible."""
     stmt = incidents_select(IncidentQuery(), viewer).where(
         sa.or_(incidents.c.id == incident_id, incidents.c.report_no == incident_id)

@@ -218,14 +218,14 @@ def test_map_page_opens_for_allowed_roles(role, demo_engine):
 
 
 def test_scoped_panwaslu_sees_no_incident_of_another_kecamatan(demo_engine):
-    theirs = store.count_incidents(demo_engine, store.IncidentQuery.make(kecamatan="16.73.01"))
-    assert 0 < theirs < store.count_incidents(demo_engine)
+    theirs = store.count_incidents(demo_engine, store.IncidentQuery.make(kecamatan="16.73.01"), viewer=SYSTEM)
+    assert 0 < theirs < store.count_incidents(demo_engine, q=None, viewer=SYSTEM)
     # The store applies the scope in SQL.
-    df = store.query_incidents(demo_engine, viewer=SCOPED)
+    df = store.query_incidents(demo_engine, viewer=SCOPED, q=None)
     assert len(df) == theirs and set(df["kode_kecamatan"]) == {"16.73.01"}
     own = set(df["report_no"])
     others = set(store.query_incidents(demo_engine, store.IncidentQuery.make(
-        kecamatan=[f"16.73.0{i}" for i in range(2, 9)]), columns=["report_no"])["report_no"])
+        kecamatan=[f"16.73.0{i}" for i in range(2, 9)]), columns=["report_no"], viewer=SYSTEM)["report_no"])
     other_kec_names = {k["nama"] for k in gazetteer.kecamatan().to_dict("records")} - {"Lubuk Linggau Timur I"}
 
     at = signed_in(SCOPED)
@@ -250,10 +250,10 @@ def test_scoped_panwaslu_sees_no_incident_of_another_kecamatan(demo_engine):
 
 def test_pejabat_pages_and_map_never_show_reporter_identity(demo_engine):
     # The demo data does name reporters, so the checks below can fail.
-    full = store.query_incidents(demo_engine, viewer=VIEWERS[Role.ADMIN], limit=50)
+    full = store.query_incidents(demo_engine, viewer=VIEWERS[Role.ADMIN], limit=50, q=None)
     assert full["reporter_name"].str.match(NAME_RE).any()
     assert full["reporter_phone"].str.match(PHONE_RE).any()
-    assert "reporter_name" not in store.query_incidents(demo_engine, viewer=VIEWERS[Role.PEJABAT], limit=5)
+    assert "reporter_name" not in store.query_incidents(demo_engine, viewer=VIEWERS[Role.PEJABAT], limit=5, q=None)
 
     at = signed_in(VIEWERS[Role.PEJABAT])
     for spec in pages_for(Role.PEJABAT):

@@ -587,8 +587,8 @@ def _existing_form(conn_or_engine: Engine | Connection, token: str) -> dict[str,
     return dict(row) if row else None
 
 
-def _duplicates_shown(engine: Engine, incident_id: str) -> pd.DataFrame:
-    return duplicates.candidates_for(engine, incident_id)
+def _duplicates_shown(engine: Engine, viewer: Viewer, incident_id: str) -> pd.DataFrame:
+    return duplicates.candidates_for(engine, incident_id, viewer)
 
 
 def submit_form(
@@ -647,7 +647,7 @@ def submit_form(
     row = rows[0]
     alerts.check_levels_after_insert(engine, rows)
     return FormOutcome(row["report_no"], row["id"], True, [], checked.warnings,
-                       _duplicates_shown(engine, row["id"]) if row["possible_duplicate"] else pd.DataFrame())
+                       _duplicates_shown(engine, viewer, row["id"]) if row["possible_duplicate"] else pd.DataFrame())
 
 
 class _AlreadyFiled(Exception):
@@ -657,4 +657,4 @@ class _AlreadyFiled(Exception):
 def _replay(engine: Engine, viewer: Viewer, prior: dict[str, Any]) -> FormOutcome:
     if prior["created_by"] != viewer.username:
         return FormOutcome(errors=[FieldError("row", "Formulir kedaluwarsa; muat ulang halaman.")])
-    return FormOutcome(prior["report_no"], prior["id"], False, [], [], _duplicates_shown(engine, prior["id"]))
+    return FormOutcome(prior["report_no"], prior["id"], False, [], [], _duplicates_shown(engine, viewer, prior["id"]))

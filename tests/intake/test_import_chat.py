@@ -9,6 +9,7 @@ from intake_helpers import PANWASLU, fixture_bytes
 
 from kondusif import store
 from kondusif.intake import pipeline, review
+from kondusif.model import SYSTEM
 
 EXPECTED = {
     # file: (imported, queued, rejected, already there) by message number
@@ -49,7 +50,7 @@ def test_every_message_accounted_for_and_reimport_adds_nothing(store_engine, nam
 def test_reports_read_from_chat_are_clean_incidents(store_engine):
     p = pipeline.preview_chat(store_engine, fixture_bytes("wa_android.txt"), "wa.txt", PANWASLU)
     pipeline.commit_chat(store_engine, p, PANWASLU)
-    df = store.query_incidents(store_engine, viewer=PANWASLU, newest_first=False)
+    df = store.query_incidents(store_engine, viewer=PANWASLU, newest_first=False, q=None)
     first = df.iloc[0]
     assert (first["kode_kelurahan"], first["rt"], first["category"], first["severity"]) == (
         "16.73.01.1001", 3, "politik_uang", "berat")
@@ -89,7 +90,7 @@ def test_queue_items_classified_or_discarded_and_audited(store_engine):
                                                            "category": "perusakan_apk", "severity": "ringan",
                                                            "title": "Baliho dirusak"}, PANWASLU)
     assert out.ok
-    inc = store.get_incident(store_engine, out.report_no)
+    inc = store.get_incident(store_engine, out.report_no, viewer=SYSTEM)
     assert inc["source"] == "chat" and inc["description"].startswith("Pak, baliho")
     item = review.get_item(store_engine, int(baliho["id"]))
     assert item["state"] == "diklasifikasi" and item["incident_id"] == inc["id"]
@@ -116,5 +117,5 @@ def test_queue_items_classified_or_discarded_and_audited(store_engine):
 def test_html_in_a_message_is_stored_as_typed(store_engine):
     p = pipeline.preview_chat(store_engine, fixture_bytes("wa_iphone.txt"), "i.txt", PANWASLU)
     pipeline.commit_chat(store_engine, p, PANWASLU)
-    df = store.query_incidents(store_engine)
+    df = store.query_incidents(store_engine, q=None, viewer=SYSTEM)
     assert df["description"].str.contains("<script>alert(1)</script>", regex=False).any()

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from kondusif import store
 from kondusif.intake import pipeline, review
-from kondusif.model import Viewer
+from kondusif.model import SYSTEM, Viewer
 
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
@@ -39,7 +39,7 @@ def test_queue_classify_and_discard_from_the_page(store_engine):
     assert not at.exception
     note = at.success[0].value
     assert note.startswith("Pesan #") and "LLG-2018-" in note
-    inc = store.get_incident(store_engine, note.rsplit(" ", 1)[1].rstrip("."))
+    inc = store.get_incident(store_engine, note.rsplit(" ", 1)[1].rstrip("."), viewer=SYSTEM)
     assert (inc["kode_kelurahan"], inc["rt"], inc["category"]) == ("16.73.01.1001", 5, "perusakan_apk")
 
     next(t for t in at.text_input if t.label.startswith("Alasan")).input("bukan laporan")
