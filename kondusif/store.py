@@ -29,7 +29,7 @@ from kondusif.config import settings
 from kondusif.model import PRIVATE_FIELDS, Incident, Viewer, new_id
 from kondusif.timeutil import as_utc, now
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: review_queue.kode_kelurahan/kode_kecamatan
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -203,7 +203,11 @@ review_queue = sa.Table(
     sa.Column("resolution_note", sa.Text),
     sa.Column("incident_id", sa.String(36), sa.ForeignKey("incidents.id")),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Where the parser placed the message, when it could (schema 2): scoped users see theirs.
+    sa.Column("kode_kelurahan", sa.String(13)),
+    sa.Column("kode_kecamatan", sa.String(8)),
 )
+sa.Index("ix_review_queue_kec_state", review_queue.c.kode_kecamatan, review_queue.c.state)
 
 import_mappings = sa.Table(
     "import_mappings",
@@ -355,11 +359,33 @@ def init_db(engine: Engine) -> None:
 
 
 def _upgrade(conn: Connection, current: int) -> None:
-    """Apply in-place upgrades from `current` to SCHEMA_VERSION (none yet)."""
-    if current < SCHEMA_VERSION:  # pragma: no cover - first version
+    """Apply in-place upgrades from `current` to SCHEMA_VERSION, each step idempotent."""
+    if current < 2:
+        _add_review_queue_place(conn)
+    if current < SCHEMA_VERSION:
         conn.execute(
             meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
         )
+
+
+def _add_review_queue_place(conn: Connection) -> None:
+    """Schema 2: queue items carry the kelurahan/kecamatan they were parsed to (from their guess)."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("review_queue")}
+    for name, width in (("kode_kelurahan", 13), ("kode_kecamatan", 8)):
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE review_queue ADD COLUMN {name} VARCHAR({width})")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_review_queue_kec_state "
+                         "ON review_queue (kode_kecamatan, state)")
+    q = review_queue.c
+    rows = conn.execute(sa.select(q.id, q.guess).where(q.kode_kecamatan.is_(None))).fetchall()
+    for item_id, guess in rows:
+        try:
+            kel = (json.loads(guess) or {}).get("kelurahan") if guess else None
+        except ValueError:
+            kel = None
+        if kel:
+            conn.execute(review_queue.update().where(q.id == item_id).values(
+                kode_kelurahan=str(kel), kode_kecamatan=str(kel).rsplit(".", 1)[0]))
 
 
 def schema_version(engine: Engine) -> int:

@@ -38,6 +38,7 @@ from kondusif.intake import layouts
 from kondusif.intake.files import FileRefused, Table, read_table
 from kondusif.intake.messages import read_message
 from kondusif.intake.photos import CleanPhoto, PhotoRejected, add_attachment, clean_photo
+from kondusif.intake.review import queue_place
 from kondusif.intake.validate import (
     FIELD_LABELS,
     Checked,
@@ -495,7 +496,7 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
         preview.queue_rows[msg.number] = {
             "fingerprint": fp, "channel": msg.channel, "sent_at": msg.sent_at, "sender": msg.sender,
             "text": msg.text, "guess": json.dumps(rd.guess, ensure_ascii=False, default=str),
-            "reason": reason, "state": "antri",
+            "reason": reason, "state": "antri", **queue_place(rd.guess.get("kelurahan")),
         }
     prefix = "wa:" if parsed.channel == "whatsapp" else "sms:"
     fps = {m.number: m.fingerprint() for m in parsed.messages}

@@ -77,7 +77,7 @@ def test_group_kelurahan_turns_queued_messages_into_reports(store_engine):
 def test_queue_items_classified_or_discarded_and_audited(store_engine):
     p = pipeline.preview_chat(store_engine, fixture_bytes("wa_android.txt"), "a.txt", PANWASLU)
     pipeline.commit_chat(store_engine, p, PANWASLU)
-    items = review.queue_frame(store_engine)
+    items = review.queue_frame(store_engine, SYSTEM)
     assert len(items) == 5
     baliho = items[items["text"].str.contains("baliho")].iloc[0]
     assert baliho["guess"]["kategori"] == ["perusakan_apk"] and baliho["guess"]["rt"] == 5
@@ -92,7 +92,7 @@ def test_queue_items_classified_or_discarded_and_audited(store_engine):
     assert out.ok
     inc = store.get_incident(store_engine, out.report_no, viewer=SYSTEM)
     assert inc["source"] == "chat" and inc["description"].startswith("Pak, baliho")
-    item = review.get_item(store_engine, int(baliho["id"]))
+    item = review.get_item(store_engine, SYSTEM, int(baliho["id"]))
     assert item["state"] == "diklasifikasi" and item["incident_id"] == inc["id"]
     with pytest.raises(review.ReviewError, match="sudah ditangani"):
         review.classify(store_engine, int(baliho["id"]), {"kelurahan": "Air Kuti", "rt": 5,
@@ -104,7 +104,7 @@ def test_queue_items_classified_or_discarded_and_audited(store_engine):
     review.discard(store_engine, other, "obrolan biasa", PANWASLU)
     with pytest.raises(review.ReviewError):
         review.discard(store_engine, other, "lagi", PANWASLU)
-    assert review.queue_counts(store_engine) == {"antri": 3, "diklasifikasi": 1, "dibuang": 1}
+    assert review.queue_counts(store_engine, SYSTEM) == {"antri": 3, "diklasifikasi": 1, "dibuang": 1}
     audit = store.audit_for(store_engine, "review", str(other))
     assert audit["action"].tolist() == ["discard"] and audit["note"].tolist() == ["obrolan biasa"]
     assert store.audit_for(store_engine, "review", str(baliho["id"]))["action"].tolist() == ["classify"]
