@@ -156,6 +156,12 @@ def get_account(engine: Engine, viewer: Viewer, username: str) -> dict | None:
     return dict(row) if row else None
 
 
+def history(engine: Engine, viewer: Viewer, username: str) -> pd.DataFrame:
+    """The audit rows of one account (oldest first), for the account admin page."""
+    access.require(viewer, "account.manage")
+    return store.audit_for(engine, "user", username)
+
+
 def count_accounts(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(store.users)).scalar())
@@ -480,6 +486,6 @@ def active_demo_accounts(engine: Engine) -> list[str]:
 __all__ = [
     "AuthError", "DemoAccount", "RtCredential", "RtPlan", "Scope", "active_demo_accounts",
     "apply_rt_accounts", "count_accounts", "create_account", "ensure_demo_accounts", "generate_password",
-    "get_account", "link_oidc", "list_accounts", "normalize_scope", "plan_rt_accounts", "reset_password",
+    "get_account", "history", "link_oidc", "list_accounts", "normalize_scope", "plan_rt_accounts", "reset_password",
     "scope_label", "set_active", "set_password", "update_account",
 ]

@@ -188,8 +188,7 @@ def check_new_incidents(
         recent = recent_kelurahan(records, as_of) if levels else set()
         if recent:
             created += check_levels(conn, as_of=as_of, kelurahan=recent)
-    if isinstance(conn_or_engine, Engine) and created:
-        kick_delivery(conn_or_engine)
+    _kick_after_commit(conn_or_engine, created)
     return created
 
 
@@ -301,15 +300,14 @@ def check_levels(
                       "checked_at": stmt_up.excluded.checked_at},
             ))
         created = _create(conn, new_alerts)
-    if isinstance(conn_or_engine, Engine) and created:
-        kick_delivery(conn_or_engine)
+    _kick_after_commit(conn_or_engine, created)
     return created
 
 
 # --------------------------------------------------------------------------- who sees what
 
 
-def sees_alerts(viewer: Viewer | None) -> bool:
+def sees_alerts(viewer: Viewer) -> bool:
     """Alerts are for panwaslu and pejabat users."""
     return access.allows(viewer, "alert.read")
 
@@ -597,6 +595,17 @@ def start_delivery_worker(engine: Engine, cfg: DeliveryConfig | None = None) -> 
             worker = DeliveryWorker(engine, cfg).start()
             _workers[key] = worker
     return worker
+
+
+def _kick_after_commit(conn_or_engine: Connection | Engine, created: list) -> None:
+    """Wake the delivery worker once the new alerts are committed (store.on_commit inside a write)."""
+    if not created:
+        return
+    if isinstance(conn_or_engine, Engine):
+        kick_delivery(conn_or_engine)
+    else:
+        engine = conn_or_engine.engine
+        store.on_commit(conn_or_engine, lambda: kick_delivery(engine))
 
 
 def kick_delivery(engine: Engine) -> None:

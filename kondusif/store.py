@@ -9,9 +9,10 @@ scope in SQL; private columns are not even selected for roles that may not see t
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +29,8 @@ from kondusif import access
 from kondusif.config import settings
 from kondusif.model import PRIVATE_FIELDS, Incident, Viewer, new_id
 from kondusif.timeutil import as_utc, now
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2  # 2: review_queue.kode_kelurahan/kode_kecamatan
 
@@ -402,21 +405,64 @@ def _write_lock(engine: Engine) -> threading.RLock:
         return _write_locks.setdefault(str(engine.url), threading.RLock())
 
 
+_ON_COMMIT = "kondusif_on_commit"
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """The one write path: a single transaction, committed whole or rolled back whole.
 
-    SQLite allows one writer at a time; threads of this process queue on a lock
-    (first come, first served) instead of polling SQLite's busy handler, whose
-    growing sleeps starve some writers under election-day load. Other processes
-    still wait on busy_timeout.
+    SQLite allows one writer at a time; threads of this process wait on one lock
+    instead of polling SQLite's busy handler, whose growing sleeps starve some
+    writers under election-day load. The lock is a plain threading.RLock: it
+    serialises writers but does not promise first-come-first-served order.
+    Other processes still wait on busy_timeout.
+
+    Work registered with `on_commit(conn, fn)` runs after the commit, outside
+    the lock, and never when the transaction rolls back.
     """
+    callbacks: list[Callable[[], Any]] = []
     if engine.dialect.name == "sqlite":
         with _write_lock(engine), engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
-            yield conn
+            yield from _with_callbacks(conn, callbacks)
     else:
         with engine.begin() as conn:
-            yield conn
+            yield from _with_callbacks(conn, callbacks)
+    _run_after_commit(callbacks)
+
+
+def _with_callbacks(conn: Connection, callbacks: list[Callable[[], Any]]) -> Iterator[Connection]:
+    outer = conn.info.get(_ON_COMMIT)
+    conn.info[_ON_COMMIT] = callbacks
+    try:
+        yield conn
+    finally:
+        if outer is None:
+            conn.info.pop(_ON_COMMIT, None)
+        else:
+            conn.info[_ON_COMMIT] = outer
+
+
+def on_commit(conn: Connection, fn: Callable[[], Any]) -> None:
+    """Run `fn` once the `write()` transaction of `conn` has committed (alert checks, deliveries).
+
+    Dropped when the transaction rolls back; an error in `fn` is logged and never
+    undoes the committed write. Outside `write()` (a caller's own transaction),
+    `fn` runs at once.
+    """
+    callbacks = conn.info.get(_ON_COMMIT)
+    if callbacks is None:
+        _run_after_commit([fn])
+    else:
+        callbacks.append(fn)
+
+
+def _run_after_commit(callbacks: list[Callable[[], Any]]) -> None:
+    for fn in callbacks:
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - after-commit work must never undo or block a saved write
+            log.exception("Pekerjaan sesudah simpan gagal")
 
 
 # --------------------------------------------------------------------------- writes

@@ -158,7 +158,7 @@ class StaleEdit(WorkflowError):
 # --------------------------------------------------------------------------- rules
 
 
-def can_act(viewer: Viewer | None) -> bool:
+def can_act(viewer: Viewer) -> bool:
     """True when the viewer's role may work reports (panwaslu, admin)."""
     return access.allows(viewer, "incident.transition")
 
@@ -453,7 +453,7 @@ def change_status(
     clean = validate_input(target, data or ActionInput())
     with store.write(engine) as conn:
         row = _apply(conn, viewer, incident_id, expected_version, target, clean, opened)
-    _after_commit(engine, [row["kode_kelurahan"]])
+        store.on_commit(conn, lambda: _after_commit(engine, [row["kode_kelurahan"]]))
     return row
 
 
@@ -532,6 +532,7 @@ def bulk_change_status(
     result = BulkResult()
     seen: set[str] = set()
     with store.write(engine) as conn:
+        store.on_commit(conn, lambda: _after_commit(engine, [r["kode_kelurahan"] for r in result.done]))
         for incident_id, version in items:
             if incident_id in seen:
                 continue
@@ -542,5 +543,4 @@ def bulk_change_status(
             except WorkflowError as exc:
                 label = getattr(exc, "report_no", None) or _report_no(conn, viewer, incident_id)
                 result.refused.append((label, str(exc)))
-    _after_commit(engine, [r["kode_kelurahan"] for r in result.done])
     return result

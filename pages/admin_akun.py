@@ -186,7 +186,7 @@ with tab_edit:
                 st.info("Tidak ada yang berubah.")
 
         st.subheader("Riwayat")
-        hist = store.audit_for(engine, "user", chosen)
+        hist = accounts.history(engine, viewer, chosen)
         if hist.empty:
             st.caption("Belum ada riwayat.")
         else:

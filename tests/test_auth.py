@@ -10,9 +10,10 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from kondusif import accounts, auth, auth_tokens, store
+from kondusif import accounts, auth, auth_tokens, registry, store
 from kondusif.auth import LOGIN_FAILED, AuthError
 from kondusif.auth_oidc import NOT_REGISTERED, RoleClaim, resolve_sso, role_from_claim
+from kondusif.errors import NotPermitted
 from kondusif.model import SYSTEM, Role, Viewer
 
 T0 = datetime(2018, 6, 20, 8, 0, tzinfo=UTC)
@@ -429,3 +430,31 @@ def test_sso_links_provisions_or_refuses(engine):
     assert str(exc.value) == NOT_REGISTERED
     # An SSO-only account has no password to log in with.
     assert not auth.authenticate(engine, "rudi-2", "").ok
+
+
+def test_account_changes_need_account_manage(engine):
+    """Every account and registry change asks access for account.manage / registry.manage (admin only)."""
+    make(engine, "siti", Role.PANWASLU)
+    admin = Viewer("admin1", Role.ADMIN)
+    for who in (Viewer("p", Role.PANWASLU), Viewer("j", Role.PEJABAT),
+                Viewer("r", Role.RT, kelurahan="16.73.01.1001", rt=1)):
+        for change in (
+            lambda v: accounts.create_account(engine, v, "baru", Role.PEJABAT, "Rahasia-kota-9"),
+            lambda v: accounts.set_active(engine, v, "siti", False),
+            lambda v: accounts.reset_password(engine, v, "siti"),
+            lambda v: accounts.set_password(engine, v, "siti", "Rahasia-kota-10"),
+            lambda v: accounts.update_account(engine, v, "siti", Role.PEJABAT),
+            lambda v: accounts.link_oidc(engine, v, "siti", "kc-1"),
+            lambda v: accounts.apply_rt_accounts(engine, v, accounts.plan_rt_accounts(engine)),
+            lambda v: registry.replace_rt_registry(engine, v, registry.rt_registry(engine)),
+            lambda v: accounts.history(engine, v, "siti"),
+        ):
+            with pytest.raises(NotPermitted, match="tidak berhak"):
+                change(who)
+    assert accounts.get_account(engine, admin, "baru") is None
+    siti = accounts.get_account(engine, admin, "siti")
+    assert (siti["role"], siti["active"], siti["oidc_subject"]) == ("panwaslu", True, None)
+    assert accounts.count_accounts(engine) == 1
+    assert list(accounts.history(engine, admin, "siti")["action"]) == ["create"]
+    accounts.set_active(engine, admin, "siti", False)
+    assert not accounts.get_account(engine, admin, "siti")["active"]

@@ -185,6 +185,8 @@ def insert_records(conn: Connection, records: list[dict[str, Any]], actor: str,
     rows = store.insert_incidents(conn, records, actor=actor, audit=False)
     if rows:
         alerts.check_new_incidents(conn, rows, levels=False)  # berat alerts, same transaction
+        # Rawan re-check of the touched kelurahan once the rows are committed (every insert path).
+        store.on_commit(conn, lambda: alerts.check_levels_after_insert(engine, rows))
         stamp = now()
         others: dict[str, list[str]] = {}
         for new, other in zip(pairs["new_id"].tolist(), pairs["other_id"].tolist(), strict=True):
@@ -407,7 +409,6 @@ def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportR
                                  "tata_letak": preview.mapping.layout, "pemetaan": preview.mapping.columns,
                                  "masuk": result.rows_in, "diimpor": result.imported,
                                  "ditolak": result.rejected, "sudah_ada": result.existing})
-    alerts.check_levels_after_insert(engine, rows)
     return result
 
 
@@ -541,7 +542,6 @@ def commit_chat(engine: Engine, preview: ChatPreview, viewer: Viewer) -> ImportR
                                  "saluran": preview.chat.channel, "masuk": result.rows_in,
                                  "diimpor": result.imported, "antri": result.queued,
                                  "ditolak": result.rejected, "sudah_ada": result.existing})
-    alerts.check_levels_after_insert(engine, rows)
     return result
 
 
@@ -646,7 +646,6 @@ def submit_form(
             raise
         return _replay(engine, viewer, prior)
     row = rows[0]
-    alerts.check_levels_after_insert(engine, rows)
     return FormOutcome(row["report_no"], row["id"], True, [], checked.warnings,
                        _duplicates_shown(engine, viewer, row["id"]) if row["possible_duplicate"] else pd.DataFrame())
 

@@ -20,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kondusif import access, alerts, store
+from kondusif import access, store
 from kondusif.errors import KondusifError
 from kondusif.intake.validate import Checked, FieldError, check_record, make_rules, title_from_text
 from kondusif.model import Source, Viewer, new_id
@@ -151,7 +151,6 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
                         from_status="antri", to_status="diklasifikasi",
                         note=f"Pesan antrean dijadikan laporan {rows[0]['report_no']}",
                         details={"incident_id": rows[0]["id"]})
-    alerts.check_levels_after_insert(engine, rows)
     return ClassifyOutcome(rows[0]["report_no"], checked)
 
 

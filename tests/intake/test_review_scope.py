@@ -27,11 +27,11 @@ RT = Viewer("rt-1673011001-003", Role.RT, "RT 3 Air Kuti", kelurahan="16.73.01.1
 
 # Three messages the parser cannot turn into reports (unknown category "gempa", no place).
 SMS = (
-    "waktu;nomor;pesan\n"
-    "2018-06-20 14:32;081200000011;LAPOR gempa sedang RT 2 Air Kuti: kejadian di Timur I\n"
-    "2018-06-20 14:40;081200000012;LAPOR gempa sedang RT 2 Kenanga: kejadian di Utara II\n"
-    "2018-06-20 15:00;081200000013;ada intimidasi di kampung kami, mohon segera ditindak\n"
-).encode()
+    b"waktu;nomor;pesan\n"
+    b"2018-06-20 14:32;081200000011;LAPOR gempa sedang RT 2 Air Kuti: kejadian di Timur I\n"
+    b"2018-06-20 14:40;081200000012;LAPOR gempa sedang RT 2 Kenanga: kejadian di Utara II\n"
+    b"2018-06-20 15:00;081200000013;ada intimidasi di kampung kami, mohon segera ditindak\n"
+)
 
 
 @pytest.fixture
@@ -125,9 +125,9 @@ def test_an_old_store_gains_the_place_columns_filled_from_the_guess(engine):
         conn.exec_driver_sql("ALTER TABLE review_queue DROP COLUMN kode_kelurahan")
         conn.exec_driver_sql("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         for fp, guess in (("a", '{"kelurahan": "16.73.08.1003"}'), ("b", '{"kelurahan": null}')):
-            conn.exec_driver_sql(
+            conn.execute(sa.text(
                 "INSERT INTO review_queue (fingerprint, channel, text, guess, reason, state, created_at) "
-                f"VALUES ('{fp}', 'sms', 'teks', '{guess}', 'alasan', 'antri', CURRENT_TIMESTAMP)")
+                "VALUES (:fp, 'sms', 'teks', :guess, 'alasan', 'antri', CURRENT_TIMESTAMP)"), {"fp": fp, "guess": guess})
     store.init_db(engine)
     assert store.schema_version(engine) == 2
     with engine.connect() as conn:
