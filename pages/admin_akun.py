@@ -12,6 +12,7 @@ import streamlit as st
 from kondusif import accounts, registry, store
 from kondusif.auth import AuthError, generate_secret_for
 from kondusif.model import ROLE_LABELS, Role
+from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib
 from kondusif.ui import guard
 from lubuklinggau_geo import gazetteer
@@ -39,7 +40,7 @@ st.title("Kelola akun")
 shown = st.session_state.pop(SECRET_KEY, None)
 if shown:
     label = "PIN" if shown["secret"].isdigit() else "Kata sandi"
-    st.success(f"{shown['what']} «{shown['username']}». {label} sekali pakai di bawah ini hanya ditampilkan "
+    st.success(f"{shown['what']} «{escape_markdown(shown['username'])}». {label} sekali pakai di bawah ini hanya ditampilkan "
                "SEKARANG; catat dan serahkan kepada pemilik akun. Ia wajib menggantinya saat pertama masuk.")
     st.code(shown["secret"], language=None)
 
@@ -110,7 +111,7 @@ with tab_new:
                 engine, viewer, username, role, secret, display_name=name,
                 kecamatan=kec or None, kelurahan=kel or None, rt=int(rt) or None, must_change=True)
         except AuthError as exc:
-            st.error(f"Akun tidak dibuat: {exc}")
+            st.error(f"Akun tidak dibuat: {escape_markdown(exc)}")
         else:
             _remember_secret(acc["username"], secret, "Akun dibuat")
             st.rerun()
@@ -127,7 +128,7 @@ with tab_edit:
             st.stop()
         acc_role = Role(acc["role"])
         st.markdown(
-            f"**{acc['display_name'] or acc['username']}** · {ROLE_LABELS[acc_role]} · "
+            f"**{escape_markdown(acc['display_name'] or acc['username'])}** · {ROLE_LABELS[acc_role]} · "
             f"{accounts.scope_label(acc_role, acc['kecamatan'], acc['kelurahan'], acc['rt'])} · "
             + ("aktif" if acc["active"] else "**nonaktif**")
             + (" · wajib ganti sandi" if acc["must_change"] else "")
@@ -179,7 +180,7 @@ with tab_edit:
                     accounts.link_oidc(engine, viewer, chosen, sso)
                     changed = True
             except AuthError as exc:
-                st.error(f"Tidak disimpan: {exc}")
+                st.error(f"Tidak disimpan: {escape_markdown(exc)}")
             else:
                 if changed:
                     st.rerun()

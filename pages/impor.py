@@ -174,7 +174,7 @@ def _chat_tab(v: Viewer) -> None:
         st.session_state["impor_chat_preview"] = (cache_key, preview)
     else:
         preview = cached[1]
-    st.caption(preview.chat.describe())
+    st.caption(escape_markdown(preview.chat.describe()))
     _metrics([("Pesan", preview.rows_in), ("Laporan terbaca", preview.good), ("Perlu ditinjau", preview.queued),
               ("Ditolak", preview.rejected), ("Sudah ada", preview.existing)])
     st.caption(f"{preview.rows_in} = {preview.good} laporan + {preview.queued} antrean tinjauan + "
