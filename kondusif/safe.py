@@ -7,6 +7,7 @@ and widget passes user-written text through it before Streamlit renders Markdown
 from __future__ import annotations
 
 import html
+import re
 import string
 from typing import Any
 
@@ -43,9 +44,14 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 # CommonMark lets every ASCII punctuation character be backslash-escaped, and an escaped
 # one always renders as itself: escaping all of them leaves no link, image, emphasis,
-# code, HTML, math ($), :material/icon: or :colour[...] directive, list, heading, table
-# or autolinked URL (":" and "." escaped) in the text.
+# code, HTML, math ($), :material/icon: or :colour[...] directive, list, heading or
+# table in the text.
 MARKDOWN_SPECIAL = frozenset(string.punctuation)
+# GFM turns bare URLs, "www." names and e-mail addresses into links *after* escapes are
+# resolved (seen in Chromium: "http\\:\\/\\/..." still became a link), so a word joiner
+# (U+2060, invisible) goes where the autolink patterns need two characters side by side.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www)(?=[:.])|(?=@)")
 
 
 def escape_markdown(value: Any) -> str:
@@ -55,5 +61,6 @@ def escape_markdown(value: Any) -> str:
     block (list, heading, quote, table) wherever it is placed in a Markdown string.
     Only for Markdown: st.text, dataframes and widget options show text as is.
     """
-    flat = " ".join(("" if value is None else str(value)).split())
+    flat = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER,
+                         " ".join(("" if value is None else str(value)).split()))
     return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in flat)

@@ -22,8 +22,9 @@ from kondusif.ui.mapview import reasons_markdown
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 HOSTILE = "![x](http://127.0.0.1:9/x.png)"
-# Written by hand: every ASCII punctuation character backslash-escaped.
-ESCAPED = r"\!\[x\]\(http\:\/\/127\.0\.0\.1\:9\/x\.png\)"
+# Written by hand: every ASCII punctuation character backslash-escaped, and a word joiner
+# (U+2060) after "http" so GFM cannot turn the bare URL into a link.
+ESCAPED = r"\!\[x\]\(http" + "\u2060" + r"\:\/\/127\.0\.0\.1\:9\/x\.png\)"
 LIVE = re.compile(r"(?<!\\)!\[|(?<!\\)\]\(|(?<!\\)<(?=[a-z/])|(?<![\\/])https?(?<!\\):")
 
 
@@ -61,6 +62,7 @@ def test_the_escaper_escapes_every_markdown_character_and_flattens_lines():
     assert escape_markdown(":material/home: $x$ <b>&amp;</b> `c` *e* _u_ ~s~ |t|") == (
         r"\:material\/home\: \$x\$ \<b\>\&amp\;\<\/b\> \`c\` \*e\* \_u\_ \~s\~ \|t\|")
     assert escape_markdown(None) == "" and escape_markdown("Air Kuti RT 03") == "Air Kuti RT 03"
+    assert escape_markdown("www.contoh.id a@b.id") == "www\u2060\\.contoh\\.id a\u2060\\@b\\.id"
 
 
 def test_sidebar_display_name(engine):
