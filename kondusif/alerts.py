@@ -48,7 +48,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access, store
-from kondusif.config import Settings, settings
+from kondusif.config import Settings, setting, settings
 from kondusif.model import Category, Role, Viewer
 from kondusif.status import Level, compute_levels, window_start
 from kondusif.timeutil import as_utc, format_wib, now, to_wib
@@ -422,17 +422,16 @@ class DeliveryConfig:
 
 def delivery_config(s: Settings | None = None) -> DeliveryConfig:
     s = s or settings()
-    conf = s.extra.get("alerts", {}) if isinstance(s.extra, dict) else {}
     return DeliveryConfig(
         webhook_url=s.webhook_url,
         email_to=s.alert_email,
-        smtp_host=conf.get("smtp_host"),
-        smtp_port=int(conf.get("smtp_port", 25)),
-        smtp_from=str(conf.get("smtp_from", "sikondusif@localhost")),
-        timeout=float(conf.get("timeout_seconds", 10.0)),
-        max_attempts=max(1, int(conf.get("max_attempts", 5))),
-        backoff=float(conf.get("backoff_seconds", 2.0)),
-        poll_seconds=float(conf.get("poll_seconds", 30.0)),
+        smtp_host=setting("alerts.smtp_host", s),
+        smtp_port=setting("alerts.smtp_port", s),
+        smtp_from=setting("alerts.smtp_from", s),
+        timeout=setting("alerts.timeout_seconds", s),
+        max_attempts=max(1, setting("alerts.max_attempts", s)),
+        backoff=setting("alerts.backoff_seconds", s),
+        poll_seconds=setting("alerts.poll_seconds", s),
     )
 
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import store
-from kondusif.config import settings
+from kondusif.config import setting
 from kondusif.model import SYSTEM, Viewer
 from kondusif.timeutil import as_utc
 
@@ -35,11 +35,7 @@ PAIR_COLUMNS = ["id_a", "id_b", "hours_apart"]
 
 def window_hours() -> float:
     """The configured duplicate window in hours (kondusif.toml [intake] duplicate_window_hours)."""
-    conf = settings().extra.get("intake", {}) if isinstance(settings().extra, dict) else {}
-    try:
-        value = float(conf.get("duplicate_window_hours", DEFAULT_WINDOW_HOURS))
-    except (TypeError, ValueError):
-        return DEFAULT_WINDOW_HOURS
+    value = setting("intake.duplicate_window_hours")
     return value if value > 0 else DEFAULT_WINDOW_HOURS
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access
-from kondusif.config import settings
+from kondusif.config import ConfigError, env_setting, settings
 from kondusif.model import PRIVATE_FIELDS, Incident, Viewer, new_id
 from kondusif.timeutil import as_utc, now
 
@@ -282,8 +281,8 @@ def busy_timeout_ms() -> int:
     busy and keeps what was typed (issue 8; tests shorten it).
     """
     try:
-        value = int(os.environ.get("KONDUSIF_DB_BUSY_TIMEOUT_MS", "").strip() or DEFAULT_BUSY_TIMEOUT_MS)
-    except ValueError:
+        value = env_setting("db_busy_timeout_ms")  # declared in config.SETTINGS, checked at start
+    except ConfigError:
         return DEFAULT_BUSY_TIMEOUT_MS
     return value if value >= 0 else DEFAULT_BUSY_TIMEOUT_MS
 

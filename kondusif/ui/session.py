@@ -108,7 +108,7 @@ def current_session() -> Viewer | None:
 
         try:
             conf = settings()
-            claim = str(conf.extra.get("oidc_role_claim") or conf.oidc_role_claim)  # kondusif.toml wins
+            claim = conf.oidc_role_claim  # config.SETTINGS: kondusif.toml, else the default
             sess = resolve_sso(engine, st.user.to_dict(), claim)
         except auth.AuthError as exc:
             st.session_state[NOTICE_KEY] = str(exc)
