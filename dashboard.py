@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kondusif.config import settings
 from kondusif.ui import guard, login, session
-from kondusif.ui.alerts import render_alert_banner
+from kondusif.ui.alerts import render_alert_banner, start_background_workers
 from kondusif.ui.db_unavailable import stop_when_unavailable
 from kondusif.ui.pages import PAGES, PageSpec, pages_for
 
@@ -71,6 +72,7 @@ else:
         nav = st.navigation(sections)
         if session.pop_just_signed_in() and nav.url_path not in {p.url_path for p in allowed}:
             st.switch_page(home)  # the address was left by someone else's session
+start_background_workers(settings().db_url)  # once per process and database, for every role
 render_alert_banner(None if viewer is None or session.must_change() else viewer)  # issue 6
 with stop_when_unavailable():  # issue 8
     nav.run()

@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kondusif import accounts, auth, cards, registry, store  # noqa: E402
-from kondusif.model import Role  # noqa: E402
+from kondusif.model import SYSTEM, Role, Viewer  # noqa: E402
 
 
 def timed(fn, n: int) -> float:
@@ -38,10 +38,10 @@ def main() -> None:
         print(f"argon2id hash            : {timed(lambda: auth.hash_password('Rahasia-kota-9'), 10) * 1000:7.1f} ms"
               f"  ({h.split('$')[3]})")
         print(f"argon2id verify          : {timed(lambda: auth.verify_password(h, 'Rahasia-kota-9'), 10) * 1000:7.1f} ms")
-        accounts.create_account(engine, "bench", "budi", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
+        accounts.create_account(engine, Viewer("bench", Role.ADMIN), "budi", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
         print(f"login (right password)   : {timed(lambda: auth.authenticate(engine, 'budi', 'Rahasia-kota-9'), 10) * 1000:7.1f} ms")
         print(f"login (unknown user)     : {timed(lambda: auth.authenticate(engine, 'tak-ada', 'x' * 10), 10) * 1000:7.1f} ms")
-        epoch = accounts.get_account(engine, "budi")["session_epoch"]
+        epoch = accounts.get_account(engine, SYSTEM, "budi")["session_epoch"]
         print(f"session re-check per run : {timed(lambda: auth.restore_session(engine, 'budi', epoch), 200) * 1000:7.2f} ms")
 
         t0 = time.perf_counter()
@@ -51,7 +51,7 @@ def main() -> None:
         t_pdf = time.perf_counter()
         cards.write_pdf(out.with_suffix(".pdf"), plan.credentials, sample=plan.sample_registry)
         t_pdf = time.perf_counter() - t_pdf
-        n = accounts.apply_rt_accounts(engine, "bench", plan)
+        n = accounts.apply_rt_accounts(engine, Viewer("bench", Role.ADMIN), plan)
         total = time.perf_counter() - t0
         size = out.with_suffix(".pdf").stat().st_size / 1024
         print(f"bulk-rt                  : {n} accounts in {total:5.1f} s (PDF {t_pdf:4.1f} s, {size:.0f} KiB), "

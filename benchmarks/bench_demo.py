@@ -13,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kondusif import demo, registry, store  # noqa: E402
+from kondusif.model import SYSTEM
 
 
 def main() -> None:
@@ -27,7 +28,7 @@ def main() -> None:
         t1 = time.perf_counter()
         result = demo.seed_demo(engine, n, seed=1, batch=50_000)
         t_all = time.perf_counter() - t1
-        stored = store.count_incidents(engine)
+        stored = store.count_incidents(engine, q=None, viewer=SYSTEM)
         size = (Path(tmp) / "bench.db").stat().st_size / 1e6
         engine.dispose()
     print(f"rows requested      : {n:,}")

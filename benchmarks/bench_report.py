@@ -21,6 +21,7 @@ if not os.environ.get("LUBUKLINGGAU_GEO_DIR") and (ROOT.parent / "shared" / "geo
     os.environ["LUBUKLINGGAU_GEO_DIR"] = str(ROOT.parent / "shared" / "geo")
 
 from kondusif import demo, registry, store  # noqa: E402
+from kondusif.model import SYSTEM  # noqa: E402
 from kondusif.report import archive, build  # noqa: E402
 from kondusif.report.preview import page_count  # noqa: E402
 from lubuklinggau_geo import boundaries  # noqa: E402
@@ -36,7 +37,7 @@ def main() -> None:
         t0 = time.perf_counter()
         demo.seed_demo(engine, n, seed=1, batch=50_000)
         seeded = time.perf_counter() - t0
-        print(f"incidents in store  : {store.count_incidents(engine):,} (seeded in {seeded:.1f} s)")
+        print(f"incidents in store  : {store.count_incidents(engine, q=None, viewer=SYSTEM):,} (seeded in {seeded:.1f} s)")
         print(f"boundaries          : {'installed' if boundaries.status().available else 'NOT installed'}")
         print(f"machine load (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (wall times grow with it)")
         for label in ("first build", "second build"):

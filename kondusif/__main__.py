@@ -8,6 +8,7 @@ import os
 import sys
 
 from kondusif.config import settings
+from kondusif.errors import KondusifError
 
 # One line per command module; each defines register(subparsers).
 COMMAND_MODULES = [
@@ -40,6 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Dibatalkan.", file=sys.stderr)
         return 130
+    except KondusifError as exc:  # e.g. config.ConfigError: a setting named, in Indonesian
+        print(f"Galat: {exc}", file=sys.stderr)
+        return 2
     except Exception as exc:  # issue 8: a busy/unreachable database is a message, not a traceback
         from kondusif.db_unavailable import CLI_MESSAGE, is_unavailable
 

@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import registry, store
+from kondusif import access, registry, store
 from kondusif.auth import (
     AuthError,
     bump_epoch,
@@ -29,7 +29,7 @@ from kondusif.auth import (
     normalize_username,
     password_problem,
 )
-from kondusif.model import Role, rt_username
+from kondusif.model import SYSTEM, Role, Viewer, rt_username
 from kondusif.timeutil import now
 from lubuklinggau_geo import gazetteer, names
 from lubuklinggau_geo.errors import GeoNameError
@@ -126,8 +126,9 @@ def scope_label(role: Role | str, kecamatan: str | None, kelurahan: str | None, 
 # --------------------------------------------------------------------------- reads
 
 
-def list_accounts(engine: Engine, role: Role | str | None = None) -> pd.DataFrame:
+def list_accounts(engine: Engine, viewer: Viewer, role: Role | str | None = None) -> pd.DataFrame:
     """Accounts without any secret column (never the hash), sorted by role then name."""
+    access.require(viewer, "account.manage")
     cols = [store.users.c[c] for c in PUBLIC_COLUMNS]
     stmt = sa.select(*cols).order_by(store.users.c.role, store.users.c.username)
     if role is not None:
@@ -145,12 +146,20 @@ def list_accounts(engine: Engine, role: Role | str | None = None) -> pd.DataFram
     return df
 
 
-def get_account(engine: Engine, username: str) -> dict | None:
-    """One account without its hash, or None."""
+def get_account(engine: Engine, viewer: Viewer, username: str) -> dict | None:
+    """One account without its hash, or None (your own account, or any with account.manage)."""
+    if access.require_viewer(viewer).username != username:
+        access.require(viewer, "account.manage")
     cols = [store.users.c[c] for c in PUBLIC_COLUMNS] + [store.users.c.session_epoch]
     with engine.connect() as conn:
         row = conn.execute(sa.select(*cols).where(store.users.c.username == username)).mappings().first()
     return dict(row) if row else None
+
+
+def history(engine: Engine, viewer: Viewer, username: str) -> pd.DataFrame:
+    """The audit rows of one account (oldest first), for the account admin page."""
+    access.require(viewer, "account.manage")
+    return store.audit_for(engine, "user", username)
 
 
 def count_accounts(engine: Engine) -> int:
@@ -177,7 +186,7 @@ def _active_admins(conn: Connection) -> int:
 
 def create_account(
     engine: Engine,
-    actor: str,
+    viewer: Viewer,
     username: str,
     role: Role | str,
     password: str,
@@ -190,6 +199,7 @@ def create_account(
     note: str | None = None,
 ) -> dict:
     """Create one account; refuses a duplicate username, a bad scope or a weak password."""
+    actor = access.require(viewer, "account.manage").username
     name = normalize_username(username)
     scope = normalize_scope(engine, role, kecamatan, kelurahan, rt)
     role = Role(role)
@@ -208,15 +218,16 @@ def create_account(
         ))
         store.add_audit(conn, actor, "user", name, "create", to_status=role.value, note=note,
                         details={"role": role.value, **_scope_details(scope), "display_name": display})
-    return get_account(engine, name)  # type: ignore[return-value]
+    return get_account(engine, viewer, name)  # type: ignore[return-value]
 
 
 def _scope_details(scope: Scope) -> dict:
     return {"kecamatan": scope.kecamatan, "kelurahan": scope.kelurahan, "rt": scope.rt}
 
 
-def set_active(engine: Engine, actor: str, username: str, active: bool) -> None:
+def set_active(engine: Engine, viewer: Viewer, username: str, active: bool) -> None:
     """Deactivate (ends all sessions at once) or reactivate an account."""
+    actor = access.require(viewer, "account.manage").username
     with store.write(engine) as conn:
         row = _require(conn, username)
         if not active and username == actor:
@@ -233,20 +244,22 @@ def set_active(engine: Engine, actor: str, username: str, active: bool) -> None:
         store.add_audit(conn, actor, "user", username, "reactivate" if active else "deactivate")
 
 
-def reset_password(engine: Engine, actor: str, username: str) -> str:
+def reset_password(engine: Engine, viewer: Viewer, username: str) -> str:
     """A new one-time secret (PIN for RT): returned once, must be changed at next login."""
+    access.require(viewer, "account.manage")
     with engine.connect() as conn:
         role = _require(conn, username)["role"]
     secret = generate_secret_for(role)
-    set_password(engine, actor, username, secret, must_change=True, action="reset_password")
+    set_password(engine, viewer, username, secret, must_change=True, action="reset_password")
     return secret
 
 
 def set_password(
-    engine: Engine, actor: str, username: str, password: str, *, must_change: bool = False,
+    engine: Engine, viewer: Viewer, username: str, password: str, *, must_change: bool = False,
     action: str = "set_password",
 ) -> None:
     """Set a password chosen by an operator (CLI recovery); clears any lock, ends sessions."""
+    actor = access.require(viewer, "account.manage").username
     with engine.connect() as conn:
         row = _require(conn, username)
     problem = password_problem(password, row["role"], username)
@@ -262,7 +275,7 @@ def set_password(
 
 def update_account(
     engine: Engine,
-    actor: str,
+    viewer: Viewer,
     username: str,
     role: Role | str,
     *,
@@ -275,6 +288,7 @@ def update_account(
 
     A role or scope change ends the account's sessions, so the new rights apply at once.
     """
+    actor = access.require(viewer, "account.manage").username
     scope = normalize_scope(engine, role, kecamatan, kelurahan, rt)
     role = Role(role)
     with store.write(engine) as conn:
@@ -303,8 +317,9 @@ def update_account(
     return True
 
 
-def link_oidc(engine: Engine, actor: str, username: str, subject: str | None) -> None:
+def link_oidc(engine: Engine, viewer: Viewer, username: str, subject: str | None) -> None:
     """Link an account to an SSO subject ('sub' claim) or unlink it (None)."""
+    actor = access.require(viewer, "account.manage").username
     subject = (subject or "").strip() or None
     with store.write(engine) as conn:
         _require(conn, username)
@@ -376,8 +391,9 @@ def _hash_all(secrets_: list[str]) -> list[str]:
         return list(pool.map(hash_password, secrets_))
 
 
-def apply_rt_accounts(engine: Engine, actor: str, plan: RtPlan) -> int:
+def apply_rt_accounts(engine: Engine, viewer: Viewer, plan: RtPlan) -> int:
     """Write the planned RT accounts in one transaction (all or nothing); returns how many."""
+    actor = access.require(viewer, "registry.manage").username
     hashes = _hash_all([c.pin for c in plan.credentials])
     stamp = now()
     users = store.users
@@ -447,7 +463,7 @@ def ensure_demo_accounts(engine: Engine) -> list[DemoAccount]:
     made: list[DemoAccount] = []
     for username, role, display, scope in specs:
         secret = generate_pin() if role == Role.RT else generate_password()
-        acc = create_account(engine, "sistem", username, role, secret, display_name=display,
+        acc = create_account(engine, SYSTEM, username, role, secret, display_name=display,
                              must_change=False, note="Akun DEMO (hanya untuk demo)", **scope)
         made.append(DemoAccount(username, role, display,
                                 scope_label(role, acc["kecamatan"], acc["kelurahan"], acc["rt"]), secret))
@@ -470,6 +486,6 @@ def active_demo_accounts(engine: Engine) -> list[str]:
 __all__ = [
     "AuthError", "DemoAccount", "RtCredential", "RtPlan", "Scope", "active_demo_accounts",
     "apply_rt_accounts", "count_accounts", "create_account", "ensure_demo_accounts", "generate_password",
-    "get_account", "link_oidc", "list_accounts", "normalize_scope", "plan_rt_accounts", "reset_password",
+    "get_account", "history", "link_oidc", "list_accounts", "normalize_scope", "plan_rt_accounts", "reset_password",
     "scope_label", "set_active", "set_password", "update_account",
 ]

@@ -47,8 +47,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import store
-from kondusif.config import Settings, settings
+from kondusif import access, store
+from kondusif.config import Settings, setting, settings
 from kondusif.model import Category, Role, Viewer
 from kondusif.status import Level, compute_levels, window_start
 from kondusif.timeutil import as_utc, format_wib, now, to_wib
@@ -59,7 +59,6 @@ log = logging.getLogger(__name__)
 KIND_BERAT = "berat"
 KIND_RAWAN = "rawan"
 KIND_LABELS = {KIND_BERAT: "Laporan berat", KIND_RAWAN: "Kelurahan rawan"}
-ALERT_ROLES = frozenset({Role.PANWASLU, Role.PEJABAT})
 COUNTED_OUT = ("ditolak", "duplikat")
 
 # delivery_state values
@@ -189,8 +188,7 @@ def check_new_incidents(
         recent = recent_kelurahan(records, as_of) if levels else set()
         if recent:
             created += check_levels(conn, as_of=as_of, kelurahan=recent)
-    if isinstance(conn_or_engine, Engine) and created:
-        kick_delivery(conn_or_engine)
+    _kick_after_commit(conn_or_engine, created)
     return created
 
 
@@ -302,17 +300,16 @@ def check_levels(
                       "checked_at": stmt_up.excluded.checked_at},
             ))
         created = _create(conn, new_alerts)
-    if isinstance(conn_or_engine, Engine) and created:
-        kick_delivery(conn_or_engine)
+    _kick_after_commit(conn_or_engine, created)
     return created
 
 
 # --------------------------------------------------------------------------- who sees what
 
 
-def sees_alerts(viewer: Viewer | None) -> bool:
+def sees_alerts(viewer: Viewer) -> bool:
     """Alerts are for panwaslu and pejabat users."""
-    return viewer is not None and Role(viewer.role) in ALERT_ROLES
+    return access.allows(viewer, "alert.read")
 
 
 def _alert_scope(viewer: Viewer) -> sa.ColumnElement[bool] | None:
@@ -425,17 +422,16 @@ class DeliveryConfig:
 
 def delivery_config(s: Settings | None = None) -> DeliveryConfig:
     s = s or settings()
-    conf = s.extra.get("alerts", {}) if isinstance(s.extra, dict) else {}
     return DeliveryConfig(
         webhook_url=s.webhook_url,
         email_to=s.alert_email,
-        smtp_host=conf.get("smtp_host"),
-        smtp_port=int(conf.get("smtp_port", 25)),
-        smtp_from=str(conf.get("smtp_from", "sikondusif@localhost")),
-        timeout=float(conf.get("timeout_seconds", 10.0)),
-        max_attempts=max(1, int(conf.get("max_attempts", 5))),
-        backoff=float(conf.get("backoff_seconds", 2.0)),
-        poll_seconds=float(conf.get("poll_seconds", 30.0)),
+        smtp_host=setting("alerts.smtp_host", s),
+        smtp_port=setting("alerts.smtp_port", s),
+        smtp_from=setting("alerts.smtp_from", s),
+        timeout=setting("alerts.timeout_seconds", s),
+        max_attempts=max(1, setting("alerts.max_attempts", s)),
+        backoff=setting("alerts.backoff_seconds", s),
+        poll_seconds=setting("alerts.poll_seconds", s),
     )
 
 
@@ -598,6 +594,17 @@ def start_delivery_worker(engine: Engine, cfg: DeliveryConfig | None = None) -> 
             worker = DeliveryWorker(engine, cfg).start()
             _workers[key] = worker
     return worker
+
+
+def _kick_after_commit(conn_or_engine: Connection | Engine, created: list) -> None:
+    """Wake the delivery worker once the new alerts are committed (store.on_commit inside a write)."""
+    if not created:
+        return
+    if isinstance(conn_or_engine, Engine):
+        kick_delivery(conn_or_engine)
+    else:
+        engine = conn_or_engine.engine
+        store.on_commit(conn_or_engine, lambda: kick_delivery(engine))
 
 
 def kick_delivery(engine: Engine) -> None:

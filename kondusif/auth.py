@@ -321,14 +321,6 @@ def may_file_for(viewer: Viewer, kode_kelurahan: str, rt: int | None) -> bool:
     Ketua RT file only for their own RT, whatever the form says; a scoped panwaslu
     only inside their kecamatan; admin and unscoped panwaslu anywhere; pejabat never.
     """
-    role = Role(viewer.role)
-    if role == Role.ADMIN:
-        return True
-    if role == Role.PANWASLU:
-        return not viewer.kecamatan or str(kode_kelurahan).startswith(viewer.kecamatan + ".")
-    if role == Role.RT:
-        return (
-            viewer.kelurahan is not None and viewer.rt is not None and rt is not None
-            and str(kode_kelurahan) == viewer.kelurahan and int(rt) == int(viewer.rt)
-        )
-    return False
+    from kondusif import access
+
+    return access.allows(viewer, "form.submit", access.Place(str(kode_kelurahan), rt=rt))

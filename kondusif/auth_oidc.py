@@ -20,14 +20,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kondusif import store
+from kondusif import access, store
 from kondusif.auth import AuthError, Session, viewer_from_row
 from kondusif.model import Role
 from kondusif.timeutil import now
 from lubuklinggau_geo import names
 from lubuklinggau_geo.errors import GeoNameError
 
-SSO_ROLES = (Role.ADMIN, Role.PEJABAT, Role.PANWASLU)
 NOT_REGISTERED = (
     "Akun SSO Anda belum terdaftar di SiKondusif atau tidak membawa peran yang sah. "
     "Hubungi operator (admin) untuk menautkan akun Anda."
@@ -47,7 +46,7 @@ def _one(value: str) -> RoleClaim | None:
         role = Role(role_text.strip().lower())
     except ValueError:
         return None
-    if role not in SSO_ROLES:
+    if role not in access.roles_for("account.sso"):
         return None
     scope = scope.strip()
     if not scope:

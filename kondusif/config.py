@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+from kondusif.errors import KondusifError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,6 +102,120 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024
     oidc_role_claim: str = "sikondusif_role"
     extra: dict = field(default_factory=dict)
+    values: dict = field(default_factory=dict)  # declared settings from kondusif.toml, typed (SETTINGS)
+    env: dict = field(default_factory=dict)  # the KONDUSIF_* environment variables read at start
+
+
+# --------------------------------------------------------------------------- the settings table
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One setting, declared once: its key in kondusif.toml ("table.key"), type, default, help."""
+
+    key: str
+    type: type
+    default: Any
+    help: str
+    env: str | None = None  # environment variable that wins over the file
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("db_url", str, None, "URL basis data; bawaan: SQLite di folder data", "KONDUSIF_DB_URL"),
+    SettingSpec("secret_key", str, None, "kunci penanda tangan token sesi", "KONDUSIF_SECRET_KEY"),
+    SettingSpec("report_prefix", str, "LLG", "awalan nomor laporan (LLG-2018-000001)"),
+    SettingSpec("tile_url", str, None, "server ubin peta (tanpa ini: peta tanpa latar)", "KONDUSIF_TILE_URL"),
+    SettingSpec("tile_attribution", str, "", "atribusi server ubin peta"),
+    SettingSpec("webhook_url", str, None, "webhook peringatan (JSON POST)", "KONDUSIF_WEBHOOK_URL"),
+    SettingSpec("alert_email", str, None, "alamat surel penerima peringatan", "KONDUSIF_ALERT_EMAIL"),
+    SettingSpec("session_hours", float, 12.0, "lama sesi masuk (jam)"),
+    SettingSpec("max_photo_bytes", int, 5 * 1024 * 1024, "ukuran foto terbesar (byte)"),
+    SettingSpec("max_upload_bytes", int, 50 * 1024 * 1024, "ukuran berkas impor terbesar (byte)"),
+    SettingSpec("oidc_role_claim", str, "sikondusif_role", "klaim SSO yang memuat peran"),
+    SettingSpec("db_busy_timeout_ms", int, 15_000, "batas tunggu kunci tulis basis data (ms)",
+                "KONDUSIF_DB_BUSY_TIMEOUT_MS"),
+    SettingSpec("intake.duplicate_window_hours", float, 6.0, "jendela waktu kemungkinan duplikat (jam)"),
+    SettingSpec("alerts.smtp_host", str, None, "server SMTP untuk peringatan surel"),
+    SettingSpec("alerts.smtp_port", int, 25, "port SMTP"),
+    SettingSpec("alerts.smtp_from", str, "sikondusif@localhost", "alamat pengirim surel peringatan"),
+    SettingSpec("alerts.timeout_seconds", float, 10.0, "batas waktu satu pengiriman (detik)"),
+    SettingSpec("alerts.max_attempts", int, 5, "jumlah percobaan kirim paling banyak"),
+    SettingSpec("alerts.backoff_seconds", float, 2.0, "jeda awal antar-percobaan (detik, berlipat)"),
+    SettingSpec("alerts.poll_seconds", float, 30.0, "selang pemeriksaan antrean kirim (detik)"),
+)
+SPECS: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
+# Tables with their own structure, checked by their own readers.
+STRUCTURED = {"calendar": ("name", "season_start", "season_end", "phases"),
+              "levels": tuple(LevelConfig.__dataclass_fields__)}
+_TYPE_LABELS = {str: "teks", int: "bilangan bulat", float: "angka"}
+
+
+class ConfigError(KondusifError, ValueError):
+    """A setting in kondusif.toml or the environment is unknown or malformed; names the key."""
+
+
+def _typed(spec: SettingSpec, value: Any, where: str) -> Any:
+    if value is None:
+        return None
+    ok = (isinstance(value, str) if spec.type is str
+          else isinstance(value, int) and not isinstance(value, bool) if spec.type is int
+          else isinstance(value, int | float) and not isinstance(value, bool))
+    if not ok and isinstance(value, str) and spec.type in (int, float):
+        try:
+            return spec.type(value.strip())
+        except ValueError:
+            pass
+    if not ok:
+        raise ConfigError(f"Pengaturan «{spec.key}» ({where}) harus berupa {_TYPE_LABELS[spec.type]}, "
+                          f"bukan {value!r}.")
+    return spec.type(value)
+
+
+def validate(conf: dict, where: str = "kondusif.toml") -> dict[str, Any]:
+    """Check every key of a parsed kondusif.toml; returns the declared settings' values (typed).
+
+    An unknown key or a value of the wrong type is a ConfigError naming the key.
+    """
+    values: dict[str, Any] = {}
+    for key, value in conf.items():
+        if key in STRUCTURED:
+            if not isinstance(value, dict):
+                raise ConfigError(f"Pengaturan «{key}» ({where}) harus berupa tabel [{key}].")
+            for sub in value:
+                if sub not in STRUCTURED[key]:
+                    raise ConfigError(f"Pengaturan «{key}.{sub}» ({where}) tidak dikenal.")
+            continue
+        if isinstance(value, dict) and any(k.startswith(key + ".") for k in SPECS):
+            for sub, sub_value in value.items():
+                spec = SPECS.get(f"{key}.{sub}")
+                if spec is None:
+                    raise ConfigError(f"Pengaturan «{key}.{sub}» ({where}) tidak dikenal.")
+                values[spec.key] = _typed(spec, sub_value, where)
+            continue
+        spec = SPECS.get(key)
+        if spec is None or "." in spec.key:
+            raise ConfigError(f"Pengaturan «{key}» ({where}) tidak dikenal.")
+        values[key] = _typed(spec, value, where)
+    return values
+
+
+def setting(key: str, s: Settings | None = None) -> Any:
+    """The value of a declared setting: environment, then kondusif.toml, then its default."""
+    spec = SPECS[key]
+    s = s or settings()
+    if spec.env and spec.env in s.env:
+        return _typed(spec, s.env[spec.env], f"variabel lingkungan {spec.env}")
+    return s.values.get(key, spec.default)
+
+
+def env_setting(key: str, env: dict[str, str] | None = None) -> Any:
+    """A declared setting read from the live environment (default: os.environ), else its default.
+
+    For values read at each use, e.g. the busy timeout when a connection opens.
+    """
+    spec = SPECS[key]
+    raw = ((os.environ if env is None else env).get(spec.env or "") or "").strip()
+    return _typed(spec, raw, f"variabel lingkungan {spec.env}") if raw else spec.default
 
 
 def _load_toml(path: Path | None) -> dict:
@@ -148,6 +265,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     data_dir = Path(env.get("KONDUSIF_DATA_DIR") or PROJECT_ROOT / "data")
     conf_path = env.get("KONDUSIF_CONFIG")
     conf = _load_toml(Path(conf_path) if conf_path else PROJECT_ROOT / "kondusif.toml")
+    values = validate(conf, conf_path or "kondusif.toml")
+    kenv = {k: v for k, v in env.items() if k.startswith("KONDUSIF_")}
+    for spec in SETTINGS:  # a malformed environment value is refused at start, naming the key
+        if spec.env and spec.type is not str:
+            env_setting(spec.key, env)
+
+    def value(key: str) -> Any:
+        spec = SPECS[key]
+        if spec.env and env.get(spec.env):
+            return _typed(spec, env[spec.env], f"variabel lingkungan {spec.env}")
+        return values.get(key, spec.default)
+
     db_url = env.get("KONDUSIF_DB_URL") or conf.get("db_url") or f"sqlite:///{data_dir / 'kondusif.db'}"
     secret = env.get("KONDUSIF_SECRET_KEY") or conf.get("secret_key") or DEFAULT_SECRET
     return Settings(
@@ -157,13 +286,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secret_is_default=secret == DEFAULT_SECRET,
         calendar=_calendar(conf.get("calendar", {})),
         levels=_levels(conf.get("levels", {})),
-        report_prefix=conf.get("report_prefix", "LLG"),
-        tile_url=env.get("KONDUSIF_TILE_URL") or conf.get("tile_url") or None,
-        tile_attribution=conf.get("tile_attribution", ""),
-        webhook_url=env.get("KONDUSIF_WEBHOOK_URL") or conf.get("webhook_url") or None,
-        alert_email=env.get("KONDUSIF_ALERT_EMAIL") or conf.get("alert_email") or None,
-        session_hours=float(conf.get("session_hours", 12.0)),
+        report_prefix=value("report_prefix"),
+        tile_url=value("tile_url") or None,
+        tile_attribution=value("tile_attribution"),
+        webhook_url=value("webhook_url") or None,
+        alert_email=value("alert_email") or None,
+        session_hours=value("session_hours"),
+        max_photo_bytes=value("max_photo_bytes"),
+        max_upload_bytes=value("max_upload_bytes"),
+        oidc_role_claim=value("oidc_role_claim"),
         extra=conf,
+        values=values,
+        env=kenv,
     )
 
 

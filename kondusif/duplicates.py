@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import store
-from kondusif.config import settings
-from kondusif.model import Viewer
+from kondusif.config import setting
+from kondusif.model import SYSTEM, Viewer
 from kondusif.timeutil import as_utc
 
 DEFAULT_WINDOW_HOURS = 6.0
@@ -35,11 +35,7 @@ PAIR_COLUMNS = ["id_a", "id_b", "hours_apart"]
 
 def window_hours() -> float:
     """The configured duplicate window in hours (kondusif.toml [intake] duplicate_window_hours)."""
-    conf = settings().extra.get("intake", {}) if isinstance(settings().extra, dict) else {}
-    try:
-        value = float(conf.get("duplicate_window_hours", DEFAULT_WINDOW_HOURS))
-    except (TypeError, ValueError):
-        return DEFAULT_WINDOW_HOURS
+    value = setting("intake.duplicate_window_hours")
     return value if value > 0 else DEFAULT_WINDOW_HOURS
 
 
@@ -174,13 +170,13 @@ NEIGHBOUR_COLUMNS = ["id", "report_no", "kode_kelurahan", "rt", "category", "sev
 def store_neighbours(
     engine: Engine,
     records: pd.DataFrame | Iterable[Mapping[str, Any]],
+    viewer: Viewer,
     window: float | None = None,
-    viewer: Viewer | None = None,
     conn: sa.Connection | None = None,
 ) -> pd.DataFrame:
     """Stored incidents that could pair with ``records`` (same kelurahan and category, time in range).
 
-    Scoped to ``viewer`` when given (never pass an rt viewer when *detecting*:
+    Scoped to ``viewer`` (detection passes SYSTEM; never pass an rt viewer when *detecting*:
     a neighbouring RT's report must still count). Columns: NEIGHBOUR_COLUMNS.
     """
     df = _frame(records)
@@ -218,7 +214,7 @@ SMALL_BATCH = 50  # up to this many records, pairs are found in plain Python (th
 def _neighbour_rows(
     records: Sequence[Mapping[str, Any]],
     hours: float,
-    viewer: Viewer | None,
+    viewer: Viewer,
     conn: sa.Connection,
 ) -> list[dict[str, Any]]:
     times = [as_utc(r["occurred_at"]) for r in records]
@@ -279,19 +275,19 @@ def find_for_records(
         hours = window_hours() if window is None else float(window)
         if conn is None:
             with engine.connect() as own:
-                others = _neighbour_rows(records, hours, None, own)
+                others = _neighbour_rows(records, hours, SYSTEM, own)
         else:
-            others = _neighbour_rows(records, hours, None, conn)
+            others = _neighbour_rows(records, hours, SYSTEM, conn)
         pairs = _small_pairs(records, others, hours, DEFAULT_RT_DISTANCE)
         return pd.DataFrame(pairs, columns=["new_id", "other_id", "hours_apart", "other_is_new"])
-    existing = store_neighbours(engine, records, window, None, conn)
+    existing = store_neighbours(engine, records, SYSTEM, window, conn)
     return pairs_with(records, existing, window)
 
 
 def candidates_for(
     engine: Engine,
     incident: str | Mapping[str, Any],
-    viewer: Viewer | None = None,
+    viewer: Viewer,
     window: float | None = None,
     rt_distance: int = DEFAULT_RT_DISTANCE,
 ) -> pd.DataFrame:
@@ -302,7 +298,7 @@ def candidates_for(
     This is what the Panwaslu workbench offers when marking a duplikat.
     """
     if isinstance(incident, str):
-        rec = store.get_incident(engine, incident, None)
+        rec = store.get_incident(engine, incident, viewer)
         if rec is None:
             return pd.DataFrame(columns=[*NEIGHBOUR_COLUMNS, "hours_apart"])
     else:

@@ -276,11 +276,11 @@ def period_label(q: store.IncidentQuery | None) -> str:
     return f"{first}_{last}"
 
 
-def export_filename(q: store.IncidentQuery | None, viewer: Viewer | None, ext: str, kind: str = "insiden") -> str:
+def export_filename(q: store.IncidentQuery | None, viewer: Viewer, ext: str, kind: str = "insiden") -> str:
     """e.g. insiden_2018-06-18_2018-06-24_kec-16.73.05.csv; safe characters only, bounded length."""
     q = q or store.IncidentQuery()
     parts = [kind, period_label(q)]
-    kecamatan = q.kecamatan or ((viewer.kecamatan,) if viewer is not None and viewer.kecamatan else None)
+    kecamatan = q.kecamatan or ((viewer.kecamatan,) if viewer.kecamatan else None)
     for prefix, values in (
         ("kec", kecamatan),
         ("kel", q.kelurahan),

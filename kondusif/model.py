@@ -113,9 +113,6 @@ ROLE_LABELS: dict[Role, str] = {
     Role.RT: "Ketua RT",
 }
 
-# Roles allowed to see who reported (name, phone).
-IDENTITY_ROLES = frozenset({Role.ADMIN, Role.PANWASLU})
-
 
 class Source(StrEnum):
     FORM = "form"
@@ -187,7 +184,9 @@ class Viewer:
 
     @property
     def sees_identity(self) -> bool:
-        return self.role in IDENTITY_ROLES
+        from kondusif import access  # the policy lives there (capability incident.read_identity)
+
+        return access.allows(self, "incident.read_identity")
 
 
 SYSTEM = Viewer(username="sistem", role=Role.ADMIN, display_name="Sistem")

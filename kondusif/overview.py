@@ -44,7 +44,7 @@ def epoch_seconds(engine: Engine, column: sa.ColumnElement) -> sa.ColumnElement:
 
 
 def read_incidents(
-    engine: Engine, q: store.IncidentQuery, viewer: Viewer | None, columns: list[str],
+    engine: Engine, q: store.IncidentQuery, viewer: Viewer, columns: list[str],
     limit: int | None = None, newest_first: bool | None = True,
 ) -> pd.DataFrame:
     """Like store.query_incidents, for large frames: times come as epoch seconds and are
@@ -99,12 +99,12 @@ def data_version(engine: Engine) -> tuple[int, int]:
 # --------------------------------------------------------------------------- places
 
 
-def kelurahan_units(flt: Filter, viewer: Viewer | None) -> list[str]:
+def kelurahan_units(flt: Filter, viewer: Viewer) -> list[str]:
     """The kelurahan this view covers: the filter's places within the viewer's scope."""
     codes = gazetteer.kelurahan_codes()
-    if viewer is not None and Role(viewer.role) == Role.PANWASLU and viewer.kecamatan:
+    if Role(viewer.role) == Role.PANWASLU and viewer.kecamatan:
         codes = [c for c in codes if c[:8] == viewer.kecamatan]
-    if viewer is not None and Role(viewer.role) == Role.RT:
+    if Role(viewer.role) == Role.RT:
         codes = [c for c in codes if c == viewer.kelurahan]
     if flt.kecamatan:
         codes = [c for c in codes if c[:8] in flt.kecamatan]
@@ -138,7 +138,7 @@ class Levels:
 
 
 def levels_for_view(
-    engine: Engine, viewer: Viewer | None, flt: Filter, as_of: datetime, cfg: LevelConfig | None = None,
+    engine: Engine, viewer: Viewer, flt: Filter, as_of: datetime, cfg: LevelConfig | None = None,
     registry: pd.DataFrame | None = None,
 ) -> Levels:
     """Kelurahan and RT levels at `as_of` from the reports matching the filter (not its period)."""
@@ -175,7 +175,7 @@ class Headline:
         return None if self.n_previous == 0 else 100.0 * (self.n - self.n_previous) / self.n_previous
 
 
-def _clauses(q: store.IncidentQuery, viewer: Viewer | None) -> list:
+def _clauses(q: store.IncidentQuery, viewer: Viewer) -> list:
     clauses = store.where_clauses(q)
     scope = store.scope_clause(viewer)
     if scope is not None:
@@ -183,7 +183,7 @@ def _clauses(q: store.IncidentQuery, viewer: Viewer | None) -> list:
     return clauses
 
 
-def newest_occurred(engine: Engine, viewer: Viewer | None = None,
+def newest_occurred(engine: Engine, viewer: Viewer,
                     q: store.IncidentQuery | None = None) -> datetime | None:
     """occurred_at of the newest report the viewer may see (matching `q`), or None."""
     col = store.incidents.c.occurred_at
@@ -198,7 +198,7 @@ def newest_occurred(engine: Engine, viewer: Viewer | None = None,
     return as_utc(pd.Timestamp(value).to_pydatetime()) if not isinstance(value, datetime) else as_utc(value)
 
 
-def headline(engine: Engine, viewer: Viewer | None, flt: Filter, period: Period, levels: Levels) -> Headline:
+def headline(engine: Engine, viewer: Viewer, flt: Filter, period: Period, levels: Levels) -> Headline:
     q = flt.query_between(period.start, period.end)
     prev = period.previous()
     n = store.count_incidents(engine, q, viewer)
@@ -226,7 +226,7 @@ class MapIncidents:
         return self.total > len(self.frame)
 
 
-def map_incidents(engine: Engine, viewer: Viewer | None, flt: Filter, period: Period, total: int,
+def map_incidents(engine: Engine, viewer: Viewer, flt: Filter, period: Period, total: int,
                   cap: int = MAX_MAP_INCIDENTS) -> MapIncidents:
     """The period's reports for the map layer (newest first, capped), no identity columns."""
     q = flt.query_between(period.start, period.end)
@@ -245,7 +245,7 @@ def category_label(key: str) -> str:
         return str(key)
 
 
-def daily_trend(engine: Engine, viewer: Viewer | None, flt: Filter, period: Period) -> pd.DataFrame:
+def daily_trend(engine: Engine, viewer: Viewer, flt: Filter, period: Period) -> pd.DataFrame:
     """Reports per WIB day (rows, every day of the period) and category (columns, labels)."""
     counts = store.counts_by(engine, flt.query_between(period.start, period.end), viewer, ["day", "category"])
     days = period.days()
@@ -262,7 +262,7 @@ def daily_trend(engine: Engine, viewer: Viewer | None, flt: Filter, period: Peri
     return table
 
 
-def kecamatan_table(engine: Engine, viewer: Viewer | None, flt: Filter, period: Period,
+def kecamatan_table(engine: Engine, viewer: Viewer, flt: Filter, period: Period,
                     levels: Levels) -> pd.DataFrame:
     """One row per kecamatan in view: reports, berat, unverified, kelurahan Rawan/Waspada."""
     q = flt.query_between(period.start, period.end)
@@ -314,7 +314,7 @@ def spark_days(as_of: datetime, days: int = SPARK_DAYS) -> tuple[list[date], dat
     return [first + timedelta(days=i) for i in range(days)], wib_day_start(first)
 
 
-def kelurahan_detail(engine: Engine, viewer: Viewer | None, flt: Filter, period: Period, levels: Levels,
+def kelurahan_detail(engine: Engine, viewer: Viewer, flt: Filter, period: Period, levels: Levels,
                      kode: str, latest_rows: int = 10) -> KelurahanDetail | None:
     """The panel beside the map for one kelurahan; None if it is outside the view."""
     if kode not in set(kelurahan_units(flt, viewer)):

@@ -9,7 +9,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kondusif import store
+from kondusif import access, store
+from kondusif.model import Viewer
 from lubuklinggau_geo import rt as geo_rt
 
 COLUMNS = ["kode_kelurahan", "rt", "nama_ketua", "telepon", "lat", "lon", "contoh"]
@@ -71,8 +72,9 @@ def ensure_rt_registry(engine: Engine) -> int:
     return len(frame)
 
 
-def replace_rt_registry(engine: Engine, frame: pd.DataFrame, actor: str, sample: bool = False) -> int:
-    """Replace the whole registry in one transaction (the official list from Setda)."""
+def replace_rt_registry(engine: Engine, viewer: Viewer, frame: pd.DataFrame, sample: bool = False) -> int:
+    """Replace the whole registry in one transaction (the official list from Setda); needs registry.manage."""
+    actor = access.require(viewer, "registry.manage").username
     frame = frame.copy()
     frame["contoh"] = sample
     for col in COLUMNS:

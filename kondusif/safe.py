@@ -1,8 +1,14 @@
-"""Making user-written text safe for the places it ends up: HTML and spreadsheets."""
+"""Making user-written text safe for the places it ends up: HTML, Markdown and spreadsheets.
+
+`escape_markdown` is the one Markdown escaper of the app (issues 11, 19): every page
+and widget passes user-written text through it before Streamlit renders Markdown.
+"""
 
 from __future__ import annotations
 
 import html
+import re
+import string
 from typing import Any
 
 import pandas as pd
@@ -36,13 +42,25 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-_MARKDOWN_SPECIAL = "\\`*_{}[]<>()#!|~$:"  # links, images, emphasis, code, math, :icons:
+# CommonMark lets every ASCII punctuation character be backslash-escaped, and an escaped
+# one always renders as itself: escaping all of them leaves no link, image, emphasis,
+# code, HTML, math ($), :material/icon: or :colour[...] directive, list, heading or
+# table in the text.
+MARKDOWN_SPECIAL = frozenset(string.punctuation)
+# GFM turns bare URLs, "www." names and e-mail addresses into links *after* escapes are
+# resolved (seen in Chromium: "http\\:\\/\\/..." still became a link), so a word joiner
+# (U+2060, invisible) goes where the autolink patterns need two characters side by side.
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www)(?=[:.])|(?=@)")
 
 
 def escape_markdown(value: Any) -> str:
-    """Text for st.markdown/st.caption/st.error that renders as typed (no links, images, emphasis).
+    """User-written text for st.markdown/caption/error/..., shown exactly as typed and inert.
 
-    issue 5: user text inside Streamlit messages, which are markdown.
+    Whitespace runs (line breaks included) become one space, so the text can open no
+    block (list, heading, quote, table) wherever it is placed in a Markdown string.
+    Only for Markdown: st.text, dataframes and widget options show text as is.
     """
-    text = "" if value is None else str(value)
-    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)
+    flat = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER,
+                         " ".join(("" if value is None else str(value)).split()))
+    return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in flat)

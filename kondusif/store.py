@@ -9,9 +9,9 @@ scope in SQL; private columns are not even selected for roles that may not see t
 from __future__ import annotations
 
 import json
-import os
+import logging
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -24,11 +24,14 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif.config import settings
-from kondusif.model import PRIVATE_FIELDS, Incident, Role, Viewer, new_id
+from kondusif import access
+from kondusif.config import ConfigError, env_setting, settings
+from kondusif.model import PRIVATE_FIELDS, Incident, Viewer, new_id
 from kondusif.timeutil import as_utc, now
 
-SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2  # 2: review_queue.kode_kelurahan/kode_kecamatan
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -202,7 +205,11 @@ review_queue = sa.Table(
     sa.Column("resolution_note", sa.Text),
     sa.Column("incident_id", sa.String(36), sa.ForeignKey("incidents.id")),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Where the parser placed the message, when it could (schema 2): scoped users see theirs.
+    sa.Column("kode_kelurahan", sa.String(13)),
+    sa.Column("kode_kecamatan", sa.String(8)),
 )
+sa.Index("ix_review_queue_kec_state", review_queue.c.kode_kecamatan, review_queue.c.state)
 
 import_mappings = sa.Table(
     "import_mappings",
@@ -274,8 +281,8 @@ def busy_timeout_ms() -> int:
     busy and keeps what was typed (issue 8; tests shorten it).
     """
     try:
-        value = int(os.environ.get("KONDUSIF_DB_BUSY_TIMEOUT_MS", "").strip() or DEFAULT_BUSY_TIMEOUT_MS)
-    except ValueError:
+        value = env_setting("db_busy_timeout_ms")  # declared in config.SETTINGS, checked at start
+    except ConfigError:
         return DEFAULT_BUSY_TIMEOUT_MS
     return value if value >= 0 else DEFAULT_BUSY_TIMEOUT_MS
 
@@ -354,11 +361,33 @@ def init_db(engine: Engine) -> None:
 
 
 def _upgrade(conn: Connection, current: int) -> None:
-    """Apply in-place upgrades from `current` to SCHEMA_VERSION (none yet)."""
-    if current < SCHEMA_VERSION:  # pragma: no cover - first version
+    """Apply in-place upgrades from `current` to SCHEMA_VERSION, each step idempotent."""
+    if current < 2:
+        _add_review_queue_place(conn)
+    if current < SCHEMA_VERSION:
         conn.execute(
             meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
         )
+
+
+def _add_review_queue_place(conn: Connection) -> None:
+    """Schema 2: queue items carry the kelurahan/kecamatan they were parsed to (from their guess)."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("review_queue")}
+    for name, width in (("kode_kelurahan", 13), ("kode_kecamatan", 8)):
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE review_queue ADD COLUMN {name} VARCHAR({width})")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_review_queue_kec_state "
+                         "ON review_queue (kode_kecamatan, state)")
+    q = review_queue.c
+    rows = conn.execute(sa.select(q.id, q.guess).where(q.kode_kecamatan.is_(None))).fetchall()
+    for item_id, guess in rows:
+        try:
+            kel = (json.loads(guess) or {}).get("kelurahan") if guess else None
+        except ValueError:
+            kel = None
+        if kel:
+            conn.execute(review_queue.update().where(q.id == item_id).values(
+                kode_kelurahan=str(kel), kode_kecamatan=str(kel).rsplit(".", 1)[0]))
 
 
 def schema_version(engine: Engine) -> int:
@@ -375,21 +404,64 @@ def _write_lock(engine: Engine) -> threading.RLock:
         return _write_locks.setdefault(str(engine.url), threading.RLock())
 
 
+_ON_COMMIT = "kondusif_on_commit"
+
+
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """The one write path: a single transaction, committed whole or rolled back whole.
 
-    SQLite allows one writer at a time; threads of this process queue on a lock
-    (first come, first served) instead of polling SQLite's busy handler, whose
-    growing sleeps starve some writers under election-day load. Other processes
-    still wait on busy_timeout.
+    SQLite allows one writer at a time; threads of this process wait on one lock
+    instead of polling SQLite's busy handler, whose growing sleeps starve some
+    writers under election-day load. The lock is a plain threading.RLock: it
+    serialises writers but does not promise first-come-first-served order.
+    Other processes still wait on busy_timeout.
+
+    Work registered with `on_commit(conn, fn)` runs after the commit, outside
+    the lock, and never when the transaction rolls back.
     """
+    callbacks: list[Callable[[], Any]] = []
     if engine.dialect.name == "sqlite":
         with _write_lock(engine), engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
-            yield conn
+            yield from _with_callbacks(conn, callbacks)
     else:
         with engine.begin() as conn:
-            yield conn
+            yield from _with_callbacks(conn, callbacks)
+    _run_after_commit(callbacks)
+
+
+def _with_callbacks(conn: Connection, callbacks: list[Callable[[], Any]]) -> Iterator[Connection]:
+    outer = conn.info.get(_ON_COMMIT)
+    conn.info[_ON_COMMIT] = callbacks
+    try:
+        yield conn
+    finally:
+        if outer is None:
+            conn.info.pop(_ON_COMMIT, None)
+        else:
+            conn.info[_ON_COMMIT] = outer
+
+
+def on_commit(conn: Connection, fn: Callable[[], Any]) -> None:
+    """Run `fn` once the `write()` transaction of `conn` has committed (alert checks, deliveries).
+
+    Dropped when the transaction rolls back; an error in `fn` is logged and never
+    undoes the committed write. Outside `write()` (a caller's own transaction),
+    `fn` runs at once.
+    """
+    callbacks = conn.info.get(_ON_COMMIT)
+    if callbacks is None:
+        _run_after_commit([fn])
+    else:
+        callbacks.append(fn)
+
+
+def _run_after_commit(callbacks: list[Callable[[], Any]]) -> None:
+    for fn in callbacks:
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - after-commit work must never undo or block a saved write
+            log.exception("Pekerjaan sesudah simpan gagal")
 
 
 # --------------------------------------------------------------------------- writes
@@ -592,20 +664,12 @@ class IncidentQuery:
         return cls(**clean)
 
 
-def scope_clause(viewer: Viewer | None) -> sa.ColumnElement[bool] | None:
-    """The SQL condition a viewer's role and scope impose on incidents."""
-    if viewer is None:
-        return None
-    role = Role(viewer.role)
-    if role in (Role.ADMIN, Role.PEJABAT):
-        return None
-    if role == Role.PANWASLU:
-        return incidents.c.kode_kecamatan == viewer.kecamatan if viewer.kecamatan else None
-    if role == Role.RT:
-        if not viewer.kelurahan or viewer.rt is None:
-            return sa.false()
-        return sa.and_(incidents.c.kode_kelurahan == viewer.kelurahan, incidents.c.rt == int(viewer.rt))
-    return sa.false()
+def scope_clause(viewer: Viewer) -> sa.ColumnElement[bool] | None:
+    """The SQL condition a viewer's role and scope impose on incidents (access.scope_clause).
+
+    A Viewer is required: the CLI and background jobs pass access.SYSTEM_VIEWER.
+    """
+    return access.scope_clause(viewer, incidents.c.kode_kecamatan, incidents.c.kode_kelurahan, incidents.c.rt)
 
 
 def where_clauses(q: IncidentQuery) -> list[sa.ColumnElement[bool]]:
@@ -640,16 +704,16 @@ def where_clauses(q: IncidentQuery) -> list[sa.ColumnElement[bool]]:
     return clauses
 
 
-def visible_columns(viewer: Viewer | None) -> list[sa.Column]:
+def visible_columns(viewer: Viewer) -> list[sa.Column]:
     """Columns this viewer may read: private identity fields only for allowed roles."""
     cols = list(incidents.c)
-    if viewer is not None and not viewer.sees_identity:
+    if not access.allows(access.require_viewer(viewer), "incident.read_identity"):
         cols = [col for col in cols if col.name not in PRIVATE_FIELDS]
     return cols
 
 
 def incidents_select(
-    q: IncidentQuery, viewer: Viewer | None, columns: Iterable[str] | None = None
+    q: IncidentQuery, viewer: Viewer, columns: Iterable[str] | None = None
 ) -> sa.Select:
     allowed = visible_columns(viewer)
     if columns is not None:
@@ -673,8 +737,8 @@ def _frame(result: sa.CursorResult) -> pd.DataFrame:
 
 def query_incidents(
     engine: Engine,
-    q: IncidentQuery | None = None,
-    viewer: Viewer | None = None,
+    q: IncidentQuery | None,
+    viewer: Viewer,
     columns: Iterable[str] | None = None,
     limit: int | None = None,
     offset: int = 0,
@@ -690,7 +754,7 @@ def query_incidents(
         return _frame(conn.execute(stmt))
 
 
-def count_incidents(engine: Engine, q: IncidentQuery | None = None, viewer: Viewer | None = None) -> int:
+def count_incidents(engine: Engine, q: IncidentQuery | None, viewer: Viewer) -> int:
     clauses = where_clauses(q or IncidentQuery())
     scope = scope_clause(viewer)
     if scope is not None:
@@ -712,7 +776,7 @@ def wib_day_expr(engine_or_conn: Engine | Connection) -> sa.ColumnElement:
 def counts_by(
     engine: Engine,
     q: IncidentQuery | None,
-    viewer: Viewer | None,
+    viewer: Viewer,
     by: Sequence[str],
 ) -> pd.DataFrame:
     """Counts grouped by columns of `by` (incident column names or 'day' for the WIB day)."""
@@ -737,13 +801,13 @@ def counts_by(
 
 
 def counts_by_kelurahan_day(
-    engine: Engine, q: IncidentQuery | None = None, viewer: Viewer | None = None
+    engine: Engine, q: IncidentQuery | None, viewer: Viewer
 ) -> pd.DataFrame:
     """Counts per kelurahan and WIB day: columns kode_kelurahan, day, n."""
     return counts_by(engine, q, viewer, ["kode_kelurahan", "day"])
 
 
-def get_incident(engine: Engine, incident_id: str, viewer: Viewer | None = None) -> dict | None:
+def get_incident(engine: Engine, incident_id: str, viewer: Viewer) -> dict | None:
     """One incident by id or report number, within the viewer's scope; None if not visible."""
     stmt = incidents_select(IncidentQuery(), viewer).where(
         sa.or_(incidents.c.id == incident_id, incidents.c.report_no == incident_id)

@@ -31,13 +31,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import store
-from kondusif.model import STATUS_LABELS, TRANSITIONS, Role, Status, Viewer
+from kondusif import access, store
+from kondusif.errors import KondusifError
+from kondusif.errors import NotPermitted as NotPermitted  # re-exported: the one access refusal
+from kondusif.model import STATUS_LABELS, TRANSITIONS, Status, Viewer
 from kondusif.timeutil import WIB, as_utc, format_wib, now, to_wib
 
 log = logging.getLogger(__name__)
 
-ACTOR_ROLES = frozenset({Role.PANWASLU, Role.ADMIN})
 MAX_TEXT = 2000
 
 
@@ -100,12 +101,9 @@ IGNORED_IN_DIFF = frozenset({"version", "updated_at"})
 # --------------------------------------------------------------------------- errors
 
 
-class WorkflowError(Exception):
+class WorkflowError(KondusifError):
     """An action that was refused; str() is a message in Bahasa Indonesia for the user."""
 
-
-class NotPermitted(WorkflowError):
-    """The actor's role may not change reports."""
 
 
 class NotFound(WorkflowError):
@@ -160,9 +158,9 @@ class StaleEdit(WorkflowError):
 # --------------------------------------------------------------------------- rules
 
 
-def can_act(viewer: Viewer | None) -> bool:
+def can_act(viewer: Viewer) -> bool:
     """True when the viewer's role may work reports (panwaslu, admin)."""
-    return viewer is not None and Role(viewer.role) in ACTOR_ROLES
+    return access.allows(viewer, "incident.transition")
 
 
 def allowed_actions(status: Status | str) -> list[Action]:
@@ -417,10 +415,7 @@ def _apply(conn: Connection, viewer: Viewer, incident_id: str, expected_version:
 
 
 def _check_actor(viewer: Viewer | None) -> Viewer:
-    if not can_act(viewer):
-        role = Role(viewer.role).label if viewer is not None else "tamu"
-        raise NotPermitted(f"Peran Anda ({role}) tidak berhak mengubah status laporan.")
-    return viewer  # type: ignore[return-value]
+    return access.require(viewer, "incident.transition")
 
 
 def _after_commit(engine: Engine, kelurahan: Iterable[str]) -> None:
@@ -458,7 +453,7 @@ def change_status(
     clean = validate_input(target, data or ActionInput())
     with store.write(engine) as conn:
         row = _apply(conn, viewer, incident_id, expected_version, target, clean, opened)
-    _after_commit(engine, [row["kode_kelurahan"]])
+        store.on_commit(conn, lambda: _after_commit(engine, [row["kode_kelurahan"]]))
     return row
 
 
@@ -537,6 +532,7 @@ def bulk_change_status(
     result = BulkResult()
     seen: set[str] = set()
     with store.write(engine) as conn:
+        store.on_commit(conn, lambda: _after_commit(engine, [r["kode_kelurahan"] for r in result.done]))
         for incident_id, version in items:
             if incident_id in seen:
                 continue
@@ -547,5 +543,4 @@ def bulk_change_status(
             except WorkflowError as exc:
                 label = getattr(exc, "report_no", None) or _report_no(conn, viewer, incident_id)
                 result.refused.append((label, str(exc)))
-    _after_commit(engine, [r["kode_kelurahan"] for r in result.done])
     return result

@@ -12,6 +12,7 @@ import streamlit as st
 from kondusif import accounts, registry, store
 from kondusif.auth import AuthError, generate_secret_for
 from kondusif.model import ROLE_LABELS, Role
+from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib
 from kondusif.ui import guard
 from lubuklinggau_geo import gazetteer
@@ -39,7 +40,7 @@ st.title("Kelola akun")
 shown = st.session_state.pop(SECRET_KEY, None)
 if shown:
     label = "PIN" if shown["secret"].isdigit() else "Kata sandi"
-    st.success(f"{shown['what']} «{shown['username']}». {label} sekali pakai di bawah ini hanya ditampilkan "
+    st.success(f"{shown['what']} «{escape_markdown(shown['username'])}». {label} sekali pakai di bawah ini hanya ditampilkan "
                "SEKARANG; catat dan serahkan kepada pemilik akun. Ia wajib menggantinya saat pertama masuk.")
     st.code(shown["secret"], language=None)
 
@@ -53,7 +54,7 @@ if registry.registry_is_sample(rt_reg):
 
 tab_list, tab_new, tab_edit = st.tabs(["Daftar akun", "Buat akun", "Ubah akun"])
 
-df = accounts.list_accounts(engine)
+df = accounts.list_accounts(engine, viewer)
 
 with tab_list:
     c1, c2 = st.columns([1, 2])
@@ -107,10 +108,10 @@ with tab_new:
         secret = generate_secret_for(role)
         try:
             acc = accounts.create_account(
-                engine, viewer.username, username, role, secret, display_name=name,
+                engine, viewer, username, role, secret, display_name=name,
                 kecamatan=kec or None, kelurahan=kel or None, rt=int(rt) or None, must_change=True)
         except AuthError as exc:
-            st.error(f"Akun tidak dibuat: {exc}")
+            st.error(f"Akun tidak dibuat: {escape_markdown(exc)}")
         else:
             _remember_secret(acc["username"], secret, "Akun dibuat")
             st.rerun()
@@ -121,13 +122,13 @@ with tab_edit:
     else:
         labels = {r.username: f"{r.username} - {r.display_name or '-'} ({r.role})" for r in df.itertuples()}
         chosen = st.selectbox("Akun", list(labels), format_func=labels.get, key="akun_pilih")
-        acc = accounts.get_account(engine, chosen)
+        acc = accounts.get_account(engine, viewer, chosen)
         if acc is None:
             st.error("Akun tidak ditemukan (mungkin baru saja diubah). Muat ulang halaman.")
             st.stop()
         acc_role = Role(acc["role"])
         st.markdown(
-            f"**{acc['display_name'] or acc['username']}** · {ROLE_LABELS[acc_role]} · "
+            f"**{escape_markdown(acc['display_name'] or acc['username'])}** · {ROLE_LABELS[acc_role]} · "
             f"{accounts.scope_label(acc_role, acc['kecamatan'], acc['kelurahan'], acc['rt'])} · "
             + ("aktif" if acc["active"] else "**nonaktif**")
             + (" · wajib ganti sandi" if acc["must_change"] else "")
@@ -137,17 +138,17 @@ with tab_edit:
         if acc["active"]:
             if b1.button("Nonaktifkan akun", icon=":material/block:", disabled=chosen == viewer.username):
                 try:
-                    accounts.set_active(engine, viewer.username, chosen, False)
+                    accounts.set_active(engine, viewer, chosen, False)
                 except AuthError as exc:
                     st.error(str(exc))
                 else:
                     st.rerun()
         elif b1.button("Aktifkan kembali", icon=":material/check_circle:"):
-            accounts.set_active(engine, viewer.username, chosen, True)
+            accounts.set_active(engine, viewer, chosen, True)
             st.rerun()
         confirm = b2.checkbox("Saya yakin mengganti kata sandinya", key=f"reset_ok_{chosen}")
         if b2.button("Reset kata sandi", icon=":material/lock_reset:", disabled=not confirm):
-            secret = accounts.reset_password(engine, viewer.username, chosen)
+            secret = accounts.reset_password(engine, viewer, chosen)
             _remember_secret(chosen, secret, "Kata sandi direset untuk")
             st.rerun()
 
@@ -173,20 +174,20 @@ with tab_edit:
         if save:
             try:
                 changed = accounts.update_account(
-                    engine, viewer.username, chosen, new_role, display_name=new_name,
+                    engine, viewer, chosen, new_role, display_name=new_name,
                     kecamatan=new_kec or None, kelurahan=new_kel or None, rt=int(new_rt) or None)
                 if (sso.strip() or None) != acc["oidc_subject"]:
-                    accounts.link_oidc(engine, viewer.username, chosen, sso)
+                    accounts.link_oidc(engine, viewer, chosen, sso)
                     changed = True
             except AuthError as exc:
-                st.error(f"Tidak disimpan: {exc}")
+                st.error(f"Tidak disimpan: {escape_markdown(exc)}")
             else:
                 if changed:
                     st.rerun()
                 st.info("Tidak ada yang berubah.")
 
         st.subheader("Riwayat")
-        hist = store.audit_for(engine, "user", chosen)
+        hist = accounts.history(engine, viewer, chosen)
         if hist.empty:
             st.caption("Belum ada riwayat.")
         else:

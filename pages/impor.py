@@ -15,6 +15,7 @@ import streamlit as st
 
 from kondusif import store
 from kondusif.config import settings
+from kondusif.errors import NotPermitted
 from kondusif.intake import layouts, pipeline, review
 from kondusif.intake.files import FileRefused, read_table
 from kondusif.intake.validate import title_from_text
@@ -173,7 +174,7 @@ def _chat_tab(v: Viewer) -> None:
         st.session_state["impor_chat_preview"] = (cache_key, preview)
     else:
         preview = cached[1]
-    st.caption(preview.chat.describe())
+    st.caption(escape_markdown(preview.chat.describe()))
     _metrics([("Pesan", preview.rows_in), ("Laporan terbaca", preview.good), ("Perlu ditinjau", preview.queued),
               ("Ditolak", preview.rejected), ("Sudah ada", preview.existing)])
     st.caption(f"{preview.rows_in} = {preview.good} laporan + {preview.queued} antrean tinjauan + "
@@ -200,13 +201,13 @@ def _chat_tab(v: Viewer) -> None:
 
 
 def _queue_tab(v: Viewer) -> None:
-    counts = review.queue_counts(engine)
+    counts = review.queue_counts(engine, v)
     st.write(f"Menunggu: **{counts['antri']}** · dijadikan laporan: {counts['diklasifikasi']} · "
              f"dibuang: {counts['dibuang']}")
     note = st.session_state.pop("impor_queue_note", None)
     if note:
         st.success(note)
-    items = review.queue_frame(engine, "antri", limit=200)
+    items = review.queue_frame(engine, v, "antri", limit=200)
     if items.empty:
         st.info("Antrean kosong.")
         return
@@ -223,7 +224,7 @@ def _queue_tab(v: Viewer) -> None:
         if st.form_submit_button("Buang pesan"):
             try:
                 review.discard(engine, int(pick), reason, v)
-            except review.ReviewError as exc:
+            except (review.ReviewError, NotPermitted) as exc:
                 st.error(escape_markdown(str(exc)))
             else:
                 st.session_state["impor_queue_note"] = f"Pesan #{pick} dibuang."
@@ -261,7 +262,7 @@ def _classify_form(v: Viewer, item: pd.Series, guess: dict) -> None:
                       "description": desc, "occurred_at": datetime.combine(day, at).replace(tzinfo=WIB)}
             try:
                 out = review.classify(engine, pick, values, v)
-            except review.ReviewError as exc:
+            except (review.ReviewError, NotPermitted) as exc:
                 st.error(escape_markdown(str(exc)))
                 return
             if out.ok:
@@ -272,7 +273,7 @@ def _classify_form(v: Viewer, item: pd.Series, guess: dict) -> None:
 
 
 st.title("Impor laporan")
-queued = review.queue_counts(engine)["antri"]
+queued = review.queue_counts(engine, viewer)["antri"]
 tab_file, tab_chat, tab_queue = st.tabs(["Berkas CSV/XLSX", "Chat WhatsApp/SMS", f"Antrean tinjauan ({queued})"])
 with tab_file:
     _file_tab(viewer)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from datetime import timedelta
 
 import pandas as pd
@@ -12,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from kondusif import demo, exports, filters, maps, registry, store, workbench, workflow
+from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib, now, to_wib
 from kondusif.ui import filters as ui_filters
 from kondusif.ui import guard
@@ -22,17 +22,7 @@ engine = store.get_engine()
 
 FOLLOWUP_TARGETS = ["Panwaslu Kota", "Panwascam", "Polres Lubuklinggau", "Kesbangpol", "Lurah setempat"]
 PAGE_SIZES = [25, 50, 100]
-_MD = re.compile(r"([\\`*_{}\[\]#|<>~$!:.])")
-
-
-def md(text: object) -> str:
-    """User-written text made inert for Streamlit markdown (no links, images, HTML or formatting).
-
-    Brackets, emphasis, HTML characters, ":" and "." (no autolinked URLs) are escaped and line
-    breaks flattened, so a value can never open a list, heading or link wherever it is placed.
-    """
-    flat = " ".join(("" if text is None else str(text)).split())
-    return _MD.sub(r"\\\1", flat)
+md = escape_markdown  # the one Markdown escaper (kondusif.safe)
 
 
 def flash(kind: str, message: str) -> None:

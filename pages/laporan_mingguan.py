@@ -10,6 +10,7 @@ from kondusif import store
 from kondusif.config import settings
 from kondusif.report import archive, preview
 from kondusif.report.week import IsoWeek, week_of, weeks_between
+from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib, now
 from kondusif.ui import guard
 
@@ -51,11 +52,6 @@ def _loader(week: str, version: int):
     def load() -> bytes:
         return archive.load_snapshot(engine, week, version)[1]
     return load
-
-
-def _md(text: str) -> str:
-    """Plain text for st.markdown: markdown punctuation backslash-escaped."""
-    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!|<>~:" else ch for ch in str(text))
 
 
 def _size(n: int) -> str:
@@ -103,7 +99,7 @@ else:
     chosen = st.selectbox("Versi", versions, index=0, key=f"versi_{week.key}",
                           format_func=lambda v: f"versi {v}" + (" (terbaru)" if v == versions[0] else ""))
     info, pdf = archive.load_snapshot(engine, week, chosen)
-    st.caption(f"Versi {info.version} · dibuat {_md(format_wib(info.created_at))} oleh {_md(info.created_by)} · "
+    st.caption(f"Versi {info.version} · dibuat {escape_markdown(format_wib(info.created_at))} oleh {escape_markdown(info.created_by)} · "
                f"{_size(info.size)} · SHA-256 `{info.sha256}`")
     st.download_button("Unduh PDF", pdf, file_name=info.filename, mime="application/pdf",
                        type="primary", icon=":material/download:", key=f"unduh_{info.week}_{info.version}",
@@ -138,7 +134,7 @@ else:
                "yang terbaru; yang lebih lama dapat dipilih lewat daftar minggu di atas.")
     for s in all_snaps[:ARCHIVE_BUTTONS]:
         c1, c2 = st.columns([4, 1], vertical_alignment="center")
-        c1.markdown(f"**{s.week}** versi {s.version} · {_md(format_wib(s.created_at))} · {_md(s.created_by)} · "
-                    f"{_md(_size(s.size))}")
+        c1.markdown(f"**{s.week}** versi {s.version} · {escape_markdown(format_wib(s.created_at))} · {escape_markdown(s.created_by)} · "
+                    f"{escape_markdown(_size(s.size))}")
         c2.download_button("Unduh", _loader(s.week, s.version), file_name=s.filename, mime="application/pdf",
                            key=f"arsip_{s.week}_{s.version}", icon=":material/download:", on_click="ignore")

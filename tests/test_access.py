@@ -18,7 +18,7 @@ from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
 from kondusif import accounts, auth, auth_tokens, store
-from kondusif.model import Role, Viewer
+from kondusif.model import SYSTEM, Role, Viewer
 from kondusif.ui import guard, session
 from kondusif.ui.pages import PAGES, pages_for
 from lubuklinggau_geo import gazetteer
@@ -218,14 +218,14 @@ def test_map_page_opens_for_allowed_roles(role, demo_engine):
 
 
 def test_scoped_panwaslu_sees_no_incident_of_another_kecamatan(demo_engine):
-    theirs = store.count_incidents(demo_engine, store.IncidentQuery.make(kecamatan="16.73.01"))
-    assert 0 < theirs < store.count_incidents(demo_engine)
+    theirs = store.count_incidents(demo_engine, store.IncidentQuery.make(kecamatan="16.73.01"), viewer=SYSTEM)
+    assert 0 < theirs < store.count_incidents(demo_engine, q=None, viewer=SYSTEM)
     # The store applies the scope in SQL.
-    df = store.query_incidents(demo_engine, viewer=SCOPED)
+    df = store.query_incidents(demo_engine, viewer=SCOPED, q=None)
     assert len(df) == theirs and set(df["kode_kecamatan"]) == {"16.73.01"}
     own = set(df["report_no"])
     others = set(store.query_incidents(demo_engine, store.IncidentQuery.make(
-        kecamatan=[f"16.73.0{i}" for i in range(2, 9)]), columns=["report_no"])["report_no"])
+        kecamatan=[f"16.73.0{i}" for i in range(2, 9)]), columns=["report_no"], viewer=SYSTEM)["report_no"])
     other_kec_names = {k["nama"] for k in gazetteer.kecamatan().to_dict("records")} - {"Lubuk Linggau Timur I"}
 
     at = signed_in(SCOPED)
@@ -250,10 +250,10 @@ def test_scoped_panwaslu_sees_no_incident_of_another_kecamatan(demo_engine):
 
 def test_pejabat_pages_and_map_never_show_reporter_identity(demo_engine):
     # The demo data does name reporters, so the checks below can fail.
-    full = store.query_incidents(demo_engine, viewer=VIEWERS[Role.ADMIN], limit=50)
+    full = store.query_incidents(demo_engine, viewer=VIEWERS[Role.ADMIN], limit=50, q=None)
     assert full["reporter_name"].str.match(NAME_RE).any()
     assert full["reporter_phone"].str.match(PHONE_RE).any()
-    assert "reporter_name" not in store.query_incidents(demo_engine, viewer=VIEWERS[Role.PEJABAT], limit=5)
+    assert "reporter_name" not in store.query_incidents(demo_engine, viewer=VIEWERS[Role.PEJABAT], limit=5, q=None)
 
     at = signed_in(VIEWERS[Role.PEJABAT])
     for spec in pages_for(Role.PEJABAT):
@@ -281,7 +281,7 @@ def cookie_ops(at: AppTest) -> list[str]:
 
 
 def test_login_form_wrong_password_shows_the_generic_message(engine):
-    accounts.create_account(engine, "t", "budi", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
+    accounts.create_account(engine, Viewer("t", Role.ADMIN), "budi", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
     at = app().run()
     form_login(at, "budi", "salah-salah")
     assert [e.value for e in at.error] == [auth.LOGIN_FAILED]
@@ -291,7 +291,7 @@ def test_login_form_wrong_password_shows_the_generic_message(engine):
 
 
 def test_login_issues_cookie_logout_kills_it(demo_engine, nav_log):
-    accounts.create_account(demo_engine, "t", "budi", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
+    accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "budi", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
     at = app().run()
     form_login(at, "budi", "Rahasia-kota-9")
     assert not at.exception, at.exception
@@ -318,7 +318,7 @@ def test_login_issues_cookie_logout_kills_it(demo_engine, nav_log):
 
 
 def test_first_login_with_a_pin_must_change_it_first(demo_engine, nav_log):
-    accounts.create_account(demo_engine, "t", "rt-1673011001-001", Role.RT, "482913",
+    accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "rt-1673011001-001", Role.RT, "482913",
                             kelurahan="16.73.01.1001", rt=1, must_change=True)
     at = app().run()
     form_login(at, "rt-1673011001-001", "482913")
@@ -348,7 +348,7 @@ def test_a_live_session_ends_after_the_session_length(demo_engine, monkeypatch):
     import time as real_time
     from types import SimpleNamespace
 
-    accounts.create_account(demo_engine, "t", "siti", Role.PANWASLU, "Rahasia-kota-9", must_change=False)
+    accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "siti", Role.PANWASLU, "Rahasia-kota-9", must_change=False)
     at = app().run()
     form_login(at, "siti", "Rahasia-kota-9")
     assert at.session_state[guard.VIEWER_KEY].username == "siti"
@@ -362,12 +362,12 @@ def test_a_live_session_ends_after_the_session_length(demo_engine, monkeypatch):
 
 @pytest.mark.parametrize("pages_folder", ROUTES)
 def test_deactivation_ends_a_live_session(pages_folder, demo_engine):
-    accounts.create_account(demo_engine, "t", "admin1", Role.ADMIN, "Rahasia-kota-9", must_change=False)
-    accounts.create_account(demo_engine, "t", "siti", Role.PANWASLU, "Rahasia-kota-9", must_change=False)
+    accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "admin1", Role.ADMIN, "Rahasia-kota-9", must_change=False)
+    accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "siti", Role.PANWASLU, "Rahasia-kota-9", must_change=False)
     at = app().run()
     form_login(at, "siti", "Rahasia-kota-9")
     assert at.session_state[guard.VIEWER_KEY].username == "siti"
-    accounts.set_active(demo_engine, "admin1", "siti", False)
+    accounts.set_active(demo_engine, Viewer("admin1", Role.ADMIN), "siti", False)
     at.run()
     assert guard.VIEWER_KEY not in at.session_state
     assert "Sesi Anda berakhir" in rendered_text(at)
@@ -375,11 +375,11 @@ def test_deactivation_ends_a_live_session(pages_folder, demo_engine):
 
 
 def test_role_change_applies_to_a_live_session(demo_engine):
-    accounts.create_account(demo_engine, "t", "admin1", Role.ADMIN, "Rahasia-kota-9", must_change=False)
-    accounts.create_account(demo_engine, "t", "siti", Role.PANWASLU, "Rahasia-kota-9", must_change=False)
+    accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "admin1", Role.ADMIN, "Rahasia-kota-9", must_change=False)
+    accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "siti", Role.PANWASLU, "Rahasia-kota-9", must_change=False)
     at = app().run()
     form_login(at, "siti", "Rahasia-kota-9")
-    accounts.update_account(demo_engine, "admin1", "siti", Role.PANWASLU, kecamatan="16.73.02")
+    accounts.update_account(demo_engine, Viewer("admin1", Role.ADMIN), "siti", Role.PANWASLU, kecamatan="16.73.02")
     at.run()
     # The epoch moved: the old session ends and a fresh login gets the new scope.
     assert guard.VIEWER_KEY not in at.session_state
@@ -411,7 +411,7 @@ def test_admin_page_creates_an_account_and_shows_the_password_once(demo_engine):
     assert not at.exception, at.exception
     (code,) = at.code
     secret = code.value
-    acc = accounts.get_account(demo_engine, "panwascam-barat1")
+    acc = accounts.get_account(demo_engine, SYSTEM, "panwascam-barat1")
     assert acc["role"] == "panwaslu" and acc["kecamatan"] == "16.73.02" and acc["must_change"]
     assert auth.authenticate(demo_engine, "panwascam-barat1", secret).must_change
     hist = store.audit_for(demo_engine, "user", "panwascam-barat1")
@@ -449,7 +449,7 @@ def test_admin_page_resets_and_deactivates_with_audit(demo_engine):
 
     at.selectbox(key="akun_pilih").set_value("pejabat").run()
     next(b for b in at.button if b.label == "Nonaktifkan akun").click().run()
-    assert not accounts.get_account(demo_engine, "pejabat")["active"]
+    assert not accounts.get_account(demo_engine, SYSTEM, "pejabat")["active"]
     assert not auth.authenticate(demo_engine, "pejabat", code.value).ok
     actions = [a for a in store.audit_for(demo_engine, "user", "pejabat")["action"] if a != "login"]
     assert actions[-2:] == ["reset_password", "deactivate"]

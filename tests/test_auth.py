@@ -10,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from kondusif import accounts, auth, auth_tokens, store
+from kondusif import accounts, auth, auth_tokens, registry, store
 from kondusif.auth import LOGIN_FAILED, AuthError
 from kondusif.auth_oidc import NOT_REGISTERED, RoleClaim, resolve_sso, role_from_claim
-from kondusif.model import Role, Viewer
+from kondusif.errors import NotPermitted
+from kondusif.model import SYSTEM, Role, Viewer
 
 T0 = datetime(2018, 6, 20, 8, 0, tzinfo=UTC)
 
@@ -31,7 +32,7 @@ class FakeClock:
 
 def make(engine, username="budi", role=Role.PEJABAT, password="Rahasia-kota-9", **kw):
     kw.setdefault("must_change", False)
-    return accounts.create_account(engine, "tester", username, role, password, **kw)
+    return accounts.create_account(engine, Viewer("tester", Role.ADMIN), username, role, password, **kw)
 
 
 def user_row(engine, username):
@@ -72,14 +73,14 @@ def test_listing_never_exposes_hashes_and_names_scopes(engine):
     make(engine, "kota", Role.PANWASLU)
     make(engine, "barat", Role.PANWASLU, kecamatan="16.73.02")
     make(engine, "rt1", Role.RT, password="482913", kelurahan="16.73.01.1001", rt=3)
-    df = accounts.list_accounts(engine)
+    df = accounts.list_accounts(engine, SYSTEM)
     assert "password_hash" not in df.columns
     assert dict(zip(df["username"], df["scope"], strict=True)) == {
         "budi": "Seluruh kota", "kota": "Seluruh kota", "barat": "Kec. Lubuk Linggau Barat I",
         "rt1": "RT 003, Kel. Air Kuti",
     }
     assert not df.astype(str).apply(lambda col: col.str.contains("argon2")).any().any()
-    assert "password_hash" not in accounts.get_account(engine, "budi")
+    assert "password_hash" not in accounts.get_account(engine, SYSTEM, "budi")
 
 
 # --------------------------------------------------------------------------- login, lockout, enumeration
@@ -133,7 +134,7 @@ def test_no_user_enumeration_same_message_for_every_refusal(engine, monkeypatch)
     make(engine, "nonaktif")
     make(engine, "terkunci")
     make(engine, "admin1", Role.ADMIN)
-    accounts.set_active(engine, "admin1", "nonaktif", False)
+    accounts.set_active(engine, Viewer("admin1", Role.ADMIN), "nonaktif", False)
     clock = FakeClock()
     for _ in range(5):
         auth.authenticate(engine, "terkunci", "salah", clock=clock)
@@ -243,9 +244,9 @@ def test_logout_deactivation_and_role_change_end_sessions(engine):
     make(engine, "siti", Role.PANWASLU)
     for change in (
         lambda: auth.end_sessions(engine, "siti"),
-        lambda: accounts.update_account(engine, "admin1", "siti", Role.PANWASLU, kecamatan="16.73.03"),
-        lambda: accounts.reset_password(engine, "admin1", "siti"),
-        lambda: accounts.set_active(engine, "admin1", "siti", False),
+        lambda: accounts.update_account(engine, Viewer("admin1", Role.ADMIN), "siti", Role.PANWASLU, kecamatan="16.73.03"),
+        lambda: accounts.reset_password(engine, Viewer("admin1", Role.ADMIN), "siti"),
+        lambda: accounts.set_active(engine, Viewer("admin1", Role.ADMIN), "siti", False),
     ):
         epoch = user_row(engine, "siti")["session_epoch"]
         assert auth.restore_session(engine, "siti", epoch) is not None
@@ -258,7 +259,7 @@ def test_logout_deactivation_and_role_change_end_sessions(engine):
 def test_restore_rebuilds_viewer_with_current_role_and_scope(engine):
     make(engine, "admin1", Role.ADMIN)
     make(engine, "siti", Role.PANWASLU)
-    accounts.update_account(engine, "admin1", "siti", Role.PANWASLU, kecamatan="16.73.05")
+    accounts.update_account(engine, Viewer("admin1", Role.ADMIN), "siti", Role.PANWASLU, kecamatan="16.73.05")
     epoch = user_row(engine, "siti")["session_epoch"]
     sess = auth.restore_session(engine, "siti", epoch)
     assert sess.viewer.kecamatan == "16.73.05"
@@ -316,11 +317,11 @@ def test_create_refuses_duplicates_and_bad_usernames(engine):
 def test_admin_changes_are_audited_in_the_same_transaction(engine):
     make(engine, "admin1", Role.ADMIN)
     make(engine, "siti", Role.PEJABAT)
-    accounts.update_account(engine, "admin1", "siti", Role.PANWASLU, kecamatan="16.73.02")
-    secret = accounts.reset_password(engine, "admin1", "siti")
-    accounts.set_active(engine, "admin1", "siti", False)
-    accounts.set_active(engine, "admin1", "siti", True)
-    accounts.link_oidc(engine, "admin1", "siti", "kc-123")
+    accounts.update_account(engine, Viewer("admin1", Role.ADMIN), "siti", Role.PANWASLU, kecamatan="16.73.02")
+    secret = accounts.reset_password(engine, Viewer("admin1", Role.ADMIN), "siti")
+    accounts.set_active(engine, Viewer("admin1", Role.ADMIN), "siti", False)
+    accounts.set_active(engine, Viewer("admin1", Role.ADMIN), "siti", True)
+    accounts.link_oidc(engine, Viewer("admin1", Role.ADMIN), "siti", "kc-123")
     hist = store.audit_for(engine, "user", "siti")
     assert list(hist["action"]) == ["create", "change_role", "reset_password", "deactivate", "reactivate",
                                     "link_sso"]
@@ -341,7 +342,7 @@ def test_a_failed_change_writes_nothing(engine, monkeypatch):
 
     monkeypatch.setattr(store, "add_audit", boom)
     with pytest.raises(RuntimeError):
-        accounts.update_account(engine, "admin1", "siti", Role.PANWASLU)
+        accounts.update_account(engine, Viewer("admin1", Role.ADMIN), "siti", Role.PANWASLU)
     monkeypatch.undo()
     assert user_row(engine, "siti")["role"] == "pejabat"
     assert len(store.audit_for(engine, "user", "siti")) == len(before)
@@ -350,19 +351,19 @@ def test_a_failed_change_writes_nothing(engine, monkeypatch):
 def test_last_admin_and_self_protection(engine):
     make(engine, "admin1", Role.ADMIN)
     with pytest.raises(AuthError, match="sendiri"):
-        accounts.set_active(engine, "admin1", "admin1", False)
+        accounts.set_active(engine, Viewer("admin1", Role.ADMIN), "admin1", False)
     with pytest.raises(AuthError, match="sendiri"):
-        accounts.update_account(engine, "admin1", "admin1", Role.PEJABAT)
+        accounts.update_account(engine, Viewer("admin1", Role.ADMIN), "admin1", Role.PEJABAT)
     make(engine, "admin2", Role.ADMIN)
-    accounts.set_active(engine, "admin2", "admin1", False)
+    accounts.set_active(engine, Viewer("admin2", Role.ADMIN), "admin1", False)
     with pytest.raises(AuthError, match="terakhir"):
-        accounts.update_account(engine, "sistem", "admin2", Role.PEJABAT)
+        accounts.update_account(engine, Viewer("sistem", Role.ADMIN), "admin2", Role.PEJABAT)
 
 
 def test_reset_gives_rt_a_pin(engine):
     make(engine, "admin1", Role.ADMIN)
     make(engine, "rt1", Role.RT, password="482913", kelurahan="16.73.01.1001", rt=1)
-    pin = accounts.reset_password(engine, "admin1", "rt1")
+    pin = accounts.reset_password(engine, Viewer("admin1", Role.ADMIN), "rt1")
     assert auth.is_pin(pin)
     res = auth.authenticate(engine, "rt1", pin)
     assert res.ok and res.must_change
@@ -423,9 +424,37 @@ def test_sso_links_provisions_or_refuses(engine):
     assert other.viewer.username == "rudi-2"
     # Deactivated: refused with the same message.
     make(engine, "admin1", Role.ADMIN)
-    accounts.set_active(engine, "admin1", "rudi", False)
+    accounts.set_active(engine, Viewer("admin1", Role.ADMIN), "rudi", False)
     with pytest.raises(AuthError) as exc:
         resolve_sso(engine, {"sub": "kc-1", claim: "panwaslu"}, claim)
     assert str(exc.value) == NOT_REGISTERED
     # An SSO-only account has no password to log in with.
     assert not auth.authenticate(engine, "rudi-2", "").ok
+
+
+def test_account_changes_need_account_manage(engine):
+    """Every account and registry change asks access for account.manage / registry.manage (admin only)."""
+    make(engine, "siti", Role.PANWASLU)
+    admin = Viewer("admin1", Role.ADMIN)
+    for who in (Viewer("p", Role.PANWASLU), Viewer("j", Role.PEJABAT),
+                Viewer("r", Role.RT, kelurahan="16.73.01.1001", rt=1)):
+        for change in (
+            lambda v: accounts.create_account(engine, v, "baru", Role.PEJABAT, "Rahasia-kota-9"),
+            lambda v: accounts.set_active(engine, v, "siti", False),
+            lambda v: accounts.reset_password(engine, v, "siti"),
+            lambda v: accounts.set_password(engine, v, "siti", "Rahasia-kota-10"),
+            lambda v: accounts.update_account(engine, v, "siti", Role.PEJABAT),
+            lambda v: accounts.link_oidc(engine, v, "siti", "kc-1"),
+            lambda v: accounts.apply_rt_accounts(engine, v, accounts.plan_rt_accounts(engine)),
+            lambda v: registry.replace_rt_registry(engine, v, registry.rt_registry(engine)),
+            lambda v: accounts.history(engine, v, "siti"),
+        ):
+            with pytest.raises(NotPermitted, match="tidak berhak"):
+                change(who)
+    assert accounts.get_account(engine, admin, "baru") is None
+    siti = accounts.get_account(engine, admin, "siti")
+    assert (siti["role"], siti["active"], siti["oidc_subject"]) == ("panwaslu", True, None)
+    assert accounts.count_accounts(engine) == 1
+    assert list(accounts.history(engine, admin, "siti")["action"]) == ["create"]
+    accounts.set_active(engine, admin, "siti", False)
+    assert not accounts.get_account(engine, admin, "siti")["active"]

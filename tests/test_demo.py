@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from kondusif import demo, store
+from kondusif.model import SYSTEM
 from kondusif.registry import sample_frame
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +31,7 @@ def test_cli_demo_gives_exactly_n_simulated_rows_and_same_seed_same_rows(tmp_pat
     frames = []
     for url in urls:
         engine = store.make_engine(url)
-        df = store.query_incidents(engine, newest_first=False)
+        df = store.query_incidents(engine, newest_first=False, q=None, viewer=SYSTEM)
         engine.dispose()
         assert len(df) == 10_000
         assert set(df["source"]) == {"simulasi"}
@@ -71,7 +72,7 @@ def test_seed_demo_fills_store_and_is_idempotent(engine):
     first = demo.seed_demo(engine, 1200, seed=5, batch=500)
     again = demo.seed_demo(engine, 1200, seed=5, batch=500)
     assert (first.inserted, again.inserted, again.skipped) == (1200, 0, 1200)
-    assert store.count_incidents(engine) == 1200
+    assert store.count_incidents(engine, q=None, viewer=SYSTEM) == 1200
     assert store.has_simulated(engine)
-    numbers = store.query_incidents(engine, columns=["report_no"])["report_no"]
+    numbers = store.query_incidents(engine, columns=["report_no"], q=None, viewer=SYSTEM)["report_no"]
     assert numbers.is_unique and numbers.str.match(r"^LLG-2018-\d{6}$").all()

@@ -18,7 +18,7 @@ from kondusif.filters import (
     format_moment,
     period_options,
 )
-from kondusif.model import Category, Role, Severity, Source, Status, Viewer
+from kondusif.model import SYSTEM, Category, Role, Severity, Source, Status, Viewer
 from kondusif.timeutil import WIB
 from lubuklinggau_geo import gazetteer
 
@@ -130,7 +130,7 @@ def test_filter_query_selects_from_the_store(engine):
     ensure_rt_registry(engine)
     demo.seed_demo(engine, 400, seed=3)
     f = Filter(period="masa_tenang", category=("politik_uang",), severity=("berat", "sedang"))
-    df = store.query_incidents(engine, f.to_query(NOW), None)
+    df = store.query_incidents(engine, f.to_query(NOW), SYSTEM)
     assert len(df)
     assert set(df["category"]) == {"politik_uang"}
     assert set(df["severity"]) <= {"berat", "sedang"}

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from kondusif import store
-from kondusif.model import Incident, Role, Viewer
+from kondusif.model import SYSTEM, Incident, Role, Viewer
 
 PAGE = "pages/peta.py"
 ADMIN = Viewer("admin", Role.ADMIN, display_name="Admin")
@@ -80,7 +80,7 @@ def test_shared_url_sets_the_filters(demo_engine):
         store.IncidentQuery.make(
             start=datetime(2018, 6, 23, 17, tzinfo=UTC), end=datetime(2018, 6, 26, 17, tzinfo=UTC),
             kecamatan="16.73.01", category=["politik_uang", "intimidasi"],
-        ),
+        ), viewer=SYSTEM,
     )
     assert int(metric(at, "Laporan ·").value.replace(".", "")) == expected
     assert at.query_params["kec"] == "16.73.01"

@@ -8,7 +8,7 @@ import pandas as pd
 
 from kondusif import overview, store
 from kondusif.filters import Filter
-from kondusif.model import Role, Viewer
+from kondusif.model import SYSTEM, Role, Viewer
 
 PEJABAT = Viewer("p", Role.PEJABAT)
 PANWASLU = Viewer("pw", Role.PANWASLU, kecamatan="16.73.02")
@@ -54,8 +54,8 @@ def test_headline_trend_and_table_add_up(demo_engine):
     head = overview.headline(demo_engine, PEJABAT, flt, period, levels)
     assert head.n == store.count_incidents(demo_engine, flt.to_query(), PEJABAT) > 0
     prev = period.previous()
-    assert head.n_previous == store.count_incidents(demo_engine, flt.query_between(prev.start, prev.end))
-    baru = store.count_incidents(demo_engine, Filter(period="7h", as_of=AS_OF, status=("baru",)).to_query())
+    assert head.n_previous == store.count_incidents(demo_engine, flt.query_between(prev.start, prev.end), viewer=SYSTEM)
+    baru = store.count_incidents(demo_engine, Filter(period="7h", as_of=AS_OF, status=("baru",)).to_query(), viewer=SYSTEM)
     assert head.n_unverified == baru
     assert head.latest is not None and head.latest < period.end
     counts = levels.counts()
@@ -83,7 +83,7 @@ def test_kelurahan_detail(demo_engine):
     detail = overview.kelurahan_detail(demo_engine, PEJABAT, flt, period, levels, kode)
     assert detail.level is not None and detail.reasons
     assert len(detail.spark) == 14 and detail.spark["Tanggal"].iloc[-1] == pd.Timestamp(AS_OF)
-    n = store.count_incidents(demo_engine, Filter(period="30h", as_of=AS_OF, kelurahan=(kode,)).to_query())
+    n = store.count_incidents(demo_engine, Filter(period="30h", as_of=AS_OF, kelurahan=(kode,)).to_query(), viewer=SYSTEM)
     assert int(detail.by_category["Laporan"].sum()) == int(detail.by_severity["Laporan"].sum()) == n
     assert 0 < len(detail.latest) <= 10
     assert list(detail.latest.columns) == ["No. laporan", "Waktu", "RT", "Kategori", "Keparahan", "Status",
@@ -93,7 +93,7 @@ def test_kelurahan_detail(demo_engine):
 def test_map_incidents_are_capped_newest_first(demo_engine):
     flt = Filter(period="kampanye", as_of=AS_OF)
     period = flt.resolve()
-    total = store.count_incidents(demo_engine, flt.to_query())
+    total = store.count_incidents(demo_engine, flt.to_query(), viewer=SYSTEM)
     layer = overview.map_incidents(demo_engine, PEJABAT, flt, period, total, cap=100)
     assert layer.capped and len(layer.frame) == 100 and layer.total == total
     assert layer.frame["occurred_at"].is_monotonic_decreasing

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from kondusif import store
-from kondusif.model import Category, Incident, Role, Severity, Viewer
+from kondusif.model import SYSTEM, Category, Incident, Role, Severity, Viewer
 
 
 def make(kel="16.73.01.1001", rt=1, when=datetime(2018, 6, 20, 7, 0, tzinfo=UTC), **kw) -> Incident:
@@ -43,13 +43,13 @@ def test_report_numbers_are_sequential_per_year(engine):
 def test_exception_mid_write_leaves_store_unchanged(engine):
     with store.write(engine) as conn:
         store.insert_incidents(conn, [make()])
-    before = store.query_incidents(engine)
+    before = store.query_incidents(engine, q=None, viewer=SYSTEM)
     with pytest.raises(RuntimeError):
         with store.write(engine) as conn:
             store.insert_incidents(conn, [make(rt=5), make(rt=6)])
             store.add_audit(conn, "tester", "incident", None, "bulk")
             raise RuntimeError("gagal di tengah jalan")
-    after = store.query_incidents(engine)
+    after = store.query_incidents(engine, q=None, viewer=SYSTEM)
     assert len(after) == len(before) == 1
     # The counter rolled back too: the next number follows on without a gap.
     with store.write(engine) as conn:
@@ -63,7 +63,7 @@ def test_constraint_violation_in_a_batch_rolls_back_the_whole_batch(engine):
     with pytest.raises(sa.exc.IntegrityError):
         with store.write(engine) as conn:
             store.insert_incidents(conn, [good, clash])
-    assert store.count_incidents(engine) == 0
+    assert store.count_incidents(engine, q=None, viewer=SYSTEM) == 0
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(store.audit_log)).scalar() == 0
 
@@ -72,7 +72,7 @@ def test_times_round_trip_as_aware_utc(engine):
     wib_evening = datetime.fromisoformat("2018-06-20T23:30:00+07:00")
     with store.write(engine) as conn:
         (row,) = store.insert_incidents(conn, [make(when=wib_evening)])
-    got = store.get_incident(engine, row["report_no"])
+    got = store.get_incident(engine, row["report_no"], viewer=SYSTEM)
     assert got["occurred_at"] == wib_evening
     assert got["occurred_at"].tzinfo is not None
     assert got["occurred_at"].utcoffset().total_seconds() == 0
@@ -83,7 +83,7 @@ def test_counts_by_day_use_the_wib_calendar_day(engine):
     early = datetime.fromisoformat("2018-06-21T00:30:00+07:00")  # 17:30 UTC on the 20th
     with store.write(engine) as conn:
         store.insert_incidents(conn, [make(when=late), make(when=early)])
-    df = store.counts_by_kelurahan_day(engine)
+    df = store.counts_by_kelurahan_day(engine, q=None, viewer=SYSTEM)
     assert [str(d) for d in df["day"]] == ["2018-06-20", "2018-06-21"]
     assert df["n"].tolist() == [1, 1]
 
@@ -96,10 +96,10 @@ def test_filters_are_pushed_into_sql(engine):
             make(kel="16.73.05.1009", when=datetime(2018, 3, 1, tzinfo=UTC)),
         ])
     q = store.IncidentQuery.make(kecamatan="16.73.05", start=datetime(2018, 6, 1, tzinfo=UTC))
-    df = store.query_incidents(engine, q)
+    df = store.query_incidents(engine, q, viewer=SYSTEM)
     assert df["kode_kelurahan"].tolist() == ["16.73.05.1009"]
-    assert store.count_incidents(engine, store.IncidentQuery.make(severity=["berat"])) == 1
-    sql = str(store.incidents_select(q, None).compile(engine))
+    assert store.count_incidents(engine, store.IncidentQuery.make(severity=["berat"]), viewer=SYSTEM) == 1
+    sql = str(store.incidents_select(q, SYSTEM).compile(engine))
     assert "kode_kecamatan IN" in sql and "occurred_at >=" in sql
 
 
@@ -110,19 +110,19 @@ def test_viewer_scope_and_private_fields(engine):
             make(kel="16.73.05.1009", rt=1),
         ])
     pejabat = Viewer("walikota", Role.PEJABAT)
-    df = store.query_incidents(engine, viewer=pejabat)
+    df = store.query_incidents(engine, viewer=pejabat, q=None)
     assert len(df) == 3
     assert "reporter_name" not in df.columns and "reporter_phone" not in df.columns
     panwascam = Viewer("pw", Role.PANWASLU, kecamatan="16.73.05")
-    df = store.query_incidents(engine, viewer=panwascam)
+    df = store.query_incidents(engine, viewer=panwascam, q=None)
     assert df["kode_kecamatan"].unique().tolist() == ["16.73.05"]
     assert df["reporter_name"].tolist() == ["Pak Rahman"]
     rt = Viewer("rt-1673011001-002", Role.RT, kelurahan="16.73.01.1001", rt=2)
-    df = store.query_incidents(engine, viewer=rt)
+    df = store.query_incidents(engine, viewer=rt, q=None)
     assert df["rt"].tolist() == [2]
-    assert store.count_incidents(engine, viewer=rt) == 1
+    assert store.count_incidents(engine, viewer=rt, q=None) == 1
     orphan_rt = Viewer("rt-x", Role.RT)
-    assert store.count_incidents(engine, viewer=orphan_rt) == 0
+    assert store.count_incidents(engine, viewer=orphan_rt, q=None) == 0
 
 
 def test_concurrent_writers_creating_a_new_counter_never_collide(engine):
@@ -136,3 +136,32 @@ def test_concurrent_writers_creating_a_new_counter_never_collide(engine):
     with ThreadPoolExecutor(max_workers=8) as pool:
         firsts = sorted(pool.map(reserve, range(24)))
     assert firsts == list(range(1, 72, 3))
+
+
+def test_on_commit_work_runs_after_the_commit_and_never_after_a_rollback(engine, caplog):
+    seen = []
+
+    def count_now():
+        seen.append(store.count_incidents(engine, None, SYSTEM))  # a new connection: sees committed rows only
+
+    with store.write(engine) as conn:
+        store.on_commit(conn, count_now)
+        store.insert_incidents(conn, [make()], actor="uji")
+        assert seen == []  # not yet: the transaction is still open
+    assert seen == [1]
+
+    with pytest.raises(RuntimeError), store.write(engine) as conn:
+        store.on_commit(conn, count_now)
+        store.insert_incidents(conn, [make()], actor="uji")
+        raise RuntimeError("batal")
+    assert seen == [1] and store.count_incidents(engine, None, SYSTEM) == 1
+
+    def broken():
+        raise ValueError("rusak")
+
+    with store.write(engine) as conn:
+        store.on_commit(conn, broken)
+        store.on_commit(conn, count_now)
+        store.insert_incidents(conn, [make()], actor="uji")
+    assert seen == [1, 2]  # a failing callback is logged, the others still run, the write stays
+    assert "Pekerjaan sesudah simpan gagal" in caplog.text

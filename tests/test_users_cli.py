@@ -15,7 +15,7 @@ from pypdf import PdfReader
 
 from kondusif import accounts, auth, cards, registry, store
 from kondusif.__main__ import main
-from kondusif.model import Role, rt_username
+from kondusif.model import SYSTEM, Role, Viewer, rt_username
 
 
 def run(args: list[str], stdin: str = "") -> int:
@@ -65,7 +65,7 @@ def test_create_reads_password_from_stdin_and_validates(engine, capsys):
 
 
 def test_list_shows_accounts_without_secrets(engine, capsys):
-    accounts.create_account(engine, "t", "budi", Role.PEJABAT, "Rahasia-kota-9")
+    accounts.create_account(engine, Viewer("t", Role.ADMIN), "budi", Role.PEJABAT, "Rahasia-kota-9")
     assert run(["users", "list"]) == 0
     out = capsys.readouterr().out
     assert "budi" in out and "pejabat" in out and "1 akun." in out
@@ -73,7 +73,7 @@ def test_list_shows_accounts_without_secrets(engine, capsys):
 
 
 def test_set_password_recovers_a_locked_admin(engine, capsys):
-    accounts.create_account(engine, "t", "admin1", Role.ADMIN, "Rahasia-kota-9", must_change=False)
+    accounts.create_account(engine, Viewer("t", Role.ADMIN), "admin1", Role.ADMIN, "Rahasia-kota-9", must_change=False)
     for _ in range(5):
         auth.authenticate(engine, "admin1", "salah")
     assert not auth.authenticate(engine, "admin1", "Rahasia-kota-9").ok
@@ -116,7 +116,7 @@ def test_bulk_rt_on_the_sample_makes_522_accounts_with_one_time_pins(engine, tmp
     assert all(auth.is_pin(r["pin"]) for r in rows)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
 
-    users = accounts.list_accounts(engine, role="rt")
+    users = accounts.list_accounts(engine, SYSTEM, role="rt")
     assert len(users) == 522 and users["must_change"].all() and users["active"].all()
 
     # A sample of PINs: each logs in once, must then be changed, and works only until it is.
@@ -155,7 +155,7 @@ def test_bulk_rt_on_the_sample_makes_522_accounts_with_one_time_pins(engine, tmp
 
 def test_bulk_rt_again_skips_existing_accounts_and_keeps_the_pin_files(engine, tmp_path, capsys, cheap_hasher):
     registry.ensure_rt_registry(engine)
-    accounts.create_account(engine, "t", rt_username("16.73.01.1001", 1), Role.RT, "482913",
+    accounts.create_account(engine, Viewer("t", Role.ADMIN), rt_username("16.73.01.1001", 1), Role.RT, "482913",
                             kelurahan="16.73.01.1001", rt=1)
     out = tmp_path / "pin.csv"
     assert run(["users", "bulk-rt", "--out", str(out)]) == 0
@@ -201,7 +201,7 @@ def test_bulk_rt_failure_writes_neither_accounts_nor_files(engine, tmp_path, cap
 
 def test_bulk_rt_refuses_a_username_held_by_another_role(engine, tmp_path, capsys):
     registry.ensure_rt_registry(engine)
-    accounts.create_account(engine, "t", rt_username("16.73.01.1001", 2), Role.PEJABAT, "Rahasia-kota-9")
+    accounts.create_account(engine, Viewer("t", Role.ADMIN), rt_username("16.73.01.1001", 2), Role.PEJABAT, "Rahasia-kota-9")
     assert run(["users", "bulk-rt", "--out", str(tmp_path / "x.csv")]) == 2
     assert "berperan pejabat" in capsys.readouterr().err
 

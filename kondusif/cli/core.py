@@ -7,6 +7,7 @@ import sys
 
 from kondusif import accounts, demo, registry, store
 from kondusif.config import settings
+from kondusif.model import SYSTEM
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,7 +64,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_prepare(args: argparse.Namespace) -> int:
     engine = store.get_engine()
     registry.ensure_rt_registry(engine)
-    if store.count_incidents(engine) == 0:
+    if store.count_incidents(engine, q=None, viewer=SYSTEM) == 0:
         result = demo.seed_demo(engine, args.n, args.seed)
         print(f"Basis data kosong: {result.inserted} laporan SIMULASI ditambahkan untuk demo.")
     _print_demo_accounts(accounts.ensure_demo_accounts(engine))
@@ -88,6 +89,6 @@ def cmd_info(args: argparse.Namespace) -> int:
     engine = store.get_engine()
     print(f"Basis data : {_safe_url(settings().db_url)}")
     print(f"Skema      : versi {store.schema_version(engine)}")
-    print(f"Laporan    : {store.count_incidents(engine)}")
+    print(f"Laporan    : {store.count_incidents(engine, q=None, viewer=SYSTEM)}")
     print(f"Simulasi   : {'ya' if store.has_simulated(engine) else 'tidak'}")
     return 0

@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kondusif import registry, store
+from kondusif import access, registry, store
 from kondusif.config import settings
 from kondusif.intake import layouts, pipeline
 from kondusif.intake.files import FileRefused, read_table
@@ -60,17 +60,16 @@ def read_upload(path: Path) -> bytes:
 def resolve_viewer(engine, username: str | None) -> Viewer:
     """The importing user: --as USER from the users table, else the command line as operator."""
     if not username:
-        return Viewer("cli", Role.ADMIN, display_name="Baris perintah")
+        return Viewer("cli", Role.ADMIN, display_name="Baris perintah")  # explicit system viewer of the CLI
     u = store.users.c
     with engine.connect() as conn:
         row = conn.execute(sa.select(u.username, u.display_name, u.role, u.kecamatan, u.kelurahan, u.rt, u.active)
                            .where(u.username == username)).mappings().first()
     if row is None or not row["active"]:
-        raise PermissionError(f"pengguna {username!r} tidak ada atau tidak aktif")
-    role = Role(row["role"])
-    if role not in (Role.ADMIN, Role.PANWASLU):
-        raise PermissionError(f"pengguna {username!r} ({role.label}) tidak boleh mengimpor")
-    return Viewer(row["username"], role, row["display_name"] or "", row["kecamatan"], row["kelurahan"], row["rt"])
+        raise access.NotPermitted(f"pengguna {username!r} tidak ada atau tidak aktif")
+    viewer = Viewer(row["username"], Role(row["role"]), row["display_name"] or "", row["kecamatan"],
+                    row["kelurahan"], row["rt"])
+    return access.require(viewer, "import.run")
 
 
 def mapping_from_args(header: list[str], mapping_file: Path | None, pairs: list[str]) -> layouts.ColumnMapping | None:

@@ -9,9 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kondusif import store
+from kondusif import access, store
 from kondusif.config import settings
-from kondusif.report import REPORT_ROLES
+from kondusif.model import SYSTEM, Role
 from kondusif.report.week import WeekError, parse_week
 from kondusif.timeutil import format_wib
 
@@ -62,12 +62,12 @@ def _actor(engine, as_user: str | None) -> tuple[str | None, str | None]:
         name = normalize_username(as_user)
     except AuthError as exc:
         return None, f"--as: {exc}"
-    acc = accounts.get_account(engine, name)
+    acc = accounts.get_account(engine, SYSTEM, name)
     if acc is None:
         return None, f"--as: akun «{name}» tidak ada."
     if not acc.get("active", True):
         return None, f"--as: akun «{name}» tidak aktif."
-    if acc["role"] not in {r.value for r in REPORT_ROLES}:
+    if Role(acc["role"]) not in access.roles_for("report.weekly"):
         return None, f"--as: peran akun «{name}» ({acc['role']}) tidak berhak membuat laporan mingguan."
     return name, None
 

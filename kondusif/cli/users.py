@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kondusif import accounts, cards, store
 from kondusif.auth import AuthError
-from kondusif.model import Role
+from kondusif.model import Role, Viewer
 from kondusif.timeutil import format_wib
 
 
@@ -50,11 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.set_defaults(func=cmd_bulk_rt)
 
 
-def _actor() -> str:
+def _actor() -> Viewer:
+    """The explicit system viewer of the command line (the audit names the operator's login)."""
     try:
-        return f"cli:{getpass.getuser()}"[:64]
+        name = f"cli:{getpass.getuser()}"[:64]
     except Exception:  # noqa: BLE001 - no login name in some containers
-        return "cli"
+        name = "cli"
+    return Viewer(name, Role.ADMIN, display_name="Baris perintah")
 
 
 def _read_password(prompt: str) -> str | None:
@@ -104,7 +106,7 @@ def cmd_set_password(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    df = accounts.list_accounts(store.get_engine(), role=args.role)
+    df = accounts.list_accounts(store.get_engine(), _actor(), role=args.role)
     if df.empty:
         print("Belum ada akun.")
         return 0

@@ -32,12 +32,13 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import alerts, duplicates, store
+from kondusif import access, alerts, duplicates, store
 from kondusif.intake import chat as chat_mod
 from kondusif.intake import layouts
 from kondusif.intake.files import FileRefused, Table, read_table
 from kondusif.intake.messages import read_message
 from kondusif.intake.photos import CleanPhoto, PhotoRejected, add_attachment, clean_photo
+from kondusif.intake.review import queue_place
 from kondusif.intake.validate import (
     FIELD_LABELS,
     Checked,
@@ -184,6 +185,8 @@ def insert_records(conn: Connection, records: list[dict[str, Any]], actor: str,
     rows = store.insert_incidents(conn, records, actor=actor, audit=False)
     if rows:
         alerts.check_new_incidents(conn, rows, levels=False)  # berat alerts, same transaction
+        # Rawan re-check of the touched kelurahan once the rows are committed (every insert path).
+        store.on_commit(conn, lambda: alerts.check_levels_after_insert(engine, rows))
         stamp = now()
         others: dict[str, list[str]] = {}
         for new, other in zip(pairs["new_id"].tolist(), pairs["other_id"].tolist(), strict=True):
@@ -257,8 +260,7 @@ def _actor(viewer: Viewer) -> str:
 
 
 def _require_importer(viewer: Viewer) -> None:
-    if viewer.role not in (Role.ADMIN, Role.PANWASLU):
-        raise PermissionError("Hanya Panwaslu dan operator yang boleh mengimpor laporan.")
+    access.require(viewer, "import.run")
 
 
 # --------------------------------------------------------------------------- files
@@ -407,7 +409,6 @@ def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportR
                                  "tata_letak": preview.mapping.layout, "pemetaan": preview.mapping.columns,
                                  "masuk": result.rows_in, "diimpor": result.imported,
                                  "ditolak": result.rejected, "sudah_ada": result.existing})
-    alerts.check_levels_after_insert(engine, rows)
     return result
 
 
@@ -496,7 +497,7 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
         preview.queue_rows[msg.number] = {
             "fingerprint": fp, "channel": msg.channel, "sent_at": msg.sent_at, "sender": msg.sender,
             "text": msg.text, "guess": json.dumps(rd.guess, ensure_ascii=False, default=str),
-            "reason": reason, "state": "antri",
+            "reason": reason, "state": "antri", **queue_place(rd.guess.get("kelurahan")),
         }
     prefix = "wa:" if parsed.channel == "whatsapp" else "sms:"
     fps = {m.number: m.fingerprint() for m in parsed.messages}
@@ -541,7 +542,6 @@ def commit_chat(engine: Engine, preview: ChatPreview, viewer: Viewer) -> ImportR
                                  "saluran": preview.chat.channel, "masuk": result.rows_in,
                                  "diimpor": result.imported, "antri": result.queued,
                                  "ditolak": result.rejected, "sudah_ada": result.existing})
-    alerts.check_levels_after_insert(engine, rows)
     return result
 
 
@@ -588,8 +588,8 @@ def _existing_form(conn_or_engine: Engine | Connection, token: str) -> dict[str,
     return dict(row) if row else None
 
 
-def _duplicates_shown(engine: Engine, incident_id: str) -> pd.DataFrame:
-    return duplicates.candidates_for(engine, incident_id)
+def _duplicates_shown(engine: Engine, viewer: Viewer, incident_id: str) -> pd.DataFrame:
+    return duplicates.candidates_for(engine, incident_id, viewer)
 
 
 def submit_form(
@@ -604,8 +604,7 @@ def submit_form(
 
     For an ``rt`` viewer the kelurahan and RT are the account's, whatever ``values`` say.
     """
-    if viewer.role not in (Role.RT, Role.PANWASLU, Role.ADMIN):
-        return FormOutcome(errors=[FieldError("row", "Peran Anda tidak boleh mengirim laporan.")])
+    access.require(viewer, "form.submit")
     if viewer.role == Role.RT and (not viewer.kelurahan or viewer.rt is None):
         return FormOutcome(errors=[FieldError("rt", "Akun Ketua RT ini belum terhubung ke kelurahan/RT. "
                                                     "Hubungi operator.")])
@@ -647,9 +646,8 @@ def submit_form(
             raise
         return _replay(engine, viewer, prior)
     row = rows[0]
-    alerts.check_levels_after_insert(engine, rows)
     return FormOutcome(row["report_no"], row["id"], True, [], checked.warnings,
-                       _duplicates_shown(engine, row["id"]) if row["possible_duplicate"] else pd.DataFrame())
+                       _duplicates_shown(engine, viewer, row["id"]) if row["possible_duplicate"] else pd.DataFrame())
 
 
 class _AlreadyFiled(Exception):
@@ -659,4 +657,4 @@ class _AlreadyFiled(Exception):
 def _replay(engine: Engine, viewer: Viewer, prior: dict[str, Any]) -> FormOutcome:
     if prior["created_by"] != viewer.username:
         return FormOutcome(errors=[FieldError("row", "Formulir kedaluwarsa; muat ulang halaman.")])
-    return FormOutcome(prior["report_no"], prior["id"], False, [], [], _duplicates_shown(engine, prior["id"]))
+    return FormOutcome(prior["report_no"], prior["id"], False, [], [], _duplicates_shown(engine, viewer, prior["id"]))

@@ -4,6 +4,10 @@ An item is classified (Panwaslu fill in what was missing; an incident is
 created through the same validation and linked to the item) or discarded with
 a reason. Both are audited, both only from state ``antri`` (so two people
 resolving the same item at once cannot create two reports).
+
+Scope (issue 12 #6): an item carries the kelurahan/kecamatan it was parsed to,
+when known. A kecamatan-scoped panwaslu sees its kecamatan's items and the
+unplaced ones, and can place or discard only inside its own kecamatan.
 """
 
 from __future__ import annotations
@@ -16,31 +20,45 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kondusif import alerts, store
+from kondusif import access, store
+from kondusif.errors import KondusifError
 from kondusif.intake.validate import Checked, FieldError, check_record, make_rules, title_from_text
-from kondusif.model import Role, Source, Viewer, new_id
+from kondusif.model import Source, Viewer, new_id
 from kondusif.timeutil import now
 
 STATES = {"antri": "Menunggu", "diklasifikasi": "Dijadikan laporan", "dibuang": "Dibuang"}
 QUEUE_COLUMNS = ["id", "channel", "sent_at", "sender", "text", "guess", "reason", "state", "resolved_by",
-                 "resolved_at", "resolution_note", "incident_id", "created_at", "fingerprint"]
+                 "resolved_at", "resolution_note", "incident_id", "created_at", "fingerprint",
+                 "kode_kelurahan", "kode_kecamatan"]
 
 
-class ReviewError(ValueError):
+class ReviewError(KondusifError, ValueError):
     """The item cannot be resolved (gone, already resolved, not allowed); message in Indonesian."""
 
 
-def _require(viewer: Viewer) -> None:
-    if viewer.role not in (Role.ADMIN, Role.PANWASLU):
-        raise ReviewError("Hanya Panwaslu dan operator yang boleh meninjau pesan.")
+def _scope(viewer: Viewer) -> sa.ColumnElement[bool] | None:
+    """The viewer's scope on queue items: its kecamatan plus the unplaced items (rt: nothing)."""
+    q = store.review_queue.c
+    return access.scope_clause(viewer, q.kode_kecamatan, unplaced_ok=True)
 
 
-def queue_frame(engine: Engine, state: str | None = "antri", limit: int = 200, offset: int = 0) -> pd.DataFrame:
-    """Queue items (oldest first), ``state`` None for all. ``guess`` is decoded to a dict."""
+def queue_place(kode_kelurahan: str | None) -> dict[str, str | None]:
+    """The place columns of a queue row for a parsed kelurahan code (None when unknown)."""
+    kel = str(kode_kelurahan) if kode_kelurahan else None
+    return {"kode_kelurahan": kel, "kode_kecamatan": kel.rsplit(".", 1)[0] if kel else None}
+
+
+def queue_frame(engine: Engine, viewer: Viewer, state: str | None = "antri", limit: int = 200,
+                offset: int = 0) -> pd.DataFrame:
+    """Queue items within the viewer's scope (oldest first), ``state`` None for all; ``guess`` decoded."""
+    access.require(viewer, "review.read")
     q = store.review_queue.c
     stmt = sa.select(*[q[c] for c in QUEUE_COLUMNS]).order_by(q.sent_at, q.id).limit(limit).offset(offset)
     if state:
         stmt = stmt.where(q.state == state)
+    scope = _scope(viewer)
+    if scope is not None:
+        stmt = stmt.where(scope)
     with engine.connect() as conn:
         rows = conn.execute(stmt).fetchall()
     df = pd.DataFrame(rows, columns=QUEUE_COLUMNS)
@@ -49,19 +67,31 @@ def queue_frame(engine: Engine, state: str | None = "antri", limit: int = 200, o
     return df
 
 
-def queue_counts(engine: Engine) -> dict[str, int]:
+def queue_counts(engine: Engine, viewer: Viewer) -> dict[str, int]:
+    """Items per state within the viewer's scope."""
+    access.require(viewer, "review.read")
     q = store.review_queue.c
+    stmt = sa.select(q.state, sa.func.count()).group_by(q.state)
+    scope = _scope(viewer)
+    if scope is not None:
+        stmt = stmt.where(scope)
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(q.state, sa.func.count()).group_by(q.state)).fetchall()
+        rows = conn.execute(stmt).fetchall()
     counts = {s: 0 for s in STATES}
     counts.update({s: int(n) for s, n in rows})
     return counts
 
 
-def get_item(engine: Engine, item_id: int) -> dict[str, Any] | None:
+def get_item(engine: Engine, viewer: Viewer, item_id: int) -> dict[str, Any] | None:
+    """One item, or None when it does not exist or lies outside the viewer's scope."""
+    access.require(viewer, "review.read")
     q = store.review_queue.c
+    stmt = sa.select(*[q[c] for c in QUEUE_COLUMNS]).where(q.id == int(item_id))
+    scope = _scope(viewer)
+    if scope is not None:
+        stmt = stmt.where(scope)
     with engine.connect() as conn:
-        row = conn.execute(sa.select(*[q[c] for c in QUEUE_COLUMNS]).where(q.id == int(item_id))).mappings().first()
+        row = conn.execute(stmt).mappings().first()
     return dict(row) if row else None
 
 
@@ -81,8 +111,8 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
     ``values`` are raw form fields (kelurahan, rt, category, severity, title,
     description, occurred_at, ...). Field errors come back in ``checked``.
     """
-    _require(viewer)
-    item = get_item(engine, item_id)
+    access.require(viewer, "review.place")
+    item = get_item(engine, viewer, item_id)
     if item is None:
         raise ReviewError("Pesan tidak ditemukan di antrean.")
     if item["state"] != "antri":
@@ -95,9 +125,10 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
     phone_like = item["sender"] and sum(ch.isdigit() for ch in item["sender"]) >= 8
     raw.setdefault("reporter_name", None if phone_like else item["sender"])
     raw.setdefault("reporter_phone", item["sender"] if phone_like else None)
-    checked = check_record(raw, make_rules(engine, viewer))
+    checked = check_record(raw, make_rules(engine, viewer))  # a scoped panwaslu: own kecamatan only
     if not checked.ok:
         return ClassifyOutcome(None, checked)
+    access.require(viewer, "review.place", access.Place(checked.record["kode_kelurahan"]))
     prefix = "wa:" if item["channel"] == "whatsapp" else "sms:"
     rec = checked.record
     rec.update(source=Source.CHAT.value, source_ref=prefix + item["fingerprint"], created_by=viewer.username,
@@ -111,7 +142,7 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
                                                                    if checked.warnings else {})}], engine)
         done = conn.execute(store.review_queue.update()
                             .where(q.id == int(item_id), q.state == "antri")
-                            .values(state="diklasifikasi", resolved_by=viewer.username, resolved_at=now(),
+                            .values(**queue_place(rows[0]["kode_kelurahan"]), state="diklasifikasi", resolved_by=viewer.username, resolved_at=now(),
                                     incident_id=rows[0]["id"],
                                     resolution_note=f"Dijadikan laporan {rows[0]['report_no']}"))
         if done.rowcount != 1:
@@ -120,20 +151,25 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
                         from_status="antri", to_status="diklasifikasi",
                         note=f"Pesan antrean dijadikan laporan {rows[0]['report_no']}",
                         details={"incident_id": rows[0]["id"]})
-    alerts.check_levels_after_insert(engine, rows)
     return ClassifyOutcome(rows[0]["report_no"], checked)
 
 
 def discard(engine: Engine, item_id: int, reason: str, viewer: Viewer) -> None:
-    """Discard a queued message with a reason (required), audited."""
-    _require(viewer)
+    """Discard a queued message with a reason (required), audited; only inside the viewer's scope."""
+    access.require(viewer, "review.discard")
     reason = (reason or "").strip()
     if not reason:
         raise ReviewError("Alasan wajib diisi untuk membuang pesan.")
+    item = get_item(engine, viewer, item_id)
+    if item is None:
+        raise ReviewError("Pesan tidak ada di antrean atau sudah ditangani.")
+    access.require(viewer, "review.discard", access.Place(item["kode_kelurahan"], item["kode_kecamatan"]))
     q = store.review_queue.c
+    scope = _scope(viewer)
     with store.write(engine) as conn:
         done = conn.execute(store.review_queue.update()
-                            .where(q.id == int(item_id), q.state == "antri")
+                            .where(q.id == int(item_id), q.state == "antri",
+                                   *([scope] if scope is not None else []))
                             .values(state="dibuang", resolved_by=viewer.username, resolved_at=now(),
                                     resolution_note=reason[:1000]))
         if done.rowcount != 1:
@@ -143,4 +179,4 @@ def discard(engine: Engine, item_id: int, reason: str, viewer: Viewer) -> None:
 
 
 __all__ = ["ClassifyOutcome", "FieldError", "ReviewError", "classify", "discard", "get_item", "queue_counts",
-           "queue_frame"]
+           "queue_frame", "queue_place"]

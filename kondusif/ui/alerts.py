@@ -1,6 +1,6 @@
 """The alert banner shown on every page to panwaslu and pejabat users in scope.
 
-dashboard.py calls `render_alert_banner(viewer)` once per run, before the page
+dashboard.py calls `start_background_workers()` at start and `render_alert_banner(viewer)` once per run, before the page
 itself, so the banner sits on top of every page until the user presses
 "Tandai sudah dibaca" (recorded in alert_acks for that user only).
 """
@@ -13,6 +13,7 @@ import streamlit as st
 
 from kondusif import alerts, store
 from kondusif.model import Viewer
+from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib
 
 log = logging.getLogger(__name__)
@@ -27,13 +28,27 @@ def _ack(viewer: Viewer, ids: list[int] | None) -> None:
         st.session_state["_alert_ack_failed"] = True
 
 
+@st.cache_resource(show_spinner=False)
+def start_background_workers(db_url: str) -> bool:
+    """Start this server process's alert delivery worker, once per database (dashboard.py, at start).
+
+    Not tied to who is signed in or to drawing the banner: alerts reach their
+    channel even when no panwaslu or pejabat has a page open.
+    """
+    try:
+        alerts.start_delivery_worker(store.get_engine(db_url))
+    except Exception:  # noqa: BLE001 - delivery failing to start must not take the app down
+        log.exception("Pengiriman peringatan tidak dapat dimulai")
+        return False
+    return True
+
+
 def render_alert_banner(viewer: Viewer | None) -> None:
     """Show this viewer's unacknowledged alerts (nothing for other roles); never raises."""
     if not alerts.sees_alerts(viewer):
         return
     try:
         engine = store.get_engine()
-        alerts.start_delivery_worker(engine)
         pending = alerts.visible_alerts(engine, viewer, limit=SHOWN)
         total = alerts.count_unacknowledged(engine, viewer) if len(pending) == SHOWN else len(pending)
     except Exception:  # noqa: BLE001 - the banner must never take a page down
@@ -49,7 +64,7 @@ def render_alert_banner(viewer: Viewer | None) -> None:
             cols = st.columns([0.82, 0.18], vertical_alignment="center")
             icon = ":material/crisis_alert:" if alert["kind"] == alerts.KIND_BERAT else ":material/warning:"
             cols[0].error(f"**{alerts.KIND_LABELS.get(alert['kind'], 'Peringatan')}** · "
-                          f"{format_wib(alert['created_at'])} — {alert['message']}", icon=icon)
+                          f"{format_wib(alert['created_at'])} — {escape_markdown(alert['message'])}", icon=icon)
             cols[1].button("Tandai sudah dibaca", key=f"alert_ack_{alert['id']}", on_click=_ack,
                            args=(viewer, [alert["id"]]), width="stretch")
         rest = total - len(pending)

@@ -8,7 +8,9 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from kondusif.config import ConfigError
 from kondusif.db_unavailable import PAGE_MESSAGE, is_unavailable
+from kondusif.safe import escape_markdown
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,12 @@ def stop_when_unavailable(before_navigation: bool = False) -> Iterator[None]:
     """
     try:
         yield
+    except ConfigError as exc:  # a wrong kondusif.toml / environment: name the setting, no traceback
+        log.error("Konfigurasi salah: %s", exc)
+        if before_navigation:
+            st.navigation([st.Page(_nothing, title="SiKondusif", default=True)], position="hidden")
+        st.error(f"Konfigurasi salah: {escape_markdown(exc)}", icon=":material/settings:")
+        st.stop()
     except Exception as exc:
         if not is_unavailable(exc):
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kondusif import access
 from kondusif.model import Viewer
 from kondusif.ui import session
 from kondusif.ui.pages import page
@@ -54,7 +55,7 @@ def require_page(key: str) -> Viewer:
         st.warning(session.pop_notice() or "Silakan masuk terlebih dahulu.")
         st.caption("Muat ulang halaman bila formulir masuk tidak tampil.")
         st.stop()
-    if viewer.role not in spec.roles:
+    if not access.allows(viewer, spec.capability):
         st.error(f"Akses ditolak: peran Anda ({viewer.role.label}) tidak berhak membuka halaman «{spec.title}».")
         st.stop()
     if session.must_change() and key != CHANGE_PASSWORD_PAGE:

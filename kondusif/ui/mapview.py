@@ -17,6 +17,7 @@ from kondusif.config import settings
 from kondusif.demo import SIM_NOTICE
 from kondusif.filters import Filter, Period, format_moment
 from kondusif.model import Viewer
+from kondusif.safe import escape_markdown
 from kondusif.status import MEASURE_NOTICE, Level, window_label
 from kondusif.timeutil import format_long_date, format_wib, to_wib
 from lubuklinggau_geo import boundaries as geo_boundaries
@@ -35,7 +36,7 @@ def level_badge(level: Level) -> str:
 
 
 def reasons_markdown(reasons: list[str]) -> str:
-    return "\n".join(f"- {r}" for r in reasons)
+    return "\n".join(f"- {escape_markdown(r)}" for r in reasons)
 
 
 def notices(flt: Filter, period: Period, has_simulated: bool, levels: overview.Levels) -> None:

@@ -1,4 +1,4 @@
-"""Every page of the app and the roles that may open it: the one place roles are declared.
+"""Every page of the app; the roles that may open one come from kondusif.access ("page.<key>").
 
 dashboard.py builds the navigation from this list for the signed-in role, and
 each page calls `guard.require_page(key)` itself, so opening a page by URL
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kondusif import access
 from kondusif.model import Role
 
 
@@ -18,35 +19,33 @@ class PageSpec:
     path: str
     title: str
     icon: str
-    roles: frozenset[Role]
     url_path: str
 
+    @property
+    def capability(self) -> str:
+        return f"page.{self.key}"
 
-ALL = frozenset(Role)
+    @property
+    def roles(self) -> frozenset[Role]:
+        """Who may open the page: declared once, in access.CAPABILITIES."""
+        return access.roles_for(self.capability)
 
 # url_path must equal the file name without .py (issue 3): a fresh server's first request
 # runs in Streamlit's pages-folder mode, which only knows file names; any other URL shows
 # "Page not found" there (tests/test_access.py checks this).
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("peta", "pages/peta.py", "Peta kondusivitas", ":material/map:",
-             frozenset({Role.ADMIN, Role.PEJABAT, Role.PANWASLU}), "peta"),
+    PageSpec("peta", "pages/peta.py", "Peta kondusivitas", ":material/map:", "peta"),
     # issue 6: the Panwaslu workbench
-    PageSpec("insiden", "pages/insiden.py", "Insiden", ":material/fact_check:",
-             frozenset({Role.PANWASLU, Role.ADMIN}), "insiden"),
+    PageSpec("insiden", "pages/insiden.py", "Insiden", ":material/fact_check:", "insiden"),
     # issue 5: report intake (the RT form; file/chat imports and the review queue)
-    PageSpec("lapor", "pages/lapor.py", "Kirim laporan", ":material/campaign:",
-             frozenset({Role.RT, Role.PANWASLU, Role.ADMIN}), "lapor"),
-    PageSpec("impor", "pages/impor.py", "Impor laporan", ":material/upload_file:",
-             frozenset({Role.PANWASLU, Role.ADMIN}), "impor"),
+    PageSpec("lapor", "pages/lapor.py", "Kirim laporan", ":material/campaign:", "lapor"),
+    PageSpec("impor", "pages/impor.py", "Impor laporan", ":material/upload_file:", "impor"),
     # issue 7: the weekly PDF snapshot and its archive
-    PageSpec("laporan_mingguan", "pages/laporan_mingguan.py", "Laporan mingguan", ":material/picture_as_pdf:",
-             frozenset({Role.PEJABAT, Role.PANWASLU, Role.ADMIN}), "laporan_mingguan"),
+    PageSpec("laporan_mingguan", "pages/laporan_mingguan.py", "Laporan mingguan", ":material/picture_as_pdf:", "laporan_mingguan"),
     # issue 3: accounts (dashboard.py lists these last, under "Akun")
-    PageSpec("admin_akun", "pages/admin_akun.py", "Kelola akun", ":material/manage_accounts:",
-             frozenset({Role.ADMIN}), "admin_akun"),
-    PageSpec("ganti_sandi", "pages/ganti_sandi.py", "Ganti kata sandi", ":material/password:",
-             ALL, "ganti_sandi"),
+    PageSpec("admin_akun", "pages/admin_akun.py", "Kelola akun", ":material/manage_accounts:", "admin_akun"),
+    PageSpec("ganti_sandi", "pages/ganti_sandi.py", "Ganti kata sandi", ":material/password:", "ganti_sandi"),
 )
 
 

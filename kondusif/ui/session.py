@@ -27,6 +27,7 @@ from kondusif import auth, auth_tokens, store
 from kondusif.accounts import scope_label
 from kondusif.config import settings
 from kondusif.model import Viewer
+from kondusif.safe import escape_markdown
 
 VIEWER_KEY = "viewer"  # a kondusif.model.Viewer; AppTest page tests set it directly
 MUST_CHANGE_KEY = "must_change"  # the account still uses a one-time password/PIN
@@ -107,7 +108,7 @@ def current_session() -> Viewer | None:
 
         try:
             conf = settings()
-            claim = str(conf.extra.get("oidc_role_claim") or conf.oidc_role_claim)  # kondusif.toml wins
+            claim = conf.oidc_role_claim  # config.SETTINGS: kondusif.toml, else the default
             sess = resolve_sso(engine, st.user.to_dict(), claim)
         except auth.AuthError as exc:
             st.session_state[NOTICE_KEY] = str(exc)
@@ -221,7 +222,7 @@ def pop_notice() -> str | None:
 def render_sidebar(viewer: Viewer) -> None:
     """Who is signed in (name, role, scope) and the one-click logout."""
     with st.sidebar:
-        st.markdown(f"**{viewer.display_name or viewer.username}**")
+        st.markdown(f"**{escape_markdown(viewer.display_name or viewer.username)}**")
         st.caption(f"{viewer.role.label} · {scope_label(viewer.role, viewer.kecamatan, viewer.kelurahan, viewer.rt)}"
                    f"  \n`{viewer.username}`")
         if st.button("Keluar", icon=":material/logout:", key="_auth_logout", width="stretch"):

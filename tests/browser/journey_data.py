@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from kondusif import accounts, registry, store, workflow
 from kondusif.config import settings
 from kondusif.intake import pipeline
-from kondusif.model import Incident, Role, Viewer, new_id
+from kondusif.model import SYSTEM, Incident, Role, Viewer, new_id
 from kondusif.status import Level, compute_levels
 from kondusif.timeutil import now, to_wib
 from lubuklinggau_geo import boundaries, gazetteer
@@ -86,11 +86,11 @@ def seed_store(db_url: str) -> Seed:
     at Rawan (so the map's panel shows another kelurahan until KEL is chosen)."""
     engine = store.get_engine(db_url)
     registry.ensure_rt_registry(engine)
-    accounts.create_account(engine, "uji", RT_USER, Role.RT, RT_PIN, display_name="Ketua RT 03 Air Kuti",
+    accounts.create_account(engine, Viewer("uji", Role.ADMIN), RT_USER, Role.RT, RT_PIN, display_name="Ketua RT 03 Air Kuti",
                             kelurahan=KEL, rt=RT_NO, must_change=False)
-    accounts.create_account(engine, "uji", PANWASLU_USER, Role.PANWASLU, PANWASLU_PASSWORD,
+    accounts.create_account(engine, Viewer("uji", Role.ADMIN), PANWASLU_USER, Role.PANWASLU, PANWASLU_PASSWORD,
                             display_name="Panwaslu Uji", must_change=False)
-    accounts.create_account(engine, "uji", PEJABAT_USER, Role.PEJABAT, PEJABAT_PASSWORD,
+    accounts.create_account(engine, Viewer("uji", Role.ADMIN), PEJABAT_USER, Role.PEJABAT, PEJABAT_PASSWORD,
                             display_name="Pejabat Uji", must_change=False)
     n, age_h, seed = _seed_plan()
     at = now() - timedelta(hours=age_h)
@@ -126,12 +126,12 @@ def file_as_rt(db_url: str, when: datetime | None = None) -> str:
 
 def verify(db_url: str, report_no: str) -> None:
     engine = store.get_engine(db_url)
-    row = store.get_incident(engine, report_no)
+    row = store.get_incident(engine, report_no, viewer=SYSTEM)
     workflow.verify(engine, panwaslu_viewer(), row["id"], int(row["version"]), note="dicek di lapangan")
 
 
 def incident(db_url: str, report_no: str) -> dict:
-    row = store.get_incident(store.get_engine(db_url), report_no)
+    row = store.get_incident(store.get_engine(db_url), report_no, viewer=SYSTEM)
     if row is None:
         raise AssertionError(f"{report_no} is not in the store")
     return row

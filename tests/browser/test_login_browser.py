@@ -9,7 +9,7 @@ from browser_helpers import wait_for_text, wait_until
 
 from kondusif import accounts, demo, registry, store
 from kondusif.auth_tokens import COOKIE_NAME
-from kondusif.model import Role
+from kondusif.model import Role, Viewer
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +23,9 @@ def seeded_url(db_url) -> str:
     engine = store.get_engine(db_url)
     registry.ensure_rt_registry(engine)
     demo.seed_demo(engine, 300, 3)
-    accounts.create_account(engine, "uji", USERNAME, Role.PEJABAT, PASSWORD, display_name="Pejabat Uji",
+    accounts.create_account(engine, Viewer("uji", Role.ADMIN), USERNAME, Role.PEJABAT, PASSWORD, display_name="Pejabat Uji",
                             must_change=False)
-    accounts.create_account(engine, "uji", "uji-admin", Role.ADMIN, PASSWORD, must_change=False)
+    accounts.create_account(engine, Viewer("uji", Role.ADMIN), "uji-admin", Role.ADMIN, PASSWORD, must_change=False)
     store.dispose_engines()
     return db_url
 

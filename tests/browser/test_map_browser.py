@@ -10,7 +10,7 @@ import pytest
 from browser_helpers import ARTIFACTS, wait_for_text, wait_until
 
 from kondusif import accounts, demo, registry, store
-from kondusif.model import Incident, Role
+from kondusif.model import Incident, Role, Viewer
 from kondusif.timeutil import WIB
 from lubuklinggau_geo import gazetteer
 
@@ -31,7 +31,7 @@ def map_db(db_url) -> str:
             kode_kelurahan="16.73.01.1001", rt=2, category="intimidasi", severity="berat", title=XSS,
             occurred_at=datetime(2018, 7, 7, 23, 55, tzinfo=WIB), status="diverifikasi",
         )])
-    accounts.create_account(engine, "uji", USERNAME, Role.PEJABAT, PASSWORD, display_name="Pejabat Peta",
+    accounts.create_account(engine, Viewer("uji", Role.ADMIN), USERNAME, Role.PEJABAT, PASSWORD, display_name="Pejabat Peta",
                             must_change=False)
     store.dispose_engines()
     return db_url

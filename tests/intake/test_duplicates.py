@@ -8,6 +8,7 @@ import pandas as pd
 
 from kondusif import duplicates, store
 from kondusif.config import settings
+from kondusif.model import SYSTEM
 
 T0 = datetime(2018, 6, 20, 7, 0, tzinfo=UTC)
 
@@ -74,11 +75,11 @@ def test_candidates_for_a_stored_incident_respect_the_viewer(engine):
     with store.write(engine) as conn:
         stored = store.insert_incidents(conn, rows)
     first = stored[0]["report_no"]
-    cands = duplicates.candidates_for(engine, first)
+    cands = duplicates.candidates_for(engine, first, SYSTEM)
     assert cands["report_no"].tolist() == [stored[1]["report_no"]] and cands["hours_apart"].tolist() == [1.0]
     rt3 = Viewer("rt", Role.RT, kelurahan="16.73.01.1001", rt=3)
     assert duplicates.candidates_for(engine, first, viewer=rt3).empty  # RT 4's report is not rt 3's to see
     # a record not yet stored
     draft = {"kode_kelurahan": "16.73.01.1001", "rt": 3, "category": "politik_uang",
              "occurred_at": T0 + timedelta(hours=29)}
-    assert duplicates.candidates_for(engine, draft)["report_no"].tolist() == [stored[2]["report_no"]]
+    assert duplicates.candidates_for(engine, draft, SYSTEM)["report_no"].tolist() == [stored[2]["report_no"]]

@@ -9,6 +9,7 @@ from intake_helpers import PANWASLU, fixture_bytes
 
 from kondusif import store
 from kondusif.intake import pipeline, review
+from kondusif.model import SYSTEM
 
 EXPECTED = {
     # file: (imported, queued, rejected, already there) by message number
@@ -49,7 +50,7 @@ def test_every_message_accounted_for_and_reimport_adds_nothing(store_engine, nam
 def test_reports_read_from_chat_are_clean_incidents(store_engine):
     p = pipeline.preview_chat(store_engine, fixture_bytes("wa_android.txt"), "wa.txt", PANWASLU)
     pipeline.commit_chat(store_engine, p, PANWASLU)
-    df = store.query_incidents(store_engine, viewer=PANWASLU, newest_first=False)
+    df = store.query_incidents(store_engine, viewer=PANWASLU, newest_first=False, q=None)
     first = df.iloc[0]
     assert (first["kode_kelurahan"], first["rt"], first["category"], first["severity"]) == (
         "16.73.01.1001", 3, "politik_uang", "berat")
@@ -76,7 +77,7 @@ def test_group_kelurahan_turns_queued_messages_into_reports(store_engine):
 def test_queue_items_classified_or_discarded_and_audited(store_engine):
     p = pipeline.preview_chat(store_engine, fixture_bytes("wa_android.txt"), "a.txt", PANWASLU)
     pipeline.commit_chat(store_engine, p, PANWASLU)
-    items = review.queue_frame(store_engine)
+    items = review.queue_frame(store_engine, SYSTEM)
     assert len(items) == 5
     baliho = items[items["text"].str.contains("baliho")].iloc[0]
     assert baliho["guess"]["kategori"] == ["perusakan_apk"] and baliho["guess"]["rt"] == 5
@@ -89,9 +90,9 @@ def test_queue_items_classified_or_discarded_and_audited(store_engine):
                                                            "category": "perusakan_apk", "severity": "ringan",
                                                            "title": "Baliho dirusak"}, PANWASLU)
     assert out.ok
-    inc = store.get_incident(store_engine, out.report_no)
+    inc = store.get_incident(store_engine, out.report_no, viewer=SYSTEM)
     assert inc["source"] == "chat" and inc["description"].startswith("Pak, baliho")
-    item = review.get_item(store_engine, int(baliho["id"]))
+    item = review.get_item(store_engine, SYSTEM, int(baliho["id"]))
     assert item["state"] == "diklasifikasi" and item["incident_id"] == inc["id"]
     with pytest.raises(review.ReviewError, match="sudah ditangani"):
         review.classify(store_engine, int(baliho["id"]), {"kelurahan": "Air Kuti", "rt": 5,
@@ -103,7 +104,7 @@ def test_queue_items_classified_or_discarded_and_audited(store_engine):
     review.discard(store_engine, other, "obrolan biasa", PANWASLU)
     with pytest.raises(review.ReviewError):
         review.discard(store_engine, other, "lagi", PANWASLU)
-    assert review.queue_counts(store_engine) == {"antri": 3, "diklasifikasi": 1, "dibuang": 1}
+    assert review.queue_counts(store_engine, SYSTEM) == {"antri": 3, "diklasifikasi": 1, "dibuang": 1}
     audit = store.audit_for(store_engine, "review", str(other))
     assert audit["action"].tolist() == ["discard"] and audit["note"].tolist() == ["obrolan biasa"]
     assert store.audit_for(store_engine, "review", str(baliho["id"]))["action"].tolist() == ["classify"]
@@ -116,5 +117,5 @@ def test_queue_items_classified_or_discarded_and_audited(store_engine):
 def test_html_in_a_message_is_stored_as_typed(store_engine):
     p = pipeline.preview_chat(store_engine, fixture_bytes("wa_iphone.txt"), "i.txt", PANWASLU)
     pipeline.commit_chat(store_engine, p, PANWASLU)
-    df = store.query_incidents(store_engine)
+    df = store.query_incidents(store_engine, q=None, viewer=SYSTEM)
     assert df["description"].str.contains("<script>alert(1)</script>", regex=False).any()

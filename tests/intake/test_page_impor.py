@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from kondusif import store
 from kondusif.intake import pipeline, review
-from kondusif.model import Viewer
+from kondusif.model import SYSTEM, Viewer
 
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
@@ -29,7 +29,7 @@ def test_queue_classify_and_discard_from_the_page(store_engine):
     at = open_page(PANWASLU)
     assert not at.exception
     assert [t.label for t in at.tabs] == ["Berkas CSV/XLSX", "Chat WhatsApp/SMS", "Antrean tinjauan (5)"]
-    first = review.queue_frame(store_engine).iloc[0]
+    first = review.queue_frame(store_engine, SYSTEM).iloc[0]
     assert at.text[0].value == first["text"]  # shown as typed, as plain text
     next(s for s in at.selectbox if s.label == "Kelurahan").select("16.73.01.1001")
     at.number_input[0].set_value(5)
@@ -39,14 +39,14 @@ def test_queue_classify_and_discard_from_the_page(store_engine):
     assert not at.exception
     note = at.success[0].value
     assert note.startswith("Pesan #") and "LLG-2018-" in note
-    inc = store.get_incident(store_engine, note.rsplit(" ", 1)[1].rstrip("."))
+    inc = store.get_incident(store_engine, note.rsplit(" ", 1)[1].rstrip("."), viewer=SYSTEM)
     assert (inc["kode_kelurahan"], inc["rt"], inc["category"]) == ("16.73.01.1001", 5, "perusakan_apk")
 
     next(t for t in at.text_input if t.label.startswith("Alasan")).input("bukan laporan")
     next(b for b in at.button if b.label == "Buang pesan").click()
     at.run()
     assert "dibuang" in at.success[0].value
-    assert review.queue_counts(store_engine) == {"antri": 3, "diklasifikasi": 1, "dibuang": 1}
+    assert review.queue_counts(store_engine, SYSTEM) == {"antri": 3, "diklasifikasi": 1, "dibuang": 1}
 
 
 def test_discard_without_reason_refused_on_the_page(store_engine):
@@ -56,7 +56,7 @@ def test_discard_without_reason_refused_on_the_page(store_engine):
     next(b for b in at.button if b.label == "Buang pesan").click()
     at.run()
     assert any("Alasan wajib" in e.value for e in at.error)
-    assert review.queue_counts(store_engine)["antri"] == 2
+    assert review.queue_counts(store_engine, SYSTEM)["antri"] == 2
 
 
 def test_rt_accounts_cannot_open_the_import_page(store_engine):

@@ -11,7 +11,7 @@ def test_markdown_escape_disarms_links_images_html_and_icons():
     out = escape_markdown('[klik](http://x) ![i](u) <b> :material/home: $x$ `c` *e*')
     for raw in ("[klik]", "](", "![", "<b>", ":material/home:", "$x$", "`c`", "*e*"):
         assert raw not in out
-    assert out.replace("\\", "") == '[klik](http://x) ![i](u) <b> :material/home: $x$ `c` *e*'
+    assert out.replace("\\", "").replace("\u2060", "") == '[klik](http://x) ![i](u) <b> :material/home: $x$ `c` *e*'
 
 
 def test_formula_cells_neutralised():

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from kondusif import store
-from kondusif.report import REPORT_ROLES, archive
+from kondusif import access, store
+from kondusif.report import archive
 from kondusif.ui.pages import page
 
 AT = datetime(2018, 6, 25, 1, 0, tzinfo=UTC)
@@ -61,4 +61,4 @@ def test_a_taken_version_is_refused_and_nothing_written(engine):
 
 
 def test_report_roles_match_the_page_declaration():
-    assert page("laporan_mingguan").roles == REPORT_ROLES
+    assert page("laporan_mingguan").roles == access.roles_for("report.weekly")

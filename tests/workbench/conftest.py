@@ -9,7 +9,7 @@ import pytest
 from wb_helpers import KEL_A, WHEN
 
 from kondusif import store
-from kondusif.model import Category, Incident, Severity
+from kondusif.model import SYSTEM, Category, Incident, Severity
 
 
 @pytest.fixture
@@ -33,6 +33,6 @@ def add_incident(engine):
             if status != "baru":
                 conn.execute(store.incidents.update().where(store.incidents.c.id == row["id"])
                              .values(status=status))
-        return store.get_incident(engine, row["id"])
+        return store.get_incident(engine, row["id"], viewer=SYSTEM)
 
     return _add

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from wb_helpers import KEL_A, KEL_B, PANWASLU, PEJABAT, scoped_panwaslu
 
 from kondusif import exports, store
-from kondusif.model import Category, Severity
+from kondusif.model import SYSTEM, Category, Severity
 from kondusif.timeutil import wib_day_range
 
 INJECTIONS = {
@@ -130,7 +130,7 @@ def test_exported_rows_equal_the_filtered_rows(demo_engine, viewer, fmt):
 def test_scoped_panwaslu_exports_only_their_kecamatan(demo_engine):
     viewer = scoped_panwaslu("16.73.05")
     frame = exports.export_frame(demo_engine, None, viewer)
-    assert len(frame) == store.count_incidents(demo_engine, store.IncidentQuery.make(kecamatan="16.73.05"))
+    assert len(frame) == store.count_incidents(demo_engine, store.IncidentQuery.make(kecamatan="16.73.05"), viewer=SYSTEM)
     assert frame["kode_kelurahan"].str.startswith("16.73.05.").all()
     # Asking for another kecamatan explicitly yields nothing, not that kecamatan's rows.
     other = exports.export_frame(demo_engine, store.IncidentQuery.make(kecamatan="16.73.01"), viewer)

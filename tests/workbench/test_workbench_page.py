@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from wb_helpers import KEL_A, PANWASLU, PEJABAT, WHEN, audit_rows, rt_viewer, scoped_panwaslu
 
 from kondusif import alerts, store, workflow
-from kondusif.model import Category, Incident, Severity, Viewer
+from kondusif.model import SYSTEM, Category, Incident, Severity, Viewer
 from kondusif.timeutil import now
 
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
@@ -50,7 +50,7 @@ def open_report(at: AppTest, report_no: str) -> None:
 
 def first_baru_on_page(at: AppTest, engine) -> str:
     """Find the newest 'baru' report through the page's own search box and return its number."""
-    newest = store.query_incidents(engine, store.IncidentQuery.make(status="baru"), None, limit=1)
+    newest = store.query_incidents(engine, store.IncidentQuery.make(status="baru"), SYSTEM, limit=1)
     no = newest["report_no"].iloc[0]
     at.text_input(key="wb_search").input(no)
     at.run()
@@ -82,7 +82,7 @@ def test_verify_through_the_ui_changes_status_and_writes_audit(demo_engine):
     at.button(key="wb_submit").click()
     at.run()
     assert not at.exception, at.exception
-    row = store.get_incident(demo_engine, no)
+    row = store.get_incident(demo_engine, no, viewer=SYSTEM)
     assert row["status"] == "diverifikasi" and row["version"] == 2
     last = audit_rows(demo_engine, row["id"])[-1]
     assert (last["actor"], last["action"], last["from_status"], last["to_status"], last["note"]) == (
@@ -102,7 +102,7 @@ def test_reject_without_reason_is_refused_on_the_page(demo_engine):
     at.run()
     assert not at.exception, at.exception
     assert "Alasan penolakan wajib diisi" in texts(at.error)
-    assert store.get_incident(demo_engine, no)["status"] == "baru"
+    assert store.get_incident(demo_engine, no, viewer=SYSTEM)["status"] == "baru"
 
 
 def test_stale_save_on_the_page_is_refused_and_shows_what_changed(demo_engine):
@@ -118,7 +118,7 @@ def test_stale_save_on_the_page_is_refused_and_shows_what_changed(demo_engine):
     assert not at.exception, at.exception
     assert "sudah diubah oleh panwas-b" in texts(at.error)
     assert any("Iklan, bukan laporan" in df.value.to_string() for df in at.dataframe)
-    row = store.get_incident(demo_engine, no)
+    row = store.get_incident(demo_engine, no, viewer=SYSTEM)
     assert row["status"] == "ditolak"  # the colleague's edit survives
     assert [r["actor"] for r in audit_rows(demo_engine, row["id"])][-1] == "panwas-b"
 
@@ -144,7 +144,7 @@ def test_one_step_merge_from_the_candidates(engine, add_incident):
     at.button(key="wb_merge").click()
     at.run()
     assert not at.exception, at.exception
-    dup, orig = store.get_incident(engine, later["id"]), store.get_incident(engine, first["id"])
+    dup, orig = store.get_incident(engine, later["id"], viewer=SYSTEM), store.get_incident(engine, first["id"], viewer=SYSTEM)
     assert dup["status"] == "duplikat" and dup["duplicate_of"] == first["id"]
     assert orig["status"] == "baru" and orig["title"] == first["title"]  # both records kept
     assert audit_rows(engine, later["id"])[-1]["action"] == "mark_duplicate"

@@ -8,7 +8,7 @@ import pytest
 from wb_helpers import ADMIN, KEL_A, KEL_B, PANWASLU, PEJABAT, WHEN, scoped_panwaslu
 
 from kondusif import duplicates, store, workbench, workflow
-from kondusif.model import Category, Severity
+from kondusif.model import SYSTEM, Category, Severity
 
 AS_OF = datetime(2018, 6, 26, 12, 0, tzinfo=UTC)
 
@@ -78,12 +78,12 @@ def test_duplicate_candidates_rank_by_text_and_respect_scope(engine, add_inciden
     add_incident(rt=3, when=WHEN + timedelta(hours=1), category=Category.PERUSAKAN_APK, title="Amplop")  # category
     merged = add_incident(rt=3, when=WHEN + timedelta(hours=3), title="Amplop dibagikan ke warga RT 03")
     workflow.mark_duplicate(engine, PANWASLU, merged["id"], 1, me["report_no"], "sama")
-    cands = workbench.duplicate_candidates(engine, store.get_incident(engine, me["id"]), PANWASLU, window_hours=6)
+    cands = workbench.duplicate_candidates(engine, store.get_incident(engine, me["id"], viewer=SYSTEM), PANWASLU, window_hours=6)
     assert cands["report_no"].tolist() == [near_same["report_no"], near_other["report_no"]]
     assert cands["similarity"].iloc[0] > cands["similarity"].iloc[1]
     assert cands["version"].tolist() == [1, 1]
     assert workbench.duplicates_of(engine, PANWASLU, me["id"])["report_no"].tolist() == [merged["report_no"]]
-    other_scope = workbench.duplicate_candidates(engine, store.get_incident(engine, me["id"]),
+    other_scope = workbench.duplicate_candidates(engine, store.get_incident(engine, me["id"], viewer=SYSTEM),
                                                  scoped_panwaslu("16.73.05"), window_hours=6)
     assert other_scope.empty
 

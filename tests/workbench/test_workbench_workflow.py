@@ -9,14 +9,14 @@ import pytest
 from wb_helpers import ADMIN, KEL_A, KEL_B, PANWASLU, PEJABAT, audit_rows, rt_viewer, scoped_panwaslu
 
 from kondusif import store, workflow
-from kondusif.model import TRANSITIONS, Status
+from kondusif.model import SYSTEM, TRANSITIONS, Status
 from kondusif.timeutil import WIB, now, to_wib
 from kondusif.workflow import (
     Action,
     ActionInput,
     InvalidInput,
     NotFound,
-    NotPermitted,
+    NotPermitted,  # access.NotPermitted, re-exported
     StaleEdit,
     TransitionRefused,
 )
@@ -44,7 +44,7 @@ def test_every_transition_allowed_or_refused_with_its_audit(engine, add_incident
     if dst in TRANSITIONS[src]:
         row = workflow.change_status(engine, PANWASLU, inc["id"], 1, dst, full_input(original["id"]))
         t1 = now()
-        stored = store.get_incident(engine, inc["id"])
+        stored = store.get_incident(engine, inc["id"], viewer=SYSTEM)
         assert stored["status"] == dst.value == row["status"]
         assert stored["version"] == 2
         new = audit_rows(engine, inc["id"])[len(before_audit):]
@@ -64,7 +64,7 @@ def test_every_transition_allowed_or_refused_with_its_audit(engine, add_incident
             assert original["report_no"] in audit["note"]
             linked = audit_rows(engine, original["id"])[-1]
             assert linked["action"] == "duplicate_linked" and inc["report_no"] in linked["note"]
-            assert store.get_incident(engine, original["id"])["status"] == "baru"  # the original is kept
+            assert store.get_incident(engine, original["id"], viewer=SYSTEM)["status"] == "baru"  # the original is kept
         if dst == Status.DITINDAKLANJUTI:
             assert stored["followup_to"] == "Polres Lubuklinggau"
             assert to_wib(stored["followup_due"]).date() == date(2018, 6, 25)
@@ -72,7 +72,7 @@ def test_every_transition_allowed_or_refused_with_its_audit(engine, add_incident
         with pytest.raises(TransitionRefused) as err:
             workflow.change_status(engine, PANWASLU, inc["id"], 1, dst, full_input(original["id"]))
         assert src.label in str(err.value)
-        stored = store.get_incident(engine, inc["id"])
+        stored = store.get_incident(engine, inc["id"], viewer=SYSTEM)
         assert stored["status"] == src.value and stored["version"] == 1
         assert audit_rows(engine, inc["id"]) == before_audit
         assert len(audit_rows(engine, original["id"])) == 1  # only its own "create"
@@ -102,7 +102,7 @@ def test_missing_required_fields_are_named_and_nothing_is_written(engine, add_in
         workflow.change_status(engine, PANWASLU, inc["id"], 1, target, data)
     assert err.value.field == field
     assert str(err.value)  # a message for the user
-    assert store.get_incident(engine, inc["id"])["version"] == 1
+    assert store.get_incident(engine, inc["id"], viewer=SYSTEM)["version"] == 1
     assert len(audit_rows(engine, inc["id"])) == 1
 
 
@@ -122,7 +122,7 @@ def test_follow_up_needs_to_whom_and_a_due_date_not_before_the_incident(engine, 
     assert to_wib(row["followup_due"]) == datetime(2018, 6, 22, 23, 59, tzinfo=WIB)
     # A follow-up may be recorded again while in progress (handed on to someone else).
     again = workflow.follow_up(engine, PANWASLU, inc["id"], 2, "Dialihkan", "Kesbangpol", date(2018, 6, 24))
-    assert again["version"] == 3 and store.get_incident(engine, inc["id"])["followup_to"] == "Kesbangpol"
+    assert again["version"] == 3 and store.get_incident(engine, inc["id"], viewer=SYSTEM)["followup_to"] == "Kesbangpol"
 
 
 @pytest.mark.parametrize("viewer", [PEJABAT, rt_viewer(), None], ids=["pejabat", "rt", "anonymous"])
@@ -130,7 +130,7 @@ def test_only_panwaslu_and_admin_may_act(engine, add_incident, viewer):
     inc = add_incident()
     with pytest.raises(NotPermitted):
         workflow.verify(engine, viewer, inc["id"], 1)
-    assert store.get_incident(engine, inc["id"])["status"] == "baru"
+    assert store.get_incident(engine, inc["id"], viewer=SYSTEM)["status"] == "baru"
     assert workflow.verify(engine, ADMIN, inc["id"], 1)["status"] == "diverifikasi"
 
 
@@ -142,7 +142,7 @@ def test_scoped_panwaslu_acts_only_in_their_kecamatan(engine, add_incident):
         workflow.verify(engine, scoped, there["id"], 1)
     with pytest.raises(NotFound):
         workflow.verify(engine, scoped, there["report_no"], 1)
-    assert store.get_incident(engine, there["id"])["version"] == 1
+    assert store.get_incident(engine, there["id"], viewer=SYSTEM)["version"] == 1
     assert len(audit_rows(engine, there["id"])) == 1
     assert workflow.verify(engine, scoped, here["report_no"], 1)["status"] == "diverifikasi"
     # The original of a duplicate must be visible too.
@@ -164,7 +164,7 @@ def test_scope_is_enforced_in_the_update_itself(engine, add_incident, monkeypatc
     with pytest.raises((NotFound, StaleEdit)):
         workflow.verify(engine, scoped, there["id"], 1)
     monkeypatch.undo()
-    stored = store.get_incident(engine, there["id"])
+    stored = store.get_incident(engine, there["id"], viewer=SYSTEM)
     assert stored["status"] == "baru" and stored["version"] == 1
     assert len(audit_rows(engine, there["id"])) == 1
 
@@ -182,7 +182,7 @@ def test_duplicate_of_itself_or_in_a_loop_is_refused(engine, add_incident):
     workflow.mark_duplicate(engine, PANWASLU, c["id"], 1, a["id"], "sama juga")
     with pytest.raises(InvalidInput, match="lingkaran"):
         workflow.mark_duplicate(engine, PANWASLU, b["id"], 1, c["id"], "sama")
-    assert store.get_incident(engine, b["id"])["status"] == "baru"
+    assert store.get_incident(engine, b["id"], viewer=SYSTEM)["status"] == "baru"
 
 
 def test_merge_keeps_both_records_and_their_histories(engine, add_incident):
@@ -190,7 +190,7 @@ def test_merge_keeps_both_records_and_their_histories(engine, add_incident):
     dup = add_incident(rt=2, title="Amplop di RT 01", possible_duplicate=True)
     workflow.verify(engine, PANWASLU, original["id"], 1, "benar terjadi")
     workflow.mark_duplicate(engine, PANWASLU, dup["id"], 1, original["report_no"], "Kejadian yang sama")
-    o, d = store.get_incident(engine, original["id"]), store.get_incident(engine, dup["id"])
+    o, d = store.get_incident(engine, original["id"], viewer=SYSTEM), store.get_incident(engine, dup["id"], viewer=SYSTEM)
     assert o["status"] == "diverifikasi" and o["title"] == "Amplop dibagikan di RT 01"
     assert d["status"] == "duplikat" and d["duplicate_of"] == o["id"] and d["possible_duplicate"] is False
     assert d["title"] == "Amplop di RT 01" and d["reporter_name"] == "Pak Rahman"
@@ -203,8 +203,8 @@ def test_merge_keeps_both_records_and_their_histories(engine, add_incident):
 
 def test_two_sessions_edit_the_same_report_second_save_is_refused(engine, add_incident):
     inc = add_incident()
-    opened_by_ani = store.get_incident(engine, inc["id"])
-    opened_by_budi = store.get_incident(engine, inc["id"])
+    opened_by_ani = store.get_incident(engine, inc["id"], viewer=SYSTEM)
+    opened_by_budi = store.get_incident(engine, inc["id"], viewer=SYSTEM)
     ani = scoped_panwaslu("16.73.01", name="ani")
     budi = PANWASLU
 
@@ -221,7 +221,7 @@ def test_two_sessions_edit_the_same_report_second_save_is_refused(engine, add_in
     assert [h["actor"] for h in stale.history] == ["ani"]
     assert stale.history[0]["note"] == "Sudah dicek PPL"
     # ...and Ani's edit survives untouched.
-    stored = store.get_incident(engine, inc["id"])
+    stored = store.get_incident(engine, inc["id"], viewer=SYSTEM)
     assert stored["status"] == "diverifikasi" and stored["version"] == 2
     assert [r["action"] for r in audit_rows(engine, inc["id"])] == ["create", "verify"]
 
@@ -236,7 +236,7 @@ def test_stale_changes_come_from_the_audit_log_without_the_opened_row(engine, ad
     assert changes["status"] == ("diverifikasi", "ditindaklanjuti")
     assert changes["followup_to"] == (None, "Kesbangpol")
     assert [h["actor"] for h in err.value.history] == [PANWASLU.username, ADMIN.username]
-    assert store.get_incident(engine, inc["id"])["status"] == "ditindaklanjuti"
+    assert store.get_incident(engine, inc["id"], viewer=SYSTEM)["status"] == "ditindaklanjuti"
 
 
 def test_concurrent_saves_with_the_same_version_one_wins(engine, add_incident):
@@ -262,7 +262,7 @@ def test_concurrent_saves_with_the_same_version_one_wins(engine, add_incident):
     kinds = sorted(type(v).__name__ for v in outcomes.values())
     assert kinds == ["StaleEdit", "dict"]
     winner = next(v for v in outcomes.values() if isinstance(v, dict))
-    stored = store.get_incident(engine, inc["id"])
+    stored = store.get_incident(engine, inc["id"], viewer=SYSTEM)
     assert stored["status"] == winner["status"] and stored["version"] == 2
     assert len(audit_rows(engine, inc["id"])) == 2
 
@@ -286,8 +286,8 @@ def test_bulk_reject_is_audited_per_report_and_reports_the_refused(engine, add_i
         last = audit_rows(engine, s["id"])[-1]
         assert (last["action"], last["from_status"], last["to_status"], last["note"], last["actor"]) == (
             "reject", "baru", "ditolak", "Spam iklan", PANWASLU.username)
-    assert store.get_incident(engine, done_elsewhere["id"])["status"] == "diverifikasi"
-    assert store.get_incident(engine, closed["id"])["status"] == "selesai"
+    assert store.get_incident(engine, done_elsewhere["id"], viewer=SYSTEM)["status"] == "diverifikasi"
+    assert store.get_incident(engine, closed["id"], viewer=SYSTEM)["status"] == "selesai"
 
 
 def test_bulk_without_a_reason_writes_nothing(engine, add_incident):
@@ -295,7 +295,7 @@ def test_bulk_without_a_reason_writes_nothing(engine, add_incident):
     with pytest.raises(InvalidInput):
         workflow.bulk_change_status(engine, PANWASLU, [(r["id"], 1) for r in rows], Status.DITOLAK,
                                     ActionInput(note=""))
-    assert all(store.get_incident(engine, r["id"])["status"] == "baru" for r in rows)
+    assert all(store.get_incident(engine, r["id"], viewer=SYSTEM)["status"] == "baru" for r in rows)
 
 
 def test_bulk_respects_scope(engine, add_incident):
@@ -305,4 +305,4 @@ def test_bulk_respects_scope(engine, add_incident):
     assert [r["id"] for r in result.done] == [here["id"]]
     assert len(result.refused) == 1 and "tidak ditemukan" in result.refused[0][1]
     assert result.refused[0][0] == there["id"]  # its report number is not revealed out of scope
-    assert store.get_incident(engine, there["id"])["status"] == "baru"
+    assert store.get_incident(engine, there["id"], viewer=SYSTEM)["status"] == "baru"

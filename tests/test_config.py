@@ -1,0 +1,64 @@
+"""Issue 19: every setting declared once (config.SETTINGS) and checked at start, in Indonesian."""
+
+from __future__ import annotations
+
+import pytest
+
+from kondusif import config
+from kondusif.__main__ import main
+from kondusif.config import SETTINGS, ConfigError, load_settings, setting
+
+
+def settings_from(tmp_path, text: str, **env: str) -> config.Settings:
+    path = tmp_path / "kondusif.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_settings({"KONDUSIF_CONFIG": str(path), "KONDUSIF_DATA_DIR": str(tmp_path), **env})
+
+
+def test_every_setting_has_a_type_a_default_of_that_type_and_help():
+    assert len({s.key for s in SETTINGS}) == len(SETTINGS)
+    for spec in SETTINGS:
+        assert spec.help and spec.type in (str, int, float)
+        assert spec.default is None or isinstance(spec.default, spec.type), spec.key
+
+
+def test_declared_settings_are_read_typed_from_the_file(tmp_path):
+    s = settings_from(tmp_path, 'oidc_role_claim = "peran_kondusif"\nsession_hours = 8\n'
+                                '[alerts]\nsmtp_port = 2525\nmax_attempts = 2\n[intake]\nduplicate_window_hours = 3\n')
+    assert s.oidc_role_claim == "peran_kondusif"  # loaded into Settings (was never read before)
+    assert s.session_hours == 8.0 and isinstance(s.session_hours, float)
+    assert setting("alerts.smtp_port", s) == 2525 and setting("alerts.max_attempts", s) == 2
+    assert setting("alerts.smtp_from", s) == "sikondusif@localhost"  # the declared default
+    assert setting("intake.duplicate_window_hours", s) == 3.0
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ('sesion_hours = 8\n', "«sesion_hours»"),
+    ('[alerts]\nsmtp_hots = "mail"\n', "«alerts.smtp_hots»"),
+    ('[levels]\nrawan = 3\n', "«levels.rawan»"),
+    ('session_hours = "lama"\n', "«session_hours»"),
+    ('[alerts]\nsmtp_port = "dua lima"\n', "«alerts.smtp_port»"),
+    ('report_prefix = 7\n', "«report_prefix»"),
+])
+def test_unknown_or_malformed_keys_are_refused_naming_the_key(tmp_path, text, named):
+    with pytest.raises(ConfigError) as err:
+        settings_from(tmp_path, text)
+    assert named in str(err.value)
+    assert "tidak dikenal" in str(err.value) or "harus berupa" in str(err.value)
+
+
+def test_a_malformed_environment_value_is_refused_at_start(tmp_path):
+    with pytest.raises(ConfigError, match="«db_busy_timeout_ms».*KONDUSIF_DB_BUSY_TIMEOUT_MS"):
+        settings_from(tmp_path, "", KONDUSIF_DB_BUSY_TIMEOUT_MS="lima belas")
+    ok = settings_from(tmp_path, "", KONDUSIF_DB_BUSY_TIMEOUT_MS="300")
+    assert config.env_setting("db_busy_timeout_ms", ok.env) == 300
+
+
+def test_the_command_line_names_the_bad_key_without_a_traceback(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "kondusif.toml"
+    path.write_text('[alerts]\nsmtp_hots = "mail"\n', encoding="utf-8")
+    monkeypatch.setenv("KONDUSIF_CONFIG", str(path))
+    config.settings.cache_clear()
+    assert main(["info"]) == 2
+    err = capsys.readouterr().err
+    assert "Galat: Pengaturan «alerts.smtp_hots»" in err and "Traceback" not in err
