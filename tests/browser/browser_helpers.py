@@ -1,6 +1,6 @@
 """Plain helpers for browser tests (Playwright + Debian chromium); fixtures are in conftest.py.
 
-- `run_app(env)`: `streamlit run dashboard.py` on a free port in its own process
+- `run_app(env)`: `streamlit run app.py` (the st.App entry) on a free port in its own process
   group, waits for /_stcore/health, and always stops it.
 - `app_env(db_url)`: the environment for that process (this test's data dir, geo dir,
   secret) pointing at `db_url`.
@@ -85,7 +85,7 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def run_app(env: dict[str, str], script: str = "dashboard.py", timeout: float = 90.0,
+def run_app(env: dict[str, str], script: str = "app.py", timeout: float = 90.0,
             log_dir: Path | None = None) -> Iterator[RunningApp]:
     """Start `streamlit run <script>` on a free port; yield once healthy; always stop it."""
     port = free_port()
