@@ -30,6 +30,7 @@ from kondusif import auth, auth_tokens, store
 from kondusif.accounts import scope_label
 from kondusif.config import settings
 from kondusif.model import Viewer
+from kondusif.web.edge import RENEW_SCRIPT
 
 VIEWER_KEY = "viewer"  # a kondusif.model.Viewer; AppTest page tests set it directly
 MUST_CHANGE_KEY = "must_change"  # the account still uses a one-time password/PIN
@@ -203,7 +204,7 @@ def renew_form_html(ticket: str, next_path: str = "/") -> str:
         f'<input type="hidden" name="ticket" value="{_attr(ticket)}">'
         f'<input type="hidden" name="next" value="{_attr(next_path)}">'
         '<button class="sk-btn" type="submit">Lanjutkan</button></form>'
-        '<script>document.getElementById("sk-renew").submit();</script>'
+        f"<script>{RENEW_SCRIPT}</script>"
     )
 
 

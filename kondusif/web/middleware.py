@@ -13,6 +13,11 @@ Content-Security-Policy, as measured in Chromium on every page (docs/architectur
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -23,9 +28,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kondusif import auth, auth_tokens, store
 from kondusif.config import settings
-from kondusif.web.edge import delete_session_cookie
+from kondusif.web.edge import RENEW_SCRIPT, delete_session_cookie
 
 METRICS_PATH = "/_stcore/metrics"
+# The map: streamlit-folium's iframe writes folium's map as inline <script> blocks whose
+# text changes with the data, so neither a hash nor a nonce can name them.
+INLINE_SCRIPT_FRAMES = ("/component/streamlit_folium.",)
 # Paths that serve the app page itself (index.html for every page URL); assets and
 # API paths are skipped by the dead-cookie check.
 _ASSET_PREFIXES = ("/_stcore/", "/static/", "/media/", "/component/", "/app/static/", "/sesi/", "/auth/")
@@ -41,12 +49,33 @@ def tile_origin() -> str:
     return f"{parts.scheme}://{host}" if parts.scheme and host else ""
 
 
-def content_security_policy() -> str:
+def _inline_hashes(html_text: str) -> list[str]:
+    """CSP hash sources for the inline <script> blocks of a page we serve unchanged."""
+    bodies = re.findall(r"<script>(.*?)</script>", html_text, flags=re.S)
+    return [f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in bodies]
+
+
+@lru_cache(maxsize=1)
+def _page_script_hashes() -> tuple[str, ...]:
+    """Streamlit's index.html carries one tiny inline script; our renewal form one more."""
+    import streamlit
+
+    index = Path(streamlit.__file__).parent / "static" / "index.html"
+    found = _inline_hashes(index.read_text(encoding="utf-8")) if index.exists() else []
+    return tuple(found + _inline_hashes(f"<script>{RENEW_SCRIPT}</script>"))
+
+
+def content_security_policy(path: str = "/") -> str:
+    """The policy for a response to `path`: strict for the app, looser for the map's iframe."""
     tiles = tile_origin()
     img = "img-src 'self' data: blob:" + (f" {tiles}" if tiles else "")
+    if path.startswith(INLINE_SCRIPT_FRAMES):
+        scripts = "script-src 'self' 'unsafe-inline'"
+    else:
+        scripts = " ".join(["script-src 'self'", *_page_script_hashes()])
     return "; ".join([
         "default-src 'self'",
-        "script-src 'self' 'unsafe-inline' 'unsafe-eval'",
+        scripts,
         "style-src 'self' 'unsafe-inline'",
         img,
         "font-src 'self' data:",
@@ -60,9 +89,9 @@ def content_security_policy() -> str:
     ])
 
 
-def security_headers() -> dict[str, str]:
+def security_headers(path: str = "/") -> dict[str, str]:
     return {
-        "Content-Security-Policy": content_security_policy(),
+        "Content-Security-Policy": content_security_policy(path),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "same-origin",
         "X-Frame-Options": "SAMEORIGIN",
@@ -107,7 +136,7 @@ class SecurityMiddleware:
             await self.app(scope, receive, send)
             return
         conn = HTTPConnection(scope)
-        headers = security_headers()
+        headers = security_headers(scope.get("path", "/"))
         token = conn.cookies.get(auth_tokens.COOKIE_NAME)
         path = scope.get("path", "")
         if path.rstrip("/") == METRICS_PATH and not await run_in_threadpool(_is_admin, token):
