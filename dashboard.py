@@ -54,7 +54,8 @@ if viewer is None:
     )
     # The login form returns to this address (a deep link opens its page after login).
     query = {k: v for k, v in st.query_params.to_dict().items() if k not in ("masuk", "keluar")}
-    st.session_state[session.LOGIN_NEXT_KEY] = "/" + (nav.url_path or "") + ("?" + urlencode(query) if query else "")
+    here = "" if nav.url_path == LOGIN_URL else (nav.url_path or "")
+    st.session_state[session.LOGIN_NEXT_KEY] = "/" + here + ("?" + urlencode(query) if query else "")
 else:
     session.render_sidebar(viewer)
     notice = session.pop_notice()

@@ -26,7 +26,7 @@ from kondusif.web.edge import (
 LOGIN_PATH = "/sesi/masuk"
 LOGOUT_PATH = "/sesi/keluar"
 RENEW_PATH = "/sesi/perbarui"
-LOGIN_PAGE = "/masuk"
+LOGIN_PAGE = "/"  # signed out, every address shows the login form; "/" needs no page lookup
 
 THROTTLE = auth.AddressThrottle()
 FOREIGN = "Permintaan ditolak: formulir tidak berasal dari halaman SiKondusif. Muat ulang halaman lalu coba lagi."
