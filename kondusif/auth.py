@@ -160,8 +160,9 @@ def password_problem(password: str, role: Role | str, username: str = "",
         if role == Role.RT:
             return f"PIN harus {PIN_LENGTH} angka, atau kata sandi minimal {MIN_PASSWORD_LENGTH} karakter."
         return f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter."
-    if username and username.lower() in password.lower():
-        return "Kata sandi tidak boleh memuat nama pengguna."
+    letters = re.sub(r"[^a-z]", "", password.lower())
+    if username and letters and letters == re.sub(r"[^a-z]", "", username.lower()):
+        return "Kata sandi tidak boleh sama dengan nama pengguna."
     from zxcvbn import zxcvbn
 
     if _dictionary_cache is None:
