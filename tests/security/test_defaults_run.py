@@ -159,10 +159,13 @@ def test_backups_and_cli_exports_are_private(prepared, tmp_path):
     env, _ = prepared
     out = tmp_path / "keluar"
     cli(env, "backup", "--out", str(out / "cadangan.db"))
-    cli(env, "users", "bulk-rt", "--out", str(out / "pin-rt.csv"))
+    bad = tmp_path / "masuk.csv"
+    bad.write_text("kategori,kelurahan,waktu,judul\nbukan-kategori,Kelurahan Khayalan,kemarin,Uji\n", encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "kondusif", "import", str(bad), "--dry-run", "--as", "admin",
+                    "--rejects", str(out / "ditolak.csv")], cwd=ROOT, env=env, capture_output=True, timeout=300)
     cli(env, "weekly-report", "--week", "2018-W26", "--out", str(out / "laporan.pdf"))
     written = sorted(p for p in out.iterdir() if p.is_file())
-    assert {p.name for p in written} >= {"cadangan.db", "pin-rt.csv", "laporan.pdf"}
+    assert {p.name for p in written} >= {"cadangan.db", "ditolak.csv", "laporan.pdf"}
     assert {p.name: oct(mode(p)) for p in written} == {p.name: oct(0o600) for p in written}
 
 
