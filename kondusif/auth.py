@@ -167,7 +167,8 @@ def password_problem(password: str, role: Role | str, username: str = "",
 
     if _dictionary_cache is None:
         _dictionary_cache = _local_dictionary()
-    personal = [username, *names, *(part for n in names for part in str(n).split())]
+    personal = [username, *names, *(str(n).replace(" ", "") for n in names),
+                *(part for n in names for part in str(n).split())]
     inputs = [w.lower() for w in (*_dictionary_cache, *personal) if w]
     if zxcvbn(password[:100], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
         return ("Kata sandi terlalu mudah ditebak. Pakai minimal tiga kata acak yang tidak berhubungan, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from browser_helpers import LOGIN_TITLE, log_in, submit_login, wait_for_text, wait_until
+from browser_helpers import LOGIN_TITLE, log_in, submit_login, wait_for_text
 
 from kondusif import accounts, demo, registry, store
 from kondusif.auth_tokens import COOKIE_NAME
