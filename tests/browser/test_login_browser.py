@@ -144,3 +144,27 @@ def test_next_user_does_not_land_on_the_previous_users_page(app, page, seeded_ur
     log_in(page, USERNAME, PASSWORD)
     signed_in(page)  # the pejabat's home page, not a refusal of the admin page
     assert page.get_by_text("Akses ditolak").count() == 0
+
+
+def test_forced_password_change_renews_the_cookie_and_opens_home(app, page, db_url):
+    engine = store.get_engine(db_url)
+    registry.ensure_rt_registry(engine)
+    demo.seed_demo(engine, 100, 3)
+    accounts.create_account(engine, "uji", "uji-baru", Role.PEJABAT, "Sekali-pakai-2018", must_change=True)
+    store.dispose_engines()
+    running = app(db_url)
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(running.url)
+    log_in(page, "uji-baru", "Sekali-pakai-2018")
+    page.get_by_label("Kata sandi/PIN saat ini").fill("Sekali-pakai-2018")
+    page.get_by_label("Kata sandi/PIN baru", exact=True).fill("Payung-kuda-sungai-71")
+    page.get_by_label("Ulangi yang baru").fill("Payung-kuda-sungai-71")
+    with page.expect_response(lambda r: r.url.endswith("/sesi/perbarui"), timeout=60_000) as renewed:
+        page.get_by_role("button", name="Simpan").click()
+    assert renewed.value.status == 303
+    page.wait_for_url(running.url + "/", wait_until="commit")
+    page.reload()  # at once: the new cookie (new epoch) is already in place
+    signed_in(page)
+    assert page.url.split("?")[0].rstrip("/") == running.url  # home (the map adds ?per=...)
+    assert violations == []
