@@ -170,3 +170,17 @@ def test_renewal_ticket_gives_a_cookie_only_for_the_current_epoch(web, engine):
                               headers={"Origin": ORIGIN})
     token = session_cookie(headers).split(";")[0].split("=", 1)[1]
     assert auth_tokens.read(token).epoch == epoch
+
+
+def test_tiles_are_allowed_only_from_the_configured_host(monkeypatch):
+    from kondusif.config import settings
+    from kondusif.web.middleware import content_security_policy
+
+    monkeypatch.setenv("KONDUSIF_TILE_URL", "https://{s}.tile.kota-lubuklinggau.test/{z}/{x}/{y}.png")
+    settings.cache_clear()
+    img = next(d for d in content_security_policy("/").split("; ") if d.startswith("img-src"))
+    assert img == "img-src 'self' data: blob: https://*.tile.kota-lubuklinggau.test"
+    monkeypatch.delenv("KONDUSIF_TILE_URL")
+    settings.cache_clear()
+    img = next(d for d in content_security_policy("/").split("; ") if d.startswith("img-src"))
+    assert img == "img-src 'self' data: blob:"
