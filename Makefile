@@ -38,11 +38,17 @@ geo: install
 	@$(BIN)/python -m lubuklinggau_geo check || \
 		echo "Peringatan: batas wilayah tidak dapat dipakai (lihat di atas); aplikasi tetap jalan, kelurahan sebagai titik."
 
-prepare: install geo
-	$(BIN)/python -m kondusif prepare
+# `make run` = try the app (demo accounts + simulated reports);
+# `make run PRODUKSI=1` = real use: no demo material, one admin with a one-time password.
+PRODUKSI ?=
 
+prepare: install geo
+	@if [ -n "$(PRODUKSI)" ]; then $(BIN)/python -m kondusif init --produksi; \
+	else $(BIN)/python -m kondusif prepare; fi
+
+# app.py is an st.App (ASGI, served by uvicorn) around dashboard.py: login routes, headers.
 run: prepare
-	$(BIN)/python -m streamlit run dashboard.py --server.port $(PORT) --server.headless true
+	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.headless true
 
 lint: install
 	$(BIN)/ruff check .

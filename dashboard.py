@@ -11,6 +11,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from kondusif.config import settings
@@ -19,7 +22,8 @@ from kondusif.ui.alerts import render_alert_banner, start_background_workers
 from kondusif.ui.db_unavailable import stop_when_unavailable
 from kondusif.ui.pages import PAGES, PageSpec, pages_for
 
-st.set_page_config(page_title="SiKondusif Lubuklinggau", page_icon=":material/map:", layout="wide")
+FAVICON = str(Path(__file__).resolve().parent / "kondusif" / "ui" / "assets" / "favicon.png")  # served by the app
+st.set_page_config(page_title="SiKondusif Lubuklinggau", page_icon=FAVICON, layout="wide")
 
 ACCOUNT_PAGES = ("ganti_sandi", "admin_akun")  # listed last, under "Akun"
 LOGIN_URL = "masuk"
@@ -42,7 +46,6 @@ def _change_password_here() -> None:
 
 with stop_when_unavailable(before_navigation=True):  # issue 8: a message, not a traceback
     viewer = session.current_session()
-session.flush_cookie()
 
 if viewer is None:
     nav = st.navigation(
@@ -50,6 +53,10 @@ if viewer is None:
          *_stand_ins(login.render_login, skip=set())],
         position="hidden",
     )
+    # The login form returns to this address (a deep link opens its page after login).
+    query = {k: v for k, v in st.query_params.to_dict().items() if k not in ("masuk", "keluar")}
+    here = "" if nav.url_path == LOGIN_URL else (nav.url_path or "")
+    st.session_state[session.LOGIN_NEXT_KEY] = "/" + here + ("?" + urlencode(query) if query else "")
 else:
     session.render_sidebar(viewer)
     notice = session.pop_notice()
@@ -70,8 +77,7 @@ else:
         rest = account + hidden + [back]
         sections = {"Menu": work, "Akun": rest} if work else {"Akun": rest}
         nav = st.navigation(sections)
-        if session.pop_just_signed_in() and nav.url_path not in {p.url_path for p in allowed}:
-            st.switch_page(home)  # the address was left by someone else's session
+    session.render_renewal()
 start_background_workers(settings().db_url)  # once per process and database, for every role
 render_alert_banner(None if viewer is None or session.must_change() else viewer)  # issue 6
 with stop_when_unavailable():  # issue 8

@@ -54,4 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # Files the CLI writes (store, WAL/SHM, key, backups, exports) hold password hashes
+    # and reporter identity: readable by the owner only.
+    os.umask(0o077)
     sys.exit(main())

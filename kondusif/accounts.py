@@ -203,7 +203,7 @@ def create_account(
     name = normalize_username(username)
     scope = normalize_scope(engine, role, kecamatan, kelurahan, rt)
     role = Role(role)
-    problem = password_problem(password, role, name)
+    problem = password_problem(password, role, name, names=(display_name or "",))
     if problem:
         raise AuthError(problem, field="password")
     display = (display_name or "").strip()[:120]
@@ -262,7 +262,7 @@ def set_password(
     actor = access.require(viewer, "account.manage").username
     with engine.connect() as conn:
         row = _require(conn, username)
-    problem = password_problem(password, row["role"], username)
+    problem = password_problem(password, row["role"], username, names=(row["display_name"] or "",))
     if problem:
         raise AuthError(problem, field="password")
     pw_hash = hash_password(password)

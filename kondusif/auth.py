@@ -87,29 +87,66 @@ def _burn(password: str) -> None:
 
 # --------------------------------------------------------------------------- policy
 
-_WEAK = {
-    "password", "password1", "kata sandi", "katasandi", "sikondusif", "lubuklinggau",
-    "12345678", "123456789", "1234567890", "87654321", "qwertyui", "qwerty123", "admin123",
-    "rahasia1", "bismillah",
-}
+# Words a guesser tries first here, fed to zxcvbn as its own dictionary next to its
+# English lists: Indonesian words, the city and its kecamatan/kelurahan, the election,
+# the app and its roles (also the demo account names), and the user's own names.
+_LOCAL_WORDS = (
+    "sandi katasandi kata rahasia kunci masuk sayang cinta bismillah alhamdulillah insyaallah "
+    "indonesia merdeka garuda pancasila jakarta palembang sumsel sumatera selatan musirawas "
+    "lubuklinggau lubuk linggau linggau llg kota kabupaten kecamatan kelurahan desa kampung "
+    "pilkada pemilu pilwako walikota wakil gubernur bupati pemkot setda bawaslu panwaslu panwascam "
+    "kpu tps pemilih suara coblos kondusif sikondusif kondusivitas aman damai tertib "
+    "admin administrator operator pejabat petugas pengawas ketua rt rw warga demo contoh uji coba "
+    "rahasia123 selamat pagi siang malam hari minggu senin selasa rabu kamis jumat sabtu "
+    "januari februari maret april mei juni juli agustus september oktober november desember "
+    "satu dua tiga empat lima enam tujuh delapan sembilan sepuluh "
+    "rumah kantor jalan sekolah masjid pasar sungai bukit gunung "
+    "budi siti agus dewi sri rahmat muhammad ahmad nur putri putra indah"
+).split()
+
+MIN_PASSWORD_SCORE = 3  # zxcvbn 0-4; 3 = "safely unguessable" (about 10^8 guesses and more)
+
+
+def _local_dictionary() -> list[str]:
+    words = list(_LOCAL_WORDS)
+    try:
+        from lubuklinggau_geo import gazetteer
+
+        for frame in (gazetteer.kecamatan(), gazetteer.kelurahan()):
+            for col in frame.columns:
+                if "nama" in col.lower():
+                    for name in frame[col].astype(str):
+                        words += [name.lower(), name.lower().replace(" ", "")] + name.lower().split()
+    except Exception:  # noqa: BLE001 - the dictionary is a help, never a reason to refuse logins
+        pass
+    return words
+
+
+_dictionary_cache: list[str] | None = None
 
 
 def _weak_pin(pin: str) -> bool:
+    """All digits equal, a run up or down, or a repeated block (123123, 121212, 112112)."""
     digits = [int(c) for c in pin]
     steps = {b - a for a, b in zip(digits, digits[1:], strict=False)}
-    return len(set(digits)) == 1 or steps in ({1}, {-1})
+    repeated = any(len(pin) % n == 0 and pin == pin[:n] * (len(pin) // n) for n in (1, 2, 3))
+    return len(set(digits)) == 1 or steps in ({1}, {-1}) or repeated or len(set(digits)) <= 2
 
 
 def is_pin(text: str) -> bool:
     return len(text) == PIN_LENGTH and text.isascii() and text.isdigit()
 
 
-def password_problem(password: str, role: Role | str, username: str = "") -> str | None:
+def password_problem(password: str, role: Role | str, username: str = "",
+                     names: tuple[str, ...] = ()) -> str | None:
     """Why `password` is not acceptable for an account of `role`, or None when it is.
 
     Ketua RT may use a 6-digit PIN (they type on a phone) or a password of at least
-    8 characters; every other role needs at least 8 characters.
+    8 characters; every other role needs at least 8 characters. Passwords must also
+    reach zxcvbn score MIN_PASSWORD_SCORE with Indonesian and local words, the
+    username and the user's `names` in its dictionary.
     """
+    global _dictionary_cache
     role = Role(role)
     if not password or not password.strip():
         return "Kata sandi tidak boleh kosong."
@@ -117,14 +154,25 @@ def password_problem(password: str, role: Role | str, username: str = "") -> str
         return "Kata sandi tidak boleh diawali atau diakhiri spasi."
     if role == Role.RT and is_pin(password):
         if _weak_pin(password):
-            return "PIN terlalu mudah ditebak (angka sama semua atau berurutan)."
+            return "PIN terlalu mudah ditebak (angka sama, berulang, atau berurutan)."
         return None
     if len(password) < MIN_PASSWORD_LENGTH:
         if role == Role.RT:
             return f"PIN harus {PIN_LENGTH} angka, atau kata sandi minimal {MIN_PASSWORD_LENGTH} karakter."
         return f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter."
-    if password.lower() in _WEAK or (username and password.lower() == username.lower()):
-        return "Kata sandi terlalu mudah ditebak; pilih yang lain."
+    letters = re.sub(r"[^a-z]", "", password.lower())
+    if username and letters and letters == re.sub(r"[^a-z]", "", username.lower()):
+        return "Kata sandi tidak boleh sama dengan nama pengguna."
+    from zxcvbn import zxcvbn
+
+    if _dictionary_cache is None:
+        _dictionary_cache = _local_dictionary()
+    personal = [username, *names, *(str(n).replace(" ", "") for n in names),
+                *(part for n in names for part in str(n).split())]
+    inputs = [w.lower() for w in (*_dictionary_cache, *personal) if w]
+    if zxcvbn(password[:100], user_inputs=inputs)["score"] < MIN_PASSWORD_SCORE:
+        return ("Kata sandi terlalu mudah ditebak. Pakai minimal tiga kata acak yang tidak berhubungan, "
+                "atau campuran huruf, angka dan tanda baca.")
     return None
 
 
@@ -245,6 +293,64 @@ def authenticate(engine: Engine, username: str, password: str, *, clock: Clock =
     )
 
 
+# --------------------------------------------------------------------------- per-address throttle
+
+ADDRESS_MAX_FAILURES = 10
+ADDRESS_WINDOW_MINUTES = 15
+THROTTLED = ("Terlalu banyak percobaan masuk yang gagal dari alamat jaringan ini. "
+             f"Tunggu {ADDRESS_WINDOW_MINUTES} menit lalu coba lagi.")
+
+
+class AddressThrottle:
+    """Failed logins per client address in a sliding window, on top of the per-account lock.
+
+    One address that walks predictable usernames (admin, rt-<kode>-<nnn>) is stopped after
+    ADDRESS_MAX_FAILURES failures and so cannot lock out every account. Kept in the memory
+    of the serving process (thread-safe); a successful login does not reset it.
+    """
+
+    def __init__(self, max_failures: int = ADDRESS_MAX_FAILURES,
+                 window: timedelta = timedelta(minutes=ADDRESS_WINDOW_MINUTES)) -> None:
+        import threading
+
+        self.max_failures = max_failures
+        self.window = window
+        self._failures: dict[str, list[datetime]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, moment: datetime) -> list[datetime]:
+        kept = [t for t in self._failures.get(address, []) if moment - t < self.window]
+        if kept:
+            self._failures[address] = kept
+        else:
+            self._failures.pop(address, None)
+        return kept
+
+    def blocked(self, address: str, *, clock: Clock = utc_now) -> bool:
+        with self._lock:
+            return len(self._recent(address, as_utc(clock()))) >= self.max_failures
+
+    def record_failure(self, address: str, *, clock: Clock = utc_now) -> None:
+        moment = as_utc(clock())
+        with self._lock:
+            self._recent(address, moment)
+            self._failures.setdefault(address, []).append(moment)
+            if len(self._failures) > 100_000:  # bounded memory under a spray of addresses
+                self._failures.pop(next(iter(self._failures)))
+
+
+def authenticate_from(engine: Engine, throttle: AddressThrottle, address: str, username: str,
+                      password: str, *, clock: Clock = utc_now) -> LoginResult:
+    """`authenticate` behind the per-address throttle: a blocked address touches no account."""
+    if throttle.blocked(address, clock=clock):
+        _burn(password or "")
+        return LoginResult(False, THROTTLED)
+    result = authenticate(engine, username, password, clock=clock)
+    if not result.ok:
+        throttle.record_failure(address, clock=clock)
+    return result
+
+
 @dataclass(frozen=True)
 class Session:
     """A live session rebuilt from the users table (role/scope as they are now)."""
@@ -294,7 +400,7 @@ def change_password(
         raise AuthError("Kata sandi lama salah.", field="current")
     if confirm is not None and new != confirm:
         raise AuthError("Ulangan kata sandi baru tidak sama.", field="confirm")
-    problem = password_problem(new, row["role"], username)
+    problem = password_problem(new, row["role"], username, names=(row["display_name"] or "",))
     if problem:
         raise AuthError(problem, field="new")
     if new == current:

@@ -1,8 +1,9 @@
 """Signed, expiring login tokens kept in the browser cookie.
 
 A token carries only the username and the account's session epoch, signed with
-`settings().secret_key` (itsdangerous, HMAC-SHA1 over a timestamped payload), so
-any app process with the same secret can read it. The viewer itself is always
+the installation's key (kondusif.secrets_file.signing_key: KONDUSIF_SECRET_KEY, else the
+random key kept in the data dir; itsdangerous, HMAC-SHA1 over a timestamped payload), so
+every app process on the same data can read it and nobody else can forge one. The viewer itself is always
 rebuilt from the users table; bumping `users.session_epoch` (logout, deactivate,
 role change, password reset) kills every token issued before.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from kondusif.config import settings
+from kondusif.secrets_file import signing_key
 
 COOKIE_NAME = "sikondusif_sesi"
 _SALT = "sikondusif-login-v1"
@@ -30,11 +32,11 @@ class TokenClaims:
     issued_at: float = 0.0  # seconds since the epoch (the login this token came from)
 
 
-def _serializer(secret: str, clock: EpochClock) -> URLSafeTimedSerializer:
+def _serializer(secret: str, clock: EpochClock, salt: str = _SALT) -> URLSafeTimedSerializer:
     # itsdangerous reads the time through the signer's get_timestamp(); a subclass
     # bound to `clock` lets tests move time without sleeping.
     signer = type("_ClockSigner", (TimestampSigner,), {"get_timestamp": lambda self: int(clock())})
-    return URLSafeTimedSerializer(secret, salt=_SALT, signer=signer)
+    return URLSafeTimedSerializer(secret, salt=salt, signer=signer)
 
 
 def max_age_seconds() -> int:
@@ -44,7 +46,7 @@ def max_age_seconds() -> int:
 
 def issue(username: str, epoch: int, *, secret: str | None = None, clock: EpochClock = time.time) -> str:
     """A URL-safe token for `username` at session epoch `epoch`."""
-    return _serializer(secret or settings().secret_key, clock).dumps({"u": username, "e": int(epoch)})
+    return _serializer(secret or signing_key(), clock).dumps({"u": username, "e": int(epoch)})
 
 
 def read(
@@ -57,7 +59,7 @@ def read(
     """The claims of a valid, unexpired token; None for anything forged, expired or malformed."""
     if not token or len(token) > 4096:
         return None
-    ser = _serializer(secret or settings().secret_key, clock)
+    ser = _serializer(secret or signing_key(), clock)
     try:
         data, stamp = ser.loads(token, max_age=max_age if max_age is not None else max_age_seconds(),
                                 return_timestamp=True)
@@ -69,3 +71,37 @@ def read(
     if not isinstance(username, str) or not isinstance(epoch, int) or isinstance(epoch, bool):
         return None
     return TokenClaims(username=username, epoch=epoch, issued_at=stamp.timestamp())
+
+
+# --------------------------------------------------------------------------- forms
+
+_TICKET_SALT = "sikondusif-renew-v1"
+TICKET_MAX_AGE = 300
+
+
+def csrf_for(token: str) -> str:
+    """The logout form's anti-forgery value: an HMAC of the session cookie, which a
+    cross-site page can neither read (HttpOnly) nor compute (the key never leaves the server)."""
+    import hashlib
+    import hmac
+
+    return hmac.new(signing_key().encode(), b"csrf|" + token.encode(), hashlib.sha256).hexdigest()
+
+
+def issue_ticket(username: str, epoch: int, *, clock: EpochClock = time.time) -> str:
+    """A short-lived ticket the browser trades for a fresh cookie after a password change."""
+    return _serializer(signing_key(), clock, _TICKET_SALT).dumps({"u": username, "e": int(epoch)})
+
+
+def read_ticket(ticket: str | None, *, clock: EpochClock = time.time) -> TokenClaims | None:
+    """The claims of a valid ticket not older than TICKET_MAX_AGE; None otherwise."""
+    if not ticket or len(ticket) > 4096:
+        return None
+    signer = _serializer(signing_key(), clock, _TICKET_SALT)
+    try:
+        data = signer.loads(ticket, max_age=TICKET_MAX_AGE)
+    except (SignatureExpired, BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), str) or type(data.get("e")) is not int:
+        return None
+    return TokenClaims(username=data["u"], epoch=data["e"])

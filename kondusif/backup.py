@@ -66,12 +66,20 @@ def _count(url_text: str) -> int:
         engine.dispose()
 
 
+def _private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 (a backup holds password hashes and reporter identity)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
 def backup(db_url: str, out: Path | str) -> BackupResult:
     """Write a consistent copy of the store at `db_url` to `out` (never half a file)."""
     url = sa.engine.make_url(db_url)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
+    _private_file(tmp)
     if url.get_backend_name() == "sqlite":
         src_path = _sqlite_path(url)
         if not src_path.exists():
@@ -95,6 +103,7 @@ def backup(db_url: str, out: Path | str) -> BackupResult:
         backend = "postgresql"
     else:
         raise BackupError(f"Jenis basis data {url.get_backend_name()} tidak didukung untuk cadangan.")
+    os.chmod(tmp, 0o600)
     tmp.replace(out)
     return BackupResult(out, backend, _count(db_url), out.stat().st_size)
 

@@ -88,8 +88,7 @@ class Settings:
 
     db_url: str
     data_dir: Path
-    secret_key: str
-    secret_is_default: bool
+    secret_key: str  # "" = none configured: kondusif.secrets_file keeps one in data_dir
     calendar: Calendar
     levels: LevelConfig
     report_prefix: str = "LLG"
@@ -256,9 +255,6 @@ def _levels(conf: dict) -> LevelConfig:
     return LevelConfig(**{**base.__dict__, **values})
 
 
-DEFAULT_SECRET = "sikondusif-demo-secret-change-me"
-
-
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Build settings from `env` (default: os.environ) and KONDUSIF_CONFIG (TOML)."""
     env = dict(os.environ if env is None else env)
@@ -278,12 +274,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         return values.get(key, spec.default)
 
     db_url = env.get("KONDUSIF_DB_URL") or conf.get("db_url") or f"sqlite:///{data_dir / 'kondusif.db'}"
-    secret = env.get("KONDUSIF_SECRET_KEY") or conf.get("secret_key") or DEFAULT_SECRET
+    secret = env.get("KONDUSIF_SECRET_KEY") or str(conf.get("secret_key") or "")
     return Settings(
         db_url=db_url,
         data_dir=data_dir,
         secret_key=secret,
-        secret_is_default=secret == DEFAULT_SECRET,
         calendar=_calendar(conf.get("calendar", {})),
         levels=_levels(conf.get("levels", {})),
         report_prefix=value("report_prefix"),

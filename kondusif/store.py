@@ -311,8 +311,17 @@ def make_engine(url: str) -> Engine:
         db_path = sa.engine.make_url(url).database
         if db_path and db_path != ":memory:":
             Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            # 0600: the store holds password hashes and reporter identity; SQLite gives its
+            # -wal/-shm files the database file's mode.
+            if not Path(db_path).exists():
+                os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT, 0o600))
+            try:
+                os.chmod(db_path, 0o600)
+            except PermissionError:  # another owner's file: theirs to protect
+                pass
+        # hide_parameters: no reporter name or phone in an error message or log line.
         engine = sa.create_engine(url, connect_args={"timeout": busy_timeout_ms() / 1000,
-                                                     "check_same_thread": False})
+                                                     "check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
@@ -320,7 +329,8 @@ def make_engine(url: str) -> Engine:
         # user a clear message instead of a hang.
         pg_args = ({"options": f"-c lock_timeout={busy_timeout_ms()}", "connect_timeout": 10}
                    if url.startswith("postgresql") else {})
-        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=pg_args)
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=pg_args,
+                                  hide_parameters=True)
     return engine
 
 

@@ -170,7 +170,7 @@ def test_signed_out_sees_only_the_login_page(engine, nav_log):
     assert not at.exception
     assert [t for t, _, vis in nav_log[-1] if vis == "visible"] == ["Masuk"]
     assert at.title[0].value == "Masuk ke SiKondusif"
-    assert [ti.label for ti in at.text_input] == ["Nama pengguna", "Kata sandi atau PIN"]
+    assert not at.text_input  # the login form is plain HTML posting to the server
     assert not data_elements(at)
 
 
@@ -267,17 +267,43 @@ def test_pejabat_pages_and_map_never_show_reporter_identity(demo_engine):
 # --------------------------------------------------------------------------- the real login flow
 
 
+_JAR: dict[str, str] = {}  # the browser's cookies as the app reads them
+
+
+@pytest.fixture(autouse=True)
+def cookie_jar(monkeypatch) -> dict[str, str]:
+    """st.context.cookies cannot be seeded in AppTest: session.request_cookie reads this jar."""
+    _JAR.clear()
+    monkeypatch.setattr(session, "request_cookie", lambda: _JAR.get(auth_tokens.COOKIE_NAME))
+    return _JAR
+
+
 def form_login(at: AppTest, username: str, password: str) -> AppTest:
-    inputs = {ti.label: ti for ti in at.text_input}
-    inputs["Nama pengguna"].input(username)
-    inputs["Kata sandi atau PIN"].input(password)
-    next(b for b in at.button if b.label == "Masuk").click()
+    """What the browser does: POST the form (kondusif.web.routes.login runs the same
+    authenticate + issue), then load the page again carrying the cookie, or ?masuk=gagal."""
+    result = auth.authenticate(store.get_engine(), username, password)
+    if result.ok:
+        _JAR[auth_tokens.COOKIE_NAME] = auth_tokens.issue(result.viewer.username, result.epoch)
+        at.query_params.pop("masuk", None)
+    else:
+        at.query_params["masuk"] = "gagal"
+    for key in (session.VIEWER_KEY, session.MUST_CHANGE_KEY, session.AUTH_KEY, session.COOKIE_READ_KEY):
+        if key in at.session_state:
+            del at.session_state[key]  # a new page load is a new Streamlit session
     return at.run()
 
 
-def cookie_ops(at: AppTest) -> list[str]:
-    return [el.proto.body for el in walk(at.main) if type(el).__name__ == "Html"
-            and auth_tokens.COOKIE_NAME in el.proto.body]
+def logout_forms(at: AppTest) -> list[str]:
+    return [el.proto.body for el in walk(at.sidebar) if type(el).__name__ == "Html"
+            and "/sesi/keluar" in el.proto.body]
+
+
+def test_login_form_is_a_plain_post_to_the_server(engine):
+    at = app().run()
+    (form,) = [el.proto.body for el in walk(at.main) if type(el).__name__ == "Html"]
+    assert 'method="post" action="/sesi/masuk"' in form
+    assert 'name="username"' in form and 'name="password"' in form and 'type="password"' in form
+    assert 'name="next" value="/"' in form
 
 
 def test_login_form_wrong_password_shows_the_generic_message(engine):
@@ -290,31 +316,34 @@ def test_login_form_wrong_password_shows_the_generic_message(engine):
     assert [e.value for e in at.error] == [auth.LOGIN_FAILED]
 
 
-def test_login_issues_cookie_logout_kills_it(demo_engine, nav_log):
+def test_the_cookie_signs_in_and_the_logout_form_carries_its_csrf(demo_engine, nav_log, cookie_jar):
     accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "budi", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
     at = app().run()
     form_login(at, "budi", "Rahasia-kota-9")
     assert not at.exception, at.exception
     assert at.session_state[guard.VIEWER_KEY].username == "budi"
     assert {u for _, u, v in nav_log[-1] if v == "visible"} == {p.url_path for p in pages_for(Role.PEJABAT)}
-    assert at.session_state[session.COOKIE_OP_KEY][0] == "set"
-    (script,) = cookie_ops(at)
-    assert "SameSite=Strict" in script and "Path=/" in script
-    assert f"Max-Age={auth_tokens.max_age_seconds()}" in script
-    token = re.search(r'sikondusif_sesi=\' \+ "([^"]+)"', script).group(1)
-    claims = auth_tokens.read(token)
-    assert (claims.username, claims.epoch) == ("budi", 0)
-    assert auth.restore_session(demo_engine, "budi", claims.epoch) is not None
+    token = cookie_jar[auth_tokens.COOKIE_NAME]
+    (form,) = logout_forms(at)
+    assert 'method="post"' in form and f'value="{auth_tokens.csrf_for(token)}"' in form
+    assert token not in form  # the HttpOnly token itself never reaches the page
     assert any("Pejabat Pemkot" in c.value for c in at.sidebar.caption)
 
-    next(b for b in at.sidebar.button if b.label == "Keluar").click()
+    # The logout route bumps the epoch: this session's next run ends, the cookie is dead.
+    auth.end_sessions(demo_engine, "budi")
     at.run()
-    assert not at.exception
     assert guard.VIEWER_KEY not in at.session_state
     assert at.title[0].value == "Masuk ke SiKondusif"
-    assert any("Max-Age=0" in s for s in cookie_ops(at))
-    # The copied token is dead server-side.
+    claims = auth_tokens.read(token)
     assert auth.restore_session(demo_engine, "budi", claims.epoch) is None
+
+
+def test_a_forged_cookie_signs_nobody_in(demo_engine, cookie_jar):
+    accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "budi", Role.ADMIN, "Rahasia-kota-9", must_change=False)
+    cookie_jar[auth_tokens.COOKIE_NAME] = auth_tokens.issue("budi", 0, secret="bukan-kunci-instalasi-ini-" + "x" * 20)
+    at = app().run()
+    assert guard.VIEWER_KEY not in at.session_state
+    assert at.title[0].value == "Masuk ke SiKondusif"
 
 
 def test_first_login_with_a_pin_must_change_it_first(demo_engine, nav_log):
@@ -338,9 +367,11 @@ def test_first_login_with_a_pin_must_change_it_first(demo_engine, nav_log):
     assert not at.exception, at.exception
     assert {u for _, u, v in nav_log[-1] if v == "visible"} == {p.url_path for p in pages_for(Role.RT)}
     assert not at.session_state[guard.MUST_CHANGE_KEY]
-    # The new cookie carries the new epoch.
-    token = re.search(r'sikondusif_sesi=\' \+ "([^"]+)"', cookie_ops(at)[0]).group(1)
-    assert auth_tokens.read(token).epoch == 1
+    # The page trades the old cookie for one with the new epoch (a ticket POSTed to /sesi/perbarui).
+    renew = [el.proto.body for el in walk(at.main) if type(el).__name__ == "Html" and "/sesi/perbarui" in el.proto.body]
+    (form,) = renew
+    ticket = re.search(r'name="ticket" value="([^"]+)"', form).group(1)
+    assert auth_tokens.read_ticket(ticket).epoch == 1
     assert auth.authenticate(demo_engine, "rt-1673011001-001", "739164").ok
 
 
@@ -357,7 +388,6 @@ def test_a_live_session_ends_after_the_session_length(demo_engine, monkeypatch):
     at.run()
     assert guard.VIEWER_KEY not in at.session_state
     assert "kedaluwarsa" in rendered_text(at)
-    assert at.session_state[session.COOKIE_OP_KEY] == ("delete", None)
 
 
 @pytest.mark.parametrize("pages_folder", ROUTES)

@@ -185,6 +185,65 @@ def test_password_policy(password, role, ok):
     assert (auth.password_problem(password, role) is None) is ok
 
 
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.PANWASLU, Role.PEJABAT])
+@pytest.mark.parametrize("password", [
+    "aaaaaaaa", "password1", "lubuklinggau2018", "Lubuklinggau2018", "bismillah123", "pilkada2018",
+    "panwaslu2018", "sikondusif1", "katasandi123", "rahasia123", "12345678", "qwertyuiop",
+])
+def test_guessable_passwords_are_refused_for_every_office_role(password, role):
+    assert auth.password_problem(password, role, "petugas-kota") is not None
+
+
+@pytest.mark.parametrize(("username", "password"), [
+    ("admin", "admin"), ("admin", "Admin2018"), ("panwascam-timur1", "panwascam-timur1"),
+    ("pejabat", "pejabat123!"),
+])
+def test_the_username_is_refused_as_a_password(username, password):
+    assert auth.password_problem(password, Role.ADMIN, username) is not None
+
+
+def test_the_users_own_name_is_in_the_dictionary():
+    # Strong enough for a stranger, weak for Siti Rahmawati herself.
+    assert auth.password_problem("sitirahmawati77", Role.PANWASLU, "panwas-1") is None
+    assert auth.password_problem("sitirahmawati77", Role.PANWASLU, "panwas-1",
+                                 names=("Siti Rahmawati",)) is not None
+
+
+def test_the_demo_account_names_and_passwords_are_refused():
+    for made in ("admin", "pejabat", "panwaslu", "panwascam-timur1"):
+        assert auth.password_problem(made, Role.ADMIN, made) is not None
+        assert auth.password_problem(made + "123", Role.ADMIN, made) is not None
+
+
+@pytest.mark.parametrize("pin", ["123123", "111111", "123456", "654321", "121212", "112112", "989898"])
+def test_repeated_or_sequential_pins_are_refused(pin):
+    assert auth.password_problem(pin, Role.RT, "rt-1673011001-001") is not None
+
+
+@pytest.mark.parametrize("password", ["Kx7pQ2mv9Lwe", "kuda-sungai-payung-71", "Rahasia-kota-9"])
+def test_strong_passwords_pass(password):
+    assert auth.password_problem(password, Role.ADMIN, "admin") is None
+
+
+def test_the_address_throttle_stops_one_address_walking_usernames(engine):
+    clock = FakeClock(datetime(2018, 6, 27, 8, 0, tzinfo=UTC))
+    for n in range(1, 4):
+        make(engine, f"rt-1673011001-{n:03d}", Role.RT, password="482913", kelurahan="16.73.01.1001", rt=n)
+    throttle = auth.AddressThrottle(max_failures=3)
+    attacker, neighbour = "10.0.0.66", "10.0.0.7"
+    for n in range(1, 4):
+        res = auth.authenticate_from(engine, throttle, attacker, f"rt-1673011001-{n:03d}", "000000", clock=clock)
+        assert res.message == LOGIN_FAILED
+    # The 4th try from that address touches no account, even with the right PIN.
+    blocked = auth.authenticate_from(engine, throttle, attacker, "rt-1673011001-001", "482913", clock=clock)
+    assert not blocked.ok and blocked.message == auth.THROTTLED
+    assert user_row(engine, "rt-1673011001-001")["failed_attempts"] == 1  # the blocked try did not count
+    # Another address signs in; the attacker may try again once the window has passed.
+    assert auth.authenticate_from(engine, throttle, neighbour, "rt-1673011001-002", "482913", clock=clock).ok
+    clock.advance(minutes=auth.ADDRESS_WINDOW_MINUTES, seconds=1)
+    assert auth.authenticate_from(engine, throttle, attacker, "rt-1673011001-001", "482913", clock=clock).ok
+
+
 def test_generated_pins_and_passwords_pass_the_policy():
     for _ in range(200):
         pin = auth.generate_pin()

@@ -7,11 +7,14 @@ import sys
 
 from kondusif import accounts, demo, registry, store
 from kondusif.config import settings
-from kondusif.model import SYSTEM
+from kondusif.model import SYSTEM, Role
+from kondusif.secrets_file import signing_key
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("init", help="buat skema basis data dan daftar RT contoh")
+    p.add_argument("--produksi", action="store_true",
+                   help="pemakaian sungguhan: tanpa akun/laporan demo; satu admin dengan kata sandi sekali pakai")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("demo", help="isi basis data dengan laporan SIMULASI")
@@ -37,9 +40,37 @@ def _safe_url(url: str) -> str:
 def cmd_init(args: argparse.Namespace) -> int:
     engine = store.get_engine()
     added = registry.ensure_rt_registry(engine)
+    signing_key()  # the installation's session key (0600 in the data dir) unless configured
     print(f"Basis data siap: {_safe_url(settings().db_url)} (skema versi {store.schema_version(engine)}).")
     if added:
         print(f"Daftar RT CONTOH dipasang: {added} RT (bukan data resmi; ganti lewat halaman Admin).")
+    if getattr(args, "produksi", False):
+        return _init_production(engine)
+    return 0
+
+
+PRODUCTION_ADMIN = "admin"
+
+
+def _init_production(engine) -> int:
+    """Real use: no demo accounts, no simulated reports; one admin whose one-time password
+    is printed once and must be changed at first sign-in."""
+    if store.has_simulated(engine):
+        print("Galat: basis data ini berisi laporan SIMULASI (demo). Untuk pemakaian sungguhan mulai dari "
+              "basis data baru (KONDUSIF_DATA_DIR atau KONDUSIF_DB_URL lain).", file=sys.stderr)
+        return 2
+    if accounts.count_accounts(engine):
+        print("Akun sudah ada; tidak ada akun baru yang dibuat. Kelola akun lewat halaman «Kelola akun» "
+              "atau `python -m kondusif users`.")
+        return 0
+    password = accounts.generate_password(16)
+    accounts.create_account(engine, SYSTEM, PRODUCTION_ADMIN, Role.ADMIN, password,
+                            display_name="Operator SiKondusif", must_change=True,
+                            note="Dibuat oleh init --produksi")
+    print("\nAkun admin dibuat. Kata sandi SEKALI PAKAI ini hanya ditampilkan sekarang:")
+    print(f"  nama pengguna: {PRODUCTION_ADMIN}")
+    print(f"  kata sandi   : {password}")
+    print("Saat masuk pertama kali, admin wajib mengganti kata sandi ini.\n")
     return 0
 
 
@@ -67,6 +98,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     if store.count_incidents(engine, q=None, viewer=SYSTEM) == 0:
         result = demo.seed_demo(engine, args.n, args.seed)
         print(f"Basis data kosong: {result.inserted} laporan SIMULASI ditambahkan untuk demo.")
+    signing_key()  # the installation's session key (0600 in the data dir) unless configured
     _print_demo_accounts(accounts.ensure_demo_accounts(engine))
     print(f"Siap: {_safe_url(settings().db_url)}")
     return 0
@@ -80,9 +112,8 @@ def _print_demo_accounts(made: list[accounts.DemoAccount]) -> None:
     print(f"  {'PERAN':<9} {'NAMA PENGGUNA':<20} {'KATA SANDI':<14} LINGKUP")
     for a in made:
         print(f"  {a.role.value:<9} {a.username:<20} {a.password:<14} {a.scope}")
-    print("Nonaktifkan akun demo di halaman «Kelola akun» sebelum aplikasi dipakai sungguhan.\n")
-    if settings().secret_is_default:
-        print("Peringatan: KONDUSIF_SECRET_KEY belum diatur; sesi masuk memakai kunci bawaan demo.")
+    print("Nonaktifkan akun demo di halaman «Kelola akun» sebelum aplikasi dipakai sungguhan.")
+    print("Untuk pemakaian sungguhan gunakan basis data baru dengan `python -m kondusif init --produksi`.\n")
 
 
 def cmd_info(args: argparse.Namespace) -> int:

@@ -10,25 +10,24 @@ from kondusif.ui import session
 
 
 def render_login() -> None:
-    """Sign-in page: username + password/PIN; SSO when configured. Reads no data."""
+    """Sign-in page: a plain HTML form posting to the server (kondusif.web.routes.login),
+    which sets the HttpOnly session cookie and returns to this address; SSO when configured.
+    Reads no data."""
     st.title("Masuk ke SiKondusif")
     st.caption("Sistem Informasi Kondusivitas Wilayah Kota Lubuklinggau")
+    outcome = st.query_params.get("masuk")
+    if outcome == "gagal":
+        st.error(auth.LOGIN_FAILED)
+    elif outcome == "dibatasi":
+        st.error(auth.THROTTLED)
     notice = session.pop_notice()
     if notice:
         st.info(notice)
+    elif st.query_params.get("keluar") == "1":
+        st.info("Anda telah keluar.")
     left, _ = st.columns([2, 3])
     with left:
-        with st.form("masuk", enter_to_submit=True):
-            username = st.text_input("Nama pengguna", autocomplete="username", max_chars=64)
-            password = st.text_input("Kata sandi atau PIN", type="password", autocomplete="current-password",
-                                     max_chars=256)
-            submitted = st.form_submit_button("Masuk", type="primary", width="stretch")
-        if submitted:
-            result = auth.authenticate(store.get_engine(), username, password)
-            if result.ok:
-                session.sign_in(result)
-                st.rerun()
-            st.error(result.message)
+        st.html(session.login_form_html(st.session_state.get(session.LOGIN_NEXT_KEY) or "/"))
         if session.sso_available():
             st.divider()
             if st.button("Masuk dengan SSO", icon=":material/key:", width="stretch"):
@@ -51,7 +50,8 @@ def render_change_password(viewer: Viewer) -> None:
         f"PIN {auth.PIN_LENGTH} angka (tidak berurutan, tidak sama semua) atau kata sandi minimal "
         f"{auth.MIN_PASSWORD_LENGTH} karakter."
         if viewer.role == Role.RT
-        else f"Minimal {auth.MIN_PASSWORD_LENGTH} karakter; hindari yang mudah ditebak."
+        else f"Minimal {auth.MIN_PASSWORD_LENGTH} karakter dan sulit ditebak: bukan nama pengguna, nama Anda, "
+             "nama tempat atau kata umum. Paling mudah: tiga-empat kata acak yang tidak berhubungan."
     )
     left, _ = st.columns([2, 3])
     with left:

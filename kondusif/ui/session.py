@@ -1,15 +1,18 @@
-"""Login sessions in Streamlit: restore from the signed cookie, sign in and out, the sidebar.
+"""Login sessions in Streamlit: restore from the server-set cookie, sign out, the sidebar.
 
-How a login survives a refresh: after a successful login the server issues a signed,
-expiring token (kondusif.auth_tokens: username + session epoch) and the next run
-writes it into the cookie `sikondusif_sesi` with a tiny script (Path=/,
-SameSite=Strict, Max-Age = session length, Secure on https). A new browser session
-(refresh, new tab) reads it from `st.context.cookies`, checks signature, age and
-epoch, and rebuilds the Viewer from the users table. Every later run re-checks the
-account (active, epoch), so deactivation or a role change applies at once.
+How a login works (kondusif.web, app.py): the login form is a plain HTML form that
+POSTs to /sesi/masuk; the server checks the password and answers with a redirect
+that sets the signed, expiring token (kondusif.auth_tokens: username + session epoch)
+as the cookie `sikondusif_sesi` (HttpOnly, SameSite=Strict, Path=/, Secure on https).
+The page that loads next is a new Streamlit session: it reads the cookie from
+`st.context.cookies`, checks signature, age and epoch, and rebuilds the Viewer from
+the users table. Every later run re-checks the account (active, epoch), so
+deactivation or a role change applies at once.
 
-Logout bumps the account's epoch (every copy of the cookie dies server-side),
-clears the session and deletes the cookie.
+Logout is a POST form to /sesi/keluar carrying an HMAC of the cookie (CSRF): the
+server bumps the account's epoch (every copy of the cookie dies) and deletes it.
+After one's own password change the epoch moves too; a short-lived ticket trades
+the old cookie for a new one (/sesi/perbarui).
 
 A Viewer put into `st.session_state["viewer"]` by code (the AppTest page tests) is
 used as is; only sessions established here are re-validated against the store.
@@ -17,8 +20,8 @@ used as is; only sessions established here are re-validated against the store.
 
 from __future__ import annotations
 
+import html
 import importlib.util
-import json
 import time
 
 import streamlit as st
@@ -28,28 +31,37 @@ from kondusif.accounts import scope_label
 from kondusif.config import settings
 from kondusif.model import Viewer
 from kondusif.safe import escape_markdown
+from kondusif.web.edge import RENEW_SCRIPT
 
 VIEWER_KEY = "viewer"  # a kondusif.model.Viewer; AppTest page tests set it directly
 MUST_CHANGE_KEY = "must_change"  # the account still uses a one-time password/PIN
 AUTH_KEY = "_auth"  # {"username": str, "epoch": int, "sso": bool}
-COOKIE_OP_KEY = "_auth_cookie_op"  # wanted cookie state: ("set", token) | ("delete", None)
+RENEW_KEY = "_auth_renew"  # a ticket for /sesi/perbarui after one's own password change
 COOKIE_READ_KEY = "_auth_cookie_read"
 NOTICE_KEY = "_auth_notice"
-JUST_SIGNED_IN_KEY = "_auth_just_signed_in"
+LOGIN_NEXT_KEY = "_auth_login_next"  # the page address the login form returns to
 
 
 # --------------------------------------------------------------------------- state
 
 
-def _store_session(sess: auth.Session, sso: bool = False, expires: float | None = None) -> Viewer:
+def request_cookie() -> str | None:
+    """The session cookie the browser sent with this page load (HttpOnly: only the server sees it)."""
+    token = st.context.cookies.get(auth_tokens.COOKIE_NAME)
+    return token if isinstance(token, str) and token else None
+
+
+def _store_session(sess: auth.Session, sso: bool = False, expires: float | None = None,
+                   token: str | None = None) -> Viewer:
     """Remember the session; it ends at `expires` (default: a full session length from now)."""
     state = st.session_state.get(AUTH_KEY) or {}
     if expires is None:
         expires = state.get("expires") or time.time() + auth_tokens.max_age_seconds()
     st.session_state[VIEWER_KEY] = sess.viewer
     st.session_state[MUST_CHANGE_KEY] = sess.must_change
+    token = token or state.get("token")
     st.session_state[AUTH_KEY] = {"username": sess.viewer.username, "epoch": sess.epoch, "sso": sso,
-                                  "expires": expires}
+                                  "expires": expires, "token": token}
     return sess.viewer
 
 
@@ -82,12 +94,10 @@ def current_session() -> Viewer | None:
     if state is not None:
         if time.time() > state.get("expires", 0):
             _clear("Sesi Anda sudah kedaluwarsa. Silakan masuk lagi.")
-            queue_cookie_delete()
             return None
         sess = auth.restore_session(engine, state["username"], state["epoch"])
         if sess is None:
             _clear("Sesi Anda berakhir (keluar di perangkat lain, atau akun diubah operator). Silakan masuk lagi.")
-            queue_cookie_delete()
             return None
         return _store_session(sess, state.get("sso", False))
 
@@ -95,13 +105,15 @@ def current_session() -> Viewer | None:
         # Cookies are those of the page load; read them once per browser session so a
         # logout in this session is not undone by the (stale) copy in st.context.
         st.session_state[COOKIE_READ_KEY] = True
-        token = st.context.cookies.get(auth_tokens.COOKIE_NAME)
-        if isinstance(token, str) and token:
+        token = request_cookie()
+        if token:
             claims = auth_tokens.read(token)
             sess = auth.restore_session(engine, claims.username, claims.epoch) if claims else None
             if sess is not None:
-                return _store_session(sess, expires=claims.issued_at + auth_tokens.max_age_seconds())
-            queue_cookie_delete()
+                return _store_session(sess, expires=claims.issued_at + auth_tokens.max_age_seconds(),
+                                      token=token)
+            # A dead cookie (forged, expired, old epoch): the server deletes it on the next page load.
+            st.session_state[NOTICE_KEY] = "Sesi Anda sudah berakhir. Silakan masuk lagi."
 
     if sso_available() and _sso_logged_in():
         from kondusif.auth_oidc import resolve_sso
@@ -117,20 +129,6 @@ def current_session() -> Viewer | None:
     return None
 
 
-def sign_in(result: auth.LoginResult) -> None:
-    """Start a session after a successful password login and queue the cookie."""
-    assert result.ok and result.viewer is not None
-    st.session_state.pop(AUTH_KEY, None)
-    _store_session(auth.Session(result.viewer, result.epoch, result.must_change))
-    queue_cookie_set(result.viewer.username, result.epoch)
-    st.session_state[JUST_SIGNED_IN_KEY] = True
-
-
-def pop_just_signed_in() -> bool:
-    """True once after a login (dashboard.py then leaves a page the new role may not open)."""
-    return bool(st.session_state.pop(JUST_SIGNED_IN_KEY, False))
-
-
 def password_changed(new_epoch: int) -> None:
     """Keep this session (and a fresh cookie) after the user's own password change."""
     state = st.session_state.get(AUTH_KEY)
@@ -139,57 +137,85 @@ def password_changed(new_epoch: int) -> None:
         state["epoch"] = new_epoch
         if not state.get("sso"):
             state["expires"] = time.time() + auth_tokens.max_age_seconds()
-            queue_cookie_set(state["username"], new_epoch)
+            state["token"] = None  # the cookie carries the old epoch: trade it (render_renewal)
+            st.session_state[RENEW_KEY] = auth_tokens.issue_ticket(state["username"], new_epoch)
 
 
 def sign_out() -> None:
-    """One click: end every session of the account (server-side), clear this one, drop the cookie."""
+    """Logout of a session without a cookie (SSO, or set up by code): end every session of
+    the account server-side and clear this one. Cookie sessions log out by POST (logout_form)."""
     state = st.session_state.get(AUTH_KEY)
     if state is not None:
         auth.end_sessions(store.get_engine(), state["username"])
     _clear("Anda telah keluar.")
-    queue_cookie_delete()
     if state is not None and state.get("sso") and _sso_logged_in():
         st.logout()
 
 
-# --------------------------------------------------------------------------- cookie
+# --------------------------------------------------------------------------- forms
+
+LOGOUT_PATH = "/sesi/keluar"
+RENEW_PATH = "/sesi/perbarui"
+LOGIN_PATH = "/sesi/masuk"
+
+_FORM_CSS = """<style>
+.sk-form{display:flex;flex-direction:column;gap:.35rem;max-width:26rem;font-family:inherit}
+.sk-form label{font-size:.875rem;margin-top:.4rem}
+.sk-form input{font:inherit;padding:.5rem .6rem;border:1px solid rgba(49,51,63,.3);border-radius:.5rem;
+  background:var(--st-secondary-background-color,#f0f2f6);color:inherit}
+.sk-form input:focus{outline:2px solid #b71c1c;outline-offset:0}
+.sk-btn{font:inherit;margin-top:.8rem;padding:.5rem .9rem;border-radius:.5rem;border:1px solid #b71c1c;
+  background:#b71c1c;color:#fff;cursor:pointer;width:100%}
+.sk-btn.sk-plain{background:transparent;color:inherit;border-color:rgba(49,51,63,.3)}
+.sk-btn:hover{filter:brightness(1.08)}
+</style>"""
 
 
-def queue_cookie_set(username: str, epoch: int) -> None:
-    st.session_state[COOKIE_OP_KEY] = ("set", auth_tokens.issue(username, epoch))
+def _attr(value: object) -> str:
+    return html.escape(str(value), quote=True)
 
 
-def queue_cookie_delete() -> None:
-    st.session_state[COOKIE_OP_KEY] = ("delete", None)
-
-
-def cookie_script(op: str, token: str | None, max_age: int) -> str:
-    """The script that writes or deletes the login cookie in the browser."""
-    name = auth_tokens.COOKIE_NAME
-    if op == "set":
-        value, age = json.dumps(token), int(max_age)
-    else:
-        value, age = '""', 0
+def login_form_html(next_path: str) -> str:
+    """The sign-in form: a plain POST to the server, which sets the HttpOnly cookie."""
     return (
-        "<script>(function(){"
-        "var secure = window.location.protocol === 'https:' ? '; Secure' : '';"
-        f"document.cookie = '{name}=' + {value} + '; Path=/; Max-Age={age}; SameSite=Strict' + secure;"
-        "})();</script>"
+        f'{_FORM_CSS}<form class="sk-form" method="post" action="{LOGIN_PATH}" autocomplete="on">'
+        f'<input type="hidden" name="next" value="{_attr(next_path)}">'
+        '<label for="sk-user">Nama pengguna</label>'
+        '<input id="sk-user" name="username" type="text" autocomplete="username" maxlength="64" required '
+        'autocapitalize="none" spellcheck="false">'
+        '<label for="sk-pass">Kata sandi atau PIN</label>'
+        '<input id="sk-pass" name="password" type="password" autocomplete="current-password" '
+        'maxlength="256" required>'
+        '<button class="sk-btn" type="submit">Masuk</button></form>'
     )
 
 
-def flush_cookie() -> None:
-    """Emit the wanted cookie write/delete, first in the page and identical on every run.
+def logout_form_html(token: str) -> str:
+    return (
+        f'{_FORM_CSS}<form class="sk-form" method="post" action="{LOGOUT_PATH}">'
+        f'<input type="hidden" name="csrf" value="{_attr(auth_tokens.csrf_for(token))}">'
+        '<button class="sk-btn sk-plain" type="submit">Keluar</button></form>'
+    )
 
-    Re-sending the same element on each run is a no-op in the browser, yet it makes the
-    write happen even when a quick rerun replaces a run before the browser drew it.
-    """
-    op = st.session_state.get(COOKIE_OP_KEY)
-    if op is None:
+
+def renew_form_html(ticket: str, next_path: str = "/") -> str:
+    """Trade the ticket for a fresh cookie: submitted at once by the page, or by the button."""
+    return (
+        f'{_FORM_CSS}<form class="sk-form" id="sk-renew" method="post" action="{RENEW_PATH}">'
+        f'<input type="hidden" name="ticket" value="{_attr(ticket)}">'
+        f'<input type="hidden" name="next" value="{_attr(next_path)}">'
+        '<button class="sk-btn" type="submit">Lanjutkan</button></form>'
+        f"<script>{RENEW_SCRIPT}</script>"
+    )
+
+
+def render_renewal() -> None:
+    """After one's own password change: get the new cookie (else a reload would sign out)."""
+    ticket = st.session_state.pop(RENEW_KEY, None)
+    if not ticket:
         return
-    st.html(cookie_script(op[0], op[1], auth_tokens.max_age_seconds()), unsafe_allow_javascript=True,
-            width="content")
+    st.success("Kata sandi baru tersimpan. Sesi di peramban ini sedang diperbarui…")
+    st.html(renew_form_html(ticket), unsafe_allow_javascript=True)
 
 
 # --------------------------------------------------------------------------- SSO
@@ -225,8 +251,10 @@ def render_sidebar(viewer: Viewer) -> None:
         st.markdown(f"**{escape_markdown(viewer.display_name or viewer.username)}**")
         st.caption(f"{viewer.role.label} · {scope_label(viewer.role, viewer.kecamatan, viewer.kelurahan, viewer.rt)}"
                    f"  \n`{viewer.username}`")
-        if st.button("Keluar", icon=":material/logout:", key="_auth_logout", width="stretch"):
+        state = st.session_state.get(AUTH_KEY) or {}
+        token = state.get("token")
+        if token and not state.get("sso"):
+            st.html(logout_form_html(token))
+        elif st.button("Keluar", icon=":material/logout:", key="_auth_logout", width="stretch"):
             sign_out()
             st.rerun()
-        if viewer.role == "admin" and settings().secret_is_default:
-            st.warning("KONDUSIF_SECRET_KEY belum diatur: sesi masuk memakai kunci bawaan demo.")

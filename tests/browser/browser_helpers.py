@@ -1,11 +1,13 @@
 """Plain helpers for browser tests (Playwright + Debian chromium); fixtures are in conftest.py.
 
-- `run_app(env)`: `streamlit run dashboard.py` on a free port in its own process
+- `run_app(env)`: `streamlit run app.py` (the st.App entry) on a free port in its own process
   group, waits for /_stcore/health, and always stops it.
 - `app_env(db_url)`: the environment for that process (this test's data dir, geo dir,
   secret) pointing at `db_url`.
 - fixtures (conftest.py): `browser` (session), `page` (screenshot to
   test-artifacts/<test>.png on failure), `app` (factory around run_app).
+- `log_in(page, username, password)`: fill the login form (a plain HTML form that POSTs
+  to /sesi/masuk; the server sets the HttpOnly cookie) and wait for the signed-in page.
 - `wait_until(predicate)`, `wait_for_text(page, text)`, `wait_idle(page)`: wait on
   conditions with timeouts, never fixed sleeps.
 
@@ -85,7 +87,7 @@ def _healthy(url: str) -> bool:
 
 
 @contextmanager
-def run_app(env: dict[str, str], script: str = "dashboard.py", timeout: float = 90.0,
+def run_app(env: dict[str, str], script: str = "app.py", timeout: float = 90.0,
             log_dir: Path | None = None) -> Iterator[RunningApp]:
     """Start `streamlit run <script>` on a free port; yield once healthy; always stop it."""
     port = free_port()
@@ -157,3 +159,23 @@ def page_in(context, request):
         except Exception as exc:  # noqa: BLE001 - the page may be gone; keep the real failure
             print(f"screenshot failed: {exc}")
     context.close()
+
+
+LOGIN_TITLE = "Masuk ke SiKondusif"
+
+
+def submit_login(page, username: str, password: str, timeout: float = 60.0):
+    """Fill and send the login form; return the server's answer to the POST (the 303)."""
+    wait_for_text(page, LOGIN_TITLE, timeout=timeout)
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi atau PIN").fill(password)
+    with page.expect_response(lambda r: r.url.endswith("/sesi/masuk") and r.request.method == "POST",
+                              timeout=timeout * 1000) as answer:
+        page.get_by_role("button", name="Masuk", exact=True).click()
+    return answer.value
+
+
+def log_in(page, username: str, password: str, timeout: float = 60.0) -> None:
+    """Sign in through the form and wait until the signed-in page shows its logout button."""
+    submit_login(page, username, password, timeout)
+    page.get_by_role("button", name="Keluar").wait_for(state="attached", timeout=timeout * 1000)

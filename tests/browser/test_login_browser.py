@@ -1,11 +1,12 @@
-"""In Chromium: a login survives a reload, logout ends it, and a copied cookie is dead afterwards."""
+"""In Chromium: the server sets an HttpOnly cookie at login, a reload at once keeps the login,
+logout (a POST) ends it in every tab, and a copied cookie is dead afterwards."""
 
 from __future__ import annotations
 
 import time
 
 import pytest
-from browser_helpers import wait_for_text, wait_until
+from browser_helpers import LOGIN_TITLE, log_in, submit_login, wait_for_text
 
 from kondusif import accounts, demo, registry, store
 from kondusif.auth_tokens import COOKIE_NAME
@@ -15,7 +16,6 @@ pytestmark = pytest.mark.browser
 
 USERNAME, PASSWORD = "uji-pejabat", "Rahasia-kota-9"
 MAP_TITLE = "Peta kondusivitas Kota Lubuklinggau"
-LOGIN_TITLE = "Masuk ke SiKondusif"
 
 
 @pytest.fixture
@@ -34,39 +34,40 @@ def session_cookie(context):
     return next((c for c in context.cookies() if c["name"] == COOKIE_NAME), None)
 
 
-def login(page, username: str, password: str) -> None:
-    wait_for_text(page, LOGIN_TITLE)
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi atau PIN").fill(password)
-    page.get_by_role("button", name="Masuk", exact=True).click()
-
-
 def signed_in(page) -> None:
     page.get_by_role("button", name="Keluar").wait_for(state="visible", timeout=60_000)
     wait_for_text(page, MAP_TITLE, timeout=60)
 
 
-def test_login_survives_reload_and_logout_ends_it(app, page, browser, seeded_url):
+def test_login_sets_an_httponly_cookie_that_survives_an_immediate_reload(app, page, browser, seeded_url):
     running = app(seeded_url)
     page.goto(running.url)
-    login(page, USERNAME, PASSWORD)
+    answer = submit_login(page, USERNAME, PASSWORD)
+    assert answer.status == 303
+    set_cookie = answer.header_value("set-cookie") or ""
+    assert f"{COOKIE_NAME}=" in set_cookie and "HttpOnly" in set_cookie and "SameSite=strict" in set_cookie
+    # Reload the moment the login answer is in: the cookie came with it, nothing is pending.
+    page.reload()
     signed_in(page)
     assert page.get_by_text("Pejabat Uji").first.is_visible()
 
-    cookie = wait_until(lambda: session_cookie(page.context), timeout=15, message="login cookie")
-    assert cookie["sameSite"] == "Strict" and cookie["path"] == "/"
-    assert not cookie["httpOnly"]  # written by the page script; the server re-checks it
+    cookie = session_cookie(page.context)
+    assert cookie is not None
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
     assert cookie["expires"] > time.time() + 11 * 3600
+    assert COOKIE_NAME not in page.evaluate("document.cookie")  # page scripts cannot read it
 
-    # A reload is a new Streamlit session: the cookie brings the login back.
-    page.reload()
-    signed_in(page)
-    assert page.get_by_label("Kata sandi atau PIN").count() == 0
+    # A new tab of the same browser is signed in too.
+    tab = page.context.new_page()
+    tab.goto(running.url)
+    signed_in(tab)
+    tab.close()
 
-    # Logout: one click, back to the login form, cookie gone.
+    # Logout: one click (a POST), back to the login form, cookie gone.
     page.get_by_role("button", name="Keluar").click()
     wait_for_text(page, LOGIN_TITLE)
-    wait_until(lambda: session_cookie(page.context) is None, timeout=15, message="cookie deleted")
+    wait_for_text(page, "Anda telah keluar.")
+    assert session_cookie(page.context) is None
     page.reload()
     wait_for_text(page, LOGIN_TITLE)
     assert page.get_by_role("button", name="Keluar").count() == 0
@@ -79,29 +80,91 @@ def test_login_survives_reload_and_logout_ends_it(app, page, browser, seeded_url
         stolen.goto(running.url)
         wait_for_text(stolen, LOGIN_TITLE)
         assert stolen.get_by_role("button", name="Keluar").count() == 0
+        assert session_cookie(other) is None  # the server deleted the dead cookie
     finally:
         other.close()
+
+
+def test_logout_in_one_tab_ends_the_next_action_of_another(app, page, seeded_url):
+    running = app(seeded_url)
+    page.goto(running.url)
+    log_in(page, USERNAME, PASSWORD)
+    second = page.context.new_page()
+    second.goto(running.url)
+    signed_in(second)
+
+    page.get_by_role("button", name="Keluar").click()
+    wait_for_text(page, LOGIN_TITLE)
+
+    second.get_by_role("link", name="Ganti kata sandi").click()  # the other tab's next action
+    wait_for_text(second, LOGIN_TITLE)
+    wait_for_text(second, "Sesi Anda berakhir")
+    assert second.get_by_role("button", name="Keluar").count() == 0
+    assert second.get_by_label("Kata sandi/PIN saat ini").count() == 0
+
+
+def test_a_cross_site_logout_is_refused(app, page, seeded_url):
+    running = app(seeded_url)
+    page.goto(running.url)
+    log_in(page, USERNAME, PASSWORD)
+    # A form on another site posting to /sesi/keluar: no same-origin Origin, no CSRF value.
+    answer = page.request.post(f"{running.url}/sesi/keluar", form={"csrf": "tebakan"},
+                               headers={"Origin": "http://penyerang.example"}, max_redirects=0)
+    assert answer.status == 403
+    page.reload()
+    signed_in(page)
 
 
 def test_deep_link_opens_its_page_after_login(app, page, seeded_url):
     # A fresh server's first request to a page URL: the login form, then that page.
     running = app(seeded_url)
     page.goto(f"{running.url}/ganti_sandi")
-    login(page, USERNAME, PASSWORD)
-    page.get_by_role("button", name="Keluar").wait_for(state="visible", timeout=60_000)
+    log_in(page, USERNAME, PASSWORD)
     wait_for_text(page, "Kata sandi/PIN saat ini")
     assert page.url.split("?")[0].rstrip("/").endswith("/ganti_sandi")
     assert page.get_by_text("Akses ditolak").count() == 0
 
 
+def test_wrong_password_shows_the_generic_message(app, page, seeded_url):
+    running = app(seeded_url)
+    page.goto(f"{running.url}/ganti_sandi")
+    submit_login(page, USERNAME, "salah-sekali-123")
+    wait_for_text(page, "Nama pengguna atau kata sandi salah")
+    assert page.url.split("?")[0].rstrip("/").endswith("/ganti_sandi")  # still the deep link
+    assert session_cookie(page.context) is None
+
+
 def test_next_user_does_not_land_on_the_previous_users_page(app, page, seeded_url):
     running = app(seeded_url)
     page.goto(running.url)
-    login(page, "uji-admin", PASSWORD)
-    page.get_by_role("button", name="Keluar").wait_for(state="visible", timeout=60_000)
+    log_in(page, "uji-admin", PASSWORD)
     page.goto(f"{running.url}/admin_akun")
     wait_for_text(page, "Kelola akun", timeout=60)
     page.get_by_role("button", name="Keluar").click()
-    login(page, USERNAME, PASSWORD)
+    log_in(page, USERNAME, PASSWORD)
     signed_in(page)  # the pejabat's home page, not a refusal of the admin page
     assert page.get_by_text("Akses ditolak").count() == 0
+
+
+def test_forced_password_change_renews_the_cookie_and_opens_home(app, page, db_url):
+    engine = store.get_engine(db_url)
+    registry.ensure_rt_registry(engine)
+    demo.seed_demo(engine, 100, 3)
+    accounts.create_account(engine, Viewer("uji", Role.ADMIN), "uji-baru", Role.PEJABAT, "Sekali-pakai-2018", must_change=True)
+    store.dispose_engines()
+    running = app(db_url)
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(running.url)
+    log_in(page, "uji-baru", "Sekali-pakai-2018")
+    page.get_by_label("Kata sandi/PIN saat ini").fill("Sekali-pakai-2018")
+    page.get_by_label("Kata sandi/PIN baru", exact=True).fill("Payung-kuda-sungai-71")
+    page.get_by_label("Ulangi yang baru").fill("Payung-kuda-sungai-71")
+    with page.expect_response(lambda r: r.url.endswith("/sesi/perbarui"), timeout=60_000) as renewed:
+        page.get_by_role("button", name="Simpan").click()
+    assert renewed.value.status == 303
+    page.wait_for_url(running.url + "/", wait_until="commit")
+    page.reload()  # at once: the new cookie (new epoch) is already in place
+    signed_in(page)
+    assert page.url.split("?")[0].rstrip("/") == running.url  # home (the map adds ?per=...)
+    assert violations == []
