@@ -133,7 +133,7 @@ def test_ushahidi2_every_good_row_lands_right_and_reimport_adds_nothing(store_en
     first = df.iloc[0]
     assert first["title"] == "Amplop dibagikan"
     # the other category and the custom form fields are kept in the description's tail, not dropped
-    assert first["description"] == ("Warga menerima amplop Rp50rb\n\nKategori lain: Intimidasi/Ancaman\n"
+    assert first["description"] == ("Warga menerima amplop Rp50rb\n\nKategori lain: Intimidasi/ancaman\n"
                                     "Nomor TPS: TPS 05\nSaksi: Bu Ani")
     # identity goes to the private reporter field, never into the description
     assert first["reporter_name"] == "Rahman Hakim (rahman@contoh.invalid)"
