@@ -32,7 +32,7 @@ def test_import_reports_counts_and_reimport_adds_nothing(store_engine, db_url, c
     assert [r[0] for r in rows[1:]] == ["7", "9", "10"]
     assert run(db_url, "import", FIXTURES / "kobo.csv") == 0
     assert "10 = 0 diimpor + 3 ditolak + 7 sudah ada" in capsys.readouterr().out
-    assert n(store_engine) == 5
+    assert n(store_engine) == 6
 
 
 def test_dry_run_writes_nothing(store_engine, db_url, capsys):
