@@ -16,6 +16,7 @@ from kondusif.config import settings
 from kondusif.intake import layouts, pipeline
 from kondusif.intake.files import FileRefused, read_table
 from kondusif.model import Role, Viewer
+from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo.names import GeoNameError, find_kelurahan
 
 LAYOUT_NAMES = {**layouts.LAYOUT_NAMES, "tersimpan": "pemetaan tersimpan", "manual": "pemetaan dari perintah"}
@@ -197,6 +198,13 @@ def cmd_import_chat(args: argparse.Namespace) -> int:
         _err(str(exc))
         return 1
     print(f"Berkas     : {args.file.name} — {preview.chat.describe()}")
+    if default_kel:
+        print(f"Kelurahan  : {gazetteer.kelurahan_name(default_kel)} (dari --kelurahan)")
+    elif preview.group_kelurahan:
+        print(f"Grup       : «{preview.group_subject}» -> Kelurahan "
+              f"{gazetteer.kelurahan_name(preview.group_kelurahan)} (ganti dengan --kelurahan)")
+    elif preview.group_subject:
+        print(f"Grup       : «{preview.group_subject}» (tidak menyebut kelurahan)")
     if args.rejects:
         args.rejects.write_bytes(preview.rejects_csv())
     if args.dry_run:

@@ -52,6 +52,7 @@ from kondusif.phone import normalise_phone
 from kondusif.safe import neutralise_cell
 from kondusif.timeutil import as_utc, now
 from lubuklinggau_geo import gazetteer
+from lubuklinggau_geo.names import find_kelurahan_in_text
 
 __all__ = [
     "ChatPreview",
@@ -495,6 +496,23 @@ class ChatPreview(_RowCounts):
     chat: chat_mod.ChatFile
     results: list[RowResult]
     queue_rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # message number -> queue row
+    group_kelurahan: str | None = None  # default kelurahan used: given by the user, else from the subject
+    kelurahan_given: bool = False
+
+    @property
+    def group_subject(self) -> str | None:
+        return self.chat.subject
+
+    def describe_group(self) -> str:
+        """Where the default kelurahan of free-text messages comes from, for the preview."""
+        if self.group_kelurahan and self.kelurahan_given:
+            return f"Kelurahan grup dipilih: {gazetteer.kelurahan_name(self.group_kelurahan)}"
+        if self.group_kelurahan:
+            return (f"Kelurahan dari nama grup «{self.group_subject}»: "
+                    f"{gazetteer.kelurahan_name(self.group_kelurahan)} (bisa diganti)")
+        if self.group_subject:
+            return f"Nama grup «{self.group_subject}» tidak menyebut kelurahan"
+        return "Nama grup tidak ada di berkas"
 
     def summary(self) -> str:
         return (f"{self.rows_in} pesan: {self.good} laporan terbaca, {self.queued} perlu ditinjau, "
@@ -526,6 +544,14 @@ class ChatPreview(_RowCounts):
                            ("nomor_pesan", "kolom", "alasan"))
 
 
+def subject_kelurahan(subject: str | None) -> str | None:
+    """The kelurahan a group's name names ("RT se-Kel Taba Jemekeh"), or None."""
+    if not subject:
+        return None
+    found = find_kelurahan_in_text(subject)
+    return found[0] if found else None
+
+
 def _chat_ref(msg: chat_mod.ChatMessage) -> str:
     return ("wa:" if msg.channel == "whatsapp" else "sms:") + msg.fingerprint()
 
@@ -535,15 +561,18 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
     """Parse and read every message; nothing is written. Raises FileRefused.
 
     ``default_kelurahan`` (code) stands in for messages that name no kelurahan
-    (a WhatsApp group of one kelurahan).
+    (a WhatsApp group of one kelurahan); without it, the kelurahan the group's
+    name names ("RT se-Kel Taba Jemekeh") does (issue 12).
     """
     parsed = chat_mod.read_chat(data, channel)
     rules = rules or make_rules(engine, viewer)
     results: list[RowResult] = []
-    readings = [read_message(m, default_kelurahan) for m in parsed.messages]
+    group_kel = default_kelurahan or subject_kelurahan(parsed.subject)
+    readings = [read_message(m, group_kel) for m in parsed.messages]
     report_idx = [i for i, rd in enumerate(readings) if rd.outcome == "report"]
     checked = dict(zip(report_idx, check_records([readings[i].raw for i in report_idx], rules), strict=True))
-    preview = ChatPreview(filename, hashlib.sha256(data).hexdigest(), parsed, results)
+    preview = ChatPreview(filename, hashlib.sha256(data).hexdigest(), parsed, results, group_kelurahan=group_kel,
+                          kelurahan_given=default_kelurahan is not None)
     seen: dict[str, int] = {}
     for i, (msg, rd) in enumerate(zip(parsed.messages, readings, strict=True)):
         fp = msg.fingerprint()

@@ -24,7 +24,8 @@ def open_page(viewer: Viewer) -> AppTest:
 
 
 def test_queue_classify_and_discard_from_the_page(store_engine):
-    p = pipeline.preview_chat(store_engine, fixture_bytes("wa_android.txt"), "wa.txt", PANWASLU)
+    data = fixture_bytes("wa_android.txt").replace(b'"RT se-Kel. Air Kuti"', b'"Info Warga"')  # no group kelurahan
+    p = pipeline.preview_chat(store_engine, data, "wa.txt", PANWASLU)
     pipeline.commit_chat(store_engine, p, PANWASLU)
     at = open_page(PANWASLU)
     assert not at.exception
