@@ -49,7 +49,6 @@ from kondusif.intake.validate import (
 )
 from kondusif.model import Role, Severity, Source, Viewer, new_id
 from kondusif.phone import normalise_phone
-from kondusif.safe import neutralise_cell
 from kondusif.timeutil import as_utc, now
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo.names import find_kelurahan_in_text
@@ -244,18 +243,21 @@ def rejects_csv(header: Sequence[str], results: Iterable[RowResult], delimiter: 
                 first_columns: Sequence[str] = ("baris", "kolom", "alasan")) -> bytes:
     """Rejected rows as CSV (UTF-8 with BOM for Excel): row number, fields, reasons, then the row as read.
 
-    Every cell is neutralised against formula injection (=, +, -, @, tab, CR).
+    Every cell is quoted and neutralised against formula injection (=, +, -, @, tab,
+    CR), also after any delimiter inside it (`exports.neutralise_text`, issue 12).
     """
+    from kondusif.exports import neutralise_text
+
     out = io.StringIO()
-    w = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    w.writerow([neutralise_cell(str(h)) for h in (*first_columns, *header)])
+    w = csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    w.writerow([neutralise_text(str(h)) for h in (*first_columns, *header)])
     for r in results:
         if r.status != "ditolak":
             continue
         fields = ", ".join(dict.fromkeys(FIELD_LABELS.get(e.field, e.field) for e in r.errors)) or "-"
         reason = "; ".join(e.message for e in r.errors) if r.errors else r.note
         cells = [_cell_text(c) for c in r.cells]
-        w.writerow([neutralise_cell(v) for v in (str(r.row), fields, reason, *cells)])
+        w.writerow([neutralise_text(v) for v in (str(r.row), fields, reason, *cells)])
     return out.getvalue().encode("utf-8-sig")
 
 
