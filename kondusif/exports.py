@@ -88,6 +88,7 @@ FORMAT_LABELS = {
     "xlsx": "Excel (XLSX)",
     "geojson": "GeoJSON",
 }
+FORMAT_BUTTONS = {"csv": "CSV (,)", "csv-excel": "CSV Excel (;)", "xlsx": "XLSX", "geojson": "GeoJSON"}
 FORMAT_HELP = {
     "csv": "standar: untuk LibreOffice, Google Sheets, Python/R",
     "csv-excel": "dibuka langsung oleh Excel berbahasa Indonesia; desimal pakai koma",
@@ -96,6 +97,12 @@ EXCEL_SUFFIX = "_excel-titik-koma"
 # Characters a spreadsheet may split a CSV line on (issue 12: Indonesian Excel splits on ";").
 SPLIT_CHARS = ";,\t|"
 _FORMULA_AFTER_SPLIT = re.compile(r"([;,\t|][ ]*)(?=[=+@]|-\S)")
+
+
+def formats_note() -> str:
+    """One line telling which CSV file is which, for the page above the download buttons."""
+    return (f"«{FORMAT_BUTTONS['csv-excel']}»: {FORMAT_LABELS['csv-excel']}, {FORMAT_HELP['csv-excel']}. "
+            f"«{FORMAT_BUTTONS['csv']}»: {FORMAT_LABELS['csv']}, {FORMAT_HELP['csv']}.")
 
 
 def neutralise_text(value: Any) -> Any:

@@ -94,13 +94,16 @@ def _detected(header: list[str], base: layouts.ColumnMapping, sig: str) -> layou
                     st.session_state[accepted_key] = True
                     st.rerun()
     st.dataframe(pd.DataFrame(base.describe(), columns=["Isian", "Kolom di berkas"]), hide_index=True,
-                 width="stretch")
+                 width="stretch", column_config={  # both columns readable at 360 px without scrolling sideways
+                     "Isian": st.column_config.TextColumn(width=150),
+                     "Kolom di berkas": st.column_config.TextColumn(width=160)})
     return base
 
 
 def _file_tab(v: Viewer) -> None:
-    st.write("CSV (pemisah koma atau titik koma; UTF-8 atau Windows-1252) atau XLSX. Ekspor KoboToolbox dan "
-             "Ushahidi dikenali otomatis; berkas lain cukup dipetakan kolomnya sekali.")
+    st.write("CSV (pemisah koma atau titik koma; UTF-8 atau Windows-1252) atau XLSX. Ekspor KoboToolbox, "
+             "Ushahidi (2.x dan baru), dan Google Forms dikenali otomatis; berkas lain cukup dipetakan kolomnya "
+             "sekali. Tata letak dan pemetaannya ditampilkan dulu; tidak ada yang disimpan sebelum tombol Impor.")
     up = st.file_uploader("Berkas laporan", type=["csv", "xlsx", "txt"], key="impor_file")
     done = st.session_state.get("impor_file_done")
     if done:

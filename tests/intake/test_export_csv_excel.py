@@ -73,6 +73,10 @@ def test_excel_file_uses_semicolons_and_decimal_commas_and_says_so(hostile):
     assert row["RT"] == "3"
     assert exports.FORMAT_LABELS["csv"] == "CSV (pemisah koma)"
     assert exports.FORMAT_LABELS["csv-excel"] == "CSV untuk Excel Indonesia (pemisah titik koma)"
+    assert exports.formats_note() == (
+        "«CSV Excel (;)»: CSV untuk Excel Indonesia (pemisah titik koma), dibuka langsung oleh Excel berbahasa "
+        "Indonesia; desimal pakai koma. «CSV (,)»: CSV (pemisah koma), standar: untuk LibreOffice, Google Sheets, "
+        "Python/R.")
 
 
 def test_rejected_rows_file_neutralises_after_delimiters_too(engine):
