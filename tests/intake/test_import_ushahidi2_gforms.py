@@ -227,3 +227,14 @@ def test_longest_free_text_is_proposed_for_any_sheet_without_a_text_column():
     m = layouts.detect_mapping(header, rows)
     assert m.proposed == {"description": "Apa yang terjadi"}
     assert layouts.detect_mapping(header).proposed == {}  # no rows, no proposal
+
+
+def test_kecamatan_named_in_the_place_is_a_hint_checked_against_the_point(store_engine):
+    header = ["Waktu", "Lokasi", "Lintang", "Bujur", "Kategori", "Judul"]
+    rows = [["20/06/2018 14:00", "Lubuklinggau Timur I", "-3.266909", "102.851665", "politik uang", "Titik di Jogoboyo"]]
+    p = pipeline.preview_file(store_engine, csv_bytes(header, rows), "t.csv", PANWASLU)
+    (r,) = p.results
+    assert r.status == "baik" and gazetteer.kelurahan_name(r.record["kode_kelurahan"]) == "Jogoboyo"
+    assert [str(w) for w in r.warnings if w.field in ("kelurahan", "location")] == [
+        "Kelurahan: lokasi “Lubuklinggau Timur I” tidak menyebut kelurahan; diisi dari titik lokasi: Jogoboyo",
+        "Lokasi: titik lokasi di luar Kecamatan Lubuk Linggau Timur I yang disebut; mohon diperiksa"]

@@ -96,3 +96,22 @@ def test_hostile_file_is_shown_as_text_and_refused_or_kept_safely(store_engine):
     assert next(b for b in at.button if b.label.startswith("Impor ")).label == "Impor 1 laporan"
     rejected = next(d.value for d in at.dataframe if list(d.value.columns) == ["baris", "kolom", "alasan"])
     assert rejected["baris"].tolist() == [3, 3] and set(rejected["kolom"]) == {"Kelurahan", "Kategori"}
+
+
+def test_chat_preview_says_the_group_kelurahan_before_anything_is_written(store_engine):
+    from test_chat_group import ANDROID
+
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.session_state["viewer"] = PANWASLU
+    at.run()
+    at.switch_page("pages/impor.py")
+    at.run()
+    at.file_uploader(key="impor_chat").upload("chat.txt", ANDROID.encode(), "text/plain")
+    at.run()
+    assert not at.exception, at.exception
+    captions = [c.value for c in at.caption]
+    assert any("Kelurahan dari nama grup «RT se-Kel Taba Jemekeh»\\: Taba Jemekeh \\(bisa diganti\\)" in c
+               for c in captions), captions
+    assert count(store_engine) == 0
+    assert next(b for b in at.button if b.label.startswith("Simpan ")).label == (
+        "Simpan 2 laporan dan 0 pesan antrean")
