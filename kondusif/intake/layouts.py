@@ -515,7 +515,7 @@ def candidates(header: Sequence[str], rows: Sequence[Sequence[Any]], mapping: Co
             tail = [f"{h}: {clean_text(cells[i])}" for h, i in extra_i if not is_blank(cells[i])]
             raw["description_tail"] = "\n".join(tail)
         if ident_i:
-            _identity(raw, [clean_text(cells[i]) for i in ident_i], len(mapping.identity_columns))
+            _identity(raw, [clean_text(cells[i]) for i in ident_i])
         if status_i:
             raw["status"] = _status(*(clean_text(cells[status_i[k]]) if k in status_i else ""
                                       for k in ("approved", "verified")))
@@ -529,7 +529,7 @@ def candidates(header: Sequence[str], rows: Sequence[Sequence[Any]], mapping: Co
     return out
 
 
-def _identity(raw: dict[str, Any], parts: list[str], n: int) -> None:
+def _identity(raw: dict[str, Any], parts: list[str]) -> None:
     """FIRST NAME, LAST NAME, EMAIL -> 'Rahman Hakim (rahman@…)' as reporter_name (private field)."""
     emails = [p for p in parts if "@" in p]
     names = " ".join(p for p in parts if p and "@" not in p)

@@ -432,10 +432,8 @@ def _row_fingerprint(sig: str, raw: dict[str, Any], row: Sequence[Any]) -> str:
 
 def _file_queue_row(fp: str, raw: dict[str, Any], ch: Checked, filename: str, number: int) -> dict[str, Any]:
     """A review-queue row for a file row a person must judge (channel 'impor'), with what was read."""
-    from kondusif.intake.validate import check_record as _again  # the row as it would be without the registry
-
     kel = rt = cat = sev = None
-    loose = _again(raw, Rules(**{**_LOOSE_RULES, "now": now()}))
+    loose = check_record(raw, Rules(**{**_LOOSE_RULES, "now": now()}))  # what the row says, registry aside
     if loose.record is not None:
         kel, rt = loose.record["kode_kelurahan"], loose.record["rt"]
         cat, sev = loose.record["category"], loose.record["severity"]
