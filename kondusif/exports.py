@@ -75,9 +75,47 @@ MAX_NAME = 150
 
 MIME = {
     "csv": "text/csv",
+    "csv-excel": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "geojson": "application/geo+json",
 }
+
+
+# What each download is, in the words the page shows (issue 12: say which file is which).
+FORMAT_LABELS = {
+    "csv": "CSV (pemisah koma)",
+    "csv-excel": "CSV untuk Excel Indonesia (pemisah titik koma)",
+    "xlsx": "Excel (XLSX)",
+    "geojson": "GeoJSON",
+}
+FORMAT_BUTTONS = {"csv": "CSV (,)", "csv-excel": "CSV Excel (;)", "xlsx": "XLSX", "geojson": "GeoJSON"}
+FORMAT_HELP = {
+    "csv": "standar: untuk LibreOffice, Google Sheets, Python/R",
+    "csv-excel": "dibuka langsung oleh Excel berbahasa Indonesia; desimal pakai koma",
+}
+EXCEL_SUFFIX = "_excel-titik-koma"
+# Characters a spreadsheet may split a CSV line on (issue 12: Indonesian Excel splits on ";").
+SPLIT_CHARS = ";,\t|"
+_FORMULA_AFTER_SPLIT = re.compile(r"([;,\t|][ ]*)(?=[=+@]|-\S)")
+
+
+def formats_note() -> str:
+    """One line telling which CSV file is which, for the page above the download buttons."""
+    return (f"«{FORMAT_BUTTONS['csv-excel']}»: {FORMAT_LABELS['csv-excel']}, {FORMAT_HELP['csv-excel']}. "
+            f"«{FORMAT_BUTTONS['csv']}»: {FORMAT_LABELS['csv']}, {FORMAT_HELP['csv']}.")
+
+
+def neutralise_text(value: Any) -> Any:
+    """`safe.neutralise_cell`, and also after every delimiter a spreadsheet may split on.
+
+    "Amplop;=1+1;@SUM(9)" -> "Amplop;'=1+1;'@SUM(9)": whichever of ; , tab | the
+    spreadsheet splits on, no piece begins with =, +, -, @. Numbers stay numbers.
+    """
+    if not isinstance(value, str):
+        return value
+    if any(ch in value for ch in SPLIT_CHARS):
+        value = _FORMULA_AFTER_SPLIT.sub(r"\1'", value)
+    return neutralise_cell(value)
 
 
 def _labels(series: pd.Series, mapping: dict[str, str]) -> pd.Series:
@@ -187,16 +225,28 @@ def neutralise_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM (Excel opens it right), times as 'YYYY-MM-DD HH:MM' WIB, cells neutralised."""
+def to_csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
+    """UTF-8 with BOM (Excel opens it right), times as 'YYYY-MM-DD HH:MM' WIB, every text field quoted
+    and neutralised, also after any delimiter inside it (`neutralise_text`).
+
+    ``excel``: ``;`` between fields and decimal commas, what Excel in an Indonesian
+    locale expects (it splits CSV on ``;``); the default is the standard comma file.
+    """
     out = frame.copy()
     for key in TIME_KEYS:
         if key in out.columns:
             out[key] = pd.to_datetime(out[key]).dt.strftime("%Y-%m-%d %H:%M").astype(object)
     out = neutralise_text_columns(_labelled(out))
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            out[col] = s.map(neutralise_text)
+    out.columns = [neutralise_text(c) for c in out.columns]
     buf = io.StringIO()
-    out.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    return buf.getvalue().encode("utf-8-sig")
+    out.to_csv(buf, index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n",
+               sep=";" if excel else ",", decimal="," if excel else ".", na_rep="")
+    text = buf.getvalue()
+    return text.encode("utf-8-sig")
 
 
 def _plain_columns(frame: pd.DataFrame, iso_times: bool = False) -> pd.DataFrame:
@@ -277,7 +327,12 @@ def period_label(q: store.IncidentQuery | None) -> str:
 
 
 def export_filename(q: store.IncidentQuery | None, viewer: Viewer, ext: str, kind: str = "insiden") -> str:
-    """e.g. insiden_2018-06-18_2018-06-24_kec-16.73.05.csv; safe characters only, bounded length."""
+    """e.g. insiden_2018-06-18_2018-06-24_kec-16.73.05.csv; safe characters only, bounded length.
+
+    ``ext`` "csv-excel" names the ``;`` file: ``…_excel-titik-koma.csv``.
+    """
+    if ext == "csv-excel":
+        return export_filename(q, viewer, "csv", kind)[:-4] + EXCEL_SUFFIX + ".csv"
     q = q or store.IncidentQuery()
     parts = [kind, period_label(q)]
     kecamatan = q.kecamatan or ((viewer.kecamatan,) if viewer.kecamatan else None)
@@ -332,11 +387,13 @@ def export(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer, fmt: s
     name = export_filename(q, viewer, fmt)
     if fmt == "csv":
         data = to_csv_bytes(frame)
+    elif fmt == "csv-excel":
+        data = to_csv_bytes(frame, excel=True)
     elif fmt == "xlsx":
         simulated = bool(len(frame)) and bool((frame["sumber"] == SOURCE_LABELS[Source.SIMULASI]).any())
         data = to_xlsx_bytes(frame, describe(q, viewer, len(frame), simulated))
     elif fmt == "geojson":
         data = to_geojson_bytes(frame, name.rsplit(".", 1)[0])
     else:
-        raise ValueError(f"Format ekspor tidak dikenal: {fmt!r} (pilih csv, xlsx atau geojson)")
+        raise ValueError(f"Format ekspor tidak dikenal: {fmt!r} (pilih csv, csv-excel, xlsx atau geojson)")
     return name, data, MIME[fmt]

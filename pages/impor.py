@@ -7,6 +7,7 @@ shown only through st.dataframe / st.text, never as HTML.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import datetime, time
 
@@ -26,8 +27,7 @@ from kondusif.ui import guard
 from lubuklinggau_geo import gazetteer
 
 NONE = "— tidak ada —"
-LAYOUTS = {"kobo": "KoboToolbox", "ushahidi": "Ushahidi", "otomatis": "dikenali dari nama kolom",
-           "tersimpan": "pemetaan yang pernah disimpan", "manual": "pemetaan Anda"}
+LAYOUTS = layouts.LAYOUT_NAMES
 
 viewer = guard.require_page("impor")
 engine = store.get_engine()
@@ -61,19 +61,50 @@ def _mapping_editor(header: list[str], base: layouts.ColumnMapping, sig: str) ->
     for i, (target, label) in enumerate(layouts.TARGETS.items()):
         current = base.ref_column if target == "ref" else base.columns.get(target)
         pick = cols[i % 2].selectbox(label, options, index=options.index(current) if current in options else 0,
-                                     key=f"impor_map_{sig[:10]}_{target}")
+                                     key=f"impor_map_{sig[:10]}_{target}_{len(base.columns)}")
         if pick != NONE:
             chosen[target] = pick
     ref = chosen.pop("ref", None)
     changed = chosen != base.columns or ref != base.ref_column
     layout = ("manual" if base.layout in ("otomatis", "tersimpan") else base.layout) if changed else base.layout
-    prefix = base.ref_prefix if layout in ("kobo", "ushahidi") and ref == base.ref_column else "ref"
-    return layouts.ColumnMapping(chosen, layout, ref, prefix, base.fallback_time, list(base.utc_columns))
+    prefix = base.ref_prefix if layout in layouts.SOURCE_PREFIXES and ref == base.ref_column else "ref"
+    used = set(chosen.values())
+    return dataclasses.replace(base, columns=chosen, layout=layout, ref_column=ref, ref_prefix=prefix,
+                               extra_columns=[c for c in base.extra_columns if c not in used])
+
+
+def _detected(header: list[str], base: layouts.ColumnMapping, sig: str) -> layouts.ColumnMapping:
+    """Say which layout was recognised and what maps to what, and offer the proposed free-text column.
+
+    Nothing is written here: the preview below counts the rows first (issue 17).
+    """
+    st.markdown(f"**Tata letak terdeteksi: {escape_markdown(LAYOUTS.get(base.layout, base.layout))}**")
+    accepted_key = f"impor_proposal_ok_{sig[:16]}"
+    if base.proposed:
+        target, col = next(iter(base.proposed.items()))
+        if st.session_state.get(accepted_key):
+            base = base.with_proposals()
+            st.caption(escape_markdown(f"Usulan diterima: kolom «{col}» dipakai sebagai "
+                                       f"{layouts.TARGETS[target]}."))
+        else:
+            with st.container(border=True):
+                st.markdown(escape_markdown(
+                    f"Usulan: kolom «{col}» (isian teks terpanjang) sebagai {layouts.TARGETS[target]}; "
+                    "judul dibuat dari kalimat pertamanya."))
+                if st.button("Terima usulan", key=f"impor_proposal_{sig[:16]}", type="primary"):
+                    st.session_state[accepted_key] = True
+                    st.rerun()
+    st.dataframe(pd.DataFrame(base.describe(), columns=["Isian", "Kolom di berkas"]), hide_index=True,
+                 width="stretch", column_config={  # both columns readable at 360 px without scrolling sideways
+                     "Isian": st.column_config.TextColumn(width=150),
+                     "Kolom di berkas": st.column_config.TextColumn(width=160)})
+    return base
 
 
 def _file_tab(v: Viewer) -> None:
-    st.write("CSV (pemisah koma atau titik koma; UTF-8 atau Windows-1252) atau XLSX. Ekspor KoboToolbox dan "
-             "Ushahidi dikenali otomatis; berkas lain cukup dipetakan kolomnya sekali.")
+    st.write("CSV (pemisah koma atau titik koma; UTF-8 atau Windows-1252) atau XLSX. Ekspor KoboToolbox, "
+             "Ushahidi (2.x dan baru), dan Google Forms dikenali otomatis; berkas lain cukup dipetakan kolomnya "
+             "sekali. Tata letak dan pemetaannya ditampilkan dulu; tidak ada yang disimpan sebelum tombol Impor.")
     up = st.file_uploader("Berkas laporan", type=["csv", "xlsx", "txt"], key="impor_file")
     done = st.session_state.get("impor_file_done")
     if done:
@@ -83,13 +114,14 @@ def _file_tab(v: Viewer) -> None:
     data = up.getvalue()
     sha = hashlib.sha256(data).hexdigest()
     try:
-        header = read_table(data, up.name).header
+        table = read_table(data, up.name)
     except FileRefused as exc:
         st.error(escape_markdown(str(exc)))
         return
-    base = layouts.resolve_mapping(engine, header)
+    header = table.header
     sig = layouts.signature(header)
-    with st.expander(f"Pemetaan kolom — {LAYOUTS.get(base.layout, base.layout)}", expanded=not base.complete):
+    base = _detected(header, layouts.resolve_mapping(engine, header, rows=table.rows), sig)
+    with st.expander(f"Ubah pemetaan kolom — {LAYOUTS.get(base.layout, base.layout)}", expanded=not base.complete):
         mapping = _mapping_editor(header, base, sig)
         missing = mapping.missing()
         if missing:
@@ -112,10 +144,20 @@ def _file_tab(v: Viewer) -> None:
     if preview.problems:
         st.error(escape_markdown("; ".join(preview.problems)))
         return
-    _metrics([("Baris data", preview.rows_in), ("Baik", preview.good), ("Ditolak", preview.rejected),
-              ("Sudah ada", preview.existing)])
-    st.caption(f"{preview.rows_in} = {preview.good} baik + {preview.rejected} ditolak + {preview.existing} sudah "
-               "ada (diimpor sebelumnya atau kembar di berkas ini).")
+    counts = [("Baris data", preview.rows_in), ("Baik", preview.good), ("Ditolak", preview.rejected),
+              ("Sudah ada", preview.existing)]
+    if preview.queued:
+        counts.insert(3, ("Ke antrean", preview.queued))
+    _metrics(counts)
+    queued = f" + {preview.queued} ke antrean tinjauan" if preview.queued else ""
+    st.caption(f"{preview.rows_in} = {preview.good} baik + {preview.rejected} ditolak{queued} + {preview.existing} "
+               "sudah ada (diimpor sebelumnya atau kembar di berkas ini).")
+    if preview.unlisted_rt:
+        st.warning(f"{preview.unlisted_rt} baris baik memakai nomor RT yang tidak ada di daftar RT contoh; tetap "
+                   "diimpor dan ditandai (daftar RT resmi belum dimuat operator).")
+    if preview.queued:
+        st.info(f"{preview.queued} baris memakai RT yang tidak ada di daftar RT resmi: masuk antrean tinjauan "
+                "dengan alasannya, untuk diputuskan Panwaslu.")
     if preview.rejected:
         st.subheader("Baris yang ditolak")
         st.dataframe(preview.rejected_frame(), hide_index=True, width="stretch")
@@ -133,8 +175,10 @@ def _file_tab(v: Viewer) -> None:
                 "baris": r.row, "kelurahan": gazetteer.kelurahan_name(r.record["kode_kelurahan"]),
                 "rt": r.record["rt"], "kategori": CATEGORY_LABELS[Category(r.record["category"])],
                 "tingkat": r.record["severity"], "waktu": format_wib(r.record["occurred_at"]),
-                "judul": r.record["title"]} for r in good[:50]]), hide_index=True, width="stretch")
-    if st.button(f"Impor {preview.good} laporan", type="primary", disabled=not preview.good, key="impor_file_go"):
+                "status": r.record.get("status", "baru"), "judul": r.record["title"]} for r in good[:50]]),
+                hide_index=True, width="stretch")
+    if st.button(f"Impor {preview.good} laporan" + (f" dan {preview.queued} ke antrean" if preview.queued else ""),
+                 type="primary", disabled=not (preview.good or preview.queued), key="impor_file_go"):
         if mapping.layout == "manual":
             layouts.save_mapping(engine, header, mapping, v.username)
         result = pipeline.commit_file(engine, preview, v)
@@ -157,7 +201,7 @@ def _chat_tab(v: Viewer) -> None:
     channel = c1.radio("Jenis", ["otomatis", "whatsapp", "sms"], horizontal=True, key="impor_chat_channel",
                        format_func={"otomatis": "Otomatis", "whatsapp": "WhatsApp", "sms": "SMS"}.get)
     kel = c2.selectbox("Kelurahan grup (bila pesan tidak menyebut)", _kel_options(v), index=None,
-                       format_func=_kel_label, placeholder="tidak ada", key="impor_chat_kel")
+                       format_func=_kel_label, placeholder="dari nama grup, bila ada", key="impor_chat_kel")
     if up is None:
         return
     data = up.getvalue()
@@ -175,6 +219,7 @@ def _chat_tab(v: Viewer) -> None:
     else:
         preview = cached[1]
     st.caption(escape_markdown(preview.chat.describe()))
+    st.caption(escape_markdown(preview.describe_group()))
     _metrics([("Pesan", preview.rows_in), ("Laporan terbaca", preview.good), ("Perlu ditinjau", preview.queued),
               ("Ditolak", preview.rejected), ("Sudah ada", preview.existing)])
     st.caption(f"{preview.rows_in} = {preview.good} laporan + {preview.queued} antrean tinjauan + "

@@ -99,15 +99,16 @@ selected = rows.iloc[[p for p in selected_pos if p < len(rows)]]
 
 # --------------------------------------------------------------------------- exports
 
-with st.expander("Ekspor tampilan ini (CSV, XLSX, GeoJSON)", icon=":material/download:"):
+with st.expander("Ekspor tampilan ini (CSV, CSV untuk Excel, XLSX, GeoJSON)", icon=":material/download:"):
     st.caption(f"{head.total} baris sesuai filter; waktu dalam WIB; identitas pelapor "
                f"{'disertakan' if viewer.sees_identity else 'tidak disertakan'}; sel berawalan =, +, -, @ dinetralkan.")
-    ecols = st.columns(3)
-    for col, fmt, label in zip(ecols, ("csv", "xlsx", "geojson"), ("CSV", "Excel (XLSX)", "GeoJSON"), strict=True):
+    st.caption(exports.formats_note())
+    fmts = ("csv-excel", "csv", "xlsx", "geojson")  # issue 12: a ";" CSV for Indonesian Excel, each file named
+    for col, fmt in zip(st.columns(len(fmts)), fmts, strict=True):
         col.download_button(
-            f"Unduh {label}", data=lambda fmt=fmt: exports.export(engine, q, viewer, fmt)[1],
+            exports.FORMAT_BUTTONS[fmt], data=lambda fmt=fmt: exports.export(engine, q, viewer, fmt)[1],
             file_name=exports.export_filename(q, viewer, fmt), mime=exports.MIME[fmt], key=f"wb_export_{fmt}",
-            icon=":material/download:", width="stretch",
+            icon=":material/download:", width="stretch", help=exports.FORMAT_LABELS[fmt],
         )
 
 # --------------------------------------------------------------------------- bulk actions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -15,10 +16,10 @@ from kondusif.config import settings
 from kondusif.intake import layouts, pipeline
 from kondusif.intake.files import FileRefused, read_table
 from kondusif.model import Role, Viewer
+from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo.names import GeoNameError, find_kelurahan
 
-LAYOUT_NAMES = {"kobo": "KoboToolbox", "ushahidi": "Ushahidi", "otomatis": "dikenali dari nama kolom",
-                "tersimpan": "pemetaan tersimpan", "manual": "pemetaan dari perintah"}
+LAYOUT_NAMES = {**layouts.LAYOUT_NAMES, "tersimpan": "pemetaan tersimpan", "manual": "pemetaan dari perintah"}
 SHOW_REJECTS = 20
 
 
@@ -92,8 +93,7 @@ def mapping_from_args(header: list[str], mapping_file: Path | None, pairs: list[
         target, col = pair.split("=", 1)
         columns[layouts.normalise_target(target.strip())] = col.strip()
     merged = {**base.columns, **columns}
-    return layouts.ColumnMapping(merged, "manual" if base.layout in ("otomatis",) else base.layout,
-                                 base.ref_column, base.ref_prefix, base.fallback_time, base.utc_columns)
+    return dataclasses.replace(base, columns=merged, layout="manual" if base.layout in ("otomatis",) else base.layout)
 
 
 def _print_counts(rows_in: int, imported: int, rejected: int, existing: int, queued: int | None = None,
@@ -148,17 +148,22 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 1
     if args.rejects:
         args.rejects.write_bytes(preview.rejects_csv())
+    queued = preview.queued or None  # rows only a person can judge (an RT missing from the official list)
     if args.dry_run:
-        _print_counts(preview.rows_in, preview.good, preview.rejected, preview.existing, dry=True)
+        _print_counts(preview.rows_in, preview.good, preview.rejected, preview.existing, queued, dry=True)
     else:
         if override is not None:
             layouts.save_mapping(engine, preview.table.header, override, viewer.username)
         result = pipeline.commit_file(engine, preview, viewer)
-        _print_counts(result.rows_in, result.imported, result.rejected, result.existing)
+        _print_counts(result.rows_in, result.imported, result.rejected, result.existing, queued and result.queued)
         if result.report_nos:
             print(f"Nomor      : {result.report_nos[0]} … {result.report_nos[-1]}")
         if result.possible_duplicates:
             print(f"Duplikat?  : {result.possible_duplicates} laporan ditandai kemungkinan duplikat")
+    if preview.unlisted_rt:
+        rows = ", ".join(str(r.row) for r in preview.results if r.status == "baik" and r.unlisted_rt)
+        print(f"RT contoh  : {preview.unlisted_rt} baris baik dengan RT yang tidak ada di daftar contoh "
+              f"(tetap diimpor, ditandai): baris {rows}")
     _print_rejects(preview.results)
     if args.rejects:
         print(f"Baris ditolak ditulis ke {args.rejects}")
@@ -192,6 +197,13 @@ def cmd_import_chat(args: argparse.Namespace) -> int:
         _err(str(exc))
         return 1
     print(f"Berkas     : {args.file.name} — {preview.chat.describe()}")
+    if default_kel:
+        print(f"Kelurahan  : {gazetteer.kelurahan_name(default_kel)} (dari --kelurahan)")
+    elif preview.group_kelurahan:
+        print(f"Grup       : «{preview.group_subject}» -> Kelurahan "
+              f"{gazetteer.kelurahan_name(preview.group_kelurahan)} (ganti dengan --kelurahan)")
+    elif preview.group_subject:
+        print(f"Grup       : «{preview.group_subject}» (tidak menyebut kelurahan)")
     if args.rejects:
         args.rejects.write_bytes(preview.rejects_csv())
     if args.dry_run:

@@ -99,6 +99,7 @@ class ChatFile:
     messages: list[ChatMessage]
     layout: str  # android, iphone, sms
     encoding: str
+    subject: str | None = None  # the WhatsApp group's name (latest create/rename line, or the iPhone chat name)
 
     def describe(self) -> str:
         return {"android": "WhatsApp (Android)", "iphone": "WhatsApp (iPhone)", "sms": "SMS satu per baris"}[
@@ -209,6 +210,33 @@ def _classify_body(msg: ChatMessage) -> None:
     msg.text = "\n".join(kept) if len(kept) != len(lines) else body
 
 
+_SUBJECT_LINES = (
+    re.compile(r"\bmembuat grup [\"“](?P<s>.+?)[\"”]\s*$", re.IGNORECASE),
+    re.compile(r"\bmengubah (?:subjek|nama grup)\b.*?\bke [\"“](?P<s>.+?)[\"”]\s*$", re.IGNORECASE),
+    re.compile(r"\bcreated group [\"“](?P<s>.+?)[\"”]\s*$", re.IGNORECASE),
+    re.compile(r"\bchanged the (?:subject|group name)\b.*?\bto [\"“](?P<s>.+?)[\"”]\s*$", re.IGNORECASE),
+)
+
+
+def group_subject(messages: list[ChatMessage], layout: str) -> str | None:
+    """The group's name: the last "membuat grup"/"mengubah subjek … ke" line, else (iPhone) the name
+    the export puts on its system lines (the chat's own name)."""
+    subject = None
+    for m in messages:
+        if m.kind != "system":
+            continue
+        body = m.text if m.sender is None else f"{m.sender}: {m.text}"
+        for rx in _SUBJECT_LINES:
+            found = rx.search(body.strip())
+            if found:
+                subject = found.group("s").strip()
+                break
+    if subject is None and layout == "iphone":
+        names = [m.sender for m in messages if m.kind == "system" and m.sender]
+        subject = names[0] if names else None
+    return subject[:200] if subject else None
+
+
 def parse_sms(text: str) -> list[ChatMessage]:
     """Messages of an SMS dump, one per line: waktu;nomor;pesan. Blank lines are not messages."""
     messages: list[ChatMessage] = []
@@ -279,8 +307,7 @@ def read_chat(data: bytes, channel: str | None = None, max_bytes: int | None = N
             raise FileRefused("Tidak ada satu pun baris berformat pesan WhatsApp "
                               "(contoh: 20/06/18 14.32 - Nama: pesan).")
         messages, layout = parse_whatsapp(text)
-    else:
-        if found != "sms":
-            raise FileRefused("Tidak ada satu pun baris berformat SMS (waktu;nomor;pesan).")
-        messages, layout = parse_sms(text), "sms"
-    return ChatFile(channel, messages, layout, encoding)
+        return ChatFile(channel, messages, layout, encoding, group_subject(messages, layout))
+    if found != "sms":
+        raise FileRefused("Tidak ada satu pun baris berformat SMS (waktu;nomor;pesan).")
+    return ChatFile(channel, parse_sms(text), "sms", encoding)

@@ -10,8 +10,22 @@ A `ColumnMapping` says which header cell feeds each target field of a report.
 - Ushahidi platform CSV exports: ``Post ID`` (the dedupe key), ``Title``,
   ``Description``, ``Post date`` (or ``Created (UTC)``), ``<label>.lat`` /
   ``<label>.lon`` and category columns;
+- Ushahidi 2.x report exports (issue 17): ``#`` (the dedupe key), ``INCIDENT
+  TITLE``, ``INCIDENT DATE``, ``LOCATION`` (a place name), ``CATEGORY`` (a
+  comma list), ``FIRST NAME``/``LAST NAME``/``EMAIL`` (reporter identity),
+  ``APPROVED``/``VERIFIED`` (YES/NO -> status) and custom form fields, kept in
+  the description's tail;
+- Google Forms response sheets: ``Stempel waktu``/``Timestamp`` first (the
+  submission time, kept as ``reported_at``; the incident time only when the
+  form asks no date), questions as the form's author typed them;
 - any other sheet whose headers use the usual words (kelurahan, rt, kategori,
   tingkat, judul, uraian, waktu, ...).
+
+A location column is read by its values (validate): coordinates are points,
+anything else a place text. When no title/description column is recognised
+and rows are given, the column with the longest free text is *proposed*
+(``ColumnMapping.proposed``; the page shows it, one click accepts it; the
+pipeline accepts it when it is the only thing missing).
 
 When that is not enough the user maps columns once; the mapping is remembered
 in ``import_mappings`` under the header's signature and used for the next file
@@ -53,6 +67,13 @@ TARGETS: dict[str, str] = {
     "reporter_phone": "Telepon pelapor",
     "ref": "ID laporan di sumber (untuk mencegah impor ganda)",
 }
+# Layout keys -> the names a user knows them by (page, CLI, audit).
+LAYOUT_NAMES: dict[str, str] = {
+    "kobo": "KoboToolbox", "ushahidi": "Ushahidi (platform v3+)", "ushahidi2": "Ushahidi 2.x",
+    "gforms": "Google Forms", "otomatis": "dikenali dari nama kolom",
+    "tersimpan": "pemetaan yang pernah disimpan", "manual": "pemetaan Anda",
+}
+SOURCE_PREFIXES = ("kobo", "ushahidi", "ushahidi2")  # layouts whose own ids are the dedupe key
 # Indonesian aliases accepted by `--map` and mapping files.
 TARGET_ALIASES: dict[str, str] = {
     "kategori": "category", "tingkat": "severity", "judul": "title", "uraian": "description",
@@ -129,11 +150,22 @@ class ColumnMapping:
     """Target field -> header cell, plus where the source's own id and fallback time live."""
 
     columns: dict[str, str]
-    layout: str = "manual"  # kobo, ushahidi, otomatis, tersimpan, manual
+    layout: str = "manual"  # kobo, ushahidi, ushahidi2, gforms, otomatis, tersimpan, manual
     ref_column: str | None = None
     ref_prefix: str = "ref"
     fallback_time: str | None = None
     utc_columns: list[str] = field(default_factory=list)
+    extra_columns: list[str] = field(default_factory=list)  # kept as "Header: value" in the description tail
+    identity_columns: list[str] = field(default_factory=list)  # joined into reporter_name (private)
+    status_columns: dict[str, str] = field(default_factory=dict)  # approved/verified -> header (YES/NO)
+    reported_column: str | None = None  # submission time -> reported_at
+    proposed: dict[str, str] = field(default_factory=dict)  # target -> column suggested from the values
+
+    def with_proposals(self) -> ColumnMapping:
+        """This mapping with the proposed columns accepted."""
+        cols = {**self.proposed, **self.columns}
+        extra = [c for c in self.extra_columns if c not in set(self.proposed.values())]
+        return ColumnMapping(**{**asdict(self), "columns": cols, "extra_columns": extra, "proposed": {}})
 
     def missing(self) -> list[str]:
         """Required targets not covered, as Indonesian phrases."""
@@ -168,6 +200,14 @@ class ColumnMapping:
             rows.append(("ID sumber (cegah ganda)", self.ref_column))
         if self.fallback_time and "occurred_at" not in self.columns:
             rows.append(("Waktu (cadangan: waktu kirim)", self.fallback_time))
+        if self.reported_column:
+            rows.append(("Waktu laporan dikirim", self.reported_column))
+        if self.identity_columns:
+            rows.append(("Identitas pelapor (hanya admin/Panwaslu)", ", ".join(self.identity_columns)))
+        for key, col in self.status_columns.items():
+            rows.append(({"approved": "Disetujui (YES/NO)", "verified": "Terverifikasi (YES/NO)"}.get(key, key), col))
+        if self.extra_columns:
+            rows.append(("Disimpan di akhir uraian", ", ".join(self.extra_columns)))
         return rows
 
 
@@ -218,14 +258,84 @@ def _guess(header: Sequence[str], skip: Iterable[str] = ()) -> dict[str, str]:
     return found
 
 
-def detect_mapping(header: Sequence[str]) -> ColumnMapping:
-    """The mapping these headers suggest: Kobo, Ushahidi, or by common words."""
+def _text_score(rows: Sequence[Sequence[Any]], i: int) -> float:
+    """Mean length of the free-text values of column i (0 when it holds numbers, dates or codes)."""
+    values = [str(r[i]).strip() for r in rows[:200] if i < len(r) and not is_blank(r[i])]
+    texts = [v for v in values if len(v.split()) >= 3 and re.search(r"[^\W\d_]{3}", v)]
+    if not values or len(texts) * 2 < len(values):
+        return 0.0
+    return sum(len(v) for v in texts) / len(values)
+
+
+def _propose_text(header: Sequence[str], rows: Sequence[Sequence[Any]] | None, used: Iterable[str]) -> dict[str, str]:
+    """{'description': column} with the longest free text, when no title/description column is mapped."""
+    if not rows:
+        return {}
+    taken = set(used)
+    scores = [(_text_score(rows, i), i) for i, h in enumerate(header) if h not in taken]
+    best = max(scores, default=(0.0, -1))
+    return {"description": header[best[1]]} if best[0] >= 15 else {}
+
+
+def _unmapped(header: Sequence[str], m: ColumnMapping) -> list[str]:
+    used = set(m.columns.values()) | set(m.identity_columns) | set(m.status_columns.values())
+    used |= {c for c in (m.ref_column, m.fallback_time, m.reported_column) if c}
+    return [h for h in header if h not in used and str(h).strip()]
+
+
+def _detect_ushahidi2(header: Sequence[str], keys: list[str]) -> ColumnMapping:
+    def col(*names: str) -> str | None:
+        return next((h for h, k in zip(header, keys, strict=True) if k in names), None)
+
+    identity = [h for h in (col("first_name"), col("last_name"), col("email")) if h]
+    status = {k: h for k, h in (("approved", col("approved")), ("verified", col("verified"))) if h}
+    skip = [h for h in header if h.strip() == "#"] + identity + list(status.values())
+    cols = _guess(header, skip=skip)
+    for target, name in (("title", "incident_title"), ("occurred_at", "incident_date"), ("location", "location"),
+                         ("description", "description"), ("category", "category")):
+        h = col(name)
+        if h:
+            cols[target] = h
+    ref = next((h for h in header if h.strip() == "#"), None) or col("id", "incident_id")
+    m = ColumnMapping(cols, "ushahidi2", ref, "ushahidi2", None, [], identity_columns=identity,
+                      status_columns=status)
+    m.extra_columns = _unmapped(header, m)
+    return m
+
+
+def _detect_gforms(header: Sequence[str], rows: Sequence[Sequence[Any]] | None) -> ColumnMapping:
+    stamp = header[0]
+    cols = _guess(header, skip=[stamp])
+    m = ColumnMapping(cols, "gforms", None, "ref", stamp, [], reported_column=stamp)
+    if not ({"title", "description"} & set(cols)):
+        m.proposed = _propose_text(header, rows, [stamp, *cols.values()])
+    m.extra_columns = [h for h in _unmapped(header, m) if h not in m.proposed.values()]
+    return m
+
+
+def detect_mapping(header: Sequence[str], rows: Sequence[Sequence[Any]] | None = None) -> ColumnMapping:
+    """The mapping these headers (and, for proposals, the first rows) suggest.
+
+    Kobo, Ushahidi v3, Ushahidi 2.x, Google Forms, or by common words.
+    """
+    m = _detect(header, rows)
+    if not m.proposed and not ({"title", "description"} & set(m.columns)):
+        m.proposed = _propose_text(header, rows, [*m.columns.values(), *(c for c in (
+            m.ref_column, m.fallback_time) if c)])
+    return m
+
+
+def _detect(header: Sequence[str], rows: Sequence[Sequence[Any]] | None) -> ColumnMapping:
     lower = [str(h).strip().lower() for h in header]
     keys = [header_key(h) for h in header]
     by_lower = dict(zip(lower, header, strict=False))
     is_kobo = "_uuid" in lower or "_submission_time" in lower or (
         "_id" in lower and any("/" in h for h in header))
     is_ushahidi = "post_id" in keys and ("title" in keys or "description" in keys)
+    if "incident_title" in keys and "incident_date" in keys:
+        return _detect_ushahidi2(header, keys)
+    if keys and keys[0] in ("stempel_waktu", "timestamp", "cap_waktu"):
+        return _detect_gforms(header, rows)
     if is_kobo:
         meta = [h for h in header if h.strip().lower() in _KOBO_META or h.strip().startswith("__")]
         cols = _guess(header, skip=meta)
@@ -269,8 +379,8 @@ def with_ref(mapping: ColumnMapping) -> ColumnMapping:
     ref = cols.pop("ref", None)
     if ref is None:
         return mapping
-    return ColumnMapping(cols, mapping.layout, ref, mapping.ref_prefix if mapping.layout in ("kobo", "ushahidi")
-                         else "ref", mapping.fallback_time, list(mapping.utc_columns))
+    return ColumnMapping(**{**asdict(mapping), "columns": cols, "ref_column": ref,
+                            "ref_prefix": mapping.ref_prefix if mapping.layout in SOURCE_PREFIXES else "ref"})
 
 
 # --------------------------------------------------------------------------- remembered mappings
@@ -310,12 +420,13 @@ def save_mapping(engine: Engine, header: Sequence[str], mapping: ColumnMapping, 
 
 
 def resolve_mapping(engine: Engine | None, header: Sequence[str],
-                    override: ColumnMapping | None = None) -> ColumnMapping:
+                    override: ColumnMapping | None = None,
+                    rows: Sequence[Sequence[Any]] | None = None) -> ColumnMapping:
     """The mapping to use: the one given, else a remembered one, else the detected one."""
     if override is not None:
         return with_ref(override)
-    detected = detect_mapping(header)
-    if engine is not None and detected.layout not in ("kobo", "ushahidi"):
+    detected = detect_mapping(header, rows)
+    if engine is not None and detected.layout not in ("kobo", "ushahidi", "ushahidi2"):
         remembered = load_mapping(engine, header)
         if remembered is not None and not check_mapping(remembered, header):
             return with_ref(remembered)
@@ -378,6 +489,10 @@ def candidates(header: Sequence[str], rows: Sequence[Sequence[Any]], mapping: Co
     sig12 = (sig or "")[:12]
     out: list[dict[str, Any]] = []
     width = len(header)
+    extra_i = [(h, pos[h]) for h in mapping.extra_columns if h in pos]
+    ident_i = [pos[h] for h in mapping.identity_columns if h in pos]
+    status_i = {k: pos[h] for k, h in mapping.status_columns.items() if h in pos}
+    rep_i = pos.get(mapping.reported_column) if mapping.reported_column else None
     for row in rows:
         cells = list(row) + [None] * (width - len(row)) if len(row) < width else row
         raw: dict[str, Any] = {t: cells[i] for t, i in col.items()}
@@ -391,14 +506,44 @@ def candidates(header: Sequence[str], rows: Sequence[Sequence[Any]], mapping: Co
             when = _utc_or_raw(cells[fb_i]) if fb_utc else cells[fb_i]
             notes.append(("occurred_at", f"waktu kejadian kosong; dipakai waktu kirim («{mapping.fallback_time}»)"))
         raw["occurred_at"] = when
+        if rep_i is not None and not is_blank(cells[rep_i]):
+            try:
+                raw["reported_at"] = parse_datetime(cells[rep_i])[0]
+            except DateProblem:
+                notes.append(("occurred_at", f"waktu kirim «{clean_text(cells[rep_i])[:40]}» tidak terbaca"))
+        if extra_i:
+            tail = [f"{h}: {clean_text(cells[i])}" for h, i in extra_i if not is_blank(cells[i])]
+            raw["description_tail"] = "\n".join(tail)
+        if ident_i:
+            _identity(raw, [clean_text(cells[i]) for i in ident_i])
+        if status_i:
+            raw["status"] = _status(*(clean_text(cells[status_i[k]]) if k in status_i else ""
+                                      for k in ("approved", "verified")))
         ref = None
         if ref_i is not None and not is_blank(cells[ref_i]):
-            prefix = mapping.ref_prefix if mapping.ref_prefix in ("kobo", "ushahidi") else f"ref:{sig12}"
+            prefix = mapping.ref_prefix if mapping.ref_prefix in SOURCE_PREFIXES else f"ref:{sig12}"
             ref = f"{prefix}:{_ref_text(cells[ref_i])}"
         raw["ref"] = ref
         raw["notes"] = notes
         out.append(raw)
     return out
+
+
+def _identity(raw: dict[str, Any], parts: list[str]) -> None:
+    """FIRST NAME, LAST NAME, EMAIL -> 'Rahman Hakim (rahman@…)' as reporter_name (private field)."""
+    emails = [p for p in parts if "@" in p]
+    names = " ".join(p for p in parts if p and "@" not in p)
+    text = f"{names} ({emails[0]})" if names and emails else names or (emails[0] if emails else "")
+    if text and is_blank(raw.get("reporter_name")):
+        raw["reporter_name"] = text
+
+
+def _status(approved: str, verified: str) -> str:
+    """Ushahidi 2.x flags -> status: VERIFIED=YES -> diverifikasi, unless APPROVED=NO; else baru."""
+    yes = {"yes", "ya", "1", "true"}
+    if approved.strip().lower() in {"no", "tidak", "0", "false"}:
+        return "baru"
+    return "diverifikasi" if verified.strip().lower() in yes else "baru"
 
 
 def _utc_or_raw(value: Any) -> Any:

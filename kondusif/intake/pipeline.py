@@ -25,7 +25,7 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -49,8 +49,10 @@ from kondusif.intake.validate import (
     make_rules,
 )
 from kondusif.model import Role, Severity, Source, Viewer, new_id
-from kondusif.safe import neutralise_cell
+from kondusif.phone import normalise_phone
 from kondusif.timeutil import as_utc, now
+from lubuklinggau_geo import gazetteer
+from lubuklinggau_geo.names import find_kelurahan_in_text
 
 __all__ = [
     "ChatPreview",
@@ -86,6 +88,7 @@ class RowResult:
     cells: Sequence[Any] = ()
     note: str = ""
     line: int | None = None  # chats: line in the file
+    unlisted_rt: bool = False  # accepted with an RT the sample registry does not list (issue 12)
 
     def reason(self) -> str:
         if self.errors:
@@ -105,6 +108,7 @@ class ImportResult:
     possible_duplicates: int = 0
     report_nos: list[str] = field(default_factory=list)
     batch_id: str = ""
+    unlisted_rt: int = 0
 
     def summary(self) -> str:
         parts = [f"{self.rows_in} masuk", f"{self.imported} diimpor", f"{self.rejected} ditolak",
@@ -114,6 +118,8 @@ class ImportResult:
         text = ", ".join(parts)
         if self.possible_duplicates:
             text += f"; {self.possible_duplicates} ditandai kemungkinan duplikat"
+        if self.unlisted_rt:
+            text += f"; {self.unlisted_rt} dengan RT yang tidak ada di daftar contoh"
         return text
 
 
@@ -240,18 +246,21 @@ def rejects_csv(header: Sequence[str], results: Iterable[RowResult], delimiter: 
                 first_columns: Sequence[str] = ("baris", "kolom", "alasan")) -> bytes:
     """Rejected rows as CSV (UTF-8 with BOM for Excel): row number, fields, reasons, then the row as read.
 
-    Every cell is neutralised against formula injection (=, +, -, @, tab, CR).
+    Every cell is quoted and neutralised against formula injection (=, +, -, @, tab,
+    CR), also after any delimiter inside it (`exports.neutralise_text`, issue 12).
     """
+    from kondusif.exports import neutralise_text
+
     out = io.StringIO()
-    w = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
-    w.writerow([neutralise_cell(str(h)) for h in (*first_columns, *header)])
+    w = csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    w.writerow([neutralise_text(str(h)) for h in (*first_columns, *header)])
     for r in results:
         if r.status != "ditolak":
             continue
         fields = ", ".join(dict.fromkeys(FIELD_LABELS.get(e.field, e.field) for e in r.errors)) or "-"
         reason = "; ".join(e.message for e in r.errors) if r.errors else r.note
         cells = [_cell_text(c) for c in r.cells]
-        w.writerow([neutralise_cell(v) for v in (str(r.row), fields, reason, *cells)])
+        w.writerow([neutralise_text(v) for v in (str(r.row), fields, reason, *cells)])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -294,6 +303,11 @@ class _RowCounts:
     def queued(self) -> int:
         return self.count("antri")
 
+    @property
+    def unlisted_rt(self) -> int:
+        """Good rows whose RT the sample registry does not list (accepted, flagged)."""
+        return sum(1 for r in self.results if r.status == "baik" and r.unlisted_rt)
+
 
 @dataclass
 class FilePreview(_RowCounts):
@@ -306,14 +320,19 @@ class FilePreview(_RowCounts):
     signature: str
     results: list[RowResult]
     problems: list[str] = field(default_factory=list)  # mapping problems: nothing can be imported
+    queue_rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # row number -> review-queue row
 
     @property
     def ready(self) -> bool:
         return not self.problems
 
     def summary(self) -> str:
-        return (f"{self.rows_in} baris data: {self.good} baik, {self.rejected} ditolak, "
-                f"{self.existing} sudah ada")
+        text = f"{self.rows_in} baris data: {self.good} baik, {self.rejected} ditolak, {self.existing} sudah ada"
+        if self.queued:
+            text += f", {self.queued} ke antrean tinjauan"
+        if self.unlisted_rt:
+            text += f"; {self.unlisted_rt} baris baik dengan RT yang tidak ada di daftar contoh"
+        return text
 
     def rejected_frame(self) -> pd.DataFrame:
         """Rejected rows (baris, kolom, alasan) for display; one line per field error."""
@@ -323,6 +342,10 @@ class FilePreview(_RowCounts):
 
     def rejects_csv(self) -> bytes:
         return rejects_csv(self.table.header, self.results, self.table.delimiter or ";")
+
+
+_LOOSE_RULES: dict[str, Any] = {"season_start": datetime(2000, 1, 1, tzinfo=UTC), "check_rt_registry": False,
+                                "require_rt": False, "default_severity": Severity.SEDANG, "derive_title": True}
 
 
 def _file_rules(mapping: layouts.ColumnMapping, rules: Rules) -> Rules:
@@ -338,7 +361,9 @@ def preview_file(engine: Engine, data: bytes, filename: str, viewer: Viewer,
     """Read, map and validate a file; nothing is written. Raises FileRefused for unreadable files."""
     table = read_table(data, filename)
     sig = layouts.signature(table.header)
-    chosen = layouts.resolve_mapping(engine, table.header, mapping)
+    chosen = layouts.resolve_mapping(engine, table.header, mapping, table.rows)
+    if mapping is None and chosen.proposed and not chosen.complete and chosen.with_proposals().complete:
+        chosen = chosen.with_proposals()  # no manual step for a Google Form: the proposal is shown in the preview
     problems = layouts.check_mapping(chosen, table.header)
     missing = chosen.missing()
     if missing:
@@ -352,6 +377,7 @@ def preview_file(engine: Engine, data: bytes, filename: str, viewer: Viewer,
     file_rules = _file_rules(chosen, base)
     raws = layouts.candidates(table.header, table.rows, chosen, sig)
     results: list[RowResult] = []
+    seen_queue: dict[str, int] = {}
     blank_rows = {i for i, row in enumerate(table.rows) if all(c is None or str(c).strip() == "" for c in row)}
     checked = check_records([r for i, r in enumerate(raws) if i not in blank_rows], file_rules)
     it = iter(checked)
@@ -362,6 +388,17 @@ def preview_file(engine: Engine, data: bytes, filename: str, viewer: Viewer,
             continue
         ch: Checked = next(it)
         warnings = [FieldError(f, m) for f, m in raw.get("notes", [])] + ch.warnings
+        if not ch.ok and ch.review:
+            # issue 12: an RT missing from the official registry is a person's call, never silently lost
+            fp = _row_fingerprint(sig, raw, row)
+            if fp in seen_queue:
+                results.append(RowResult(number, "sudah_ada", [], warnings, None, row,
+                                         f"sama dengan baris {seen_queue[fp]} di berkas ini"))
+                continue
+            seen_queue[fp] = number
+            results.append(RowResult(number, "antri", ch.errors, warnings, cells=row, note=ch.review))
+            preview.queue_rows[number] = _file_queue_row(fp, raw, ch, preview.filename, number)
+            continue
         if not ch.ok:
             results.append(RowResult(number, "ditolak", ch.errors, warnings, cells=row))
             continue
@@ -374,14 +411,45 @@ def preview_file(engine: Engine, data: bytes, filename: str, viewer: Viewer,
                                      f"sama dengan baris {seen[rec['source_ref']]} di berkas ini"))
             continue
         seen[rec["source_ref"]] = number
-        results.append(RowResult(number, "baik", [], warnings, rec, row))
+        results.append(RowResult(number, "baik", [], warnings, rec, row, unlisted_rt=ch.unlisted_rt))
     stored = existing_refs(engine, Source.IMPORT.value, seen)
     for r in results:
         if r.status == "baik" and r.record["source_ref"] in stored:
             r.status, r.note = "sudah_ada", f"sudah diimpor sebelumnya ({stored[r.record['source_ref']]})"
             r.record = None
+    in_queue = queued_fingerprints(engine, seen_queue)
+    for r in results:
+        if r.status == "antri" and preview.queue_rows[r.row]["fingerprint"] in in_queue:
+            r.status, r.note, r.errors = "sudah_ada", "sudah ada di antrean tinjauan", []
+            preview.queue_rows.pop(r.row)
     preview.results = results
     return preview
+
+
+def _row_fingerprint(sig: str, raw: dict[str, Any], row: Sequence[Any]) -> str:
+    """Queue key of a file row: its source id, else its cells (same row, same key, whatever file name)."""
+    basis = raw.get("ref") or "\x1f".join(_cell_text(c) for c in row)
+    return hashlib.sha256(f"impor\x1f{sig}\x1f{basis}".encode()).hexdigest()
+
+
+def _file_queue_row(fp: str, raw: dict[str, Any], ch: Checked, filename: str, number: int) -> dict[str, Any]:
+    """A review-queue row for a file row a person must judge (channel 'impor'), with what was read."""
+    kel = rt = cat = sev = None
+    loose = check_record(raw, Rules(**{**_LOOSE_RULES, "now": now()}))  # what the row says, registry aside
+    if loose.record is not None:
+        kel, rt = loose.record["kode_kelurahan"], loose.record["rt"]
+        cat, sev = loose.record["category"], loose.record["severity"]
+    when = loose.record["occurred_at"] if loose.record is not None else None
+    title = str(raw.get("title") or "").strip()
+    desc = str(raw.get("description") or "").strip()
+    text = "\n".join(t for t in (title, desc) if t) or "(tanpa judul/uraian)"
+    guess = {"kelurahan": kel, "kelurahan_nama": gazetteer.kelurahan_name(kel) if kel else None, "rt": rt,
+             "kategori": [cat] if cat else [], "tingkat": sev, "berkas": filename, "baris": number,
+             "source_ref": raw.get("ref")}
+    sender = str(raw.get("reporter_name") or "").strip() or normalise_phone(raw.get("reporter_phone")) or None
+    return {"fingerprint": fp, "channel": "impor", "sent_at": when, "sender": sender, "text": text[:10_000],
+            "guess": json.dumps(guess, ensure_ascii=False, default=str), "reason": ch.review, "state": "antri",
+            **queue_place(kel)}
 
 
 def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportResult:
@@ -399,16 +467,24 @@ def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportR
         details = [{"impor": batch, "baris": r.row, **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})}
                    for r in fresh]
         rows, flagged = insert_records(conn, records, actor, details, engine)
-        existing = preview.existing + (len(good) - len(fresh))
-        result = ImportResult(preview.rows_in, len(rows), preview.rejected, existing,
+        to_queue = [r for r in preview.results if r.status == "antri"]
+        in_queue = queued_fingerprints(conn, (preview.queue_rows[r.row]["fingerprint"] for r in to_queue))
+        queue_fresh = [r for r in to_queue if preview.queue_rows[r.row]["fingerprint"] not in in_queue]
+        if queue_fresh:
+            stamp = now()
+            conn.execute(store.review_queue.insert(),
+                         [{**preview.queue_rows[r.row], "created_at": stamp} for r in queue_fresh])
+        existing = preview.existing + (len(good) - len(fresh)) + (len(to_queue) - len(queue_fresh))
+        result = ImportResult(preview.rows_in, len(rows), preview.rejected, existing, len(queue_fresh),
                               possible_duplicates=flagged, report_nos=[r["report_no"] for r in rows],
-                              batch_id=batch)
+                              batch_id=batch, unlisted_rt=sum(1 for r in fresh if r.unlisted_rt))
         store.add_audit(conn, actor, "import", batch, "import_file",
                         note=f"Impor berkas {preview.filename}: {result.summary()}",
                         details={"berkas": preview.filename, "sha256": preview.sha256,
                                  "tata_letak": preview.mapping.layout, "pemetaan": preview.mapping.columns,
                                  "masuk": result.rows_in, "diimpor": result.imported,
-                                 "ditolak": result.rejected, "sudah_ada": result.existing})
+                                 "ditolak": result.rejected, "sudah_ada": result.existing,
+                                 "antri": result.queued, "rt_di_luar_daftar_contoh": result.unlisted_rt})
     return result
 
 
@@ -422,6 +498,23 @@ class ChatPreview(_RowCounts):
     chat: chat_mod.ChatFile
     results: list[RowResult]
     queue_rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # message number -> queue row
+    group_kelurahan: str | None = None  # default kelurahan used: given by the user, else from the subject
+    kelurahan_given: bool = False
+
+    @property
+    def group_subject(self) -> str | None:
+        return self.chat.subject
+
+    def describe_group(self) -> str:
+        """Where the default kelurahan of free-text messages comes from, for the preview."""
+        if self.group_kelurahan and self.kelurahan_given:
+            return f"Kelurahan grup dipilih: {gazetteer.kelurahan_name(self.group_kelurahan)}"
+        if self.group_kelurahan:
+            return (f"Kelurahan dari nama grup «{self.group_subject}»: "
+                    f"{gazetteer.kelurahan_name(self.group_kelurahan)} (bisa diganti)")
+        if self.group_subject:
+            return f"Nama grup «{self.group_subject}» tidak menyebut kelurahan"
+        return "Nama grup tidak ada di berkas"
 
     def summary(self) -> str:
         return (f"{self.rows_in} pesan: {self.good} laporan terbaca, {self.queued} perlu ditinjau, "
@@ -453,6 +546,14 @@ class ChatPreview(_RowCounts):
                            ("nomor_pesan", "kolom", "alasan"))
 
 
+def subject_kelurahan(subject: str | None) -> str | None:
+    """The kelurahan a group's name names ("RT se-Kel Taba Jemekeh"), or None."""
+    if not subject:
+        return None
+    found = find_kelurahan_in_text(subject)
+    return found[0] if found else None
+
+
 def _chat_ref(msg: chat_mod.ChatMessage) -> str:
     return ("wa:" if msg.channel == "whatsapp" else "sms:") + msg.fingerprint()
 
@@ -462,15 +563,18 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
     """Parse and read every message; nothing is written. Raises FileRefused.
 
     ``default_kelurahan`` (code) stands in for messages that name no kelurahan
-    (a WhatsApp group of one kelurahan).
+    (a WhatsApp group of one kelurahan); without it, the kelurahan the group's
+    name names ("RT se-Kel Taba Jemekeh") does (issue 12).
     """
     parsed = chat_mod.read_chat(data, channel)
     rules = rules or make_rules(engine, viewer)
     results: list[RowResult] = []
-    readings = [read_message(m, default_kelurahan) for m in parsed.messages]
+    group_kel = default_kelurahan or subject_kelurahan(parsed.subject)
+    readings = [read_message(m, group_kel) for m in parsed.messages]
     report_idx = [i for i, rd in enumerate(readings) if rd.outcome == "report"]
     checked = dict(zip(report_idx, check_records([readings[i].raw for i in report_idx], rules), strict=True))
-    preview = ChatPreview(filename, hashlib.sha256(data).hexdigest(), parsed, results)
+    preview = ChatPreview(filename, hashlib.sha256(data).hexdigest(), parsed, results, group_kelurahan=group_kel,
+                          kelurahan_given=default_kelurahan is not None)
     seen: dict[str, int] = {}
     for i, (msg, rd) in enumerate(zip(parsed.messages, readings, strict=True)):
         fp = msg.fingerprint()
@@ -495,7 +599,8 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
             reason = rd.reason
         results.append(RowResult(msg.number, "antri", note=reason, line=msg.line))
         preview.queue_rows[msg.number] = {
-            "fingerprint": fp, "channel": msg.channel, "sent_at": msg.sent_at, "sender": msg.sender,
+            "fingerprint": fp, "channel": msg.channel, "sent_at": msg.sent_at,
+            "sender": normalise_phone(msg.phone) if msg.phone else msg.sender,
             "text": msg.text, "guess": json.dumps(rd.guess, ensure_ascii=False, default=str),
             "reason": reason, "state": "antri", **queue_place(rd.guess.get("kelurahan")),
         }

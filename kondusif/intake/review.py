@@ -1,5 +1,8 @@
 """The review queue: chat messages that could not be read confidently, waiting for Panwaslu.
 
+File rows join it (channel ``impor``) when their only problem is an RT missing
+from the official registry: a person decides (issue 12).
+
 An item is classified (Panwaslu fill in what was missing; an incident is
 created through the same validation and linked to the item) or discarded with
 a reason. Both are audited, both only from state ``antri`` (so two people
@@ -125,14 +128,21 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
     phone_like = item["sender"] and sum(ch.isdigit() for ch in item["sender"]) >= 8
     raw.setdefault("reporter_name", None if phone_like else item["sender"])
     raw.setdefault("reporter_phone", item["sender"] if phone_like else None)
-    checked = check_record(raw, make_rules(engine, viewer))  # a scoped panwaslu: own kecamatan only
+    from_file = item["channel"] == "impor"  # a file row held back for its RT (issue 12): the person confirms it
+    rules = make_rules(engine, viewer, check_rt_registry=False) if from_file else make_rules(engine, viewer)
+    checked = check_record(raw, rules)
     if not checked.ok:
         return ClassifyOutcome(None, checked)
     access.require(viewer, "review.place", access.Place(checked.record["kode_kelurahan"]))
-    prefix = "wa:" if item["channel"] == "whatsapp" else "sms:"
     rec = checked.record
-    rec.update(source=Source.CHAT.value, source_ref=prefix + item["fingerprint"], created_by=viewer.username,
-               id=new_id())
+    if from_file:
+        guess = item.get("guess")
+        guess = json.loads(guess) if isinstance(guess, str) else (guess or {})
+        source, ref = Source.IMPORT.value, guess.get("source_ref") or "impor:" + item["fingerprint"]
+    else:
+        source = Source.CHAT.value
+        ref = ("wa:" if item["channel"] == "whatsapp" else "sms:") + item["fingerprint"]
+    rec.update(source=source, source_ref=ref, created_by=viewer.username, id=new_id())
     from kondusif.intake.pipeline import insert_records  # the one insert path
 
     q = store.review_queue.c

@@ -28,7 +28,8 @@ from sqlalchemy.engine import Engine
 
 from kondusif.config import settings
 from kondusif.intake import vocab
-from kondusif.model import Category, Role, Severity, Viewer
+from kondusif.model import CATEGORY_LABELS, Category, Role, Severity, Status, Viewer
+from kondusif.phone import normalise_phone
 from kondusif.timeutil import format_wib, now, wib_day_start
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo import names as geo_names
@@ -38,7 +39,10 @@ from lubuklinggau_geo.locate import locate_many
 MAX_TITLE = 200
 MAX_DESCRIPTION = 10_000
 MAX_NAME = 120
+MAX_UNLISTED_RT = 60  # the largest RT number taken on trust while the registry is the sample
 TITLE_FROM_TEXT = 80
+# Statuses a source's own flags may set on import; anything else starts as baru.
+IMPORT_STATUSES = frozenset({Status.BARU.value, Status.DIVERIFIKASI.value})
 
 FIELD_LABELS: dict[str, str] = {
     "kecamatan": "Kecamatan",
@@ -81,6 +85,8 @@ class Checked:
     record: dict[str, Any] | None
     errors: list[FieldError] = field(default_factory=list)
     warnings: list[FieldError] = field(default_factory=list)
+    review: str | None = None  # set when the only problem is one a person should judge (review queue)
+    unlisted_rt: bool = False  # accepted although the RT is not in the sample registry (flagged)
 
     @property
     def ok(self) -> bool:
@@ -101,7 +107,9 @@ class Rules:
     mapping disables the check). ``require_rt``/``default_severity`` let a file
     without an RT or severity column through (RT empty / sedang, with a warning);
     ``derive_title`` makes a title from the description when none is given.
-    ``allowed_kecamatan`` confines a scoped Panwaslu account. ``utc_fields``
+    ``allowed_kecamatan`` confines a scoped Panwaslu account. ``registry_sample``
+    says the registry is the shipped sample: an RT missing from it (up to
+    MAX_UNLISTED_RT) is accepted with a flag instead of refused (issue 12). ``utc_fields``
     names raw time fields whose naive values are UTC (Kobo ``_submission_time``).
     """
 
@@ -115,6 +123,7 @@ class Rules:
     allowed_kecamatan: str | None = None
     utc_fields: frozenset[str] = frozenset()
     future_tolerance: timedelta = timedelta(minutes=5)
+    registry_sample: bool = False
 
 
 def registry_index(frame: pd.DataFrame) -> dict[str, tuple[int, ...]]:
@@ -129,13 +138,18 @@ def registry_index(frame: pd.DataFrame) -> dict[str, tuple[int, ...]]:
 
 def make_rules(engine: Engine | None = None, viewer: Viewer | None = None, **overrides: Any) -> Rules:
     """Rules for now: season start from the calendar, the RT registry in use, the viewer's scope."""
-    from kondusif.registry import rt_registry  # late: the registry module reads files on use
+    from kondusif.registry import (  # late: the registry module reads files on use
+        registry_is_sample,
+        rt_registry,
+    )
 
     cal = settings().calendar
+    frame = rt_registry(engine)
     values: dict[str, Any] = {
         "now": now(),
         "season_start": wib_day_start(cal.season_start),
-        "registry": registry_index(rt_registry(engine)),
+        "registry": registry_index(frame),
+        "registry_sample": registry_is_sample(frame),
         "allowed_kecamatan": viewer.kecamatan if viewer is not None and viewer.role == Role.PANWASLU else None,
     }
     values.update(overrides)
@@ -386,6 +400,30 @@ def resolve_kelurahan(text: str, kec: str | None) -> tuple[str | None, str | Non
     return None, f"“{shown}” tidak dikenal{where}.{hint}"
 
 
+_HAS_LETTERS = re.compile(r"[^\W\d_]")
+
+
+@lru_cache(maxsize=8192)
+def place_kelurahan(text: str, kec: str | None = None) -> tuple[str | None, str | None]:
+    """(kelurahan code or None, kecamatan code or None) a place text names.
+
+    "Kel. Air Kuti, Lubuklinggau Timur I" -> Air Kuti; "Lubuklinggau Timur I" -> no
+    kelurahan, kecamatan Timur I (a hint for the point); "Lubuklinggau" -> neither.
+    A kelurahan found outside the kecamatan given is not taken.
+    """
+    kec_named = geo_names.match_kecamatan(text)
+    kec_hint = kec or (kec_named.code if kec_named.kind in ("exact", "code") else None)
+    if kec_named.kind in ("exact", "code"):
+        return None, kec_hint  # the whole text is a kecamatan name
+    code, _ = resolve_kelurahan(text, kec)
+    if code is None:
+        inside = geo_names.find_kelurahan_in_text(text)
+        code = inside[0] if inside is not None else None
+    if code is not None and kec is not None and code[:8] != kec:
+        return None, kec_hint
+    return code, (code[:8] if code else kec_hint)
+
+
 @lru_cache(maxsize=256)
 def _kecamatan(text: str) -> tuple[str | None, str | None]:
     m = geo_names.match_kecamatan(text)
@@ -468,10 +506,18 @@ def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
             lat, lon = la, lo
     elif not is_blank(loc_raw):
         pair = parse_location(loc_raw)
-        if pair is None:
-            err("location", "titik lokasi tidak terbaca (contoh: -3.2966 102.8617)")
-        else:
+        if pair is not None:
             lat, lon = pair
+        elif not _HAS_LETTERS.search(str(loc_raw)):
+            err("location", "titik lokasi tidak terbaca (contoh: -3.2966 102.8617)")
+    # a location cell that is not coordinates is a place text ("Kel. Air Kuti, Lubuklinggau Timur I")
+    place = clean_text(loc_raw) if not is_blank(loc_raw) and parse_location(loc_raw) is None and \
+        _HAS_LETTERS.search(str(loc_raw)) else ""
+    out["place"] = place
+    if place and not kel_raw:
+        kel_code, place_kec = place_kelurahan(place, kec_code)
+        out["kel_code"] = kel_code
+        out["place_kec"] = place_kec
     if lat is not None and lon is not None:
         if 95 < lat < 141 and -11 < lon < 6:
             err("location", "lintang dan bujur tampaknya tertukar (lintang Lubuklinggau sekitar -3,3)")
@@ -496,8 +542,10 @@ def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
         else:
             category = found[0]
             if len(found) > 1:
+                others = ", ".join(CATEGORY_LABELS[c] for c in found[1:])
+                out["other_categories"] = others
                 warnings.append(FieldError("category", "lebih dari satu kategori; dipakai yang pertama ("
-                                           f"{category.label}), lainnya diabaikan"))
+                                           f"{category.label}), lainnya dicatat di uraian ({others})"))
     out["category"] = category
 
     sev_raw = raw.get("severity")
@@ -523,6 +571,12 @@ def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
     title = clean_text(raw.get("title"))
     if not title and rules.derive_title and description:
         title = title_from_text(description)
+    # what the layout has no field for is kept in the description's tail, not dropped (issue 17)
+    tail = [f"Kategori lain: {out['other_categories']}"] if out.get("other_categories") else []
+    if clean_text(raw.get("description_tail")):
+        tail.append(clean_text(raw.get("description_tail")))
+    if tail:
+        description = (description + "\n\n" + "\n".join(tail)).strip()
     if not title:
         err("title", "wajib diisi")
     elif len(title) > MAX_TITLE:
@@ -561,6 +615,8 @@ def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
         msg = check_phone(phone)
         if msg:
             err("reporter_phone", msg)
+        else:
+            phone = normalise_phone(phone) or phone  # one form on every path (issue 17)
     out["reporter_name"], out["reporter_phone"] = name or None, phone or None
     return out
 
@@ -572,8 +628,23 @@ def _finish(s: dict[str, Any], located: dict[int, str | None], have_bounds: bool
     kel = s["kel_code"]
     lat, lon = s["lat"], s["lon"]
     point_kel = located.get(s["index"]) if lat is not None else None
+    place = s.get("place") or ""
+    if place and kel is None and not s["kel_given"] and lat is None and not any(
+            e.field in ("location", "lat", "lon") for e in errors):
+        shown = " ".join(place.split())
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        errors.append(FieldError("location", f"“{shown}” tidak menyebut kelurahan yang dikenal dan lintang/bujur "
+                                             "tidak diisi; tulis nama kelurahan atau isi koordinat"))
     if lat is not None and have_bounds:
-        if kel is None and not s["kel_given"]:
+        if kel is None and not s["kel_given"] and place and point_kel is not None:
+            kel = point_kel
+            warnings.append(FieldError("kelurahan", f"lokasi “{place[:60]}” tidak menyebut kelurahan; diisi dari "
+                                                    f"titik lokasi: {gazetteer.kelurahan_name(kel)}"))
+            hint = s.get("place_kec")
+            if hint and point_kel[:8] != hint:
+                warnings.append(FieldError("location", f"titik lokasi di luar Kecamatan "
+                                                       f"{gazetteer.kecamatan_name(hint)} yang disebut; mohon diperiksa"))
+        elif kel is None and not s["kel_given"]:
             if point_kel is None:
                 errors.append(FieldError("location", "titik berada di luar Kota Lubuklinggau dan kelurahan "
                                                      "tidak diisi"))
@@ -593,16 +664,26 @@ def _finish(s: dict[str, Any], located: dict[int, str | None], have_bounds: bool
         errors.append(FieldError("kelurahan", "wajib diisi (atau isi titik lokasi di dalam kota)"))
 
     rt = s["rt"]
+    unlisted = False
+    review: str | None = None
     if kel is not None and rt is not None and rules.check_rt_registry and rules.registry:
         known = rules.registry.get(kel)
         if known and rt not in known:
-            errors.append(FieldError("rt", f"RT {rt} tidak ada di daftar RT Kelurahan "
-                                           f"{gazetteer.kelurahan_name(kel)} ({rt_range_text(known)})"))
+            where = f"Kelurahan {gazetteer.kelurahan_name(kel)} ({rt_range_text(known)})"
+            if rules.registry_sample and rt <= MAX_UNLISTED_RT:
+                unlisted = True  # the sample is not the city's list: a real RT 11 is not an error
+                warnings.append(FieldError("rt", f"RT {rt} tidak ada di daftar contoh {where}; tetap diterima "
+                                                 "(daftar RT resmi belum dimuat)"))
+            else:
+                msg = f"RT {rt} tidak ada di daftar RT {where}"
+                errors.append(FieldError("rt", msg))
+                if not rules.registry_sample and len(errors) == 1:
+                    review = f"RT: {msg}"
     if kel is not None and rules.allowed_kecamatan and kel[:8] != rules.allowed_kecamatan:
         errors.append(FieldError("kelurahan", f"Kelurahan {gazetteer.kelurahan_name(kel)} di luar wilayah "
                                               f"Anda (Kecamatan {gazetteer.kecamatan_name(rules.allowed_kecamatan)})"))
     if errors:
-        return Checked(None, errors, warnings)
+        return Checked(None, errors, warnings, review if len(errors) == 1 else None)
     record: dict[str, Any] = {
         "kode_kelurahan": kel,
         "kode_kecamatan": kel[:8],
@@ -621,5 +702,7 @@ def _finish(s: dict[str, Any], located: dict[int, str | None], have_bounds: bool
     for key in ("source", "source_ref", "created_by", "reported_at"):
         if raw.get(key) is not None:
             record[key] = raw[key]
-    return Checked(record, [], warnings)
+    if raw.get("status") in IMPORT_STATUSES:  # a layout's own flags (Ushahidi VERIFIED=YES)
+        record["status"] = raw["status"]
+    return Checked(record, [], warnings, unlisted_rt=unlisted)
 

@@ -161,6 +161,8 @@ KEYWORD_RULES: tuple[tuple[str, Category], ...] = (
     (r"\bamplop\b", Category.POLITIK_UANG),
     (r"\bbagi(?: |-)?bagi (?:uang|duit|sembako|beras)\b", Category.POLITIK_UANG),
     (r"\b(?:dibagikan|membagikan|membagi|bagikan) (?:uang|duit|sembako|beras)\b", Category.POLITIK_UANG),
+    (r"\bsembako\b", Category.POLITIK_UANG),
+    (r"\buang (?:transport|transportasi|bensin|rokok|saku|lelah)\b", Category.POLITIK_UANG),
     (r"\b(?:uang|duit) (?:rp )?\d", Category.POLITIK_UANG),
     (r"\brp ?\d", Category.POLITIK_UANG),
     (r"\bsuap\b|\bdisuap\b|\bmenyuap\b", Category.POLITIK_UANG),
@@ -168,20 +170,22 @@ KEYWORD_RULES: tuple[tuple[str, Category], ...] = (
     (r"\bintimidasi\b|\bdiintimidasi\b|\bmengintimidasi\b", Category.INTIMIDASI),
     (r"\bancam\w*\b|\bdiancam\b", Category.INTIMIDASI),
     (r"\bteror\w*\b", Category.INTIMIDASI),
-    (r"\bdipaksa (?:memilih|milih|coblos|mencoblos)\b", Category.INTIMIDASI),
+    (r"\bdipaksa\b|\bmemaksa\b", Category.INTIMIDASI),
     (r"\bhoaks\b|\bhoax\b|\bhoaxs\b", Category.KAMPANYE_HITAM),
     (r"\bkampanye hitam\b|\bblack campaign\b", Category.KAMPANYE_HITAM),
     (r"\bsara\b", Category.KAMPANYE_HITAM),
     (r"\bfitnah\w*\b", Category.KAMPANYE_HITAM),
     (r"\bujaran kebencian\b", Category.KAMPANYE_HITAM),
     (r"\bberita bohong\b", Category.KAMPANYE_HITAM),
+    (r"\bpesan berantai\b|\bpesan berante\b", Category.KAMPANYE_HITAM),
     (r"\bselebaran\b", Category.KAMPANYE_HITAM),
     (r"\bapk\b", Category.PERUSAKAN_APK),
-    (r"\b(?:baliho|spanduk|poster|stiker paslon|bendera paslon|umbul umbul)\b.{0,40}"
-     r"\b(?:dirusak|rusak|dicopot|dicabut|dibakar|dirobek|robek|dicoret|ditebang|hilang|diturunkan)\b",
+    (r"\b(?:baliho|spanduk|poster|stiker|bendera paslon|umbul umbul|alat peraga)\b.{0,40}"
+     r"\b(?:dirusak|rusak|dicopot|dicabut|dibakar|dirobek|robek|disobek|sobek|dicoret|ditebang|hilang|"
+     r"diturunkan|dirobohkan)\b",
      Category.PERUSAKAN_APK),
-    (r"\b(?:merusak|perusakan|pengrusakan|mencopot|membakar|merobek)\b.{0,20}"
-     r"\b(?:baliho|spanduk|poster|apk)\b", Category.PERUSAKAN_APK),
+    (r"\b(?:merusak|perusakan|pengrusakan|mencopot|membakar|merobek|menyobek)\b.{0,20}"
+     r"\b(?:baliho|spanduk|poster|stiker|apk)\b", Category.PERUSAKAN_APK),
     (r"\bbentrok\w*\b", Category.BENTROKAN),
     (r"\bribut\w*\b|\bkeributan\b", Category.BENTROKAN),
     (r"\bperkelahian\b|\bberkelahi\b|\btawuran\b|\bbaku hantam\b|\bpukul\w*\b|\bdikeroyok\b",

@@ -26,13 +26,13 @@ def test_import_reports_counts_and_reimport_adds_nothing(store_engine, db_url, c
     out_csv = tmp_path / "ditolak.csv"
     assert run(db_url, "import", FIXTURES / "kobo.csv", "--rejects", out_csv) == 0
     out = capsys.readouterr().out
-    assert "tata letak: KoboToolbox" in out and "10 = 5 diimpor + 4 ditolak + 1 sudah ada" in out
-    assert "baris 8: RT: RT 15 tidak ada" in out
+    assert "tata letak: KoboToolbox" in out and "10 = 6 diimpor + 3 ditolak + 1 sudah ada" in out
+    assert "RT contoh  : 1 baris baik dengan RT yang tidak ada di daftar contoh (tetap diimpor, ditandai): baris 8" in out
     rows = list(csv.reader(io.StringIO(out_csv.read_text(encoding="utf-8-sig")), delimiter=";"))
-    assert [r[0] for r in rows[1:]] == ["7", "8", "9", "10"]
+    assert [r[0] for r in rows[1:]] == ["7", "9", "10"]
     assert run(db_url, "import", FIXTURES / "kobo.csv") == 0
-    assert "10 = 0 diimpor + 4 ditolak + 6 sudah ada" in capsys.readouterr().out
-    assert n(store_engine) == 5
+    assert "10 = 0 diimpor + 3 ditolak + 7 sudah ada" in capsys.readouterr().out
+    assert n(store_engine) == 6
 
 
 def test_dry_run_writes_nothing(store_engine, db_url, capsys):
@@ -49,7 +49,7 @@ def test_mapping_options_and_remembered_mapping(store_engine, db_url, capsys, tm
     mapping = tmp_path / "peta.json"
     mapping.write_text(json.dumps({"waktu": "Kapan", "kelurahan": "Dimana", "kategori": "Apa", "uraian": "Cerita"}))
     assert run(db_url, "import", f, "--mapping", mapping, "--map", "rt=No", "--map", "tingkat=Seberapa") == 0
-    assert "3 = 2 diimpor + 1 ditolak" in capsys.readouterr().out
+    assert "3 = 3 diimpor + 0 ditolak" in capsys.readouterr().out
     assert run(db_url, "import", f, "--dry-run") == 0  # the mapping was remembered for these headers
     assert "pemetaan tersimpan" in capsys.readouterr().out
     assert run(db_url, "import", f, "--map", "warna=Apa") == 2
@@ -82,10 +82,11 @@ def test_import_chat(store_engine, db_url, capsys):
     assert run(db_url, "import-chat", FIXTURES / "wa_android.txt") == 0
     out = capsys.readouterr().out
     assert "WhatsApp (Android)" in out
-    assert "18 = 3 diimpor + 5 ke antrean tinjauan + 10 ditolak + 0 sudah ada" in out
+    assert "Grup       : «RT se-Kel. Air Kuti» -> Kelurahan Air Kuti (ganti dengan --kelurahan)" in out
+    assert "18 = 6 diimpor + 2 ke antrean tinjauan + 10 ditolak + 0 sudah ada" in out
     assert run(db_url, "import-chat", FIXTURES / "wa_android.txt") == 0
     assert "18 = 0 diimpor + 0 ke antrean tinjauan + 10 ditolak + 8 sudah ada" in capsys.readouterr().out
     assert run(db_url, "import-chat", FIXTURES / "sms.txt", "--channel", "sms", "--kelurahan", "air kuti") == 0
     assert "9 = 3 diimpor + 2 ke antrean tinjauan + 3 ditolak + 1 sudah ada" in capsys.readouterr().out
     assert run(db_url, "import-chat", FIXTURES / "kobo.csv") == 1
-    assert n(store_engine, store.review_queue) == 5 + 2
+    assert n(store_engine, store.review_queue) == 2 + 2

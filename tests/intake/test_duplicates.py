@@ -49,12 +49,40 @@ def test_window_from_configuration(tmp_path, monkeypatch):
     assert pairs_of([rec(1), rec(2, hours=3)]) == set()
 
 
-def test_large_frames_stay_cheap():
+def test_large_frames_find_exactly_the_planted_pairs():
+    """20,000 reports a day apart (no pair among them) plus 20 planted twins and their near misses.
+
+    issue 18 item 8: the old check asserted only ``.empty``, which a sweep that found
+    nothing at all would pass. The expected pairs are the planted ones, written out:
+    a twin 1 h later in the neighbouring RT is a pair; 7.5 h later (window 6 h),
+    three RTs away, another category or another kelurahan is not. Times in microseconds (pandas 3).
+    """
     n = 20_000
-    df = pd.DataFrame({"id": [f"x{i}" for i in range(n)], "kode_kelurahan": "16.73.01.1001",
-                       "rt": [i % 7 + 1 for i in range(n)], "category": "politik_uang",
-                       "occurred_at": [T0 + timedelta(days=i) for i in range(n)]})
-    assert duplicates.duplicate_pairs(df).empty
+    base = [{"id": f"x{i}", "kode_kelurahan": "16.73.01.1001", "rt": i % 7 + 1, "category": "politik_uang",
+             "occurred_at": T0 + timedelta(days=i)} for i in range(n)]
+    planted = range(0, n, 1000)
+    extra = []
+    for i in planted:
+        day = T0 + timedelta(days=i)
+        rt = i % 7 + 1
+        extra += [
+            {"id": f"twin{i}", "kode_kelurahan": "16.73.01.1001", "rt": rt + 1, "category": "politik_uang",
+             "occurred_at": day + timedelta(hours=1)},
+            {"id": f"late{i}", "kode_kelurahan": "16.73.01.1001", "rt": rt, "category": "politik_uang",
+             "occurred_at": day + timedelta(hours=7.5)},
+            {"id": f"far{i}", "kode_kelurahan": "16.73.01.1001", "rt": rt + 3, "category": "politik_uang",
+             "occurred_at": day + timedelta(minutes=30)},
+            {"id": f"cat{i}", "kode_kelurahan": "16.73.01.1001", "rt": rt, "category": "intimidasi",
+             "occurred_at": day + timedelta(minutes=50)},
+            {"id": f"kel{i}", "kode_kelurahan": "16.73.01.1002", "rt": rt, "category": "politik_uang",
+             "occurred_at": day + timedelta(hours=1)},
+        ]
+    df = pd.DataFrame(base + extra)
+    df["occurred_at"] = pd.to_datetime(df["occurred_at"], utc=True).astype("datetime64[us, UTC]")
+    pairs = duplicates.duplicate_pairs(df, window=6)
+    assert sorted(zip(pairs["id_a"], pairs["id_b"], pairs["hours_apart"], strict=True)) == sorted(
+        [(f"x{i}", f"twin{i}", 1.0) for i in planted])
+    assert len(pairs) == 20
 
 
 def test_pairs_with_and_flags():

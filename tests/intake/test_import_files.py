@@ -21,7 +21,8 @@ PLAIN_EXPECTED = (4, {6: {"kelurahan"}, 7: {"rt"}, 8: {"occurred_at"}, 9: {"row"
                       10: {"severity", "reporter_phone"}}, {11})
 EXPECTED = {
     # file: (good, {rejected row: fields}, {already-there rows})
-    "kobo.csv": (5, {7: {"kelurahan"}, 8: {"rt"}, 9: {"category"}, 10: {"occurred_at"}}, {11}),
+    # row 8 is RT 15 of Air Kuti: not in the sample registry (RT 1-7), accepted with a flag (issue 12 item 13)
+    "kobo.csv": (6, {7: {"kelurahan"}, 9: {"category"}, 10: {"occurred_at"}}, {11}),
     "kobo.xlsx": (3, {5: {"location"}, 6: {"rt", "severity"}, 7: {"occurred_at"}}, set()),
     "ushahidi.csv": (3, {6: {"location"}, 7: {"title"}, 8: {"occurred_at"}}, set()),
     **{f"plain_{e}_{s}.csv": PLAIN_EXPECTED for e in ("utf8", "utf8bom", "cp1252") for s in ("comma", "semicolon")},
@@ -121,8 +122,8 @@ def test_rows_stored_meanwhile_count_as_already_there(store_engine):
     fast = pipeline.preview_file(store_engine, data, "kobo.csv", ADMIN)
     pipeline.commit_file(store_engine, fast, ADMIN)
     late = pipeline.commit_file(store_engine, slow, PANWASLU)
-    assert late.imported == 0 and late.existing == 6 and late.rows_in == 10
-    assert count(store_engine) == 5
+    assert late.imported == 0 and late.existing == 7 and late.rows_in == 10
+    assert count(store_engine) == 6
 
 
 def test_scoped_panwaslu_gets_rows_outside_its_kecamatan_rejected(store_engine):
@@ -143,8 +144,8 @@ def test_user_mapping_imports_an_unknown_layout(store_engine):
     m = layouts.ColumnMapping({"occurred_at": "Kapan", "kelurahan": "Dimana", "rt": "No", "category": "Apa",
                                "severity": "Seberapa", "description": "Cerita"})
     p = pipeline.preview_file(store_engine, data, "u.csv", ADMIN, m)
-    assert (p.good, p.rejected) == (2, 1)
-    assert "RT 1–5" in p.results[2].errors[0].message
+    assert (p.good, p.rejected, p.unlisted_rt) == (3, 0, 1)  # RT 9 of Majapahit: not in the sample, flagged
+    assert "RT 9 tidak ada di daftar contoh Kelurahan Majapahit (RT 1–5)" in p.results[2].warnings[-1].message
 
 
 def test_possible_duplicates_are_flagged_not_merged(store_engine):

@@ -111,9 +111,9 @@ def test_the_import_page_lists_only_the_scoped_panwaslus_items(store_engine, que
     assert not at.exception
     assert [t.label for t in at.tabs][-1] == "Antrean tinjauan (2)"
     pick = next(s for s in at.selectbox if s.label == "Pesan")
-    assert set(pick.options) == {f"#{queued['timur1']} · 20/06/2018 14:32 WIB · 081200000011 · "
+    assert set(pick.options) == {f"#{queued['timur1']} · 20/06/2018 14:32 WIB · +6281200000011 · "
                                  "LAPOR gempa sedang RT 2 Air Kuti: kejadian di Timur I",
-                                 f"#{queued['unplaced']} · 20/06/2018 15:00 WIB · 081200000013 · "
+                                 f"#{queued['unplaced']} · 20/06/2018 15:00 WIB · +6281200000013 · "
                                  "ada intimidasi di kampung kami, mohon segera ditindak"}
 
 

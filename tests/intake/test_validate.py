@@ -63,9 +63,24 @@ def test_rt_must_be_positive_integer_in_the_registry(rules):
     assert "bukan nomor RT" in errors(check_record({**GOOD, "rt": "abc"}, rules))["rt"][0]
     assert "bukan nomor RT" in errors(check_record({**GOOD, "rt": "0"}, rules))["rt"][0]
     assert "wajib" in errors(check_record({**GOOD, "rt": ""}, rules))["rt"][0]
-    msg = errors(check_record({**GOOD, "rt": "15"}, rules))["rt"][0]
-    assert "RT 15" in msg and "Air Kuti" in msg and "RT 1–7" in msg
+    official = replace(rules, registry_sample=False)
+    out = check_record({**GOOD, "rt": "15"}, official)
+    assert errors(out)["rt"] == ["RT 15 tidak ada di daftar RT Kelurahan Air Kuti (RT 1–7)"]
+    assert out.review == "RT: RT 15 tidak ada di daftar RT Kelurahan Air Kuti (RT 1–7)"  # a person decides
     assert check_record({**GOOD, "rt": "15"}, replace(rules, check_rt_registry=False)).ok
+
+
+def test_unknown_rt_while_the_registry_is_the_sample_is_accepted_with_a_flag(rules):
+    """Issue 12 item 13: the shipped registry is a sample (RT 1-7 here); a real RT 11 is no error."""
+    assert rules.registry_sample
+    out = check_record({**GOOD, "rt": "11"}, rules)
+    assert out.ok and out.unlisted_rt and out.record["rt"] == 11
+    assert [str(w) for w in out.warnings if w.field == "rt"] == [
+        "RT: RT 11 tidak ada di daftar contoh Kelurahan Air Kuti (RT 1–7); tetap diterima "
+        "(daftar RT resmi belum dimuat)"]
+    assert not check_record({**GOOD, "rt": "3"}, rules).unlisted_rt
+    far = check_record({**GOOD, "rt": "61"}, rules)  # beyond any RT number of the city: refused
+    assert not far.ok and far.review is None and "RT 61 tidak ada" in errors(far)["rt"][0]
 
 
 @pytest.mark.parametrize("value, expected", [("3", 3), ("03", 3), ("RT 03", 3), ("rt.3", 3), (3.0, 3), (7, 7),
