@@ -49,7 +49,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access, store
 from kondusif.config import Settings, setting, settings
-from kondusif.model import Category, Role, Viewer
+from kondusif.model import Category, Viewer
 from kondusif.status import Level, compute_levels, window_start
 from kondusif.timeutil import as_utc, format_wib, now, to_wib
 from lubuklinggau_geo import gazetteer
@@ -313,9 +313,7 @@ def sees_alerts(viewer: Viewer) -> bool:
 
 
 def _alert_scope(viewer: Viewer) -> sa.ColumnElement[bool] | None:
-    if Role(viewer.role) == Role.PANWASLU and viewer.kecamatan:
-        return store.alerts.c.kode_kecamatan == viewer.kecamatan
-    return None
+    return access.scope_clause(viewer, store.alerts.c.kode_kecamatan)
 
 
 def _visible_stmt(viewer: Viewer, unacked: bool) -> sa.Select:

@@ -205,13 +205,32 @@ def test_refusal_tests_cover_the_admin_and_map_pages():
             ("admin_akun", Role.RT)} <= keys
 
 
-@pytest.mark.parametrize("role", [Role.ADMIN, Role.PEJABAT, Role.PANWASLU])
-def test_map_page_opens_for_allowed_roles(role, demo_engine):
-    at = signed_in(VIEWERS[role])
+MAP_VIEWERS = {"admin": VIEWERS[Role.ADMIN], "pejabat": VIEWERS[Role.PEJABAT],
+               "panwaslu": VIEWERS[Role.PANWASLU], "panwaslu_kecamatan": SCOPED}
+
+
+@pytest.mark.parametrize("who", list(MAP_VIEWERS))
+def test_map_page_opens_for_allowed_roles_with_their_own_count(who, demo_engine):
+    """Issue 18 #9: not just "something rendered" — the headline counts exactly the viewer's reports.
+
+    Expected: June 2018 (WIB) rows the system reads, counted in pandas; a kecamatan
+    panwaslu only those of Lubuk Linggau Timur I (16.73.01).
+    """
+    rows = store.query_incidents(demo_engine, None, SYSTEM, columns=["kode_kecamatan", "occurred_at"])
+    wib = rows["occurred_at"].dt.tz_convert("Asia/Jakarta")
+    june = rows[(wib >= "2018-06-01") & (wib < "2018-07-01")]
+    if who == "panwaslu_kecamatan":
+        june = june[june["kode_kecamatan"] == "16.73.01"]
+    expected = f"{len(june):,}".replace(",", ".")
+    at = signed_in(MAP_VIEWERS[who])
     at.switch_page("pages/peta.py").run()
+    at.query_params.update({"periode": "rentang", "dari": "2018-06-01", "sampai": "2018-06-30"})
+    at.run()
     assert not at.exception, at.exception
     assert not at.error
     assert data_elements(at)
+    headline = next(m for m in at.metric if str(m.label).startswith("Laporan ·"))
+    assert headline.value == expected and len(june) > 0
 
 
 # --------------------------------------------------------------------------- scope and identity

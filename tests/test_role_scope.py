@@ -209,15 +209,21 @@ def probe_submit_form(world, kind):
 def probe_accounts(world, kind):
     e, _, v = world
     if kind == "admin":
-        assert not accounts.list_accounts(e, v[kind]).empty or True  # the demo store may hold none
         accounts.create_account(e, v[kind], "uji-baru", Role.PEJABAT, "Rahasia-kota-9")
         assert accounts.get_account(e, v[kind], "uji-baru")["role"] == "pejabat"
+        assert "uji-baru" in set(accounts.list_accounts(e, v[kind])["username"])
+        assert list(accounts.history(e, v[kind], "uji-baru")["action"]) == ["create"]
         return
     with pytest.raises(NotPermitted, match="tidak berhak mengelola akun pengguna"):
         accounts.list_accounts(e, v[kind])
     with pytest.raises(NotPermitted):
         accounts.create_account(e, v[kind], "uji-baru", Role.PEJABAT, "Rahasia-kota-9")
+    with pytest.raises(NotPermitted):
+        accounts.history(e, v[kind], "uji-baru")
     assert accounts.get_account(e, SYSTEM, "uji-baru") is None
+    own = accounts.get_account  # an account may read itself only
+    with pytest.raises(NotPermitted):
+        own(e, v[kind], "someone-else")
 
 
 # --------------------------------------------------------------------------- the table
