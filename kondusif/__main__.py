@@ -41,11 +41,11 @@ def main(argv: list[str] | None = None) -> int:
         print("Dibatalkan.", file=sys.stderr)
         return 130
     except Exception as exc:  # issue 8: a busy/unreachable database is a message, not a traceback
-        from kondusif.db_unavailable import CLI_MESSAGE, is_unavailable
+        from kondusif.db_unavailable import cli_message, is_unavailable
 
         if not is_unavailable(exc):
             raise
-        print(f"Galat: {CLI_MESSAGE} ({type(exc).__name__})", file=sys.stderr)
+        print(f"Galat: {cli_message(exc)} ({type(exc).__name__})", file=sys.stderr)
         return 3
 
 

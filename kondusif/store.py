@@ -314,7 +314,19 @@ def make_engine(url: str) -> Engine:
         pg_args = ({"options": f"-c lock_timeout={busy_timeout_ms()}", "connect_timeout": 10}
                    if url.startswith("postgresql") else {})
         engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=pg_args)
+    event.listen(engine, "handle_error", _disk_error)
     return engine
+
+
+def _disk_error(context: sa.engine.ExceptionContext) -> BaseException | None:
+    """Every statement and commit: a full, read-only or failing disk becomes one StorageError (issue 13).
+
+    Its message is Indonesian and says nothing was saved; the transaction is rolled back as for
+    any error, so nothing is written half-way. Pages, the form and the CLI show it, never a traceback.
+    """
+    from kondusif.db_unavailable import as_storage_error
+
+    return as_storage_error(context.original_exception)
 
 
 def get_engine(url: str | None = None, init: bool = True) -> Engine:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from kondusif import registry, store
 from kondusif.config import settings
+from kondusif.db_unavailable import cli_message, disk_reason
 from kondusif.intake import layouts, pipeline, worker
 from kondusif.intake.files import FileRefused
 from kondusif.model import Role, Viewer
@@ -45,6 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _err(msg: str) -> None:
     print(f"Galat: {msg}", file=sys.stderr)
+
+
+def _os_err(exc: BaseException) -> None:
+    """An OS error in one line: a full/read-only disk in the words the whole app uses (issue 13)."""
+    _err(cli_message(exc) if disk_reason(exc) else str(exc))
 
 
 def read_upload(path: Path) -> bytes:
@@ -115,7 +121,7 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Viewer, bytes] | int:
         _err(str(exc))
         return 1
     except (PermissionError, OSError) as exc:
-        _err(str(exc))
+        _os_err(exc)
         return 2
     return engine, viewer, data
 
@@ -136,7 +142,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         _err(str(exc))
         return 1
     except (ValueError, OSError) as exc:
-        _err(str(exc))
+        _os_err(exc)
         return 2
     m = preview.mapping
     print(f"Berkas     : {args.file.name} — {preview.table.describe()}; tata letak: "
