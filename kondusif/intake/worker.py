@@ -223,6 +223,12 @@ def main(argv: list[str]) -> int:
     task = json.loads((folder / "task.json").read_text(encoding="utf-8"))
     _limit(task["limits"])
     signal.signal(signal.SIGXCPU, signal.SIG_DFL)
+    gate = os.environ.get("KONDUSIF_TEST_WORKER_GATE")
+    if gate:  # fault tests only: hold this job at a known point until the test opens the gate
+        _write_progress(folder, "mulai", 0)
+        (folder / "waiting").touch()
+        while not Path(gate).exists():
+            time.sleep(0.05)
     _write_progress(folder, "membuka", 0)
     files.progress_hook = lambda stage, rows: _write_progress(folder, stage, rows)
     from kondusif import store
