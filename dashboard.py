@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kondusif import store
 from kondusif.ui import guard, login, session
 from kondusif.ui.alerts import render_alert_banner
 from kondusif.ui.db_unavailable import stop_when_unavailable
+from kondusif.ui.health import render_low_disk_warning
 from kondusif.ui.pages import PAGES, PageSpec, pages_for
 
 st.set_page_config(page_title="SiKondusif Lubuklinggau", page_icon=":material/map:", layout="wide")
@@ -72,5 +74,7 @@ else:
         if session.pop_just_signed_in() and nav.url_path not in {p.url_path for p in allowed}:
             st.switch_page(home)  # the address was left by someone else's session
 render_alert_banner(None if viewer is None or session.must_change() else viewer)  # issue 6
+with stop_when_unavailable():  # issue 13: warn before a full disk makes writes fail
+    render_low_disk_warning(store.get_engine(), viewer)
 with stop_when_unavailable():  # issue 8
     nav.run()

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "kondusif.cli.report",  # issue 7: weekly PDF snapshot
     "kondusif.cli.intake",  # issue 5: import, import-chat
     "kondusif.cli.alerts",  # issue 6: alerts check / deliver / list
+    "kondusif.cli.health",  # issue 13: health figures
 ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kondusif import backup
+from kondusif import backup, health, store
 from kondusif.config import settings
 
 
@@ -25,6 +25,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
     except backup.BackupError as exc:
         print(f"Galat: {exc}", file=sys.stderr)
         return 1
+    try:
+        health.record_backup(store.get_engine(), result.path, result.bytes)
+    except Exception as exc:  # the backup itself is written; only the record of it failed
+        print(f"Peringatan: waktu cadangan tidak tercatat ({type(exc).__name__}).", file=sys.stderr)
     print(f"Cadangan {result.backend} ditulis ke {result.path} ({result.bytes:,} byte, {result.incidents} laporan).")
     return 0
 
