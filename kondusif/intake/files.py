@@ -24,7 +24,7 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -90,14 +90,18 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.0f} MB"
 
 
-def read_table(data: bytes, filename: str = "", max_bytes: int | None = None) -> Table:
-    """Header and rows of a CSV or XLSX file given as bytes; raises FileRefused."""
+def _check_size(data: bytes, max_bytes: int | None = None) -> None:
     limit = settings().max_upload_bytes if max_bytes is None else max_bytes
     if len(data) > limit:
         raise FileRefused(f"Berkas terlalu besar ({_mb(len(data))}); batasnya {_mb(limit)}. "
                           "Pecah menjadi beberapa berkas.")
     if not data or not data.strip():
         raise FileRefused("Berkas kosong.")
+
+
+def read_table(data: bytes, filename: str = "", max_bytes: int | None = None) -> Table:
+    """Header and rows of a CSV or XLSX file given as bytes; raises FileRefused."""
+    _check_size(data, max_bytes)
     name = filename.lower()
     if data[:4] == b"PK\x03\x04":
         table = _read_xlsx(data)
@@ -110,7 +114,7 @@ def read_table(data: bytes, filename: str = "", max_bytes: int | None = None) ->
     return _tidy(table)
 
 
-def _tidy(table: Table) -> Table:
+def _tidy(table: Table, require_rows: bool = True) -> Table:
     header = [("" if h is None else str(h)).strip().lstrip("\ufeff") for h in table.header]
     while header and not header[-1]:
         header.pop()
@@ -134,10 +138,10 @@ def _tidy(table: Table) -> Table:
         table.row_numbers.pop(0)
         table.notes.append("Baris 2 berisi tag HXL dan dilewati.")
     # Trailing blank rows (Excel's formatted-but-empty rows) are not data.
-    while table.rows and all(_blank(c) for c in table.rows[-1]):
+    while require_rows and table.rows and all(_blank(c) for c in table.rows[-1]):
         table.rows.pop()
         table.row_numbers.pop()
-    if not table.rows:
+    if require_rows and not table.rows:
         raise FileRefused("Berkas hanya berisi baris judul, tanpa baris data.")
     return table
 
@@ -204,6 +208,11 @@ _CODECS = {"UTF-8 BOM": "utf-8-sig", "UTF-8": "utf-8", "UTF-16": "utf-16", "Wind
 
 
 def _read_csv(data: bytes) -> Table:
+    return next(_csv_chunks(data, None))
+
+
+def _csv_chunks(data: bytes, chunk_rows: int | None) -> Iterator[Table]:
+    """Tables of at most `chunk_rows` rows (all rows in one Table when None), parsed as they are read."""
     text, encoding = decode_text(data)
     if "\x00" in text:
         raise FileRefused("Isi berkas bukan teks CSV (ada karakter NUL).")
@@ -230,6 +239,7 @@ def _read_csv(data: bytes) -> Table:
                               "Periksa tanda kutip di baris itu.") from exc
         rows: list[list[Any]] = []
         numbers: list[int] = []
+        number = 1
         try:
             for number, row in enumerate(reader, start=2):
                 if number - 1 > limit:
@@ -238,12 +248,50 @@ def _read_csv(data: bytes) -> Table:
                 numbers.append(number)
                 if number % PROGRESS_EVERY == 0:
                     _progress("membaca", number - 1)
+                if chunk_rows is not None and len(rows) >= chunk_rows:
+                    yield Table(header, rows, numbers, "csv", encoding, delimiter)
+                    rows, numbers = [], []
         except csv.Error as exc:
-            raise FileRefused(f"Baris {len(rows) + 2} tidak terbaca sebagai CSV ({exc}). "
+            raise FileRefused(f"Baris {number + 1} tidak terbaca sebagai CSV ({exc}). "
                               "Periksa tanda kutip di baris itu.") from exc
     finally:
         csv.field_size_limit(old_limit)
-    return Table(header, rows, numbers, "csv", encoding, delimiter)
+    yield Table(header, rows, numbers, "csv", encoding, delimiter)
+
+
+def read_table_chunks(data: bytes, filename: str = "", chunk_rows: int = 20_000) -> Iterator[Table]:
+    """The rows `read_table` gives, as Tables of at most `chunk_rows` rows, for bounded memory.
+
+    CSV is parsed as it streams; XLSX comes as one Table. The header, HXL and trailing-blank-row
+    rules are those of `read_table`: blank rows at a chunk's end wait for the next chunk.
+    """
+    if data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or \
+            filename.lower().endswith((".xlsx", ".xlsm")):
+        yield read_table(data, filename)
+        return
+    _check_size(data)
+    held: Table | None = None
+    first, produced = True, False
+    header: list[str] = []
+    notes: list[str] = []
+    for chunk in _csv_chunks(data, chunk_rows):
+        if held is not None:  # blank rows held back from the previous chunk are data after all
+            chunk.rows[:0], chunk.row_numbers[:0] = held.rows, held.row_numbers
+        if first:
+            chunk = _tidy(chunk, require_rows=False)
+            header, notes, first = chunk.header, chunk.notes, False
+        else:
+            chunk.header, chunk.notes = header, list(notes)
+        cut = len(chunk.rows)
+        while cut and all(_blank(c) for c in chunk.rows[cut - 1]):
+            cut -= 1
+        held = Table(header, chunk.rows[cut:], chunk.row_numbers[cut:], "csv")
+        del chunk.rows[cut:], chunk.row_numbers[cut:]
+        if chunk.rows:
+            produced = True
+            yield chunk
+    if not produced:
+        raise FileRefused("Berkas hanya berisi baris judul, tanpa baris data.")
 
 
 # --------------------------------------------------------------------------- XLSX

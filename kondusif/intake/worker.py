@@ -113,8 +113,7 @@ class Job:
         code = self.proc.wait()
         result, error = self.folder / "result.pickle", self.folder / "error.txt"
         if code == 0 and result.exists():
-            with result.open("rb") as fh:
-                self._outcome = ("ok", pickle.load(fh))
+            self._outcome = ("ok", _load_result(result))
         elif error.exists():
             self._outcome = ("refused", error.read_text(encoding="utf-8"))
         elif code in (-signal.SIGXCPU, -signal.SIGKILL) and self.cancelled:
@@ -204,6 +203,73 @@ def run(kind: str, data: bytes, filename: str, viewer: Viewer, on_progress=None,
 
 # --------------------------------------------------------------------------- the child
 
+CHUNK_ROWS = 20_000
+
+
+def _preview_file_in_chunks(folder: Path, engine, data: bytes, filename: str, viewer: Viewer, mapping) -> None:
+    """`pipeline.preview_file`, chunk by chunk, results written as they are made (bounded memory).
+
+    Each chunk of rows goes through the unchanged preview (mapping, validation, dedupe against
+    the store); rows repeating an earlier chunk's row become "sudah ada", as in one piece.
+    Cells are kept only for rejected rows (the rejects CSV needs them).
+    """
+    import hashlib
+
+    from kondusif.intake import pipeline
+
+    sha = hashlib.sha256(data).hexdigest()
+    seen: dict[bytes, int] = {}
+    meta: dict[str, Any] | None = None
+    total = 0
+    tmp = folder / "result.tmp"
+    with tmp.open("wb") as out:
+        pickle.dump({"chunked": True}, out, protocol=pickle.HIGHEST_PROTOCOL)
+        for table in files.read_table_chunks(data, filename, CHUNK_ROWS):
+            pipeline.read_table = lambda *_a, _t=table, **_k: _t  # this process only
+            part = pipeline.preview_file(engine, b"", filename, viewer, mapping)
+            if meta is None:
+                t = part.table
+                meta = {"filename": filename, "sha256": sha, "header": t.header, "kind": t.kind,
+                        "encoding": t.encoding, "delimiter": t.delimiter, "notes": t.notes,
+                        "mapping": part.mapping, "signature": part.signature, "problems": part.problems}
+            for r in part.results:
+                if r.status == "baik":
+                    key = hashlib.blake2b(r.record["source_ref"].encode(), digest_size=12).digest()
+                    if key in seen:
+                        r.status, r.record = "sudah_ada", None
+                        r.note = f"sama dengan baris {seen[key]} di berkas ini"
+                    else:
+                        seen[key] = r.row
+                if r.status != "ditolak":
+                    r.cells = ()
+            pickle.dump(part.results, out, protocol=pickle.HIGHEST_PROTOCOL)
+            total += len(part.results)
+            _write_progress(folder, "memeriksa", total)
+            del part, table
+        pickle.dump(meta, out, protocol=pickle.HIGHEST_PROTOCOL)
+    _write_progress(folder, "selesai", total)
+    tmp.replace(folder / "result.pickle")
+
+
+def _load_result(path: Path):
+    """The preview a worker left: one pickle, or a chunked file preview put back together."""
+    from kondusif.intake.pipeline import FilePreview
+
+    with path.open("rb") as fh:
+        first = pickle.load(fh)
+        if not (isinstance(first, dict) and first.get("chunked")):
+            return first
+        results = []
+        while True:
+            part = pickle.load(fh)
+            if isinstance(part, dict):
+                meta = part
+                break
+            results.extend(part)
+    table = files.Table(meta["header"], [], [], meta["kind"], meta["encoding"], meta["delimiter"], meta["notes"])
+    return FilePreview(meta["filename"], meta["sha256"], table, meta["mapping"], meta["signature"], results,
+                       meta["problems"])
+
 
 def _limit(limits: dict[str, int]) -> None:
     cpu = int(limits["cpu_seconds"])
@@ -249,7 +315,8 @@ def main(argv: list[str]) -> int:
         engine = store.get_engine(init=False)
         if task["kind"] == "file":
             mapping = layouts.ColumnMapping.from_json(task["mapping"]) if task["mapping"] else None
-            preview = pipeline.preview_file(engine, data, task["filename"], viewer, mapping)
+            _preview_file_in_chunks(folder, engine, data, task["filename"], viewer, mapping)
+            return 0
         else:
             preview = pipeline.preview_chat(engine, data, task["filename"], viewer, task["channel"],
                                             default_kelurahan=task["default_kelurahan"])
