@@ -75,10 +75,20 @@ class Progress:
         return f"{text}… {self.rows:,} baris".replace(",", ".") if self.rows else f"{text}…"
 
 
+STALE_SECONDS = 6 * 3600
+
+
 def jobs_dir() -> Path:
-    """Where job folders live: DATA_DIR/impor (created 0700)."""
+    """Where job folders live: DATA_DIR/impor (created 0700); folders of abandoned jobs are removed."""
     path = settings().data_dir / "impor"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    cutoff = time.time() - STALE_SECONDS  # a session closed mid-check leaves its folder; the CPU limit ended it
+    for old in path.glob("job-*"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
     return path
 
 
