@@ -100,6 +100,14 @@ def _job_result(prefix: str, cache_key: tuple, data: bytes, start):
     return value
 
 
+def _forget(prefix: str) -> None:
+    """The file was removed: stop its check and forget a refusal, so uploading it again checks it again."""
+    entry = st.session_state.pop(f"{prefix}_job", None)
+    if entry:
+        entry[1].cancel()
+    st.session_state.pop(f"{prefix}_refused", None)
+
+
 # --------------------------------------------------------------------------- files
 
 
@@ -129,6 +137,7 @@ def _file_tab(v: Viewer) -> None:
     if done:
         st.success(f"Impor selesai: {done}")
     if up is None:
+        _forget("impor_file")
         return
     data = up.getvalue()
     sha = hashlib.sha256(data).hexdigest()
@@ -208,6 +217,7 @@ def _chat_tab(v: Viewer) -> None:
     kel = c2.selectbox("Kelurahan grup (bila pesan tidak menyebut)", _kel_options(v), index=None,
                        format_func=_kel_label, placeholder="tidak ada", key="impor_chat_kel")
     if up is None:
+        _forget("impor_chat")
         return
     data = up.getvalue()
     cache_key = (hashlib.sha256(data).hexdigest(), channel, kel)

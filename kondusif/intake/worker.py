@@ -37,6 +37,7 @@ from kondusif.model import Role, Viewer
 
 DEFAULT_CPU_SECONDS = 120
 DEFAULT_MEMORY_MB = 3072
+CANCELLED = "Pemeriksaan dibatalkan. Hapus berkas lalu unggah lagi untuk memeriksa ulang."
 
 
 def _env_int(name: str, default: int) -> int:
@@ -127,7 +128,7 @@ class Job:
         elif error.exists():
             self._outcome = ("refused", error.read_text(encoding="utf-8"))
         elif code in (-signal.SIGXCPU, -signal.SIGKILL) and self.cancelled:
-            self._outcome = ("refused", "Pemeriksaan dibatalkan.")
+            self._outcome = ("refused", CANCELLED)
         elif code == -signal.SIGXCPU:
             self._outcome = ("refused", f"Pemeriksaan berkas melewati batas waktu CPU ({self.limits.cpu_seconds} "
                                         "detik) dan dihentikan. Pecah berkas menjadi beberapa bagian.")
@@ -145,7 +146,7 @@ class Job:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        self._outcome = ("refused", "Pemeriksaan dibatalkan.")
+        self._outcome = ("refused", CANCELLED)
         self.cleanup()
 
     def cleanup(self) -> None:

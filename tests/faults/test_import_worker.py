@@ -128,7 +128,7 @@ def test_cancelling_a_running_check_stops_the_worker(engine, tmp_path, monkeypat
     wait_until(lambda: (job.folder / "waiting").exists(), timeout=60, message="the worker to start")
     job.cancel()
     assert job.proc.poll() is not None
-    assert job.outcome() == ("refused", "Pemeriksaan dibatalkan.")
+    assert job.outcome() == ("refused", "Pemeriksaan dibatalkan. Hapus berkas lalu unggah lagi untuk memeriksa ulang.")
     assert not job.folder.exists()
 
 
