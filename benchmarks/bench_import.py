@@ -71,6 +71,12 @@ def make_file(path: Path, kind: str, n: int, reg) -> None:
         wb.save(path)
 
 
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (the worker)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def hwm_kb() -> int:
     return int(re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1))
 
@@ -95,17 +101,21 @@ def one_case(kind: str, n: int, inprocess: bool) -> None:
         make_file(path, kind, n, registry.rt_registry(engine))
         data = path.read_bytes()
         before = hwm_kb()
+        c0 = cpu_seconds()
         t0 = time.perf_counter()
         if inprocess:
             preview = pipeline.preview_file(engine, data, path.name, viewer)
         else:
             preview = worker.run("file", data, path.name, viewer, db_url=url)
         t1 = time.perf_counter()
+        c1 = cpu_seconds()
         result = pipeline.commit_file(engine, preview, viewer)
         t2 = time.perf_counter()
         engine.dispose()
     reader_kb = hwm_kb() if inprocess else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     where = "this process" if inprocess else "worker"
+    print(f"{kind.upper()} {n:,} rows: read+check CPU {c1 - c0:.1f} s ({n / (c1 - c0):,.0f} rows/s), "
+          f"commit CPU {cpu_seconds() - c1:.1f} s (CPU time: this process + worker; steady under load)")
     print(f"{kind.upper()} {n:,} rows ({len(data) / 1e6:.1f} MB): read+check {t1 - t0:.1f} s "
           f"({n / (t1 - t0):,.0f} rows/s), commit {t2 - t1:.1f} s, total {t2 - t0:.1f} s "
           f"({n / (t2 - t0):,.0f} rows/s); peak RSS {where} {reader_kb / 1024:.0f} MB "
