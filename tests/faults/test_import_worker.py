@@ -157,3 +157,4 @@ def test_a_600000_row_csv_is_checked_in_the_worker_under_its_memory_limit(engine
     rejected = [r for r in preview.results if r.status == "ditolak"]
     assert rejected[0].row == 51 and rejected[0].cells[2] == "99"  # row 51 holds data row 50: RT 99
     assert preview.rejects_csv().count(b"\r\n") == 12_001
+
