@@ -106,13 +106,14 @@ def one_case(kind: str, n: int, inprocess: bool) -> None:
         if inprocess:
             preview = pipeline.preview_file(engine, data, path.name, viewer)
         else:
-            preview = worker.run("file", data, path.name, viewer, db_url=url)
+            jobs = []
+            preview = worker.run("file", data, path.name, viewer, db_url=url, job_seen=jobs.append)
         t1 = time.perf_counter()
         c1 = cpu_seconds()
         result = pipeline.commit_file(engine, preview, viewer)
         t2 = time.perf_counter()
         engine.dispose()
-    reader_kb = hwm_kb() if inprocess else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    reader_kb = hwm_kb() if inprocess else (jobs[0].peak_rss_kb or 0)
     where = "this process" if inprocess else "worker"
     print(f"{kind.upper()} {n:,} rows: read+check CPU {c1 - c0:.1f} s ({n / (c1 - c0):,.0f} rows/s), "
           f"commit CPU {cpu_seconds() - c1:.1f} s (CPU time: this process + worker; steady under load)")

@@ -8,6 +8,7 @@ threshold (KONDUSIF_MIN_FREE_MB or `min_free_mb` in the config file, default
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -22,7 +23,6 @@ from kondusif.config import settings
 from kondusif.timeutil import format_wib, now
 
 DEFAULT_MIN_FREE_MB = 500
-LAST_BACKUP_KEY = "cadangan_terakhir"
 
 
 def min_free_bytes() -> int:
@@ -75,11 +75,29 @@ def free_space(engine: Engine) -> tuple[int, int]:
     return usage.free, usage.total
 
 
-def record_backup(engine: Engine, path: Path, size: int) -> None:
-    """Remember when and where the last backup was written (shown by `health`)."""
-    with store.write(engine) as conn:
-        store.set_setting(conn, LAST_BACKUP_KEY, {"at": now().isoformat(), "path": str(path), "bytes": size},
-                          "cadangan")
+def _last_backup_file() -> Path:
+    return settings().data_dir / "cadangan" / "terakhir.json"
+
+
+def record_backup(path: Path, size: int) -> None:
+    """Remember when and where the last backup was written (shown by `health`); the store is not touched."""
+    target = _last_backup_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        fd = os.open(tmp, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump({"at": now().isoformat(), "path": str(path), "bytes": size}, fh)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _last_backup() -> dict | None:
+    try:
+        return json.loads(_last_backup_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def check(engine: Engine) -> Health:
@@ -94,7 +112,7 @@ def check(engine: Engine) -> Health:
         with engine.connect() as conn:
             size = int(conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar())
     free, total = free_space(engine)
-    last = store.get_setting(engine, LAST_BACKUP_KEY)
+    last = _last_backup()
     since = now() - timedelta(hours=1)
     with engine.connect() as conn:
         recent = conn.execute(sa.select(sa.func.count()).select_from(store.incidents)

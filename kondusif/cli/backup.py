@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kondusif import backup, health, store
+from kondusif import backup, health
 from kondusif.config import settings
 
 
@@ -26,7 +26,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         print(f"Galat: {exc}", file=sys.stderr)
         return 1
     try:
-        health.record_backup(store.get_engine(), result.path, result.bytes)
+        health.record_backup(result.path, result.bytes)
     except Exception as exc:  # the backup itself is written; only the record of it failed
         print(f"Peringatan: waktu cadangan tidak tercatat ({type(exc).__name__}).", file=sys.stderr)
     print(f"Cadangan {result.backend} ditulis ke {result.path} ({result.bytes:,} byte, {result.incidents} laporan).")

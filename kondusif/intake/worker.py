@@ -102,6 +102,7 @@ class Job:
         self.limits = limits
         self.started = time.monotonic()
         self._outcome: tuple[str, Any] | None = None
+        self.peak_rss_kb: int | None = None  # the worker's own peak resident memory, once it has ended
 
     @property
     def pid(self) -> int:
@@ -123,6 +124,10 @@ class Job:
             return self._outcome
         code = self.proc.wait()
         result, error = self.folder / "result.pickle", self.folder / "error.txt"
+        try:
+            self.peak_rss_kb = int((self.folder / "peak_kb").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
         if code == 0 and result.exists():
             self._outcome = ("ok", _load_result(result))
         elif error.exists():
@@ -195,8 +200,11 @@ def start(kind: str, data: bytes, filename: str, viewer: Viewer, *, mapping: Any
     return Job(folder, proc, limits)
 
 
-def run(kind: str, data: bytes, filename: str, viewer: Viewer, on_progress=None, **kwargs: Any):
-    """Start a job and wait for it; the preview, or FileRefused with the worker's message."""
+def run(kind: str, data: bytes, filename: str, viewer: Viewer, on_progress=None, job_seen=None, **kwargs: Any):
+    """Start a job and wait for it; the preview, or FileRefused with the worker's message.
+
+    `job_seen(job)` is called with the finished Job (its `peak_rss_kb`), for tests and benchmarks.
+    """
     job = start(kind, data, filename, viewer, **kwargs)
     try:
         while job.running():
@@ -207,6 +215,8 @@ def run(kind: str, data: bytes, filename: str, viewer: Viewer, on_progress=None,
     except BaseException:
         job.cancel()
         raise
+    if job_seen is not None:
+        job_seen(job)
     if status != "ok":
         raise FileRefused(value)
     return value
@@ -345,7 +355,18 @@ def main(argv: list[str]) -> int:
             f"Pemeriksaan berkas melewati batas memori ({task['limits']['memory_mb']} MB) dan dihentikan. "
             "Pecah berkas menjadi beberapa bagian.", encoding="utf-8")
         return 1
+    finally:
+        _write_peak(folder)
     return 0
+
+
+def _write_peak(folder: Path) -> None:
+    try:
+        status = Path("/proc/self/status").read_text(encoding="utf-8")
+        peak = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+        (folder / "peak_kb").write_text(peak, encoding="utf-8")
+    except (OSError, StopIteration, IndexError):
+        pass
 
 
 if __name__ == "__main__":

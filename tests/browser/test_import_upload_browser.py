@@ -60,3 +60,36 @@ def test_upload_checked_by_the_worker_and_an_oversized_upload_gets_413(app, page
                                    multipart={"file": {"name": "kecil.csv", "mimeType": "text/csv",
                                                        "buffer": CSV.encode()}})
     assert small_again.status in (200, 204), small_again.status  # the same session takes a normal upload
+
+
+def test_a_running_check_is_cancelled_and_the_file_checked_again_after_reupload(app, page, seeded_url, tmp_path):
+    gate = tmp_path / "buka"
+    running = app(seeded_url, KONDUSIF_TEST_WORKER_GATE=str(gate))  # every check waits at the gate
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(running.url + "/impor")
+    wait_for_text(page, "Masuk ke SiKondusif")
+    page.get_by_label("Nama pengguna").fill(USERNAME)
+    page.get_by_label("Kata sandi atau PIN").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    wait_for_text(page, "Impor laporan", timeout=60)
+    small = tmp_path / "laporan.csv"
+    small.write_text(CSV, encoding="utf-8")
+    uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]').first
+    uploader.set_input_files(str(small))
+    wait_for_text(page, "Batalkan pemeriksaan", timeout=60)
+    jobs = tmp_path / "data" / "impor"
+    assert len(list(jobs.glob("job-*"))) == 1
+    page.get_by_role("button", name="Batalkan pemeriksaan").click()
+    wait_for_text(page, "Pemeriksaan dibatalkan. Hapus berkas lalu unggah lagi", timeout=60)
+    page.screenshot(path=str(ARTIFACTS / "impor-batal-360.png"), full_page=True)
+    wait_until(lambda: not list(jobs.glob("job-*")), timeout=30, message="the job folder to go")
+
+    gate.touch()
+    page.locator("[data-testid=\"stFileChipDeleteBtn\"]").first.click()
+    wait_until(lambda: page.get_by_text("Pemeriksaan dibatalkan").count() == 0, timeout=30,
+               message="the refusal to go with the file")
+    again = tmp_path / "laporan-lagi.csv"  # the same bytes under another name
+    again.write_text(CSV, encoding="utf-8")
+    page.wait_for_timeout(500)  # let the removal's rerun settle before choosing again
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(again))
+    wait_for_text(page, "2 = 1 baik + 1 ditolak + 0 sudah ada", timeout=90)
