@@ -237,8 +237,10 @@ def _preview_file_in_chunks(folder: Path, engine, data: bytes, filename: str, vi
     import hashlib
 
     from kondusif.intake import pipeline
+    from kondusif.intake.validate import make_rules
 
     sha = hashlib.sha256(data).hexdigest()
+    rules = make_rules(engine, viewer)  # once: the RT registry and calendar, not per chunk
     seen: dict[bytes, int] = {}
     meta: dict[str, Any] | None = None
     total = 0
@@ -247,7 +249,7 @@ def _preview_file_in_chunks(folder: Path, engine, data: bytes, filename: str, vi
         pickle.dump({"chunked": True}, out, protocol=pickle.HIGHEST_PROTOCOL)
         for table in files.read_table_chunks(data, filename, CHUNK_ROWS):
             pipeline.read_table = lambda *_a, _t=table, **_k: _t  # this process only
-            part = pipeline.preview_file(engine, b"", filename, viewer, mapping)
+            part = pipeline.preview_file(engine, b"", filename, viewer, mapping, rules)
             if meta is None:
                 t = part.table
                 meta = {"filename": filename, "sha256": sha, "header": t.header, "kind": t.kind,
