@@ -90,6 +90,7 @@ def test_a_running_check_is_cancelled_and_the_file_checked_again_after_reupload(
                message="the refusal to go with the file")
     again = tmp_path / "laporan-lagi.csv"  # the same bytes under another name
     again.write_text(CSV, encoding="utf-8")
-    page.wait_for_timeout(500)  # let the removal's rerun settle before choosing again
+    wait_until(lambda: page.locator('[data-testid="stFileChip"]').count() == 0, timeout=30,
+               message="the removed file's chip to go")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(again))
     wait_for_text(page, "2 = 1 baik + 1 ditolak + 0 sudah ada", timeout=90)
