@@ -1,137 +1,169 @@
-"""Prints how fast reports are imported: a 100,000-row CSV and a 50,000-message WhatsApp export.
+"""Prints how fast files are imported and how much memory the reading process takes.
 
-Usage: python benchmarks/bench_import.py [ROWS] [MESSAGES]   (defaults 100000 and 50000)
+Usage: python benchmarks/bench_import.py [--cases csv:100000,csv:600000,xlsx:100000] [--inprocess]
 
-Both files are generated in a temporary folder (about 2 % bad rows, names
-spelled the way people type them) and imported into a temporary SQLite store
-through the same preview + commit the app and the CLI use. Target: the CSV in
-under 15 s.
+Each case runs in a fresh process: a generated file (about 2 % bad rows, names
+spelled the way people type them, under the 50 MB upload limit) is previewed and
+committed into a temporary SQLite store. By default the preview runs in the
+import worker (kondusif.intake.worker, the app's and CLI's path) and the peak
+RSS printed is the worker's; `--inprocess` (or code without the worker, e.g.
+main before issue 13) previews in the benchmark process itself, as before.
+Target: the 100,000-row CSV in under 15 s. Also prints the XLSX reader
+comparison (python-calamine vs openpyxl) on the 100,000-row sheet.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import os
 import random
+import re
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("LUBUKLINGGAU_GEO_DIR", str(Path(__file__).resolve().parents[2] / "shared" / "geo"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("LUBUKLINGGAU_GEO_DIR", str(ROOT.parent / "shared" / "geo"))
 
-from kondusif import registry, store  # noqa: E402
-from kondusif.intake import pipeline  # noqa: E402
-from kondusif.model import Role, Viewer  # noqa: E402
-from lubuklinggau_geo import gazetteer  # noqa: E402
-
-CATEGORIES = ["Politik Uang", "intimidasi", "hoaks", "APK", "bentrok", "netralitas ASN", "kampanye luar jadwal",
-              "gangguan TPS", "unjuk rasa", "lainnya"]
-TEXTS = {"Politik Uang": "ada amplop dibagikan ke warga", "intimidasi": "warga diancam agar memilih",
-         "hoaks": "beredar hoaks soal paslon", "APK": "baliho paslon dirusak orang",
-         "bentrok": "pendukung bentrok di simpang", "netralitas ASN": "ASN ikut kampanye",
-         "kampanye luar jadwal": "kampanye di masa tenang", "gangguan TPS": "keributan di TPS",
-         "unjuk rasa": "unjuk rasa di kantor lurah", "lainnya": "kerumunan malam hari"}
+CATEGORIES = ["Politik Uang", "intimidasi", "hoaks", "APK", "bentrok", "netralitas ASN", "gangguan TPS"]
+HEADER = ["Tanggal", "Kelurahan", "RT", "Jenis", "Tingkat", "Judul"]
 
 
-def _season_time(rng: random.Random) -> datetime:
+def rows_of(n: int, reg) -> list[list[object]]:
+    from lubuklinggau_geo import gazetteer
+
+    rng = random.Random(5)
+    names = gazetteer.kelurahan().set_index("kode")["nama"].to_dict()
+    units = list(reg[["kode_kelurahan", "rt"]].itertuples(index=False, name=None))
     start = datetime(2018, 2, 15)
-    return start + timedelta(minutes=rng.randrange(0, 150 * 24 * 60))
-
-
-def make_csv(path: Path, n: int, reg, rng: random.Random) -> None:
-    names = gazetteer.kelurahan().set_index("kode")["nama"].to_dict()
-    units = list(reg[["kode_kelurahan", "rt"]].itertuples(index=False, name=None))
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, delimiter=";")
-        w.writerow(["Tanggal", "Kelurahan", "RT", "Jenis", "Tingkat", "Judul", "Uraian", "Nama Pelapor", "No HP"])
-        for i in range(n):
-            kel, rt = units[rng.randrange(len(units))]
-            name = names[kel]
-            name = rng.choice([name, name.upper(), f"Kel. {name}", name.lower()])
-            cat = rng.choice(CATEGORIES)
-            when = _season_time(rng).strftime("%d/%m/%Y %H.%M")
-            rt_cell = f"{rt:02d}"
-            if i % 50 == 7:  # about 2 % bad rows
-                rt_cell = rng.choice(["99", "abc", ""])
-            w.writerow([when, name, rt_cell, cat, rng.choice(["ringan", "sedang", "berat"]),
-                        f"Laporan {i}", TEXTS[cat], f"Pelapor {i % 500}", f"0812{i:08d}"])
-
-
-def make_chat(path: Path, n: int, reg, rng: random.Random) -> None:
-    names = gazetteer.kelurahan().set_index("kode")["nama"].to_dict()
-    units = list(reg[["kode_kelurahan", "rt"]].itertuples(index=False, name=None))
-    lines = ["15/02/18 08.00 - Pesan dan panggilan terenkripsi secara end-to-end. Ketuk untuk info selengkapnya."]
-    for i in range(n - 1):
+    out = []
+    for i in range(n):
         kel, rt = units[rng.randrange(len(units))]
-        when = _season_time(rng).strftime("%d/%m/%y %H.%M")
-        sender = f"Pak Warga{i % 300} RT {rt:02d}"
-        kind = rng.random()
-        if kind < 0.4:
-            cat = rng.choice(["uang", "apk", "bentrok", "hoaks", "intimidasi"])
-            text = f"LAPOR {cat} {rng.choice(['ringan', 'sedang', 'berat'])} RT {rt} {names[kel]}: kejadian {i}"
-        elif kind < 0.6:
-            text = f"{TEXTS[rng.choice(list(TEXTS))]} di RT {rt} Kel. {names[kel]} (pesan {i})"
-        elif kind < 0.9:
-            text = rng.choice(["ok pak", "siap", "terima kasih", "selamat pagi bapak ibu", "👍"])
+        name = rng.choice([names[kel], names[kel].upper(), f"Kel. {names[kel]}"])
+        when = start + timedelta(minutes=rng.randrange(0, 150 * 24 * 60))
+        rt_cell = rng.choice(["99", "abc", ""]) if i % 50 == 7 else f"{rt:02d}"
+        out.append([when.strftime("%d/%m/%Y %H.%M"), name, rt_cell, rng.choice(CATEGORIES),
+                    rng.choice(["ringan", "sedang", "berat"]), f"Laporan {i}"])
+    return out
+
+
+def make_file(path: Path, kind: str, n: int, reg) -> None:
+    rows = rows_of(n, reg)
+    if kind == "csv":
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, delimiter=";")
+            w.writerow(HEADER)
+            w.writerows(rows)
+    else:
+        import openpyxl
+
+        wb = openpyxl.Workbook(write_only=True)
+        ws = wb.create_sheet("laporan")
+        ws.append(HEADER)
+        for r in rows:
+            ws.append(r)
+        wb.save(path)
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (the worker)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def hwm_kb() -> int:
+    return int(re.search(r"VmHWM:\s+(\d+) kB", Path("/proc/self/status").read_text()).group(1))
+
+
+def one_case(kind: str, n: int, inprocess: bool) -> None:
+    from kondusif import registry, store
+    from kondusif.intake import pipeline
+    from kondusif.model import Role, Viewer
+
+    try:
+        from kondusif.intake import worker
+    except ImportError:  # code from before the worker
+        worker, inprocess = None, True
+    viewer = Viewer("bench", Role.ADMIN)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["KONDUSIF_DATA_DIR"] = tmp
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        os.environ["KONDUSIF_DB_URL"] = url
+        engine = store.get_engine(url)
+        registry.ensure_rt_registry(engine)
+        path = Path(tmp) / f"laporan.{kind}"
+        make_file(path, kind, n, registry.rt_registry(engine))
+        data = path.read_bytes()
+        before = hwm_kb()
+        c0 = cpu_seconds()
+        t0 = time.perf_counter()
+        if inprocess:
+            preview = pipeline.preview_file(engine, data, path.name, viewer)
         else:
-            text = "<Media tidak disertakan>"
-        lines.append(f"{when} - {sender}: {text}")
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            jobs = []
+            preview = worker.run("file", data, path.name, viewer, db_url=url, job_seen=jobs.append)
+        t1 = time.perf_counter()
+        c1 = cpu_seconds()
+        result = pipeline.commit_file(engine, preview, viewer)
+        t2 = time.perf_counter()
+        engine.dispose()
+    reader_kb = hwm_kb() if inprocess else (jobs[0].peak_rss_kb or 0)
+    where = "this process" if inprocess else "worker"
+    print(f"{kind.upper()} {n:,} rows: read+check CPU {c1 - c0:.1f} s ({n / (c1 - c0):,.0f} rows/s), "
+          f"commit CPU {cpu_seconds() - c1:.1f} s (CPU time: this process + worker; steady under load)")
+    print(f"{kind.upper()} {n:,} rows ({len(data) / 1e6:.1f} MB): read+check {t1 - t0:.1f} s "
+          f"({n / (t1 - t0):,.0f} rows/s), commit {t2 - t1:.1f} s, total {t2 - t0:.1f} s "
+          f"({n / (t2 - t0):,.0f} rows/s); peak RSS {where} {reader_kb / 1024:.0f} MB "
+          f"(process before reading {before / 1024:.0f} MB); {result.imported} imported")
+
+
+def readers(n: int) -> None:
+    """python-calamine against openpyxl on the same 100,000-row sheet (reading only)."""
+    from kondusif import registry, store
+    from kondusif.intake import files
+
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = store.get_engine(f"sqlite:///{Path(tmp) / 'r.db'}")
+        registry.ensure_rt_registry(engine)
+        path = Path(tmp) / "laporan.xlsx"
+        make_file(path, "xlsx", n, registry.rt_registry(engine))
+        data = path.read_bytes()
+        engine.dispose()
+    if not hasattr(files, "XLSX_READER"):
+        return
+    for name in ("calamine", "openpyxl"):
+        files.XLSX_READER = name
+        t0 = time.perf_counter()
+        table = files.read_table(data, "laporan.xlsx")
+        print(f"XLSX reader {name:<9}: {len(table):,} rows in {time.perf_counter() - t0:.1f} s")
 
 
 def main() -> None:
-    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    messages = int(sys.argv[2]) if len(sys.argv) > 2 else 50_000
-    viewer = Viewer("bench", Role.ADMIN)
-    rng = random.Random(5)
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ["KONDUSIF_DATA_DIR"] = tmp
-        engine = store.make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        store.init_db(engine)
-        registry.ensure_rt_registry(engine)
-        reg = registry.rt_registry(engine)
-        csv_path, chat_path = Path(tmp) / "laporan.csv", Path(tmp) / "chat.txt"
-        make_csv(csv_path, rows, reg, rng)
-        make_chat(chat_path, messages, reg, rng)
-        data = csv_path.read_bytes()
-
-        load = os.getloadavg()[0]
-        t0, p0 = time.perf_counter(), time.process_time()
-        preview = pipeline.preview_file(engine, data, csv_path.name, viewer)
-        t1 = time.perf_counter()
-        result = pipeline.commit_file(engine, preview, viewer)
-        t2, p2 = time.perf_counter(), time.process_time()
-        again = pipeline.preview_file(engine, data, csv_path.name, viewer)
-        t3 = time.perf_counter()
-
-        chat = chat_path.read_bytes()
-        c0, q0 = time.perf_counter(), time.process_time()
-        cprev = pipeline.preview_chat(engine, chat, chat_path.name, viewer)
-        c1 = time.perf_counter()
-        cres = pipeline.commit_chat(engine, cprev, viewer)
-        c2, q2 = time.perf_counter(), time.process_time()
-        engine.dispose()
-
-    total = t2 - t0
-    print(f"machine                 : {os.cpu_count()} CPUs, load average {load:.1f} at start "
-          "(wall times grow with load; CPU time is this process alone)")
-    print(f"CSV rows                : {rows:,} ({len(data) / 1e6:.1f} MB, separator ';')")
-    print(f"  read + validate       : {t1 - t0:.1f} s")
-    print(f"  commit (1 transaction): {t2 - t1:.1f} s")
-    print(f"  total                 : {total:.1f} s = {rows / total:,.0f} rows/s (target: < 15 s)")
-    print(f"  CPU time              : {p2 - p0:.1f} s = {rows / (p2 - p0):,.0f} rows/s")
-    print(f"  outcome               : {result.summary()}")
-    print(f"  re-import preview     : {t3 - t2:.1f} s, {again.good} new rows")
-    ctotal = c2 - c0
-    print(f"Chat messages           : {messages:,} (WhatsApp Android)")
-    print(f"  parse + read          : {c1 - c0:.1f} s")
-    print(f"  commit                : {c2 - c1:.1f} s")
-    print(f"  total                 : {ctotal:.1f} s = {messages / ctotal:,.0f} messages/s")
-    print(f"  CPU time              : {q2 - q0:.1f} s = {messages / (q2 - q0):,.0f} messages/s")
-    print(f"  outcome               : {cres.summary()}")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cases", default="csv:100000,csv:600000,xlsx:100000")
+    ap.add_argument("--inprocess", action="store_true")
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    ap.add_argument("--readers", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        kind, n = args.one.split(":")
+        one_case(kind, int(n), args.inprocess)
+        return
+    if args.readers:
+        readers(args.readers)
+        return
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start "
+          "(wall times grow with load)")
+    for case in args.cases.split(","):
+        cmd = [sys.executable, __file__, "--one", case] + (["--inprocess"] if args.inprocess else [])
+        subprocess.run(cmd, check=False)
+    subprocess.run([sys.executable, __file__, "--readers", "100000"], check=False)
 
 
 if __name__ == "__main__":

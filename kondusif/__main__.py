@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "kondusif.cli.report",  # issue 7: weekly PDF snapshot
     "kondusif.cli.intake",  # issue 5: import, import-chat
     "kondusif.cli.alerts",  # issue 6: alerts check / deliver / list
+    "kondusif.cli.health",  # issue 13: health figures
 ]
 
 
@@ -45,11 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Galat: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # issue 8: a busy/unreachable database is a message, not a traceback
-        from kondusif.db_unavailable import CLI_MESSAGE, is_unavailable
+        from kondusif.db_unavailable import cli_message, is_unavailable
 
         if not is_unavailable(exc):
             raise
-        print(f"Galat: {CLI_MESSAGE} ({type(exc).__name__})", file=sys.stderr)
+        print(f"Galat: {cli_message(exc)} ({type(exc).__name__})", file=sys.stderr)
         return 3
 
 

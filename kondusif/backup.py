@@ -2,7 +2,15 @@
 
 SQLite uses the online backup API, so a backup taken while the app runs is a
 consistent snapshot; PostgreSQL uses pg_dump/pg_restore in custom format.
-A restore checks that the file is a SiKondusif store before touching anything.
+Backup files are created 0600 (they hold reporters' names and phone numbers).
+
+A restore never trusts the file (issue 13). Before anything is replaced:
+SQLite backups must pass ``PRAGMA integrity_check``; PostgreSQL dumps must pass
+``pg_restore --list`` and a trial restore into a scratch database. The schema
+version must be one this code can upgrade, and the row counts are returned for
+the operator to confirm. The current store is then copied aside (its path is
+reported) and put back automatically if the restore fails half-way. A full or
+read-only disk is one Indonesian sentence, and no temporary file stays behind.
 """
 
 from __future__ import annotations
@@ -11,16 +19,21 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from dataclasses import dataclass
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from kondusif import registry, store
+from kondusif.db_unavailable import as_storage_error
+from kondusif.timeutil import now
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
+COUNTED = ("incidents", "audit_log", "users", "snapshots", "review_queue")
 
 
 class BackupError(RuntimeError):
@@ -33,6 +46,28 @@ class BackupResult:
     backend: str
     incidents: int
     bytes: int
+    counts: dict[str, int] = field(default_factory=dict)
+    aside: Path | None = None  # restore: where the previous store was copied
+
+
+@dataclass(frozen=True)
+class BackupCheck:
+    """What a backup file holds, checked without touching the live store."""
+
+    path: Path
+    backend: str
+    schema_version: int
+    counts: dict[str, int]
+
+    def describe(self) -> str:
+        names = {"incidents": "laporan", "audit_log": "catatan audit", "users": "akun",
+                 "snapshots": "laporan mingguan", "review_queue": "pesan antrean"}
+        parts = [f"{n:,} {names.get(t, t)}".replace(",", ".") for t, n in self.counts.items()]
+        return f"skema versi {self.schema_version}; " + ", ".join(parts)
+
+
+# Test hook: called after the live store was copied aside and the restore began (issue 13 tests).
+after_replace_hook: Callable[[], None] | None = None
 
 
 def _sqlite_path(url: URL) -> Path:
@@ -57,107 +92,277 @@ def _pg_args(url: URL) -> tuple[list[str], dict[str, str]]:
     return args, env
 
 
-def _count(url_text: str) -> int:
+def _run(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **env})
+
+
+def _counts(url_text: str) -> dict[str, int]:
     engine = store.make_engine(url_text)
     try:
         with engine.connect() as conn:
-            return int(conn.execute(sa.select(sa.func.count()).select_from(store.incidents)).scalar())
+            return {name: int(conn.execute(sa.select(sa.func.count()).select_from(store.metadata.tables[name]))
+                              .scalar()) for name in COUNTED if name in store.metadata.tables}
     finally:
         engine.dispose()
 
 
 def _private_file(path: Path) -> None:
-    """Create `path` empty with mode 0600 (a backup holds password hashes and reporter identity)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Create `path` empty with mode 0600 (before SQLite or pg_dump fills it)."""
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
 
 
+def _disk_or_raise(exc: BaseException, what: str) -> BackupError:
+    storage = as_storage_error(exc, what)
+    if storage is not None:
+        return BackupError(str(storage))
+    raise exc
+
+
 def backup(db_url: str, out: Path | str) -> BackupResult:
-    """Write a consistent copy of the store at `db_url` to `out` (never half a file)."""
+    """Write a consistent copy of the store at `db_url` to `out` (never half a file; mode 0600)."""
     url = sa.engine.make_url(db_url)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
-    _private_file(tmp)
-    if url.get_backend_name() == "sqlite":
-        src_path = _sqlite_path(url)
-        if not src_path.exists():
-            raise BackupError(f"Berkas basis data {src_path} tidak ada.")
-        src = sqlite3.connect(src_path)
-        dst = sqlite3.connect(tmp)
-        try:
-            src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")
-        finally:
-            dst.close()
-            src.close()
-        backend = "sqlite"
-    elif url.get_backend_name() == "postgresql":
-        args, env = _pg_args(url)
-        proc = subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(tmp), *args],
-                              capture_output=True, text=True, env={**os.environ, **env})
-        if proc.returncode != 0:
-            tmp.unlink(missing_ok=True)
-            raise BackupError(f"pg_dump gagal: {proc.stderr.strip()}")
-        backend = "postgresql"
-    else:
-        raise BackupError(f"Jenis basis data {url.get_backend_name()} tidak didukung untuk cadangan.")
-    os.chmod(tmp, 0o600)
-    tmp.replace(out)
-    return BackupResult(out, backend, _count(db_url), out.stat().st_size)
-
-
-def _check_sqlite_backup(path: Path) -> None:
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _private_file(tmp)
+        if url.get_backend_name() == "sqlite":
+            _sqlite_copy(_sqlite_path(url), tmp)
+            backend = "sqlite"
+        elif url.get_backend_name() == "postgresql":
+            _pg_dump(url, tmp)
+            backend = "postgresql"
+        else:
+            raise BackupError(f"Jenis basis data {url.get_backend_name()} tidak didukung untuk cadangan.")
+        os.chmod(tmp, 0o600)
+        tmp.replace(out)
+    except BackupError:
+        tmp.unlink(missing_ok=True)
+        raise
+    except (OSError, sqlite3.Error, sa.exc.SQLAlchemyError) as exc:
+        tmp.unlink(missing_ok=True)
+        raise _disk_or_raise(exc, "Cadangan") from exc
+    counts = _counts(db_url)
+    return BackupResult(out, backend, counts.get("incidents", 0), out.stat().st_size, counts)
+
+
+def _sqlite_copy(src_path: Path, dst_path: Path) -> None:
+    if not src_path.exists():
+        raise BackupError(f"Berkas basis data {src_path} tidak ada.")
+    src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True)
+    dst = sqlite3.connect(dst_path)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        dst.close()
+        src.close()
+
+
+def _pg_dump(url: URL, out: Path) -> None:
+    args, env = _pg_args(url)
+    proc = _run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(out), *args], env)
+    if proc.returncode != 0:
+        text = proc.stderr.strip()
+        if "No space left" in text or "Read-only file system" in text:
+            raise OSError(28 if "No space" in text else 30, text)
+        raise BackupError(f"pg_dump gagal: {text}")
+
+
+# --------------------------------------------------------------------------- checking a backup
+
+
+def _schema_ok(version: str | None, path: Path) -> int:
+    if not version:
+        raise BackupError(f"Berkas {path} bukan cadangan SiKondusif (tidak ada versi skema).")
+    try:
+        number = int(version)
+    except ValueError as exc:
+        raise BackupError(f"Berkas {path}: versi skema {version!r} tidak dikenal.") from exc
+    if number > store.SCHEMA_VERSION:
+        raise BackupError(f"Cadangan memakai skema versi {number}, lebih baru dari aplikasi ini "
+                          f"({store.SCHEMA_VERSION}); pakai versi aplikasi yang sama atau lebih baru.")
+    if number < 1:
+        raise BackupError(f"Berkas {path}: versi skema {number} tidak bisa ditingkatkan.")
+    return number
+
+
+def _check_sqlite_backup(path: Path) -> BackupCheck:
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
         try:
+            problems = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
+            if problems != ["ok"]:
+                raise BackupError(f"Berkas {path} rusak (PRAGMA integrity_check: {'; '.join(problems[:3])}). "
+                                  "Basis data sekarang tidak diubah.")
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            number = _schema_ok(version[0] if version else None, path)
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            counts = {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0])  # noqa: S608 - fixed names
+                      for t in COUNTED if t in tables}
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"Berkas {path} bukan cadangan SiKondusif yang utuh: {exc}") from exc
-    if not version:
-        raise BackupError(f"Berkas {path} bukan cadangan SiKondusif (tidak ada versi skema).")
-    if int(version[0]) > store.SCHEMA_VERSION:
-        raise BackupError(f"Cadangan memakai skema versi {version[0]}, lebih baru dari aplikasi ini.")
+        raise BackupError(f"Berkas {path} bukan cadangan SiKondusif yang utuh: {exc}. "
+                          "Basis data sekarang tidak diubah.") from exc
+    return BackupCheck(path, "sqlite", number, counts)
 
 
-def restore(db_url: str, backup_file: Path | str) -> BackupResult:
-    """Replace the store at `db_url` with the content of `backup_file`."""
+def _scratch_url(url: URL) -> tuple[URL, str]:
+    name = f"kondusif_uji_pulih_{uuid.uuid4().hex[:12]}"
+    return url.set(database=name), name
+
+
+def _pg_admin(url: URL):
+    return sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+
+
+def _check_pg_backup(url: URL, path: Path) -> BackupCheck:
+    args, env = _pg_args(url)
+    listing = _run([_pg_tool("pg_restore"), "--list", str(path)], env)
+    if listing.returncode != 0:
+        raise BackupError(f"Berkas {path} rusak (pg_restore --list: {listing.stderr.strip()[:300]}). "
+                          "Basis data sekarang tidak diubah.")
+    scratch, name = _scratch_url(url)
+    admin = _pg_admin(url)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        s_args, _ = _pg_args(scratch)
+        trial = _run([_pg_tool("pg_restore"), "--no-owner", "--single-transaction", "--exit-on-error",
+                      *s_args, str(path)], env)
+        if trial.returncode != 0:
+            raise BackupError(f"Uji pemulihan cadangan {path} ke basis data sementara gagal: "
+                              f"{trial.stderr.strip()[:300]}. Basis data sekarang tidak diubah.")
+        engine = sa.create_engine(scratch, poolclass=sa.pool.NullPool)
+        try:
+            with engine.connect() as conn:
+                try:
+                    version = conn.execute(sa.text("SELECT value FROM meta WHERE key='schema_version'")).scalar()
+                except sa.exc.ProgrammingError:
+                    version = None
+        finally:
+            engine.dispose()
+        number = _schema_ok(version, path)
+        counts = _counts(scratch.render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+    return BackupCheck(path, "postgresql", number, counts)
+
+
+def check_backup(db_url: str, backup_file: Path | str) -> BackupCheck:
+    """Check a backup file for the store at `db_url` without touching that store; raises BackupError."""
     url = sa.engine.make_url(db_url)
     path = Path(backup_file)
     if not path.is_file():
         raise BackupError(f"Berkas cadangan {path} tidak ditemukan.")
-    head = path.read_bytes()[:16]
-    store.dispose_engines()
-    registry.invalidate_cache()
+    with path.open("rb") as fh:
+        head = fh.read(16)
     if url.get_backend_name() == "sqlite":
         if not head.startswith(SQLITE_MAGIC):
             raise BackupError(f"Berkas {path} bukan cadangan SQLite.")
-        _check_sqlite_backup(path)
-        target = _sqlite_path(url)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        dst = sqlite3.connect(target, timeout=30)
-        try:
-            src.backup(dst)  # page-by-page copy under the destination's write lock
-        finally:
-            dst.close()
-            src.close()
-        backend = "sqlite"
-    elif url.get_backend_name() == "postgresql":
+        return _check_sqlite_backup(path)
+    if url.get_backend_name() == "postgresql":
         if not head.startswith(PGDUMP_MAGIC):
             raise BackupError(f"Berkas {path} bukan cadangan pg_dump (format custom).")
-        args, env = _pg_args(url)
-        proc = subprocess.run(
-            [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-             *args, str(path)],
-            capture_output=True, text=True, env={**os.environ, **env},
-        )
-        if proc.returncode != 0:
-            raise BackupError(f"pg_restore gagal: {proc.stderr.strip()}")
-        backend = "postgresql"
-    else:
-        raise BackupError(f"Jenis basis data {url.get_backend_name()} tidak didukung untuk pemulihan.")
-    return BackupResult(path, backend, _count(db_url), path.stat().st_size)
+        return _check_pg_backup(url, path)
+    raise BackupError(f"Jenis basis data {url.get_backend_name()} tidak didukung untuk pemulihan.")
+
+
+# --------------------------------------------------------------------------- restoring
+
+
+def aside_path(db_url: str) -> Path:
+    """Where the current store is copied before a restore: DATA_DIR/cadangan/sebelum-pulih-<time>.<ext>."""
+    from kondusif.config import settings
+
+    stamp = now().strftime("%Y%m%dT%H%M%S%f")
+    ext = "db" if db_url.startswith("sqlite") else "dump"
+    return settings().data_dir / "cadangan" / f"sebelum-pulih-{stamp}.{ext}"
+
+
+def restore(db_url: str, backup_file: Path | str, checked: BackupCheck | None = None) -> BackupResult:
+    """Replace the store at `db_url` with `backup_file`, safely (see the module docstring)."""
+    url = sa.engine.make_url(db_url)
+    check = checked or check_backup(db_url, backup_file)
+    path = Path(backup_file)
+    store.dispose_engines()
+    registry.invalidate_cache()
+    aside = aside_path(db_url)
+    try:
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        if url.get_backend_name() == "sqlite":
+            target = _sqlite_path(url)
+            if target.exists():
+                _private_file(aside)
+                _sqlite_copy(target, aside)
+            else:
+                aside = None
+        else:
+            _private_file(aside)
+            _pg_dump(url, aside)
+    except (OSError, sqlite3.Error) as exc:
+        if aside is not None:
+            aside.unlink(missing_ok=True)
+        raise _disk_or_raise(exc, "Pemulihan") from exc
+    try:
+        if url.get_backend_name() == "sqlite":
+            _sqlite_restore(path, _sqlite_path(url))
+        else:
+            _pg_restore(url, path)
+        if after_replace_hook is not None:
+            after_replace_hook()
+        engine = store.get_engine(db_url)  # upgrades an older schema in place
+        counts = _counts(db_url)
+        if counts != check.counts:
+            raise BackupError(f"Isi setelah pemulihan ({counts}) tidak sama dengan cadangan ({check.counts}).")
+    except BaseException as exc:
+        store.dispose_engines()
+        registry.invalidate_cache()
+        _put_back(url, aside)
+        if isinstance(exc, BackupError):
+            raise BackupError(f"{exc} Basis data sebelumnya dikembalikan dari {aside}.") from exc
+        storage = as_storage_error(exc, "Pemulihan")
+        if storage is not None:
+            raise BackupError(f"{storage} Basis data sebelumnya dikembalikan dari {aside}.") from exc
+        raise
+    del engine
+    return BackupResult(path, check.backend, counts.get("incidents", 0), path.stat().st_size, counts, aside)
+
+
+def _sqlite_restore(src_path: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True)
+    dst = sqlite3.connect(target, timeout=30)
+    try:
+        src.backup(dst)  # page-by-page copy under the destination's write lock
+        problems = [r[0] for r in dst.execute("PRAGMA integrity_check(5)")]
+        if problems != ["ok"]:
+            raise BackupError(f"Basis data setelah pemulihan tidak utuh ({'; '.join(problems)}).")
+    finally:
+        dst.close()
+        src.close()
+
+
+def _pg_restore(url: URL, path: Path) -> None:
+    args, env = _pg_args(url)
+    proc = _run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                 "--exit-on-error", *args, str(path)], env)
+    if proc.returncode != 0:
+        raise BackupError(f"pg_restore gagal: {proc.stderr.strip()[:300]}")
+
+
+def _put_back(url: URL, aside: Path | None) -> None:
+    """The restore failed half-way: the store copied aside becomes the live store again."""
+    if url.get_backend_name() == "sqlite":
+        target = _sqlite_path(url)
+        if aside is None:
+            target.unlink(missing_ok=True)
+            return
+        _sqlite_restore(aside, target)
+    elif aside is not None:
+        _pg_restore(url, aside)

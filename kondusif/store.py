@@ -332,7 +332,43 @@ def make_engine(url: str) -> Engine:
                    if url.startswith("postgresql") else {})
         engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=pg_args,
                                   hide_parameters=True)
+    event.listen(engine, "handle_error", _disk_error)
+    if os.environ.get("KONDUSIF_TEST_PAUSE_BEFORE_COMMIT"):
+        _pause_before_commit(engine, Path(os.environ["KONDUSIF_TEST_PAUSE_BEFORE_COMMIT"]))
     return engine
+
+
+def _pause_before_commit(engine: Engine, marker: Path) -> None:
+    """Fault tests only: a transaction that inserted incidents stops just before COMMIT.
+
+    It writes `marker` and waits (until the test kills the process), so a kill lands
+    inside the open transaction every time, never after it (issue 18).
+    """
+    import time
+
+    def seen(conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO INCIDENTS"):
+            conn.info["kondusif_inserted"] = True
+
+    def pause(conn) -> None:
+        if conn.info.pop("kondusif_inserted", False):
+            marker.write_text(str(os.getpid()), encoding="utf-8")
+            while True:
+                time.sleep(0.05)
+
+    event.listen(engine, "after_cursor_execute", seen)
+    event.listen(engine, "commit", pause)
+
+
+def _disk_error(context: sa.engine.ExceptionContext) -> BaseException | None:
+    """Every statement and commit: a full, read-only or failing disk becomes one StorageError (issue 13).
+
+    Its message is Indonesian and says nothing was saved; the transaction is rolled back as for
+    any error, so nothing is written half-way. Pages, the form and the CLI show it, never a traceback.
+    """
+    from kondusif.db_unavailable import as_storage_error
+
+    return as_storage_error(context.original_exception)
 
 
 def get_engine(url: str | None = None, init: bool = True) -> Engine:

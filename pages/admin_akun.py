@@ -15,6 +15,7 @@ from kondusif.model import ROLE_LABELS, Role
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib
 from kondusif.ui import guard
+from kondusif.ui.health import render_health
 from lubuklinggau_geo import gazetteer
 
 viewer = guard.require_page("admin_akun")
@@ -36,6 +37,7 @@ def _remember_secret(username: str, secret: str, what: str) -> None:
 
 
 st.title("Kelola akun")
+render_health(engine)  # issue 13: store size, free disk, last backup, WAL, queue, failing alerts
 
 shown = st.session_state.pop(SECRET_KEY, None)
 if shown:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from datetime import datetime, time
+from time import sleep
 
 import pandas as pd
 import streamlit as st
@@ -17,8 +18,8 @@ import streamlit as st
 from kondusif import store
 from kondusif.config import settings
 from kondusif.errors import NotPermitted
-from kondusif.intake import layouts, pipeline, review
-from kondusif.intake.files import FileRefused, read_table
+from kondusif.intake import layouts, pipeline, review, worker
+from kondusif.intake.files import FileRefused
 from kondusif.intake.validate import title_from_text
 from kondusif.model import CATEGORY_LABELS, Category, Role, Severity, Viewer
 from kondusif.safe import escape_markdown
@@ -48,6 +49,64 @@ def _kel_options(v: Viewer) -> list[str]:
 def _kel_label(code: str) -> str:
     rec = gazetteer.kelurahan_by_code(code)
     return f"{rec['nama']} ({rec['kecamatan']})"
+
+
+# --------------------------------------------------------------------------- the import worker
+
+
+def _job_result(prefix: str, cache_key: tuple, data: bytes, start):
+    """The preview for `cache_key`, from this session's cache or a worker job (started here if needed).
+
+    While the job runs the page shows its progress and a cancel button and polls; other
+    sessions are not held up (the work is in another process). None while running or when refused.
+    """
+    ss = st.session_state
+    cached = ss.get(f"{prefix}_preview")
+    if cached and cached[0] == cache_key:
+        return cached[1]
+    refused = ss.get(f"{prefix}_refused")
+    if refused and refused[0] == cache_key:
+        st.error(escape_markdown(refused[1]))
+        return None
+    entry = ss.get(f"{prefix}_job")
+    if entry and entry[0] != cache_key:  # another file or mapping now: the old job is not wanted
+        entry[1].cancel()
+        entry = None
+    if entry is None:
+        try:
+            entry = (cache_key, start())
+        except FileRefused as exc:  # over the upload limit: refused before any worker starts
+            ss[f"{prefix}_refused"] = (cache_key, str(exc))
+            st.error(escape_markdown(str(exc)))
+            return None
+        ss[f"{prefix}_job"] = entry
+    job = entry[1]
+    if job.running():
+        progress = job.progress()
+        lines = data.count(b"\n") if not data.startswith(b"PK") else 0
+        st.progress(min(progress.rows / lines, 1.0) if lines and progress.stage == "membaca" else 0.0,
+                    text=progress.label())
+        if st.button("Batalkan pemeriksaan", key=f"{prefix}_cancel", icon=":material/cancel:"):
+            job.cancel()
+        else:
+            sleep(0.4)  # poll the worker; this session's thread only
+            st.rerun()
+    status, value = job.outcome()
+    ss.pop(f"{prefix}_job", None)
+    if status != "ok":
+        ss[f"{prefix}_refused"] = (cache_key, value)
+        st.error(escape_markdown(value))
+        return None
+    ss[f"{prefix}_preview"] = (cache_key, value)
+    return value
+
+
+def _forget(prefix: str) -> None:
+    """The file was removed: stop its check and forget a refusal, so uploading it again checks it again."""
+    entry = st.session_state.pop(f"{prefix}_job", None)
+    if entry:
+        entry[1].cancel()
+    st.session_state.pop(f"{prefix}_refused", None)
 
 
 # --------------------------------------------------------------------------- files
@@ -110,17 +169,23 @@ def _file_tab(v: Viewer) -> None:
     if done:
         st.success(f"Impor selesai: {done}")
     if up is None:
+        _forget("impor_file")
         return
     data = up.getvalue()
     sha = hashlib.sha256(data).hexdigest()
-    try:
-        table = read_table(data, up.name)
-    except FileRefused as exc:
-        st.error(escape_markdown(str(exc)))
-        return
-    header = table.header
+    db_url = engine.url.render_as_string(hide_password=False)
+    known = st.session_state.get("impor_file_header")
+    if not known or known[0] != sha:
+        # First pass: the worker reads the file and applies the detected (or remembered) mapping.
+        first = _job_result("impor_file", (sha, None), data,
+                            lambda: worker.start("file", data, up.name, v, db_url=db_url))
+        if first is None:
+            return
+        st.session_state["impor_file_header"] = (sha, first.table.header, first.detected or first.mapping)
+        st.session_state["impor_file_preview"] = ((sha, first.mapping.to_json()), first)
+    _, header, detected = st.session_state["impor_file_header"]
     sig = layouts.signature(header)
-    base = _detected(header, layouts.resolve_mapping(engine, header, rows=table.rows), sig)
+    base = _detected(header, detected, sig)
     with st.expander(f"Ubah pemetaan kolom — {LAYOUTS.get(base.layout, base.layout)}", expanded=not base.complete):
         mapping = _mapping_editor(header, base, sig)
         missing = mapping.missing()
@@ -128,18 +193,10 @@ def _file_tab(v: Viewer) -> None:
             st.warning("Belum dipetakan: " + escape_markdown(", ".join(missing)))
     if mapping.missing():
         return
-    cache_key = (sha, mapping.to_json())
-    cached = st.session_state.get("impor_file_preview")
-    if not cached or cached[0] != cache_key:
-        with st.spinner("Memeriksa setiap baris…"):
-            try:
-                preview = pipeline.preview_file(engine, data, up.name, v, mapping)
-            except FileRefused as exc:
-                st.error(escape_markdown(str(exc)))
-                return
-        st.session_state["impor_file_preview"] = (cache_key, preview)
-    else:
-        preview = cached[1]
+    preview = _job_result("impor_file", (sha, mapping.to_json()), data,
+                          lambda: worker.start("file", data, up.name, v, mapping=mapping, db_url=db_url))
+    if preview is None:
+        return
     st.caption(escape_markdown(f"{preview.table.describe()}. " + " ".join(preview.table.notes)))
     if preview.problems:
         st.error(escape_markdown("; ".join(preview.problems)))
@@ -183,6 +240,7 @@ def _file_tab(v: Viewer) -> None:
             layouts.save_mapping(engine, header, mapping, v.username)
         result = pipeline.commit_file(engine, preview, v)
         st.session_state.pop("impor_file_preview", None)
+        st.session_state.pop("impor_file_header", None)
         st.session_state["impor_file_done"] = result.summary()
         st.rerun()
 
@@ -203,21 +261,15 @@ def _chat_tab(v: Viewer) -> None:
     kel = c2.selectbox("Kelurahan grup (bila pesan tidak menyebut)", _kel_options(v), index=None,
                        format_func=_kel_label, placeholder="dari nama grup, bila ada", key="impor_chat_kel")
     if up is None:
+        _forget("impor_chat")
         return
     data = up.getvalue()
     cache_key = (hashlib.sha256(data).hexdigest(), channel, kel)
-    cached = st.session_state.get("impor_chat_preview")
-    if not cached or cached[0] != cache_key:
-        try:
-            with st.spinner("Membaca pesan…"):
-                preview = pipeline.preview_chat(engine, data, up.name, v, None if channel == "otomatis" else channel,
-                                                default_kelurahan=kel)
-        except FileRefused as exc:
-            st.error(escape_markdown(str(exc)))
-            return
-        st.session_state["impor_chat_preview"] = (cache_key, preview)
-    else:
-        preview = cached[1]
+    preview = _job_result("impor_chat", cache_key, data, lambda: worker.start(
+        "chat", data, up.name, v, channel=None if channel == "otomatis" else channel, default_kelurahan=kel,
+        db_url=engine.url.render_as_string(hide_password=False)))
+    if preview is None:
+        return
     st.caption(escape_markdown(preview.chat.describe()))
     st.caption(escape_markdown(preview.describe_group()))
     _metrics([("Pesan", preview.rows_in), ("Laporan terbaca", preview.good), ("Perlu ditinjau", preview.queued),

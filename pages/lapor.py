@@ -16,7 +16,7 @@ from streamlit_folium import st_folium
 
 from kondusif import maps, store
 from kondusif.config import settings
-from kondusif.db_unavailable import FORM_MESSAGE, is_unavailable
+from kondusif.db_unavailable import form_message, is_unavailable
 from kondusif.duplicates import window_hours
 from kondusif.intake import pipeline
 from kondusif.model import CATEGORY_LABELS, Category, Role, Severity, Source, Viewer, new_id
@@ -117,7 +117,7 @@ def _submit(v: Viewer) -> None:
             raise
         # Busy or unreachable database (issue 8): nothing stored; keep what was typed, same token.
         ss[_key("draft")] = {name: ss.get(_key(name)) for name in FIELDS if name != "photo"}
-        ss[_key("errors")] = {"row": [FORM_MESSAGE]}
+        ss[_key("errors")] = {"row": [form_message(exc)]}  # busy, unreachable or disk full (issue 13)
         return
     if outcome.ok:
         ss.pop(_key("draft"), None)

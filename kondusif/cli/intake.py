@@ -13,8 +13,9 @@ from sqlalchemy.engine import Engine
 
 from kondusif import access, registry, store
 from kondusif.config import settings
-from kondusif.intake import layouts, pipeline
-from kondusif.intake.files import FileRefused, read_table
+from kondusif.db_unavailable import cli_message, disk_reason
+from kondusif.intake import layouts, pipeline, worker
+from kondusif.intake.files import FileRefused
 from kondusif.model import Role, Viewer
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo.names import GeoNameError, find_kelurahan
@@ -46,6 +47,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _err(msg: str) -> None:
     print(f"Galat: {msg}", file=sys.stderr)
+
+
+def _os_err(exc: BaseException) -> None:
+    """An OS error in one line: a full/read-only disk in the words the whole app uses (issue 13)."""
+    _err(cli_message(exc) if disk_reason(exc) else str(exc))
 
 
 def read_upload(path: Path) -> bytes:
@@ -114,7 +120,7 @@ def _open(args: argparse.Namespace) -> tuple[Engine, Viewer, bytes] | int:
         _err(str(exc))
         return 1
     except (PermissionError, OSError) as exc:
-        _err(str(exc))
+        _os_err(exc)
         return 2
     return engine, viewer, data
 
@@ -124,15 +130,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     if isinstance(opened, int):
         return opened
     engine, viewer, data = opened
+    db_url = engine.url.render_as_string(hide_password=False)
     try:
-        header = read_table(data, args.file.name).header if (args.mapping or args.map) else []
-        override = mapping_from_args(header, args.mapping, args.map)
-        preview = pipeline.preview_file(engine, data, args.file.name, viewer, override)
+        # Read and checked in the import worker (own process, CPU/memory/row limits), as on the page.
+        preview = worker.run("file", data, args.file.name, viewer, db_url=db_url)
+        override = mapping_from_args(preview.table.header, args.mapping, args.map)
+        if override is not None:
+            preview = worker.run("file", data, args.file.name, viewer, mapping=override, db_url=db_url)
     except FileRefused as exc:
         _err(str(exc))
         return 1
     except (ValueError, OSError) as exc:
-        _err(str(exc))
+        _os_err(exc)
         return 2
     m = preview.mapping
     print(f"Berkas     : {args.file.name} — {preview.table.describe()}; tata letak: "
@@ -191,8 +200,8 @@ def cmd_import_chat(args: argparse.Namespace) -> int:
             _err(str(exc))
             return 2
     try:
-        preview = pipeline.preview_chat(engine, data, args.file.name, viewer, args.channel,
-                                        default_kelurahan=default_kel)
+        preview = worker.run("chat", data, args.file.name, viewer, channel=args.channel,
+                             default_kelurahan=default_kel, db_url=engine.url.render_as_string(hide_password=False))
     except FileRefused as exc:
         _err(str(exc))
         return 1

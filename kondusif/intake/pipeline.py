@@ -321,6 +321,7 @@ class FilePreview(_RowCounts):
     results: list[RowResult]
     problems: list[str] = field(default_factory=list)  # mapping problems: nothing can be imported
     queue_rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # row number -> review-queue row
+    detected: layouts.ColumnMapping | None = None  # the mapping as recognised, before a proposal was accepted
 
     @property
     def ready(self) -> bool:
@@ -361,14 +362,15 @@ def preview_file(engine: Engine, data: bytes, filename: str, viewer: Viewer,
     """Read, map and validate a file; nothing is written. Raises FileRefused for unreadable files."""
     table = read_table(data, filename)
     sig = layouts.signature(table.header)
-    chosen = layouts.resolve_mapping(engine, table.header, mapping, table.rows)
+    chosen = detected = layouts.resolve_mapping(engine, table.header, mapping, table.rows)
     if mapping is None and chosen.proposed and not chosen.complete and chosen.with_proposals().complete:
         chosen = chosen.with_proposals()  # no manual step for a Google Form: the proposal is shown in the preview
     problems = layouts.check_mapping(chosen, table.header)
     missing = chosen.missing()
     if missing:
         problems.append("kolom wajib belum dipetakan: " + ", ".join(missing))
-    preview = FilePreview(filename, hashlib.sha256(data).hexdigest(), table, chosen, sig, [], problems)
+    preview = FilePreview(filename, hashlib.sha256(data).hexdigest(), table, chosen, sig, [], problems,
+                          detected=detected)
     if problems:
         preview.results = [RowResult(n, "ditolak", [FieldError("row", "pemetaan kolom belum lengkap")],
                                      cells=row) for n, row in zip(table.row_numbers, table.rows, strict=True)]

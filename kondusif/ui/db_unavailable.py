@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from kondusif.config import ConfigError
-from kondusif.db_unavailable import PAGE_MESSAGE, is_unavailable
+from kondusif.db_unavailable import is_unavailable, page_message
 from kondusif.safe import escape_markdown
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,6 @@ def stop_when_unavailable(before_navigation: bool = False) -> Iterator[None]:
         log.warning("Basis data tidak tersedia: %s", exc)
         if before_navigation:
             st.navigation([st.Page(_nothing, title="SiKondusif", default=True)], position="hidden")
-        st.error(PAGE_MESSAGE, icon=":material/cloud_off:")
+        st.error(page_message(exc), icon=":material/cloud_off:")
         st.button("Coba lagi", key="_db_unavailable_retry", icon=":material/refresh:")
         st.stop()

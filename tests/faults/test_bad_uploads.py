@@ -221,8 +221,9 @@ def test_cli_refuses_a_200_mb_csv_before_reading_it(engine, db_url, tmp_path):
     assert chat_kb - base_kb < 100 * 1024, f"peak memory grew by {(chat_kb - base_kb) // 1024} MB"
 
 
-def test_web_server_refuses_uploads_bigger_than_the_importer_takes():
-    """Streamlit answers 413 to an upload over server.maxUploadSize before reading its body."""
+def test_web_server_limit_is_not_above_the_importer_limit():
+    """server.maxUploadSize never lets through what the importer would refuse anyway. That the server
+    really answers 413 to a bigger upload is sent and checked in tests/browser/test_import_upload_browser.py."""
     conf = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     server_mb = conf["server"]["maxUploadSize"]
     assert 0 < server_mb * MB <= config.settings().max_upload_bytes

@@ -3,9 +3,10 @@
 `python -m kondusif import FILE` stores all good rows in ONE transaction
 (pipeline.commit_file), so a process killed while that transaction is open
 leaves nothing of it behind: no incidents, no audit rows, no used-up report
-numbers. The test kills the process only once the import is provably writing
-(its preview line was printed and it holds the write lock / row locks), never
-after a guessed sleep.
+numbers. The kill lands inside that transaction every time (issue 18): with
+KONDUSIF_TEST_PAUSE_BEFORE_COMMIT the import stops just before its COMMIT,
+after inserting every row, and writes a marker file; the test kills it then,
+never after a guessed sleep, so the crash path really runs.
 """
 
 from __future__ import annotations
@@ -36,17 +37,17 @@ def test_sigkill_mid_import_leaves_store_consistent_and_rerun_completes(tmp_path
     good = write_import_csv(big, ROWS)
     store.dispose_engines()  # the CLI process is the only writer from here on
     env = cli_env(db_url)
+    marker = tmp_path / "sebelum-commit"
 
-    proc = start_cli(["import", str(big)], env)
+    proc = start_cli(["import", str(big)], {**env, "KONDUSIF_TEST_PAUSE_BEFORE_COMMIT": str(marker)})
     out = LineWatcher(proc)
     try:
-        # The preview is done and the mapping printed: what follows is the commit.
-        wait_until(lambda: out.seen(lambda x: x.startswith("Berkas")) or proc.poll() is not None, timeout=120,
-                   message="the import's preview line")
+        # Every row is inserted, the transaction is open, COMMIT has not run: kill it now.
+        wait_until(lambda: marker.exists() or proc.poll() is not None, timeout=300,
+                   message="the import's pause before COMMIT")
         assert proc.poll() is None, f"import ended before it could be killed:\n{out.text()}"
-        wait_until(lambda: import_in_progress(db_url) or proc.poll() is not None, timeout=60, interval=0.01,
-                   message="the import's write transaction")
-        assert proc.poll() is None, f"import finished before it could be killed:\n{out.text()}"
+        assert out.seen(lambda x: x.startswith("Berkas")), out.text()
+        assert import_in_progress(db_url), "the write transaction is not open at the kill"
         os.killpg(proc.pid, signal.SIGKILL)
     finally:
         if proc.poll() is None:
@@ -58,21 +59,18 @@ def test_sigkill_mid_import_leaves_store_consistent_and_rerun_completes(tmp_path
     after_kill = store.get_engine(db_url)
     assert consistency_problems(after_kill) == []
     n = incident_count(after_kill)
-    assert n in (0, good), f"a one-transaction import left {n} of {good} rows"
+    assert n == 0, f"a one-transaction import killed before COMMIT left {n} of {good} rows"
     with after_kill.connect() as conn:
         imports = conn.execute(sa.select(sa.func.count()).select_from(store.audit_log)
                                .where(store.audit_log.c.action == "import_file")).scalar()
-    assert imports == (1 if n else 0)  # the import's own audit row went with its rows
+    assert imports == 0  # the import's own audit row went with its rows
     store.dispose_engines()
 
     rerun = start_cli(["import", str(big)], env)
     rerun_out = LineWatcher(rerun)
     assert rerun.wait(timeout=300) == 0, rerun_out.text()
     text = rerun_out.text()
-    if n == 0:
-        assert f"{ROWS} = {good} diimpor + {ROWS - good} ditolak + 0 sudah ada" in text, text
-    else:
-        assert f"{ROWS} = 0 diimpor + {ROWS - good} ditolak + {good} sudah ada" in text, text
+    assert f"{ROWS} = {good} diimpor + {ROWS - good} ditolak + 0 sudah ada" in text, text
 
     final = store.get_engine(db_url)
     assert incident_count(final) == good

@@ -1,0 +1,91 @@
+"""`python -m kondusif health`, the admin page's health section and the low-disk warning (issue 13)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from kondusif import health, registry, store
+from kondusif.intake import pipeline
+from kondusif.model import Role, Viewer
+from kondusif.timeutil import WIB
+
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARD = str(ROOT / "dashboard.py")
+RT_VIEWER = Viewer("rt-1673011001-003", Role.RT, "Pak Rahman", kelurahan="16.73.01.1001", rt=3)
+ADMIN = Viewer("admin", Role.ADMIN, "Operator")
+PANWASLU = Viewer("panwaslu-kota", Role.PANWASLU, "Panwaslu Kota")
+
+
+def cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "kondusif", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **env})
+
+
+def _one_report(engine) -> None:
+    registry.ensure_rt_registry(engine)
+    out = pipeline.submit_form(engine, RT_VIEWER, {
+        "category": "apk", "severity": "ringan", "title": "Baliho dicoret", "description": "Baliho dicoret.",
+        "occurred_at": datetime(2018, 6, 20, 14, 32, tzinfo=WIB)}, "token-sehat")
+    assert out.ok, out.errors
+
+
+def test_health_command_shows_the_figures_and_the_last_backup(engine, tmp_path):
+    _one_report(engine)
+    with store.write(engine) as conn:
+        conn.execute(store.review_queue.insert().values(
+            fingerprint="f1", channel="whatsapp", sender="Pak A", text="ada ribut", guess="{}", reason="uji",
+            state="antri", created_at=datetime(2018, 6, 20, 8, 0, tzinfo=WIB)))
+    before = cli("health")
+    assert before.returncode == 0, before.stderr
+    assert "Cadangan terakhir: belum pernah dicatat" in before.stdout
+    assert "Laporan 1 jam    : 1\n" in before.stdout
+    assert "Antrean tinjauan : 1 pesan menunggu" in before.stdout
+    assert "Peringatan gagal : 0 pengiriman gagal" in before.stdout
+    assert ("Berkas WAL       : " + ("tidak ada (PostgreSQL)" if engine.dialect.name != "sqlite" else "")) \
+        in before.stdout
+
+    out = tmp_path / "cadangan.bak"
+    assert cli("backup", "--out", str(out)).returncode == 0
+    after = cli("health")
+    assert f"WIB ({out})" in after.stdout, after.stdout
+
+    low = cli("health", KONDUSIF_MIN_FREE_MB=str(10**9))
+    assert low.returncode == 1
+    assert "DI BAWAH BATAS" in low.stdout and "Traceback" not in low.stderr
+
+
+def test_low_disk_is_warned_in_the_app_and_on_the_admin_page(engine, monkeypatch):
+    registry.ensure_rt_registry(engine)
+    h = health.check(engine)
+    assert not h.low_disk and h.free_bytes > 0
+    monkeypatch.setenv("KONDUSIF_MIN_FREE_MB", str(10**9))  # a threshold no disk reaches
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.session_state["viewer"] = ADMIN
+    at.run()
+    at.switch_page("pages/admin_akun.py")
+    at.run()
+    assert not at.exception, at.exception
+    warnings = [w.value for w in at.warning]
+    assert any(w.startswith("Ruang disk server tinggal") for w in warnings), warnings
+    code = "\n".join(c.value for c in at.code)
+    assert "Ruang disk bebas" in code and "DI BAWAH BATAS" in code
+
+    rt = AppTest.from_file(DASHBOARD, default_timeout=60)
+    rt.session_state["viewer"] = RT_VIEWER  # nothing an RT can do about it: no warning for them
+    rt.run()
+    assert not rt.exception
+    assert not any(w.value.startswith("Ruang disk server tinggal") for w in rt.warning)
+
+    monkeypatch.setenv("KONDUSIF_MIN_FREE_MB", "1")
+    pw = AppTest.from_file(DASHBOARD, default_timeout=60)
+    pw.session_state["viewer"] = PANWASLU
+    pw.run()
+    assert not pw.exception
+    assert not any(w.value.startswith("Ruang disk server tinggal") for w in pw.warning)
