@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from kondusif import demo, registry, store
+from kondusif.model import SYSTEM
 from kondusif.timeutil import now
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,7 +160,7 @@ def test_restore_that_fails_half_way_puts_the_previous_store_back(engine, tmp_pa
     assert "400 laporan" in checked.describe()
 
     def cut() -> None:  # the backup's content is in place, then the process "loses" the rest of the restore
-        assert store.count_incidents(store.get_engine()) == 400
+        assert store.count_incidents(store.get_engine(), None, SYSTEM) == 400
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(backup, "after_replace_hook", cut)
@@ -183,7 +184,7 @@ def test_restore_that_fails_half_way_puts_the_previous_store_back(engine, tmp_pa
     assert proc.returncode == 0, proc.stderr
     assert "utuh: skema versi" in proc.stdout and "400 laporan" in proc.stdout
     assert "Basis data sebelumnya disalin ke " in proc.stdout
-    assert store.count_incidents(store.get_engine()) == 400
+    assert store.count_incidents(store.get_engine(), None, SYSTEM) == 400
 
 
 def test_restore_refuses_a_backup_of_a_newer_schema(engine, tmp_path):
