@@ -42,6 +42,17 @@ def texts(elements) -> str:
     return "\n".join(re.sub(r"\\(.)", r"\1", str(e.value)) for e in elements)
 
 
+def keyed(elements, prefix: str):
+    """The one element whose key is `prefix` or `prefix` + a per-report/version suffix."""
+    found = [e for e in elements if e.key == prefix or str(e.key).startswith(prefix + "_")]
+    assert len(found) == 1, [e.key for e in elements]
+    return found[0]
+
+
+def action_radio(at: AppTest):
+    return keyed(at.radio, "wb_action")
+
+
 def open_report(at: AppTest, report_no: str) -> None:
     at.selectbox(key="wb_open").set_value(report_no)
     at.run()
@@ -77,9 +88,11 @@ def test_verify_through_the_ui_changes_status_and_writes_audit(demo_engine):
     at = open_page(PANWASLU)
     no = first_baru_on_page(at, demo_engine)
     open_report(at, no)
-    assert at.radio(key="wb_action").value == workflow.Action.VERIFY
-    at.text_area(key="wb_note").input("Dicek langsung oleh PPL")
-    at.button(key="wb_submit").click()
+    assert action_radio(at).value is None  # nothing pre-selected on opening either
+    action_radio(at).set_value(workflow.Action.VERIFY)
+    at.run()
+    keyed(at.text_area, "wb_note").input("Dicek langsung oleh PPL")
+    keyed(at.button, "wb_submit").click()
     at.run()
     assert not at.exception, at.exception
     row = store.get_incident(demo_engine, no)
@@ -90,6 +103,16 @@ def test_verify_through_the_ui_changes_status_and_writes_audit(demo_engine):
     assert "Verifikasi: laporan tersimpan" in texts(at.success)
     # The history table on the page shows the new row.
     assert any("Dicek langsung oleh PPL" in df.value.to_string() for df in at.dataframe)
+    # What the page offers next: nothing pre-selected, an empty note, no armed save button
+    # (the verify -> reject trap: a second click used to reject the report for good).
+    assert action_radio(at).value is None
+    assert keyed(at.text_area, "wb_note").value == ""
+    assert keyed(at.button, "wb_submit").disabled
+    keyed(at.button, "wb_submit").click()
+    at.run()
+    assert not at.exception, at.exception
+    row = store.get_incident(demo_engine, no)
+    assert row["status"] == "diverifikasi" and row["version"] == 2
 
 
 def test_reject_without_reason_is_refused_on_the_page(demo_engine):
