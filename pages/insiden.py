@@ -55,6 +55,7 @@ if registry.registry_is_sample(registry.rt_registry(engine)):
 filt, period, filter_notices = ui_filters.filter_sidebar(viewer, engine)
 for notice in filter_notices:
     st.info(notice)
+ui_filters.moment_switch(viewer, engine, filt)
 st.caption(md(filt.describe()))
 search = st.text_input("Cari judul, uraian atau no. laporan", key="wb_search", max_chars=100).strip()
 q = filt.query_between(period.start, period.end)
