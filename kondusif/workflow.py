@@ -174,6 +174,16 @@ class StaleEdit(WorkflowError):
         self.history = history
 
 
+def is_own_repeat(exc: StaleEdit, viewer: Viewer, action: Action | str) -> bool:
+    """True when a stale save only repeats what this same user just saved (a double click).
+
+    The one change since the opened version is this user's own, same action: the page
+    says "already saved" instead of showing a conflict; nothing is written either way.
+    """
+    return (len(exc.history) == 1 and exc.history[0].get("actor") == viewer.username
+            and exc.history[0].get("action") == Action(action).value)
+
+
 # --------------------------------------------------------------------------- rules
 
 

@@ -288,6 +288,10 @@ def save(action: Action, data: ActionInput, incident_id: str, version: int, open
     try:
         workflow.apply_action(engine, viewer, incident_id, version, action, data, opened=opened_snapshot)
     except workflow.StaleEdit as exc:
+        if workflow.is_own_repeat(exc, viewer, action):
+            flash("info", f"{action.label} untuk laporan {md(exc.report_no)} sudah tersimpan sebelumnya; "
+                          "klik kedua tidak mengubah apa pun.")
+            return True
         st.session_state["wb_stale"] = {"message": str(exc), "changes": exc.changes, "history": exc.history}
         return False
     except workflow.WorkflowError as exc:

@@ -360,3 +360,16 @@ def test_bulk_respects_scope(engine, add_incident):
     assert len(result.refused) == 1 and "tidak ditemukan" in result.refused[0][1]
     assert result.refused[0][0] == there["id"]  # its report number is not revealed out of scope
     assert store.get_incident(engine, there["id"])["status"] == "baru"
+
+
+def test_a_double_click_is_recognised_as_the_users_own_repeat(engine, add_incident):
+    inc = add_incident()
+    workflow.verify(engine, PANWASLU, inc["id"], 1, "Dicek")
+    with pytest.raises(StaleEdit) as err:  # the second click still carries version 1
+        workflow.verify(engine, PANWASLU, inc["id"], 1, "Dicek")
+    assert workflow.is_own_repeat(err.value, PANWASLU, Action.VERIFY)
+    assert not workflow.is_own_repeat(err.value, PANWASLU, Action.REJECT)
+    assert not workflow.is_own_repeat(err.value, ADMIN, Action.VERIFY)
+    stored = store.get_incident(engine, inc["id"])
+    assert (stored["status"], stored["version"]) == ("diverifikasi", 2)
+    assert [r["action"] for r in audit_rows(engine, inc["id"])] == ["create", "verify"]

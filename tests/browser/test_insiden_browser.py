@@ -1,0 +1,104 @@
+"""In Chromium, desktop and phone: a second click on "Simpan: Verifikasi" changes nothing.
+
+Panwaslu opens a Baru report by its link (/insiden?laporan=...), writes a note and
+saves "Verifikasi" with a double click, then clicks the same spot once more. The report
+stays Diverifikasi (one audit row), and the page offers nothing armed: no action
+picked, an empty note, a disabled save button. A reload right after shows the same.
+Rejecting asks for a tick box naming the report number.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_helpers import ARTIFACTS, page_in, wait_for_text, wait_idle, wait_until
+from journey_data import PANWASLU_PASSWORD, PANWASLU_USER, file_as_rt, incident, seed_store
+
+from kondusif import store
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 360, "height": 740}}
+
+
+@pytest.fixture(params=list(SIZES))
+def screen(browser, request, app):
+    context = browser.new_context(viewport=SIZES[request.param], locale="id-ID", timezone_id="Asia/Jakarta",
+                                  is_mobile=request.param == "phone", has_touch=request.param == "phone")
+    for pg in page_in(context, request):
+        pg.size_name = request.param
+        yield pg
+
+
+def log_in(page, username: str, password: str) -> None:
+    wait_for_text(page, "Masuk ke SiKondusif", timeout=60)
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi atau PIN").fill(password)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    page.get_by_role("button", name="Keluar").wait_for(state="attached", timeout=60_000)
+
+
+def action_area_state(page) -> dict:
+    """The radio choice, the note and the save button of the action area as the browser has them."""
+    main = page.locator('[data-testid="stMain"]')
+    radios = main.locator('[data-testid="stRadio"]').first
+    checked = radios.locator("input[type=radio]:checked").count()
+    note = main.get_by_label("Alasan / catatan", exact=False).first
+    save = main.locator('[data-testid="stFormSubmitButton"] button').first
+    return {"checked": checked, "note": note.input_value(), "note_disabled": note.is_disabled(),
+            "save": save.inner_text().strip(), "save_disabled": save.is_disabled()}
+
+
+def test_second_click_on_verify_changes_nothing(app, screen, db_url):
+    page = screen
+    seed_store(db_url)
+    store.dispose_engines()
+    report_no = file_as_rt(db_url)
+    running = app(db_url)
+    page.goto(running.url)
+    log_in(page, PANWASLU_USER, PANWASLU_PASSWORD)
+    page.goto(f"{running.url}/insiden?laporan={report_no}")
+    wait_for_text(page, f"{report_no} · Baru", timeout=60)
+    wait_idle(page)
+    assert action_area_state(page)["checked"] == 0  # nothing pre-selected on opening
+
+    page.locator('[data-testid="stRadio"]').get_by_text("Verifikasi", exact=True).click()
+    save = page.get_by_role("button", name="Simpan: Verifikasi")
+    save.wait_for(timeout=30_000)
+    wait_idle(page)
+    page.get_by_label("Alasan / catatan", exact=False).first.fill("Dicek langsung oleh PPL")
+    save.scroll_into_view_if_needed()
+    box = save.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.dblclick(x, y)  # "did it save?": a double click
+    wait_for_text(page, f"{report_no} · Diverifikasi", timeout=60)
+    wait_idle(page)
+    page.mouse.click(x, y)  # and once more on the same spot
+    wait_idle(page)
+
+    row = incident(db_url, report_no)
+    assert (row["status"], row["version"]) == ("diverifikasi", 2)
+    audit = store.audit_for(store.get_engine(db_url), "incident", row["id"])
+    assert audit["action"].tolist() == ["create", "verify"]
+    wait_until(lambda: action_area_state(page)["save_disabled"], timeout=30, message="save disabled")
+    state = action_area_state(page)
+    assert state == {"checked": 0, "note": "", "note_disabled": True, "save": "Simpan", "save_disabled": True}
+    assert page.get_by_text("sudah diubah", exact=False).count() == 0  # no conflict shown for one's own click
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"insiden_after_verify_{page.size_name}.png"), full_page=True)
+
+    # A reload right after the action: same report, same safe defaults.
+    page.reload()
+    wait_for_text(page, f"{report_no} · Diverifikasi", timeout=60)
+    wait_idle(page)
+    state = action_area_state(page)
+    assert (state["checked"], state["note"], state["save_disabled"]) == (0, "", True)
+
+    # Rejecting needs the tick box naming the report.
+    page.locator('[data-testid="stRadio"]').get_by_text("Tolak", exact=True).click()
+    confirm = page.get_by_text(f"Ya, tolak laporan {report_no}", exact=True)
+    confirm.wait_for(timeout=30_000)
+    wait_idle(page)
+    page.get_by_label("Alasan / catatan", exact=False).first.fill("Iklan")
+    page.get_by_role("button", name="Simpan: Tolak").click()
+    wait_for_text(page, "Belum dikonfirmasi", timeout=60)
+    assert incident(db_url, report_no)["status"] == "diverifikasi"
