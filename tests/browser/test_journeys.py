@@ -184,8 +184,8 @@ def test_rt_head_files_a_report_with_a_location_on_a_phone(app, phone, journey_d
     assert (row["kode_kelurahan"], row["rt"], row["category"], row["severity"], row["status"], row["source"],
             row["created_by"], row["title"]) == (KEL, RT_NO, "politik_uang", "berat", "baru", "form", RT_USER, TITLE)
     assert row["lat"] is not None and locate(row["lat"], row["lon"]) == KEL
-    # The form's default time is the minute it was opened: between opening it and the stored creation.
-    assert opened.replace(second=0, microsecond=0) <= row["occurred_at"] <= row["created_at"]
+    # The form's default time is the minute it was opened: between opening it and the stored filing time.
+    assert opened.replace(second=0, microsecond=0) <= row["occurred_at"] <= row["reported_at"]
     assert found.group().startswith(f"LLG-{row['occurred_at'].year}-")
     snapshot(phone, "journey1_rt_report_number.png")
 
