@@ -96,23 +96,24 @@ def _trend(days: int, busy: int = 0, n: int = 1) -> pd.DataFrame:
     return pd.DataFrame({"Intimidasi/ancaman": counts}, index=pd.Index(index, name="Tanggal"))
 
 
-def test_one_busy_day_among_eight_is_one_narrow_bar():
-    chart, stretch = charts.trend_chart(_trend(8, busy=7))
-    spec = chart.to_dict()
-    domain = spec["encoding"]["x"]["scale"]["domain"]
-    assert domain == [{"year": 2026, "month": 11, "date": 24}, {"year": 2026, "month": 12, "date": 2}]
-    assert spec["width"] == 8 * 56 and stretch is False
-    assert len(spec["datasets"][spec["data"]["name"]]) == 1  # one bar, one day
+def test_one_busy_day_among_eight_is_one_narrow_bar_above_its_date():
+    spec = charts.trend_chart(_trend(8, busy=7)).to_dict()
+    x = spec["encoding"]["x"]
+    # Every day of the period has its labelled slot, the busy one last; bars have a fixed width.
+    assert x["scale"]["domain"] == ["24/11", "25/11", "26/11", "27/11", "28/11", "29/11", "30/11", "01/12"]
+    assert spec["mark"] == {"type": "bar", "size": 22}
+    rows = spec["datasets"][spec["data"]["name"]]
+    assert [(r["Hari"], r["Laporan"]) for r in rows if r["Laporan"]] == [("01/12", 1)]
 
 
-def test_a_one_day_chart_is_one_day_wide():
-    chart, stretch = charts.trend_chart(_trend(1))
-    spec = chart.to_dict()
+def test_a_one_day_chart_is_one_narrow_bar():
+    spec = charts.trend_chart(_trend(1, n=3)).to_dict()
+    assert spec["encoding"]["x"]["scale"]["domain"] == ["24/11"]
+    assert spec["mark"] == {"type": "bar", "size": 22}
+
+
+def test_a_season_chart_spans_the_whole_period_on_a_time_axis():
+    spec = charts.trend_chart(_trend(60, busy=30)).to_dict()
+    assert spec["mark"] == "bar" or spec["mark"] == {"type": "bar"}
     assert spec["encoding"]["x"]["scale"]["domain"] == [{"year": 2026, "month": 11, "date": 24},
-                                                        {"year": 2026, "month": 11, "date": 25}]
-    assert spec["width"] == 112 and stretch is False
-
-
-def test_a_season_chart_stretches():
-    chart, stretch = charts.trend_chart(_trend(60, busy=30))
-    assert stretch is True and "width" not in chart.to_dict()
+                                                        {"year": 2027, "month": 1, "date": 23}]

@@ -246,7 +246,7 @@ def moment_switch(viewer: Viewer, engine: Engine, f: Filter) -> None:
         box.markdown(f"Menampilkan **musim simulasi** per akhir {season_text}. "
                      f"Laporan nyata terbaru: {newest_real}.")
         box.button("Lihat laporan nyata terbaru", key="moment_real", on_click=_jump, args=(real,),
-                   icon=":material/fiber_new:")
+                   icon=":material/update:")
         return
     if f.as_of == real:
         box.markdown(f"Menampilkan **laporan nyata** (terbaru {newest_real}). Data simulasi musim Pilkada "
@@ -254,6 +254,6 @@ def moment_switch(viewer: Viewer, engine: Engine, f: Filter) -> None:
     else:
         box.markdown(f"Laporan nyata terbaru: {newest_real}; musim simulasi berakhir {season_text}.")
         box.button("Lihat laporan nyata terbaru", key="moment_real", on_click=_jump, args=(real,),
-                   icon=":material/fiber_new:")
+                   icon=":material/update:")
     box.button(f"Putar ulang musim simulasi (per {season:%d/%m/%Y})", key="moment_season", on_click=_jump,
                args=(season,), icon=":material/history:")

@@ -235,5 +235,4 @@ def trend(table: pd.DataFrame | None) -> None:
     if table is None or table.empty or int(table.to_numpy().sum()) == 0:
         st.caption("Tidak ada laporan pada periode dan filter ini.")
         return
-    chart, stretch = charts.trend_chart(table)
-    st.altair_chart(chart, width="stretch" if stretch else "content")
+    st.altair_chart(charts.trend_chart(table), width="stretch")
