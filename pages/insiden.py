@@ -289,19 +289,27 @@ def save(action: Action, data: ActionInput, incident_id: str, version: int, open
         workflow.apply_action(engine, viewer, incident_id, version, action, data, opened=opened_snapshot)
     except workflow.StaleEdit as exc:
         if workflow.is_own_repeat(exc, viewer, action):
-            flash("info", f"{action.label} untuk laporan {md(exc.report_no)} sudah tersimpan sebelumnya; "
-                          "klik kedua tidak mengubah apa pun.")
+            saved_here("info", f"{action.label} untuk laporan {md(exc.report_no)} sudah tersimpan sebelumnya; "
+                               "klik kedua tidak mengubah apa pun.")
             return True
         st.session_state["wb_stale"] = {"message": str(exc), "changes": exc.changes, "history": exc.history}
         return False
     except workflow.WorkflowError as exc:
         st.error(md(exc))
         return False
-    flash("success", f"{action.label}: laporan tersimpan dan tercatat di riwayat.")
+    saved_here("success", f"{action.label}: laporan tersimpan dan tercatat di riwayat.")
     return True
 
 
+def saved_here(kind: str, message: str) -> None:
+    """A saved action is confirmed where the user clicked (above the actions), not only at the top."""
+    st.session_state["wb_saved"] = (kind, message)
+
+
 st.markdown("#### Tindakan")
+if "wb_saved" in st.session_state:
+    saved_kind, saved_message = st.session_state.pop("wb_saved")
+    getattr(st, saved_kind)(saved_message, icon=":material/check_circle:")
 # Every widget of the action area is keyed to this report at this version: after any saved
 # change (a new version) the page offers nothing pre-selected and an empty note, so a second
 # click on the same spot can never apply another action (the verify -> reject trap).
