@@ -9,6 +9,8 @@ Rejecting asks for a tick box naming the report number.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from browser_helpers import ARTIFACTS, page_in, wait_for_text, wait_idle, wait_until
 from journey_data import PANWASLU_PASSWORD, PANWASLU_USER, file_as_rt, incident, seed_store
@@ -102,3 +104,38 @@ def test_second_click_on_verify_changes_nothing(app, screen, db_url):
     page.get_by_role("button", name="Simpan: Tolak").click()
     wait_for_text(page, "Belum dikonfirmasi", timeout=60)
     assert incident(db_url, report_no)["status"] == "diverifikasi"
+
+
+def test_bulk_reject_asks_for_a_confirmation_naming_the_reports(app, page, db_url):
+    seed_store(db_url)
+    store.dispose_engines()
+    running = app(db_url)
+    page.goto(running.url)
+    log_in(page, PANWASLU_USER, PANWASLU_PASSWORD)
+    page.goto(f"{running.url}/insiden")
+    wait_for_text(page, "Insiden: meja kerja Panwaslu", timeout=60)
+    wait_idle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
+    box = grid.bounding_box()
+    for row in (0, 1):  # the row-selection boxes of the first two rows
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + row * 35 + 17)
+        wait_idle(page)
+    wait_for_text(page, "Aksi massal untuk 2 laporan terpilih", timeout=60)
+    page.get_by_role("combobox", name="Tindakan").click()
+    page.get_by_role("option", name="Tolak", exact=True).click()
+    wait_idle(page)
+    page.get_by_label("Alasan / catatan (sama untuk semua)").fill("Bukan kejadian pemilu")
+    page.get_by_role("button", name="Tolak: 2 laporan").click()
+    message = wait_for_text(page, "Belum dikonfirmasi", timeout=60).inner_text()
+    numbers = re.findall(r"LLG-\d{4}-\d{6}", message)
+    assert len(numbers) == 2 and "Ya, tolak 2 laporan" in message
+    assert all(incident(db_url, n)["status"] != "ditolak" for n in numbers)  # nothing saved yet
+    page.get_by_text(f"Ya, tolak 2 laporan {numbers[0]}, {numbers[1]}", exact=True).click()
+    wait_idle(page)
+    page.get_by_role("button", name="Tolak: 2 laporan").click()
+    wait_for_text(page, "Tolak: 2 laporan tersimpan", timeout=60)
+    assert [incident(db_url, n)["status"] for n in numbers] == ["ditolak", "ditolak"]
+    # Afterwards the selection and the bulk form are gone: nothing is left armed.
+    wait_idle(page)
+    assert page.get_by_text("Aksi massal untuk").count() == 0

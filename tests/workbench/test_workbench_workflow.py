@@ -373,3 +373,13 @@ def test_a_double_click_is_recognised_as_the_users_own_repeat(engine, add_incide
     stored = store.get_incident(engine, inc["id"])
     assert (stored["status"], stored["version"]) == ("diverifikasi", 2)
     assert [r["action"] for r in audit_rows(engine, inc["id"])] == ["create", "verify"]
+
+
+def test_confirmation_names_every_report_of_a_destructive_action():
+    assert [a for a in Action if a.destructive] == [Action.REJECT, Action.MARK_DUPLICATE, Action.CLOSE]
+    assert workflow.confirm_label(Action.REJECT, ["LLG-2018-000123"]) == "Ya, tolak laporan LLG-2018-000123"
+    assert workflow.confirm_label(Action.CLOSE, ["LLG-2018-000001", "LLG-2018-000002"]) == (
+        "Ya, tutup 2 laporan LLG-2018-000001, LLG-2018-000002")
+    many = [f"LLG-2018-{i:06d}" for i in range(1, 13)]
+    assert workflow.confirm_label(Action.MARK_DUPLICATE, many) == (
+        "Ya, tandai sebagai duplikat 12 laporan " + ", ".join(many[:10]) + " dan 2 lainnya")
