@@ -146,13 +146,13 @@ if len(selected) > 1:
             if bulk_action == Action.CLOSE:
                 outcome = st.text_area("Hasil penanganan", key=f"wb_bulk_outcome_{bulk_slot}", max_chars=2000)
             if bulk_action is not None and bulk_action.destructive:
-                bulk_confirmed = st.checkbox(workflow.confirm_label(bulk_action, numbers),
+                bulk_confirmed = st.checkbox(md(workflow.confirm_label(bulk_action, numbers)),
                                              key=f"wb_bulk_confirm_{bulk_slot}", value=False)
             go = st.form_submit_button(f"{bulk_action.label}: {len(selected)} laporan" if bulk_action else "Simpan",
                                        type="primary" if bulk_action else "secondary",
                                        key=f"wb_bulk_submit_{bulk_slot}", disabled=bulk_action is None)
         if go and bulk_action is not None and not bulk_confirmed:
-            st.error(f"Belum dikonfirmasi: centang «{workflow.confirm_label(bulk_action, numbers)}» untuk menyimpan.")
+            st.error(f"Belum dikonfirmasi: centang «{md(workflow.confirm_label(bulk_action, numbers))}» untuk menyimpan.")
         elif go and bulk_action is not None:
             items = list(zip(selected["id"], selected["version"].astype(int), strict=True))
             data = ActionInput(note=note, duplicate_of=original, followup_to=to, followup_due=due, outcome=outcome)
@@ -342,14 +342,14 @@ else:
         note = st.text_area("Alasan / catatan" + (" (wajib)" if required else ""), key=f"wb_note_{slot}",
                             max_chars=2000, disabled=action is None)
         if action is not None and action.destructive:
-            confirmed = st.checkbox(workflow.confirm_label(action, [opened_row["report_no"]]),
+            confirmed = st.checkbox(md(workflow.confirm_label(action, [opened_row["report_no"]])),
                                     key=f"wb_confirm_{slot}", value=False)
         submitted = st.form_submit_button(f"Simpan: {action.label}" if action else "Simpan",
                                           type="primary" if action else "secondary", key=f"wb_submit_{slot}",
                                           disabled=action is None)
     if submitted and action is not None:
         if not confirmed:
-            st.error(f"Belum dikonfirmasi: centang «{workflow.confirm_label(action, [opened_row['report_no']])}» "
+            st.error(f"Belum dikonfirmasi: centang «{md(workflow.confirm_label(action, [opened_row['report_no']]))}» "
                      "untuk menyimpan.")
         else:
             data = ActionInput(note=note, duplicate_of=original, followup_to=to, followup_due=due, outcome=outcome)
@@ -387,11 +387,11 @@ else:
                              format_func={"earlier": "yang lebih dulu terjadi", "this": "laporan ini",
                                           "other": "laporan serupa itu"}.get)
         reason = st.text_input("Alasan (wajib)", key=f"wb_merge_reason_{slot}", max_chars=2000)
-        merge_ok = st.checkbox(f"Ya, gabungkan laporan {row['report_no']} dengan laporan serupa yang dipilih "
+        merge_ok = st.checkbox(f"Ya, gabungkan laporan {md(row['report_no'])} dengan laporan serupa yang dipilih "
                                "(salah satunya menjadi duplikat)", key=f"wb_merge_confirm_{slot}", value=False)
         merge = st.form_submit_button("Gabungkan", key=f"wb_merge_{slot}")
     if merge and not merge_ok:
-        st.error(f"Belum dikonfirmasi: centang «Ya, gabungkan laporan {row['report_no']} ...» untuk menggabungkan.")
+        st.error(f"Belum dikonfirmasi: centang «Ya, gabungkan laporan {md(row['report_no'])} ...» untuk menggabungkan.")
     elif merge:
         other = cands[cands["report_no"] == other_no].iloc[0]
         this_first = row["occurred_at"] <= other["occurred_at"].to_pydatetime()
