@@ -101,6 +101,41 @@ def default_as_of(newest: datetime | None, now: datetime | None = None) -> date 
     return newest_day if newest_day < today_wib(now) else None
 
 
+@dataclass(frozen=True)
+class DataMoments:
+    """Where the data are: the newest real (not simulated) and newest simulated report a viewer sees."""
+
+    newest_real: datetime | None = None
+    newest_simulated: datetime | None = None
+
+    def default_as_of(self, now: datetime | None = None) -> date | None:
+        """The moment a view opens on: the newest real report when there is one, else the season replay.
+
+        One real report filed today must not hide a whole simulated season behind an
+        empty week, yet real data come first: the page offers `season_as_of` as a
+        one-click switch (see `moment_choices`).
+        """
+        return default_as_of(self.newest_real if self.newest_real is not None else self.newest_simulated, now)
+
+    def season_as_of(self, now: datetime | None = None) -> date | None:
+        """The replay day of the simulated season (its newest report's day), or None without one."""
+        if self.newest_simulated is None:
+            return None
+        return min(to_wib(self.newest_simulated).date(), today_wib(now))
+
+    def moment_choices(self, now: datetime | None = None) -> dict[str, date | None]:
+        """Both defaults when the store holds real and simulated reports, else {} (no switch to offer).
+
+        Keys: "real" (as_of of the newest real report, None = live) and "season".
+        """
+        if self.newest_real is None or self.newest_simulated is None:
+            return {}
+        real, season = default_as_of(self.newest_real, now), self.season_as_of(now)
+        if real == season:
+            return {}
+        return {"real": real, "season": season}
+
+
 def as_of_moment(as_of: date | None, now: datetime | None = None) -> datetime:
     """The instant a view ends: now for today (or no date), else the end of that WIB day.
 

@@ -317,6 +317,16 @@ def _float_column(df: pd.DataFrame, name: str) -> np.ndarray:
     return np.array(pd.to_numeric(df[name], errors="coerce"), dtype=float, copy=True)
 
 
+def epoch_minutes(values: pd.Series) -> np.ndarray:
+    """Whole minutes since 1970-01-01 UTC, whatever the datetime resolution (s, ms, us, ns).
+
+    Never the raw int64 of a datetime: pandas 3 stores microseconds where pandas 2 stored
+    nanoseconds, so dividing that integer by a fixed factor dated popups in January 1970.
+    """
+    times = pd.to_datetime(values, utc=True)
+    return ((times - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(minutes=1)).to_numpy(dtype=np.int64)
+
+
 def pack_incidents(
     df: pd.DataFrame,
     points: dict[str, tuple[float, float]],
@@ -356,7 +366,7 @@ def pack_incidents(
     qlat = np.rint((lat - lat0) / dlat).astype("<u2")
     qlon = np.rint((lon - lon0) / dlon).astype("<u2")
 
-    minutes = (pd.to_datetime(df["occurred_at"], utc=True).astype("int64") // 60_000_000_000).to_numpy()
+    minutes = epoch_minutes(df["occurred_at"])
     t0 = int(minutes.min())
     t_code, t_arr = _smallest_uint(minutes - t0)
 

@@ -89,6 +89,15 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 OPEN_STATUSES = frozenset({Status.BARU, Status.DIVERIFIKASI, Status.DITINDAKLANJUTI})
 
+# Final states are final for the ordinary actions, but people misclick: an admin or
+# panwaslu may reopen one with a mandatory reason (audited). A rejected or duplicate
+# report goes back to baru (to be checked again), a closed case back to diverifikasi.
+REOPEN_TARGETS: dict[Status, Status] = {
+    Status.DITOLAK: Status.BARU,
+    Status.DUPLIKAT: Status.BARU,
+    Status.SELESAI: Status.DIVERIFIKASI,
+}
+
 
 def can_transition(current: Status | str, target: Status | str) -> bool:
     """True when the workflow allows moving from `current` to `target`."""

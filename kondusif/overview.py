@@ -17,8 +17,8 @@ from sqlalchemy.engine import Engine
 from kondusif import registry as rt_registry_mod
 from kondusif import status, store
 from kondusif.config import LevelConfig, settings
-from kondusif.filters import Filter, Period
-from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Role, Severity, Status, Viewer
+from kondusif.filters import DataMoments, Filter, Period
+from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Role, Severity, Source, Status, Viewer
 from kondusif.timeutil import as_utc, format_wib, to_wib, wib_day_start
 from lubuklinggau_geo import gazetteer
 
@@ -196,6 +196,14 @@ def newest_occurred(engine: Engine, viewer: Viewer,
     if value is None:
         return None
     return as_utc(pd.Timestamp(value).to_pydatetime()) if not isinstance(value, datetime) else as_utc(value)
+
+
+def data_moments(engine: Engine, viewer: Viewer) -> DataMoments:
+    """Newest real and newest simulated report the viewer may see (where a view should open)."""
+    real = newest_occurred(engine, viewer, store.IncidentQuery(
+        source=tuple(s.value for s in Source if s != Source.SIMULASI)))
+    simulated = newest_occurred(engine, viewer, store.IncidentQuery(source=(Source.SIMULASI.value,)))
+    return DataMoments(real, simulated)
 
 
 def headline(engine: Engine, viewer: Viewer, flt: Filter, period: Period, levels: Levels) -> Headline:

@@ -63,6 +63,7 @@ ACTION_LABELS_ID = {
     "follow_up": "Tindak lanjut",
     "close": "Ditutup",
     "duplicate_linked": "Duplikat ditautkan",
+    "reopen": "Dibuka kembali",
 }
 
 

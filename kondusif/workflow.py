@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection, Engine
 from kondusif import access, store
 from kondusif.errors import KondusifError
 from kondusif.errors import NotPermitted as NotPermitted  # re-exported: the one access refusal
-from kondusif.model import STATUS_LABELS, TRANSITIONS, Status, Viewer
+from kondusif.model import REOPEN_TARGETS, STATUS_LABELS, TRANSITIONS, Status, Viewer
 from kondusif.timeutil import WIB, as_utc, format_wib, now, to_wib
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class Action(StrEnum):
     MARK_DUPLICATE = "mark_duplicate"
     FOLLOW_UP = "follow_up"
     CLOSE = "close"
+    REOPEN = "reopen"
 
     @property
     def label(self) -> str:
@@ -57,7 +58,13 @@ class Action(StrEnum):
 
     @property
     def target(self) -> Status:
+        """The status this action leads to (REOPEN has none fixed: see `reopen_target`)."""
         return ACTION_TARGET[self]
+
+    @property
+    def destructive(self) -> bool:
+        """Ends the work on a report (a final state): the page asks for a second, explicit step."""
+        return self in DESTRUCTIVE_ACTIONS
 
 
 ACTION_LABELS: dict[Action, str] = {
@@ -66,7 +73,15 @@ ACTION_LABELS: dict[Action, str] = {
     Action.MARK_DUPLICATE: "Tandai duplikat",
     Action.FOLLOW_UP: "Tindak lanjut",
     Action.CLOSE: "Tutup dengan hasil",
+    Action.REOPEN: "Buka kembali",
 }
+# Confirmation verbs naming the report(s): "Ya, tolak laporan LLG-2018-000123".
+CONFIRM_VERBS: dict[Action, str] = {
+    Action.REJECT: "tolak",
+    Action.MARK_DUPLICATE: "tandai sebagai duplikat",
+    Action.CLOSE: "tutup",
+}
+DESTRUCTIVE_ACTIONS = frozenset(CONFIRM_VERBS)
 
 ACTION_TARGET: dict[Action, Status] = {
     Action.VERIFY: Status.DIVERIFIKASI,
@@ -76,6 +91,8 @@ ACTION_TARGET: dict[Action, Status] = {
     Action.CLOSE: Status.SELESAI,
 }
 TARGET_ACTION: dict[Status, Action] = {s: a for a, s in ACTION_TARGET.items()}
+# Actions that may be applied to a selection (reopening is one report at a time, with its reason).
+BULK_ACTIONS: list[Action] = [a for a in Action if a in ACTION_TARGET]
 
 # Columns a user may see change between opening a report and saving it.
 FIELD_LABELS: dict[str, str] = {
@@ -155,6 +172,16 @@ class StaleEdit(WorkflowError):
         self.history = history
 
 
+def is_own_repeat(exc: StaleEdit, viewer: Viewer, action: Action | str) -> bool:
+    """True when a stale save only repeats what this same user just saved (a double click).
+
+    The one change since the opened version is this user's own, same action: the page
+    says "already saved" instead of showing a conflict; nothing is written either way.
+    """
+    return (len(exc.history) == 1 and exc.history[0].get("actor") == viewer.username
+            and exc.history[0].get("action") == Action(action).value)
+
+
 # --------------------------------------------------------------------------- rules
 
 
@@ -163,10 +190,39 @@ def can_act(viewer: Viewer) -> bool:
     return access.allows(viewer, "incident.transition")
 
 
-def allowed_actions(status: Status | str) -> list[Action]:
-    """Actions allowed from `status`, in workflow order."""
+def can_reopen(viewer: Viewer | None) -> bool:
+    """Who may reopen a final state (ditolak, duplikat, selesai): `incident.reopen` in access.py.
+
+    The scope (a kecamatan) is applied to the row itself, as for every other action.
+    """
+    return access.allows(viewer, "incident.reopen")
+
+
+def reopen_target(status: Status | str) -> Status | None:
+    """The status a final state reopens to (None when `status` is not final)."""
+    return REOPEN_TARGETS.get(Status(status))
+
+
+def confirm_label(action: Action, report_numbers: Sequence[str]) -> str:
+    """The text of the confirmation tick box, naming every report it applies to."""
+    verb = CONFIRM_VERBS[action]
+    shown = ", ".join(report_numbers[:10]) + (f" dan {len(report_numbers) - 10} lainnya"
+                                             if len(report_numbers) > 10 else "")
+    noun = "laporan" if len(report_numbers) == 1 else f"{len(report_numbers)} laporan"
+    return f"Ya, {verb} {noun} {shown}"
+
+
+def allowed_actions(status: Status | str, viewer: Viewer | None = None) -> list[Action]:
+    """Actions allowed from `status`, in workflow order.
+
+    A final state offers only REOPEN (for viewers who may reopen; every actor when
+    no viewer is given).
+    """
     targets = TRANSITIONS[Status(status)]
-    return [a for a in Action if a.target in targets]
+    out = [a for a in Action if a in ACTION_TARGET and a.target in targets]
+    if reopen_target(status) is not None and (viewer is None or can_reopen(viewer)):
+        out.append(Action.REOPEN)
+    return out
 
 
 @dataclass(frozen=True)
@@ -340,16 +396,25 @@ def _resolve_original(conn: Connection, viewer: Viewer, row: dict[str, Any], key
     return original
 
 
-def _apply(conn: Connection, viewer: Viewer, incident_id: str, expected_version: int, target: Status,
+def _apply(conn: Connection, viewer: Viewer, incident_id: str, expected_version: int, target: Status | None,
            data: ActionInput, opened: dict[str, Any] | None) -> dict[str, Any]:
-    """Do one validated change inside the caller's transaction; raises on any refusal."""
+    """Do one validated change inside the caller's transaction; raises on any refusal.
+
+    `target` None reopens a final state (to `REOPEN_TARGETS` of its current status).
+    """
     row = _scoped_row(conn, viewer, incident_id)
     if row is None:
         raise NotFound(f"Laporan «{incident_id}» tidak ditemukan di wilayah Anda.")
     if int(row["version"]) != int(expected_version):
         raise _stale(conn, row, int(expected_version), opened)
     current = Status(row["status"])
-    if target not in TRANSITIONS[current]:
+    reopening = target is None
+    if reopening:
+        target = reopen_target(current)
+        if target is None:
+            raise TransitionRefused(f"Laporan {row['report_no']} berstatus «{current.label}», belum status akhir: "
+                                    "tidak ada yang perlu dibuka kembali.")
+    elif target not in TRANSITIONS[current]:
         allowed = ", ".join(STATUS_LABELS[s] for s in sorted(TRANSITIONS[current], key=list(Status).index))
         raise TransitionRefused(
             f"Laporan {row['report_no']} berstatus «{current.label}» dan tidak bisa diubah menjadi "
@@ -358,7 +423,10 @@ def _apply(conn: Connection, viewer: Viewer, incident_id: str, expected_version:
 
     values: dict[str, Any] = {}
     original = None
-    if target == Status.DUPLIKAT:
+    if reopening:
+        # No longer a duplicate or a closed case; the old values stay in the audit's changes.
+        values.update({k: None for k in ("duplicate_of", "outcome") if row.get(k) is not None})
+    elif target == Status.DUPLIKAT:
         original = _resolve_original(conn, viewer, row, data.duplicate_of or "")
         values.update(duplicate_of=original["id"], possible_duplicate=False)
     elif target == Status.DITINDAKLANJUTI:
@@ -392,16 +460,18 @@ def _apply(conn: Connection, viewer: Viewer, incident_id: str, expected_version:
     for key, value in values.items():
         if row.get(key) != value:
             changes[key] = [_plain(row.get(key)), _plain(value)]
-    action = TARGET_ACTION[target]
+    action = Action.REOPEN if reopening else TARGET_ACTION[target]
     details: dict[str, Any] = {"version": new_version, "expected_version": int(expected_version),
                                "changes": changes}
     note = data.note
+    if reopening:
+        note = f"Dibuka kembali dari «{current.label}»: {data.note}"
     if original is not None:
         details["original_report_no"] = original["report_no"]
         note = f"Duplikat dari {original['report_no']}: {data.note}"
     if target == Status.DITINDAKLANJUTI:
         note = f"{data.note} (diserahkan kepada {data.followup_to}, tenggat {format_wib(values['followup_due'])})"
-    if target == Status.SELESAI:
+    if target == Status.SELESAI and not reopening:
         note = f"Hasil: {data.outcome}" + (f" — {data.note}" if data.note else "")
     store.add_audit(conn, viewer.username, "incident", row["id"], action.value, note=note,
                     from_status=current.value, to_status=target.value, details=details)
@@ -460,8 +530,25 @@ def change_status(
 def apply_action(engine: Engine, viewer: Viewer, incident_id: str, expected_version: int,
                  action: Action | str, data: ActionInput | None = None,
                  opened: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`change_status` named by the user's action (verify, reject, ...)."""
+    """`change_status` named by the user's action (verify, reject, ..., reopen)."""
+    if Action(action) == Action.REOPEN:
+        return reopen(engine, viewer, incident_id, expected_version, (data or ActionInput()).note, opened)
     return change_status(engine, viewer, incident_id, expected_version, Action(action).target, data, opened)
+
+
+def reopen(engine: Engine, viewer: Viewer, incident_id: str, expected_version: int, reason: str | None,
+           opened: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Reopen a final state (ditolak/duplikat -> baru, selesai -> diverifikasi) with a reason.
+
+    People misclick: a final state is not a dead end. Only `can_reopen` roles, only
+    inside their scope, optimistic lock and audit as for every action.
+    """
+    viewer = access.require(viewer, "incident.reopen")
+    clean = ActionInput(note=_require(reason, "note", "Alasan membuka kembali wajib diisi."))
+    with store.write(engine) as conn:
+        row = _apply(conn, viewer, incident_id, expected_version, None, clean, opened)
+        store.on_commit(conn, lambda: _after_commit(engine, [row["kode_kelurahan"]]))
+    return row
 
 
 def verify(engine: Engine, viewer: Viewer, incident_id: str, version: int, note: str | None = None) -> dict:

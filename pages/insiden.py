@@ -45,6 +45,7 @@ if registry.registry_is_sample(registry.rt_registry(engine)):
 filt, period, filter_notices = ui_filters.filter_sidebar(viewer, engine)
 for notice in filter_notices:
     st.info(notice)
+ui_filters.moment_switch(viewer, engine, filt)
 st.caption(md(filt.describe()))
 search = st.text_input("Cari judul, uraian atau no. laporan", key="wb_search", max_chars=100).strip()
 q = filt.query_between(period.start, period.end)
@@ -116,20 +117,34 @@ with st.expander("Ekspor tampilan ini (CSV, CSV untuk Excel, XLSX, GeoJSON)", ic
 if len(selected) > 1:
     with st.container(border=True):
         st.markdown(f"**Aksi massal untuk {len(selected)} laporan terpilih**")
-        bulk_action = st.selectbox("Tindakan", list(Action), format_func=lambda a: a.label, key="wb_bulk_action")
-        with st.form("wb_bulk_form"):
-            note = st.text_area("Alasan / catatan (sama untuk semua)", key="wb_bulk_note", max_chars=2000)
+        numbers = [str(n) for n in selected["report_no"]]
+        # Keyed to this selection of these rows at these versions: nothing carries over after a save.
+        bulk_slot = table_key + "_" + hashlib.sha1("|".join(numbers).encode()).hexdigest()[:8]
+        bulk_action = st.selectbox("Tindakan", workflow.BULK_ACTIONS, format_func=lambda a: a.label,
+                                   key=f"wb_bulk_action_{bulk_slot}", index=None, placeholder="Pilih tindakan")
+        with st.form(f"wb_bulk_form_{bulk_slot}"):
+            note = st.text_area("Alasan / catatan (sama untuk semua)", key=f"wb_bulk_note_{bulk_slot}",
+                                max_chars=2000, disabled=bulk_action is None)
             original = to = due = outcome = None
+            bulk_confirmed = True
             if bulk_action == Action.MARK_DUPLICATE:
-                original = st.text_input("No. laporan asli", key="wb_bulk_original")
+                original = st.text_input("No. laporan asli", key=f"wb_bulk_original_{bulk_slot}")
             if bulk_action == Action.FOLLOW_UP:
-                to = st.selectbox("Diserahkan kepada", FOLLOWUP_TARGETS, key="wb_bulk_to", accept_new_options=True)
-                due = st.date_input("Tenggat", value=to_wib(now()).date() + timedelta(days=3), key="wb_bulk_due",
-                                    format="DD/MM/YYYY")
+                to = st.selectbox("Diserahkan kepada", FOLLOWUP_TARGETS, key=f"wb_bulk_to_{bulk_slot}",
+                                  accept_new_options=True, index=None, placeholder="Pilih atau ketik penerima")
+                due = st.date_input("Tenggat", value=to_wib(now()).date() + timedelta(days=3),
+                                    key=f"wb_bulk_due_{bulk_slot}", format="DD/MM/YYYY")
             if bulk_action == Action.CLOSE:
-                outcome = st.text_area("Hasil penanganan", key="wb_bulk_outcome", max_chars=2000)
-            go = st.form_submit_button(f"{bulk_action.label}: {len(selected)} laporan", type="primary")
-        if go:
+                outcome = st.text_area("Hasil penanganan", key=f"wb_bulk_outcome_{bulk_slot}", max_chars=2000)
+            if bulk_action is not None and bulk_action.destructive:
+                bulk_confirmed = st.checkbox(md(workflow.confirm_label(bulk_action, numbers)),
+                                             key=f"wb_bulk_confirm_{bulk_slot}", value=False)
+            go = st.form_submit_button(f"{bulk_action.label}: {len(selected)} laporan" if bulk_action else "Simpan",
+                                       type="primary" if bulk_action else "secondary",
+                                       key=f"wb_bulk_submit_{bulk_slot}", disabled=bulk_action is None)
+        if go and bulk_action is not None and not bulk_confirmed:
+            st.error(f"Belum dikonfirmasi: centang «{md(workflow.confirm_label(bulk_action, numbers))}» untuk menyimpan.")
+        elif go and bulk_action is not None:
             items = list(zip(selected["id"], selected["version"].astype(int), strict=True))
             data = ActionInput(note=note, duplicate_of=original, followup_to=to, followup_due=due, outcome=outcome)
             try:
@@ -264,42 +279,76 @@ def save(action: Action, data: ActionInput, incident_id: str, version: int, open
     try:
         workflow.apply_action(engine, viewer, incident_id, version, action, data, opened=opened_snapshot)
     except workflow.StaleEdit as exc:
+        if workflow.is_own_repeat(exc, viewer, action):
+            saved_here("info", f"{action.label} untuk laporan {md(exc.report_no)} sudah tersimpan sebelumnya; "
+                               "klik kedua tidak mengubah apa pun.")
+            return True
         st.session_state["wb_stale"] = {"message": str(exc), "changes": exc.changes, "history": exc.history}
         return False
     except workflow.WorkflowError as exc:
         st.error(md(exc))
         return False
-    flash("success", f"{action.label}: laporan tersimpan dan tercatat di riwayat.")
+    saved_here("success", f"{action.label}: laporan tersimpan dan tercatat di riwayat.")
     return True
 
 
+def saved_here(kind: str, message: str) -> None:
+    """A saved action is confirmed where the user clicked (above the actions), not only at the top."""
+    st.session_state["wb_saved"] = (kind, message)
+
+
 st.markdown("#### Tindakan")
-actions = workflow.allowed_actions(opened_row["status"])
+if "wb_saved" in st.session_state:
+    saved_kind, saved_message = st.session_state.pop("wb_saved")
+    getattr(st, saved_kind)(saved_message, icon=":material/check_circle:")
+# Every widget of the action area is keyed to this report at this version: after any saved
+# change (a new version) the page offers nothing pre-selected and an empty note, so a second
+# click on the same spot can never apply another action (the verify -> reject trap).
+slot = f"{opened_row['id']}_{int(opened_row['version'])}"
+actions = workflow.allowed_actions(opened_row["status"], viewer)
 if not actions:
     st.info(f"Status «{workbench.status_label(opened_row['status'])}» adalah status akhir: tidak ada tindakan lagi.")
 else:
-    action = st.radio("Tindakan", actions, format_func=lambda a: a.label, key="wb_action", horizontal=True,
-                      label_visibility="collapsed")
-    with st.form("wb_form", clear_on_submit=False):
+    if workflow.reopen_target(opened_row["status"]) is not None:
+        back = workbench.status_label(workflow.reopen_target(opened_row["status"]))
+        st.caption(f"Status «{workbench.status_label(opened_row['status'])}» adalah status akhir. Bila keliru, "
+                   f"laporan dapat dibuka kembali menjadi «{back}» dengan alasan yang tercatat di riwayat.")
+    action = st.radio("Tindakan", actions, format_func=lambda a: a.label, key=f"wb_action_{slot}", horizontal=True,
+                      index=None, label_visibility="collapsed")
+    with st.form(f"wb_form_{slot}", clear_on_submit=False):
         original = to = due = outcome = None
+        confirmed = True
+        if action is None:
+            st.caption("Pilih tindakan di atas terlebih dahulu.")
         if action == Action.MARK_DUPLICATE:
-            original = st.text_input("No. laporan asli", key="wb_original", placeholder="LLG-2018-000123")
+            original = st.text_input("No. laporan asli", key=f"wb_original_{slot}", placeholder="LLG-2018-000123")
         if action == Action.FOLLOW_UP:
-            to = st.selectbox("Diserahkan kepada", FOLLOWUP_TARGETS, key="wb_to", accept_new_options=True)
+            to = st.selectbox("Diserahkan kepada", FOLLOWUP_TARGETS, key=f"wb_to_{slot}", accept_new_options=True,
+                              index=None, placeholder="Pilih atau ketik penerima")
             default_due = max(to_wib(now()).date(), to_wib(row["occurred_at"]).date()) + timedelta(days=3)
-            due = st.date_input("Tenggat", value=default_due, key="wb_due", format="DD/MM/YYYY")
+            due = st.date_input("Tenggat", value=default_due, key=f"wb_due_{slot}", format="DD/MM/YYYY")
         if action == Action.CLOSE:
-            outcome = st.text_area("Hasil penanganan (wajib)", key="wb_outcome", max_chars=2000)
-        required = action in (Action.REJECT, Action.MARK_DUPLICATE, Action.FOLLOW_UP)
-        note = st.text_area("Alasan / catatan" + (" (wajib)" if required else ""), key="wb_note", max_chars=2000)
-        submitted = st.form_submit_button(f"Simpan: {action.label}", type="primary", key="wb_submit")
-    if submitted:
-        data = ActionInput(note=note, duplicate_of=original, followup_to=to, followup_due=due, outcome=outcome)
-        if save(action, data, opened_row["id"], int(opened_row["version"]), opened_row):
-            reload_opened()
-            st.rerun()
-        elif st.session_state.get("wb_stale"):
-            st.rerun()
+            outcome = st.text_area("Hasil penanganan (wajib)", key=f"wb_outcome_{slot}", max_chars=2000)
+        required = action in (Action.REJECT, Action.MARK_DUPLICATE, Action.FOLLOW_UP, Action.REOPEN)
+        note = st.text_area("Alasan / catatan" + (" (wajib)" if required else ""), key=f"wb_note_{slot}",
+                            max_chars=2000, disabled=action is None)
+        if action is not None and action.destructive:
+            confirmed = st.checkbox(md(workflow.confirm_label(action, [opened_row["report_no"]])),
+                                    key=f"wb_confirm_{slot}", value=False)
+        submitted = st.form_submit_button(f"Simpan: {action.label}" if action else "Simpan",
+                                          type="primary" if action else "secondary", key=f"wb_submit_{slot}",
+                                          disabled=action is None)
+    if submitted and action is not None:
+        if not confirmed:
+            st.error(f"Belum dikonfirmasi: centang «{md(workflow.confirm_label(action, [opened_row['report_no']]))}» "
+                     "untuk menyimpan.")
+        else:
+            data = ActionInput(note=note, duplicate_of=original, followup_to=to, followup_due=due, outcome=outcome)
+            if save(action, data, opened_row["id"], int(opened_row["version"]), opened_row):
+                reload_opened()
+                st.rerun()
+            elif st.session_state.get("wb_stale"):
+                st.rerun()
 
 # --------------------------------------------------------------------------- duplicates
 
@@ -322,15 +371,19 @@ else:
         "Judul": cands["title"],
     })
     st.dataframe(view, hide_index=True, width="stretch")
-    with st.form("wb_merge_form"):
+    with st.form(f"wb_merge_form_{slot}"):
         st.markdown("**Gabungkan dalam satu langkah** (kedua laporan dan riwayatnya tetap tersimpan)")
-        other_no = st.selectbox("Laporan serupa", cands["report_no"].tolist(), key="wb_merge_other")
-        direction = st.radio("Yang asli", ["earlier", "this", "other"], key="wb_merge_dir", horizontal=True,
+        other_no = st.selectbox("Laporan serupa", cands["report_no"].tolist(), key=f"wb_merge_other_{slot}")
+        direction = st.radio("Yang asli", ["earlier", "this", "other"], key=f"wb_merge_dir_{slot}", horizontal=True,
                              format_func={"earlier": "yang lebih dulu terjadi", "this": "laporan ini",
                                           "other": "laporan serupa itu"}.get)
-        reason = st.text_input("Alasan (wajib)", key="wb_merge_reason", max_chars=2000)
-        merge = st.form_submit_button("Gabungkan", key="wb_merge")
-    if merge:
+        reason = st.text_input("Alasan (wajib)", key=f"wb_merge_reason_{slot}", max_chars=2000)
+        merge_ok = st.checkbox(f"Ya, gabungkan laporan {md(row['report_no'])} dengan laporan serupa yang dipilih "
+                               "(salah satunya menjadi duplikat)", key=f"wb_merge_confirm_{slot}", value=False)
+        merge = st.form_submit_button("Gabungkan", key=f"wb_merge_{slot}")
+    if merge and not merge_ok:
+        st.error(f"Belum dikonfirmasi: centang «Ya, gabungkan laporan {md(row['report_no'])} ...» untuk menggabungkan.")
+    elif merge:
         other = cands[cands["report_no"] == other_no].iloc[0]
         this_first = row["occurred_at"] <= other["occurred_at"].to_pydatetime()
         this_is_original = direction == "this" or (direction == "earlier" and this_first)

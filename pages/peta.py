@@ -16,6 +16,7 @@ flt, period, filter_notices = ui_filters.filter_sidebar(viewer, engine)
 st.title("Peta kondusivitas Kota Lubuklinggau")
 for notice in filter_notices:
     st.warning(notice, icon=":material/link_off:")
+ui_filters.moment_switch(viewer, engine, flt)  # real reports and the simulated season: one click apart
 
 version = overview.data_version(engine)
 levels = mapview.cached_levels(db_url, version, viewer, flt, period.as_of)

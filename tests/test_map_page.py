@@ -175,11 +175,36 @@ def test_escaped_title_on_the_page(engine):
     assert int(metric(at, "Kelurahan Waspada").value) + int(metric(at, "Kelurahan Rawan").value) <= 1
 
 
-@pytest.mark.parametrize("period", ["24j", "30h", "kampanye", "rekapitulasi"])
-def test_every_period_preset_renders(demo_engine, period):
+# Reports around the periods of 30/06/2018 (WIB), and what each period must count (by hand).
+PERIOD_REPORTS = [
+    datetime(2018, 6, 30, 12, 0), datetime(2018, 6, 29, 12, 0), datetime(2018, 6, 24, 9, 0),
+    datetime(2018, 6, 1, 0, 30), datetime(2018, 5, 31, 23, 0), datetime(2018, 3, 20, 10, 0),
+    datetime(2018, 7, 1, 8, 0),  # after the replayed day: in no period
+]
+PERIOD_EXPECT = {
+    "24j": ("24 jam terakhir", "1", "30/06/2018 00:00 WIB s.d. akhir 30/06/2018"),
+    "30h": ("30 hari terakhir", "4", "01/06/2018 00:00 WIB s.d. akhir 30/06/2018"),
+    "kampanye": ("Masa kampanye", "3", "15/02/2018 00:00 WIB s.d. akhir 23/06/2018"),
+    "rekapitulasi": ("Rekapitulasi", "2", "28/06/2018 00:00 WIB s.d. akhir 30/06/2018"),
+}
+
+
+@pytest.mark.parametrize("period", list(PERIOD_EXPECT))
+def test_every_period_preset_counts_its_own_reports(engine, period):
+    from kondusif.timeutil import WIB
+
+    with store.write(engine) as conn:
+        store.insert_incidents(conn, [Incident(
+            kode_kelurahan="16.73.01.1001", rt=1, category="politik_uang", severity="sedang",
+            title=f"Laporan {when:%d/%m %H:%M}", occurred_at=when.replace(tzinfo=WIB), status="diverifikasi",
+        ) for when in PERIOD_REPORTS])
     at = open_page(PEJABAT, {"periode": period, "per": "2018-06-30"})
     assert not at.exception and not at.error
     assert widget(at.selectbox, "flt_period").value == period
+    label, count, span = PERIOD_EXPECT[period]
+    assert metric(at, "Laporan ·").label == f"Laporan · {label}"
+    assert metric(at, "Laporan ·").value == count
+    assert f"Periode: {label} ({span}). Diputar ulang per Sabtu, 30 Juni 2018." in texts(at.sidebar.caption)
 
 
 def test_without_boundaries_the_page_says_so(demo_engine, tmp_path, monkeypatch):
@@ -189,7 +214,11 @@ def test_without_boundaries_the_page_says_so(demo_engine, tmp_path, monkeypatch)
     at = open_page(PEJABAT)
     assert not at.error
     assert "Batas wilayah belum terpasang" in texts(at.info)
-    assert metric(at, "Kelurahan Rawan")
+    # Without polygons the figures and the tables are still there, with their content.
+    assert int(metric(at, "Laporan ·").value.replace(".", "")) > 0
+    assert metric(at, "Kelurahan Rawan").value.isdigit()
+    (kec_table,) = [df for df in at.dataframe if "Kecamatan" in df.value.columns]
+    assert len(kec_table.value) == 8  # the eight kecamatan of Kota Lubuklinggau
 
 
 def test_filter_survives_moving_to_another_page(demo_engine):

@@ -164,6 +164,39 @@ def _decode(payload: dict, key: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(b64), dtype=dtype)
 
 
+def popup_time(payload: dict, i: int) -> str:
+    """The time row of popup i, decoded the way the map's script does (minutes since 1970 UTC, + 7 h)."""
+    minutes = int(payload["t0"]) + int(_decode(payload, "t")[i])
+    shown = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes) + timedelta(hours=7)
+    return shown.strftime("%d/%m/%Y %H:%M") + " WIB"
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_popup_time_is_right_for_every_datetime_resolution(unit):
+    df = incidents(2)
+    df["occurred_at"] = df["occurred_at"].astype(f"datetime64[{unit}, UTC]")
+    payload = maps.pack_incidents(df, maps.static_layers().points)
+    assert [popup_time(payload, 0), popup_time(payload, 1)] == ["28/06/2018 00:00 WIB", "27/06/2018 23:00 WIB"]
+
+
+def test_popup_time_of_a_report_read_back_from_the_store(engine):
+    """Stored at 07/07/2018 23:55 WIB, read back the way the map reads it (both backends)."""
+    from kondusif import store
+    from kondusif.model import Incident
+    from kondusif.timeutil import WIB
+
+    with store.write(engine) as conn:
+        store.insert_incidents(conn, [Incident(
+            kode_kelurahan="16.73.01.1001", rt=2, category="intimidasi", severity="berat", title="Uji waktu",
+            occurred_at=datetime(2018, 7, 7, 23, 55, tzinfo=WIB), status="diverifikasi")])
+    flt = Filter(period="rentang", start=datetime(2018, 7, 1).date(), end=datetime(2018, 7, 31).date())
+    period = flt.resolve()
+    inc = overview.map_incidents(engine, Viewer("p", Role.PANWASLU), flt, period, total=10)
+    payload = maps.pack_incidents(inc.frame, maps.static_layers().points)
+    assert payload["n"] == 1
+    assert popup_time(payload, 0) == "07/07/2018 23:55 WIB"
+
+
 def test_packed_incidents_decode_to_the_reports():
     df = incidents(40)
     df.loc[3, ["lat", "lon"]] = np.nan  # no coordinates: placed at its RT point
@@ -184,9 +217,10 @@ def test_packed_incidents_decode_to_the_reports():
     approx = np.unpackbits(np.frombuffer(base64.b64decode(payload["approx"]), dtype=np.uint8),
                            bitorder="little")[:n]
     assert list(np.flatnonzero(approx)) == [3]
-    minutes = payload["t0"] + _decode(payload, "t").astype(np.int64)
-    expected = (df["occurred_at"].astype("int64") // 60_000_000_000).to_numpy()
-    assert list(minutes) == list(expected)
+    # AS_OF is 28/06/2018 00:00 WIB and row i is i hours earlier (written by hand, not recomputed).
+    assert popup_time(payload, 0) == "28/06/2018 00:00 WIB"
+    assert popup_time(payload, 1) == "27/06/2018 23:00 WIB"
+    assert popup_time(payload, 39) == "26/06/2018 09:00 WIB"
     pre = _decode(payload, "pre")
     seq = _decode(payload, "seq").astype(np.int64)
     numbers = [

@@ -84,8 +84,9 @@ def current_filter() -> Filter:
 
 def _start_filter(viewer: Viewer, engine: Engine, params: dict[str, str]) -> tuple[Filter, list[str]]:
     f, notices = Filter.from_params(params)
-    if f.as_of is None:
-        replay_day = flt_mod.default_as_of(overview.newest_occurred(engine, viewer))
+    if f.as_of is None and flt_mod.PARAMS["as_of"] not in params:
+        # Open where the data are: the newest real report, else the simulated season's replay.
+        replay_day = overview.data_moments(engine, viewer).default_as_of()
         if replay_day is not None:
             f = replace(f, as_of=replay_day)
     f, scope_notes = f.scoped(viewer)
@@ -218,3 +219,41 @@ def period_caption(f: Filter, period: Period) -> str:
     if period.replay and f.as_of:
         text += f" Diputar ulang per {format_long_date(f.as_of)}."
     return text
+
+
+def _jump(day: date | None) -> None:
+    """Button callback: move the view's 'per tanggal' to `day` (None = today, live)."""
+    today = flt_mod.today_wib()
+    st.session_state[W + "as_of"] = day or today
+    st.session_state[FILTER_KEY] = replace(current_filter(), as_of=day)
+
+
+def moment_switch(viewer: Viewer, engine: Engine, f: Filter) -> None:
+    """When the store holds real and simulated reports: say which the view shows, one click to the other.
+
+    The view opens on the newest real report; the simulated 2018 season is one click
+    away (and back), so neither hides the other.
+    """
+    moments = overview.data_moments(engine, viewer)
+    choices = moments.moment_choices()
+    if not choices:
+        return
+    real, season = choices["real"], choices["season"]
+    newest_real = format_wib(moments.newest_real)
+    season_text = format_long_date(season) if season else "-"
+    box = st.container(border=True)
+    if f.as_of == season:
+        box.markdown(f"Menampilkan **musim simulasi** per akhir {season_text}. "
+                     f"Laporan nyata terbaru: {newest_real}.")
+        box.button("Lihat laporan nyata terbaru", key="moment_real", on_click=_jump, args=(real,),
+                   icon=":material/update:")
+        return
+    if f.as_of == real:
+        box.markdown(f"Menampilkan **laporan nyata** (terbaru {newest_real}). Data simulasi musim Pilkada "
+                     f"berakhir {season_text}.")
+    else:
+        box.markdown(f"Laporan nyata terbaru: {newest_real}; musim simulasi berakhir {season_text}.")
+        box.button("Lihat laporan nyata terbaru", key="moment_real", on_click=_jump, args=(real,),
+                   icon=":material/update:")
+    box.button(f"Putar ulang musim simulasi (per {season:%d/%m/%Y})", key="moment_season", on_click=_jump,
+               args=(season,), icon=":material/history:")

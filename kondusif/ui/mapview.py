@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from kondusif import maps, overview, registry, store
+from kondusif import charts, maps, overview, registry, store
 from kondusif.config import settings
 from kondusif.demo import SIM_NOTICE
 from kondusif.filters import Filter, Period, format_moment
@@ -236,16 +236,4 @@ def trend(table: pd.DataFrame | None) -> None:
     if table is None or table.empty or int(table.to_numpy().sum()) == 0:
         st.caption("Tidak ada laporan pada periode dan filter ini.")
         return
-    long = table.reset_index().melt(id_vars="Tanggal", var_name="Kategori", value_name="Laporan")
-    long = long[long["Laporan"] > 0]
-    days = len(table)
-    ticks = {"interval": "day", "step": 1} if days <= 16 else {"interval": "week", "step": 1 if days <= 120 else 2}
-    chart = alt.Chart(long).mark_bar().encode(
-        x=alt.X("yearmonthdate(Tanggal):T", axis=alt.Axis(format="%d/%m", title="Tanggal (WIB)", labelAngle=0,
-                                                           tickCount=ticks)),
-        y=alt.Y("sum(Laporan):Q", title="Laporan"),
-        color=alt.Color("Kategori:N", sort=list(table.columns), legend=alt.Legend(orient="right", title=None,
-                                                                                  labelLimit=260)),
-        tooltip=[alt.Tooltip("Tanggal:T", format="%d/%m/%Y"), "Kategori:N", "Laporan:Q"],
-    ).properties(height=320)
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(charts.trend_chart(table), width="stretch")

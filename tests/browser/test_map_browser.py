@@ -3,6 +3,7 @@ loads Leaflet from the app itself, and a click on a kelurahan opens its panel.""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from urllib.parse import urlparse
 
@@ -81,12 +82,24 @@ def test_map_draws_72_kelurahan_offline(app, page, map_db):
             const html = window.SiKondusif.popupHtml(0);
             const div = document.createElement('div');
             div.innerHTML = html;
-            return {html, imgs: div.querySelectorAll('img').length, text: div.textContent};
+            const rows = {};
+            div.querySelectorAll('tr').forEach(tr => {
+                const th = tr.querySelector('th'), td = tr.querySelector('td');
+                if (th && td) rows[th.textContent] = td.textContent;
+            });
+            return {html, imgs: div.querySelectorAll('img').length, text: div.textContent, rows};
         }"""
     )
     assert "&lt;img src=x onerror=alert(1)&gt;" in popup["html"]
     assert popup["imgs"] == 0 and XSS in popup["text"]
-    assert "LLG-2018-" in popup["text"] and "Intimidasi/ancaman" in popup["text"]
+    rows = popup["rows"]
+    # Every row of the stored report, written by hand (it was stored at 07/07/2018 23:55 WIB).
+    assert rows["Waktu"] == "07/07/2018 23:55 WIB"
+    assert rows["Judul"] == XSS
+    assert rows["Kelurahan"].startswith(gazetteer.kelurahan_name("16.73.01.1001") + " (Kec. ")
+    assert (rows["RT"], rows["Kategori"], rows["Keparahan"], rows["Status"]) == (
+        "02", "Intimidasi/ancaman", "Berat", "Diverifikasi")
+    assert re.fullmatch(r"LLG-2018-\d{6}", rows["Laporan"])
     assert dialogs == []
 
     ARTIFACTS.mkdir(exist_ok=True)

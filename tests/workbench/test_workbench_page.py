@@ -42,6 +42,17 @@ def texts(elements) -> str:
     return "\n".join(re.sub(r"\\(.)", r"\1", str(e.value)) for e in elements)
 
 
+def keyed(elements, prefix: str):
+    """The one element whose key is `prefix` or `prefix` + a per-report/version suffix."""
+    found = [e for e in elements if e.key == prefix or str(e.key).startswith(prefix + "_")]
+    assert len(found) == 1, [e.key for e in elements]
+    return found[0]
+
+
+def action_radio(at: AppTest):
+    return keyed(at.radio, "wb_action")
+
+
 def open_report(at: AppTest, report_no: str) -> None:
     at.selectbox(key="wb_open").set_value(report_no)
     at.run()
@@ -77,9 +88,11 @@ def test_verify_through_the_ui_changes_status_and_writes_audit(demo_engine):
     at = open_page(PANWASLU)
     no = first_baru_on_page(at, demo_engine)
     open_report(at, no)
-    assert at.radio(key="wb_action").value == workflow.Action.VERIFY
-    at.text_area(key="wb_note").input("Dicek langsung oleh PPL")
-    at.button(key="wb_submit").click()
+    assert action_radio(at).value is None  # nothing pre-selected on opening either
+    action_radio(at).set_value(workflow.Action.VERIFY)
+    at.run()
+    keyed(at.text_area, "wb_note").input("Dicek langsung oleh PPL")
+    keyed(at.button, "wb_submit").click()
     at.run()
     assert not at.exception, at.exception
     row = store.get_incident(demo_engine, no, viewer=SYSTEM)
@@ -90,19 +103,70 @@ def test_verify_through_the_ui_changes_status_and_writes_audit(demo_engine):
     assert "Verifikasi: laporan tersimpan" in texts(at.success)
     # The history table on the page shows the new row.
     assert any("Dicek langsung oleh PPL" in df.value.to_string() for df in at.dataframe)
+    # What the page offers next: nothing pre-selected, an empty note, no armed save button
+    # (the verify -> reject trap: a second click used to reject the report for good).
+    assert action_radio(at).value is None
+    assert keyed(at.text_area, "wb_note").value == ""
+    assert keyed(at.button, "wb_submit").disabled  # a browser cannot click it (AppTest refuses too)
+    assert keyed(at.button, "wb_submit").label == "Simpan"
 
 
 def test_reject_without_reason_is_refused_on_the_page(demo_engine):
     at = open_page(PANWASLU)
     no = first_baru_on_page(at, demo_engine)
     open_report(at, no)
-    at.radio(key="wb_action").set_value(workflow.Action.REJECT)
+    action_radio(at).set_value(workflow.Action.REJECT)
     at.run()
-    at.button(key="wb_submit").click()
+    keyed(at.checkbox, "wb_confirm").check()
+    keyed(at.button, "wb_submit").click()
     at.run()
     assert not at.exception, at.exception
     assert "Alasan penolakan wajib diisi" in texts(at.error)
     assert store.get_incident(demo_engine, no, viewer=SYSTEM)["status"] == "baru"
+
+
+def test_reject_asks_for_a_confirmation_naming_the_report(engine, add_incident):
+    inc = add_incident()
+    at = open_page(PANWASLU)
+    open_report(at, inc["report_no"])
+    action_radio(at).set_value(workflow.Action.REJECT)
+    at.run()
+    box = keyed(at.checkbox, "wb_confirm")
+    assert box.label == f"Ya, tolak laporan {inc['report_no']}" and box.value is False
+    keyed(at.text_area, "wb_note").input("Iklan, bukan laporan")
+    keyed(at.button, "wb_submit").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert f"Belum dikonfirmasi: centang «Ya, tolak laporan {inc['report_no']}»" in texts(at.error)
+    assert store.get_incident(engine, inc["id"])["status"] == "baru"
+    assert keyed(at.text_area, "wb_note").value == "Iklan, bukan laporan"  # nothing typed is lost
+    keyed(at.checkbox, "wb_confirm").check()
+    keyed(at.button, "wb_submit").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert store.get_incident(engine, inc["id"])["status"] == "ditolak"
+
+
+def test_a_rejected_report_is_reopened_with_a_reason(engine, add_incident):
+    inc = add_incident(status="ditolak")
+    at = open_page(PANWASLU)
+    open_report(at, inc["report_no"])
+    assert action_radio(at).options == ["Buka kembali"] and action_radio(at).value is None
+    action_radio(at).set_value(workflow.Action.REOPEN)
+    at.run()
+    keyed(at.button, "wb_submit").click()
+    at.run()
+    assert "Alasan membuka kembali wajib diisi" in texts(at.error)
+    keyed(at.text_area, "wb_note").input("Salah klik saat verifikasi")
+    keyed(at.button, "wb_submit").click()
+    at.run()
+    assert not at.exception, at.exception
+    row = store.get_incident(engine, inc["id"])
+    assert (row["status"], row["version"]) == ("baru", 2)
+    last = audit_rows(engine, inc["id"])[-1]
+    assert (last["action"], last["note"]) == ("reopen", "Dibuka kembali dari «Ditolak»: Salah klik saat verifikasi")
+    assert action_radio(at).options == ["Verifikasi", "Tolak", "Tandai duplikat"]
+    assert action_radio(at).value is None
 
 
 def test_stale_save_on_the_page_is_refused_and_shows_what_changed(demo_engine):
@@ -112,8 +176,10 @@ def test_stale_save_on_the_page_is_refused_and_shows_what_changed(demo_engine):
     # Meanwhile a colleague rejects it.
     colleague = Viewer("panwas-b", PANWASLU.role, display_name="Budi")
     workflow.reject(demo_engine, colleague, no, 1, "Iklan, bukan laporan")
-    at.text_area(key="wb_note").input("Sudah dicek")
-    at.button(key="wb_submit").click()
+    action_radio(at).set_value(workflow.Action.VERIFY)
+    at.run()
+    keyed(at.text_area, "wb_note").input("Sudah dicek")
+    keyed(at.button, "wb_submit").click()
     at.run()
     assert not at.exception, at.exception
     assert "sudah diubah oleh panwas-b" in texts(at.error)
@@ -139,9 +205,15 @@ def test_one_step_merge_from_the_candidates(engine, add_incident):
     later = add_incident(rt=2, when=WHEN + timedelta(hours=2), title="Amplop dibagikan kepada warga")
     at = open_page(PANWASLU)
     open_report(at, later["report_no"])
-    assert at.selectbox(key="wb_merge_other").options == [first["report_no"]]
-    at.text_input(key="wb_merge_reason").input("Kejadian yang sama, dua pelapor")
-    at.button(key="wb_merge").click()
+    assert keyed(at.selectbox, "wb_merge_other").options == [first["report_no"]]
+    keyed(at.text_input, "wb_merge_reason").input("Kejadian yang sama, dua pelapor")
+    keyed(at.button, "wb_merge").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert f"Belum dikonfirmasi: centang «Ya, gabungkan laporan {later['report_no']}" in texts(at.error)
+    assert store.get_incident(engine, later["id"])["status"] == "baru"
+    keyed(at.checkbox, "wb_merge_confirm").check()
+    keyed(at.button, "wb_merge").click()
     at.run()
     assert not at.exception, at.exception
     dup, orig = store.get_incident(engine, later["id"], viewer=SYSTEM), store.get_incident(engine, first["id"], viewer=SYSTEM)

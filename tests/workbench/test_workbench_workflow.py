@@ -80,9 +80,63 @@ def test_every_transition_allowed_or_refused_with_its_audit(engine, add_incident
 
 def test_allowed_actions_follow_transitions():
     for status in Status:
-        assert {a.target for a in workflow.allowed_actions(status)} == set(TRANSITIONS[status])
+        ordinary = [a for a in workflow.allowed_actions(status) if a != Action.REOPEN]
+        assert {a.target for a in ordinary} == set(TRANSITIONS[status])
     assert workflow.allowed_actions(Status.BARU) == [Action.VERIFY, Action.REJECT, Action.MARK_DUPLICATE]
-    assert workflow.allowed_actions(Status.SELESAI) == []
+    # A final state offers only "Buka kembali", and only to those who may reopen.
+    for final in (Status.SELESAI, Status.DITOLAK, Status.DUPLIKAT):
+        assert workflow.allowed_actions(final) == [Action.REOPEN]
+        assert workflow.allowed_actions(final, PANWASLU) == [Action.REOPEN]
+        assert workflow.allowed_actions(final, ADMIN) == [Action.REOPEN]
+        assert workflow.allowed_actions(final, PEJABAT) == []
+        assert workflow.allowed_actions(final, rt_viewer()) == []
+    assert Action.REOPEN not in workflow.BULK_ACTIONS
+
+
+@pytest.mark.parametrize(("final", "reopened"), [("ditolak", "baru"), ("duplikat", "baru"),
+                                                 ("selesai", "diverifikasi")])
+@pytest.mark.parametrize("actor", [PANWASLU, ADMIN, scoped_panwaslu("16.73.01")], ids=["panwaslu", "admin",
+                                                                                       "kecamatan"])
+def test_reopen_a_final_state_with_a_reason_is_audited(engine, add_incident, final, reopened, actor):
+    original = add_incident(rt=2)
+    inc = add_incident(status=final, duplicate_of=original["id"] if final == "duplikat" else None,
+                       outcome="Sudah ditegur" if final == "selesai" else None)
+    assert (inc["duplicate_of"] is not None) == (final == "duplikat")
+    assert (inc["outcome"] is not None) == (final == "selesai")
+    with pytest.raises(InvalidInput) as err:
+        workflow.reopen(engine, actor, inc["id"], 1, "   ")
+    assert err.value.field == "note" and "Alasan membuka kembali wajib diisi" in str(err.value)
+    assert store.get_incident(engine, inc["id"])["status"] == final
+    row = workflow.apply_action(engine, actor, inc["report_no"], 1, Action.REOPEN,
+                                ActionInput(note="Salah klik, belum dicek"))
+    stored = store.get_incident(engine, inc["id"])
+    assert (stored["status"], stored["version"], row["status"]) == (reopened, 2, reopened)
+    assert stored["duplicate_of"] is None and stored["outcome"] is None
+    last = audit_rows(engine, inc["id"])[-1]
+    label = {"ditolak": "Ditolak", "duplikat": "Duplikat", "selesai": "Selesai"}[final]
+    assert (last["actor"], last["action"], last["from_status"], last["to_status"], last["note"]) == (
+        actor.username, "reopen", final, reopened, f"Dibuka kembali dari «{label}»: Salah klik, belum dicek")
+    # Reopening an open report is refused; the stale version is refused.
+    with pytest.raises(TransitionRefused):
+        workflow.reopen(engine, actor, inc["id"], 2, "lagi")
+    with pytest.raises(StaleEdit):
+        workflow.reopen(engine, actor, inc["id"], 1, "lagi")
+
+
+@pytest.mark.parametrize("viewer", [PEJABAT, rt_viewer(), None], ids=["pejabat", "rt", "tamu"])
+def test_reopen_refused_to_other_roles(engine, add_incident, viewer):
+    inc = add_incident(status="ditolak")
+    with pytest.raises(NotPermitted):
+        workflow.reopen(engine, viewer, inc["id"], 1, "Saya mau membuka")
+    assert store.get_incident(engine, inc["id"])["status"] == "ditolak"
+
+
+def test_reopen_outside_the_scope_is_not_found(engine, add_incident):
+    inc = add_incident(kel=KEL_B, status="ditolak")
+    with pytest.raises(NotFound):
+        workflow.reopen(engine, scoped_panwaslu("16.73.01"), inc["id"], 1, "Bukan wilayah saya")
+    assert store.get_incident(engine, inc["id"])["status"] == "ditolak"
+    assert audit_rows(engine, inc["id"])[-1]["action"] == "create"
 
 
 @pytest.mark.parametrize(
@@ -306,3 +360,26 @@ def test_bulk_respects_scope(engine, add_incident):
     assert len(result.refused) == 1 and "tidak ditemukan" in result.refused[0][1]
     assert result.refused[0][0] == there["id"]  # its report number is not revealed out of scope
     assert store.get_incident(engine, there["id"], viewer=SYSTEM)["status"] == "baru"
+
+
+def test_a_double_click_is_recognised_as_the_users_own_repeat(engine, add_incident):
+    inc = add_incident()
+    workflow.verify(engine, PANWASLU, inc["id"], 1, "Dicek")
+    with pytest.raises(StaleEdit) as err:  # the second click still carries version 1
+        workflow.verify(engine, PANWASLU, inc["id"], 1, "Dicek")
+    assert workflow.is_own_repeat(err.value, PANWASLU, Action.VERIFY)
+    assert not workflow.is_own_repeat(err.value, PANWASLU, Action.REJECT)
+    assert not workflow.is_own_repeat(err.value, ADMIN, Action.VERIFY)
+    stored = store.get_incident(engine, inc["id"], viewer=SYSTEM)
+    assert (stored["status"], stored["version"]) == ("diverifikasi", 2)
+    assert [r["action"] for r in audit_rows(engine, inc["id"])] == ["create", "verify"]
+
+
+def test_confirmation_names_every_report_of_a_destructive_action():
+    assert [a for a in Action if a.destructive] == [Action.REJECT, Action.MARK_DUPLICATE, Action.CLOSE]
+    assert workflow.confirm_label(Action.REJECT, ["LLG-2018-000123"]) == "Ya, tolak laporan LLG-2018-000123"
+    assert workflow.confirm_label(Action.CLOSE, ["LLG-2018-000001", "LLG-2018-000002"]) == (
+        "Ya, tutup 2 laporan LLG-2018-000001, LLG-2018-000002")
+    many = [f"LLG-2018-{i:06d}" for i in range(1, 13)]
+    assert workflow.confirm_label(Action.MARK_DUPLICATE, many) == (
+        "Ya, tandai sebagai duplikat 12 laporan " + ", ".join(many[:10]) + " dan 2 lainnya")
