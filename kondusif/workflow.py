@@ -190,7 +190,7 @@ def can_act(viewer: Viewer) -> bool:
     return access.allows(viewer, "incident.transition")
 
 
-def can_reopen(viewer: Viewer | None) -> bool:
+def can_reopen(viewer: Viewer) -> bool:
     """Who may reopen a final state (ditolak, duplikat, selesai): `incident.reopen` in access.py.
 
     The scope (a kecamatan) is applied to the row itself, as for every other action.
@@ -212,15 +212,14 @@ def confirm_label(action: Action, report_numbers: Sequence[str]) -> str:
     return f"Ya, {verb} {noun} {shown}"
 
 
-def allowed_actions(status: Status | str, viewer: Viewer | None = None) -> list[Action]:
+def allowed_actions(status: Status | str, viewer: Viewer) -> list[Action]:
     """Actions allowed from `status`, in workflow order.
 
-    A final state offers only REOPEN (for viewers who may reopen; every actor when
-    no viewer is given).
+    A final state offers only REOPEN, and only to viewers who may reopen.
     """
     targets = TRANSITIONS[Status(status)]
     out = [a for a in Action if a in ACTION_TARGET and a.target in targets]
-    if reopen_target(status) is not None and (viewer is None or can_reopen(viewer)):
+    if reopen_target(status) is not None and can_reopen(viewer):
         out.append(Action.REOPEN)
     return out
 

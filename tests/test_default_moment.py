@@ -14,7 +14,7 @@ from test_map_page import metric, open_page
 
 from kondusif import charts, overview, store
 from kondusif.filters import DataMoments
-from kondusif.model import Incident, Role, Viewer
+from kondusif.model import SYSTEM, Incident, Role, Viewer
 from kondusif.timeutil import WIB, now, to_wib
 
 PEJABAT = Viewer("walikota", Role.PEJABAT, display_name="Pejabat")
@@ -54,7 +54,7 @@ def test_data_moments_read_the_store_in_the_viewers_scope(demo_engine):
 
 
 def season_day(engine) -> date:
-    return to_wib(overview.data_moments(engine).newest_simulated).date()
+    return to_wib(overview.data_moments(engine, SYSTEM).newest_simulated).date()
 
 
 def test_map_opens_on_the_real_report_with_one_click_to_the_season(demo_engine):

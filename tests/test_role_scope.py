@@ -267,6 +267,11 @@ DATA_FUNCTIONS: dict[str, object] = {
     "workflow.close": probe_verify,
     "workflow.bulk_change_status": probe_verify,
     "workflow.can_act": probe_verify,
+    "workflow.allowed_actions": WB + "test_workbench_workflow.py::test_allowed_actions_follow_transitions",
+    "workflow.can_reopen": WB + "test_workbench_workflow.py::test_reopen_refused_to_other_roles",
+    "workflow.reopen": WB + "test_workbench_workflow.py::test_reopen_outside_the_scope_is_not_found",
+    "workflow.is_own_repeat": WB + "test_workbench_workflow.py::test_a_double_click_is_recognised_as_the_users_own_repeat",
+    "overview.data_moments": "tests/test_default_moment.py::test_data_moments_read_the_store_in_the_viewers_scope",
     "exports.export_frame": probe_export_frame,
     "exports.export": probe_export_frame,
     "exports.frame_from_rows": probe_export_frame,
@@ -336,7 +341,8 @@ NO_VIEWER: dict[str, str] = {
     "registry.rt_registry": "the public RT registry (kelurahan, RT numbers)",
     "registry.ensure_rt_registry": _SYSTEM_JOB,
     **{f"auth.{n}": "signing in and out: the user proves who they are (no viewer exists yet, or it is their own)"
-       for n in ("authenticate", "restore_session", "change_password", "end_sessions", "bump_epoch")},
+       for n in ("authenticate", "authenticate_from", "restore_session", "change_password", "end_sessions",
+                 "bump_epoch")},
 }
 
 

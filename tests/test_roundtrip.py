@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from kondusif import exports, maps, overview, registry, store, workbench
 from kondusif.filters import Filter
-from kondusif.model import Incident, Role, Viewer
+from kondusif.model import SYSTEM, Incident, Role, Viewer
 from kondusif.report import build
 from kondusif.timeutil import WIB
 
@@ -56,7 +56,7 @@ def stored(engine) -> dict:
     }
     with store.write(engine) as conn:
         (row,) = store.insert_incidents(conn, [record], actor="rt-airkuti-03")
-    return store.get_incident(engine, row["id"])
+    return store.get_incident(engine, row["id"], viewer=SYSTEM)
 
 
 def test_report_number_is_the_seasons_first(stored):
