@@ -84,10 +84,14 @@ def _job_result(prefix: str, cache_key: tuple, data: bytes, start):
     if job.running():
         progress = job.progress()
         lines = data.count(b"\n") if not data.startswith(b"PK") else 0
-        st.progress(min(progress.rows / lines, 1.0) if lines and progress.stage == "membaca" else 0.0,
-                    text=progress.label())
-        if st.button("Batalkan pemeriksaan", key=f"{prefix}_cancel", icon=":material/cancel:"):
+        slot = st.empty()
+        with slot.container():
+            st.progress(min(progress.rows / lines, 1.0) if lines and progress.stage == "membaca" else 0.0,
+                        text=progress.label())
+            cancel = st.button("Batalkan pemeriksaan", key=f"{prefix}_cancel", icon=":material/cancel:")
+        if cancel:
             job.cancel()
+            slot.empty()  # no progress bar beside the "dibatalkan" message
         else:
             sleep(0.4)  # poll the worker; this session's thread only
             st.rerun()

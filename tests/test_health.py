@@ -74,7 +74,7 @@ def test_low_disk_is_warned_in_the_app_and_on_the_admin_page(engine, monkeypatch
     assert not at.exception, at.exception
     warnings = [w.value for w in at.warning]
     assert any(w.startswith("Ruang disk server tinggal") for w in warnings), warnings
-    code = "\n".join(c.value for c in at.code)
+    code = "\n".join(t.value for t in at.text)
     assert "Ruang disk bebas" in code and "DI BAWAH BATAS" in code
 
     rt = AppTest.from_file(DASHBOARD, default_timeout=60)

@@ -318,7 +318,8 @@ def main(argv: list[str]) -> int:
     if gate:  # fault tests only: hold this job at a known point until the test opens the gate
         _write_progress(folder, "mulai", 0)
         (folder / "waiting").touch()
-        while not Path(gate).exists():
+        deadline = time.monotonic() + 300  # never left behind by a test that died
+        while not Path(gate).exists() and time.monotonic() < deadline:
             time.sleep(0.05)
     _write_progress(folder, "membuka", 0)
     files.progress_hook = lambda stage, rows: _write_progress(folder, stage, rows)

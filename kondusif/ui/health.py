@@ -15,7 +15,7 @@ def render_health(engine: Engine) -> None:
     with st.expander("Kesehatan sistem", expanded=h.low_disk, icon=":material/monitor_heart:"):
         if h.low_disk:
             st.warning(health.low_disk_warning(engine) or "")
-        st.code("\n".join(health.lines(h)), language=None)
+        st.text("\n".join(health.lines(h)))  # fixed-width lines; st.code is kept for one-time passwords
 
 
 def render_low_disk_warning(engine: Engine, viewer: Viewer | None) -> None:
