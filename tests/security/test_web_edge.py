@@ -4,6 +4,7 @@ the trusted-proxy rule, open redirects, headers and metrics."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 import pytest
@@ -57,7 +58,10 @@ def call(app, method: str, path: str, *, form: dict | None = None, headers: dict
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    # Its own thread and loop: Playwright's sync API (browser tests in the same run) keeps a
+    # loop running in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     found: dict[str, list[str]] = {}
     for k, v in start["headers"]:
