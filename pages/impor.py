@@ -73,7 +73,8 @@ def _mapping_editor(header: list[str], base: layouts.ColumnMapping, sig: str) ->
 def _file_tab(v: Viewer) -> None:
     st.write("CSV (pemisah koma atau titik koma; UTF-8 atau Windows-1252) atau XLSX. Ekspor KoboToolbox dan "
              "Ushahidi dikenali otomatis; berkas lain cukup dipetakan kolomnya sekali.")
-    up = st.file_uploader("Berkas laporan", type=["csv", "xlsx", "txt"], key="impor_file")
+    up = st.file_uploader("Berkas laporan", type=["csv", "xlsx", "txt"], key="impor_file",
+                          max_upload_size=max(1, settings().max_upload_bytes // (1024 * 1024)))
     done = st.session_state.get("impor_file_done")
     if done:
         st.success(f"Impor selesai: {done}")
@@ -148,7 +149,8 @@ def _file_tab(v: Viewer) -> None:
 def _chat_tab(v: Viewer) -> None:
     st.write("Ekspor chat WhatsApp (.txt, Android atau iPhone, tanpa media) atau SMS satu per baris "
              "(`2018-06-20 14:32;+62812…;isi pesan`). Pesan yang tidak terbaca pasti masuk antrean tinjauan.")
-    up = st.file_uploader("Berkas chat", type=["txt", "csv"], key="impor_chat")
+    up = st.file_uploader("Berkas chat", type=["txt", "csv"], key="impor_chat",
+                          max_upload_size=max(1, settings().max_upload_bytes // (1024 * 1024)))
     done = st.session_state.get("impor_chat_done")
     if done:
         st.success(f"Impor chat selesai: {done}")

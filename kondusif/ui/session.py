@@ -35,6 +35,7 @@ COOKIE_OP_KEY = "_auth_cookie_op"  # wanted cookie state: ("set", token) | ("del
 COOKIE_READ_KEY = "_auth_cookie_read"
 NOTICE_KEY = "_auth_notice"
 JUST_SIGNED_IN_KEY = "_auth_just_signed_in"
+GO_HOME_KEY = "_auth_go_home"
 
 
 # --------------------------------------------------------------------------- state
@@ -125,14 +126,25 @@ def sign_in(result: auth.LoginResult) -> None:
     st.session_state[JUST_SIGNED_IN_KEY] = True
 
 
+def pop_go_home() -> bool:
+    """True once after a forced password change (dashboard.py then opens the home page)."""
+    return bool(st.session_state.pop(GO_HOME_KEY, False))
+
+
 def pop_just_signed_in() -> bool:
     """True once after a login (dashboard.py then leaves a page the new role may not open)."""
     return bool(st.session_state.pop(JUST_SIGNED_IN_KEY, False))
 
 
 def password_changed(new_epoch: int) -> None:
-    """Keep this session (and a fresh cookie) after the user's own password change."""
+    """Keep this session (and a fresh cookie) after the user's own password change.
+
+    After a forced change (one-time password/PIN) the next run opens the home page
+    (issue 12.12): the empty form has nothing more to offer.
+    """
     state = st.session_state.get(AUTH_KEY)
+    if must_change():
+        st.session_state[GO_HOME_KEY] = True
     st.session_state[MUST_CHANGE_KEY] = False
     if state is not None:
         state["epoch"] = new_epoch
