@@ -72,7 +72,9 @@ def panel_heading(pg) -> str:
 
 
 def kel_select_text(pg) -> str:
-    return pg.locator('[data-testid="stSelectbox"]').filter(has_text="Kelurahan").first.inner_text()
+    """What the panel's select box shows (its text and its input's value)."""
+    box = pg.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').filter(has_text="Kelurahan").first
+    return box.evaluate("e => e.innerText + ' ' + [...e.querySelectorAll('input')].map(i => i.value).join(' ')")
 
 
 def cut_off_texts(pg) -> list[str]:
@@ -159,17 +161,19 @@ def test_desktop_map_login_url_click_labels_and_figures(app, browser, screen_db)
         wait_until(lambda: "Masa kampanye" in pg.locator('[data-testid="stMetricLabel"]').first.inner_text(),
                    timeout=60, message="figures of the campaign period")
         wait_idle(pg, timeout=60)
-        panel = pg.locator("h4").first.locator("xpath=..").inner_text()
+        panel = pg.locator('[data-testid="stMarkdownContainer"]').filter(has=pg.locator("h4")).first.inner_text()
         select = kel_select_text(pg)
-        level_in_select = select.split("—")[-1].strip().split("\n")[0]
+        level_in_select = next(lv for lv in ("Kondusif", "Waspada", "Rawan") if f"— {lv}" in select)
         assert panel_heading(pg) in select
         assert f"· {level_in_select} ·" in panel.replace("\n", " "), (select, panel)
         assert cut_off_texts(pg) == []  # "Laporan · Masa kampanye" in full
 
         # 10: the filters offer no English "Select all".
-        pg.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="Kategori").click()
-        pg.get_by_role("option").first.wait_for()
-        options = pg.get_by_role("option").all_inner_texts()
+        kategori = pg.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').filter(has_text="Kategori")
+        kategori.scroll_into_view_if_needed()
+        kategori.locator("input").first.click()
+        pg.locator('[role="option"]').first.wait_for(timeout=15_000)
+        options = pg.locator('[role="option"]').all_inner_texts()
         assert options and not any("Select" in o for o in options), options
     finally:
         pg.context.close()
