@@ -45,10 +45,11 @@ CSS = f"""
 [data-testid="stMetricValue"] {{ font-size: clamp(1.35rem, 2.1vw, 2.25rem); line-height: 1.2; }}
 @media (max-width: {NARROW_PX}px) {{
   /* Issue 12.8: on a phone the map comes first, the figures follow two to a row. */
-  .st-key-sk_peta_map {{ order: 1; }}
-  .st-key-sk_peta_head {{ order: 2; }}
-  .st-key-sk_peta_notices {{ order: 3; }}
-  .st-key-sk_peta_rest {{ order: 4; }}
+  /* (the keyed block, or the wrapper Streamlit puts around it, is the flex item) */
+  .st-key-sk_peta_map, div:has(> .st-key-sk_peta_map) {{ order: 1; }}
+  .st-key-sk_peta_head, div:has(> .st-key-sk_peta_head) {{ order: 2; }}
+  .st-key-sk_peta_notices, div:has(> .st-key-sk_peta_notices) {{ order: 3; }}
+  .st-key-sk_peta_rest, div:has(> .st-key-sk_peta_rest) {{ order: 4; }}
   .st-key-sk_peta_head [data-testid="stHorizontalBlock"] {{ flex-direction: row !important; flex-wrap: wrap !important;
     gap: .25rem .75rem !important; }}
   .st-key-sk_peta_head [data-testid="stColumn"] {{ flex: 1 1 calc(50% - .75rem) !important;
