@@ -228,9 +228,9 @@ def test_phone_forced_password_change_lands_home_with_indonesian_uploader(app, b
     try:
         sign_in(pg, running.url, RT_USER, RT_ONE_TIME)
         wait_for_text(pg, "Kata sandi/PIN saat ini", timeout=60)
-        pg.get_by_label("Kata sandi/PIN saat ini").fill(RT_ONE_TIME)
-        pg.get_by_label("Kata sandi/PIN baru").fill(RT_NEW)
-        pg.get_by_label("Ulangi yang baru").fill(RT_NEW)
+        pg.get_by_role("textbox", name="Kata sandi/PIN saat ini").fill(RT_ONE_TIME)
+        pg.get_by_role("textbox", name="Kata sandi/PIN baru").fill(RT_NEW)
+        pg.get_by_role("textbox", name="Ulangi yang baru").fill(RT_NEW)
         pg.get_by_role("button", name="Simpan").click()
         # 12: straight to the RT's home page, the report form; the change form is gone.
         wait_for_text(pg, "Kirim laporan", timeout=60)
