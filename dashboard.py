@@ -75,8 +75,8 @@ else:
         back = st.Page(lambda: st.switch_page(home), title="Masuk", url_path=LOGIN_URL, visibility="hidden")
         # Issue 12.12: "/" opens the home page through a hidden default page, so the home page
         # keeps its own URL (/peta, /lapor): the default page is never found by its url_path.
-        root = st.Page(lambda: st.switch_page(home), title=home.title, url_path=HOME_URL, default=True,
-                       visibility="hidden")
+        root = st.Page(lambda: st.switch_page(home, query_params=st.query_params.to_dict()),  # a shared link's filters
+                       title=home.title, url_path=HOME_URL, default=True, visibility="hidden")
         rest = account + hidden + [back, root]
         sections = {"Menu": work, "Akun": rest} if work else {"Akun": rest}
         nav = st.navigation(sections)
