@@ -3,7 +3,7 @@
 dashboard.py calls `apply()` once per run, before the page. What it sends:
 - CSS: metric labels and values wrap instead of ending in "…"; on narrow screens
   (max-width 640 px, where Streamlit stacks columns) the map page shows the map first,
-  its figures two to a row, and a shorter map.
+  its figures two to a row.
 - A script, installed once per browser tab: closes the sidebar after a tap on a menu
   item on narrow screens (it would otherwise cover the new page), and rewrites the few
   English strings Streamlit 1.67 draws itself and offers no parameter for (the file
@@ -56,7 +56,6 @@ CSS = f"""
     min-width: calc(50% - .75rem) !important; width: calc(50% - .75rem) !important; }}
   .st-key-sk_peta_head [data-testid="stMetricValue"] {{ font-size: 1.3rem; }}
   .st-key-sk_peta_head [data-testid="stMetric"] {{ padding: 0; }}
-  .st-key-sk_peta_map iframe {{ height: 440px !important; }}
 }}
 </style>
 """
