@@ -18,7 +18,7 @@ import streamlit as st
 
 from kondusif import store
 from kondusif.config import settings
-from kondusif.ui import guard, login, session
+from kondusif.ui import guard, login, screen, session
 from kondusif.ui.alerts import render_alert_banner, start_background_workers
 from kondusif.ui.db_unavailable import stop_when_unavailable
 from kondusif.ui.health import render_low_disk_warning
@@ -26,9 +26,11 @@ from kondusif.ui.pages import PAGES, PageSpec, pages_for
 
 FAVICON = str(Path(__file__).resolve().parent / "kondusif" / "ui" / "assets" / "favicon.png")  # served by the app
 st.set_page_config(page_title="SiKondusif Lubuklinggau", page_icon=FAVICON, layout="wide")
+screen.apply()  # issue 12: phone layout, no cut-off text, Streamlit's own strings in Indonesian
 
 ACCOUNT_PAGES = ("ganti_sandi", "admin_akun")  # listed last, under "Akun"
 LOGIN_URL = "masuk"
+HOME_URL = "beranda"  # the default page: Streamlit serves it at "/" (its url_path is never matched)
 
 
 def _real(spec: PageSpec, visible: bool) -> st.Page:
@@ -50,8 +52,11 @@ with stop_when_unavailable(before_navigation=True):  # issue 8: a message, not a
     viewer = session.current_session()
 
 if viewer is None:
+    # Issue 12.12: Streamlit serves the default page at "/" only, so /masuk is a page of its own.
     nav = st.navigation(
-        [st.Page(login.render_login, title="Masuk", icon=":material/login:", url_path=LOGIN_URL, default=True),
+        [st.Page(login.render_login, title="Masuk", icon=":material/login:", url_path=HOME_URL, default=True),
+         st.Page(login.render_login, title="Masuk", icon=":material/login:", url_path=LOGIN_URL,
+                 visibility="hidden"),
          *_stand_ins(login.render_login, skip=set())],
         position="hidden",
     )
@@ -66,7 +71,9 @@ else:
         st.toast(notice)
     if session.must_change():
         change = next(p for p in PAGES if p.key == guard.CHANGE_PASSWORD_PAGE)
-        nav = st.navigation([_real(change, True), *_stand_ins(_change_password_here, skip={change.key})])
+        nav = st.navigation([st.Page(_change_password_here, title=change.title, icon=change.icon, url_path=HOME_URL,
+                                     default=True, visibility="hidden"),
+                             _real(change, True), *_stand_ins(_change_password_here, skip={change.key})])
     else:
         allowed = pages_for(viewer.role)
         allowed_keys = {p.key for p in allowed}
@@ -76,9 +83,15 @@ else:
         home = (work or account)[0]
         # Already signed in: the login URL (a bookmark, the address after login) opens the home page.
         back = st.Page(lambda: st.switch_page(home), title="Masuk", url_path=LOGIN_URL, visibility="hidden")
-        rest = account + hidden + [back]
+        # Issue 12.12: "/" opens the home page through a hidden default page, so the home page
+        # keeps its own URL (/peta, /lapor): the default page is never found by its url_path.
+        root = st.Page(lambda: st.switch_page(home, query_params=st.query_params.to_dict()),  # a shared link's filters
+                       title=home.title, url_path=HOME_URL, default=True, visibility="hidden")
+        rest = account + hidden + [back, root]
         sections = {"Menu": work, "Akun": rest} if work else {"Akun": rest}
         nav = st.navigation(sections)
+        if session.pop_go_home():
+            st.switch_page(home)  # after a forced password change (the renewal runs on the home page)
     session.render_renewal()
 start_background_workers(settings().db_url)  # once per process and database, for every role
 render_alert_banner(None if viewer is None or session.must_change() else viewer)  # issue 6

@@ -59,6 +59,7 @@ MISSING_VENDOR_MESSAGE = (
 CITY_CENTER = (-3.27, 102.88)
 LEVELS = (Level.KONDUSIF, Level.WASPADA, Level.RAWAN)
 OUT_OF_SCOPE_COLOR = "#bdbdbd"
+NARROW_MAP_PX = 480  # a map narrower than this (a phone) starts with its legend and layer box folded
 SEVERITY_COLORS = {"ringan": "#4575b4", "sedang": "#7b3294", "berat": "#111111"}
 CATEGORIES = [c.value for c in Category]
 SEVERITIES = [s.value for s in Severity]
@@ -435,7 +436,8 @@ class CityLayers(JSCSSMixin, MacroElement):
 <style>
 .leaflet-container { background: #eef0ea; font-family: "Source Sans Pro", "Helvetica Neue", Arial, sans-serif; }
 .sk-kec-label span { font: 600 12px/1.1 "Source Sans Pro", Arial, sans-serif; color: #263238; white-space: nowrap;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; letter-spacing: .02em; }
+  text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; letter-spacing: .02em;
+  display: inline-block; position: relative; transform: translate(-50%, -50%); }
 .sk-kec-label { pointer-events: none; }
 .leaflet-control-layers-expanded { font: 12px/1.35 Arial, sans-serif; padding: 4px 8px 4px 6px; }
 .leaflet-control-layers-expanded label { margin: 0; }
@@ -452,6 +454,11 @@ class CityLayers(JSCSSMixin, MacroElement):
 .sk-legend i { display: inline-block; width: 13px; height: 13px; margin-right: 5px; vertical-align: -2px;
   border: 1px solid #555; }
 .sk-legend .sk-dot { border-radius: 50%; width: 10px; height: 10px; border: 1px solid #fff; }
+.sk-legend-toggle { display: none; cursor: pointer; border: 0; background: none; font: 600 12px Arial, sans-serif;
+  padding: 2px 0; color: #263238; }
+.sk-legend.sk-folded .sk-legend-toggle { display: block; }
+.sk-legend.sk-folded .sk-legend-body { display: none; }
+.sk-legend.sk-narrow .sk-legend-toggle { display: block; }
 .sk-muted { color: #666; font-size: 11px; }
 .sk-badge { color: #fff; padding: 0 5px; border-radius: 3px; font-weight: 600; }
 .sk-reasons { margin: 3px 0 2px 14px; padding: 0; max-width: 300px; white-space: normal; }
@@ -624,10 +631,14 @@ class CityLayers(JSCSSMixin, MacroElement):
   }
 
   // Legend: level colours, report dots, and what the measure is.
+  // Issue 12.8: on a narrow map (a phone) the legend and the layer box start folded.
+  var narrow = map.getSize().x < C.narrowPx;
   var legend = L.control({position: "bottomleft"});
   legend.onAdd = function () {
-    var div = L.DomUtil.create("div", "sk-legend");
-    var html = "<b>Tingkat kondusivitas</b><br>";
+    var div = L.DomUtil.create("div", "sk-legend" + (narrow ? " sk-narrow sk-folded" : ""));
+    L.DomEvent.disableClickPropagation(div);
+    var html = "<button type='button' class='sk-legend-toggle' aria-expanded='" + !narrow + "'>Legenda</button>" +
+      "<div class='sk-legend-body'><b>Tingkat kondusivitas</b><br>";
     for (var j = 0; j < C.levelLabels.length; j++) {
       html += "<i style='background:" + C.levelColors[j] + "'></i>" + esc(C.levelLabels[j]) + "<br>";
     }
@@ -636,12 +647,57 @@ class CityLayers(JSCSSMixin, MacroElement):
     for (var s = 0; s < C.severities.length; s++) {
       html += "<i class='sk-dot' style='background:" + C.severityColors[s] + "'></i>" + esc(C.severityLabels[s]) + " ";
     }
-    html += "<br><span class='sk-muted'>" + esc(C.notice) + "</span>";
+    html += "<br><span class='sk-muted'>" + esc(C.notice) + "</span></div>";
     div.innerHTML = html;
+    var toggle = div.querySelector(".sk-legend-toggle");
+    L.DomEvent.on(toggle, "click", function () {
+      var folded = L.DomUtil.hasClass(div, "sk-folded");
+      (folded ? L.DomUtil.removeClass : L.DomUtil.addClass)(div, "sk-folded");
+      toggle.setAttribute("aria-expanded", String(folded));
+    });
     return div;
   };
   legend.addTo(map);
-  L.control.layers(null, overlays, {collapsed: C.collapsed, position: "topright"}).addTo(map);
+  L.control.layers(null, overlays, {collapsed: C.collapsed || narrow, position: "topright"}).addTo(map);
+
+  // Issue 12.11: kecamatan names are centred on their point; where two overlap at this zoom
+  // (Utara II / Selatan II), the later one moves down below the earlier one.
+  function declutter() {
+    var spans = [];
+    labelLayer.eachLayer(function (m) {
+      var el = m.getElement && m.getElement();
+      var span = el && el.firstChild;
+      if (span) { span.style.top = "0px"; spans.push(span); }
+    });
+    var placed = [];
+    spans.forEach(function (span) {
+      var r = span.getBoundingClientRect(), shift = 0, moved = true, guard = 0;
+      while (moved && guard++ < 12) {
+        moved = false;
+        for (var i = 0; i < placed.length; i++) {
+          var q = placed[i];
+          if (r.left < q.right + 2 && r.right > q.left - 2 && r.top + shift < q.bottom + 1 && r.bottom + shift > q.top - 1) {
+            shift = q.bottom + 1 - r.top;
+            moved = true;
+          }
+        }
+      }
+      span.style.top = shift + "px";
+      placed.push({left: r.left, right: r.right, top: r.top + shift, bottom: r.bottom + shift});
+    });
+  }
+  map.on("zoomend viewreset resize overlayadd", declutter);
+  map.whenReady(function () { setTimeout(declutter, 0); });
+
+  // Issue 12.3: Leaflet's keyboard handler focuses the map container on the first mousedown;
+  // that focus moves the mouseup off the polygon, so the first click on a kelurahan never
+  // fired. Focus after the click instead (keyboard panning and Tab focus still work).
+  if (map.keyboard) {
+    L.DomEvent.off(map.getContainer(), "mousedown", map.keyboard._onMouseDown, map.keyboard);
+    map.on("click", function () {
+      if (!map.keyboard._focused) map.getContainer().focus({preventScroll: true});
+    });
+  }
 })();
 {% endmacro %}
 """
@@ -674,6 +730,7 @@ class CityLayers(JSCSSMixin, MacroElement):
             "names": MAP_LAYER_NAMES,
             "notice": "Ukuran SiKondusif dari laporan, bukan IKP Bawaslu.",
             "collapsed": collapsed,
+            "narrowPx": NARROW_MAP_PX,
         })
         self.default_js = [("markercluster_js", vendor["markercluster_js"])]
         self.default_css = [("markercluster_css", vendor["markercluster_css"])]

@@ -85,7 +85,17 @@ with tab_list:
         "Terkunci sampai": [format_wib(v) if v is not None and v == v else "" for v in view["locked_until"]],
         "SSO": view["oidc_subject"].notna(),
     })
-    st.dataframe(table, hide_index=True, width="stretch")
+    # Issue 12.11: columns that say nothing here are left out, so "Terakhir masuk" is not cut off.
+    if not (table["Terkunci sampai"] != "").any():
+        table = table.drop(columns=["Terkunci sampai"])
+    if not table["SSO"].any():
+        table = table.drop(columns=["SSO"])
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "Aktif": st.column_config.CheckboxColumn(width="small"),
+        "Wajib ganti sandi": st.column_config.CheckboxColumn("Ganti sandi", width="small",
+                                                             help="Wajib ganti kata sandi sekali pakai"),
+        "Terakhir masuk": st.column_config.TextColumn(width="medium"),
+    })
     st.caption("Kata sandi tidak pernah ditampilkan: yang tersimpan hanya hash argon2id.")
 
 with tab_new:

@@ -168,7 +168,8 @@ def _file_tab(v: Viewer) -> None:
     st.write("CSV (pemisah koma atau titik koma; UTF-8 atau Windows-1252) atau XLSX. Ekspor KoboToolbox, "
              "Ushahidi (2.x dan baru), dan Google Forms dikenali otomatis; berkas lain cukup dipetakan kolomnya "
              "sekali. Tata letak dan pemetaannya ditampilkan dulu; tidak ada yang disimpan sebelum tombol Impor.")
-    up = st.file_uploader("Berkas laporan", type=["csv", "xlsx", "txt"], key="impor_file")
+    up = st.file_uploader("Berkas laporan", type=["csv", "xlsx", "txt"], key="impor_file",
+                          max_upload_size=max(1, settings().max_upload_bytes // (1024 * 1024)))
     done = st.session_state.get("impor_file_done")
     if done:
         st.success(f"Impor selesai: {done}")
@@ -255,7 +256,8 @@ def _file_tab(v: Viewer) -> None:
 def _chat_tab(v: Viewer) -> None:
     st.write("Ekspor chat WhatsApp (.txt, Android atau iPhone, tanpa media) atau SMS satu per baris "
              "(`2018-06-20 14:32;+62812…;isi pesan`). Pesan yang tidak terbaca pasti masuk antrean tinjauan.")
-    up = st.file_uploader("Berkas chat", type=["txt", "csv"], key="impor_chat")
+    up = st.file_uploader("Berkas chat", type=["txt", "csv"], key="impor_chat",
+                          max_upload_size=max(1, settings().max_upload_bytes // (1024 * 1024)))
     done = st.session_state.get("impor_chat_done")
     if done:
         st.success(f"Impor chat selesai: {done}")

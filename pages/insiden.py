@@ -89,7 +89,8 @@ event = st.dataframe(
     workbench.table_view(rows), key=table_key, on_select="rerun", selection_mode="multi-row",
     hide_index=True, width="stretch",
     column_config={
-        "Tenggat lewat": st.column_config.TextColumn(width="small"),
+        "Tenggat lewat": st.column_config.TextColumn("Lewat", width="small",  # issue 12.11: not "Tenggat lew…"
+                                                     help="Tindak lanjut sudah lewat tenggat"),
         "RT": st.column_config.TextColumn(width="small"),
         "Tingkat": st.column_config.TextColumn(width="small"),
         "Judul": st.column_config.TextColumn(width="medium"),

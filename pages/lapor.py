@@ -19,7 +19,17 @@ from kondusif.config import settings
 from kondusif.db_unavailable import form_message, is_unavailable
 from kondusif.duplicates import window_hours
 from kondusif.intake import pipeline
-from kondusif.model import CATEGORY_LABELS, Category, Role, Severity, Source, Viewer, new_id
+from kondusif.model import (
+    CATEGORY_LABELS,
+    STATUS_LABELS,
+    Category,
+    Role,
+    Severity,
+    Source,
+    Status,
+    Viewer,
+    new_id,
+)
 from kondusif.registry import registry_is_sample, rt_registry
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import WIB, format_wib, now, to_wib
@@ -249,8 +259,9 @@ def _form(v: Viewer) -> None:
         st.text_area("Uraian", max_chars=10_000, height=120,
                      placeholder="Apa yang terjadi, siapa, di mana tepatnya", key=_key("desc"))
         _field_error("description")
-        st.file_uploader("Foto (opsional, JPEG/PNG)", type=["jpg", "jpeg", "png"], key=_key("photo"))
-        st.caption(f"Maksimal {settings().max_photo_bytes // (1024 * 1024)} MB. Data lokasi di dalam foto dihapus.")
+        st.file_uploader("Foto (opsional, JPEG/PNG)", type=["jpg", "jpeg", "png"], key=_key("photo"),
+                         max_upload_size=_mb(settings().max_photo_bytes))  # the shown limit is the real one
+        st.caption("Data lokasi di dalam foto dihapus.")
         _field_error("photo")
         with st.expander("Kontak pelapor (opsional; hanya dilihat Panwaslu)"):
             st.text_input("Nama", max_chars=120, key=_key("name"))
@@ -294,6 +305,18 @@ def _result(v: Viewer, result: dict) -> None:
     st.button("Buat laporan baru", type="primary", width="stretch", on_click=_new_form)
 
 
+def _mb(n_bytes: int) -> int:
+    """A byte limit as whole megabytes for st.file_uploader (at least 1)."""
+    return max(1, int(n_bytes) // (1024 * 1024))
+
+
+def _status_label(status: str) -> str:
+    try:
+        return STATUS_LABELS[Status(status)]
+    except ValueError:
+        return str(status).capitalize()
+
+
 def _recent(v: Viewer) -> None:
     if v.role != Role.RT:
         return
@@ -302,12 +325,14 @@ def _recent(v: Viewer) -> None:
     if df.empty:
         return
     with st.expander("Laporan saya (10 terakhir)"):
-        table = pd.DataFrame({
-            "Nomor": df["report_no"], "Waktu": df["occurred_at"].map(format_wib),
-            "Kategori": df["category"].map(lambda c: CATEGORY_LABELS.get(Category(c), c)),
-            "Status": df["status"].str.capitalize(),
-        })
-        st.dataframe(table, hide_index=True, width="stretch")
+        # Issue 12.8: one short block per report, status beside the number, so a 360 px phone
+        # shows every column without scrolling sideways (a 4-column table did not).
+        for rec in df.itertuples(index=False):
+            category = CATEGORY_LABELS.get(Category(rec.category), rec.category)
+            st.markdown(
+                f"**{escape_markdown(rec.report_no)}** · {escape_markdown(_status_label(rec.status))}  \n"
+                f":small[{escape_markdown(format_wib(rec.occurred_at))} · {escape_markdown(category)}]"
+            )
         if (df["source"] == Source.SIMULASI.value).any():
             st.caption("Termasuk data SIMULASI (dibuat program untuk demo, bukan kejadian nyata).")
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import pandas as pd
-import sqlalchemy as sa
 import streamlit as st
 
 from kondusif import store
-from kondusif.config import settings
 from kondusif.report import archive, preview
-from kondusif.report.week import IsoWeek, week_of, weeks_between
+from kondusif.report.week import IsoWeek, parse_week, report_weeks, week_of
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib, now
 from kondusif.ui import guard
@@ -21,26 +19,10 @@ ARCHIVE_BUTTONS = 30
 PREVIEW_PAGES = 2
 
 
-def _data_range() -> tuple:
-    c = store.incidents.c
-    with engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.min(c.occurred_at), sa.func.max(c.occurred_at))).one()
-
-
-def _week_options() -> tuple[list[IsoWeek], IsoWeek]:
-    """Weeks of the election season and of the data (newest first) and the default choice."""
-    cal = settings().calendar
-    first, last = _data_range()
-    current = week_of(now())
-    start = min(cal.season_start, week_of(first).monday) if first else cal.season_start
-    end = max(cal.season_end, week_of(last).sunday) if last else cal.season_end
-    options = weeks_between(start, end)
-    if current.previous() not in options:
-        options.append(current.previous())
-    options = sorted(set(options), reverse=True)
-    # Default: the latest week with data that is already over, else last week.
-    default = min(week_of(last), current.previous()) if last else current.previous()
-    return options, default
+def _week_options() -> list[IsoWeek]:
+    """Weeks that hold reports (or an archived snapshot), newest first; last week when none do."""
+    archived = [parse_week(s.week) for s in archive.list_snapshots(engine)]
+    return report_weeks(engine, viewer, archived) or [week_of(now()).previous()]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -69,11 +51,12 @@ if store.has_simulated(engine):
     st.warning("Basis data berisi laporan SIMULASI: laporan mingguan akan menandainya di setiap halaman.",
                icon=":material/science:")
 
-options, default = _week_options()
-index = options.index(default) if default in options else 0
+options = _week_options()
 week: IsoWeek = st.selectbox(
-    "Minggu (Senin 00.00 – Minggu 24.00 WIB)", options, index=index,
+    "Minggu (Senin 00.00 – Minggu 24.00 WIB)", options, index=0,
     format_func=lambda w: f"{w.key} · {w.label}", key="laporan_minggu",
+    filter_mode="prefix",  # typing "2018-W25" offers that week only, not loose matches (issue 12.9)
+    help="Minggu yang memiliki laporan, terbaru di atas. Ketik misalnya 2018-W25.",
 )
 if week.end > now():
     st.info("Minggu ini belum selesai: laporan yang dibuat sekarang hanya memuat data sampai saat ini.",

@@ -20,23 +20,28 @@ ui_filters.moment_switch(viewer, engine, flt)  # real reports and the simulated 
 
 version = overview.data_version(engine)
 levels = mapview.cached_levels(db_url, version, viewer, flt, period.as_of)
-mapview.notices(flt, period, store.has_simulated(engine), levels)
 head = mapview.cached_headline(db_url, version, viewer, flt, period, levels)
-mapview.headline(head, period)
+# Keyed blocks: on a phone kondusif/ui/screen.py puts the map first (issue 12.8).
+with st.container(key="sk_peta_notices"):
+    mapview.notices(flt, period, store.has_simulated(engine), levels)
+with st.container(key="sk_peta_head"):
+    mapview.headline(head, period)
 
 units = overview.kelurahan_units(flt, viewer)
-map_col, panel_col = st.columns([2, 1], gap="medium")
-with map_col:
-    layer = mapview.cached_map_layer(db_url, version, viewer, flt, period, head.n)
-    clicked = mapview.city_map(levels, layer)
-with panel_col:
-    kode = mapview.choose_kelurahan(clicked, units, levels)
-    detail = overview.kelurahan_detail(engine, viewer, flt, period, levels, kode) if kode else None
-    mapview.kelurahan_panel(detail)
+with st.container(key="sk_peta_map"):
+    map_col, panel_col = st.columns([2, 1], gap="medium")
+    with map_col:
+        layer = mapview.cached_map_layer(db_url, version, viewer, flt, period, head.n)
+        clicked = mapview.city_map(levels, layer)
+    with panel_col:
+        kode = mapview.choose_kelurahan(clicked, units, levels)
+        detail = overview.kelurahan_detail(engine, viewer, flt, period, levels, kode) if kode else None
+        mapview.kelurahan_panel(detail)
 
-st.subheader("Tren harian per kategori")
-mapview.trend(mapview.cached_trend(db_url, version, viewer, flt, period))
+with st.container(key="sk_peta_rest"):
+    st.subheader("Tren harian per kategori")
+    mapview.trend(mapview.cached_trend(db_url, version, viewer, flt, period))
 
-st.subheader("Per kecamatan")
-st.dataframe(mapview.cached_kecamatan_table(db_url, version, viewer, flt, period, levels),
-             hide_index=True, width="stretch")
+    st.subheader("Per kecamatan")
+    st.dataframe(mapview.cached_kecamatan_table(db_url, version, viewer, flt, period, levels),
+                 hide_index=True, width="stretch")

@@ -7,10 +7,19 @@ calendar days, stored and queried as aware UTC datetimes, [start, end).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from kondusif.timeutil import format_long_date, to_wib, wib_day_range
+import pandas as pd
+
+from kondusif.timeutil import WIB, format_long_date, to_wib, wib_day_range
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from kondusif.model import Viewer
 
 _WEEK_RE = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 MIN_YEAR = 2000
@@ -118,3 +127,20 @@ def weeks_between(first: date, last: date) -> list[IsoWeek]:
         out.append(wk)
         wk = wk.next()
     return out
+
+
+def report_weeks(engine: Engine, viewer: Viewer | None, extra: Iterable[IsoWeek] = ()) -> list[IsoWeek]:
+    """The ISO weeks (WIB) holding at least one report the viewer may see, plus `extra`
+    (e.g. weeks already in the archive), newest first.
+
+    The weekly-PDF picker offers these (issue 12.9): a picker that starts at today's week
+    while the data are from 2018 offers only empty weeks.
+    """
+    from kondusif import store  # the store imports report modules; keep this module import-light
+
+    frame = store.query_incidents(engine, None, viewer, columns=["occurred_at"])
+    weeks = set(extra)
+    if len(frame):
+        days = pd.to_datetime(frame["occurred_at"], utc=True).dt.tz_convert(WIB).dt.date.unique()
+        weeks.update(week_of_date(day) for day in days)
+    return sorted(weeks, reverse=True)

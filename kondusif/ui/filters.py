@@ -161,14 +161,14 @@ def filter_sidebar(viewer: Viewer, engine: Engine) -> tuple[Filter, Period, list
     _prune(W + "kecamatan", kec_options)
     kecamatan = sb.multiselect(
         "Kecamatan", kec_options, key=W + "kecamatan", format_func=gazetteer.kecamatan_name,
-        placeholder="Semua kecamatan", disabled=scoped_kec,
+        placeholder="Semua kecamatan", select_all=False, disabled=scoped_kec,
         help="Dibatasi ke wilayah tugas Anda." if scoped_kec else None,
     )
     kel_pool = [k for k in gazetteer.kelurahan_codes() if k[:8] in (kecamatan or kec_options)]
     _prune(W + "kelurahan", kel_pool)
     kelurahan = sb.multiselect(
         "Kelurahan", kel_pool, key=W + "kelurahan", format_func=gazetteer.kelurahan_name,
-        placeholder="Semua kelurahan",
+        placeholder="Semua kelurahan", select_all=False,
     )
     rt: list[int] = []
     if len(kelurahan) == 1:
@@ -176,17 +176,17 @@ def filter_sidebar(viewer: Viewer, engine: Engine) -> tuple[Filter, Period, list
         rt_options = sorted(int(r) for r in reg.loc[reg["kode_kelurahan"] == kelurahan[0], "rt"])
         _prune(W + "rt", rt_options)
         rt = sb.multiselect("RT", rt_options, key=W + "rt", format_func=lambda r: f"RT {r:02d}",
-                            placeholder="Semua RT")
+                            placeholder="Semua RT", select_all=False)
     else:
         ss[W + "rt"] = []
     category = sb.multiselect("Kategori", [c.value for c in Category], key=W + "category",
-                              format_func=lambda c: CATEGORY_LABELS[Category(c)], placeholder="Semua kategori")
+                              format_func=lambda c: CATEGORY_LABELS[Category(c)], placeholder="Semua kategori", select_all=False)
     severity = sb.multiselect("Tingkat keparahan", [s.value for s in Severity], key=W + "severity",
-                              format_func=lambda s: Severity(s).label, placeholder="Semua")
+                              format_func=lambda s: Severity(s).label, placeholder="Semua", select_all=False)
     status = sb.multiselect("Status", [s.value for s in Status], key=W + "status",
-                            format_func=lambda s: STATUS_LABELS[Status(s)], placeholder="Semua status")
+                            format_func=lambda s: STATUS_LABELS[Status(s)], placeholder="Semua status", select_all=False)
     source = sb.multiselect("Sumber", [s.value for s in Source], key=W + "source",
-                            format_func=lambda s: SOURCE_LABELS[Source(s)], placeholder="Semua sumber")
+                            format_func=lambda s: SOURCE_LABELS[Source(s)], placeholder="Semua sumber", select_all=False)
     sb.button("Hapus filter", on_click=_clear, args=(today,), help="Kembali ke semua wilayah dan kategori.")
 
     f = Filter(

@@ -5,6 +5,7 @@ Data come from kondusif.overview (plain functions); this module only draws.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import altair as alt
@@ -173,7 +174,12 @@ def clicked_kelurahan(result: dict | None) -> str | None:
 
 
 def choose_kelurahan(clicked: str | None, units: list[str], levels: overview.Levels) -> str | None:
-    """The panel's kelurahan: a new map click wins, else the select box (worst level first)."""
+    """The panel's kelurahan: a new map click wins, else the select box (worst level first).
+
+    The chosen code lives in SELECTED_KEY; the select box's own key names its labels and
+    the choice (issue 12.4): Streamlit keeps showing the old label of a keyed select box
+    whose option labels changed (another period), so new labels make a new select box.
+    """
     ss = st.session_state
     if clicked and clicked != ss.get(LAST_CLICK_KEY) and clicked in units:
         ss[SELECTED_KEY] = clicked
@@ -186,11 +192,22 @@ def choose_kelurahan(clicked: str | None, units: list[str], levels: overview.Lev
     if ss.get(SELECTED_KEY) not in options:
         ss[SELECTED_KEY] = options[0]
     level_of = dict(zip(levels.kelurahan["kode_kelurahan"], levels.kelurahan["level"], strict=True))
-    return st.selectbox(
-        "Kelurahan", options, key=SELECTED_KEY,
-        format_func=lambda k: f"{gazetteer.kelurahan_name(k)} — {Level(level_of[k]).label}",
+    labels = {k: f"{gazetteer.kelurahan_name(k)} — {Level(level_of[k]).label}" for k in options}
+    chosen = ss[SELECTED_KEY]
+    digest = hashlib.sha256(repr((list(labels.items()), chosen)).encode()).hexdigest()[:16]
+    widget_key = f"{SELECTED_KEY}_{digest}"
+    st.selectbox(
+        "Kelurahan", options, index=options.index(chosen), key=widget_key,
+        format_func=labels.__getitem__, on_change=_pick_kelurahan, args=(widget_key,),
         help="Klik kelurahan di peta, atau pilih di sini.",
     )
+    return chosen
+
+
+def _pick_kelurahan(widget_key: str) -> None:
+    picked = st.session_state.get(widget_key)
+    if picked:
+        st.session_state[SELECTED_KEY] = picked
 
 
 def kelurahan_panel(detail: overview.KelurahanDetail | None) -> None:

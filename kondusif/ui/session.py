@@ -40,6 +40,7 @@ RENEW_KEY = "_auth_renew"  # a ticket for /sesi/perbarui after one's own passwor
 COOKIE_READ_KEY = "_auth_cookie_read"
 NOTICE_KEY = "_auth_notice"
 LOGIN_NEXT_KEY = "_auth_login_next"  # the page address the login form returns to
+GO_HOME_KEY = "_auth_go_home"
 
 
 # --------------------------------------------------------------------------- state
@@ -129,9 +130,20 @@ def current_session() -> Viewer | None:
     return None
 
 
+def pop_go_home() -> bool:
+    """True once after a forced password change (dashboard.py then opens the home page)."""
+    return bool(st.session_state.pop(GO_HOME_KEY, False))
+
+
 def password_changed(new_epoch: int) -> None:
-    """Keep this session (and a fresh cookie) after the user's own password change."""
+    """Keep this session (and a fresh cookie) after the user's own password change.
+
+    After a forced change (one-time password/PIN) the next run opens the home page
+    (issue 12.12): the empty form has nothing more to offer.
+    """
     state = st.session_state.get(AUTH_KEY)
+    if must_change():
+        st.session_state[GO_HOME_KEY] = True
     st.session_state[MUST_CHANGE_KEY] = False
     if state is not None:
         state["epoch"] = new_epoch

@@ -52,3 +52,17 @@ def test_rt_is_refused_before_any_data(demo_engine):
     assert not at.exception, at.exception
     assert any("Akses ditolak" in e.value for e in at.error)
     assert not at.main.button and not at.dataframe and not at.title
+
+
+def test_week_picker_offers_the_weeks_with_reports_newest_first_and_matches_typed_weeks_exactly(demo_engine):
+    """Issue 12.9: no empty weeks from today (2026) before the 2018 data; "2018-W25" typed finds W25 only."""
+    at = open_page(Viewer("pejabat.kota", Role.PEJABAT, display_name="Pejabat"))
+    assert not at.exception, at.exception
+    week = at.selectbox(key="laporan_minggu")
+    keys = [parse_week(o.split(" · ")[0]).key for o in week.options]
+    assert keys[0] == "2018-W27" and week.value.key == "2018-W27"
+    assert keys == sorted(keys, reverse=True) and len(set(keys)) == len(keys)
+    assert all(k.startswith("2018-") for k in keys)  # the demo data are all 2018: no week of today
+    assert "2018-W25 · Senin, 18 Juni 2018 – Minggu, 24 Juni 2018" in week.options
+    assert week.proto.DESCRIPTOR.fields_by_name["filter_mode"].enum_type.values_by_number[
+        week.proto.filter_mode].name == "FILTER_MODE_PREFIX"

@@ -67,3 +67,32 @@ def test_week_of_uses_the_wib_calendar_day():
 def test_weeks_between_lists_every_touched_week():
     weeks = weeks_between(date(2020, 12, 20), date(2021, 1, 5))
     assert [w.key for w in weeks] == ["2020-W51", "2020-W52", "2020-W53", "2021-W01"]
+
+
+def test_report_weeks_are_the_wib_weeks_with_reports_the_viewer_sees_newest_first(engine):
+    """Issue 12.9: the weekly-PDF picker offers weeks that hold reports, not today's empty week."""
+    from kondusif import store
+    from kondusif.model import Incident, Role, Viewer
+    from kondusif.report.week import report_weeks
+    from kondusif.timeutil import WIB
+
+    def report(kel: str, when: datetime) -> Incident:
+        return Incident(kode_kelurahan=kel, rt=1, category="intimidasi", severity="ringan", title="uji",
+                        occurred_at=when, status="baru")
+
+    with store.write(engine) as conn:
+        store.insert_incidents(conn, [
+            # Minggu 24 Juni 2018 23.30 WIB (16.30 UTC): still 2018-W25.
+            report("16.73.01.1001", datetime(2018, 6, 24, 23, 30, tzinfo=WIB)),
+            # Senin 25 Juni 2018 00.30 WIB (Sunday 17.30 UTC): 2018-W26.
+            report("16.73.01.1001", datetime(2018, 6, 25, 0, 30, tzinfo=WIB)),
+            # Another kecamatan, 2018-W12 (Rabu 21 Maret 2018).
+            report("16.73.08.1003", datetime(2018, 3, 21, 10, 0, tzinfo=WIB)),
+        ])
+    city = Viewer("pejabat", Role.PEJABAT)
+    assert report_weeks(engine, city) == [IsoWeek(2018, 26), IsoWeek(2018, 25), IsoWeek(2018, 12)]
+    timur1 = Viewer("panwascam", Role.PANWASLU, kecamatan="16.73.01")
+    assert report_weeks(engine, timur1) == [IsoWeek(2018, 26), IsoWeek(2018, 25)]
+    # Weeks already in the archive stay on offer; each week once.
+    assert report_weeks(engine, timur1, [IsoWeek(2018, 25), IsoWeek(2018, 30)]) == [
+        IsoWeek(2018, 30), IsoWeek(2018, 26), IsoWeek(2018, 25)]
