@@ -461,7 +461,13 @@ def executemany(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
     compiled = table.insert().values({k: sa.bindparam(k) for k in keys}).compile(dialect=conn.dialect)
     names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
     key_set = set(keys)
-    if set(names) != key_set or any(len(r) != len(keys) or not key_set.issuperset(r) for r in rows):
+    if any(len(r) != len(keys) or not key_set.issuperset(r) for r in rows):
+        # Rows with different keys: one statement each, in order (a later row may point
+        # at an earlier one, e.g. duplicate_of); SQLAlchemy's executemany needs one key set.
+        for r in rows:
+            conn.execute(table.insert(), r)
+        return
+    if set(names) != key_set:
         conn.execute(table.insert(), rows)
         return
     procs = [table.c[n].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for n in names]
