@@ -106,13 +106,40 @@ def _report_numbers(engine: Engine, ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
+STORED_TIMES = ("occurred_at", "reported_at", "updated_at", "followup_due")
+
+
+def _query_rows(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer) -> pd.DataFrame:
+    """`store.query_incidents(engine, q, viewer)`: the same select, scope, order and frame, built
+    faster for big exports (issue 14): columns from one fetch, and on SQLite the stored UTC
+    time text parsed in one vectorised call instead of one datetime per cell."""
+    stmt = store.incidents_select(q or store.IncidentQuery(), viewer)
+    stmt = stmt.order_by(store.incidents.c.occurred_at.desc(), store.incidents.c.report_no)
+    if engine.dialect.name == "sqlite":
+        stmt = stmt.with_only_columns(
+            *[sa.type_coerce(c, sa.String).label(c.name) if c.name in STORED_TIMES else c
+              for c in stmt.selected_columns],
+            maintain_column_froms=True,
+        )
+    with engine.connect() as conn:
+        result = conn.execute(stmt)
+        names = list(result.keys())
+        rows = result.fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    df = pd.DataFrame({name: list(values) for name, values in zip(names, columns, strict=True)})
+    for col in STORED_TIMES:
+        if col in df.columns:
+            df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
+    return df
+
+
 def export_frame(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer) -> pd.DataFrame:
     """The filtered view as export rows (keys of COLUMNS; times as naive WIB datetimes).
 
     Rows are `store.query_incidents(engine, q, viewer)` in the same order; the
     reporter columns exist only when the viewer may see identity.
     """
-    raw = store.query_incidents(engine, q, viewer)
+    raw = _query_rows(engine, q, viewer)
     return frame_from_rows(raw, viewer, _report_numbers(engine, raw.get("duplicate_of", pd.Series(dtype=object))))
 
 
