@@ -128,7 +128,7 @@ def test_geojson_rows_and_coordinates(engine):
 
 def test_xlsx_exports_text_with_control_characters(engine, add_incident):
     # The openpyxl writer before issue 14 refused such a cell and the whole export failed.
-    add_incident(title="Bel \x07 dan \x1b escape", description="=1+1\x00")
+    add_incident(title="Bel \x07 dan \x1b escape", description="=1+1\x1f")
     data = exports.to_xlsx_bytes(exports.export_frame(engine, None, ADMIN))
     ws = load_workbook(io.BytesIO(data))["Insiden"]
     header = [c.value for c in ws[1]]
