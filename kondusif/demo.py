@@ -242,7 +242,7 @@ def simulate(n: int, seed: int, calendar: Calendar | None = None, registry: pd.D
     calendar = calendar or settings().calendar
     registry = rt_registry() if registry is None else registry
     cols = _columns(n, seed, calendar, registry)
-    df = pd.DataFrame({k: v for k, v in cols.items()})
+    df = pd.DataFrame({k: pd.Series(v, dtype="str") if v.dtype == object else v for k, v in cols.items()})
     for key in TIME_COLUMNS:
         df[key] = pd.to_datetime(cols[key]).tz_localize(UTC)
     return df
