@@ -2,10 +2,13 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+# Runtime set (requirements.txt) for `make run`; tests and tooling on top (requirements-dev.txt)
+# for `make test`. Each stamp is named after the hash of what it installed.
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | sha256sum | cut -c1-12)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 PORT   ?= 8501
 
-.PHONY: run test install geo prepare lint bench clean-data static
+.PHONY: run test install install-dev geo prepare lint bench clean-data static
 
 $(STAMP): requirements.txt
 	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv --clear $(VENV)  # new, or left half-made
@@ -14,7 +17,14 @@ $(STAMP): requirements.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-dev-*
+	@touch $(DEV_STAMP)
+
 install: $(STAMP) static
+
+install-dev: install $(DEV_STAMP)
 
 # Leaflet + leaflet.markercluster (pinned in package.json/package-lock.json), served by the
 # app itself from static/vendor/ so the map works with no internet (issue 4).
@@ -50,12 +60,12 @@ prepare: install geo
 run: prepare
 	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.headless true
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 
 # Browser tests need Debian chromium (Playwright's own download is not used): installed here
 # when missing and running as root with apt-get, else one line says what to run.
-test: install
+test: install-dev
 	@if [ ! -x /usr/bin/chromium ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "Memasang chromium untuk pengujian peramban (apt-get)..."; \
@@ -67,5 +77,5 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-bench: install
+bench: install-dev
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done

@@ -8,8 +8,8 @@ take seconds to make and the same seed always gives the same rows.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +22,7 @@ from kondusif import store
 from kondusif.config import Calendar, settings
 from kondusif.model import Category, Source, Status, rt_username
 from kondusif.registry import rt_registry
-from kondusif.timeutil import WIB
+from kondusif.timeutil import WIB, now
 
 SIM_NOTICE = "Data SIMULASI: laporan ini dibuat oleh program untuk demo, bukan kejadian nyata."
 
@@ -53,6 +53,7 @@ TITLES = {
 }
 
 FOLLOWUP_TO = ["Panwaslu Kota", "Polres Lubuklinggau", "Kesbangpol", "Lurah setempat", "Panwascam"]
+TIME_COLUMNS = ("occurred_at", "reported_at", "followup_due")
 
 
 @dataclass(frozen=True)
@@ -95,11 +96,31 @@ def _sample_rows(rng: np.random.Generator, cum: np.ndarray) -> np.ndarray:
     return (u > cum).sum(axis=1)
 
 
-def simulate(n: int, seed: int, calendar: Calendar | None = None, registry: pd.DataFrame | None = None,
-             ) -> pd.DataFrame:
-    """`n` simulated incidents as a DataFrame of incident columns (deterministic for `seed`)."""
-    calendar = calendar or settings().calendar
-    registry = rt_registry() if registry is None else registry
+def _uuid4_strings(raw: bytes, n: int) -> np.ndarray:
+    """`str(uuid.UUID(bytes=b, version=4))` for each 16-byte slice of `raw`, vectorised."""
+    b = np.frombuffer(raw, dtype=np.uint8).reshape(n, 16).copy()
+    b[:, 6] = (b[:, 6] & 0x0F) | 0x40  # version 4
+    b[:, 8] = (b[:, 8] & 0x3F) | 0x80  # RFC 4122 variant
+    hexed = np.frombuffer(b.tobytes().hex().encode("ascii"), dtype="S1").reshape(n, 32)
+    out = np.full((n, 36), b"-", dtype="S1")
+    for dst, src in ((slice(0, 8), slice(0, 8)), (slice(9, 13), slice(8, 12)), (slice(14, 18), slice(12, 16)),
+                     (slice(19, 23), slice(16, 20)), (slice(24, 36), slice(20, 32))):
+        out[:, dst] = hexed[:, src]
+    return out.view("S36").ravel().astype("U36").astype(object)
+
+
+def _lookup(values: list[str], codes: np.ndarray) -> np.ndarray:
+    """values[codes] as an object array of str (one Python string per distinct value)."""
+    return np.array(values, dtype=object)[codes] if len(values) else np.array([], dtype=object)
+
+
+def _columns(n: int, seed: int, calendar: Calendar, registry: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The simulated incidents as plain numpy columns in stored order (oldest first).
+
+    Times are naive UTC datetime64[us] (NaT when missing), text is object arrays
+    (None when missing). The draws from the seeded generator come in a fixed order;
+    changing that order changes every seed's rows (tests/test_demo.py pins them).
+    """
     rng = np.random.default_rng(seed)
 
     first = pd.Timestamp(calendar.season_start)
@@ -113,22 +134,22 @@ def simulate(n: int, seed: int, calendar: Calendar | None = None, registry: pd.D
     activity = kel_rng.lognormal(0.0, 0.9, size=len(kel_codes))
     reg = registry.reset_index(drop=True)
     kel_pos = {k: i for i, k in enumerate(kel_codes)}
-    rt_weight = activity[reg["kode_kelurahan"].map(kel_pos).to_numpy()]
+    reg_kel_pos = reg["kode_kelurahan"].map(kel_pos).to_numpy()
+    rt_weight = activity[reg_kel_pos]
     rt_idx = rng.choice(len(reg), size=n, p=rt_weight / rt_weight.sum())
-    kel = reg["kode_kelurahan"].to_numpy()[rt_idx]
-    rt = reg["rt"].to_numpy()[rt_idx].astype(int)
+    reg_kel = [str(k) for k in reg["kode_kelurahan"]]
+    reg_rt = reg["rt"].to_numpy().astype(int)
 
     cats = list(CATEGORY_BASE)
     cat_cum = np.cumsum(_category_matrix(calendar, days), axis=1)[day_idx]
     cat_idx = np.minimum(_sample_rows(rng, cat_cum), len(cats) - 1)
-    category = np.array([c.value for c in cats])[cat_idx]
 
-    sev_p = np.array([0.55, 0.32, 0.13])
-    berat_boost = np.isin(category, [Category.BENTROKAN.value, Category.INTIMIDASI.value])
+    berat_boost = np.isin(cat_idx, [cats.index(Category.BENTROKAN), cats.index(Category.INTIMIDASI)])
     sev_u = rng.random(n)
+    sev_p = np.array([0.55, 0.32, 0.13])
     sev_cut1 = np.where(berat_boost, 0.35, sev_p[0])
     sev_cut2 = np.where(berat_boost, 0.70, sev_p[0] + sev_p[1])
-    severity = np.where(sev_u < sev_cut1, "ringan", np.where(sev_u < sev_cut2, "sedang", "berat"))
+    sev_idx = np.where(sev_u < sev_cut1, 0, np.where(sev_u < sev_cut2, 1, 2))
 
     # Time of day in WIB: more in the evening.
     hour_p = np.array([1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 8, 9, 10, 9, 7, 4, 2], float)
@@ -141,13 +162,14 @@ def simulate(n: int, seed: int, calendar: Calendar | None = None, registry: pd.D
         + minute.astype("timedelta64[m]")
         + second.astype("timedelta64[s]")
     )
-    occurred = pd.DatetimeIndex(local).tz_localize(WIB).tz_convert(UTC)
+    occurred = pd.DatetimeIndex(local).tz_localize(WIB).tz_convert(UTC).tz_localize(None).to_numpy()
+    occurred = occurred.astype("datetime64[us]")
     delay_min = rng.gamma(1.5, 40.0, size=n).astype(int) + 2
-    reported = occurred + pd.to_timedelta(delay_min, unit="m")
+    reported = occurred + delay_min.astype("timedelta64[m]")
 
-    status_names = np.array([s.value for s in Status])
+    status_names = [s.value for s in Status]
     status_p = np.array([0.15, 0.25, 0.20, 0.25, 0.10, 0.05])
-    status = status_names[rng.choice(len(status_names), size=n, p=status_p)]
+    status_idx = rng.choice(len(status_names), size=n, p=status_p)
 
     has_loc = rng.random(n) < 0.6
     jitter = rng.normal(0.0, 0.0012, size=(n, 2))
@@ -155,67 +177,118 @@ def simulate(n: int, seed: int, calendar: Calendar | None = None, registry: pd.D
     lon = np.where(has_loc, reg["lon"].to_numpy(float)[rt_idx] + jitter[:, 1], np.nan)
 
     title_pick = rng.integers(0, 1_000_000, size=n)
-    title = np.array(
-        [TITLES[Category(c)][t % len(TITLES[Category(c)])] for c, t in zip(category, title_pick, strict=True)],
-        dtype=object,
-    )
-    ids = rng.bytes(16 * n)
-    id_list = [str(uuid.UUID(bytes=ids[i * 16 : (i + 1) * 16], version=4)) for i in range(n)]
+    title_lists = [TITLES[c] for c in cats]
+    title_offset = np.cumsum([0] + [len(t) for t in title_lists])[:-1]
+    title_len = np.array([len(t) for t in title_lists])
+    title_code = title_offset[cat_idx] + title_pick % title_len[cat_idx]
+    ids = _uuid4_strings(rng.bytes(16 * n), n)
+    approx = has_loc & (rng.random(n) < 0.3)
+    # The last draw from `rng`; everything below is arithmetic on what was drawn.
 
-    df = pd.DataFrame(
-        {
-            "id": id_list,
-            "kode_kelurahan": kel,
-            "kode_kecamatan": [k[:8] for k in kel],
-            "rt": rt,
-            "category": category,
-            "severity": severity,
-            "title": title,
-            "description": [f"{SIM_NOTICE} RT {r:02d}." for r in rt],
-            "occurred_at": occurred,
-            "reported_at": reported,
-            "lat": lat,
-            "lon": lon,
-            "location_approx": has_loc & (rng.random(n) < 0.3),
-            "source": Source.SIMULASI.value,
-            "source_ref": [f"sim:{seed}:{i}" for i in range(n)],
-            "reporter_name": [f"Pelapor simulasi {i % 100000:05d}" for i in range(n)],
-            "reporter_phone": [f"0800{i % 10_000_000:07d}" for i in range(n)],
-            "status": status,
-            "created_by": [rt_username(k, r) for k, r in zip(kel, rt, strict=True)],
-        }
-    )
-    # Duplicates point at an earlier report of the same kelurahan and category.
-    df = df.sort_values("occurred_at", kind="stable").reset_index(drop=True)
-    prev_id = df.groupby(["kode_kelurahan", "category"])["id"].shift(1)
-    is_dup = (df["status"] == Status.DUPLIKAT.value) & prev_id.notna()
-    df.loc[(df["status"] == Status.DUPLIKAT.value) & prev_id.isna(), "status"] = Status.DITOLAK.value
-    df["duplicate_of"] = prev_id.where(is_dup)
-    followup = df["status"].isin([Status.DITINDAKLANJUTI.value, Status.SELESAI.value])
-    df["followup_to"] = np.where(followup, np.array(FOLLOWUP_TO)[np.arange(n) % len(FOLLOWUP_TO)], None)
-    due = df["occurred_at"] + pd.to_timedelta(3 + np.arange(n) % 8, unit="D")
-    df["followup_due"] = due.where(followup)
-    df["outcome"] = np.where(df["status"] == Status.SELESAI.value, "Selesai ditangani (simulasi)", None)
+    order = np.argsort(occurred, kind="stable")
+    seq = np.arange(n)
+    rt_idx, cat_idx, sev_idx, status_idx = rt_idx[order], cat_idx[order], sev_idx[order], status_idx[order]
+    ids, occurred, reported = ids[order], occurred[order], reported[order]
+    lat, lon, approx, title_code, src_no = lat[order], lon[order], approx[order], title_code[order], seq[order]
+
+    # Duplicates point at the previous (older) report of the same kelurahan and category.
+    key = reg_kel_pos[rt_idx] * len(cats) + cat_idx
+    by_key = np.argsort(key, kind="stable")
+    same = key[by_key][1:] == key[by_key][:-1]
+    prev = np.full(n, -1)
+    prev[by_key[1:][same]] = by_key[:-1][same]
+    dup_code, rejected_code = status_names.index(Status.DUPLIKAT), status_names.index(Status.DITOLAK)
+    is_dup = (status_idx == dup_code) & (prev >= 0)
+    status_idx = np.where((status_idx == dup_code) & (prev < 0), rejected_code, status_idx)
+    duplicate_of = np.where(is_dup, ids[np.maximum(prev, 0)], None) if n else np.array([], dtype=object)
+    followup = np.isin(status_idx, [status_names.index(Status.DITINDAKLANJUTI), status_names.index(Status.SELESAI)])
+    followup_to = np.where(followup, _lookup(FOLLOWUP_TO, seq % len(FOLLOWUP_TO)), None)
+    due = occurred + (3 + seq % 8).astype("timedelta64[D]")
+    followup_due = np.where(followup, due, np.datetime64("NaT", "us"))
+    outcome = np.where(status_idx == status_names.index(Status.SELESAI), "Selesai ditangani (simulasi)", None)
+
+    rt = reg_rt[rt_idx]
+    descriptions = {r: f"{SIM_NOTICE} RT {r:02d}." for r in np.unique(reg_rt).tolist()}
+    return {
+        "id": ids,
+        "kode_kelurahan": _lookup(reg_kel, rt_idx),
+        "kode_kecamatan": _lookup([k[:8] for k in reg_kel], rt_idx),
+        "rt": rt,
+        "category": _lookup([c.value for c in cats], cat_idx),
+        "severity": _lookup(["ringan", "sedang", "berat"], sev_idx),
+        "title": _lookup([t for ts in title_lists for t in ts], title_code),
+        "description": np.array([descriptions[r] for r in rt.tolist()], dtype=object),
+        "occurred_at": occurred,
+        "reported_at": reported,
+        "lat": lat,
+        "lon": lon,
+        "location_approx": approx,
+        "source": np.full(n, Source.SIMULASI.value, dtype=object),
+        "source_ref": np.array([f"sim:{seed}:{i}" for i in src_no.tolist()], dtype=object),
+        "reporter_name": np.array([f"Pelapor simulasi {i % 100000:05d}" for i in src_no.tolist()], dtype=object),
+        "reporter_phone": np.array([f"0800{i % 10_000_000:07d}" for i in src_no.tolist()], dtype=object),
+        "status": _lookup(status_names, status_idx),
+        "created_by": _lookup([rt_username(k, r) for k, r in zip(reg_kel, reg_rt, strict=True)], rt_idx),
+        "duplicate_of": duplicate_of,
+        "followup_to": followup_to,
+        "followup_due": followup_due,
+        "outcome": outcome,
+    }
+
+
+def simulate(n: int, seed: int, calendar: Calendar | None = None, registry: pd.DataFrame | None = None,
+             ) -> pd.DataFrame:
+    """`n` simulated incidents as a DataFrame of incident columns (deterministic for `seed`)."""
+    calendar = calendar or settings().calendar
+    registry = rt_registry() if registry is None else registry
+    cols = _columns(n, seed, calendar, registry)
+    df = pd.DataFrame({k: pd.Series(v, dtype="str") if v.dtype == object else v for k, v in cols.items()})
+    for key in TIME_COLUMNS:
+        df[key] = pd.to_datetime(cols[key]).tz_localize(UTC)
     return df
 
 
-def _records(df: pd.DataFrame) -> Iterator[dict]:
-    cols = list(df.columns)
-    conv: list[Callable] = []
-    for col in cols:
-        if col in ("occurred_at", "reported_at", "followup_due"):
-            conv.append(lambda v: None if pd.isna(v) else v.to_pydatetime())
-        elif col in ("lat", "lon"):
-            conv.append(lambda v: None if v != v else float(v))
-        elif col == "rt":
-            conv.append(int)
-        elif col == "location_approx":
-            conv.append(bool)
-        else:
-            conv.append(lambda v: None if v is None or (isinstance(v, float) and v != v) else v)
-    arrays = [df[c].to_numpy(dtype=object) for c in cols]  # fast iteration, no Arrow scalars
-    for values in zip(*arrays, strict=True):
-        yield {c: f(v) for c, f, v in zip(cols, conv, values, strict=True)}
+def _time_text(values: np.ndarray, suffix: str) -> np.ndarray:
+    """Naive UTC datetime64 -> 'YYYY-MM-DD HH:MM:SS.ffffff' + suffix (None for NaT).
+
+    The text SQLAlchemy's SQLite DateTime writes for the same instant, so rows stored
+    by the bulk path read back (and sort) exactly like rows stored one by one.
+    """
+    text = np.datetime_as_string(values.astype("datetime64[us]"), unit="us")
+    text = np.strings.add(np.strings.replace(text, "T", " "), suffix) if suffix else np.strings.replace(text, "T", " ")
+    return np.where(np.isnat(values), None, text.astype(object))
+
+
+def _optional_float(values: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(values), None, values.astype(object))
+
+
+INSERT_COLUMNS = ["id", "report_no", "kode_kecamatan", "kode_kelurahan", "rt", "category", "severity", "title",
+                  "description", "occurred_at", "reported_at", "lat", "lon", "location_approx", "source",
+                  "source_ref", "reporter_name", "reporter_phone", "status", "version", "created_by",
+                  "duplicate_of", "possible_duplicate", "followup_to", "followup_due", "outcome", "updated_at"]
+
+
+def _driver_rows(cols: dict[str, np.ndarray], report_no: list[str], dialect: str, stamp: datetime,
+                 ) -> Iterator[tuple]:
+    """Rows of INSERT_COLUMNS as the driver wants them (what UTCDateTime etc. would bind)."""
+    suffix = "+00" if dialect == "postgresql" else ""
+    n = len(report_no)
+    updated = _time_text(np.array([stamp.astimezone(UTC).replace(tzinfo=None)], dtype="datetime64[us]"), suffix)[0]
+    out = {
+        **{k: cols[k] for k in INSERT_COLUMNS if k in cols},
+        "report_no": report_no,
+        "occurred_at": _time_text(cols["occurred_at"], suffix),
+        "reported_at": _time_text(cols["reported_at"], suffix),
+        "followup_due": _time_text(cols["followup_due"], suffix),
+        "lat": _optional_float(cols["lat"]),
+        "lon": _optional_float(cols["lon"]),
+        "version": [1] * n,
+        "possible_duplicate": [False] * n,
+        "updated_at": [updated] * n,
+    }
+    lists = [v.tolist() if isinstance(v, np.ndarray) else v for v in (out[k] for k in INSERT_COLUMNS)]
+    return zip(*lists, strict=True)
 
 
 def existing_simulation(engine: Engine, seed: int) -> int:
@@ -235,16 +308,20 @@ def seed_demo(
     engine: Engine,
     n: int,
     seed: int = 1,
-    batch: int = 20_000,
+    batch: int = 100_000,
     progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
     """Store `n` simulated incidents; rows of this seed already present are skipped.
 
-    Each batch is one transaction; a batch either lands whole or not at all, and
-    a re-run skips the batches already stored (source_ref is unique).
+    One transaction: all new rows land or none do, and a re-run skips the rows
+    already stored (source_ref is unique). Rows go in through `store.bulk_insert`
+    (SQLite executemany, PostgreSQL COPY) `batch` at a time, numbered per year in
+    time order exactly as `store.insert_incidents` numbers them. When the load at
+    least doubles the table, SQLite's plain indexes are built once at the end.
+    The write lock is held throughout: seed before the app is busy.
     """
     start = datetime.now(UTC)
-    df = simulate(n, seed, registry=rt_registry(engine))
+    cols = _columns(n, seed, settings().calendar, rt_registry(engine))
     with engine.connect() as conn:
         existing = {
             r[0]
@@ -255,20 +332,34 @@ def seed_demo(
             )
         }
     if existing:
-        df = df[~df["source_ref"].isin(existing)]
-    inserted = 0
-    for lo in range(0, len(df), batch):
-        chunk = df.iloc[lo : lo + batch]
-        with store.write(engine) as conn:
-            store.insert_incidents(conn, list(_records(chunk)), audit=False)
-        inserted += len(chunk)
-        if progress:
-            progress(inserted)
-    if inserted:
-        with store.write(engine) as conn:
-            store.add_audit(
-                conn, "sistem", "demo", str(seed), "seed",
-                note=f"{inserted} laporan simulasi ditambahkan (seed {seed})",
-            )
-    seconds = (datetime.now(UTC) - start) / timedelta(seconds=1)
-    return DemoResult(inserted=inserted, skipped=len(existing), seconds=seconds)
+        keep = ~np.isin(cols["source_ref"], np.array(sorted(existing), dtype=object))
+        cols = {k: v[keep] for k, v in cols.items()}
+    total = len(cols["id"])
+    if not total:
+        return DemoResult(inserted=0, skipped=len(existing), seconds=_since(start))
+    years = cols["occurred_at"].astype("datetime64[Y]").astype(int) + 1970
+    report_no = np.empty(total, dtype=object)
+    prefix = settings().report_prefix
+    with store.write(engine) as conn:
+        stored = conn.execute(sa.select(sa.func.count()).select_from(store.incidents)).scalar_one()
+        for year in sorted(set(years.tolist())):
+            where = np.flatnonzero(years == year)
+            first = store.reserve_numbers(conn, f"report_no:{year}", len(where))
+            report_no[where] = [store.format_report_no(prefix, year, first + i) for i in range(len(where))]
+        stamp = now()
+        with store.secondary_indexes_deferred(conn, store.incidents) if total >= stored else nullcontext():
+            for lo in range(0, total, batch):
+                chunk = {k: v[lo:lo + batch] for k, v in cols.items()}
+                rows = _driver_rows(chunk, report_no[lo:lo + batch].tolist(), conn.dialect.name, stamp)
+                store.bulk_insert(conn, store.incidents, INSERT_COLUMNS, rows)
+                if progress:
+                    progress(min(lo + batch, total))
+        store.add_audit(
+            conn, "sistem", "demo", str(seed), "seed",
+            note=f"{total} laporan simulasi ditambahkan (seed {seed})",
+        )
+    return DemoResult(inserted=total, skipped=len(existing), seconds=_since(start))
+
+
+def _since(start: datetime) -> float:
+    return (datetime.now(UTC) - start) / timedelta(seconds=1)
