@@ -43,6 +43,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "registry.manage": (frozenset({A}), "memuat daftar RT dan membuat akun RT massal"),
     "account.sso": (frozenset({A, J, P}), "masuk lewat SSO instansi"),
     "account.own_password": (frozenset({A, J, P, R}), "mengganti kata sandi sendiri"),
+    "system.health": (frozenset({A, P}), "melihat kesehatan sistem (ruang disk, cadangan, antrean)"),
     # One capability per page: kondusif.ui.pages.PAGES takes its roles from here.
     "page.peta": (frozenset({A, J, P}), "halaman Peta kondusivitas"),
     "page.insiden": (frozenset({A, P}), "halaman Insiden"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy.engine import Engine
 
-from kondusif import health
-from kondusif.model import Role, Viewer
+from kondusif import access, health
+from kondusif.model import Viewer
 
 
 def render_health(engine: Engine) -> None:
@@ -20,7 +20,7 @@ def render_health(engine: Engine) -> None:
 
 def render_low_disk_warning(engine: Engine, viewer: Viewer | None) -> None:
     """Warn operators and Panwaslu while free disk space is under the threshold, before writes fail."""
-    if viewer is None or viewer.role not in (Role.ADMIN, Role.PANWASLU):
+    if not access.allows(viewer, "system.health"):
         return
     try:
         text = health.low_disk_warning(engine)
