@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kondusif import auth, auth_tokens, store
 from kondusif.config import settings
 from kondusif.web.edge import RENEW_SCRIPT, delete_session_cookie
+from kondusif.web.page_scripts import SCREEN_SCRIPT_HTML
 
 METRICS_PATH = "/_stcore/metrics"
 # The map: streamlit-folium's iframe writes folium's map as inline <script> blocks whose
@@ -57,12 +58,12 @@ def _inline_hashes(html_text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _page_script_hashes() -> tuple[str, ...]:
-    """Streamlit's index.html carries one tiny inline script; our renewal form one more."""
+    """Streamlit's index.html carries one tiny inline script; our renewal form and screen script two more."""
     import streamlit
 
     index = Path(streamlit.__file__).parent / "static" / "index.html"
     found = _inline_hashes(index.read_text(encoding="utf-8")) if index.exists() else []
-    return tuple(found + _inline_hashes(f"<script>{RENEW_SCRIPT}</script>"))
+    return tuple(found + _inline_hashes(f"<script>{RENEW_SCRIPT}</script>") + _inline_hashes(SCREEN_SCRIPT_HTML))
 
 
 def content_security_policy(path: str = "/") -> str:
