@@ -8,7 +8,7 @@ import pytest
 from browser_helpers import ARTIFACTS, wait_for_text, wait_until
 
 from kondusif import accounts, registry, store
-from kondusif.model import Role
+from kondusif.model import SYSTEM, Role
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ CSV = ("Tanggal;Kelurahan;RT;Jenis;Tingkat;Judul\n"
 def seeded_url(db_url) -> str:
     engine = store.get_engine(db_url)
     registry.ensure_rt_registry(engine)
-    accounts.create_account(engine, "uji", USERNAME, Role.PANWASLU, PASSWORD, display_name="Panwaslu Uji",
+    accounts.create_account(engine, SYSTEM, USERNAME, Role.PANWASLU, PASSWORD, display_name="Panwaslu Uji",
                             must_change=False)
     store.dispose_engines()
     return db_url

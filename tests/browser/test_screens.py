@@ -16,7 +16,7 @@ import pytest
 from browser_helpers import wait_for_text, wait_idle, wait_until
 
 from kondusif import accounts, demo, registry, store
-from kondusif.model import Role
+from kondusif.model import SYSTEM, Role
 from lubuklinggau_geo import gazetteer
 
 pytestmark = pytest.mark.browser
@@ -34,9 +34,9 @@ def screen_db(db_url) -> str:
     engine = store.get_engine(db_url)
     registry.ensure_rt_registry(engine)
     demo.seed_demo(engine, 2000, 5)
-    accounts.create_account(engine, "uji", PANWASLU, Role.PANWASLU, PASSWORD, display_name="Panwaslu Layar",
+    accounts.create_account(engine, SYSTEM, PANWASLU, Role.PANWASLU, PASSWORD, display_name="Panwaslu Layar",
                             must_change=False)
-    accounts.create_account(engine, "uji", RT_USER, Role.RT, RT_ONE_TIME, kelurahan="16.73.01.1001", rt=1,
+    accounts.create_account(engine, SYSTEM, RT_USER, Role.RT, RT_ONE_TIME, kelurahan="16.73.01.1001", rt=1,
                             must_change=True)
     store.dispose_engines()
     return db_url

@@ -6,16 +6,17 @@ import re
 
 from kondusif import accounts, auth, store
 from kondusif.__main__ import main
+from kondusif.model import SYSTEM
 
 
 def test_init_produksi_makes_one_admin_with_a_one_time_password(engine, capsys):
     assert main(["init", "--produksi"]) == 0
     out = capsys.readouterr().out
     password = re.search(r"kata sandi\s+:\s+(\S+)", out).group(1)
-    listing = accounts.list_accounts(engine)
+    listing = accounts.list_accounts(engine, SYSTEM)
     assert list(listing["username"]) == ["admin"] and list(listing["role"]) == ["admin"]
     assert accounts.active_demo_accounts(engine) == []
-    assert store.count_incidents(engine) == 0 and not store.has_simulated(engine)
+    assert store.count_incidents(engine, None, SYSTEM) == 0 and not store.has_simulated(engine)
     result = auth.authenticate(engine, "admin", password)
     assert result.ok and result.must_change  # must be changed at first sign-in
     assert auth.password_problem(password, "admin", "admin") is None
@@ -24,7 +25,7 @@ def test_init_produksi_makes_one_admin_with_a_one_time_password(engine, capsys):
     assert main(["init", "--produksi"]) == 0
     again = capsys.readouterr().out
     assert password not in again and "kata sandi   :" not in again
-    assert len(accounts.list_accounts(engine)) == 1
+    assert len(accounts.list_accounts(engine, SYSTEM)) == 1
 
 
 def test_init_produksi_refuses_a_store_with_simulated_reports(demo_engine, capsys):
