@@ -19,6 +19,7 @@ from kondusif.config import settings
 from kondusif.db_unavailable import form_message, is_unavailable
 from kondusif.duplicates import window_hours
 from kondusif.intake import pipeline
+from kondusif.intake.validate import MAX_DESCRIPTION, MAX_NAME, MAX_TITLE
 from kondusif.model import (
     CATEGORY_LABELS,
     STATUS_LABELS,
@@ -254,9 +255,12 @@ def _form(v: Viewer) -> None:
                       format="DD/MM/YYYY", key=_key("date"))
         c2.time_input("Jam (WIB)", step=60, key=_key("time"))
         _field_error("occurred_at")
-        st.text_input("Judul singkat", max_chars=200, placeholder="mis. Amplop dibagikan ke warga", key=_key("title"))
+        # No max_chars: Streamlit drops a paste longer than it without a word (the report went out without
+        # its text); the server refuses an over-long field with a message and the form keeps the text.
+        st.text_input("Judul singkat", placeholder="mis. Amplop dibagikan ke warga", key=_key("title"),
+                      help=f"Paling banyak {MAX_TITLE} karakter.")
         _field_error("title")
-        st.text_area("Uraian", max_chars=10_000, height=120,
+        st.text_area("Uraian", height=120, help=f"Paling banyak {MAX_DESCRIPTION:,} karakter.".replace(",", "."),
                      placeholder="Apa yang terjadi, siapa, di mana tepatnya", key=_key("desc"))
         _field_error("description")
         st.file_uploader("Foto (opsional, JPEG/PNG)", type=["jpg", "jpeg", "png"], key=_key("photo"),
@@ -264,9 +268,9 @@ def _form(v: Viewer) -> None:
         st.caption("Data lokasi di dalam foto dihapus.")
         _field_error("photo")
         with st.expander("Kontak pelapor (opsional; hanya dilihat Panwaslu)"):
-            st.text_input("Nama", max_chars=120, key=_key("name"))
+            st.text_input("Nama", key=_key("name"), help=f"Paling banyak {MAX_NAME} karakter.")
             _field_error("reporter_name")
-            st.text_input("Nomor HP", max_chars=24, placeholder="08xx-xxxx-xxxx", key=_key("phone"))
+            st.text_input("Nomor HP", placeholder="08xx-xxxx-xxxx", key=_key("phone"))
             _field_error("reporter_phone")
         _field_error("row")
         st.form_submit_button("Kirim laporan", type="primary", width="stretch", on_click=_submit, args=(v,))

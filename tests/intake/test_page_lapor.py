@@ -115,3 +115,18 @@ def test_other_roles_refused(store_engine, role):
     at.run()
     assert any("Akses ditolak" in e.value for e in at.error)
     assert not [b for b in at.button if b.label == "Kirim laporan"]
+
+
+def test_an_over_long_description_is_refused_with_its_text_kept_not_dropped(store_engine):
+    """A paste longer than a widget's max_chars was dropped by the browser without a word and the
+    report went out with an empty description; now the server refuses it and the text stays."""
+    at = open_form(RT_AIR_KUTI_3)
+    assert all(w.proto.max_chars == 0 for w in [*at.text_input, *at.text_area])  # no silent browser cut
+    fill(at)
+    long_text = "Amplop berisi uang dibagikan tim sukses kepada warga di depan musala. " * 200  # 14.200 chars, 13.999 once the last space is trimmed
+    at.text_area(key="lapor_desc").input(long_text)
+    submit(at)
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert "Uraian: terlalu panjang (13.999 karakter; paling banyak 10.000)" in errors, errors
+    assert at.text_area(key="lapor_desc").value == long_text
+    assert not incidents(store_engine)
