@@ -19,6 +19,11 @@ TEXTS = {
     "No results": "Tidak ada yang cocok",
     "Select all": "Pilih semua",
     "Clear all": "Hapus semua",
+    "Skip to main content": "Langsung ke isi utama",
+    "Press Enter to submit form": "Tekan Enter untuk mengirim",
+    "Press Ctrl+Enter to submit form": "Tekan Ctrl+Enter untuk mengirim",
+    "Press ⌘+Enter to submit form": "Tekan ⌘+Enter untuk mengirim",
+    "Press Enter to apply": "Tekan Enter untuk menerapkan",
 }
 PATTERNS = [
     (r"^(\d+(?:[.,]\d+)?)\s?([KMG]B) per file(.*)$", "Maks. $1 $2 per berkas$3"),
