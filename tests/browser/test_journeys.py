@@ -231,9 +231,10 @@ def test_panwaslu_finds_and_verifies_the_report_and_the_map_shows_the_new_level(
     # After: the map shows the kelurahan Waspada, with the verification as its reason.
     open_page(page, "Peta kondusivitas", MAP_TITLE)
     map_polygons(page)
-    wait_until(lambda: "Waspada" in panel_text(page) and kel_name() in panel_text(page), timeout=60,
-               message="the kelurahan's panel, Waspada")
-    assert "2 laporan berat terverifikasi" in panel_text(page)
+    # the panel draws its heading before its reasons: wait for both (fails after 60 s if the reason never shows)
+    wait_until(lambda: "Waspada" in panel_text(page) and kel_name() in panel_text(page)
+               and "2 laporan berat terverifikasi" in panel_text(page), timeout=60,
+               message="the kelurahan's panel, Waspada, with the verification as its reason")
     wait_until(lambda: fill_of(page, KEL) == LEVEL_COLORS[Level.WASPADA], timeout=60, message="the Waspada fill")
     snapshot(page, "journey2_map_after_verification.png")
 
