@@ -19,7 +19,7 @@ from kondusif.config import settings
 from kondusif.db_unavailable import form_message, is_unavailable
 from kondusif.duplicates import window_hours
 from kondusif.intake import pipeline
-from kondusif.intake.validate import MAX_DESCRIPTION, MAX_NAME, MAX_TITLE
+from kondusif.intake.validate import MAX_DESCRIPTION, MAX_TITLE
 from kondusif.model import (
     CATEGORY_LABELS,
     STATUS_LABELS,
@@ -257,18 +257,18 @@ def _form(v: Viewer) -> None:
         _field_error("occurred_at")
         # No max_chars: Streamlit drops a paste longer than it without a word (the report went out without
         # its text); the server refuses an over-long field with a message and the form keeps the text.
-        st.text_input("Judul singkat", placeholder="mis. Amplop dibagikan ke warga", key=_key("title"),
-                      help=f"Paling banyak {MAX_TITLE} karakter.")
+        st.text_input("Judul singkat", placeholder="mis. Amplop dibagikan ke warga", key=_key("title"))
         _field_error("title")
-        st.text_area("Uraian", height=120, help=f"Paling banyak {MAX_DESCRIPTION:,} karakter.".replace(",", "."),
+        st.text_area("Uraian", height=120,
                      placeholder="Apa yang terjadi, siapa, di mana tepatnya", key=_key("desc"))
+        st.caption(f"Judul paling banyak {MAX_TITLE} karakter, uraian {MAX_DESCRIPTION:,} karakter.".replace(",", "."))
         _field_error("description")
         st.file_uploader("Foto (opsional, JPEG/PNG)", type=["jpg", "jpeg", "png"], key=_key("photo"),
                          max_upload_size=_mb(settings().max_photo_bytes))  # the shown limit is the real one
         st.caption("Data lokasi di dalam foto dihapus.")
         _field_error("photo")
         with st.expander("Kontak pelapor (opsional; hanya dilihat Panwaslu)"):
-            st.text_input("Nama", key=_key("name"), help=f"Paling banyak {MAX_NAME} karakter.")
+            st.text_input("Nama", key=_key("name"))
             _field_error("reporter_name")
             st.text_input("Nomor HP", placeholder="08xx-xxxx-xxxx", key=_key("phone"))
             _field_error("reporter_phone")
