@@ -61,7 +61,8 @@ def test_map_opens_on_the_real_report_with_one_click_to_the_season(demo_engine):
     with store.write(demo_engine) as conn:
         store.insert_incidents(conn, [Incident(
             kode_kelurahan="16.73.01.1001", rt=2, category="intimidasi", severity="berat",
-            title="Laporan nyata hari ini", occurred_at=now() - timedelta(hours=1), source="form")])
+            # filed this very moment: an hour ago would be yesterday between 00:00 and 01:00 WIB
+            title="Laporan nyata hari ini", occurred_at=now(), source="form")])
     at = open_page(PEJABAT)
     # Live: the one real report of the last 7 days, and the switch to the season.
     assert at.date_input(key="flt_as_of").value == to_wib(now()).date()

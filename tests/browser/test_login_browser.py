@@ -165,7 +165,9 @@ def test_forced_password_change_renews_the_cookie_and_opens_home(app, page, db_u
         page.get_by_role("button", name="Simpan").click()
     assert renewed.value.status == 303
     page.wait_for_url(running.url + "/", wait_until="commit")
-    page.reload()  # at once: the new cookie (new epoch) is already in place
+    # at once: the new cookie (new epoch) is already in place. A fresh load of "/" rather than
+    # page.reload(), which can meet the page mid-way through its own switch to the home page.
+    page.goto(running.url + "/")
     signed_in(page)
     # home: the pejabat's map (issue 12.12: "/" opens the home page at its own URL; the map adds ?per=...)
     wait_until(lambda: page.url.split("?")[0] == running.url + "/peta", message=f"home page, not {page.url}")
