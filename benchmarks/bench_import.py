@@ -29,7 +29,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LUBUKLINGGAU_GEO_DIR", str(ROOT.parent / "shared" / "geo"))
 
 CATEGORIES = ["Politik Uang", "intimidasi", "hoaks", "APK", "bentrok", "netralitas ASN", "gangguan TPS"]
 HEADER = ["Tanggal", "Kelurahan", "RT", "Jenis", "Tingkat", "Judul"]

@@ -26,7 +26,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("LUBUKLINGGAU_GEO_DIR", str(ROOT.parent / "shared" / "geo"))
 
 NAIVE_LIMIT = 10_000
 AS_OF = "2018-06-27T23:59"

@@ -17,8 +17,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-if not os.environ.get("LUBUKLINGGAU_GEO_DIR") and (ROOT.parent / "shared" / "geo").is_dir():
-    os.environ["LUBUKLINGGAU_GEO_DIR"] = str(ROOT.parent / "shared" / "geo")
 
 from kondusif import demo, registry, store  # noqa: E402
 from kondusif.model import SYSTEM  # noqa: E402
