@@ -20,7 +20,6 @@ used as is; only sessions established here are re-validated against the store.
 
 from __future__ import annotations
 
-import html
 import importlib.util
 import time
 
@@ -30,7 +29,7 @@ from kondusif import auth, auth_tokens, store
 from kondusif.accounts import scope_label
 from kondusif.config import settings
 from kondusif.model import Viewer
-from kondusif.safe import escape_markdown
+from kondusif.safe import escape_html, escape_markdown
 from kondusif.web.edge import RENEW_SCRIPT
 
 VIEWER_KEY = "viewer"  # a kondusif.model.Viewer; AppTest page tests set it directly
@@ -183,15 +182,11 @@ _FORM_CSS = """<style>
 </style>"""
 
 
-def _attr(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def login_form_html(next_path: str) -> str:
     """The sign-in form: a plain POST to the server, which sets the HttpOnly cookie."""
     return (
         f'{_FORM_CSS}<form class="sk-form" method="post" action="{LOGIN_PATH}" autocomplete="on">'
-        f'<input type="hidden" name="next" value="{_attr(next_path)}">'
+        f'<input type="hidden" name="next" value="{escape_html(next_path)}">'
         '<label for="sk-user">Nama pengguna</label>'
         '<input id="sk-user" name="username" type="text" autocomplete="username" maxlength="64" required '
         'autocapitalize="none" spellcheck="false">'
@@ -205,7 +200,7 @@ def login_form_html(next_path: str) -> str:
 def logout_form_html(token: str) -> str:
     return (
         f'{_FORM_CSS}<form class="sk-form" method="post" action="{LOGOUT_PATH}">'
-        f'<input type="hidden" name="csrf" value="{_attr(auth_tokens.csrf_for(token))}">'
+        f'<input type="hidden" name="csrf" value="{escape_html(auth_tokens.csrf_for(token))}">'
         '<button class="sk-btn sk-plain" type="submit">Keluar</button></form>'
     )
 
@@ -214,8 +209,8 @@ def renew_form_html(ticket: str, next_path: str = "/") -> str:
     """Trade the ticket for a fresh cookie: submitted at once by the page, or by the button."""
     return (
         f'{_FORM_CSS}<form class="sk-form" id="sk-renew" method="post" action="{RENEW_PATH}">'
-        f'<input type="hidden" name="ticket" value="{_attr(ticket)}">'
-        f'<input type="hidden" name="next" value="{_attr(next_path)}">'
+        f'<input type="hidden" name="ticket" value="{escape_html(ticket)}">'
+        f'<input type="hidden" name="next" value="{escape_html(next_path)}">'
         '<button class="sk-btn" type="submit">Lanjutkan</button></form>'
         f"<script>{RENEW_SCRIPT}</script>"
     )
