@@ -286,10 +286,10 @@ class Filter:
             outside = [k for k in self.kelurahan if not k.startswith(kec + ".")]
             if outside:
                 notices.append(
-                    f"{len(outside)} kelurahan di luar wilayah tugas Anda ({_kec_name(kec)}) diabaikan."
+                    f"{len(outside)} kelurahan di luar wilayah tugas Anda ({gazetteer.kecamatan_label(kec)}) diabaikan."
                 )
             if self.kecamatan and self.kecamatan != (kec,):
-                notices.append(f"Filter kecamatan dibatasi ke wilayah tugas Anda: {_kec_name(kec)}.")
+                notices.append(f"Filter kecamatan dibatasi ke wilayah tugas Anda: {gazetteer.kecamatan_label(kec)}.")
             kel = tuple(k for k in self.kelurahan if k.startswith(kec + "."))
             rt = self.rt if len(kel) == 1 else ()
             return replace(self, kecamatan=(kec,), kelurahan=kel, rt=rt), notices
@@ -337,9 +337,9 @@ class Filter:
         if period.replay:
             parts.append(f"per {format_long_date(self.as_of)}")
         if self.kecamatan:
-            parts.append("Kecamatan " + ", ".join(_kec_name(k) for k in self.kecamatan))
+            parts.append("Kecamatan " + ", ".join(gazetteer.kecamatan_label(k) for k in self.kecamatan))
         if self.kelurahan:
-            parts.append("Kelurahan " + ", ".join(_kel_name(k) for k in self.kelurahan))
+            parts.append("Kelurahan " + ", ".join(gazetteer.kelurahan_label(k) for k in self.kelurahan))
         if self.rt:
             parts.append("RT " + ", ".join(f"{r:02d}" for r in self.rt))
         if self.category:
@@ -361,20 +361,6 @@ class Filter:
 
 
 # ---------------------------------------------------------------------- parsing
-
-
-def _kec_name(kode: str) -> str:
-    try:
-        return gazetteer.kecamatan_name(kode)
-    except KeyError:
-        return kode
-
-
-def _kel_name(kode: str) -> str:
-    try:
-        return gazetteer.kelurahan_name(kode)
-    except KeyError:
-        return kode
 
 
 _UNSAFE = re.compile(r"[`\r\n\t\x00-\x1f\x7f]")

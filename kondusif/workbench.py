@@ -153,22 +153,8 @@ def headline(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer,
 # --------------------------------------------------------------------------- labels
 
 
-def kelurahan_label(kode: str | None) -> str:
-    if not kode:
-        return "-"
-    try:
-        return gazetteer.kelurahan_name(kode)
-    except KeyError:
-        return str(kode)
-
-
-def kecamatan_label(kode: str | None) -> str:
-    if not kode:
-        return "-"
-    try:
-        return gazetteer.kecamatan_name(kode)
-    except KeyError:
-        return str(kode)
+kelurahan_label = gazetteer.kelurahan_label  # the name, or the code when unknown; "-" when none
+kecamatan_label = gazetteer.kecamatan_label
 
 
 def _enum_label(enum, labels: dict | None, value: Any) -> str:

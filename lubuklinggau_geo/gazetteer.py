@@ -157,6 +157,31 @@ def kecamatan_name(kode: object) -> str:
     return str(kecamatan_by_code(kode)["nama"])
 
 
+def kelurahan_label(kode: object, blank: str = "-") -> str:
+    """A kelurahan for display: its name, or the code itself when the gazetteer does not know it.
+
+    Old archives and foreign imports may hold codes that are not (or no longer) in the
+    gazetteer; showing the code keeps the row readable instead of failing. `blank` is
+    shown when there is no code at all.
+    """
+    if kode is None or kode == "":
+        return blank
+    try:
+        return kelurahan_name(kode)
+    except KeyError:
+        return str(kode)
+
+
+def kecamatan_label(kode: object, blank: str = "-") -> str:
+    """A kecamatan for display: its name, or the code itself when unknown (see kelurahan_label)."""
+    if kode is None or kode == "":
+        return blank
+    try:
+        return kecamatan_name(kode)
+    except KeyError:
+        return str(kode)
+
+
 def upstream_license_text() -> str:
     """The MIT notice that must travel with any copy of the boundary data."""
     return _data_text("UPSTREAM_LICENSE.txt")

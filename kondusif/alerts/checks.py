@@ -21,8 +21,6 @@ from kondusif.alerts.common import (
     _as_records,
     _in_transaction,
     _insert,
-    _kec_name,
-    _kel_name,
     _ts,
 )
 from kondusif.alerts.delivery import DeliveryConfig, _kick_after_commit, delivery_config, kick_delivery
@@ -59,8 +57,8 @@ def berat_message(row: dict[str, Any]) -> str:
     rt = f"RT {int(row['rt']):02d}, " if row.get("rt") is not None and row.get("rt") == row.get("rt") else ""
     sim = "[SIMULASI] " if row.get("source") == "simulasi" else ""
     return (
-        f"{sim}Laporan BERAT {row.get('report_no', '')}: {cat} di {rt}Kel. {_kel_name(row['kode_kelurahan'])} "
-        f"(Kec. {_kec_name(row['kode_kelurahan'][:8])}), {format_wib(_ts(row['occurred_at']))}."
+        f"{sim}Laporan BERAT {row.get('report_no', '')}: {cat} di {rt}Kel. {gazetteer.kelurahan_label(row['kode_kelurahan'])} "
+        f"(Kec. {gazetteer.kecamatan_label(row['kode_kelurahan'][:8])}), {format_wib(_ts(row['occurred_at']))}."
     )
 
 
@@ -147,7 +145,7 @@ def rawan_message(kode_kelurahan: str, reasons: Sequence[str], simulated: bool) 
     sim = "[SIMULASI] " if simulated else ""
     why = "; ".join(list(reasons)[:3])
     return (
-        f"{sim}Kel. {_kel_name(kode_kelurahan)} (Kec. {_kec_name(kode_kelurahan[:8])}) kini RAWAN"
+        f"{sim}Kel. {gazetteer.kelurahan_label(kode_kelurahan)} (Kec. {gazetteer.kecamatan_label(kode_kelurahan[:8])}) kini RAWAN"
         + (f": {why}." if why else ".")
     )
 

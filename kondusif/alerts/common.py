@@ -14,7 +14,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from kondusif import store
 from kondusif.timeutil import as_utc
-from lubuklinggau_geo import gazetteer
 
 KIND_BERAT = "berat"
 KIND_RAWAN = "rawan"
@@ -39,20 +38,6 @@ def _insert(conn: Connection, table: sa.Table):
     """INSERT that can say ON CONFLICT, on SQLite and PostgreSQL alike."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     return dialect.insert(table)
-
-
-def _kel_name(kode: str | None) -> str:
-    try:
-        return gazetteer.kelurahan_name(kode) if kode else "-"
-    except KeyError:
-        return str(kode)
-
-
-def _kec_name(kode: str | None) -> str:
-    try:
-        return gazetteer.kecamatan_name(kode) if kode else "-"
-    except KeyError:
-        return str(kode)
 
 
 def _as_records(incident_rows: Sequence[dict[str, Any]] | pd.DataFrame) -> list[dict[str, Any]]:

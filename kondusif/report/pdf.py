@@ -557,10 +557,7 @@ def section_trend(pdf: ReportPDF, data: WeekData, daily_png: bytes, category_png
 def _place(rec) -> str:
     from lubuklinggau_geo import gazetteer
 
-    try:
-        name = gazetteer.kelurahan_name(rec.kode_kelurahan)
-    except KeyError:
-        name = str(rec.kode_kelurahan)
+    name = gazetteer.kelurahan_label(rec.kode_kelurahan)
     rt = "" if rec.rt is None or pd.isna(rec.rt) else f", RT {int(rec.rt):02d}"
     return f"{name}{rt}"
 

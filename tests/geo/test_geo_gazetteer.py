@@ -62,3 +62,14 @@ def test_never_imports_kondusif() -> None:
     for path in (REPO / "lubuklinggau_geo").rglob("*.py"):
         src = path.read_text(encoding="utf-8")
         assert "import kondusif" not in src and "from kondusif" not in src, path
+
+
+def test_labels_show_the_name_or_the_code_when_unknown():
+    """The one "name, or the code if unknown" helper every table, alert and PDF uses."""
+    assert gz.kelurahan_label("16.73.01.1002") == "Majapahit"
+    assert gz.kelurahan_label("1673011002") == "Majapahit"  # the city's spelling of the same code
+    assert gz.kecamatan_label("16.73.01") == "Lubuk Linggau Timur I"
+    assert gz.kelurahan_label("16.73.09.9999") == "16.73.09.9999"  # an archive's retired code
+    assert gz.kecamatan_label("16.99.01") == "16.99.01"
+    assert gz.kelurahan_label(None) == "-"
+    assert gz.kecamatan_label("", blank="") == ""
