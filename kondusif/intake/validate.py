@@ -458,15 +458,33 @@ def check_records(raws: Sequence[Mapping[str, Any]], rules: Rules) -> list[Check
     return [_finish(s, located, have_bounds, rules) for s in staged]
 
 
+@dataclass
+class _Findings:
+    """The errors and warnings one candidate collects, field by field."""
+
+    errors: list[FieldError] = field(default_factory=list)
+    warnings: list[FieldError] = field(default_factory=list)
+
+    def err(self, f: str, msg: str) -> None:
+        self.errors.append(FieldError(f, msg))
+
+
 def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
-    errors: list[FieldError] = []
-    warnings: list[FieldError] = []
-    out: dict[str, Any] = {"errors": errors, "warnings": warnings, "raw": raw}
+    """Every field of one candidate, checked in order: place, coordinates, what, when, who."""
+    found = _Findings()
+    out: dict[str, Any] = {"errors": found.errors, "warnings": found.warnings, "raw": raw}
+    kec_code, kel_raw = _check_place(raw, rules, out, found)
+    _check_coordinates(raw, kec_code, kel_raw, out, found)
+    _check_what(raw, rules, out, found)
+    _check_when(raw, rules, out, found)
+    _check_who(raw, out, found)
+    return out
 
-    def err(f: str, msg: str) -> None:
-        errors.append(FieldError(f, msg))
 
-    # place ------------------------------------------------------------------
+def _check_place(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any],
+                 found: _Findings) -> tuple[str | None, str]:
+    """Kecamatan, kelurahan and RT as written; returns the kecamatan code and the kelurahan text."""
+    err = found.err
     kec_code = None
     kec_raw = clean_text(raw.get("kecamatan"))
     if kec_raw:
@@ -490,8 +508,13 @@ def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
     elif rt is None:
         err("rt", f"“{clean_text(rt_raw)[:20]}” bukan nomor RT (bilangan bulat positif, misalnya 3)")
     out["rt"] = rt
+    return kec_code, kel_raw
 
-    # coordinates --------------------------------------------------------------
+
+def _check_coordinates(raw: Mapping[str, Any], kec_code: str | None, kel_raw: str, out: dict[str, Any],
+                       found: _Findings) -> None:
+    """lat/lon or one location cell; a location that is place text names the kelurahan instead."""
+    err = found.err
     lat = lon = None
     loc_raw = raw.get("location")
     if not is_blank(raw.get("lat")) or not is_blank(raw.get("lon")):
@@ -527,7 +550,10 @@ def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
             lat = lon = None
     out["lat"], out["lon"] = lat, lon
 
-    # what -------------------------------------------------------------------
+
+def _check_what(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any], found: _Findings) -> None:
+    """Category, severity, title and description."""
+    err, warnings = found.err, found.warnings
     cat_raw = raw.get("category")
     category: Category | None = None
     if isinstance(cat_raw, Category):
@@ -583,7 +609,10 @@ def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
         err("title", f"terlalu panjang ({len(title)} karakter; paling banyak {MAX_TITLE})")
     out["title"], out["description"] = title, description
 
-    # when ---------------------------------------------------------------------
+
+def _check_when(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any], found: _Findings) -> None:
+    """When it happened: not in the future, not before the monitoring season."""
+    err, warnings = found.err, found.warnings
     occ_raw = raw.get("occurred_at")
     occurred = None
     if is_blank(occ_raw):
@@ -606,7 +635,10 @@ def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
                 occurred = None
     out["occurred_at"] = occurred
 
-    # who ----------------------------------------------------------------------
+
+def _check_who(raw: Mapping[str, Any], out: dict[str, Any], found: _Findings) -> None:
+    """The reporter's name and phone (one normalised form on every path)."""
+    err = found.err
     name = clean_text(raw.get("reporter_name"))
     if len(name) > MAX_NAME:
         err("reporter_name", f"terlalu panjang (paling banyak {MAX_NAME} karakter)")
@@ -618,7 +650,6 @@ def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
         else:
             phone = normalise_phone(phone) or phone  # one form on every path (issue 17)
     out["reporter_name"], out["reporter_phone"] = name or None, phone or None
-    return out
 
 
 def _finish(s: dict[str, Any], located: dict[int, str | None], have_bounds: bool, rules: Rules) -> Checked:
