@@ -408,6 +408,16 @@ def _parse_params(
     params: Mapping[str, str | Sequence[str]], calendar: Calendar, now: datetime | None
 ) -> tuple[Filter, list[str]]:
     notices: list[str] = []
+    values = _param_texts(params, notices)
+    kwargs: dict = {}
+    _parse_period(values, calendar, now, kwargs, notices)
+    _parse_lists(values, kwargs, notices)
+    _drop_inconsistent_place(kwargs, notices)
+    return Filter(**kwargs), notices
+
+
+def _param_texts(params: Mapping[str, str | Sequence[str]], notices: list[str]) -> dict[str, str]:
+    """Each known parameter as one text; an overlong one is dropped with a notice."""
     values: dict[str, str] = {}
     for name, pname in PARAMS.items():
         if pname not in params:
@@ -420,8 +430,12 @@ def _parse_params(
             notices.append(f"Parameter tautan «{pname}» terlalu panjang; diabaikan.")
             continue
         values[name] = text
+    return values
 
-    kwargs: dict = {}
+
+def _parse_period(values: dict[str, str], calendar: Calendar, now: datetime | None, kwargs: dict,
+                  notices: list[str]) -> None:
+    """The period key, its dates and the as-of day; a custom range needs both ends in order."""
     options = period_options(calendar)
     if "period" in values:
         key = values["period"].strip()
@@ -458,6 +472,9 @@ def _parse_params(
             if kwargs.pop(name, None) is not None:
                 notices.append(f"Parameter tautan «{PARAMS[name]}» hanya berlaku untuk rentang tanggal; diabaikan.")
 
+
+def _parse_lists(values: dict[str, str], kwargs: dict, notices: list[str]) -> None:
+    """Kecamatan, kelurahan, RT and the enum lists; unknown items are named and dropped."""
     kec_codes = set(gazetteer.kecamatan_codes())
     kel_codes = set(gazetteer.kelurahan_codes())
     for name in LIST_FIELDS:
@@ -495,6 +512,9 @@ def _parse_params(
         if good:
             kwargs[name] = tuple(good)
 
+
+def _drop_inconsistent_place(kwargs: dict, notices: list[str]) -> None:
+    """Kelurahan outside the chosen kecamatan, and RT without exactly one kelurahan, are dropped."""
     kel = kwargs.get("kelurahan", ())
     kec = kwargs.get("kecamatan", ())
     if kel and kec:
@@ -505,7 +525,6 @@ def _parse_params(
     if kwargs.get("rt") and len(kwargs.get("kelurahan", ())) != 1:
         notices.append("Filter RT hanya berlaku bila tepat satu kelurahan dipilih; diabaikan.")
         kwargs.pop("rt")
-    return Filter(**kwargs), notices
 
 
 def filter_fields() -> list[str]:
