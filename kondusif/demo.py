@@ -118,95 +118,33 @@ def _columns(n: int, seed: int, calendar: Calendar, registry: pd.DataFrame) -> d
     """The simulated incidents as plain numpy columns in stored order (oldest first).
 
     Times are naive UTC datetime64[us] (NaT when missing), text is object arrays
-    (None when missing). The draws from the seeded generator come in a fixed order;
-    changing that order changes every seed's rows (tests/test_demo.py pins them).
+    (None when missing). The draws from the seeded generator come in a fixed order
+    (the `_draw_*` steps below, called in this order); changing that order changes
+    every seed's rows (tests/test_demo.py pins them).
     """
     rng = np.random.default_rng(seed)
-
-    first = pd.Timestamp(calendar.season_start)
-    last = pd.Timestamp(calendar.voting_day) + pd.Timedelta(days=10)
-    days = pd.date_range(first, last, freq="D")
-    day_idx = rng.choice(len(days), size=n, p=_day_weights(calendar, days))
-
-    # Some kelurahan are quieter than others: a fixed lognormal activity per kelurahan.
-    kel_codes = np.array(sorted(registry["kode_kelurahan"].unique()))
-    kel_rng = np.random.default_rng(20180627)
-    activity = kel_rng.lognormal(0.0, 0.9, size=len(kel_codes))
-    reg = registry.reset_index(drop=True)
-    kel_pos = {k: i for i, k in enumerate(kel_codes)}
-    reg_kel_pos = reg["kode_kelurahan"].map(kel_pos).to_numpy()
-    rt_weight = activity[reg_kel_pos]
-    rt_idx = rng.choice(len(reg), size=n, p=rt_weight / rt_weight.sum())
-    reg_kel = [str(k) for k in reg["kode_kelurahan"]]
-    reg_rt = reg["rt"].to_numpy().astype(int)
-
+    days, day_idx = _draw_days(rng, n, calendar)
+    places = _draw_places(rng, n, registry)
     cats = list(CATEGORY_BASE)
-    cat_cum = np.cumsum(_category_matrix(calendar, days), axis=1)[day_idx]
-    cat_idx = np.minimum(_sample_rows(rng, cat_cum), len(cats) - 1)
-
-    berat_boost = np.isin(cat_idx, [cats.index(Category.BENTROKAN), cats.index(Category.INTIMIDASI)])
-    sev_u = rng.random(n)
-    sev_p = np.array([0.55, 0.32, 0.13])
-    sev_cut1 = np.where(berat_boost, 0.35, sev_p[0])
-    sev_cut2 = np.where(berat_boost, 0.70, sev_p[0] + sev_p[1])
-    sev_idx = np.where(sev_u < sev_cut1, 0, np.where(sev_u < sev_cut2, 1, 2))
-
-    # Time of day in WIB: more in the evening.
-    hour_p = np.array([1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 8, 9, 10, 9, 7, 4, 2], float)
-    hour = rng.choice(24, size=n, p=hour_p / hour_p.sum())
-    minute = rng.integers(0, 60, size=n)
-    second = rng.integers(0, 60, size=n)
-    local = (
-        days.to_numpy()[day_idx]
-        + hour.astype("timedelta64[h]")
-        + minute.astype("timedelta64[m]")
-        + second.astype("timedelta64[s]")
-    )
-    occurred = pd.DatetimeIndex(local).tz_localize(WIB).tz_convert(UTC).tz_localize(None).to_numpy()
-    occurred = occurred.astype("datetime64[us]")
-    delay_min = rng.gamma(1.5, 40.0, size=n).astype(int) + 2
-    reported = occurred + delay_min.astype("timedelta64[m]")
-
-    status_names = [s.value for s in Status]
-    status_p = np.array([0.15, 0.25, 0.20, 0.25, 0.10, 0.05])
-    status_idx = rng.choice(len(status_names), size=n, p=status_p)
-
-    has_loc = rng.random(n) < 0.6
-    jitter = rng.normal(0.0, 0.0012, size=(n, 2))
-    lat = np.where(has_loc, reg["lat"].to_numpy(float)[rt_idx] + jitter[:, 0], np.nan)
-    lon = np.where(has_loc, reg["lon"].to_numpy(float)[rt_idx] + jitter[:, 1], np.nan)
-
-    title_pick = rng.integers(0, 1_000_000, size=n)
-    title_lists = [TITLES[c] for c in cats]
-    title_offset = np.cumsum([0] + [len(t) for t in title_lists])[:-1]
-    title_len = np.array([len(t) for t in title_lists])
-    title_code = title_offset[cat_idx] + title_pick % title_len[cat_idx]
-    ids = _uuid4_strings(rng.bytes(16 * n), n)
-    approx = has_loc & (rng.random(n) < 0.3)
-    # The last draw from `rng`; everything below is arithmetic on what was drawn.
+    cat_idx, sev_idx = _draw_kind(rng, n, calendar, days, day_idx, cats)
+    occurred, reported = _draw_times(rng, n, days, day_idx)
+    d = _draw_details(rng, n, places.reg, places.rt_idx, cats, cat_idx)
+    # The last draw from `rng` was in _draw_details; everything below is arithmetic on what was drawn.
 
     order = np.argsort(occurred, kind="stable")
     seq = np.arange(n)
-    rt_idx, cat_idx, sev_idx, status_idx = rt_idx[order], cat_idx[order], sev_idx[order], status_idx[order]
-    ids, occurred, reported = ids[order], occurred[order], reported[order]
-    lat, lon, approx, title_code, src_no = lat[order], lon[order], approx[order], title_code[order], seq[order]
-
-    # Duplicates point at the previous (older) report of the same kelurahan and category.
-    key = reg_kel_pos[rt_idx] * len(cats) + cat_idx
-    by_key = np.argsort(key, kind="stable")
-    same = key[by_key][1:] == key[by_key][:-1]
-    prev = np.full(n, -1)
-    prev[by_key[1:][same]] = by_key[:-1][same]
-    dup_code, rejected_code = status_names.index(Status.DUPLIKAT), status_names.index(Status.DITOLAK)
-    is_dup = (status_idx == dup_code) & (prev >= 0)
-    status_idx = np.where((status_idx == dup_code) & (prev < 0), rejected_code, status_idx)
-    duplicate_of = np.where(is_dup, ids[np.maximum(prev, 0)], None) if n else np.array([], dtype=object)
+    rt_idx, cat_idx, sev_idx, status_idx = places.rt_idx[order], cat_idx[order], sev_idx[order], d.status_idx[order]
+    ids, occurred, reported = d.ids[order], occurred[order], reported[order]
+    lat, lon, approx, title_code, src_no = d.lat[order], d.lon[order], d.approx[order], d.title_code[order], seq[order]
+    status_idx, duplicate_of = _duplicates(n, places.reg_kel_pos[rt_idx] * len(cats) + cat_idx, status_idx, ids)
+    status_names = [s.value for s in Status]
     followup = np.isin(status_idx, [status_names.index(Status.DITINDAKLANJUTI), status_names.index(Status.SELESAI)])
     followup_to = np.where(followup, _lookup(FOLLOWUP_TO, seq % len(FOLLOWUP_TO)), None)
     due = occurred + (3 + seq % 8).astype("timedelta64[D]")
     followup_due = np.where(followup, due, np.datetime64("NaT", "us"))
     outcome = np.where(status_idx == status_names.index(Status.SELESAI), "Selesai ditangani (simulasi)", None)
 
+    reg_kel, reg_rt = places.reg_kel, places.reg_rt
     rt = reg_rt[rt_idx]
     descriptions = {r: f"{SIM_NOTICE} RT {r:02d}." for r in np.unique(reg_rt).tolist()}
     return {
@@ -216,7 +154,7 @@ def _columns(n: int, seed: int, calendar: Calendar, registry: pd.DataFrame) -> d
         "rt": rt,
         "category": _lookup([c.value for c in cats], cat_idx),
         "severity": _lookup(["ringan", "sedang", "berat"], sev_idx),
-        "title": _lookup([t for ts in title_lists for t in ts], title_code),
+        "title": _lookup([t for ts in d.title_lists for t in ts], title_code),
         "description": np.array([descriptions[r] for r in rt.tolist()], dtype=object),
         "occurred_at": occurred,
         "reported_at": reported,
@@ -234,6 +172,124 @@ def _columns(n: int, seed: int, calendar: Calendar, registry: pd.DataFrame) -> d
         "followup_due": followup_due,
         "outcome": outcome,
     }
+
+
+def _draw_days(rng: np.random.Generator, n: int, calendar: Calendar) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Draw 1: the day of each incident, weighted towards the election calendar's busy days."""
+    first = pd.Timestamp(calendar.season_start)
+    last = pd.Timestamp(calendar.voting_day) + pd.Timedelta(days=10)
+    days = pd.date_range(first, last, freq="D")
+    return days, rng.choice(len(days), size=n, p=_day_weights(calendar, days))
+
+
+@dataclass(frozen=True)
+class _Places:
+    reg: pd.DataFrame  # the RT registry, 0..len-1 index
+    reg_kel_pos: np.ndarray  # per registry row: position of its kelurahan in the sorted codes
+    reg_kel: list[str]
+    reg_rt: np.ndarray
+    rt_idx: np.ndarray  # per incident: its registry row
+
+
+def _draw_places(rng: np.random.Generator, n: int, registry: pd.DataFrame) -> _Places:
+    """Draw 2: the RT of each incident.
+
+    Some kelurahan are quieter than others: a fixed lognormal activity per kelurahan
+    (its own generator, so it is the same for every seed).
+    """
+    kel_codes = np.array(sorted(registry["kode_kelurahan"].unique()))
+    kel_rng = np.random.default_rng(20180627)
+    activity = kel_rng.lognormal(0.0, 0.9, size=len(kel_codes))
+    reg = registry.reset_index(drop=True)
+    kel_pos = {k: i for i, k in enumerate(kel_codes)}
+    reg_kel_pos = reg["kode_kelurahan"].map(kel_pos).to_numpy()
+    rt_weight = activity[reg_kel_pos]
+    rt_idx = rng.choice(len(reg), size=n, p=rt_weight / rt_weight.sum())
+    return _Places(reg, reg_kel_pos, [str(k) for k in reg["kode_kelurahan"]], reg["rt"].to_numpy().astype(int),
+                   rt_idx)
+
+
+def _draw_kind(rng: np.random.Generator, n: int, calendar: Calendar, days: pd.DatetimeIndex,
+               day_idx: np.ndarray, cats: list[Category]) -> tuple[np.ndarray, np.ndarray]:
+    """Draws 3-4: category (by the day's mix) and severity (bentrokan, intimidasi more often berat)."""
+    cat_cum = np.cumsum(_category_matrix(calendar, days), axis=1)[day_idx]
+    cat_idx = np.minimum(_sample_rows(rng, cat_cum), len(cats) - 1)
+
+    berat_boost = np.isin(cat_idx, [cats.index(Category.BENTROKAN), cats.index(Category.INTIMIDASI)])
+    sev_u = rng.random(n)
+    sev_p = np.array([0.55, 0.32, 0.13])
+    sev_cut1 = np.where(berat_boost, 0.35, sev_p[0])
+    sev_cut2 = np.where(berat_boost, 0.70, sev_p[0] + sev_p[1])
+    return cat_idx, np.where(sev_u < sev_cut1, 0, np.where(sev_u < sev_cut2, 1, 2))
+
+
+def _draw_times(rng: np.random.Generator, n: int, days: pd.DatetimeIndex,
+                day_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Draws 5-8: time of day in WIB (more in the evening) and the reporting delay; naive UTC [us]."""
+    hour_p = np.array([1, 1, 1, 1, 2, 3, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 8, 9, 10, 9, 7, 4, 2], float)
+    hour = rng.choice(24, size=n, p=hour_p / hour_p.sum())
+    minute = rng.integers(0, 60, size=n)
+    second = rng.integers(0, 60, size=n)
+    local = (
+        days.to_numpy()[day_idx]
+        + hour.astype("timedelta64[h]")
+        + minute.astype("timedelta64[m]")
+        + second.astype("timedelta64[s]")
+    )
+    occurred = pd.DatetimeIndex(local).tz_localize(WIB).tz_convert(UTC).tz_localize(None).to_numpy()
+    occurred = occurred.astype("datetime64[us]")
+    delay_min = rng.gamma(1.5, 40.0, size=n).astype(int) + 2
+    return occurred, occurred + delay_min.astype("timedelta64[m]")
+
+
+@dataclass(frozen=True)
+class _Details:
+    status_idx: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    title_lists: list[list[str]]
+    title_code: np.ndarray
+    ids: np.ndarray
+    approx: np.ndarray
+
+
+def _draw_details(rng: np.random.Generator, n: int, reg: pd.DataFrame, rt_idx: np.ndarray,
+                  cats: list[Category], cat_idx: np.ndarray) -> _Details:
+    """The last draws: status, location (60 % have a point near their RT), title, id, approximate flag."""
+    status_names = [s.value for s in Status]
+    status_p = np.array([0.15, 0.25, 0.20, 0.25, 0.10, 0.05])
+    status_idx = rng.choice(len(status_names), size=n, p=status_p)
+
+    has_loc = rng.random(n) < 0.6
+    jitter = rng.normal(0.0, 0.0012, size=(n, 2))
+    lat = np.where(has_loc, reg["lat"].to_numpy(float)[rt_idx] + jitter[:, 0], np.nan)
+    lon = np.where(has_loc, reg["lon"].to_numpy(float)[rt_idx] + jitter[:, 1], np.nan)
+
+    title_pick = rng.integers(0, 1_000_000, size=n)
+    title_lists = [TITLES[c] for c in cats]
+    title_offset = np.cumsum([0] + [len(t) for t in title_lists])[:-1]
+    title_len = np.array([len(t) for t in title_lists])
+    title_code = title_offset[cat_idx] + title_pick % title_len[cat_idx]
+    ids = _uuid4_strings(rng.bytes(16 * n), n)
+    approx = has_loc & (rng.random(n) < 0.3)
+    return _Details(status_idx, lat, lon, title_lists, title_code, ids, approx)
+
+
+def _duplicates(n: int, key: np.ndarray, status_idx: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Duplicates point at the previous (older) report of the same kelurahan and category (`key`).
+
+    A "duplikat" with no older report of its key becomes "ditolak". Rows are in time order.
+    """
+    status_names = [s.value for s in Status]
+    by_key = np.argsort(key, kind="stable")
+    same = key[by_key][1:] == key[by_key][:-1]
+    prev = np.full(n, -1)
+    prev[by_key[1:][same]] = by_key[:-1][same]
+    dup_code, rejected_code = status_names.index(Status.DUPLIKAT), status_names.index(Status.DITOLAK)
+    is_dup = (status_idx == dup_code) & (prev >= 0)
+    status_idx = np.where((status_idx == dup_code) & (prev < 0), rejected_code, status_idx)
+    duplicate_of = np.where(is_dup, ids[np.maximum(prev, 0)], None) if n else np.array([], dtype=object)
+    return status_idx, duplicate_of
 
 
 def simulate(n: int, seed: int, calendar: Calendar | None = None, registry: pd.DataFrame | None = None,
