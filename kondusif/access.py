@@ -44,6 +44,8 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "account.sso": (frozenset({A, J, P}), "masuk lewat SSO instansi"),
     "account.own_password": (frozenset({A, J, P, R}), "mengganti kata sandi sendiri"),
     "system.health": (frozenset({A, P}), "melihat kesehatan sistem (ruang disk, cadangan, antrean)"),
+    "system.metrics": (frozenset({A}), "membaca metrik server (/_stcore/metrics)"),
+    "account.pin": (frozenset({R}), "masuk dengan PIN 6 angka sebagai ganti kata sandi"),
     # One capability per page: kondusif.ui.pages.PAGES takes its roles from here.
     "page.peta": (frozenset({A, J, P}), "halaman Peta kondusivitas"),
     "page.insiden": (frozenset({A, P}), "halaman Insiden"),
@@ -54,12 +56,27 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "page.ganti_sandi": (frozenset({A, J, P, R}), "halaman Ganti kata sandi"),
 }
 
+# role -> the scope an account of that role carries: "kota" (none: the whole city),
+# "kecamatan" (optionally one kecamatan) or "rt" (one kelurahan + RT, which it files for).
+SCOPE_CITY, SCOPE_KECAMATAN, SCOPE_RT = "kota", "kecamatan", "rt"
+SCOPE_KINDS: dict[Role, str] = {A: SCOPE_CITY, J: SCOPE_CITY, P: SCOPE_KECAMATAN, R: SCOPE_RT}
+
 SYSTEM_VIEWER = SYSTEM  # the CLI and background jobs act as this explicit viewer
 
 
 def roles_for(capability: str) -> frozenset[Role]:
     """The roles holding `capability` (KeyError for an unknown name: a typo must not open anything)."""
     return CAPABILITIES[capability][0]
+
+
+def role_holds(role: Role | str, capability: str) -> bool:
+    """Whether accounts of `role` hold `capability` (for rules about a role, not a signed-in viewer)."""
+    return Role(role) in roles_for(capability)
+
+
+def scope_kind(role: Role | str) -> str:
+    """The scope an account of `role` carries: SCOPE_CITY, SCOPE_KECAMATAN or SCOPE_RT."""
+    return SCOPE_KINDS[Role(role)]
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,39 @@ class Place:
         if self.kecamatan:
             return self.kecamatan
         return self.kelurahan.rsplit(".", 1)[0] if self.kelurahan else None
+
+
+@dataclass(frozen=True)
+class Area:
+    """Where a viewer may see and act: the whole city, one kecamatan, or one kelurahan + RT."""
+
+    level: str  # SCOPE_CITY, SCOPE_KECAMATAN or SCOPE_RT
+    kecamatan: str | None = None
+    kelurahan: str | None = None  # and rt: only for SCOPE_RT
+    rt: int | None = None
+
+    @property
+    def linked(self) -> bool:
+        """False for an rt account not yet linked to its kelurahan and RT (it may file and see nothing)."""
+        return self.level != SCOPE_RT or (bool(self.kelurahan) and self.rt is not None)
+
+    def contains_kelurahan(self, code: str) -> bool:
+        """Whether kelurahan `code` lies in this area (for an rt area: is its kelurahan)."""
+        if self.level == SCOPE_KECAMATAN:
+            return code[:8] == self.kecamatan
+        if self.level == SCOPE_RT:
+            return bool(self.kelurahan) and code == self.kelurahan
+        return True
+
+
+def area_of(viewer: Viewer) -> Area:
+    """The viewer's area, from its role's scope kind and the account's kecamatan / kelurahan + RT."""
+    kind = scope_kind(require_viewer(viewer).role)
+    if kind == SCOPE_KECAMATAN and viewer.kecamatan:
+        return Area(SCOPE_KECAMATAN, kecamatan=viewer.kecamatan)
+    if kind == SCOPE_RT:
+        return Area(SCOPE_RT, kelurahan=viewer.kelurahan or None, rt=None if viewer.rt is None else int(viewer.rt))
+    return Area(SCOPE_CITY)
 
 
 def place_of(row: object) -> Place:
@@ -94,13 +144,12 @@ def in_scope(viewer: Viewer, place: Place | dict | None) -> bool:
     if place is None:
         return True
     p = place_of(place)
-    role = Role(viewer.role)
-    if role == Role.PANWASLU and viewer.kecamatan:
+    area = area_of(viewer)
+    if area.level == SCOPE_KECAMATAN:
         kec = p.kecamatan_code
-        return kec is None or kec == viewer.kecamatan
-    if role == Role.RT:
-        return (viewer.kelurahan is not None and viewer.rt is not None and p.kelurahan == viewer.kelurahan
-                and p.rt is not None and int(p.rt) == int(viewer.rt))
+        return kec is None or kec == area.kecamatan
+    if area.level == SCOPE_RT:
+        return (area.linked and p.kelurahan == area.kelurahan and p.rt is not None and int(p.rt) == area.rt)
     return True
 
 
@@ -140,17 +189,15 @@ def scope_clause(viewer: Viewer, kecamatan_col, kelurahan_col=None, rt_col=None,
     """
     import sqlalchemy as sa
 
-    role = Role(require_viewer(viewer).role)
-    if role == Role.PANWASLU and viewer.kecamatan:
-        cond = kecamatan_col == viewer.kecamatan
+    area = area_of(viewer)
+    if area.level == SCOPE_KECAMATAN:
+        cond = kecamatan_col == area.kecamatan
         return sa.or_(cond, kecamatan_col.is_(None)) if unplaced_ok else cond
-    if role == Role.RT:
-        if kelurahan_col is None or rt_col is None or not viewer.kelurahan or viewer.rt is None:
+    if area.level == SCOPE_RT:
+        if kelurahan_col is None or rt_col is None or not area.linked:
             return sa.false()
-        return sa.and_(kelurahan_col == viewer.kelurahan, rt_col == int(viewer.rt))
-    if role in (Role.ADMIN, Role.PEJABAT, Role.PANWASLU):
-        return None
-    return sa.false()
+        return sa.and_(kelurahan_col == area.kelurahan, rt_col == area.rt)
+    return None
 
 
 def capability_table() -> list[tuple[str, list[str], str]]:
@@ -162,5 +209,6 @@ def names(prefix: str = "") -> Iterable[str]:
     return [n for n in CAPABILITIES if n.startswith(prefix)]
 
 
-__all__ = ["CAPABILITIES", "NotPermitted", "Place", "SYSTEM_VIEWER", "allows", "capability_table", "in_scope",
-           "names", "place_of", "require", "require_viewer", "roles_for", "scope_clause"]
+__all__ = ["CAPABILITIES", "SCOPE_CITY", "SCOPE_KECAMATAN", "SCOPE_KINDS", "SCOPE_RT", "Area", "NotPermitted", "Place",
+           "SYSTEM_VIEWER", "allows", "area_of", "capability_table", "in_scope", "names", "place_of", "require",
+           "require_viewer", "role_holds", "roles_for", "scope_clause", "scope_kind"]

@@ -19,13 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 
+from kondusif import access
 from kondusif.config import Calendar, settings
 from kondusif.model import (
     CATEGORY_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
     Category,
-    Role,
     Severity,
     Source,
     Status,
@@ -279,10 +279,10 @@ class Filter:
         """
         if viewer is None:
             return self, []
-        role = Role(viewer.role)
+        area = access.area_of(viewer)
         notices: list[str] = []
-        if role == Role.PANWASLU and viewer.kecamatan:
-            kec = viewer.kecamatan
+        if area.level == access.SCOPE_KECAMATAN and area.kecamatan:
+            kec = area.kecamatan
             outside = [k for k in self.kelurahan if not k.startswith(kec + ".")]
             if outside:
                 notices.append(
@@ -293,9 +293,9 @@ class Filter:
             kel = tuple(k for k in self.kelurahan if k.startswith(kec + "."))
             rt = self.rt if len(kel) == 1 else ()
             return replace(self, kecamatan=(kec,), kelurahan=kel, rt=rt), notices
-        if role == Role.RT and viewer.kelurahan and viewer.rt is not None:
-            kel = viewer.kelurahan
-            return replace(self, kecamatan=(kel[:8],), kelurahan=(kel,), rt=(int(viewer.rt),)), notices
+        if area.level == access.SCOPE_RT and area.kelurahan and area.rt is not None:
+            kel = area.kelurahan
+            return replace(self, kecamatan=(kel[:8],), kelurahan=(kel,), rt=(area.rt,)), notices
         return self, notices
 
     # ------------------------------------------------------------------ URL

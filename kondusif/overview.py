@@ -14,11 +14,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kondusif import access, status, store
 from kondusif import registry as rt_registry_mod
-from kondusif import status, store
 from kondusif.config import LevelConfig, settings
 from kondusif.filters import DataMoments, Filter, Period
-from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Role, Severity, Source, Status, Viewer
+from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Severity, Source, Status, Viewer
 from kondusif.timeutil import as_utc, format_wib, to_wib, wib_day_start
 from lubuklinggau_geo import gazetteer
 
@@ -101,16 +101,20 @@ def data_version(engine: Engine) -> tuple[int, int]:
 
 def kelurahan_units(flt: Filter, viewer: Viewer) -> list[str]:
     """The kelurahan this view covers: the filter's places within the viewer's scope."""
-    codes = gazetteer.kelurahan_codes()
-    if Role(viewer.role) == Role.PANWASLU and viewer.kecamatan:
-        codes = [c for c in codes if c[:8] == viewer.kecamatan]
-    if Role(viewer.role) == Role.RT:
-        codes = [c for c in codes if c == viewer.kelurahan]
+    area = access.area_of(viewer)
+    codes = [c for c in gazetteer.kelurahan_codes() if area.contains_kelurahan(c)]
     if flt.kecamatan:
         codes = [c for c in codes if c[:8] in flt.kecamatan]
     if flt.kelurahan:
         codes = [c for c in codes if c in flt.kelurahan]
     return codes
+
+
+def kelurahan_choices(viewer: Viewer) -> list[str]:
+    """The kelurahan a viewer may pick in a form or import, by name: the city's, or those of its area."""
+    area = access.area_of(viewer)
+    kel = gazetteer.kelurahan().sort_values("nama")
+    return [code for code in kel["kode"].tolist() if area.contains_kelurahan(code)]
 
 
 def rt_units(registry: pd.DataFrame, kelurahan: list[str], flt: Filter) -> list[tuple[str, int]]:

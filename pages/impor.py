@@ -15,13 +15,13 @@ from time import sleep
 import pandas as pd
 import streamlit as st
 
-from kondusif import store
+from kondusif import overview, store
 from kondusif.config import settings
 from kondusif.errors import NotPermitted
 from kondusif.intake import layouts, pipeline, review, worker
 from kondusif.intake.files import FileRefused
 from kondusif.intake.validate import title_from_text
-from kondusif.model import CATEGORY_LABELS, Category, Role, Severity, Viewer
+from kondusif.model import CATEGORY_LABELS, Category, Severity, Viewer
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import WIB, format_wib, now, to_wib
 from kondusif.ui import guard
@@ -37,13 +37,6 @@ engine = store.get_engine()
 def _metrics(pairs: list[tuple[str, int]]) -> None:
     for col, (label, value) in zip(st.columns(len(pairs)), pairs, strict=True):
         col.metric(label, f"{value:,}".replace(",", "."))
-
-
-def _kel_options(v: Viewer) -> list[str]:
-    kel = gazetteer.kelurahan().sort_values("nama")
-    if v.role == Role.PANWASLU and v.kecamatan:
-        kel = kel[kel["kode_kecamatan"] == v.kecamatan]
-    return kel["kode"].tolist()
 
 
 def _kel_label(code: str) -> str:
@@ -264,7 +257,7 @@ def _chat_tab(v: Viewer) -> None:
     c1, c2 = st.columns(2)
     channel = c1.radio("Jenis", ["otomatis", "whatsapp", "sms"], horizontal=True, key="impor_chat_channel",
                        format_func={"otomatis": "Otomatis", "whatsapp": "WhatsApp", "sms": "SMS"}.get)
-    kel = c2.selectbox("Kelurahan grup (bila pesan tidak menyebut)", _kel_options(v), index=None,
+    kel = c2.selectbox("Kelurahan grup (bila pesan tidak menyebut)", overview.kelurahan_choices(v), index=None,
                        format_func=_kel_label, placeholder="dari nama grup, bila ada", key="impor_chat_kel")
     if up is None:
         _forget("impor_chat")
@@ -336,7 +329,7 @@ def _queue_tab(v: Viewer) -> None:
 
 def _classify_form(v: Viewer, item: pd.Series, guess: dict) -> None:
     pick = int(item["id"])
-    kel_opts = _kel_options(v)
+    kel_opts = overview.kelurahan_choices(v)
     kel_guess = guess.get("kelurahan")
     cats = guess.get("kategori") or []
     sent = to_wib(item["sent_at"]) if item["sent_at"] is not None and not pd.isna(item["sent_at"]) else to_wib(now())

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from kondusif import maps, store
+from kondusif import access, maps, overview, store
 from kondusif.config import settings
 from kondusif.db_unavailable import form_message, is_unavailable
 from kondusif.duplicates import window_hours
@@ -24,7 +24,6 @@ from kondusif.model import (
     CATEGORY_LABELS,
     STATUS_LABELS,
     Category,
-    Role,
     Severity,
     Source,
     Status,
@@ -146,13 +145,6 @@ def _submit(v: Viewer) -> None:
         ss[_key("errors")] = errors
 
 
-def _kelurahan_options(v: Viewer) -> list[str]:
-    kel = gazetteer.kelurahan().sort_values("nama")
-    if v.role == Role.PANWASLU and v.kecamatan:
-        kel = kel[kel["kode_kecamatan"] == v.kecamatan]
-    return kel["kode"].tolist()
-
-
 def _kel_label(code: str) -> str:
     rec = gazetteer.kelurahan_by_code(code)
     return f"{rec['nama']} ({rec['kecamatan']})"
@@ -160,8 +152,9 @@ def _kel_label(code: str) -> str:
 
 def _place(v: Viewer) -> tuple[str | None, int | None]:
     """Where the report is from: fixed for an rt account, chosen otherwise."""
-    if v.role == Role.RT:
-        if not v.kelurahan or v.rt is None:
+    area = access.area_of(v)
+    if area.level == access.SCOPE_RT:
+        if not area.linked:
             st.error("Akun Ketua RT ini belum terhubung ke kelurahan/RT. Hubungi operator.")
             st.stop()
         st.info(f"Laporan untuk **RT {int(v.rt):02d}, Kelurahan {gazetteer.kelurahan_name(v.kelurahan)}**",
@@ -170,7 +163,7 @@ def _place(v: Viewer) -> tuple[str | None, int | None]:
         _field_error("rt")
         return v.kelurahan, int(v.rt)
     reg = rt_registry(engine)
-    kel = st.selectbox("Kelurahan", _kelurahan_options(v), format_func=_kel_label, index=None,
+    kel = st.selectbox("Kelurahan", overview.kelurahan_choices(v), format_func=_kel_label, index=None,
                        placeholder="Pilih kelurahan", key=_key("kel"))
     _field_error("kel")
     rts = sorted(reg.loc[reg["kode_kelurahan"] == kel, "rt"].astype(int).tolist()) if kel else []
@@ -301,7 +294,8 @@ def _result(v: Viewer, result: dict) -> None:
             "Nomor": d["report_no"], "RT": f"{int(d['rt']):02d}" if pd.notna(d["rt"]) else "-",
             "Waktu": format_wib(d["occurred_at"]),
             "Sumber": _source_label(d["source"]),
-            **({} if v.role == Role.RT else {"Judul": d["title"]}),
+            # similar reports may be a neighbouring RT's: an rt account sees no title of theirs
+            **({} if access.area_of(v).level == access.SCOPE_RT else {"Judul": d["title"]}),
         } for d in dups])
         st.dataframe(table, hide_index=True, width="stretch")
         if any(d["source"] == Source.SIMULASI.value for d in dups):
@@ -322,7 +316,7 @@ def _status_label(status: str) -> str:
 
 
 def _recent(v: Viewer) -> None:
-    if v.role != Role.RT:
+    if access.area_of(v).level != access.SCOPE_RT:  # an rt account's own recent reports, under its form
         return
     df = store.query_incidents(engine, None, v, columns=["report_no", "occurred_at", "category", "status", "source"],
                                limit=10)

@@ -249,6 +249,7 @@ DATA_FUNCTIONS: dict[str, object] = {
     "overview.kecamatan_table": "tests/test_overview.py::test_scope_applies_to_every_figure",
     "overview.kelurahan_detail": "tests/test_overview.py::test_scope_applies_to_every_figure",
     "overview.kelurahan_units": "tests/test_overview.py::test_scope_applies_to_every_figure",
+    "overview.kelurahan_choices": "tests/test_one_policy.py::test_kelurahan_choices_follow_the_viewers_area",
     "overview.levels_for_view": "tests/test_overview.py::test_scope_applies_to_every_figure",
     "workbench.page_rows": probe_page_rows,
     "workbench.headline": WB + "test_workbench_queries.py::test_scoped_listing_and_history",

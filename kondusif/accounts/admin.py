@@ -77,11 +77,12 @@ def normalize_scope(
             f"Peran «{role}» tidak dikenal; pilih salah satu: {', '.join(r.value for r in Role)}.",
             field="role",
         ) from None
-    if role in (Role.ADMIN, Role.PEJABAT):
+    kind = access.scope_kind(role)
+    if kind == access.SCOPE_CITY:
         if not (_blank(kecamatan) and _blank(kelurahan) and _blank(rt)):
             raise AuthError(f"Peran {role.value} tidak memakai lingkup kecamatan/kelurahan/RT.", field="scope")
         return Scope()
-    if role == Role.PANWASLU:
+    if kind == access.SCOPE_KECAMATAN:
         if not (_blank(kelurahan) and _blank(rt)):
             raise AuthError("Akun panwaslu hanya bisa dibatasi per kecamatan, bukan kelurahan/RT.", field="scope")
         if _blank(kecamatan):
@@ -90,7 +91,7 @@ def normalize_scope(
             return Scope(kecamatan=names.find_kecamatan(str(kecamatan)))
         except GeoNameError as exc:
             raise AuthError(str(exc), field="kecamatan") from None
-    # Role.RT
+    # access.SCOPE_RT
     if not _blank(kecamatan):
         raise AuthError("Akun Ketua RT dibatasi dengan kelurahan dan RT, bukan kecamatan.", field="kecamatan")
     if _blank(kelurahan) or _blank(rt):
@@ -115,10 +116,10 @@ def normalize_scope(
 
 def scope_label(role: Role | str, kecamatan: str | None, kelurahan: str | None, rt: int | None) -> str:
     """Human wording of a scope, e.g. 'Kec. Lubuk Linggau Timur I' or 'RT 003, Kel. Air Kuti'."""
-    role = Role(role)
-    if role == Role.PANWASLU and not _blank(kecamatan):
+    kind = access.scope_kind(role)
+    if kind == access.SCOPE_KECAMATAN and not _blank(kecamatan):
         return f"Kec. {gazetteer.kecamatan_name(kecamatan)}"
-    if role == Role.RT and not _blank(kelurahan) and not _blank(rt):
+    if kind == access.SCOPE_RT and not _blank(kelurahan) and not _blank(rt):
         return f"RT {int(rt):03d}, Kel. {gazetteer.kelurahan_name(kelurahan)}"
     return "Seluruh kota"
 
@@ -177,10 +178,16 @@ def _require(conn: Connection, username: str) -> sa.RowMapping:
     return row
 
 
+def _manages_accounts(role: Role | str) -> bool:
+    return access.role_holds(role, "account.manage")
+
+
 def _active_admins(conn: Connection) -> int:
+    """Active accounts that can manage accounts (the last one must not lose that)."""
     u = store.users.c
+    managers = sorted(r.value for r in access.roles_for("account.manage"))
     return int(conn.execute(
-        sa.select(sa.func.count()).select_from(store.users).where(u.role == "admin", u.active.is_(True))
+        sa.select(sa.func.count()).select_from(store.users).where(u.role.in_(managers), u.active.is_(True))
     ).scalar())
 
 
@@ -232,7 +239,7 @@ def set_active(engine: Engine, viewer: Viewer, username: str, active: bool) -> N
         row = _require(conn, username)
         if not active and username == actor:
             raise AuthError("Anda tidak dapat menonaktifkan akun Anda sendiri.")
-        if not active and row["role"] == "admin" and row["active"] and _active_admins(conn) <= 1:
+        if not active and _manages_accounts(row["role"]) and row["active"] and _active_admins(conn) <= 1:
             raise AuthError("Ini admin aktif terakhir; buat admin lain dulu sebelum menonaktifkannya.")
         if bool(row["active"]) == active:
             return
@@ -296,9 +303,10 @@ def update_account(
         before = {"role": row["role"], "kecamatan": row["kecamatan"], "kelurahan": row["kelurahan"],
                   "rt": row["rt"]}
         after = {"role": role.value, **_scope_details(scope)}
-        if username == actor and row["role"] == "admin" and role != Role.ADMIN:
+        losing = _manages_accounts(row["role"]) and not _manages_accounts(role)
+        if username == actor and losing:
             raise AuthError("Anda tidak dapat mencabut peran admin dari akun Anda sendiri.", field="role")
-        if row["role"] == "admin" and role != Role.ADMIN and row["active"] and _active_admins(conn) <= 1:
+        if losing and row["active"] and _active_admins(conn) <= 1:
             raise AuthError("Ini admin aktif terakhir; buat admin lain dulu.", field="role")
         values: dict = dict(after)
         changed_rights = before != after
@@ -371,7 +379,7 @@ def plan_rt_accounts(engine: Engine, reset_pins: bool = False) -> RtPlan:
     for kode, rt in zip(reg["kode_kelurahan"].astype(str), reg["rt"].astype(int), strict=True):
         name = rt_username(kode, rt)
         if name in existing:
-            if existing[name] != Role.RT.value:
+            if access.scope_kind(existing[name]) != access.SCOPE_RT:
                 raise AuthError(f"Nama pengguna «{name}» sudah dipakai akun berperan {existing[name]}.")
             if not reset_pins:
                 skipped.append(name)
@@ -462,7 +470,7 @@ def ensure_demo_accounts(engine: Engine) -> list[DemoAccount]:
     ]
     made: list[DemoAccount] = []
     for username, role, display, scope in specs:
-        secret = generate_pin() if role == Role.RT else generate_password()
+        secret = generate_secret_for(role)
         acc = create_account(engine, SYSTEM, username, role, secret, display_name=display,
                              must_change=False, note="Akun DEMO (hanya untuk demo)", **scope)
         made.append(DemoAccount(username, role, display,

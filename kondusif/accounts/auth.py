@@ -27,7 +27,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import store
+from kondusif import access, store
 from kondusif.model import Role, Viewer
 from kondusif.timeutil import as_utc
 from kondusif.timeutil import now as utc_now
@@ -152,12 +152,13 @@ def password_problem(password: str, role: Role | str, username: str = "",
         return "Kata sandi tidak boleh kosong."
     if password != password.strip():
         return "Kata sandi tidak boleh diawali atau diakhiri spasi."
-    if role == Role.RT and is_pin(password):
+    may_pin = access.role_holds(role, "account.pin")
+    if may_pin and is_pin(password):
         if _weak_pin(password):
             return "PIN terlalu mudah ditebak (angka sama, berulang, atau berurutan)."
         return None
     if len(password) < MIN_PASSWORD_LENGTH:
-        if role == Role.RT:
+        if may_pin:
             return f"PIN harus {PIN_LENGTH} angka, atau kata sandi minimal {MIN_PASSWORD_LENGTH} karakter."
         return f"Kata sandi minimal {MIN_PASSWORD_LENGTH} karakter."
     letters = re.sub(r"[^a-z]", "", password.lower())
@@ -201,7 +202,7 @@ def generate_pin() -> str:
 
 def generate_secret_for(role: Role | str) -> str:
     """A fresh one-time secret: a PIN for Ketua RT, a password for everyone else."""
-    return generate_pin() if Role(role) == Role.RT else generate_password()
+    return generate_pin() if access.role_holds(role, "account.pin") else generate_password()
 
 
 _USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")

@@ -51,7 +51,7 @@ def _one(value: str) -> RoleClaim | None:
     scope = scope.strip()
     if not scope:
         return RoleClaim(role)
-    if role != Role.PANWASLU:
+    if access.scope_kind(role) != access.SCOPE_KECAMATAN:  # only a kecamatan scope comes with a claim
         return None
     try:
         return RoleClaim(role, names.find_kecamatan(scope))

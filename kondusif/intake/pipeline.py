@@ -48,7 +48,7 @@ from kondusif.intake.validate import (
     check_records,
     make_rules,
 )
-from kondusif.model import Role, Severity, Source, Viewer, new_id
+from kondusif.model import Severity, Source, Viewer, new_id
 from kondusif.phone import normalise_phone
 from kondusif.timeutil import as_utc, now
 from lubuklinggau_geo import gazetteer
@@ -674,7 +674,7 @@ class FormOutcome:
 def form_values_for(viewer: Viewer, values: dict[str, Any]) -> dict[str, Any]:
     """The values the server accepts from this viewer: an rt account's own kelurahan and RT, always."""
     clean = dict(values)
-    if viewer.role == Role.RT:
+    if access.area_of(viewer).level == access.SCOPE_RT:
         clean["kelurahan"] = viewer.kelurahan
         clean["rt"] = viewer.rt
         clean.pop("kecamatan", None)
@@ -712,7 +712,8 @@ def submit_form(
     For an ``rt`` viewer the kelurahan and RT are the account's, whatever ``values`` say.
     """
     access.require(viewer, "form.submit")
-    if viewer.role == Role.RT and (not viewer.kelurahan or viewer.rt is None):
+    area = access.area_of(viewer)
+    if not area.linked:
         return FormOutcome(errors=[FieldError("rt", "Akun Ketua RT ini belum terhubung ke kelurahan/RT. "
                                                     "Hubungi operator.")])
     if not token or len(token) > 100:
@@ -721,7 +722,7 @@ def submit_form(
     if prior is not None:
         return _replay(engine, viewer, prior)
     raw = form_values_for(viewer, values)
-    rules = rules or make_rules(engine, viewer, check_rt_registry=viewer.role != Role.RT)
+    rules = rules or make_rules(engine, viewer, check_rt_registry=area.level != access.SCOPE_RT)
     checked = check_record(raw, rules)
     errors = list(checked.errors)
     clean: CleanPhoto | None = None

@@ -26,9 +26,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from kondusif import access
 from kondusif.config import settings
 from kondusif.intake import vocab
-from kondusif.model import CATEGORY_LABELS, Category, Role, Severity, Status, Viewer
+from kondusif.model import CATEGORY_LABELS, Category, Severity, Status, Viewer
 from kondusif.phone import normalise_phone
 from kondusif.timeutil import format_wib, now, wib_day_start
 from lubuklinggau_geo import gazetteer
@@ -150,7 +151,8 @@ def make_rules(engine: Engine | None = None, viewer: Viewer | None = None, **ove
         "season_start": wib_day_start(cal.season_start),
         "registry": registry_index(frame),
         "registry_sample": registry_is_sample(frame),
-        "allowed_kecamatan": viewer.kecamatan if viewer is not None and viewer.role == Role.PANWASLU else None,
+        # a kecamatan-scoped account files only there (an rt account is held to its RT in the pipeline)
+        "allowed_kecamatan": access.area_of(viewer).kecamatan if viewer is not None else None,
     }
     values.update(overrides)
     return Rules(**values)

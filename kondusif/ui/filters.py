@@ -15,15 +15,14 @@ from datetime import date
 import streamlit as st
 from sqlalchemy.engine import Engine
 
+from kondusif import access, overview, registry
 from kondusif import filters as flt_mod
-from kondusif import overview, registry
 from kondusif.filters import CUSTOM, PARAMS, Filter, Period
 from kondusif.model import (
     CATEGORY_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
     Category,
-    Role,
     Severity,
     Source,
     Status,
@@ -94,12 +93,12 @@ def _start_filter(viewer: Viewer, engine: Engine, params: dict[str, str]) -> tup
 
 
 def _scoped_kecamatan(viewer: Viewer) -> list[str]:
-    codes = gazetteer.kecamatan_codes()
-    if Role(viewer.role) == Role.PANWASLU and viewer.kecamatan:
-        return [viewer.kecamatan]
-    if Role(viewer.role) == Role.RT and viewer.kelurahan:
-        return [viewer.kelurahan[:8]]
-    return codes
+    area = access.area_of(viewer)
+    if area.kecamatan:
+        return [area.kecamatan]
+    if area.kelurahan:
+        return [area.kelurahan[:8]]
+    return gazetteer.kecamatan_codes()
 
 
 def _prune(key: str, options: list) -> None:
@@ -155,7 +154,7 @@ def filter_sidebar(viewer: Viewer, engine: Engine) -> tuple[Filter, Period, list
     as_of = None if as_of_day is None or as_of_day >= today else as_of_day
 
     kec_options = _scoped_kecamatan(viewer)
-    scoped_kec = len(kec_options) == 1 and Role(viewer.role) in (Role.PANWASLU, Role.RT)
+    scoped_kec = len(kec_options) == 1 and access.area_of(viewer).level != access.SCOPE_CITY
     if scoped_kec:
         ss[W + "kecamatan"] = kec_options
     _prune(W + "kecamatan", kec_options)

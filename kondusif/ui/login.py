@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kondusif import auth, store
-from kondusif.model import Role, Viewer
+from kondusif import access, auth, store
+from kondusif.model import Viewer
 from kondusif.ui import session
 
 
@@ -49,7 +49,7 @@ def render_change_password(viewer: Viewer) -> None:
     rule = (
         f"PIN {auth.PIN_LENGTH} angka (tidak berurutan, tidak sama semua) atau kata sandi minimal "
         f"{auth.MIN_PASSWORD_LENGTH} karakter."
-        if viewer.role == Role.RT
+        if access.role_holds(viewer.role, "account.pin")
         else f"Minimal {auth.MIN_PASSWORD_LENGTH} karakter dan sulit ditebak: bukan nama pengguna, nama Anda, "
              "nama tempat atau kata umum. Paling mudah: tiga-empat kata acak yang tidak berhubungan."
     )

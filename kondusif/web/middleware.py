@@ -26,7 +26,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kondusif import auth, auth_tokens, store
+from kondusif import access, auth, auth_tokens, store
 from kondusif.config import settings
 from kondusif.web.edge import RENEW_SCRIPT, delete_session_cookie
 from kondusif.web.page_scripts import SCREEN_SCRIPT_HTML
@@ -123,7 +123,7 @@ def _is_admin(token: str | None) -> bool:
         sess = _session_row(token)
     except Exception:  # noqa: BLE001
         return False
-    return sess is not None and sess.viewer.role == "admin" and not sess.must_change
+    return sess is not None and access.allows(sess.viewer, "system.metrics") and not sess.must_change
 
 
 class SecurityMiddleware:
