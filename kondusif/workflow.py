@@ -630,3 +630,27 @@ def bulk_change_status(
                 label = getattr(exc, "report_no", None) or _report_no(conn, viewer, incident_id)
                 result.refused.append((label, str(exc)))
     return result
+
+
+# --------------------------------------------------------------------------- merging two similar reports
+
+# which report of a merge is the original (the other becomes its duplicate)
+MERGE_ORIGINALS = {"earlier": "yang lebih dulu terjadi", "this": "laporan ini", "other": "laporan serupa itu"}
+
+
+def this_is_original(choice: str, this_occurred_at: datetime, other_occurred_at: datetime) -> bool:
+    """Merging the opened report with a similar one: is the opened report the original?
+
+    "this" / "other" name it; "earlier" keeps the report that occurred first (the opened
+    one on a tie), since a later report of the same event is the one that repeats it.
+    """
+    if choice not in MERGE_ORIGINALS:
+        raise ValueError(f"Pilihan laporan asli tidak dikenal: {choice!r}")
+    if choice == "earlier":
+        return _plain(this_occurred_at) <= _plain(other_occurred_at)
+    return choice == "this"
+
+
+def _plain(moment: Any) -> datetime:
+    """A pandas Timestamp (a table row) or a datetime (one opened report), as a datetime."""
+    return moment.to_pydatetime() if hasattr(moment, "to_pydatetime") else moment

@@ -7,7 +7,6 @@ shown only through st.dataframe / st.text, never as HTML.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from datetime import datetime, time
 from time import sleep
@@ -121,12 +120,7 @@ def _mapping_editor(header: list[str], base: layouts.ColumnMapping, sig: str) ->
         if pick != NONE:
             chosen[target] = pick
     ref = chosen.pop("ref", None)
-    changed = chosen != base.columns or ref != base.ref_column
-    layout = ("manual" if base.layout in ("otomatis", "tersimpan") else base.layout) if changed else base.layout
-    prefix = base.ref_prefix if layout in layouts.SOURCE_PREFIXES and ref == base.ref_column else "ref"
-    used = set(chosen.values())
-    return dataclasses.replace(base, columns=chosen, layout=layout, ref_column=ref, ref_prefix=prefix,
-                               extra_columns=[c for c in base.extra_columns if c not in used])
+    return layouts.edited_mapping(base, chosen, ref)
 
 
 def _detected(header: list[str], base: layouts.ColumnMapping, sig: str) -> layouts.ColumnMapping:

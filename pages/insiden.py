@@ -375,9 +375,8 @@ else:
     with st.form(f"wb_merge_form_{slot}"):
         st.markdown("**Gabungkan dalam satu langkah** (kedua laporan dan riwayatnya tetap tersimpan)")
         other_no = st.selectbox("Laporan serupa", cands["report_no"].tolist(), key=f"wb_merge_other_{slot}")
-        direction = st.radio("Yang asli", ["earlier", "this", "other"], key=f"wb_merge_dir_{slot}", horizontal=True,
-                             format_func={"earlier": "yang lebih dulu terjadi", "this": "laporan ini",
-                                          "other": "laporan serupa itu"}.get)
+        direction = st.radio("Yang asli", list(workflow.MERGE_ORIGINALS), key=f"wb_merge_dir_{slot}",
+                             horizontal=True, format_func=workflow.MERGE_ORIGINALS.get)
         reason = st.text_input("Alasan (wajib)", key=f"wb_merge_reason_{slot}", max_chars=2000)
         merge_ok = st.checkbox(f"Ya, gabungkan laporan {md(row['report_no'])} dengan laporan serupa yang dipilih "
                                "(salah satunya menjadi duplikat)", key=f"wb_merge_confirm_{slot}", value=False)
@@ -386,9 +385,7 @@ else:
         st.error(f"Belum dikonfirmasi: centang «Ya, gabungkan laporan {md(row['report_no'])} ...» untuk menggabungkan.")
     elif merge:
         other = cands[cands["report_no"] == other_no].iloc[0]
-        this_first = row["occurred_at"] <= other["occurred_at"].to_pydatetime()
-        this_is_original = direction == "this" or (direction == "earlier" and this_first)
-        if this_is_original:
+        if workflow.this_is_original(direction, row["occurred_at"], other["occurred_at"]):
             dup_id, dup_version, orig_no, snapshot = other["id"], int(other["version"]), row["report_no"], None
         else:
             dup_id, dup_version, orig_no, snapshot = row["id"], int(opened_row["version"]), other_no, opened_row

@@ -38,7 +38,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -381,6 +381,22 @@ def with_ref(mapping: ColumnMapping) -> ColumnMapping:
         return mapping
     return ColumnMapping(**{**asdict(mapping), "columns": cols, "ref_column": ref,
                             "ref_prefix": mapping.ref_prefix if mapping.layout in SOURCE_PREFIXES else "ref"})
+
+
+def edited_mapping(base: ColumnMapping, columns: dict[str, str], ref_column: str | None) -> ColumnMapping:
+    """`base` after the user picked `columns` (target -> header) and the reference column by hand.
+
+    A detected or remembered mapping that was changed becomes "manual" (the import remembers it
+    for this header); a named layout keeps its name. The rows keep their source's own ids as the
+    dedupe key only while a source layout's reference column is unchanged; otherwise "ref".
+    Columns now mapped leave the extra columns (kept in the description's tail).
+    """
+    changed = columns != base.columns or ref_column != base.ref_column
+    layout = ("manual" if base.layout in ("otomatis", "tersimpan") else base.layout) if changed else base.layout
+    prefix = base.ref_prefix if layout in SOURCE_PREFIXES and ref_column == base.ref_column else "ref"
+    used = set(columns.values())
+    return replace(base, columns=dict(columns), layout=layout, ref_column=ref_column, ref_prefix=prefix,
+                   extra_columns=[c for c in base.extra_columns if c not in used])
 
 
 # --------------------------------------------------------------------------- remembered mappings

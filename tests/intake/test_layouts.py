@@ -70,3 +70,23 @@ def test_target_names_in_indonesian():
     assert layouts.normalise_target("Judul") == "title"
     with pytest.raises(ValueError, match="tidak dikenal"):
         layouts.normalise_target("warna")
+
+
+def test_editing_columns_by_hand_decides_the_layout_and_dedupe_key():
+    """The import page's column editor: plain functions, no Streamlit (issue 19)."""
+    kobo = layouts.ColumnMapping({"category": "kat", "title": "judul"}, layout="kobo", ref_column="_uuid",
+                                 ref_prefix="kobo", extra_columns=["catatan", "judul2"])
+    same = layouts.edited_mapping(kobo, {"category": "kat", "title": "judul"}, "_uuid")
+    assert same.layout == "kobo" and same.ref_prefix == "kobo" and same.extra_columns == ["catatan", "judul2"]
+    # a named layout keeps its name; its own ids stay the key while its reference column stays
+    more = layouts.edited_mapping(kobo, {"category": "kat", "title": "judul", "description": "catatan"}, "_uuid")
+    assert more.layout == "kobo" and more.ref_prefix == "kobo" and more.extra_columns == ["judul2"]
+    other_ref = layouts.edited_mapping(kobo, {"category": "kat", "title": "judul"}, "nomor")
+    assert other_ref.layout == "kobo" and other_ref.ref_column == "nomor" and other_ref.ref_prefix == "ref"
+    # a detected or remembered mapping that was changed becomes "manual" (remembered on import)
+    for layout in ("otomatis", "tersimpan"):
+        base = layouts.ColumnMapping({"category": "Jenis"}, layout=layout)
+        assert layouts.edited_mapping(base, {"category": "Jenis"}, None).layout == layout
+        edited = layouts.edited_mapping(base, {"category": "Jenis", "title": "Judul"}, None)
+        assert edited.layout == "manual" and edited.ref_prefix == "ref"
+    assert kobo.columns == {"category": "kat", "title": "judul"}  # the base is left as it was
