@@ -18,7 +18,7 @@ from kondusif import access, maps, overview, store
 from kondusif.config import settings
 from kondusif.db_unavailable import form_message, is_unavailable
 from kondusif.duplicates import window_hours
-from kondusif.intake import pipeline
+from kondusif.intake import form, pipeline
 from kondusif.intake.validate import MAX_DESCRIPTION, MAX_TITLE
 from kondusif.model import (
     CATEGORY_LABELS,
@@ -38,7 +38,6 @@ from kondusif.ui.db_unavailable import stop_when_unavailable
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo import rt as geo_rt
 from lubuklinggau_geo.boundaries import boundaries, geo_dir
-from lubuklinggau_geo.locate import locate
 
 K = "lapor_"  # session_state prefix of this page
 FIELDS = ("kel", "rt", "cat", "sev", "date", "time", "title", "desc", "photo", "name", "phone")
@@ -138,11 +137,7 @@ def _submit(v: Viewer) -> None:
             "duplicates": outcome.duplicates.to_dict("records") if len(outcome.duplicates) else [],
         }
     else:
-        errors: dict[str, list[str]] = {}
-        for e in outcome.errors:
-            field = {"lat": "location", "lon": "location", "kecamatan": "kel", "kelurahan": "kel"}.get(e.field, e.field)
-            errors.setdefault(field, []).append(e.message)
-        ss[_key("errors")] = errors
+        ss[_key("errors")] = form.errors_by_form_field(outcome.errors)
 
 
 def _kel_label(code: str) -> str:
@@ -221,12 +216,9 @@ def _map(kel: str | None) -> None:
                    "batas kelurahan.")
     if point:
         lat, lon = point
-        where = locate(lat, lon)
         st.write(f"Titik: {lat:.5f}, {lon:.5f}")
-        if kel and geo_dir() is not None and where != kel:
-            inside = f"masuk Kelurahan {gazetteer.kelurahan_name(where)}" if where else "di luar Kota Lubuklinggau"
-            st.warning(f"Titik ini di luar Kelurahan {gazetteer.kelurahan_name(kel)} ({inside}). "
-                       "Laporan tetap bisa dikirim; periksa lagi titiknya.")
+        if (warning := form.point_warning(lat, lon, kel)) is not None:
+            st.warning(warning)
         if st.button("Hapus titik", key=_key("clear_point")):
             st.session_state.pop(_key("point"), None)
             st.rerun()
