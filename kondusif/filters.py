@@ -294,8 +294,8 @@ class Filter:
             rt = self.rt if len(kel) == 1 else ()
             return replace(self, kecamatan=(kec,), kelurahan=kel, rt=rt), notices
         if area.level == access.SCOPE_RT and area.kelurahan and area.rt is not None:
-            kel = area.kelurahan
-            return replace(self, kecamatan=(kel[:8],), kelurahan=(kel,), rt=(area.rt,)), notices
+            own = area.kelurahan
+            return replace(self, kecamatan=(own[:8],), kelurahan=(own,), rt=(area.rt,)), notices
         return self, notices
 
     # ------------------------------------------------------------------ URL

@@ -647,10 +647,10 @@ def this_is_original(choice: str, this_occurred_at: datetime, other_occurred_at:
     if choice not in MERGE_ORIGINALS:
         raise ValueError(f"Pilihan laporan asli tidak dikenal: {choice!r}")
     if choice == "earlier":
-        return _plain(this_occurred_at) <= _plain(other_occurred_at)
+        return _moment(this_occurred_at) <= _moment(other_occurred_at)
     return choice == "this"
 
 
-def _plain(moment: Any) -> datetime:
+def _moment(moment: Any) -> datetime:
     """A pandas Timestamp (a table row) or a datetime (one opened report), as a datetime."""
     return moment.to_pydatetime() if hasattr(moment, "to_pydatetime") else moment

@@ -473,20 +473,20 @@ class _Findings:
 
 def _check_fields(raw: Mapping[str, Any], rules: Rules) -> dict[str, Any]:
     """Every field of one candidate, checked in order: place, coordinates, what, when, who."""
-    found = _Findings()
-    out: dict[str, Any] = {"errors": found.errors, "warnings": found.warnings, "raw": raw}
-    kec_code, kel_raw = _check_place(raw, rules, out, found)
-    _check_coordinates(raw, kec_code, kel_raw, out, found)
-    _check_what(raw, rules, out, found)
-    _check_when(raw, rules, out, found)
-    _check_who(raw, out, found)
+    findings = _Findings()
+    out: dict[str, Any] = {"errors": findings.errors, "warnings": findings.warnings, "raw": raw}
+    kec_code, kel_raw = _check_place(raw, rules, out, findings)
+    _check_coordinates(raw, kec_code, kel_raw, out, findings)
+    _check_what(raw, rules, out, findings)
+    _check_when(raw, rules, out, findings)
+    _check_who(raw, out, findings)
     return out
 
 
 def _check_place(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any],
-                 found: _Findings) -> tuple[str | None, str]:
+                 findings: _Findings) -> tuple[str | None, str]:
     """Kecamatan, kelurahan and RT as written; returns the kecamatan code and the kelurahan text."""
-    err = found.err
+    err = findings.err
     kec_code = None
     kec_raw = clean_text(raw.get("kecamatan"))
     if kec_raw:
@@ -514,9 +514,9 @@ def _check_place(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any],
 
 
 def _check_coordinates(raw: Mapping[str, Any], kec_code: str | None, kel_raw: str, out: dict[str, Any],
-                       found: _Findings) -> None:
+                       findings: _Findings) -> None:
     """lat/lon or one location cell; a location that is place text names the kelurahan instead."""
-    err = found.err
+    err = findings.err
     lat = lon = None
     loc_raw = raw.get("location")
     if not is_blank(raw.get("lat")) or not is_blank(raw.get("lon")):
@@ -553,9 +553,9 @@ def _check_coordinates(raw: Mapping[str, Any], kec_code: str | None, kel_raw: st
     out["lat"], out["lon"] = lat, lon
 
 
-def _check_what(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any], found: _Findings) -> None:
+def _check_what(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any], findings: _Findings) -> None:
     """Category, severity, title and description."""
-    err, warnings = found.err, found.warnings
+    err, warnings = findings.err, findings.warnings
     cat_raw = raw.get("category")
     category: Category | None = None
     if isinstance(cat_raw, Category):
@@ -612,9 +612,9 @@ def _check_what(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any], found
     out["title"], out["description"] = title, description
 
 
-def _check_when(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any], found: _Findings) -> None:
+def _check_when(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any], findings: _Findings) -> None:
     """When it happened: not in the future, not before the monitoring season."""
-    err, warnings = found.err, found.warnings
+    err, warnings = findings.err, findings.warnings
     occ_raw = raw.get("occurred_at")
     occurred = None
     if is_blank(occ_raw):
@@ -638,9 +638,9 @@ def _check_when(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any], found
     out["occurred_at"] = occurred
 
 
-def _check_who(raw: Mapping[str, Any], out: dict[str, Any], found: _Findings) -> None:
+def _check_who(raw: Mapping[str, Any], out: dict[str, Any], findings: _Findings) -> None:
     """The reporter's name and phone (one normalised form on every path)."""
-    err = found.err
+    err = findings.err
     name = clean_text(raw.get("reporter_name"))
     if len(name) > MAX_NAME:
         err("reporter_name", f"terlalu panjang (paling banyak {MAX_NAME} karakter)")
