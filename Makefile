@@ -75,6 +75,7 @@ test: install-dev
 		fi; \
 	fi
 	$(BIN)/ruff check .
+	$(BIN)/mypy  # kondusif/ and lubuklinggau_geo/, settings in pyproject.toml
 	$(BIN)/python -m pytest
 
 bench: install-dev

@@ -13,7 +13,10 @@ import importlib.abc
 import importlib.machinery
 import sys
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the type checker sees the old names as the moved modules
+    from kondusif.accounts import auth, auth_oidc, auth_tokens, cards  # noqa: F401
 
 # old module name -> where it lives now (issue 19: kondusif/accounts/ groups them)
 MOVED = {

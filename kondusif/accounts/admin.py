@@ -13,6 +13,7 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -119,7 +120,7 @@ def scope_label(role: Role | str, kecamatan: str | None, kelurahan: str | None, 
     kind = access.scope_kind(role)
     if kind == access.SCOPE_KECAMATAN and not _blank(kecamatan):
         return f"Kec. {gazetteer.kecamatan_name(kecamatan)}"
-    if kind == access.SCOPE_RT and not _blank(kelurahan) and not _blank(rt):
+    if kind == access.SCOPE_RT and rt is not None and not _blank(kelurahan) and not _blank(rt):
         return f"RT {int(rt):03d}, Kel. {gazetteer.kelurahan_name(kelurahan)}"
     return "Seluruh kota"
 
@@ -165,7 +166,7 @@ def history(engine: Engine, viewer: Viewer, username: str) -> pd.DataFrame:
 
 def count_accounts(engine: Engine) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(store.users)).scalar())
+        return int(conn.execute(sa.select(sa.func.count()).select_from(store.users)).scalar_one())
 
 
 # --------------------------------------------------------------------------- writes
@@ -188,7 +189,7 @@ def _active_admins(conn: Connection) -> int:
     managers = sorted(r.value for r in access.roles_for("account.manage"))
     return int(conn.execute(
         sa.select(sa.func.count()).select_from(store.users).where(u.role.in_(managers), u.active.is_(True))
-    ).scalar())
+    ).scalar_one())
 
 
 def create_account(
@@ -458,7 +459,7 @@ def ensure_demo_accounts(engine: Engine) -> list[DemoAccount]:
     reg = registry.rt_registry(engine)
     first = reg.iloc[0]
     kec = "16.73.01"
-    specs = [
+    specs: list[tuple[str, Role, str, dict[str, Any]]] = [
         ("admin", Role.ADMIN, "Operator Setda (DEMO)", {}),
         ("pejabat", Role.PEJABAT, "Pejabat Pemkot (DEMO)", {}),
         ("panwaslu", Role.PANWASLU, "Panwaslu Kota (DEMO)", {}),

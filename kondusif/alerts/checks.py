@@ -208,7 +208,7 @@ def check_levels(
                     "delivery_attempts": 0,
                 })
             upserts.append({"kode_kelurahan": kode, "level": level.value,
-                            "since": as_of if changed else prev.since, "checked_at": as_of})
+                            "since": as_of if changed or prev is None else prev.since, "checked_at": as_of})
         for values in upserts:
             stmt_up = _insert(conn, st).values(**values)
             conn.execute(stmt_up.on_conflict_do_update(

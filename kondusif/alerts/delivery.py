@@ -127,7 +127,7 @@ def _claim(engine: Engine, alert_id: int) -> bool:
 
 
 def deliver_alert(engine: Engine, alert: dict[str, Any], cfg: DeliveryConfig,
-                  sleep: Callable[[float], None] = time.sleep) -> str:
+                  sleep: Callable[[float], object] = time.sleep) -> str:
     """Send one claimed alert on every configured channel, retrying with backoff; returns the final state."""
     body = payload(alert)
     senders: dict[str, Callable[[], None]] = {
@@ -157,7 +157,7 @@ def deliver_alert(engine: Engine, alert: dict[str, Any], cfg: DeliveryConfig,
 
 
 def deliver_pending(engine: Engine, cfg: DeliveryConfig | None = None,
-                    sleep: Callable[[float], None] = time.sleep, retry_failed: bool = False,
+                    sleep: Callable[[float], object] = time.sleep, retry_failed: bool = False,
                     limit: int = 200) -> dict[str, int]:
     """Send every pending alert once through all channels; never raises. Returns counts per final state."""
     cfg = cfg or delivery_config()

@@ -54,7 +54,7 @@ def visible_alerts(engine: Engine, viewer: Viewer, limit: int | None = 20,
 def count_unacknowledged(engine: Engine, viewer: Viewer) -> int:
     stmt = sa.select(sa.func.count()).select_from(_visible_stmt(viewer, unacked=True).subquery())
     with engine.connect() as conn:
-        return int(conn.execute(stmt).scalar())
+        return int(conn.execute(stmt).scalar_one())
 
 
 def acknowledge(engine: Engine, viewer: Viewer, alert_ids: Iterable[int] | None = None) -> int:

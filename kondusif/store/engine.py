@@ -196,7 +196,7 @@ def _add_review_queue_place(conn: Connection) -> None:
 
 def schema_version(engine: Engine) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar())
+        return int(conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
 
 
 _write_locks: dict[str, threading.RLock] = {}

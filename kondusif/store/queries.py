@@ -160,7 +160,7 @@ def count_incidents(engine: Engine, q: IncidentQuery | None, viewer: Viewer) -> 
     if clauses:
         stmt = stmt.where(*clauses)
     with engine.connect() as conn:
-        return int(conn.execute(stmt).scalar())
+        return int(conn.execute(stmt).scalar_one())
 
 
 def wib_day_expr(engine_or_conn: Engine | Connection) -> sa.ColumnElement:

@@ -26,15 +26,14 @@ def reserve_numbers(conn: Connection, name: str, n: int) -> int:
     One upsert statement, so two writers creating the same counter at once
     (PostgreSQL runs them truly in parallel) never collide.
     """
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     stmt = dialect_insert(counters).values(name=name, value=n)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[counters.c.name], set_={"value": counters.c.value + stmt.excluded.value}
     ).returning(counters.c.value)
-    updated = conn.execute(stmt).scalar_one()
+    updated = conn.execute(upsert).scalar_one()
     return int(updated) - n + 1
 
 
@@ -84,7 +83,7 @@ def executemany(conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]
         return
     keys = list(rows[0])
     compiled = table.insert().values({k: sa.bindparam(k) for k in keys}).compile(dialect=conn.dialect)
-    names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+    names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
     key_set = set(keys)
     if any(len(r) != len(keys) or not key_set.issuperset(r) for r in rows):
         # Rows with different keys: one statement each, in order (a later row may point
@@ -123,7 +122,7 @@ def secondary_indexes_deferred(conn: Connection, table: sa.Table) -> Iterator[No
     for ix in plain:
         ix.drop(conn)
     yield
-    raw = conn.connection.driver_connection
+    raw: Any = conn.connection.driver_connection  # the DBAPI connection (sqlite3 / psycopg)
     cache = raw.execute("PRAGMA cache_size").fetchone()[0]
     try:
         raw.execute(f"PRAGMA cache_size={-BULK_CACHE_KIB}")  # the sorts behind CREATE INDEX stay in memory
@@ -144,7 +143,7 @@ def bulk_insert(conn: Connection, table: sa.Table, columns: Sequence[str], rows:
     """
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(table.c[c].name) for c in columns)  # KeyError for a column the table lacks
-    raw = conn.connection.driver_connection
+    raw: Any = conn.connection.driver_connection  # the DBAPI connection (sqlite3 / psycopg)
     if conn.dialect.name == "postgresql":
         with raw.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
             for row in rows:
