@@ -134,3 +134,13 @@ def test_every_not_decision_entry_is_still_there():
     for (rel, text), why in NOT_DECISIONS.items():
         hits = [h.split(": ", 1)[1] for h in role_decisions((ROOT / rel).read_text(encoding="utf-8"))]
         assert text in hits, f"stale entry ({why}): {rel}: {text}"
+
+
+def test_the_documented_capability_table_is_access_py():
+    """docs/architecture.md shows the capability table exactly as kondusif/access.py declares it."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    start = text.index("| Capability | Roles | Lets them |")
+    rows = text[start:text.index("\n\n", start)].splitlines()[2:]
+    documented = [tuple(cell.strip() for cell in row.strip("|").split("|")) for row in rows]
+    declared = [(f"`{name}`", ", ".join(roles), what) for name, roles, what in access.capability_table()]
+    assert documented == declared
