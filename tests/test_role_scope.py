@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DATA_MODULES = ["store", "workbench", "workflow", "overview", "status", "alerts", "intake.review",
                 "intake.pipeline", "exports", "report.data", "report.archive", "report.build", "accounts",
-                "duplicates", "registry", "auth", "sms.inbound", "sms.senders"]
+                "duplicates", "registry", "auth", "sms.inbound", "sms.senders", "sms.gateways", "sms.gammu"]
 DB_PARAMS = {"engine", "conn", "conn_or_engine", "engine_or_conn"}
 
 KEC = "16.73.01"  # Lubuk Linggau Timur I
@@ -347,6 +347,7 @@ NO_VIEWER: dict[str, str] = {
     "sms.inbound.receive_sms": ("SMS gateway entry point: the sender's registered number decides the RT (validated "
                                 "as that RT account); any other number only reaches the review queue"),
     "sms.senders.find_sender": "SMS gateway: which active RT account a number belongs to (system look-up)",
+    "sms.gateways.record_state": _SYSTEM_JOB,
     **{f"auth.{n}": "signing in and out: the user proves who they are (no viewer exists yet, or it is their own)"
        for n in ("authenticate", "authenticate_from", "restore_session", "change_password", "end_sessions",
                  "bump_epoch")},
