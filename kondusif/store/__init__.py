@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from kondusif.store.engine import (
     DEFAULT_BUSY_TIMEOUT_MS,
+    after_commit_batched,
     busy_timeout_ms,
     dispose_engines,
     get_engine,
@@ -61,6 +62,9 @@ from kondusif.store.schema import (
     review_queue,
     rt_units,
     settings_kv,
+    sms_gateways,
+    sms_messages,
+    sms_senders,
     snapshots,
     users,
 )
@@ -81,6 +85,7 @@ from kondusif.store.writes import (
 )
 
 __all__ = [
+    "after_commit_batched",
     "add_audit",
     "alert_acks",
     "alert_level_state",
@@ -124,6 +129,9 @@ __all__ = [
     "secondary_indexes_deferred",
     "set_setting",
     "settings_kv",
+    "sms_gateways",
+    "sms_messages",
+    "sms_senders",
     "snapshots",
     "users",
     "UTCDateTime",
