@@ -44,6 +44,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "account.sso": (frozenset({A, J, P}), "masuk lewat SSO instansi"),
     "account.own_password": (frozenset({A, J, P, R}), "mengganti kata sandi sendiri"),
     "system.health": (frozenset({A, P}), "melihat kesehatan sistem (ruang disk, cadangan, antrean)"),
+    "gateway.manage": (frozenset({A}), "mengelola gerbang SMS (rahasia SMSsync, nomor telepon Ketua RT)"),
     # One capability per page: kondusif.ui.pages.PAGES takes its roles from here.
     "page.peta": (frozenset({A, J, P}), "halaman Peta kondusivitas"),
     "page.insiden": (frozenset({A, P}), "halaman Insiden"),
@@ -51,6 +52,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "page.impor": (frozenset({A, P}), "halaman Impor laporan"),
     "page.laporan_mingguan": (frozenset({A, J, P}), "halaman Laporan mingguan"),
     "page.admin_akun": (frozenset({A}), "halaman Kelola akun"),
+    "page.gerbang_sms": (frozenset({A}), "halaman Gerbang SMS"),
     "page.ganti_sandi": (frozenset({A, J, P, R}), "halaman Ganti kata sandi"),
 }
 

@@ -32,7 +32,7 @@ from kondusif.timeutil import as_utc, now
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: review_queue.kode_kelurahan/kode_kecamatan
+SCHEMA_VERSION = 3  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: smssync_outbox, smssync_devices
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -262,6 +262,34 @@ settings_kv = sa.Table(
     sa.Column("value", sa.Text, nullable=False),  # JSON
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Column("updated_by", sa.String(64)),
+)
+
+# Issue 15 (SMSsync gateway, kondusif/sms/smssync.py): replies handed to the Android phone, and each phone's state.
+smssync_outbox = sa.Table(
+    "smssync_outbox",
+    metadata,
+    sa.Column("uuid", sa.String(36), primary_key=True),
+    sa.Column("in_message_id", sa.String(80), nullable=False, unique=True),  # the SMS this replies to
+    sa.Column("device_id", sa.String(64)),
+    sa.Column("to_number", sa.String(32), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # menunggu, diserahkan, diantre, terkirim, gagal
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("handed_at", UTCDateTime),
+    sa.Column("result_at", UTCDateTime),
+    sa.Column("result_code", sa.Integer),
+    sa.Column("result_message", sa.Text),
+)
+sa.Index("ix_smssync_outbox_state", smssync_outbox.c.state, smssync_outbox.c.created_at)
+
+smssync_devices = sa.Table(
+    "smssync_devices",
+    metadata,
+    sa.Column("device_id", sa.String(64), primary_key=True),  # "" = requests refused before a device is known
+    sa.Column("last_seen_at", UTCDateTime),
+    sa.Column("last_address", sa.String(64)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_error_at", UTCDateTime),
 )
 
 
