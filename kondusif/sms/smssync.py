@@ -51,6 +51,7 @@ from kondusif.model import Viewer
 from kondusif.timeutil import as_utc, now
 
 CHANNEL = "smssync"
+SYNC_PATH = "/sms/smssync"  # the Sync URL's path on the app's own server (kondusif/web/smssync.py)
 KV_KEY = "smssync_secret"
 # Typed by hand into the phone: lower case, no look-alikes (i l o 0 1); 5 groups of 5 ≈ 124 bits.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"

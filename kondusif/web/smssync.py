@@ -30,7 +30,7 @@ from kondusif.web.edge import client_address
 
 log = logging.getLogger(__name__)
 
-SYNC_PATH = "/sms/smssync"
+SYNC_PATH = smssync.SYNC_PATH
 MAX_FIELDS = 20
 REFUSED_KEY_MESSAGE = "Rahasia SMSsync salah. Salin rahasia dari halaman Gerbang SMS ke pengaturan Sync URL di ponsel."
 # Wrong secrets per client address before it is refused outright (guessing is pointless
