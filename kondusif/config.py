@@ -144,6 +144,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     # Issue 15: the SMSsync endpoint (kondusif/sms/smssync.py) and the silent-gateway alert.
     SettingSpec("alerts.sms_silent_minutes", int, 30,
                 "peringatan bila tidak ada SMS masuk selama sekian menit pada hari pemungutan suara (0 = mati)"),
+    SettingSpec("alerts.sms_watch_start_hour", int, 6, "jam WIB mulai pengawasan SMS senyap pada hari pemungutan suara"),
     SettingSpec("smssync.max_body_bytes", int, 16 * 1024, "ukuran permintaan SMSsync terbesar (byte)"),
     SettingSpec("smssync.requests_per_minute", int, 120, "permintaan SMSsync paling banyak per perangkat per menit"),
     SettingSpec("smssync.replies", str, "langsung",

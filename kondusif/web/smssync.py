@@ -25,6 +25,7 @@ from starlette.routing import Route
 from kondusif import auth, store
 from kondusif.config import setting
 from kondusif.db_unavailable import is_unavailable
+from kondusif.errors import KondusifError
 from kondusif.sms import smssync
 from kondusif.web.edge import client_address
 
@@ -238,7 +239,11 @@ async def _incoming(engine, fields: dict[str, Any], device: str, address: str, s
     except smssync.ProtocolError as exc:
         await run_in_threadpool(smssync.note_device, engine, device, address, f"Permintaan ditolak: {exc}")
         return _refusal(str(exc), 400)
-    outcome = await run_in_threadpool(smssync.receive, engine, msg)
+    try:
+        outcome = await run_in_threadpool(smssync.receive, engine, msg)
+    except KondusifError as exc:  # the shared intake refused it (kondusif.sms.inbound.SmsRefused): nothing stored
+        await run_in_threadpool(smssync.note_device, engine, device, address, f"SMS ditolak: {exc}")
+        return _refusal(str(exc), 400)
     messages = []
     if outcome.reply:
         hand_over = smssync.reply_mode() == "langsung"
