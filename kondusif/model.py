@@ -127,6 +127,7 @@ class Source(StrEnum):
     FORM = "form"
     IMPORT = "import"
     CHAT = "chat"
+    SMS = "sms"  # issue 15: live SMS through a gateway (Gammu modem, SMSsync phone)
     SIMULASI = "simulasi"
 
     @property
@@ -138,6 +139,7 @@ SOURCE_LABELS: dict[Source, str] = {
     Source.FORM: "Formulir",
     Source.IMPORT: "Impor berkas",
     Source.CHAT: "Impor chat/SMS",
+    Source.SMS: "SMS langsung",
     Source.SIMULASI: "Simulasi",
 }
 

@@ -32,7 +32,8 @@ from kondusif.timeutil import as_utc, now
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: smssync_outbox, smssync_devices
+SCHEMA_VERSION = 3  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
+# sms_gateways, smssync_outbox, smssync_devices (issue 15)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -148,6 +149,8 @@ users = sa.Table(
     sa.Column("oidc_subject", sa.String(255), unique=True),
     sa.Column("session_epoch", sa.Integer, nullable=False, default=0),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # Schema 3 (issue 15): the Ketua RT's mobile (normalised +62...): an SMS from it files for this RT.
+    sa.Column("phone", sa.String(24), unique=True),
 )
 
 snapshots = sa.Table(
@@ -288,6 +291,48 @@ smssync_devices = sa.Table(
     sa.Column("device_id", sa.String(64), primary_key=True),  # "" = requests refused before a device is known
     sa.Column("last_seen_at", UTCDateTime),
     sa.Column("last_address", sa.String(64)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_error_at", UTCDateTime),
+)
+
+
+# Issue 15 (schema 3): every SMS a gateway handed over, once per (channel, message_id), with the
+# reply it got, so a repeat (gateway retry, reader restart) gets the same answer and stores nothing new.
+sms_messages = sa.Table(
+    "sms_messages",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("channel", sa.String(16), nullable=False),  # gammu, smssync
+    sa.Column("message_id", sa.String(128), nullable=False),
+    sa.Column("sender", sa.String(32), nullable=False),  # normalised +62...
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("stored_at", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # laporan, antrean, diabaikan
+    sa.Column("username", sa.String(64)),  # the RT account the sender's number is registered to
+    sa.Column("incident_id", sa.String(36), sa.ForeignKey("incidents.id")),
+    sa.Column("queue_id", sa.Integer, sa.ForeignKey("review_queue.id")),
+    sa.Column("reply_kind", sa.String(16)),  # tanda_terima, format, belum_terdaftar; NULL: no reply
+    sa.Column("reply", sa.Text),
+    sa.UniqueConstraint("channel", "message_id", name="uq_sms_channel_message"),
+)
+sa.Index("ix_sms_messages_stored", sms_messages.c.stored_at)
+
+# Issue 15: when a sender last got a help/format reply (at most one an hour: no reply loops, no spent credit).
+sms_senders = sa.Table(
+    "sms_senders",
+    metadata,
+    sa.Column("sender", sa.String(32), primary_key=True),
+    sa.Column("help_sent_at", UTCDateTime, nullable=False),
+)
+
+# Issue 15: each gateway's heartbeat and last error, for the admin page (several processes share it).
+sms_gateways = sa.Table(
+    "sms_gateways",
+    metadata,
+    sa.Column("channel", sa.String(64), primary_key=True),
+    sa.Column("seen_at", UTCDateTime, nullable=False),
+    sa.Column("outbox_waiting", sa.Integer),
     sa.Column("last_error", sa.Text),
     sa.Column("last_error_at", UTCDateTime),
 )
@@ -439,6 +484,8 @@ def _upgrade(conn: Connection, current: int) -> None:
     """Apply in-place upgrades from `current` to SCHEMA_VERSION, each step idempotent."""
     if current < 2:
         _add_review_queue_place(conn)
+    if current < 3:
+        _add_user_phone(conn)
     if current < SCHEMA_VERSION:
         conn.execute(
             meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
@@ -463,6 +510,13 @@ def _add_review_queue_place(conn: Connection) -> None:
         if kel:
             conn.execute(review_queue.update().where(q.id == item_id).values(
                 kode_kelurahan=str(kel), kode_kecamatan=str(kel).rsplit(".", 1)[0]))
+
+
+def _add_user_phone(conn: Connection) -> None:
+    """Schema 3: users.phone (the new sms_* tables come from create_all)."""
+    if "phone" not in {c["name"] for c in sa.inspect(conn).get_columns("users")}:
+        conn.exec_driver_sql("ALTER TABLE users ADD COLUMN phone VARCHAR(24)")
+    conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_users_phone ON users (phone)")
 
 
 def schema_version(engine: Engine) -> int:

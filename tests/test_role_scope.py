@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DATA_MODULES = ["store", "workbench", "workflow", "overview", "status", "alerts", "intake.review",
                 "intake.pipeline", "exports", "report.data", "report.archive", "report.build", "accounts",
-                "duplicates", "registry", "auth"]
+                "duplicates", "registry", "auth", "sms.inbound", "sms.senders"]
 DB_PARAMS = {"engine", "conn", "conn_or_engine", "engine_or_conn"}
 
 KEC = "16.73.01"  # Lubuk Linggau Timur I
@@ -307,6 +307,9 @@ DATA_FUNCTIONS: dict[str, object] = {
     "duplicates.store_neighbours": "tests/intake/test_duplicates.py::test_candidates_for_a_stored_incident_respect_the_viewer",
     "auth.may_file_for": "tests/test_auth.py::test_rt_may_file_only_for_own_rt",
     "registry.replace_rt_registry": "tests/test_auth.py::test_account_changes_need_account_manage",
+    "sms.senders.set_phone": "tests/sms/test_sms_inbound.py::test_phone_registration_rules",
+    "sms.senders.phones_from_registry": "tests/sms/test_sms_inbound.py::test_phones_from_the_rt_registry",
+    "sms.senders.registered_phones": "tests/sms/test_sms_inbound.py::test_phone_numbers_only_for_roles_that_see_identity",
 }
 
 # Public functions that reach the store without a viewer, and why that is safe.
@@ -341,6 +344,9 @@ NO_VIEWER: dict[str, str] = {
     "duplicates.find_for_records": "detection at insert time must compare with every stored report (SYSTEM)",
     "registry.rt_registry": "the public RT registry (kelurahan, RT numbers)",
     "registry.ensure_rt_registry": _SYSTEM_JOB,
+    "sms.inbound.receive_sms": ("SMS gateway entry point: the sender's registered number decides the RT (validated "
+                                "as that RT account); any other number only reaches the review queue"),
+    "sms.senders.find_sender": "SMS gateway: which active RT account a number belongs to (system look-up)",
     **{f"auth.{n}": "signing in and out: the user proves who they are (no viewer exists yet, or it is their own)"
        for n in ("authenticate", "authenticate_from", "restore_session", "change_password", "end_sessions",
                  "bump_epoch")},

@@ -1,4 +1,4 @@
-"""Account commands: users create | list | set-password | bulk-rt.
+"""Account commands: users create | list | set-password | bulk-rt | set-phone | phones-from-registry.
 
 Passwords are read from standard input (never from the command line, where they
 would land in the shell history and the process list).
@@ -48,6 +48,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--url", help="alamat aplikasi yang dicetak di kartu")
     b.add_argument("--force", action="store_true", help="timpa berkas keluaran yang sudah ada")
     b.set_defaults(func=cmd_bulk_rt)
+
+    # Issue 15: the Ketua RT's mobile number on the RT account (an SMS from it files for that RT).
+    ph = usub.add_parser("set-phone", help="daftarkan nomor HP SMS Ketua RT pada akun RT (kosong: hapus)")
+    ph.add_argument("--username", required=True)
+    ph.add_argument("--phone", required=True, help="mis. 0812-3456-7890; \"\" menghapus nomor")
+    ph.set_defaults(func=cmd_set_phone)
+
+    pr = usub.add_parser("phones-from-registry",
+                         help="daftarkan nomor HP dari kolom telepon daftar RT ke akun RT masing-masing")
+    pr.set_defaults(func=cmd_phones_from_registry)
 
 
 def _actor() -> Viewer:
@@ -172,4 +182,27 @@ def cmd_bulk_rt(args: argparse.Namespace) -> int:
     if plan.sample_registry:
         print("Catatan: daftar RT masih CONTOH (bukan data resmi Setda).")
     print("PIN hanya ada di kedua berkas ini. Simpan dengan aman dan hapus setelah kartu dibagikan.")
+    return 0
+
+
+def cmd_set_phone(args: argparse.Namespace) -> int:
+    from kondusif.sms import senders
+
+    try:
+        number = senders.set_phone(store.get_engine(), _actor(), args.username, args.phone)
+    except AuthError as exc:
+        print(f"Galat: {exc}", file=sys.stderr)
+        return 2
+    name = args.username.strip().lower()
+    print(f"Nomor HP SMS akun «{name}»: {number}." if number else f"Nomor HP SMS akun «{name}» dihapus.")
+    return 0
+
+
+def cmd_phones_from_registry(args: argparse.Namespace) -> int:
+    from kondusif.sms import senders
+
+    done = senders.phones_from_registry(store.get_engine(), _actor())
+    for line in done.skipped:
+        print(f"Dilewati: {line}", file=sys.stderr)
+    print(f"Nomor HP dari daftar RT: {done.summary()}.")
     return 0

@@ -140,8 +140,11 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
         guess = json.loads(guess) if isinstance(guess, str) else (guess or {})
         source, ref = Source.IMPORT.value, guess.get("source_ref") or "impor:" + item["fingerprint"]
     else:
-        source = Source.CHAT.value
-        ref = ("wa:" if item["channel"] == "whatsapp" else "sms:") + item["fingerprint"]
+        guess = item.get("guess")
+        guess = json.loads(guess) if isinstance(guess, str) else (guess or {})
+        live = guess.get("gateway") is not None  # issue 15: an SMS a gateway received stays source sms
+        source = Source.SMS.value if live else Source.CHAT.value
+        ref = ("sms-antrean:" if live else "wa:" if item["channel"] == "whatsapp" else "sms:") + item["fingerprint"]
     rec.update(source=source, source_ref=ref, created_by=viewer.username, id=new_id())
     from kondusif.intake.pipeline import insert_records  # the one insert path
 
