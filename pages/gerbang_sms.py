@@ -50,8 +50,8 @@ for state, col in zip(gateways.gateway_states(engine, viewer), st.columns(2), st
         a, b = st.columns(2)
         a.metric("SMS 1 jam terakhir", state.last_hour)
         b.metric("Balasan belum terkirim", "-" if state.outbox_waiting is None else state.outbox_waiting,
-                 help="Gammu: baris di tabel outbox; SMSsync: balasan yang belum diambil atau belum dilaporkan "
-                      "terkirim oleh ponsel")
+                 help="Gammu: baris yang menunggu di tabel outbox; SMSsync: balasan yang belum diambil ponsel "
+                      "(rinciannya di tab Ponsel Android)")
         st.markdown(f"SMS terakhir: **{_when(state.last_received_at)}**  \n"
                     f"Kontak terakhir gerbang: **{_when(state.seen_at)}**")
         if state.last_error:

@@ -81,7 +81,7 @@ def gateway_states(engine: Engine, viewer: Viewer, as_of: datetime | None = None
     failure = smssync.last_failure(engine, viewer)
     states.append(GatewayState(
         "smssync", CHANNEL_LABELS["smssync"], *seen.get("smssync", (None, 0)),
-        outbox_waiting=counts[smssync.WAITING] + counts[smssync.HANDED],
+        outbox_waiting=counts[smssync.WAITING],  # handed over = with the phone, which sends at once
         seen_at=max((p["last_seen_at"] for p in phones if p.get("last_seen_at")), default=None),
         last_error=failure["error"] if failure else None,
         last_error_at=failure["at"] if failure else None,
