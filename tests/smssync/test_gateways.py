@@ -122,3 +122,17 @@ def test_the_watch_follows_the_configured_calendar_and_can_be_switched_off(engin
     config.write_text("[alerts]\nsms_silent_minutes = 0\n", encoding="utf-8")
     settings.cache_clear()
     assert gateways.silence(engine, ADMIN, at(27, 12, 0)) is None
+
+
+def test_the_cron_check_raises_it_too(engine):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-m", "kondusif", "alerts", "check", "--per", "2018-06-27T09:00:00+07:00"],
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-2:] == [
+        "Tidak ada SMS masuk selama 180 menit pada hari pemungutan suara (belum ada SMS masuk sejak 27/06/2018 "
+        "06:00 WIB). Periksa modem dan ponsel gerbang SMS: sinyal, pulsa, daya, kabel USB.",
+        "1 peringatan baru."]
