@@ -1,0 +1,358 @@
+"""The Gammu channel: read Gammu SMSD's own `inbox` table, answer through its `outbox`.
+
+Gammu SMSD (Debian `gammu-smsd`) talks to the USB modem and keeps its SQL tables
+with the schema it ships (/usr/share/doc/gammu-smsd/examples/pgsql.sql, created
+by the operator; this module never changes it). `run_gateway` is the
+long-running reader behind ``python -m kondusif sms-gateway --gammu-db URL``:
+
+1. take the unprocessed inbox rows in ID order;
+2. join the parts of a concatenated SMS (same sender and UDH reference); a group
+   still missing parts waits up to `multipart_wait` seconds, then goes as it is;
+3. hand each message to `kondusif.sms.receive_sms` (idempotent by the message
+   id "<first inbox ID>-<hash>", so a message handed over twice is stored once);
+4. in ONE Gammu transaction mark its rows ``Processed`` (only if still
+   unprocessed) and put the reply into ``outbox``.
+
+A crash or `kill -9` between 3 and 4 loses nothing: the rows are still
+unprocessed, the next run gets status ``ganda`` with the same reply and does 4.
+A crash inside 4 leaves neither the mark nor the reply. A second reader racing
+on the same row finds it already processed and sends nothing: no doubled receipt.
+
+Gammu stores times without a zone, in the local time of the SMSD host; the
+reader reads them in `tz` (the host's local zone unless given).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from kondusif import store
+from kondusif.sms.inbound import InboundSms, SmsOutcome, SmsRefused, receive_sms
+from kondusif.timeutil import now
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "gammu"
+CREATOR_ID = "SiKondusif"
+BATCH = 500
+HEARTBEAT_SECONDS = 5.0
+
+# The columns of Gammu's own tables (schema version 17) this reader touches.
+_gammu = sa.MetaData()
+inbox = sa.Table(
+    "inbox", _gammu,
+    sa.Column("ID", sa.Integer, primary_key=True),
+    sa.Column("ReceivingDateTime", sa.DateTime),
+    sa.Column("SenderNumber", sa.String(20)),
+    sa.Column("Coding", sa.String(255)),
+    sa.Column("UDH", sa.Text),
+    sa.Column("TextDecoded", sa.Text),
+    sa.Column("Processed", sa.Boolean),  # PostgreSQL boolean; SQLite text 'false'/'true' (see _flag)
+)
+outbox = sa.Table(
+    "outbox", _gammu,
+    sa.Column("ID", sa.Integer, primary_key=True),
+    sa.Column("DestinationNumber", sa.String(20)),
+    sa.Column("TextDecoded", sa.Text),
+    sa.Column("Coding", sa.String(255)),
+    sa.Column("CreatorID", sa.Text),
+    sa.Column("MultiPart", sa.Boolean),
+)
+
+
+def gammu_engine(url: str) -> Engine:
+    """An engine on Gammu's database (postgresql://… gets the psycopg driver the app uses)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    args = {"connect_timeout": 10} if url.startswith("postgresql") else {}
+    return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=args)
+
+
+def _flag(conn: Connection, value: bool) -> Any:
+    """Gammu's Processed/MultiPart value: boolean on PostgreSQL, 'true'/'false' text in its SQLite schema."""
+    if conn.dialect.name == "sqlite":
+        return sa.literal("true" if value else "false")
+    return sa.true() if value else sa.false()
+
+
+# --------------------------------------------------------------------------- joining parts
+
+
+@dataclass(frozen=True)
+class Part:
+    """One inbox row."""
+
+    id: int
+    sender: str
+    text: str
+    received: datetime | None
+    udh: str
+
+
+def concat_info(udh: str | None) -> tuple[int, int, int] | None:
+    """(reference, total, sequence) of a concatenated-SMS UDH, hex as Gammu stores it; None otherwise.
+
+    8-bit reference: IE 00 (``050003RRTTSS``); 16-bit: IE 08 (``060804RRRRTTSS``).
+    """
+    try:
+        raw = bytes.fromhex((udh or "").strip())
+    except ValueError:
+        return None
+    if len(raw) < 2:
+        return None
+    i, end = 1, 1 + raw[0]
+    while i + 1 < len(raw) and i < end:
+        ie, length = raw[i], raw[i + 1]
+        data = raw[i + 2:i + 2 + length]
+        if ie == 0x00 and length == 3 and len(data) == 3:
+            return data[0], data[1], data[2]
+        if ie == 0x08 and length == 4 and len(data) == 4:
+            return (data[0] << 8) | data[1], data[2], data[3]
+        i += 2 + length
+    return None
+
+
+@dataclass
+class Group:
+    """The parts of one message, in sequence order once complete."""
+
+    key: tuple
+    total: int
+    parts: dict[int, Part] = field(default_factory=dict)
+
+    @property
+    def first_id(self) -> int:
+        return min(p.id for p in self.parts.values())
+
+    @property
+    def complete(self) -> bool:
+        return len(self.parts) >= self.total
+
+    def ids(self) -> list[int]:
+        return sorted(p.id for p in self.parts.values())
+
+    def text(self) -> str:
+        return "".join(self.parts[k].text for k in sorted(self.parts))
+
+    def first(self) -> Part:
+        return self.parts[min(self.parts)]
+
+
+def group_parts(parts: Sequence[Part]) -> list[Group]:
+    """Messages from inbox rows: single rows alone, concatenated parts joined by (sender, reference, total)."""
+    groups: dict[tuple, Group] = {}
+    for p in parts:
+        info = concat_info(p.udh)
+        if info is None or info[1] <= 1:
+            groups[("id", p.id)] = Group(("id", p.id), 1, {1: p})
+            continue
+        ref, total, seq = info
+        key = ("udh", p.sender, ref, total)
+        g = groups.setdefault(key, Group(key, total))
+        if seq in g.parts:  # the same part twice (a resend): keep the first, the other goes alone
+            groups[("id", p.id)] = Group(("id", p.id), 1, {1: p})
+            continue
+        g.parts[seq] = p
+    return sorted(groups.values(), key=lambda g: g.first_id)
+
+
+def message_id(group: Group) -> str:
+    """Stable id of a message: its first inbox ID plus a hash of that row (a re-created Gammu DB reuses IDs)."""
+    first = group.parts[min(group.parts, key=lambda k: group.parts[k].id)]
+    stamp = first.received.isoformat() if first.received else "-"
+    digest = hashlib.sha256(f"{first.sender}\x1f{stamp}\x1f{first.text}".encode()).hexdigest()[:16]
+    return f"{first.id}-{digest}"
+
+
+# --------------------------------------------------------------------------- the reader
+
+
+@dataclass
+class Gateway:
+    """One reader: Gammu's engine, the store's engine and what it has seen of incomplete groups."""
+
+    gammu: Engine
+    engine: Engine
+    tz: tzinfo | None = None
+    multipart_wait: float = 60.0
+    first_seen: dict[tuple, float] = field(default_factory=dict)
+    handled: int = 0
+    last_error: str | None = None
+    _heartbeat_at: float = 0.0
+
+    def unprocessed(self, limit: int = BATCH) -> list[Part]:
+        c = inbox.c
+        with self.gammu.connect() as conn:
+            rows = conn.execute(sa.select(c.ID, c.SenderNumber, c.TextDecoded, c.ReceivingDateTime, c.UDH, c.Coding)
+                                .where(c.Processed == _flag(conn, False)).order_by(c.ID).limit(limit)).fetchall()
+        parts = []
+        for rid, sender, text, received, udh, coding in rows:
+            if isinstance(received, str):  # Gammu's SQLite schema keeps text
+                received = datetime.fromisoformat(received)
+            text = "" if coding == "8bit" else (text or "")
+            parts.append(Part(int(rid), (sender or "").strip(), text, received, udh or ""))
+        return parts
+
+    def _aware(self, value: datetime | None) -> datetime:
+        if value is None:
+            return now()
+        if value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=self.tz) if self.tz is not None else value.astimezone()
+
+    def ready(self, groups: list[Group], clock: float) -> list[Group]:
+        """Complete groups, and incomplete ones that waited `multipart_wait` seconds (in ID order)."""
+        out = []
+        live = set()
+        for g in groups:
+            if g.complete:
+                self.first_seen.pop(g.key, None)
+                out.append(g)
+                continue
+            live.add(g.key)
+            seen = self.first_seen.setdefault(g.key, clock)
+            if clock - seen >= self.multipart_wait:
+                log.warning("SMS bersambung dari %s belum lengkap (%d dari %d bagian): diproses apa adanya",
+                            g.first().sender, len(g.parts), g.total)
+                self.first_seen.pop(g.key, None)
+                out.append(g)
+        for key in list(self.first_seen):
+            if key not in live:
+                self.first_seen.pop(key, None)
+        return out
+
+    def handle(self, group: Group) -> SmsOutcome | None:
+        """Store one message, then mark its rows and queue its reply in one Gammu transaction."""
+        first = group.first()
+        msg = InboundSms(CHANNEL, message_id(group), first.sender, group.text(), self._aware(first.received))
+        try:
+            outcome: SmsOutcome | None = receive_sms(msg, engine=self.engine)
+        except SmsRefused as exc:
+            self.note_error(f"Pesan Gammu ID {group.ids()} dilewati: {exc}")
+            outcome = None
+        _test_pause_after_store()
+        reply = outcome.reply if outcome is not None else None
+        c = inbox.c
+        with self.gammu.begin() as conn:
+            done = conn.execute(inbox.update().where(c.ID.in_(group.ids()), c.Processed == _flag(conn, False))
+                                .values(Processed=_flag(conn, True)))
+            if done.rowcount != len(group.ids()):
+                conn.rollback()  # another reader took these rows: it sends the reply, not us
+                return outcome
+            if reply and first.sender:
+                conn.execute(outbox.insert().values(DestinationNumber=first.sender, TextDecoded=reply,
+                                                    Coding="Default_No_Compression", CreatorID=CREATOR_ID,
+                                                    MultiPart=_flag(conn, False)))
+        self.handled += 1
+        return outcome
+
+    def poll(self, clock: float | None = None, limit: int | None = None) -> int:
+        """One pass over the inbox; returns how many messages were handled."""
+        clock = time.monotonic() if clock is None else clock
+        n = 0
+        for group in self.ready(group_parts(self.unprocessed()), clock):
+            if limit is not None and n >= limit:
+                break
+            self.handle(group)
+            n += 1
+        return n
+
+    def note_error(self, text: str) -> None:
+        log.error("%s", text)
+        self.last_error = text[:1000]
+        try:
+            record_state(self.engine, CHANNEL, None, error=self.last_error)
+        except Exception:  # noqa: BLE001 - the store may be what failed; the log line stays
+            log.exception("Status gateway tidak tersimpan")
+
+    def heartbeat(self, force: bool = False) -> None:
+        clock = time.monotonic()
+        if not force and clock - self._heartbeat_at < HEARTBEAT_SECONDS:
+            return
+        self._heartbeat_at = clock
+        with self.gammu.connect() as conn:
+            waiting = int(conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar())
+        record_state(self.engine, CHANNEL, waiting)
+
+
+def record_state(engine: Engine, channel: str, outbox_waiting: int | None, error: str | None = None) -> None:
+    """Upsert a gateway's heartbeat (and last error) for the admin page. System job: no viewer."""
+    t = store.sms_gateways
+    stamp = now()
+    values: dict[str, Any] = {"seen_at": stamp}
+    if outbox_waiting is not None:
+        values["outbox_waiting"] = outbox_waiting
+    if error is not None:
+        values.update(last_error=error, last_error_at=stamp)
+    with store.write(engine) as conn:
+        if conn.execute(t.update().where(t.c.channel == channel).values(**values)).rowcount == 0:
+            conn.execute(t.insert().values(channel=channel, **values))
+
+
+def _test_pause_after_store() -> None:
+    """Fault tests only: stop after the store committed, before Gammu's transaction (the test kills -9 here)."""
+    marker = os.environ.get("KONDUSIF_TEST_SMS_PAUSE_AFTER_STORE")
+    if not marker:
+        return
+    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+    while True:
+        time.sleep(0.05)
+
+
+def run_gateway(gateway: Gateway, *, poll_seconds: float = 1.0, once: bool = False,
+                max_messages: int | None = None, out: Callable[[str], None] = print) -> int:
+    """The reader loop: poll, handle, heartbeat; SIGTERM/SIGINT finish the current message and stop.
+
+    A failing database (store or Gammu) is recorded and retried after a growing pause (at most
+    30 s), never a crash loop. After a pass that handled messages it polls again at once, so a
+    burst drains without pauses. `max_messages` stops after that many (a planned restart);
+    `once` after one pass.
+    """
+    from kondusif.errors import KondusifError  # StorageError and friends: Indonesian, retried
+
+    stopping = {"now": False}
+
+    def stop(_sig, _frame) -> None:
+        stopping["now"] = True
+
+    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    pause = poll_seconds
+    try:
+        while not stopping["now"]:
+            left = None if max_messages is None else max_messages - gateway.handled
+            if left is not None and left <= 0:
+                break
+            n = 0
+            try:
+                n = gateway.poll(limit=left)
+                gateway.heartbeat(force=n > 0)
+                pause = poll_seconds
+                if n:
+                    out(f"{n} SMS diproses (total {gateway.handled}).")
+            except (sa.exc.OperationalError, sa.exc.InterfaceError, KondusifError) as exc:
+                gateway.note_error(f"Basis data tidak terjangkau: {type(exc).__name__}")
+                pause = min(max(pause * 2, poll_seconds), 30.0)
+            if once:
+                break
+            if n == 0:
+                time.sleep(pause)
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    return 0
+
+
+__all__ = ["CHANNEL", "CREATOR_ID", "Gateway", "Group", "Part", "concat_info", "gammu_engine", "group_parts",
+           "message_id", "record_state", "run_gateway"]

@@ -1,0 +1,236 @@
+"""The real Gammu SMSD for tests: its own PostgreSQL schema, the `dummy` phone, the reader as a process.
+
+Imported as a plain module (`from gammu_helpers import ...`), like tests/faults/fault_helpers.py.
+
+The dummy phone driver keeps the phone in a directory: ``sms/1`` is the SIM inbox
+(``sms/3`` the phone inbox), each SMS one file in Gammu's SMS backup format named by
+its location number (1..10000). SMSD reads and deletes those files and inserts one
+``inbox`` row per part. ``gammu savesms`` writes *Submit* PDUs (an SMS being sent),
+which SMSD's SQL service does not store as received, so `DummyPhone.receive` writes
+the file itself with ``PDU = Deliver`` (the format Gammu's own SMSD test suite
+copies into ``sms/1``), first under a temporary name, then renamed: SMSD never reads
+half a file. The dummy driver "sends" an outbox message by accepting it; SMSD then
+moves it from ``outbox`` to ``sentitems`` (Status SendingOK): that table is the
+dummy phone's outbox we check.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[2]
+GAMMU_SCHEMA = Path("/usr/share/doc/gammu-smsd/examples/pgsql.sql")
+# Read when the module is imported (before any test changes the environment), like tests/conftest.py.
+_SUITE_DB_URL = os.environ.get("KONDUSIF_DB_URL", "")
+PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1] if Path("/usr/lib/postgresql").exists() else None
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.05,
+               message: str = "condition") -> object:
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {message}")
+        time.sleep(interval)
+
+
+# --------------------------------------------------------------------------- PostgreSQL for Gammu
+
+
+def suite_postgres_url() -> str | None:
+    """The suite's PostgreSQL server when the suite runs on one (KONDUSIF_DB_URL at start), else None."""
+    return _SUITE_DB_URL if _SUITE_DB_URL.startswith("postgresql") else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL server in a temporary directory (as user postgres when run as root), like .ci/postgres.sh."""
+
+    def __init__(self) -> None:
+        if PG_BIN is None:
+            raise RuntimeError("PostgreSQL tidak terpasang (/usr/lib/postgresql/*/bin)")
+        self.dir = Path(tempfile.mkdtemp(prefix="sikondusif-gammu-pg."))
+        self.port = _free_port()
+        root = os.geteuid() == 0
+        if root:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._as = ["runuser", "-u", "postgres", "--"] if root else []
+        subprocess.run([*self._as, str(PG_BIN / "initdb"), "-D", str(self.dir / "db"), "-A", "trust", "-U",
+                        "postgres", "--no-locale", "-E", "UTF8"], check=True, capture_output=True)
+        subprocess.run([*self._as, str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "db"), "-l",
+                        str(self.dir / "server.log"), "-w", "-o",
+                        f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
+                        "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100", "start"],
+                       check=True, capture_output=True)
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def stop(self) -> None:
+        subprocess.run([*self._as, str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "db"), "-m", "fast", "stop"],
+                       capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def create_gammu_db(server_url: str) -> str:
+    """A fresh database holding Gammu's own schema (pgsql.sql as shipped); returns its URL."""
+    name = f"gammu_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    url = sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    # As `psql -f pgsql.sql` does on PostgreSQL >= 9: "language plpgsql already exists" is the one
+    # statement that fails (Gammu's own test script filters that error out the same way).
+    script = re.sub(r"^CREATE LANGUAGE plpgsql;$", "", GAMMU_SCHEMA.read_text(encoding="utf-8"), flags=re.M)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(script)
+    engine.dispose()
+    return url
+
+
+def drop_db(server_url: str, url: str) -> None:
+    name = sa.engine.make_url(url).database
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+# --------------------------------------------------------------------------- the dummy phone and SMSD
+
+
+def _ucs2_hex(text: str) -> str:
+    return text.encode("utf-16-be").hex().upper()
+
+
+class DummyPhone:
+    """The directory Gammu's dummy driver uses as the phone."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        for folder in range(1, 6):
+            (root / "sms" / str(folder)).mkdir(parents=True, exist_ok=True)
+        self._next = 0
+
+    def receive(self, sender: str, text: str, *, udh: str | None = None, at: datetime | None = None,
+                folder: int = 1) -> int:
+        """An SMS arriving from `sender` (one part; `udh` hex for a part of a concatenated SMS)."""
+        self._next += 1
+        location = self._next
+        stamp = (at or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        hex_text = _ucs2_hex(text)
+        chunks = [hex_text[i:i + 200] for i in range(0, len(hex_text), 200)] or [""]
+        lines = ["[SMSBackup000]", "SMSC = \"+6281100000\"", "PDU = Deliver", f"DateTime = {stamp}",
+                 "State = UnRead", f"Number = \"{sender}\"", "Name = \"\"", "Coding = Default_No_Compression",
+                 *(f"Text{i:02d} = {c}" for i, c in enumerate(chunks)), f"Length = {len(text)}",
+                 "Class = -1", f"Folder = {folder}"]
+        if udh:
+            lines.append(f"UDH = {udh}")
+        target = self.root / "sms" / str(folder) / str(location)
+        tmp = self.root / f".incoming-{location}"
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(tmp, target)
+        return location
+
+    def waiting(self) -> int:
+        return sum(1 for _ in (self.root / "sms" / "1").iterdir())
+
+
+class Smsd:
+    """`gammu-smsd` on the dummy phone and a Gammu PostgreSQL database, as a child process."""
+
+    def __init__(self, workdir: Path, gammu_url: str, *, loop_sleep: int = 1, receive_every: int = 0) -> None:
+        self.dir = workdir
+        self.phone = DummyPhone(workdir / "phone")
+        u = sa.engine.make_url(gammu_url)
+        self.config = workdir / "smsdrc"
+        self.log = workdir / "smsd.log"
+        self.config.write_text("\n".join([
+            "[gammu]", "model = dummy", "connection = none", f"port = {self.phone.root}", "",
+            "[smsd]", "service = sql", "driver = native_pgsql", f"host = {u.host}:{u.port}",
+            f"user = {u.username}", f"password = {u.password or ''}", f"database = {u.database}",
+            f"logfile = {self.log}", "debuglevel = 1", "commtimeout = 1", f"receivefrequency = {receive_every}",
+            "statusfrequency = 5", f"loopsleep = {loop_sleep}", "multiparttimeout = 10", "checksecurity = 0",
+            "checkbattery = 0", "checksignal = 0", "checknetwork = 0", "",
+        ]), encoding="utf-8")
+        self.url = gammu_url
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> Smsd:
+        self.proc = subprocess.Popen(["gammu-smsd", "-c", str(self.config), "-p", str(self.dir / "smsd.pid")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: self.log.exists() and "Starting phone communication" in self.log.read_text(),
+                   timeout=20, message="gammu-smsd to start")
+        return self
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+# --------------------------------------------------------------------------- the reader as a process
+
+
+def reader_env(db_url: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["KONDUSIF_DB_URL"] = db_url
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+def start_reader(gammu_url: str, env: dict[str, str], *extra: str) -> subprocess.Popen:
+    """`python -m kondusif sms-gateway --gammu-db URL` in its own process group."""
+    return subprocess.Popen([sys.executable, "-m", "kondusif", "sms-gateway", "--gammu-db", gammu_url,
+                             "--poll", "0.2", *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def stop_reader(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> str:
+    """Stop the reader with `sig` (SIGKILL: no chance to clean up) and return what it printed."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, sig)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+    return out or ""
+
+
+def gammu_rows(gammu_url: str, sql: str, **params) -> list[tuple]:
+    engine = sa.create_engine(gammu_url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(sql), params).fetchall()]
+    finally:
+        engine.dispose()

@@ -1,0 +1,197 @@
+"""End to end through the real `gammu-smsd` (dummy phone) and `python -m kondusif sms-gateway`.
+
+An SMS is dropped into the dummy phone's inbox; SMSD stores it in its own
+PostgreSQL tables; the reader files it and writes the reply into Gammu's outbox;
+SMSD "sends" it through the dummy phone (row moves to sentitems).
+"""
+
+from __future__ import annotations
+
+import signal
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from gammu_helpers import (
+    Smsd,
+    ThrowawayPostgres,
+    create_gammu_db,
+    drop_db,
+    gammu_rows,
+    reader_env,
+    start_reader,
+    stop_reader,
+    suite_postgres_url,
+    wait_until,
+)
+from sms_helpers import AIR_KUTI, RT_PHONE, register_rt
+
+from kondusif import overview, store
+from kondusif.filters import Filter
+from kondusif.intake import review
+from kondusif.model import SYSTEM, Role, Viewer
+from kondusif.sms import replies
+
+WIB = ZoneInfo("Asia/Jakarta")
+VOTING_DAY = datetime(2018, 6, 27, 10, 15, tzinfo=WIB)
+PANWASLU = Viewer("panwas", Role.PANWASLU, "Panwaslu Kota")
+RECEIPT_1 = "Laporan LLG-2018-000001 diterima (Politik uang, berat, RT 03 Air Kuti). Terima kasih."
+STRANGER = "+6285299990000"
+
+
+@pytest.fixture(scope="session")
+def gammu_pg():
+    """The PostgreSQL server Gammu's databases live on: the suite's own, else a throw-away one."""
+    if suite_postgres_url():
+        yield suite_postgres_url()
+        return
+    server = ThrowawayPostgres()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def gammu(gammu_pg, tmp_path):
+    """Gammu's schema in a fresh database and gammu-smsd running on the dummy phone."""
+    url = create_gammu_db(gammu_pg)
+    (tmp_path / "smsd").mkdir()
+    smsd = Smsd(tmp_path / "smsd", url).start()
+    yield smsd
+    smsd.stop()
+    drop_db(gammu_pg, url)
+
+
+@pytest.fixture
+def reader(gammu, db_url):
+    """Starts `sms-gateway` processes on this test's store; stops whatever is still running at the end."""
+    procs = []
+
+    def start(*extra: str, **env: str):
+        proc = start_reader(gammu.url, reader_env(db_url, **env), *extra)
+        procs.append(proc)
+        return proc
+
+    yield start
+    for p in procs:
+        stop_reader(p)
+
+
+def sent(gammu, number: str | None = None) -> list[tuple[str, str]]:
+    """(number, text) of the replies the dummy phone sent, oldest first."""
+    rows = gammu_rows(gammu.url, 'SELECT "DestinationNumber", "TextDecoded" FROM sentitems '
+                                 "WHERE \"CreatorID\" = 'SiKondusif' ORDER BY \"ID\"")
+    return [r for r in rows if number is None or r[0] == number]
+
+
+def replies_queued(gammu) -> int:
+    """Replies written by the reader: still in outbox or already sent (never doubled)."""
+    n_out = gammu_rows(gammu.url, "SELECT count(*) FROM outbox WHERE \"CreatorID\" = 'SiKondusif'")[0][0]
+    return n_out + len(sent(gammu))
+
+
+def on_the_map(engine) -> list[str]:
+    """Report numbers the city map shows for voting day (the page's query, replayed as of 27/06/2018)."""
+    flt = Filter(as_of=date(2018, 6, 27))
+    period = flt.resolve()
+    total = store.count_incidents(engine, flt.query_between(period.start, period.end), PANWASLU)
+    frame = overview.map_incidents(engine, PANWASLU, flt, period, total).frame
+    return frame["report_no"].tolist() if "report_no" in frame.columns else []
+
+
+def test_registered_lapor_is_on_the_map_within_seconds_and_gets_its_receipt(engine, gammu, reader):
+    register_rt(engine)
+    reader()
+    gammu.phone.receive(RT_PHONE, "LAPOR uang berat RT 3 Air Kuti: amplop dibagikan di pos ronda", at=VOTING_DAY)
+    assert wait_until(lambda: on_the_map(engine), timeout=10, message="the report on the map") == ["LLG-2018-000001"]
+    row = store.query_incidents(engine, None, SYSTEM).iloc[0]
+    assert (row["source"], row["kode_kelurahan"], int(row["rt"]), row["reporter_phone"]) == (
+        "sms", AIR_KUTI, 3, RT_PHONE)
+    assert wait_until(lambda: sent(gammu), timeout=20, message="the receipt") == [(RT_PHONE, RECEIPT_1)]
+
+
+def test_unknown_number_free_text_is_queued_with_one_format_reply(engine, gammu, reader):
+    reader()
+    gammu.phone.receive(STRANGER, "Tolong pak ada ribut-ribut di dekat TPS tadi malam, banyak orang datang",
+                        at=VOTING_DAY)
+    wait_until(lambda: len(review.queue_frame(engine, SYSTEM)) == 1, timeout=20, message="the queue item")
+    gammu.phone.receive(STRANGER, "Pak tolong dicek lagi ya kejadian yang tadi itu di tempat kami", at=VOTING_DAY)
+    wait_until(lambda: len(review.queue_frame(engine, SYSTEM)) == 2, timeout=20, message="the second item")
+    assert wait_until(lambda: sent(gammu), timeout=20, message="the format reply") == [
+        (STRANGER, replies.FORMAT_REPLY)]
+    wait_until(lambda: gammu_rows(gammu.url, "SELECT count(*) FROM inbox WHERE NOT \"Processed\"")[0][0] == 0,
+               timeout=20, message="both rows processed")
+    assert replies_queued(gammu) == 1
+    assert store.count_incidents(engine, None, SYSTEM) == 0
+
+
+def test_a_two_part_sms_becomes_one_report(engine, gammu, reader):
+    register_rt(engine)
+    first = "LAPOR uang berat RT 3 Air Kuti: tim sukses membagikan amplop berisi uang lima puluh ribu "
+    second = "rupiah kepada warga di pos ronda dekat masjid, disaksikan banyak orang."
+    gammu.phone.receive(RT_PHONE, second, udh="050003A70202", at=VOTING_DAY)  # the second part first
+    gammu.phone.receive(RT_PHONE, first, udh="050003A70201", at=VOTING_DAY)
+    wait_until(lambda: gammu_rows(gammu.url, "SELECT count(*) FROM inbox")[0][0] == 2, timeout=20,
+               message="both parts in Gammu's inbox")
+    reader()
+    wait_until(lambda: store.count_incidents(engine, None, SYSTEM) == 1, timeout=20, message="one report")
+    row = store.query_incidents(engine, None, SYSTEM).iloc[0]
+    assert row["description"] == ("tim sukses membagikan amplop berisi uang lima puluh ribu rupiah kepada warga "
+                                  "di pos ronda dekat masjid, disaksikan banyak orang.")
+    assert wait_until(lambda: sent(gammu), timeout=20, message="one receipt") == [(RT_PHONE, RECEIPT_1)]
+
+
+N_BATCH = 24
+
+
+def _inject_batch(gammu, n: int = N_BATCH) -> list[str]:
+    texts = [f"LAPOR uang berat RT 3 Air Kuti: amplop dibagikan ke rumah nomor {i}" for i in range(1, n + 1)]
+    for text in texts:
+        gammu.phone.receive(RT_PHONE, text, at=VOTING_DAY)
+    wait_until(lambda: gammu_rows(gammu.url, "SELECT count(*) FROM inbox")[0][0] == n, timeout=30,
+               message=f"{n} rows in Gammu's inbox")
+    return texts
+
+
+def _everything_once(engine, gammu, texts: list[str]) -> None:
+    """Every message stored exactly once, every row processed, exactly one receipt per report."""
+    df = store.query_incidents(engine, None, SYSTEM)
+    assert sorted(df["description"]) == sorted(t.split(": ", 1)[1] for t in texts)
+    assert sorted(df["report_no"]) == [f"LLG-2018-{i:06d}" for i in range(1, len(texts) + 1)]
+    assert gammu_rows(gammu.url, "SELECT count(*) FROM inbox WHERE NOT \"Processed\"")[0][0] == 0
+    receipts = gammu_rows(gammu.url, "SELECT \"TextDecoded\" FROM outbox WHERE \"CreatorID\" = 'SiKondusif' "
+                                     "UNION ALL SELECT \"TextDecoded\" FROM sentitems "
+                                     "WHERE \"CreatorID\" = 'SiKondusif'")
+    assert sorted(r[0][8:23] for r in receipts) == sorted(df["report_no"])
+
+
+def test_a_restart_mid_batch_loses_and_doubles_nothing(engine, gammu, reader):
+    register_rt(engine)
+    texts = _inject_batch(gammu)
+    first = reader("--max-messages", "7")
+    assert first.wait(timeout=60) == 0
+    assert store.count_incidents(engine, None, SYSTEM) == 7
+    reader()
+    wait_until(lambda: store.count_incidents(engine, None, SYSTEM) == N_BATCH, timeout=60, message="the rest")
+    wait_until(lambda: replies_queued(gammu) == N_BATCH, timeout=30, message="every receipt")
+    _everything_once(engine, gammu, texts)
+
+
+@pytest.mark.parametrize("where", ["after_store", "inside_store_commit"])
+def test_kill_9_of_the_reader_loses_and_doubles_nothing(engine, gammu, reader, tmp_path, where):
+    register_rt(engine)
+    texts = _inject_batch(gammu)
+    marker = tmp_path / "paused"
+    hook = ("KONDUSIF_TEST_SMS_PAUSE_AFTER_STORE" if where == "after_store"
+            else "KONDUSIF_TEST_PAUSE_BEFORE_COMMIT")
+    victim = reader(**{hook: str(marker)})
+    wait_until(marker.exists, timeout=60, message="the reader to pause at the kill point")
+    stop_reader(victim, signal.SIGKILL)
+    stored = store.count_incidents(engine, None, SYSTEM)
+    assert stored == (1 if where == "after_store" else 0)  # committed, or rolled back with the process
+    assert replies_queued(gammu) == 0  # Gammu's transaction never ran
+    reader()
+    wait_until(lambda: store.count_incidents(engine, None, SYSTEM) == N_BATCH, timeout=60, message="the rest")
+    wait_until(lambda: replies_queued(gammu) == N_BATCH, timeout=30, message="every receipt")
+    _everything_once(engine, gammu, texts)
