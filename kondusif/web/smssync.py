@@ -177,11 +177,15 @@ async def sync(request: Request) -> Response:
                         f"({limit} byte). SMS sepanjang ini tidak dikirim oleh SMSsync.", 413)
     task = request.query_params.get("task", "").strip().lower()
     try:
-        fields = await _fields(request, body) if request.method == "POST" else {}
-    except (ValueError, UnicodeDecodeError) as exc:
+        fields = await _fields(request, body) if request.method in ("POST", "PUT") else {}
+    except json.JSONDecodeError:
+        return _refusal("Permintaan tidak dapat dibaca: isi JSON rusak.", 400)
+    except UnicodeDecodeError:
+        return _refusal("Permintaan tidak dapat dibaca: isi bukan teks UTF-8.", 400)
+    except ValueError as exc:
         return _refusal(f"Permintaan tidak dapat dibaca: {exc}.", 400)
-    except Exception as exc:  # noqa: BLE001 - a malformed multipart body (python-multipart errors)
-        return _refusal(f"Permintaan tidak dapat dibaca: {type(exc).__name__}.", 400)
+    except Exception:  # noqa: BLE001 - starlette/python-multipart: too many fields, a file, a broken boundary
+        return _refusal(f"Permintaan tidak dapat dibaca: paling banyak {MAX_FIELDS} kolom teks, tanpa berkas.", 400)
     given = fields.get("secret") if isinstance(fields.get("secret"), str) else request.query_params.get("secret")
     engine = store.get_engine()
     try:
@@ -189,7 +193,8 @@ async def sync(request: Request) -> Response:
     except Exception as exc:  # noqa: BLE001
         return _store_failed(exc)
 
-    if request.method == "POST" and task == "sent":
+    method = "POST" if request.method == "PUT" else request.method  # the same call, by the phone's choice
+    if method == "POST" and task == "sent":
         # Message Results API: the client sends no secret here (ProcessMessageResult.java); a wrong one is refused.
         if given is not None and not smssync.secret_ok(given, expected):
             return await _wrong_secret(address, "")
@@ -207,20 +212,20 @@ async def sync(request: Request) -> Response:
         return _too_many(wait)
 
     try:
-        if request.method == "GET" and task == "send":
+        if method == "GET" and task == "send":
             messages = await run_in_threadpool(smssync.take_waiting, engine)
             await run_in_threadpool(smssync.note_device, engine, device, address)
             return _answer(smssync.payload(True, None, messages, secret=expected))
-        if request.method == "GET" and task == "result":
+        if method == "GET" and task == "result":
             return _answer({"message_uuids": await run_in_threadpool(smssync.awaiting_result, engine)})
-        if request.method == "POST" and task == "result":
+        if method == "POST" and task == "result":
             n = await run_in_threadpool(smssync.record_results, engine, fields.get("message_result"))
             return _answer({"payload": {"success": True, "error": None, "diperbarui": n}})
-        if request.method == "POST" and not task:
+        if method == "POST" and not task:
             return await _incoming(engine, fields, device, address, expected)
     except Exception as exc:  # noqa: BLE001 - the phone gets a JSON error and retries; the log has the detail
         return _store_failed(exc)
-    if request.method == "GET" and not task:
+    if method == "GET" and not task:
         return _answer({"payload": {"success": True, "error": None}})  # SMSsync's "test the URL" call
     return _refusal(f"Tugas «{task[:20]}» tidak dikenal (yang ada: send, sent, result).", 400)
 
@@ -254,4 +259,4 @@ async def _incoming(engine, fields: dict[str, Any], device: str, address: str, s
 
 
 def routes() -> list[Route]:
-    return [Route(SYNC_PATH, sync, methods=["GET", "POST"])]
+    return [Route(SYNC_PATH, sync, methods=["GET", "POST", "PUT"])]  # SMSsync's sync scheme may choose PUT

@@ -86,3 +86,42 @@ def test_what_the_intake_refuses_is_a_400_naming_the_field_and_stores_nothing(ga
     assert bad.status == 400
     assert bad.json == {"payload": {"success": False, "error": "Kolom «from» (nomor pengirim) kosong."}}
     assert len(rows(gateway, "sms_messages")) == before
+
+
+def test_the_other_sync_schemes_json_and_put_are_the_same_call_and_odd_bodies_are_named(gateway):
+    import json
+
+    def raw(method: str, content_type: str, body: bytes, path: str = "/sms/smssync"):
+        head = (f"{method} {path} HTTP/1.1\r\nHost: {gateway.host}\r\nX-Forwarded-For: 10.16.0.5\r\n"
+                f"Content-Type: {content_type}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+        return gateway.raw(head.encode() + body)
+
+    fields = {"secret": gateway.secret(), "from": "+6285200000077", "message": "ada amplop di RT 2 Majapahit",
+              "sent_timestamp": "1529989200000", "device_id": "hp-json"}
+    as_json = raw("POST", "application/json", json.dumps({**fields, "message_id": "json-1"}).encode())
+    assert as_json.status == 200 and as_json.json["payload"]["success"] is True
+    from urllib.parse import urlencode
+
+    as_put = raw("PUT", "application/x-www-form-urlencoded", urlencode({**fields, "message_id": "put-1"}).encode())
+    assert as_put.status == 200
+    stored = {r["message_id"] for r in rows(gateway, "sms_messages") if r["sender"] == "+6285200000077"}
+    assert stored == {"json-1", "put-1"}
+
+    def error(answer) -> str:
+        assert answer.status == 400, answer.body
+        return answer.json["payload"]["error"]
+
+    assert error(raw("POST", "application/xml", b"<payload/>")) == (
+        "Permintaan tidak dapat dibaca: format «application/xml» tidak didukung (pilih URLEncoded atau JSON di SMSsync).")
+    assert error(raw("POST", "application/json", b"{rusak")) == "Permintaan tidak dapat dibaca: isi JSON rusak."
+    assert error(raw("POST", "application/json", b"[1, 2]")) == \
+        "Permintaan tidak dapat dibaca: isi JSON harus berupa objek."
+    many = "&".join(f"f{i}=x" for i in range(30)).encode()
+    assert error(raw("POST", "application/x-www-form-urlencoded", many)) == \
+        "Permintaan tidak dapat dibaca: paling banyak 20 kolom teks, tanpa berkas."
+    boundary = "----sk"
+    upload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n"
+              f"Content-Type: text/plain\r\n\r\nisi\r\n--{boundary}--\r\n").encode()
+    assert error(raw("POST", f"multipart/form-data; boundary={boundary}", upload)) == \
+        "Permintaan tidak dapat dibaca: paling banyak 20 kolom teks, tanpa berkas."
+    assert raw("DELETE", "text/plain", b"").status == 405
