@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DATA_MODULES = ["store", "workbench", "workflow", "overview", "status", "alerts", "intake.review",
                 "intake.pipeline", "exports", "report.data", "report.archive", "report.build", "accounts",
-                "duplicates", "registry", "auth", "sms.inbound", "sms.senders", "sms.smssync", "sms.gateways"]
+                "duplicates", "registry", "auth", "sms.inbound", "sms.senders", "sms.gateways", "sms.gammu",
+                "sms.smssync"]
 DB_PARAMS = {"engine", "conn", "conn_or_engine", "engine_or_conn"}
 
 KEC = "16.73.01"  # Lubuk Linggau Timur I
@@ -357,6 +358,7 @@ NO_VIEWER: dict[str, str] = {
        for n in ("ensure_secret", "receive", "queue_reply", "take_waiting", "confirm_queued", "awaiting_result",
                  "record_results", "note_device")},
     "sms.gateways.check_silence": _SYSTEM_JOB,
+    "sms.gateways.record_state": _SYSTEM_JOB,
     **{f"auth.{n}": "signing in and out: the user proves who they are (no viewer exists yet, or it is their own)"
        for n in ("authenticate", "authenticate_from", "restore_session", "change_password", "end_sessions",
                  "bump_epoch")},
@@ -369,7 +371,9 @@ def public_data_functions() -> dict[str, inspect.Signature]:
     for name in DATA_MODULES:
         mod = importlib.import_module(f"kondusif.{name}")
         for fname, fn in inspect.getmembers(mod, inspect.isfunction):
-            if fname.startswith("_") or fn.__module__ != mod.__name__:
+            # a package (store/, alerts/, accounts/) re-exports its submodules' functions
+            own = fn.__module__ == mod.__name__ or fn.__module__.startswith(f"{mod.__name__}.")
+            if fname.startswith("_") or not own:
                 continue
             params = set(inspect.signature(fn).parameters)
             if "viewer" in params or params & DB_PARAMS:

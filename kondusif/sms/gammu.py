@@ -38,7 +38,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import store
+from kondusif.sms.gateways import record_state
 from kondusif.sms.inbound import InboundSms, SmsOutcome, SmsRefused, receive_sms
 from kondusif.timeutil import now
 
@@ -287,20 +287,6 @@ class Gateway:
         record_state(self.engine, CHANNEL, waiting)
 
 
-def record_state(engine: Engine, channel: str, outbox_waiting: int | None, error: str | None = None) -> None:
-    """Upsert a gateway's heartbeat (and last error) for the admin page. System job: no viewer."""
-    t = store.sms_gateways
-    stamp = now()
-    values: dict[str, Any] = {"seen_at": stamp}
-    if outbox_waiting is not None:
-        values["outbox_waiting"] = outbox_waiting
-    if error is not None:
-        values.update(last_error=error, last_error_at=stamp)
-    with store.write(engine) as conn:
-        if conn.execute(t.update().where(t.c.channel == channel).values(**values)).rowcount == 0:
-            conn.execute(t.insert().values(channel=channel, **values))
-
-
 def _test_pause_after_store() -> None:
     """Fault tests only: stop after the store committed, before Gammu's transaction (the test kills -9 here)."""
     marker = os.environ.get("KONDUSIF_TEST_SMS_PAUSE_AFTER_STORE")
@@ -355,4 +341,4 @@ def run_gateway(gateway: Gateway, *, poll_seconds: float = 1.0, once: bool = Fal
 
 
 __all__ = ["CHANNEL", "CREATOR_ID", "Gateway", "Group", "Part", "concat_info", "gammu_engine", "group_parts",
-           "message_id", "record_state", "run_gateway"]
+           "message_id", "run_gateway"]

@@ -6,6 +6,7 @@ process and the Gammu reader agree: `sms_messages` (every SMS a gateway handed o
 `sms_gateways` (heartbeats and errors the Gammu reader writes), `smssync_outbox` and
 `smssync_devices` (the Android phones).
 
+`record_state` is the heartbeat the Gammu reader writes (upsert: processes never collide).
 `check_silence` raises one alert (kind ``sms_senyap``) when no SMS has been stored for
 `alerts.sms_silent_minutes` on a day of the calendar's voting phase, from
 `alerts.sms_watch_start_hour` WIB on: a dead modem or a phone out of credit is the usual
@@ -103,6 +104,25 @@ def recent_messages(engine: Engine, viewer: Viewer, limit: int = 50) -> list[dic
             .order_by(m.stored_at.desc(), m.id.desc()).limit(max(1, int(limit))))
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def record_state(engine: Engine, channel: str, outbox_waiting: int | None, error: str | None = None) -> None:
+    """Upsert a gateway's heartbeat (and last error) for the admin page. System job: no viewer.
+
+    Written by the Gammu reader (kondusif.sms.gammu) as channel "gammu"; any row whose
+    channel starts with "gammu" counts as the modem in `gateway_states`.
+    """
+    t = store.sms_gateways
+    stamp = now()
+    values: dict[str, Any] = {"seen_at": stamp}
+    if outbox_waiting is not None:
+        values["outbox_waiting"] = outbox_waiting
+    if error is not None:
+        values.update(last_error=error, last_error_at=stamp)
+    with store.write(engine) as conn:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(t).values(channel=channel, **values)  # one statement: two processes never collide
+        conn.execute(stmt.on_conflict_do_update(index_elements=[t.c.channel], set_=values))
 
 
 # --------------------------------------------------------------------------- the silence alert

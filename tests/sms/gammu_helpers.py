@@ -95,6 +95,9 @@ class ThrowawayPostgres:
 
 def create_gammu_db(server_url: str) -> str:
     """A fresh database holding Gammu's own schema (pgsql.sql as shipped); returns its URL."""
+    if not GAMMU_SCHEMA.exists():
+        raise RuntimeError(f"{GAMMU_SCHEMA} tidak ada: pasang gammu-smsd (Debian) dan jangan kecualikan "
+                           "/usr/share/doc lewat dpkg path-exclude")
     name = f"gammu_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

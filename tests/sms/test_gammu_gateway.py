@@ -85,10 +85,19 @@ def sent(gammu, number: str | None = None) -> list[tuple[str, str]]:
     return [r for r in rows if number is None or r[0] == number]
 
 
+def reader_replies(gammu) -> list[tuple[int, str]]:
+    """(outbox ID, text) of every reply the reader wrote: still in outbox or already sent.
+
+    SMSD moves a sent message by inserting it into sentitems (same ID) and then deleting it from
+    outbox, in two steps: the UNION (not UNION ALL) counts such a message once while it moves.
+    """
+    return gammu_rows(gammu.url, "SELECT \"ID\", \"TextDecoded\" FROM outbox WHERE \"CreatorID\" = 'SiKondusif' "
+                                 "UNION SELECT \"ID\", \"TextDecoded\" FROM sentitems "
+                                 "WHERE \"CreatorID\" = 'SiKondusif'")
+
+
 def replies_queued(gammu) -> int:
-    """Replies written by the reader: still in outbox or already sent (never doubled)."""
-    n_out = gammu_rows(gammu.url, "SELECT count(*) FROM outbox WHERE \"CreatorID\" = 'SiKondusif'")[0][0]
-    return n_out + len(sent(gammu))
+    return len(reader_replies(gammu))
 
 
 def on_the_map(engine) -> list[str]:
@@ -160,10 +169,8 @@ def _everything_once(engine, gammu, texts: list[str]) -> None:
     assert sorted(df["description"]) == sorted(t.split(": ", 1)[1] for t in texts)
     assert sorted(df["report_no"]) == [f"LLG-2018-{i:06d}" for i in range(1, len(texts) + 1)]
     assert gammu_rows(gammu.url, "SELECT count(*) FROM inbox WHERE NOT \"Processed\"")[0][0] == 0
-    receipts = gammu_rows(gammu.url, "SELECT \"TextDecoded\" FROM outbox WHERE \"CreatorID\" = 'SiKondusif' "
-                                     "UNION ALL SELECT \"TextDecoded\" FROM sentitems "
-                                     "WHERE \"CreatorID\" = 'SiKondusif'")
-    assert sorted(r[0][8:23] for r in receipts) == sorted(df["report_no"])
+    receipts = reader_replies(gammu)
+    assert sorted(text[8:23] for _, text in receipts) == sorted(df["report_no"])
 
 
 def test_a_restart_mid_batch_loses_and_doubles_nothing(engine, gammu, reader):

@@ -230,3 +230,14 @@ def test_a_schema_2_store_gains_the_phone_column_and_sms_tables(db_url):
         register_rt(engine, rt=4)  # the unique index came with the upgrade
     assert receive_sms(sms("LAPOR uang berat RT 3 Air Kuti: amplop"), engine=engine).reply == RECEIPT_1
     engine.dispose()
+
+
+def test_gateway_heartbeat_keeps_the_last_error_until_a_new_one(engine):
+    from kondusif.sms.gateways import record_state
+
+    record_state(engine, "gammu", 3, error="Basis data tidak terjangkau: OperationalError")
+    record_state(engine, "gammu", 0)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(store.sms_gateways.c.channel, store.sms_gateways.c.outbox_waiting,
+                                      store.sms_gateways.c.last_error)).fetchall()
+    assert [tuple(r) for r in rows] == [("gammu", 0, "Basis data tidak terjangkau: OperationalError")]
