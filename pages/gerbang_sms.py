@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from kondusif import accounts, store
-from kondusif.auth import AuthError
+from kondusif.accounts.auth import AuthError
 from kondusif.safe import escape_markdown
 from kondusif.sms import gateways, senders, smssync
 from kondusif.timeutil import format_wib

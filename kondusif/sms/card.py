@@ -14,7 +14,7 @@ from datetime import datetime
 
 from fpdf import FPDF
 
-from kondusif.cards import find_font
+from kondusif.accounts.cards import find_font
 from kondusif.config import settings
 from kondusif.intake.vocab import SMS_CODES
 from kondusif.model import Category, Severity

@@ -22,7 +22,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from kondusif import auth, store
+from kondusif import store
+from kondusif.accounts import auth
 from kondusif.config import setting
 from kondusif.db_unavailable import is_unavailable
 from kondusif.errors import KondusifError
