@@ -20,6 +20,7 @@ its submission token.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -192,7 +193,8 @@ def insert_records(conn: Connection, records: list[dict[str, Any]], actor: str,
     if rows:
         alerts.check_new_incidents(conn, rows, levels=False)  # berat alerts, same transaction
         # Rawan re-check of the touched kelurahan once the rows are committed (every insert path).
-        store.on_commit(conn, lambda: alerts.check_levels_after_insert(engine, rows))
+        # A partial (not a lambda): store.after_commit_batched merges these for a burst (issue 15).
+        store.on_commit(conn, functools.partial(alerts.check_levels_after_insert, engine, rows))
         stamp = now()
         others: dict[str, list[str]] = {}
         for new, other in zip(pairs["new_id"].tolist(), pairs["other_id"].tolist(), strict=True):

@@ -38,6 +38,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kondusif import store
 from kondusif.sms.gateways import record_state
 from kondusif.sms.inbound import InboundSms, SmsOutcome, SmsRefused, receive_sms
 from kondusif.timeutil import now
@@ -48,6 +49,7 @@ CHANNEL = "gammu"
 CREATOR_ID = "SiKondusif"
 BATCH = 500
 HEARTBEAT_SECONDS = 5.0
+CHECK_EVERY = 25  # messages per merged after-commit Rawan re-check (store.after_commit_batched)
 
 # The columns of Gammu's own tables (schema version 17) this reader touches.
 _gammu = sa.MetaData()
@@ -261,13 +263,13 @@ class Gateway:
     def poll(self, clock: float | None = None, limit: int | None = None) -> int:
         """One pass over the inbox; returns how many messages were handled."""
         clock = time.monotonic() if clock is None else clock
-        n = 0
-        for group in self.ready(group_parts(self.unprocessed()), clock):
-            if limit is not None and n >= limit:
-                break
-            self.handle(group)
-            n += 1
-        return n
+        ready = self.ready(group_parts(self.unprocessed()), clock)[:limit]
+        for i in range(0, len(ready), CHECK_EVERY):
+            # A burst: the Rawan re-check runs once per CHECK_EVERY messages, not once per message.
+            with store.after_commit_batched():
+                for group in ready[i:i + CHECK_EVERY]:
+                    self.handle(group)
+        return len(ready)
 
     def note_error(self, text: str) -> None:
         log.error("%s", text)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from kondusif.store.engine import (
     DEFAULT_BUSY_TIMEOUT_MS,
+    after_commit_batched,
     busy_timeout_ms,
     dispose_engines,
     get_engine,
@@ -86,6 +87,7 @@ from kondusif.store.writes import (
 )
 
 __all__ = [
+    "after_commit_batched",
     "add_audit",
     "alert_acks",
     "alert_level_state",

@@ -6,12 +6,14 @@ SQLite (WAL, busy_timeout, foreign keys) by default, PostgreSQL by URL through t
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -269,7 +271,50 @@ def on_commit(conn: Connection, fn: Callable[[], Any]) -> None:
         callbacks.append(fn)
 
 
+_batched: ContextVar[list[Callable[[], Any]] | None] = ContextVar("kondusif_after_commit_batch", default=None)
+
+
+@contextmanager
+def after_commit_batched() -> Iterator[None]:
+    """Hold the after-commit work of the writes inside and run it once at the end (issue 15).
+
+    A gateway filing a burst of SMS one transaction each would otherwise re-check
+    Rawan once per message. Held callbacks that are ``functools.partial(f, engine,
+    rows)`` with the same `f` and engine are merged into one call with all the rows
+    (intake's `alerts.check_levels_after_insert` is registered so); the rest run as
+    they are, in order. Best effort, like every after-commit step: a process killed
+    before the end of the block loses only these checks, never a stored row.
+    """
+    held: list[Callable[[], Any]] = []
+    token = _batched.set(held)
+    try:
+        yield
+    finally:
+        _batched.reset(token)
+        _run_after_commit(_merged(held))
+
+
+def _merged(callbacks: list[Callable[[], Any]]) -> list[Callable[[], Any]]:
+    out: list[Callable[[], Any]] = []
+    rows_of: dict[tuple[int, int], list] = {}
+    for fn in callbacks:
+        if isinstance(fn, functools.partial) and len(fn.args) == 2 and not fn.keywords \
+                and isinstance(fn.args[1], list):
+            key = (id(fn.func), id(fn.args[0]))
+            if key in rows_of:
+                rows_of[key].extend(fn.args[1])
+                continue
+            rows_of[key] = list(fn.args[1])
+            fn = functools.partial(fn.func, fn.args[0], rows_of[key])
+        out.append(fn)
+    return out
+
+
 def _run_after_commit(callbacks: list[Callable[[], Any]]) -> None:
+    held = _batched.get()
+    if held is not None:
+        held.extend(callbacks)
+        return
     for fn in callbacks:
         try:
             fn()
