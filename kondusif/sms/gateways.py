@@ -16,6 +16,7 @@ last SMS before it); the app's lifespan runs the check every minute, `alerts che
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL_LABELS = {"gammu": "Modem USB (Gammu)", "smssync": "Ponsel Android (SMSsync)"}
 KIND_SILENT = "sms_senyap"
+# The Gammu reader writes its heartbeat every few seconds; this long without one, it is not running.
+READER_STALE = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class GatewayState:
     seen_at: datetime | None  # the gateway's own last sign of life (reader heartbeat, phone poll)
     last_error: str | None
     last_error_at: datetime | None
+    stale: bool = False  # a reader that should beat (Gammu) has not for READER_STALE
 
 
 def _messages(conn, as_of: datetime) -> dict[str, tuple[datetime | None, int]]:
@@ -77,6 +81,9 @@ def gateway_states(engine: Engine, viewer: Viewer, as_of: datetime | None = None
         last_error=gammu_err["last_error"] if gammu_err else None,
         last_error_at=gammu_err["last_error_at"] if gammu_err else None,
     )]
+    beat = states[0].seen_at
+    if beat is not None and as_of - beat > READER_STALE:
+        states[0] = dataclasses.replace(states[0], stale=True)
     phones = smssync.devices(engine, viewer)
     counts = smssync.outbox_counts(engine, viewer)
     failure = smssync.last_failure(engine, viewer)

@@ -62,8 +62,10 @@ def test_state_per_channel_messages_outbox_heartbeat_and_errors(engine):
     assert gammu.seen_at == moment - timedelta(seconds=30)
     assert (phone.channel, phone.last_hour, phone.outbox_waiting, phone.last_error) == ("smssync", 2, 1, None)
     assert phone.last_received_at is not None and phone.seen_at is not None
+    assert not gammu.stale  # its heartbeat is 90 seconds old at as_of
     later = gateways.gateway_states(engine, ADMIN, as_of=moment + timedelta(hours=2))
     assert [s.last_hour for s in later] == [0, 0]
+    assert [s.stale for s in later] == [True, False]  # the reader has not beaten for two hours
     assert later[0].last_received_at == gammu.last_received_at  # the newest SMS stays shown
     rows = gateways.recent_messages(engine, ADMIN)
     assert [(r["channel"], r["status"]) for r in rows] == [("smssync", "diabaikan"), ("smssync", "diabaikan"),
