@@ -8,6 +8,8 @@ cookie, security headers on every response and /_stcore/metrics for admins only.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from contextlib import asynccontextmanager
 
@@ -15,6 +17,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from kondusif.secrets_file import signing_key
+from kondusif.sms.gateways import watch_silence
 from kondusif.ui.errors import on_script_error
 from kondusif.web.middleware import SecurityMiddleware
 from kondusif.web.routes import routes
@@ -25,7 +28,13 @@ os.umask(0o077)  # every file this process creates (store, WAL/SHM, key, exports
 @asynccontextmanager
 async def _lifespan(_app):
     signing_key()  # the first start creates the installation's key (0600) before any login
-    yield
+    watch = asyncio.create_task(watch_silence())  # issue 15: alert when SMS stop arriving on election day
+    try:
+        yield
+    finally:
+        watch.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watch
 
 
 app = st.App(

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "kondusif.cli.alerts",  # issue 6: alerts check / deliver / list
     "kondusif.cli.health",  # issue 13: health figures
     "kondusif.cli.sms",  # issue 15: sms-gateway (Gammu SMSD reader)
+    "kondusif.cli.smscard",  # issue 15: kartu-sms (A6 LAPOR card), smssync rahasia
 ]
 
 

@@ -46,6 +46,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "system.health": (frozenset({A, P}), "melihat kesehatan sistem (ruang disk, cadangan, antrean)"),
     "system.metrics": (frozenset({A}), "membaca metrik server (/_stcore/metrics)"),
     "account.pin": (frozenset({R}), "masuk dengan PIN 6 angka sebagai ganti kata sandi"),
+    "gateway.manage": (frozenset({A}), "mengelola gerbang SMS (rahasia SMSsync, nomor telepon Ketua RT)"),
     # One capability per page: kondusif.ui.pages.PAGES takes its roles from here.
     "page.peta": (frozenset({A, J, P}), "halaman Peta kondusivitas"),
     "page.insiden": (frozenset({A, P}), "halaman Insiden"),
@@ -53,6 +54,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "page.impor": (frozenset({A, P}), "halaman Impor laporan"),
     "page.laporan_mingguan": (frozenset({A, J, P}), "halaman Laporan mingguan"),
     "page.admin_akun": (frozenset({A}), "halaman Kelola akun"),
+    "page.gerbang_sms": (frozenset({A}), "halaman Gerbang SMS"),
     "page.ganti_sandi": (frozenset({A, J, P, R}), "halaman Ganti kata sandi"),
 }
 

@@ -141,6 +141,14 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("alerts.max_attempts", int, 5, "jumlah percobaan kirim paling banyak"),
     SettingSpec("alerts.backoff_seconds", float, 2.0, "jeda awal antar-percobaan (detik, berlipat)"),
     SettingSpec("alerts.poll_seconds", float, 30.0, "selang pemeriksaan antrean kirim (detik)"),
+    # Issue 15: the SMSsync endpoint (kondusif/sms/smssync.py) and the silent-gateway alert.
+    SettingSpec("alerts.sms_silent_minutes", int, 30,
+                "peringatan bila tidak ada SMS masuk selama sekian menit pada hari pemungutan suara (0 = mati)"),
+    SettingSpec("alerts.sms_watch_start_hour", int, 6, "jam WIB mulai pengawasan SMS senyap pada hari pemungutan suara"),
+    SettingSpec("smssync.max_body_bytes", int, 16 * 1024, "ukuran permintaan SMSsync terbesar (byte)"),
+    SettingSpec("smssync.requests_per_minute", int, 120, "permintaan SMSsync paling banyak per perangkat per menit"),
+    SettingSpec("smssync.replies", str, "langsung",
+                "balasan SMSsync: 'langsung' (dalam jawaban sinkronisasi) atau 'tugas' (diambil lewat ?task=send)"),
 )
 SPECS: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
 # Tables with their own structure, checked by their own readers.

@@ -22,6 +22,7 @@ from kondusif.intake.files import FileRefused
 from kondusif.intake.validate import title_from_text
 from kondusif.model import CATEGORY_LABELS, Category, Severity, Viewer
 from kondusif.safe import escape_markdown
+from kondusif.sms.gateways import CHANNEL_LABELS as GATEWAY_LABELS
 from kondusif.timeutil import WIB, format_wib, now, to_wib
 from kondusif.ui import guard
 from lubuklinggau_geo import gazetteer
@@ -305,9 +306,11 @@ def _queue_tab(v: Viewer) -> None:
                          f"{' '.join(str(r.text).split())[:60]}" for r in items.itertuples()}
     pick = st.selectbox("Pesan", list(labels), format_func=labels.get, key="impor_queue_pick")
     item = items[items["id"] == pick].iloc[0]
-    st.caption("Alasan masuk antrean: " + escape_markdown(item["reason"]))
-    st.text(str(item["text"]))  # as typed, never rendered as markdown/HTML
     guess = item["guess"] or {}
+    via = GATEWAY_LABELS.get(str(guess.get("gateway") or ""))  # issue 15: an SMS a gateway received live
+    st.caption(("Diterima lewat " + via + " · " if via else "") + "Alasan masuk antrean: "
+               + escape_markdown(item["reason"]))
+    st.text(str(item["text"]))  # as typed, never rendered as markdown/HTML
     _classify_form(v, item, guess)
     with st.form(f"impor_discard_{pick}", border=True):
         reason = st.text_input("Alasan membuang (wajib)", key=f"impor_discard_reason_{pick}")

@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DATA_MODULES = ["store", "workbench", "workflow", "overview", "status", "alerts", "intake.review",
                 "intake.pipeline", "exports", "report.data", "report.archive", "report.build", "accounts",
-                "duplicates", "registry", "auth", "sms.inbound", "sms.senders", "sms.gateways", "sms.gammu"]
+                "duplicates", "registry", "auth", "sms.inbound", "sms.senders", "sms.gateways", "sms.gammu",
+                "sms.smssync"]
 DB_PARAMS = {"engine", "conn", "conn_or_engine", "engine_or_conn"}
 
 KEC = "16.73.01"  # Lubuk Linggau Timur I
@@ -311,6 +312,11 @@ DATA_FUNCTIONS: dict[str, object] = {
     "sms.senders.set_phone": "tests/sms/test_sms_inbound.py::test_phone_registration_rules",
     "sms.senders.phones_from_registry": "tests/sms/test_sms_inbound.py::test_phones_from_the_rt_registry",
     "sms.senders.registered_phones": "tests/sms/test_sms_inbound.py::test_phone_numbers_only_for_roles_that_see_identity",
+    **{f"sms.{n}": "tests/smssync/test_gateways.py::test_gateway_figures_are_the_admins_only" for n in (
+        "gateways.gateway_states", "gateways.recent_messages", "gateways.silence", "smssync.devices",
+        "smssync.outbox_counts", "smssync.last_failure")},
+    "sms.smssync.show_secret": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_sees_or_changes_the_secret",
+    "sms.smssync.rotate_secret": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_sees_or_changes_the_secret",
 }
 
 # Public functions that reach the store without a viewer, and why that is safe.
@@ -348,6 +354,11 @@ NO_VIEWER: dict[str, str] = {
     "sms.inbound.receive_sms": ("SMS gateway entry point: the sender's registered number decides the RT (validated "
                                 "as that RT account); any other number only reaches the review queue"),
     "sms.senders.find_sender": "SMS gateway: which active RT account a number belongs to (system look-up)",
+    **{f"sms.smssync.{n}": ("SMSsync endpoint (kondusif/web/smssync.py): the phone proves the installation's "
+                            "secret; it moves SMS and their replies, never reads reports")
+       for n in ("ensure_secret", "receive", "queue_reply", "take_waiting", "confirm_queued", "awaiting_result",
+                 "record_results", "note_device")},
+    "sms.gateways.check_silence": _SYSTEM_JOB,
     "sms.gateways.record_state": _SYSTEM_JOB,
     **{f"auth.{n}": "signing in and out: the user proves who they are (no viewer exists yet, or it is their own)"
        for n in ("authenticate", "authenticate_from", "restore_session", "change_password", "end_sessions",

@@ -17,7 +17,8 @@ from kondusif.timeutil import as_utc
 
 KIND_BERAT = "berat"
 KIND_RAWAN = "rawan"
-KIND_LABELS = {KIND_BERAT: "Laporan berat", KIND_RAWAN: "Kelurahan rawan"}
+KIND_LABELS = {KIND_BERAT: "Laporan berat", KIND_RAWAN: "Kelurahan rawan",
+               "sms_senyap": "Gerbang SMS senyap"}  # issue 15: kondusif/sms/gateways.py
 COUNTED_OUT = ("ditolak", "duplikat")
 
 # delivery_state values

@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("alerts", help="peringatan: periksa tingkat rawan, kirim ke webhook/e-mail, daftar")
     alert_sub = p.add_subparsers(dest="alerts_command", required=True, metavar="AKSI")
 
-    c = alert_sub.add_parser("check", help="periksa apakah ada kelurahan yang menjadi Rawan")
+    c = alert_sub.add_parser("check", help="periksa apakah ada kelurahan yang menjadi Rawan (dan gerbang SMS senyap)")
     c.add_argument("--per", dest="as_of", help="tanggal (TTTT-BB-HH, akhir hari WIB) atau waktu ISO; bawaan: sekarang")
     c.set_defaults(func=cmd_check)
 
@@ -46,6 +46,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"Galat: {exc}", file=sys.stderr)
         return 2
     created = alerts.check_levels(store.get_engine(), as_of=as_of)
+    from kondusif.sms.gateways import check_silence  # issue 15: no SMS for too long on election day
+
+    silent = check_silence(store.get_engine(), as_of)
+    created += [silent] if silent else []
     for a in created:
         print(a["message"])
     print(f"{len(created)} peringatan baru.")

@@ -65,6 +65,8 @@ from kondusif.store.schema import (
     sms_gateways,
     sms_messages,
     sms_senders,
+    smssync_devices,
+    smssync_outbox,
     snapshots,
     users,
 )
@@ -132,6 +134,8 @@ __all__ = [
     "sms_gateways",
     "sms_messages",
     "sms_senders",
+    "smssync_devices",
+    "smssync_outbox",
     "snapshots",
     "users",
     "UTCDateTime",

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from kondusif.timeutil import as_utc
 
-SCHEMA_VERSION = 3  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders, sms_gateways
+SCHEMA_VERSION = 3  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
+# sms_gateways, smssync_outbox, smssync_devices (issue 15)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -280,6 +281,34 @@ sms_gateways = sa.Table(
     sa.Column("channel", sa.String(64), primary_key=True),
     sa.Column("seen_at", UTCDateTime, nullable=False),
     sa.Column("outbox_waiting", sa.Integer),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_error_at", UTCDateTime),
+)
+
+# Issue 15 (SMSsync gateway, kondusif/sms/smssync.py): replies handed to the Android phone, and each phone's state.
+smssync_outbox = sa.Table(
+    "smssync_outbox",
+    metadata,
+    sa.Column("uuid", sa.String(36), primary_key=True),
+    sa.Column("in_message_id", sa.String(80), nullable=False, unique=True),  # the SMS this replies to
+    sa.Column("device_id", sa.String(64)),
+    sa.Column("to_number", sa.String(32), nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # menunggu, diserahkan, diantre, terkirim, gagal
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("handed_at", UTCDateTime),
+    sa.Column("result_at", UTCDateTime),
+    sa.Column("result_code", sa.Integer),
+    sa.Column("result_message", sa.Text),
+)
+sa.Index("ix_smssync_outbox_state", smssync_outbox.c.state, smssync_outbox.c.created_at)
+
+smssync_devices = sa.Table(
+    "smssync_devices",
+    metadata,
+    sa.Column("device_id", sa.String(64), primary_key=True),  # "" = requests refused before a device is known
+    sa.Column("last_seen_at", UTCDateTime),
+    sa.Column("last_address", sa.String(64)),
     sa.Column("last_error", sa.Text),
     sa.Column("last_error_at", UTCDateTime),
 )

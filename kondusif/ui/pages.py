@@ -41,6 +41,8 @@ PAGES: tuple[PageSpec, ...] = (
     # issue 5: report intake (the RT form; file/chat imports and the review queue)
     PageSpec("lapor", "pages/lapor.py", "Kirim laporan", ":material/campaign:", "lapor"),
     PageSpec("impor", "pages/impor.py", "Impor laporan", ":material/upload_file:", "impor"),
+    # issue 15: the SMS gateways (Gammu modem, SMSsync phone) and the Ketua RT numbers
+    PageSpec("gerbang_sms", "pages/gerbang_sms.py", "Gerbang SMS", ":material/sms:", "gerbang_sms"),
     # issue 7: the weekly PDF snapshot and its archive
     PageSpec("laporan_mingguan", "pages/laporan_mingguan.py", "Laporan mingguan", ":material/picture_as_pdf:", "laporan_mingguan"),
     # issue 3: accounts (dashboard.py lists these last, under "Akun")

@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from kondusif import auth, auth_tokens, store
+from kondusif.web import smssync
 from kondusif.web.edge import (
     client_address,
     delete_session_cookie,
@@ -106,4 +107,5 @@ def routes() -> list[Route]:
         Route(LOGIN_PATH, login, methods=["POST"]),
         Route(LOGOUT_PATH, logout, methods=["POST"]),
         Route(RENEW_PATH, renew, methods=["POST"]),
+        *smssync.routes(),  # issue 15: the SMSsync sync URL (secret-authenticated, no cookie)
     ]

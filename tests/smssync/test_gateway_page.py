@@ -1,0 +1,101 @@
+"""Issue 15: the Gerbang SMS page (admin) through the real app (AppTest, routed through dashboard.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from kondusif import accounts, registry
+from kondusif.model import SYSTEM, Role, Viewer, rt_username
+from kondusif.sms import senders, smssync
+from kondusif.ui import guard
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = Viewer("uji-admin", Role.ADMIN, "Admin Uji")
+AIR_KUTI = "16.73.01.1001"
+
+
+@pytest.fixture(autouse=True)
+def _through_dashboard(monkeypatch):
+    """Every AppTest run goes through dashboard.py's navigation, as on a running server (see tests/test_access.py)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    real_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def open_page(viewer: Viewer) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state[guard.VIEWER_KEY] = viewer
+    at.run()
+    at.switch_page("pages/gerbang_sms.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def rt_account(engine) -> str:
+    registry.ensure_rt_registry(engine)
+    name = rt_username(AIR_KUTI, 3)
+    accounts.create_account(engine, SYSTEM, name, Role.RT, "482915", display_name="Pak Rahman",
+                            kelurahan=AIR_KUTI, rt=3, must_change=False)
+    return name
+
+
+def test_the_admin_registers_a_ketua_rts_number_as_typed_and_it_is_stored_normalised(engine, rt_account):
+    at = open_page(ADMIN)
+    assert [m.label for m in at.metric] == ["SMS 1 jam terakhir", "Balasan belum terkirim"] * 2
+    at.selectbox(key="gerbang_rt_akun").set_value(rt_account).run()
+    at.text_input[0].input("0812-3456-7801")
+    next(b for b in at.button if b.label == "Simpan nomor").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == [f"Nomor +6281234567801 terdaftar untuk {rt_account}."]
+    assert senders.find_sender(engine, "+6281234567801").username == rt_account
+
+
+def test_a_hostile_or_wrong_number_is_refused_in_indonesian_and_nothing_changes(engine, rt_account):
+    senders.set_phone(engine, SYSTEM, rt_account, "081234567801")
+    at = open_page(ADMIN)
+    at.selectbox(key="gerbang_rt_akun").set_value(rt_account).run()
+    at.text_input[0].input("<script>alert(1)</script>")
+    next(b for b in at.button if b.label == "Simpan nomor").click().run()
+    assert not at.exception, at.exception
+    (error,) = at.error
+    assert error.value == ("Nomor tidak disimpan: Nomor HP «\\<script\\>alert\\(1\\)\\<\\/script\\>»\\: bukan nomor "
+                           "telepon \\(contoh\\: 0812\\-3456\\-7890 atau \\+6281234567890\\)\\.")  # escaped Markdown
+    assert senders.find_sender(engine, "+6281234567801").username == rt_account
+
+
+def test_the_page_shows_the_sync_url_and_the_secret_and_renews_it_only_when_confirmed(engine):
+    at = open_page(ADMIN)
+    codes = [c.value for c in at.code]
+    secret = smssync.ensure_secret(engine)
+    assert codes[0].endswith("/sms/smssync") and secret in codes
+    renew = next(b for b in at.button if b.label == "Buat rahasia baru")
+    assert renew.disabled
+    at.checkbox(key="gerbang_ganti_ok").check().run()
+    next(b for b in at.button if b.label == "Buat rahasia baru").click().run()
+    assert not at.exception, at.exception
+    fresh = smssync.ensure_secret(engine)
+    assert fresh != secret and fresh in [c.value for c in at.code]
+    assert [s.value for s in at.success] == ["Rahasia baru dibuat. Isi ulang kolom Secret di setiap ponsel gerbang."]
+
+
+@pytest.mark.parametrize("role", [Role.PANWASLU, Role.PEJABAT, Role.RT])
+def test_other_roles_opening_the_address_get_no_figures_and_no_secret(engine, role):
+    viewer = Viewer(f"uji-{role.value}", role, "Uji", kelurahan=AIR_KUTI if role == Role.RT else None,
+                    rt=3 if role == Role.RT else None)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state[guard.VIEWER_KEY] = viewer
+    at.run()
+    at.switch_page("pages/gerbang_sms.py").run()
+    secret = smssync.ensure_secret(engine)
+    assert not at.metric and secret not in [c.value for c in at.code]
+    assert "Gerbang SMS" not in [t.value for t in at.title]
