@@ -41,7 +41,9 @@ def body_limit(limit_bytes: int) -> str:
 
 
 def render(server_name: str, ports: list[int], cert: str, key: str, https_port: int = 443,
-           http_port: int = 80, log_dir: str = "/var/log/nginx", limit_bytes: int | None = None) -> str:
+           http_port: int = 80, log_dir: str = "/var/log/nginx", limit_bytes: int | None = None,
+           show_upstream: bool = False) -> str:
+    """The site text. `show_upstream` (tests only) names the serving app process in a response header."""
     if len(ports) < 1 or len(set(ports)) != len(ports):
         raise ValueError("Port proses aplikasi harus berbeda satu sama lain.")
     servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in ports)
@@ -55,6 +57,7 @@ def render(server_name: str, ports: list[int], cert: str, key: str, https_port: 
         "KEY": key,
         "LOG_DIR": log_dir,
         "BODY_LIMIT": body_limit(app_upload_limit_bytes() if limit_bytes is None else limit_bytes),
+        "EXTRA": "        add_header X-SiKondusif-Proses $upstream_addr always;\n" if show_upstream else "",
     }
     text = TEMPLATE.read_text(encoding="utf-8")
     for name, value in values.items():
