@@ -124,7 +124,8 @@ def test_systemd_units_verify(tmp_path):
         assert "Unit" in sections and ("Service" in sections or "Timer" in sections), unit.name
     app = _parse_unit(tmp_path / "sikondusif@8501.service")["Service"]
     assert "--server.port %i" in app["ExecStart"][0] and "--server.address 127.0.0.1" in app["ExecStart"][0]
-    assert app["EnvironmentFile"] == ["/etc/sikondusif/sikondusif.env", "/etc/sikondusif/db.env"]
+    assert app["EnvironmentFile"] == ["/etc/sikondusif/sikondusif.env", "/etc/sikondusif/db.env",
+                                      "-/etc/sikondusif/streamlit.env"]
     timer = _parse_unit(tmp_path / "sikondusif-backup.timer")["Timer"]
     assert timer["OnCalendar"] == ["*-*-* 01:30:00 Asia/Jakarta"] and timer["Persistent"] == ["true"]
     tool = shutil.which("systemd-analyze")
@@ -195,3 +196,23 @@ def test_nightly_backup_keeps_recent_ones_and_deletes_old_ones_only_after_succes
         with sqlite3.connect(new[-1]) as conn:
             assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     assert "2 dihapus" in proc.stdout
+
+
+def test_the_server_cli_wrapper_reads_the_env_files(tmp_path, db_url):
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    data = tmp_path / "data-server"
+    example = (DEPLOY / "sikondusif.env.example").read_text(encoding="utf-8")
+    (etc / "sikondusif.env").write_text(example.replace("/var/lib/sikondusif", str(data)), encoding="utf-8")
+    (etc / "db.env").write_text(f"KONDUSIF_DB_URL={db_url}\n", encoding="utf-8")
+    (etc / "db-admin.env").write_text("KONDUSIF_DB_URL=postgresql+psycopg://pemilik@127.0.0.1:1/tidakada\n",
+                                      encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KONDUSIF_")}
+    env.update(SIKONDUSIF_ETC=str(etc), SIKONDUSIF_USER="root" if os.geteuid() == 0 else "")
+    proc = subprocess.run(["bash", str(DEPLOY / "sikondusif-cli.sh"), "init"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Basis data siap" in proc.stdout and (data / "kunci-sesi.key").exists()
+    owner = subprocess.run(["bash", str(DEPLOY / "sikondusif-cli.sh"), "--pemilik", "info"], env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert owner.returncode != 0  # the owner URL (a closed port here) is the one used

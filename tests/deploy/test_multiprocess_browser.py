@@ -63,6 +63,7 @@ def nginx_binary() -> str:
         return found
     assert os.geteuid() == 0 and shutil.which("apt-get"), "nginx belum terpasang: sudo apt-get install -y nginx"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], env=env, check=True, timeout=900)
     subprocess.run(["apt-get", "install", "-y", "-qq", "nginx"], env=env, check=True, timeout=900)
     return shutil.which("nginx") or "/usr/sbin/nginx"
 
