@@ -14,6 +14,7 @@ websocket to B never dropped and their page keeps its state.
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import shutil
@@ -108,7 +109,7 @@ def run_nginx(tmp: Path, app_ports: list[int]):
         wait_until(lambda: proc.poll() is not None or fetch(f"{url}/_stcore/health")[0] == 200, timeout=60,
                    message="nginx in front of the app")
         assert proc.poll() is None, proc.stderr.read().decode(errors="replace")
-        yield url
+        yield url, http_port
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGQUIT)
@@ -152,9 +153,9 @@ def cluster(pg_server, tmp_path):
     with ExitStack() as stack:
         apps = [stack.enter_context(run_app(env, log_dir=tmp_path / "logs")) for _ in range(2)]
         ports = [int(a.url.rsplit(":", 1)[1]) for a in apps]
-        url = stack.enter_context(run_nginx(tmp_path, ports))
+        url, http_port = stack.enter_context(run_nginx(tmp_path, ports))
         try:
-            yield {"url": url, "apps": apps, "ports": ports, "engine": engine}
+            yield {"url": url, "http_port": http_port, "apps": apps, "ports": ports, "engine": engine}
         finally:
             engine.dispose()
 
@@ -203,6 +204,21 @@ def _shot(page, name: str) -> None:
 
 def test_two_processes_behind_nginx_share_reports_alerts_and_survive_a_killed_process(cluster, browser):
     url, (app_a, app_b), (port_a, port_b) = cluster["url"], cluster["apps"], cluster["ports"]
+    # A browser's first request gets a route cookie from nginx; with it, every request goes to one process.
+    status, headers = fetch(f"{url}/_stcore/health")
+    assert status == 200 and headers["set-cookie"].startswith(f"{ROUTE_COOKIE}=")
+    assert "Secure" in headers["set-cookie"] and "HttpOnly" in headers["set-cookie"]
+    route = headers["set-cookie"].split(";")[0]
+    served = {fetch(f"{url}/_stcore/health", cookie=route)[1]["x-sikondusif-proses"] for _ in range(8)}
+    assert served == {headers["x-sikondusif-proses"]}
+    again = fetch(f"{url}/_stcore/health", cookie=route)[1].get("set-cookie", "")
+    assert ROUTE_COOKIE not in again, again  # (the app may set its own cookies)
+    # Plain HTTP is sent to HTTPS.
+    plain = http.client.HTTPConnection("127.0.0.1", cluster["http_port"], timeout=10)
+    plain.request("GET", "/insiden?periode=7h")
+    answer = plain.getresponse()
+    assert answer.status == 301 and answer.getheader("location") == f"{url}/insiden?periode=7h"
+    plain.close()
     rt_ctx, rt = _context(browser, url, route_to(url, port_a), viewport={"width": 360, "height": 740},
                           is_mobile=True, has_touch=False)
     pw_ctx, pw = _context(browser, url, route_to(url, port_b), viewport={"width": 1366, "height": 900})
