@@ -159,3 +159,45 @@ def test_an_rt_list_imported_on_another_process_is_used_here_at_once(engine, db_
     assert proc.returncode == 0, proc.stderr
     after = registry.rt_registry(engine)
     assert list(after["nama_ketua"]) == ["Pak Harun", "Bu Sari"] and not registry.registry_is_sample(after)
+
+
+def _in_another_process(db_url: str, code: str) -> str:
+    env = {**os.environ, "KONDUSIF_DB_URL": db_url}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_the_page_cache_key_changes_when_another_process_files_or_verifies(engine, db_url):
+    """st.cache_data in kondusif/ui/mapview.py is keyed on overview.data_version, read from the store:
+    a report filed, or only verified, on another process gives every process a new key."""
+    from kondusif import overview, registry
+
+    registry.ensure_rt_registry(engine)
+    accounts.create_account(engine, Viewer("t", Role.ADMIN), "rt-airkuti-03", Role.RT, "482915",
+                            kelurahan="16.73.01.1001", rt=3, must_change=False)
+    before = overview.data_version(engine)
+    report_no = _in_another_process(db_url, (
+        "from datetime import datetime\n"
+        "from zoneinfo import ZoneInfo\n"
+        "from kondusif import store\n"
+        "from kondusif.intake import pipeline\n"
+        "from kondusif.model import Role, Viewer, new_id\n"
+        "rt = Viewer('rt-airkuti-03', Role.RT, kelurahan='16.73.01.1001', rt=3)\n"
+        "when = datetime.now(ZoneInfo('Asia/Jakarta')).replace(second=0, microsecond=0)\n"
+        "out = pipeline.submit_form(store.get_engine(), rt, {'category': 'politik_uang', 'severity': 'berat',\n"
+        "    'occurred_at': when, 'title': 'Amplop dibagikan', 'description': 'Dua orang membagikan amplop.'},\n"
+        "    new_id())\n"
+        "assert out.ok, out.errors\n"
+        "print(out.report_no)\n"))
+    filed = overview.data_version(engine)
+    assert filed[0] == before[0] + 1 and filed[1] > before[1]
+    _in_another_process(db_url, (
+        "from kondusif import store, workflow\n"
+        "from kondusif.model import SYSTEM, Role, Viewer\n"
+        "e = store.get_engine()\n"
+        f"row = store.get_incident(e, {report_no!r}, viewer=SYSTEM)\n"
+        "workflow.verify(e, Viewer('panwaslu-posko', Role.PANWASLU), row['id'], int(row['version']))\n"))
+    verified = overview.data_version(engine)
+    assert verified[0] == filed[0] and verified[1] > filed[1]  # same count, new key all the same
