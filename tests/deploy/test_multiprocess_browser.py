@@ -22,6 +22,7 @@ import signal
 import ssl
 import subprocess
 import sys
+import urllib.parse
 import urllib.request
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -197,6 +198,37 @@ def _search(page, text: str) -> None:
     box.press("Enter")
 
 
+def _login_post(url: str, route: str, password: str, forwarded_for: str) -> str:
+    """POST the login form through nginx, not following the 303; its Location."""
+    host = url.removeprefix("https://")
+    conn = http.client.HTTPSConnection(host, timeout=30, context=_insecure())
+    body = urllib.parse.urlencode({"username": RT_USER, "password": password, "next": "/"})
+    conn.request("POST", "/sesi/masuk", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": url, "Cookie": f"{ROUTE_COOKIE}={route}",
+        "X-Forwarded-For": forwarded_for})
+    answer = conn.getresponse()
+    location = answer.getheader("location") or ""
+    conn.close()
+    assert answer.status == 303, answer.status
+    return location
+
+
+def _attack_the_login_through_nginx(cluster, url: str) -> None:
+    """Ten wrong passwords, alternately on each process, each claiming another X-Forwarded-For: the one
+    throttle in the store counts them all for the real address, so the right PIN is refused next."""
+    from kondusif.login_throttle import StoreAddressThrottle
+
+    routes = [route_to(url, port) for port in cluster["ports"]]
+    limit = StoreAddressThrottle().max_failures
+    for n in range(limit):
+        assert _login_post(url, routes[n % 2], "000000", f"198.51.100.{n}").endswith("masuk=gagal")
+    for route in routes:  # neither process lets the right PIN in now
+        assert _login_post(url, route, RT_PIN, "203.0.113.5").endswith("masuk=dibatasi")
+    with cluster["engine"].connect() as conn:
+        addresses = conn.execute(sa.text("SELECT DISTINCT address FROM login_failures")).scalars().all()
+    assert addresses == ["127.0.0.1"]  # nginx's $remote_addr, never the client's own header
+
+
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name))
@@ -244,6 +276,8 @@ def test_two_processes_behind_nginx_share_reports_alerts_and_survive_a_killed_pr
         assert "Kel. Air Kuti" in banner
         _shot(pw, "deploy_panwaslu_on_b_sees_report_from_a.png")
         assert len(sockets) == signed_in_sockets
+
+        _attack_the_login_through_nginx(cluster, url)  # (from here on 127.0.0.1 cannot sign in)
 
         # SIGKILL process A: no goodbye, no cleanup. The RT's page reconnects by itself, through nginx, to B.
         with rt.expect_event("websocket", timeout=90_000) as reconnect:
