@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import store
-from kondusif.auth import ADDRESS_MAX_FAILURES, ADDRESS_WINDOW_MINUTES, Clock
+from kondusif.accounts.auth import ADDRESS_MAX_FAILURES, ADDRESS_WINDOW_MINUTES, Clock
 from kondusif.timeutil import as_utc
 from kondusif.timeutil import now as utc_now
 

@@ -123,6 +123,7 @@ def test_two_processes_delivering_at_once_send_each_alert_exactly_once(engine, d
 
 
 def test_each_app_process_starts_its_delivery_worker_in_the_lifespan(engine, hook, monkeypatch):
+    from kondusif.alerts import delivery
     from kondusif.web import lifespan
 
     monkeypatch.setenv("KONDUSIF_WEBHOOK_URL", hook)
@@ -130,7 +131,7 @@ def test_each_app_process_starts_its_delivery_worker_in_the_lifespan(engine, hoo
     ids = _pending_alerts(engine, 2)
     lifespan.start_process()
     try:
-        worker = alerts._workers[str(engine.url)]
+        worker = delivery._workers[str(engine.url)]
         assert worker.thread.is_alive()
         deadline = time.monotonic() + 60
         while sorted(_Hook.received) != ids:
@@ -138,7 +139,7 @@ def test_each_app_process_starts_its_delivery_worker_in_the_lifespan(engine, hoo
             time.sleep(0.05)
     finally:
         lifespan.stop_process()
-    assert not worker.thread.is_alive() and not alerts._workers
+    assert not worker.thread.is_alive() and not delivery._workers
 
 
 def test_an_rt_list_imported_on_another_process_is_used_here_at_once(engine, db_url):
