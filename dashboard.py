@@ -17,9 +17,8 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from kondusif import store
-from kondusif.config import settings
 from kondusif.ui import guard, login, screen, session
-from kondusif.ui.alerts import render_alert_banner, start_background_workers
+from kondusif.ui.alerts import render_alert_banner
 from kondusif.ui.db_unavailable import stop_when_unavailable
 from kondusif.ui.health import render_low_disk_warning
 from kondusif.ui.pages import PAGES, PageSpec, pages_for
@@ -93,7 +92,6 @@ else:
         if session.pop_go_home():
             st.switch_page(home)  # after a forced password change (the renewal runs on the home page)
     session.render_renewal()
-start_background_workers(settings().db_url)  # once per process and database, for every role
 render_alert_banner(None if viewer is None or session.must_change() else viewer)  # issue 6
 with stop_when_unavailable():  # issue 13: warn before a full disk makes writes fail
     render_low_disk_warning(store.get_engine(), viewer)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pandas as pd
 import sqlalchemy as sa
@@ -23,10 +22,11 @@ def sample_frame() -> pd.DataFrame:
     return df[COLUMNS]
 
 
-# The registry changes a few times a season but is read on every form submission:
-# keep it per database for a short while (other processes' changes show within CACHE_SECONDS).
-CACHE_SECONDS = 30.0
-_cache: dict[str, tuple[float, pd.DataFrame]] = {}
+# The registry changes a few times a season but is read on every form submission: keep it
+# per database, checked against a fingerprint read from the store on each use (the newest
+# rt_registry audit row and the row count: every change writes one), so a list imported on
+# one app process is used at once by every other process (issue 16).
+_cache: dict[str, tuple[tuple[int, int], pd.DataFrame]] = {}
 _cache_lock = threading.Lock()
 
 
@@ -35,23 +35,31 @@ def invalidate_cache() -> None:
         _cache.clear()
 
 
+def _fingerprint(conn) -> tuple[int, int]:
+    a = store.audit_log
+    last = conn.execute(sa.select(sa.func.max(a.c.id)).where(a.c.entity == "rt_registry")).scalar()
+    n = conn.execute(sa.select(sa.func.count()).select_from(store.rt_units)).scalar()
+    return int(last or 0), int(n or 0)
+
+
 def rt_registry(engine: Engine | None = None) -> pd.DataFrame:
     """The registry in use: the store's table when filled, else the shipped sample."""
     if engine is None:
         return sample_frame()
     key = engine.url.render_as_string(hide_password=False)
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1].copy()
     with engine.connect() as conn:
+        version = _fingerprint(conn)
+        with _cache_lock:
+            hit = _cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1].copy()
         rows = conn.execute(sa.select(*[store.rt_units.c[c] for c in COLUMNS])).fetchall()
     if rows:
         frame = pd.DataFrame(rows, columns=COLUMNS).sort_values(["kode_kelurahan", "rt"], ignore_index=True)
     else:
         frame = sample_frame()
     with _cache_lock:
-        _cache[key] = (time.monotonic(), frame)
+        _cache[key] = (version, frame)
     return frame.copy()
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from kondusif.timeutil import as_utc
 
 SCHEMA_VERSION = 3  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
-# sms_gateways, smssync_outbox, smssync_devices (issue 15)
+# sms_gateways, smssync_outbox, smssync_devices (issue 15), login_failures (issue 16)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -233,6 +233,17 @@ alert_level_state = sa.Table(
     sa.Column("since", UTCDateTime, nullable=False),
     sa.Column("checked_at", UTCDateTime, nullable=False),
 )
+
+# Issue 16: failed logins per client address, shared by every app process (kondusif.login_throttle).
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("address", sa.String(64), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+sa.Index("ix_login_failures_address_at", login_failures.c.address, login_failures.c.at)
+sa.Index("ix_login_failures_at", login_failures.c.at)
 
 settings_kv = sa.Table(
     "settings_kv",

@@ -1,6 +1,6 @@
 """The alert banner shown on every page to panwaslu and pejabat users in scope.
 
-dashboard.py calls `start_background_workers()` at start and `render_alert_banner(viewer)` once per run, before the page
+dashboard.py calls `render_alert_banner(viewer)` once per run, before the page
 itself, so the banner sits on top of every page until the user presses
 "Tandai sudah dibaca" (recorded in alert_acks for that user only).
 """
@@ -26,21 +26,6 @@ def _ack(viewer: Viewer, ids: list[int] | None) -> None:
     except Exception:  # noqa: BLE001 - a failed acknowledgement must not break the page
         log.exception("Gagal mencatat tanda baca peringatan")
         st.session_state["_alert_ack_failed"] = True
-
-
-@st.cache_resource(show_spinner=False)
-def start_background_workers(db_url: str) -> bool:
-    """Start this server process's alert delivery worker, once per database (dashboard.py, at start).
-
-    Not tied to who is signed in or to drawing the banner: alerts reach their
-    channel even when no panwaslu or pejabat has a page open.
-    """
-    try:
-        alerts.start_delivery_worker(store.get_engine(db_url))
-    except Exception:  # noqa: BLE001 - delivery failing to start must not take the app down
-        log.exception("Pengiriman peringatan tidak dapat dimulai")
-        return False
-    return True
 
 
 def render_alert_banner(viewer: Viewer | None) -> None:

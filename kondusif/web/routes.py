@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from kondusif import auth, auth_tokens, store
+from kondusif.login_throttle import StoreAddressThrottle
 from kondusif.web import smssync
 from kondusif.web.edge import (
     client_address,
@@ -29,7 +30,8 @@ LOGOUT_PATH = "/sesi/keluar"
 RENEW_PATH = "/sesi/perbarui"
 LOGIN_PAGE = "/"  # signed out, every address shows the login form; "/" needs no page lookup
 
-THROTTLE = auth.AddressThrottle()
+# In the store, not this process's memory: every app process behind nginx counts the same failures.
+THROTTLE = StoreAddressThrottle()
 FOREIGN = "Permintaan ditolak: formulir tidak berasal dari halaman SiKondusif. Muat ulang halaman lalu coba lagi."
 
 

@@ -1,0 +1,95 @@
+"""Write the nginx site for SiKondusif from deploy/nginx-sikondusif.conf.in (issue 16).
+
+    /opt/sikondusif/.venv/bin/python deploy/render.py --server-name sikondusif.example.go.id \
+        --ports 8501,8502 --out /etc/nginx/sites-available/sikondusif
+
+The upload limit comes from the app's own settings (kondusif.config: max_upload_bytes,
+max_photo_bytes) and .streamlit/config.toml (server.maxUploadSize), so nginx never refuses
+a file the app would accept, nor lets through one much larger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = Path(__file__).with_name("nginx-sikondusif.conf.in")
+MULTIPART_MARGIN_MIB = 1  # the multipart envelope around the largest file
+
+
+def app_upload_limit_bytes() -> int:
+    """The largest file the app accepts: its settings and Streamlit's own upload cap."""
+    sys.path.insert(0, str(ROOT))
+    from kondusif.config import settings
+
+    conf = settings()
+    limit = max(conf.max_upload_bytes, conf.max_photo_bytes)
+    st_conf = ROOT / ".streamlit" / "config.toml"
+    if st_conf.exists():
+        mb = tomllib.loads(st_conf.read_text(encoding="utf-8")).get("server", {}).get("maxUploadSize")
+        if mb:
+            limit = min(limit, int(mb) * 1024 * 1024)  # Streamlit refuses anything larger anyway
+    return limit
+
+
+def body_limit(limit_bytes: int) -> str:
+    return f"{math.ceil(limit_bytes / (1024 * 1024)) + MULTIPART_MARGIN_MIB}m"
+
+
+def render(server_name: str, ports: list[int], cert: str, key: str, https_port: int = 443,
+           http_port: int = 80, log_dir: str = "/var/log/nginx", limit_bytes: int | None = None,
+           show_upstream: bool = False) -> str:
+    """The site text. `show_upstream` (tests only) names the serving app process in a response header."""
+    if len(ports) < 1 or len(set(ports)) != len(ports):
+        raise ValueError("Port proses aplikasi harus berbeda satu sama lain.")
+    servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in ports)
+    values = {
+        "SERVERS": servers,
+        "SERVER_NAME": server_name,
+        "HTTP_PORT": str(http_port),
+        "HTTPS_PORT": str(https_port),
+        "HTTPS_SUFFIX": "" if https_port == 443 else f":{https_port}",
+        "CERT": cert,
+        "KEY": key,
+        "LOG_DIR": log_dir,
+        "BODY_LIMIT": body_limit(app_upload_limit_bytes() if limit_bytes is None else limit_bytes),
+        "EXTRA": "        add_header X-SiKondusif-Proses $upstream_addr always;\n" if show_upstream else "",
+    }
+    text = TEMPLATE.read_text(encoding="utf-8")
+    for name, value in values.items():
+        text = text.replace(f"@@{name}@@", value)
+    if "@@" in text:
+        raise ValueError("Templat nginx memuat penanda yang tidak dikenal.")
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description="Buat berkas situs nginx SiKondusif.")
+    p.add_argument("--server-name", required=True, help="nama host, mis. sikondusif.lubuklinggaukota.go.id")
+    p.add_argument("--ports", default="8501,8502", help="port proses aplikasi (sama dengan sikondusif@PORT)")
+    p.add_argument("--cert", default=None, help="sertifikat TLS (bawaan: Let's Encrypt untuk --server-name)")
+    p.add_argument("--key", default=None, help="kunci sertifikat TLS")
+    p.add_argument("--https-port", type=int, default=443)
+    p.add_argument("--http-port", type=int, default=80)
+    p.add_argument("--log-dir", default="/var/log/nginx")
+    p.add_argument("--out", type=Path, required=True, help="berkas tujuan")
+    args = p.parse_args(argv)
+    le = Path("/etc/letsencrypt/live") / args.server_name
+    try:
+        ports = [int(x) for x in args.ports.split(",") if x.strip()]
+        text = render(args.server_name, ports, args.cert or str(le / "fullchain.pem"),
+                      args.key or str(le / "privkey.pem"), args.https_port, args.http_port, args.log_dir)
+    except ValueError as exc:
+        print(f"Galat: {exc}", file=sys.stderr)
+        return 2
+    args.out.write_text(text, encoding="utf-8")
+    print(f"Situs nginx ditulis ke {args.out} ({len(ports)} proses aplikasi).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

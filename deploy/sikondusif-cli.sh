@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `python -m kondusif ...` on the server, with the production settings, as the sikondusif user.
+#   deploy/sikondusif-cli.sh health
+#   deploy/sikondusif-cli.sh users list
+#   deploy/sikondusif-cli.sh --pemilik init --produksi      (owner role: schema, first admin)
+#   deploy/sikondusif-cli.sh --pemilik restore /var/backups/sikondusif/FILE.dump
+# Default is the app role (db.env); --pemilik uses the owner role (db-admin.env).
+set -euo pipefail
+ETC="${SIKONDUSIF_ETC:-/etc/sikondusif}"
+APP_DIR="${SIKONDUSIF_APP_DIR:-$(cd "$(dirname "$0")/.." && pwd)}"
+db=db.env
+if [ "${1:-}" = "--pemilik" ]; then db=db-admin.env; shift; fi
+set -a
+# shellcheck disable=SC1090,SC1091
+. "$ETC/sikondusif.env"
+# shellcheck disable=SC1090
+. "$ETC/$db"
+set +a
+cd "$APP_DIR"
+umask 077
+if [ "$(id -u)" = 0 ]; then
+  exec runuser -u "${SIKONDUSIF_USER:-sikondusif}" -- "$APP_DIR/.venv/bin/python" -m kondusif "$@"
+fi
+exec "$APP_DIR/.venv/bin/python" -m kondusif "$@"

@@ -1,0 +1,52 @@
+"""The per-address login throttle kept in the store, so every app process counts the same failures.
+
+Behind nginx with several app processes (issue 16), an address walking usernames would
+otherwise get ADDRESS_MAX_FAILURES tries on each process, and a restart would forget them.
+Same rule as `auth.AddressThrottle` (failures in a sliding window, a success does not reset
+them); the rows older than the window are deleted as new ones arrive.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from kondusif import store
+from kondusif.accounts.auth import ADDRESS_MAX_FAILURES, ADDRESS_WINDOW_MINUTES, Clock
+from kondusif.timeutil import as_utc
+from kondusif.timeutil import now as utc_now
+
+_ADDRESS_WIDTH = 64  # login_failures.address; longer text (never a real address) is cut
+
+
+class StoreAddressThrottle:
+    """`auth.AddressThrottle` with its memory in the login_failures table (shared by processes).
+
+    `engine` None = the configured store, looked up at each call (tests swap databases).
+    """
+
+    def __init__(self, engine: Engine | None = None, max_failures: int = ADDRESS_MAX_FAILURES,
+                 window: timedelta = timedelta(minutes=ADDRESS_WINDOW_MINUTES)) -> None:
+        self._engine = engine
+        self.max_failures = max_failures
+        self.window = window
+
+    def engine(self) -> Engine:
+        return self._engine or store.get_engine()
+
+    def blocked(self, address: str, *, clock: Clock = utc_now) -> bool:
+        lf = store.login_failures
+        since = as_utc(clock()) - self.window
+        with self.engine().connect() as conn:
+            n = conn.execute(sa.select(sa.func.count()).select_from(lf).where(
+                lf.c.address == address[:_ADDRESS_WIDTH], lf.c.at > since)).scalar()
+        return int(n or 0) >= self.max_failures
+
+    def record_failure(self, address: str, *, clock: Clock = utc_now) -> None:
+        lf = store.login_failures
+        moment = as_utc(clock())
+        with store.write(self.engine()) as conn:
+            conn.execute(lf.delete().where(lf.c.at <= moment - self.window))
+            conn.execute(lf.insert().values(address=address[:_ADDRESS_WIDTH], at=moment))

@@ -1,0 +1,204 @@
+"""Issue 16: state that several app processes on one database must share (no per-process memory)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from kondusif import accounts, alerts, auth, login_throttle, store
+from kondusif.config import settings
+from kondusif.model import Role, Viewer
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "Lubuklinggau-2018!"
+ATTACKER = "203.0.113.66"
+
+
+def _fail_in_another_process(db_url: str, address: str, times: int) -> None:
+    """Record `times` failed logins for `address` from a separate Python process (another app process)."""
+    code = (
+        "import sys\n"
+        "from kondusif import auth, store\n"
+        "from kondusif.login_throttle import StoreAddressThrottle\n"
+        "t = StoreAddressThrottle(max_failures=3)\n"
+        f"for _ in range({times}):\n"
+        f"    r = auth.authenticate_from(store.get_engine(), t, {address!r}, 'budi', 'salah-sekali')\n"
+        "    assert not r.ok\n"
+    )
+    env = {**os.environ, "KONDUSIF_DB_URL": db_url}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_failures_counted_by_one_process_block_the_address_on_another(engine, db_url):
+    accounts.create_account(engine, Viewer("t", Role.ADMIN), "budi", Role.ADMIN, PASSWORD, must_change=False)
+    _fail_in_another_process(db_url, ATTACKER, 3)
+    here = login_throttle.StoreAddressThrottle(engine, max_failures=3)
+    blocked = auth.authenticate_from(engine, here, ATTACKER, "budi", PASSWORD)
+    assert not blocked.ok and blocked.message == auth.THROTTLED
+    # Another address is not affected, and the right password still works from it.
+    assert auth.authenticate_from(engine, here, "198.51.100.7", "budi", PASSWORD).ok
+
+
+def test_the_window_slides_and_old_failures_are_deleted(engine):
+    t0 = datetime(2018, 6, 27, 1, 0, tzinfo=UTC)  # 08:00 WIB on election day
+    throttle = login_throttle.StoreAddressThrottle(engine, max_failures=2, window=timedelta(minutes=15))
+    throttle.record_failure(ATTACKER, clock=lambda: t0)
+    throttle.record_failure(ATTACKER, clock=lambda: t0 + timedelta(minutes=1))
+    assert throttle.blocked(ATTACKER, clock=lambda: t0 + timedelta(minutes=14))
+    # 08:16 WIB: the 08:00 failure left the window, one remains.
+    assert not throttle.blocked(ATTACKER, clock=lambda: t0 + timedelta(minutes=16))
+    throttle.record_failure("198.51.100.7", clock=lambda: t0 + timedelta(minutes=40))
+    with engine.connect() as conn:
+        left = conn.exec_driver_sql("SELECT address FROM login_failures ORDER BY id").scalars().all()
+    assert left == ["198.51.100.7"]
+
+
+def test_the_login_route_uses_the_store_backed_throttle():
+    from kondusif.web import routes
+
+    assert isinstance(routes.THROTTLE, login_throttle.StoreAddressThrottle)
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list[int] = []
+    lock = threading.Lock()
+
+    def do_POST(self):  # noqa: N802 - http.server API
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with type(self).lock:
+            type(self).received.append(int(body["id"]))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hook():
+    _Hook.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    server.shutdown()
+    server.server_close()
+
+
+def _pending_alerts(engine, n: int) -> list[int]:
+    with store.write(engine) as conn:
+        for i in range(n):
+            conn.execute(store.alerts.insert().values(
+                created_at=datetime(2018, 6, 27, 3, i, tzinfo=UTC), kind=alerts.KIND_BERAT,
+                dedupe_key=f"uji-{i}", message=f"Laporan berat {i}", delivery_state=alerts.PENDING))
+        return list(conn.execute(sa.select(store.alerts.c.id).order_by(store.alerts.c.id)).scalars())
+
+
+def test_two_processes_delivering_at_once_send_each_alert_exactly_once(engine, db_url, hook):
+    ids = _pending_alerts(engine, 12)
+    code = ("from kondusif import alerts, store\n"
+            "print(alerts.deliver_pending(store.get_engine())['sent'])\n")
+    env = {**os.environ, "KONDUSIF_DB_URL": db_url, "KONDUSIF_WEBHOOK_URL": hook}
+    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
+    assert sorted(_Hook.received) == ids  # every alert once: none lost, none twice
+    assert sum(int(o[0].strip()) for o in outs) == 12
+    with engine.connect() as conn:
+        states = set(conn.execute(sa.select(store.alerts.c.delivery_state)).scalars())
+    assert states == {alerts.SENT}
+
+
+def test_each_app_process_starts_its_delivery_worker_in_the_lifespan(engine, hook, monkeypatch):
+    from kondusif.alerts import delivery
+    from kondusif.web import lifespan
+
+    monkeypatch.setenv("KONDUSIF_WEBHOOK_URL", hook)
+    settings.cache_clear()
+    ids = _pending_alerts(engine, 2)
+    lifespan.start_process()
+    try:
+        worker = delivery._workers[str(engine.url)]
+        assert worker.thread.is_alive()
+        deadline = time.monotonic() + 60
+        while sorted(_Hook.received) != ids:
+            assert time.monotonic() < deadline, f"delivered so far: {_Hook.received}"
+            time.sleep(0.05)
+    finally:
+        lifespan.stop_process()
+    assert not worker.thread.is_alive() and not delivery._workers
+
+
+def test_an_rt_list_imported_on_another_process_is_used_here_at_once(engine, db_url):
+    from kondusif import registry
+
+    registry.ensure_rt_registry(engine)
+    before = registry.rt_registry(engine)
+    assert len(before) == 522 and registry.registry_is_sample(before)  # the shipped sample, now cached here
+    code = ("import pandas as pd\n"
+            "from kondusif import registry, store\n"
+            "from kondusif.model import Role, Viewer\n"
+            "frame = pd.DataFrame({'kode_kelurahan': ['16.73.01.1001', '16.73.01.1001'], 'rt': [1, 2],\n"
+            "                      'nama_ketua': ['Pak Harun', 'Bu Sari']})\n"
+            "registry.replace_rt_registry(store.get_engine(), Viewer('operator', Role.ADMIN), frame)\n")
+    env = {**os.environ, "KONDUSIF_DB_URL": db_url}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    after = registry.rt_registry(engine)
+    assert list(after["nama_ketua"]) == ["Pak Harun", "Bu Sari"] and not registry.registry_is_sample(after)
+
+
+def _in_another_process(db_url: str, code: str) -> str:
+    env = {**os.environ, "KONDUSIF_DB_URL": db_url}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_the_page_cache_key_changes_when_another_process_files_or_verifies(engine, db_url):
+    """st.cache_data in kondusif/ui/mapview.py is keyed on overview.data_version, read from the store:
+    a report filed, or only verified, on another process gives every process a new key."""
+    from kondusif import overview, registry
+
+    registry.ensure_rt_registry(engine)
+    accounts.create_account(engine, Viewer("t", Role.ADMIN), "rt-airkuti-03", Role.RT, "482915",
+                            kelurahan="16.73.01.1001", rt=3, must_change=False)
+    before = overview.data_version(engine)
+    report_no = _in_another_process(db_url, (
+        "from datetime import datetime\n"
+        "from zoneinfo import ZoneInfo\n"
+        "from kondusif import store\n"
+        "from kondusif.intake import pipeline\n"
+        "from kondusif.model import Role, Viewer, new_id\n"
+        "rt = Viewer('rt-airkuti-03', Role.RT, kelurahan='16.73.01.1001', rt=3)\n"
+        "when = datetime.now(ZoneInfo('Asia/Jakarta')).replace(second=0, microsecond=0)\n"
+        "out = pipeline.submit_form(store.get_engine(), rt, {'category': 'politik_uang', 'severity': 'berat',\n"
+        "    'occurred_at': when, 'title': 'Amplop dibagikan', 'description': 'Dua orang membagikan amplop.'},\n"
+        "    new_id())\n"
+        "assert out.ok, out.errors\n"
+        "print(out.report_no)\n"))
+    filed = overview.data_version(engine)
+    assert filed[0] == before[0] + 1 and filed[1] > before[1]
+    _in_another_process(db_url, (
+        "from kondusif import store, workflow\n"
+        "from kondusif.model import SYSTEM, Role, Viewer\n"
+        "e = store.get_engine()\n"
+        f"row = store.get_incident(e, {report_no!r}, viewer=SYSTEM)\n"
+        "workflow.verify(e, Viewer('panwaslu-posko', Role.PANWASLU), row['id'], int(row['version']))\n"))
+    verified = overview.data_version(engine)
+    assert verified[0] == filed[0] and verified[1] > filed[1]  # same count, new key all the same
