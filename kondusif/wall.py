@@ -13,6 +13,7 @@ listed in WALL_COLUMNS (no reporter name/phone, no creating account).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -21,7 +22,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from kondusif import access, alerts, overview, status, store
-from kondusif.filters import Filter, Period, as_of_moment, shown, today_wib
+from kondusif.filters import Filter, Period, as_of_moment, today_wib
 from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Severity, Source, Status, Viewer
 from kondusif.timeutil import as_utc, format_long_date, to_wib, wib_day_start
 from lubuklinggau_geo import gazetteer
@@ -57,6 +58,15 @@ class WallParams:
         if self.as_of:
             out[PARAM_AS_OF] = self.as_of.isoformat()
         return out
+
+
+_UNSAFE = re.compile(r"[`\r\n\t\x00-\x1f\x7f]")
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """A URL value as a notice quotes it: one short line (the page escapes it for display)."""
+    text = " ".join(_UNSAFE.sub(" ", str(value)).split())
+    return text[:limit] + "…" if len(text) > limit else text
 
 
 def _one(value: str | Sequence[str] | None) -> str | None:

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DATA_MODULES = ["store", "workbench", "workflow", "overview", "status", "alerts", "intake.review",
                 "intake.pipeline", "exports", "report.data", "report.archive", "report.build", "accounts",
-                "duplicates", "registry", "auth"]
+                "duplicates", "registry", "auth", "wall"]
 DB_PARAMS = {"engine", "conn", "conn_or_engine", "engine_or_conn"}
 
 KEC = "16.73.01"  # Lubuk Linggau Timur I
@@ -307,6 +307,7 @@ DATA_FUNCTIONS: dict[str, object] = {
     "duplicates.store_neighbours": "tests/intake/test_duplicates.py::test_candidates_for_a_stored_incident_respect_the_viewer",
     "auth.may_file_for": "tests/test_auth.py::test_rt_may_file_only_for_own_rt",
     "registry.replace_rt_registry": "tests/test_auth.py::test_account_changes_need_account_manage",
+    "wall.snapshot": "tests/wall/test_wall_data.py::test_snapshot_counts_only_what_the_viewer_may_see",
 }
 
 # Public functions that reach the store without a viewer, and why that is safe.
