@@ -83,7 +83,12 @@ path.sk-wall-inc.sk-wall-flash { animation: skWallInc .8s ease-in-out infinite; 
   }
   function apply(d) {
     KEL = d.kel || {};
-    if (!fitted) { fitted = true; fitCity(); setTimeout(fitCity, 700); }
+    if (!fitted) {  // fit again once the iframe has its final size, unless the view was changed meanwhile
+      fitted = true;
+      fitCity();
+      var first = map.getCenter().toString() + map.getZoom();
+      setTimeout(function () { if (map.getCenter().toString() + map.getZoom() === first) fitCity(); }, 700);
+    }
     if (kelGroup) {
       kelGroup.options.style = style;
       kelGroup.eachLayer(function (layer) {
