@@ -28,7 +28,7 @@ from kondusif.timeutil import format_wib, now, to_wib
 from kondusif.ui import session
 from lubuklinggau_geo import gazetteer
 
-MAP_HEIGHT = 640
+MAP_HEIGHT = 700
 MAP_KEY = "ruang_pantau_map"
 MEMORY_KEY = "_ruang_pantau_highlights"
 CACHE_TTL = 300
@@ -65,8 +65,8 @@ header[data-testid="stHeader"] { display: none !important; }
 .skw-row .skw-when { font-weight: 700; margin-right: .5rem; }
 .skw-row .skw-what { font-weight: 600; }
 .skw-row .skw-l1 { display: flex; align-items: baseline; gap: 0 .35rem; flex-wrap: wrap; }
-.skw-row .skw-l2 { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.skw-row .skw-ttl { color: #455a64; }
+.skw-row .skw-l2 { overflow: hidden; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
+.skw-row .skw-ttl { font-style: italic; }
 .skw-row .skw-no { color: #607d8b; font-size: 1.05rem; margin-left: auto; }
 .skw-tag { display: inline-block; padding: 0 .45rem; border-radius: 4px; font-size: 1.05rem; font-weight: 700;
   margin-right: .35rem; vertical-align: .1rem; }
@@ -209,8 +209,8 @@ def ticker_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
             f'</span><span class="skw-tag skw-tag-{escape_html(sev)}">{escape_html(wall.severity_label(sev))}</span>'
             f'{sim}<span class="skw-what">{escape_html(wall.category_label(rec.category))}</span>{new}'
             f'<span class="skw-no">{escape_html(rec.report_no)} · {escape_html(wall.status_label(rec.status))}</span>'
-            f'</div><div class="skw-l2">{escape_html(wall.place_label(rec.kode_kelurahan, rec.rt))} — '
-            f'<span class="skw-ttl">{escape_html(rec.title)}</span></div></div>'
+            f'</div><div class="skw-l2"><span class="skw-ttl">{escape_html(rec.title)}</span> — '
+            f'{escape_html(wall.place_label(rec.kode_kelurahan, rec.rt))}</div></div>'
         )
     body = "".join(rows) or '<div class="skw-muted">Belum ada laporan pada periode ini.</div>'
     more = (f'<div class="skw-muted">{_thousands(snap.n_reports - len(snap.ticker))} laporan lain pada periode ini.'
