@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from kondusif import access, alerts, overview, status, store
+from kondusif import access, alerts, overview, simulated, status, store
 from kondusif.filters import Filter, Period, as_of_moment, today_wib
 from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Severity, Source, Status, Viewer
 from kondusif.timeutil import as_utc, format_long_date, to_wib, wib_day_start
@@ -169,9 +169,7 @@ def snapshot(engine: Engine, viewer: Viewer, params: WallParams, now: datetime |
     period = resolve_period(params, now)
     q = store.IncidentQuery(start=period.start, end=period.end)
     n = store.count_incidents(engine, q, viewer)
-    sim = (Source.SIMULASI.value,)
-    n_sim = store.count_incidents(engine, store.IncidentQuery(start=period.start, end=period.end, source=sim),
-                                  viewer)
+    n_sim = simulated.count_in_view(engine, q, viewer)
     unverified = store.count_incidents(engine, store.IncidentQuery(
         start=period.start, end=period.end, severity=(Severity.BERAT.value,), status=(Status.BARU.value,)), viewer)
     window = store.IncidentQuery(start=status.window_start(period.end), end=period.end)
@@ -225,24 +223,6 @@ def place_label(kode: str, rt: object = None) -> str:
         name, kec = str(kode), ""
     rt_part = f"RT {int(rt):02d} · " if rt is not None and not pd.isna(rt) else ""
     return f"{rt_part}Kel. {name}" + (f" ({kec})" if kec else "")
-
-
-def simulated_notice(n_reports: int, n_simulated: int, n_simulated_window: int = 0) -> str | None:
-    """What the screen must say about simulated reports, only when some are in view.
-
-    All of the period's reports simulated, some of them, none of them but the levels
-    count simulated ones, or nothing at all (None: every report shown is real).
-    """
-    if n_simulated and n_simulated >= n_reports:
-        return (f"Data SIMULASI: semua {n_simulated} laporan yang tampil dibuat oleh program untuk demo, "
-                "bukan kejadian nyata.")
-    if n_simulated:
-        return (f"Campuran data: {n_simulated} dari {n_reports} laporan yang tampil adalah SIMULASI "
-                "(dibuat program, bukan kejadian nyata); sisanya laporan nyata.")
-    if n_simulated_window:
-        return (f"Laporan yang tampil semuanya nyata, tetapi tingkat kelurahan ikut menghitung "
-                f"{n_simulated_window} laporan SIMULASI dari hari-hari sebelumnya.")
-    return None
 
 
 # --------------------------------------------------------------------------- what is new

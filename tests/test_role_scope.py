@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DATA_MODULES = ["store", "workbench", "workflow", "overview", "status", "alerts", "intake.review",
                 "intake.pipeline", "exports", "report.data", "report.archive", "report.build", "accounts",
-                "duplicates", "registry", "auth", "wall"]
+                "duplicates", "registry", "auth", "wall", "simulated"]
 DB_PARAMS = {"engine", "conn", "conn_or_engine", "engine_or_conn"}
 
 KEC = "16.73.01"  # Lubuk Linggau Timur I
@@ -308,6 +308,8 @@ DATA_FUNCTIONS: dict[str, object] = {
     "auth.may_file_for": "tests/test_auth.py::test_rt_may_file_only_for_own_rt",
     "registry.replace_rt_registry": "tests/test_auth.py::test_account_changes_need_account_manage",
     "wall.snapshot": "tests/wall/test_wall_data.py::test_snapshot_counts_only_what_the_viewer_may_see",
+    "simulated.count_in_view": "tests/wall/test_simulated_banner.py::"
+                               "test_count_in_view_respects_scope_and_the_source_filter",
 }
 
 # Public functions that reach the store without a viewer, and why that is safe.

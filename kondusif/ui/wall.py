@@ -18,7 +18,7 @@ from datetime import datetime
 import streamlit as st
 from streamlit_folium import st_folium
 
-from kondusif import alerts, maps, overview, store, wall, wall_map
+from kondusif import alerts, maps, overview, simulated, store, wall, wall_map
 from kondusif.config import settings
 from kondusif.filters import Filter
 from kondusif.model import Source, Viewer
@@ -147,7 +147,7 @@ def head_html(snap: wall.WallSnapshot, params: wall.WallParams, refreshed: datet
 
 def notices_html(snap: wall.WallSnapshot) -> str:
     parts = []
-    sim = wall.simulated_notice(snap.n_reports, snap.n_simulated, snap.n_simulated_window)
+    sim = simulated.notice(snap.n_reports, snap.n_simulated, snap.n_simulated_window)
     if sim:
         parts.append(f'<div class="skw-notice">{escape_html(sim)}</div>')
     if snap.period.replay:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from wall_fixtures import NAME, OTHER, PHONE, TIMUR1
 
-from kondusif import wall, wall_map
+from kondusif import simulated, wall, wall_map
 from kondusif.errors import NotPermitted
 from kondusif.model import Role, Viewer
 
@@ -123,13 +123,15 @@ def test_live_data_for_the_map(wall_store):
 
 
 def test_simulated_notice_says_what_is_in_view():
-    assert wall.simulated_notice(0, 0, 0) is None
-    assert wall.simulated_notice(5, 0, 0) is None
-    assert wall.simulated_notice(3, 3, 9) == ("Data SIMULASI: semua 3 laporan yang tampil dibuat oleh program "
+    assert simulated.notice(0, 0, 0) is None
+    assert simulated.notice(5, 0, 0) is None
+    assert simulated.notice(3, 3, 9) == ("Data SIMULASI: semua 3 laporan yang tampil dibuat oleh program "
                                              "untuk demo, bukan kejadian nyata.")
-    assert wall.simulated_notice(4, 1, 1) == ("Campuran data: 1 dari 4 laporan yang tampil adalah SIMULASI "
+    assert simulated.notice(4, 1, 1) == ("Campuran data: 1 dari 4 laporan yang tampil adalah SIMULASI "
                                              "(dibuat program, bukan kejadian nyata); sisanya laporan nyata.")
-    assert wall.simulated_notice(2, 0, 7) == ("Laporan yang tampil semuanya nyata, tetapi tingkat kelurahan ikut "
+    assert simulated.notice(12000, 1500, 0) == ("Campuran data: 1.500 dari 12.000 laporan yang tampil adalah "
+                                                "SIMULASI (dibuat program, bukan kejadian nyata); sisanya laporan nyata.")
+    assert simulated.notice(2, 0, 7) == ("Laporan yang tampil semuanya nyata, tetapi tingkat kelurahan ikut "
                                              "menghitung 7 laporan SIMULASI dari hari-hari sebelumnya.")
 
 
