@@ -27,7 +27,7 @@ from jinja2 import Template
 from kondusif import maps
 from kondusif.safe import escape_html
 from kondusif.status import LEVEL_COLORS, Level
-from kondusif.wall import WallSnapshot
+from kondusif.wall import HIGHLIGHT_SECONDS, WallSnapshot
 from lubuklinggau_geo import gazetteer
 
 DATA_ATTRIBUTE = "data-sk-wall"
@@ -64,10 +64,12 @@ path.sk-wall-inc.sk-wall-flash { animation: skWallInc .8s ease-in-out infinite; 
     if (!p) return {fillColor: "#bdbdbd", fillOpacity: 0.25, color: "#4a4a4a", weight: 1, opacity: 0.9};
     return {fillColor: COLORS[p[0]], fillOpacity: 0.6, color: "#4a4a4a", weight: 1.2, opacity: 0.9};
   }
-  function flash(path, key, left) {
+  var SECONDS = {{ this.seconds }};
+  function flash(path, key, on) {  // the minute runs here, from when the flag first arrived
     if (!path) return;
-    if (left > 0) { until[key] = Date.now() + left * 1000; path.classList.add("sk-wall-flash"); }
-    else { path.classList.remove("sk-wall-flash"); }
+    if (!on) { delete until[key]; path.classList.remove("sk-wall-flash"); return; }
+    if (!(key in until)) until[key] = Date.now() + SECONDS * 1000;
+    if (until[key] > Date.now()) path.classList.add("sk-wall-flash"); else path.classList.remove("sk-wall-flash");
   }
   var touched = false;  // the room moved the map: never fit it again
   L.DomEvent.on(map.getContainer(), "mousedown wheel touchstart keydown", function () { touched = true; });
@@ -95,14 +97,14 @@ path.sk-wall-inc.sk-wall-flash { animation: skWallInc .8s ease-in-out infinite; 
         var k = layer.feature.properties.k, p = KEL[k];
         kelGroup.resetStyle(layer);
         if (p && layer.setTooltipContent) layer.setTooltipContent(p[1]);
-        flash(layer._path, "kel:" + k, p ? p[2] : 0);
-        if (p && p[2] > 0 && layer.bringToFront) layer.bringToFront();
+        flash(layer._path, "kel:" + k, p && p[2]);
+        if (p && p[2] && layer.bringToFront) layer.bringToFront();
       });
     }
     dots.clearLayers();
     (d.inc || []).forEach(function (r) {
       var m = L.circleMarker([r[0], r[1]], {
-        radius: r[4] > 0 ? 11 : (r[2] === "berat" ? 7 : 5), className: "sk-wall-inc", weight: 1.5,
+        radius: r[4] ? 11 : (r[2] === "berat" ? 7 : 5), className: "sk-wall-inc", weight: 1.5,
         color: "#fff", fillColor: SEV[r[2]] || "#111", fillOpacity: 0.95, interactive: false
       }).addTo(dots);
       if (m._path) {
@@ -125,7 +127,7 @@ path.sk-wall-inc.sk-wall-flash { animation: skWallInc .8s ease-in-out infinite; 
     var now = Date.now();
     document.querySelectorAll("path.sk-wall-flash").forEach(function (p) {
       var key = p.getAttribute("data-no") ? "lap:" + p.getAttribute("data-no") : "kel:" + p.getAttribute("data-kode");
-      if (!(until[key] > now)) p.classList.remove("sk-wall-flash");
+      if (!(until[key] > now)) p.classList.remove("sk-wall-flash");  // its minute is over
     });
   }
   read();
@@ -141,6 +143,7 @@ path.sk-wall-inc.sk-wall-flash { animation: skWallInc .8s ease-in-out infinite; 
         self.colors = maps.js_json([LEVEL_COLORS[lv] for lv in LEVEL_ORDER])
         self.sev_colors = maps.js_json(maps.SEVERITY_COLORS)
         self.attribute = maps.js_json(DATA_ATTRIBUTE)
+        self.seconds = int(HIGHLIGHT_SECONDS)
 
 
 def base_map(units: list[str] | tuple[str, ...], *, base_url_path: str = "", tile_url: str | None = None,
@@ -171,9 +174,14 @@ def _point(rec, points: dict[str, tuple[float, float]]) -> tuple[float, float]:
 
 
 def live_data(snap: WallSnapshot, active: dict[str, float], version: object = "") -> dict:
-    """What WallLive applies: per kelurahan [level index, tooltip HTML, highlight seconds left],
-    per report [lat, lon, severity, report number, highlight seconds left]. No identity, no free
-    text other than the kelurahan reasons (escaped by maps.kelurahan_tooltip)."""
+    """What WallLive applies: per kelurahan [level index, tooltip HTML, highlighted 0/1], per report
+    [lat, lon, severity, report number, highlighted 0/1]. No identity, no free text other than the
+    kelurahan reasons (escaped by maps.kelurahan_tooltip).
+
+    Flags, not seconds left: the data stay the same from one refresh to the next while nothing
+    changes (the map is left alone); the browser times the minute from the flag's arrival, and the
+    flag goes when the server's minute is over.
+    """
     kel: dict[str, list] = {}
     for rec in snap.levels.itertuples(index=False):
         kode = str(rec.kode_kelurahan)
@@ -183,13 +191,13 @@ def live_data(snap: WallSnapshot, active: dict[str, float], version: object = ""
         except KeyError:
             nama, kec = kode, ""
         tip = maps.kelurahan_tooltip(nama, kec, level, float(rec.score), rec.reasons)
-        kel[kode] = [LEVEL_ORDER.index(level), tip, round(active.get(f"kel:{kode}", 0.0), 1)]
+        kel[kode] = [LEVEL_ORDER.index(level), tip, int(f"kel:{kode}" in active)]
     points = maps.static_layers().points
     inc = []
     for rec in snap.reports.itertuples(index=False):
         lat, lon = _point(rec, points)
         inc.append([round(lat, 5), round(lon, 5), str(rec.severity), str(rec.report_no),
-                    round(active.get(f"lap:{rec.report_no}", 0.0), 1)])
+                    int(f"lap:{rec.report_no}" in active)])
     inc.reverse()  # oldest first: the newest dots are drawn on top
     return {"v": str(version), "kel": kel, "inc": inc}
 

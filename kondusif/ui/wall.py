@@ -13,6 +13,7 @@ change is left alone by the browser. Every user-written string is HTML-escaped.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import streamlit as st
@@ -20,6 +21,7 @@ from streamlit_folium import st_folium
 
 from kondusif import alerts, maps, overview, simulated, store, wall, wall_map
 from kondusif.config import settings
+from kondusif.db_unavailable import is_unavailable, page_message
 from kondusif.filters import Filter
 from kondusif.model import Source, Viewer
 from kondusif.safe import escape_html, escape_markdown
@@ -28,6 +30,7 @@ from kondusif.timeutil import format_wib, now, to_wib
 from kondusif.ui import session
 from lubuklinggau_geo import gazetteer
 
+log = logging.getLogger(__name__)
 MAP_HEIGHT = 700
 MAP_KEY = "ruang_pantau_map"
 MEMORY_KEY = "_ruang_pantau_highlights"
@@ -76,8 +79,9 @@ header[data-testid="stHeader"] { display: none !important; }
 .skw-tag-new { background: #ffeb3b; color: #000; }
 .skw-tag-sim { background: #fff3cd; color: #5c4400; border: 1px solid #f5a623; }
 @keyframes skwFlash { from { box-shadow: 0 0 0 4px #ffeb3b; background: #fff59d; } to { box-shadow: 0 0 0 0 #ffeb3b; } }
-.skw-new { animation-name: skwFlash; animation-duration: 1s; animation-timing-function: ease-in-out;
-  animation-direction: alternate; }
+/* A minute of flashing from when the block appears; the server drops the class when its minute is over.
+   The HTML does not change from one refresh to the next meanwhile, so the browser keeps the node. */
+.skw-new { animation: skwFlash 1s ease-in-out 0s 60 alternate; }
 .skw-alert { border-radius: 6px; padding: .3rem .7rem; margin-bottom: .35rem; font-size: 1.25rem; line-height: 1.3;
   background: #ffebee; border-left: 10px solid #c62828; }
 .skw-alert.skw-alert-rawan { background: #fff3e0; border-left-color: #ef6c00; }
@@ -170,29 +174,20 @@ def tiles_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
     new_rawan = sorted(k.removeprefix("kel:") for k in active if k.startswith("kel:"))
     rawan_sub = (f'<div class="skw-sub"><span class="skw-tag skw-tag-new">BARU</span>'
                  f'{escape_html(_names(new_rawan))}</div>') if new_rawan else ""
-    rawan_flash = _flash(max((active[f"kel:{k}"] for k in new_rawan), default=0.0))
     units = len(snap.units)
     tiles = [
-        ("", _thousands(snap.n_reports), "Laporan", escape_html(snap.period.label), ""),
-        ("skw-rawan", str(snap.n_rawan), "Kelurahan Rawan", f"dari {units} kelurahan{rawan_sub}", rawan_flash),
-        ("skw-waspada", str(snap.n_waspada), "Kelurahan Waspada", f"dari {units} kelurahan", ""),
+        ("", _thousands(snap.n_reports), "Laporan", escape_html(snap.period.label), False),
+        ("skw-rawan", str(snap.n_rawan), "Kelurahan Rawan", f"dari {units} kelurahan{rawan_sub}", bool(new_rawan)),
+        ("skw-waspada", str(snap.n_waspada), "Kelurahan Waspada", f"dari {units} kelurahan", False),
         ("skw-berat", _thousands(snap.n_berat_unverified), "Berat belum diverifikasi", "status Baru, periode ini",
-         ""),
+         False),
     ]
     cells = "".join(
-        f'<div class="skw-tile {cls}{" skw-new" if flash else ""}"{flash}>'
+        f'<div class="skw-tile {cls}{" skw-new" if flash else ""}">'
         f'<div class="skw-n">{n}</div><div class="skw-l">{label}</div><div class="skw-sub">{sub}</div></div>'
         for cls, n, label, sub, flash in tiles
     )
     return f'<div class="skw"><div class="skw-tiles" data-testid="skw-tiles">{cells}</div></div>'
-
-
-def _flash(seconds_left: float) -> str:
-    """Style attribute of a highlighted element: the flashing stops when its minute is over,
-    even between refreshes (the count of 1-second swings is what is left of the minute)."""
-    if seconds_left <= 0:
-        return ""
-    return f' style="animation-iteration-count: {max(1, round(seconds_left))}"'
 
 
 def ticker_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
@@ -204,7 +199,7 @@ def ticker_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
         sim = '<span class="skw-tag skw-tag-sim">SIMULASI</span>' if rec.source == Source.SIMULASI.value else ""
         rows.append(
             f'<div class="skw-row skw-sev-{escape_html(sev)}{" skw-new" if left > 0 else ""}"'
-            f' data-no="{escape_html(rec.report_no)}"{_flash(left)}>'
+            f' data-no="{escape_html(rec.report_no)}">'
             f'<div class="skw-l1"><span class="skw-when">{escape_html(wall.wib_clock(rec.occurred_at.to_pydatetime()))}'
             f'</span><span class="skw-tag skw-tag-{escape_html(sev)}">{escape_html(wall.severity_label(sev))}</span>'
             f'{sim}<span class="skw-what">{escape_html(wall.category_label(rec.category))}</span>{new}'
@@ -221,9 +216,11 @@ def ticker_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
 def alerts_html(snap: wall.WallSnapshot) -> str:
     head = '<div class="skw-h">Peringatan terbuka' + (f" ({snap.n_alerts})" if snap.n_alerts else "") + "</div>"
     if not snap.sees_alerts:
-        return f'<div class="skw">{head}<div class="skw-muted">Peringatan dikirim ke akun pejabat dan panwaslu.</div></div>'
+        return (f'<div class="skw" data-testid="skw-alerts">{head}'
+                '<div class="skw-muted">Peringatan dikirim ke akun pejabat dan panwaslu.</div></div>')
     if not snap.alerts:
-        return f'<div class="skw">{head}<div class="skw-muted">Tidak ada peringatan yang belum dibaca.</div></div>'
+        return (f'<div class="skw" data-testid="skw-alerts">{head}'
+                '<div class="skw-muted">Tidak ada peringatan yang belum dibaca.</div></div>')
     items = "".join(
         f'<div class="skw-alert{" skw-alert-rawan" if a["kind"] == alerts.KIND_RAWAN else ""}">'
         f'<b>{escape_html(alerts.KIND_LABELS.get(a["kind"], "Peringatan"))}</b> · '
@@ -236,6 +233,21 @@ def alerts_html(snap: wall.WallSnapshot) -> str:
 
 
 # --------------------------------------------------------------------------- the page
+
+
+def _unavailable_here(body, params: wall.WallParams) -> None:
+    """Run a fragment body; a busy or unreachable database is one sentence, and the next refresh retries.
+
+    The map keeps the last data it received meanwhile. Anything else (a bug) is raised.
+    """
+    try:
+        body(params)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        log.warning("Ruang pantau: basis data tidak tersedia: %s", exc)
+        st.html(f'<div class="skw"><div class="skw-notice">{escape_html(page_message(exc))} Layar mencoba lagi '
+                f"otomatis tiap {params.refresh} detik.</div></div>")
 
 
 def _head(params: wall.WallParams) -> None:
@@ -257,6 +269,14 @@ def _side(params: wall.WallParams) -> None:
     st.html(ticker_html(snap, active))
 
 
+def _head_block(params: wall.WallParams) -> None:
+    _unavailable_here(_head, params)
+
+
+def _side_block(params: wall.WallParams) -> None:
+    _unavailable_here(_side, params)
+
+
 def _map(viewer: Viewer) -> None:
     missing = maps.missing_vendor_files()
     if missing:
@@ -276,9 +296,9 @@ def render(viewer: Viewer, params: wall.WallParams, notices: list[str]) -> None:
     st.html(CSS)
     for notice in notices:
         st.warning(escape_markdown(notice), icon=":material/link_off:")
-    st.fragment(_head, run_every=params.refresh)(params)
+    st.fragment(_head_block, run_every=params.refresh)(params)
     map_col, side_col = st.columns([0.64, 0.36], gap="medium")
     with map_col:
         _map(viewer)
     with side_col:
-        st.fragment(_side, run_every=params.refresh)(params)
+        st.fragment(_side_block, run_every=params.refresh)(params)

@@ -26,9 +26,11 @@ DEADLINE = REFRESH + 40  # the next refresh, plus room for a machine shared by m
 
 
 def _report(title: str, severity: str, status: str, minutes_ago: int, kelurahan: str = TIMUR1) -> Incident:
+    """Filed `minutes_ago` (so the ones set up before the page opens are not 'just arrived')."""
+    at = now() - timedelta(minutes=minutes_ago)
     return Incident(kode_kelurahan=kelurahan, rt=2, category="intimidasi", severity=severity, status=status,
-                    title=title, occurred_at=now() - timedelta(minutes=minutes_ago), reporter_name=NAME,
-                    reporter_phone=PHONE, created_by=ACCOUNT)
+                    title=title, occurred_at=at, reported_at=at, reporter_name=NAME, reporter_phone=PHONE,
+                    created_by=ACCOUNT)
 
 
 @pytest.fixture
@@ -92,10 +94,20 @@ def test_new_report_appears_without_reload_and_the_map_keeps_its_zoom(running, p
     page.evaluate("() => { window.__kept = 'page'; }")
     applied = frame.evaluate("() => window.SiKondusifWall.applied")
 
+    # A refresh with no new data redraws only the clock: the other blocks keep their DOM nodes.
+    blocks = ["[data-testid=skw-tiles]", "[data-testid=skw-ticker]", "[data-testid=skw-alerts]", ".sk-wall-data"]
+    page.evaluate("(sels) => sels.forEach(s => { document.querySelector(s).__kept = s; })", blocks)
+    stamp = page.locator(".skw-meta").inner_text()
+    wait_until(lambda: page.locator(".skw-meta").inner_text() != stamp, timeout=DEADLINE, message="a refresh")
+    kept = page.evaluate("(sels) => sels.map(s => document.querySelector(s).__kept === s)", blocks)
+    assert kept == [True, True, True, True], dict(zip(blocks, kept, strict=True))
+    assert frame.evaluate("() => window.SiKondusifWall.applied") == applied  # same data: the map did nothing
+
     engine = store.get_engine(live_db)
     with store.write(engine) as conn:  # two more verified berat reports: the kelurahan turns Rawan
         rows = store.insert_incidents(conn, [_report("Ancaman di posko C", "berat", "diverifikasi", 3),
                                              _report("Bentrok di posko D", "berat", "diverifikasi", 1)])
+        # (an import can carry old times: what is new is what reached this screen since its last refresh)
         alerts.check_new_incidents(conn, rows)
     newest = rows[-1]["report_no"]
 
@@ -125,6 +137,15 @@ def test_new_report_appears_without_reload_and_the_map_keeps_its_zoom(running, p
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "ruang_pantau_1920.png"))
     _identity_absent(page, frames)
+
+    # The highlight is for a minute: then the row, the dot and the kelurahan are plain again.
+    wait_until(lambda: "BARU" not in page.locator(f".skw-row[data-no='{newest}']").inner_text(),
+               timeout=60 + DEADLINE, message="the ticker highlight to end")
+    wait_until(lambda: "sk-wall-flash" not in (dot.get_attribute("class") or "")
+               and "sk-wall-flash" not in (kel.get_attribute("class") or ""), timeout=DEADLINE,
+               message="the map highlights to end")
+    assert "BARU" not in page.locator("[data-testid=skw-tiles]").inner_text()
+    assert frame.evaluate("() => map_div.getZoom()") == 15
 
 
 def test_admin_sees_no_reporter_identity_on_the_wall(running, page):

@@ -107,11 +107,12 @@ def test_live_data_for_the_map(wall_store):
     assert data["v"] == "(7, 9)"
     assert len(data["kel"]) == 72
     level_index, tooltip, left = data["kel"][TIMUR1]
-    assert left == 10.0 and level_index in (0, 1, 2) and "<b>" in tooltip
+    assert left == 1 and level_index in (0, 1, 2) and "<b>" in tooltip  # a flag: the browser times the minute
+    assert data["kel"][OTHER][2] == 0
     assert [r[3] for r in data["inc"]][-1] == no  # oldest first: the newest is drawn last (on top)
     newest = data["inc"][-1]
     assert newest[2] == "ringan"  # Amplop 2, 11:00 WIB
-    assert newest[4] == 42.0
+    assert newest[4] == 1 and data["inc"][0][4] == 0
     # No coordinates were given: the dots sit at a point inside their kelurahan (a number, not null).
     assert all(isinstance(r[0], float) and isinstance(r[1], float) for r in data["inc"])
     element = wall_map.data_element(data)

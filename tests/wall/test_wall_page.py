@@ -109,3 +109,19 @@ def test_bad_url_values_are_named_in_indonesian_and_the_defaults_used(wall_store
     html = html_bodies(at)
     head = re.search(r'<div class="skw-meta">([^<]*)<', html).group(1)
     assert "otomatis tiap 30 detik" in head and head.startswith("Hari ini, "), head
+
+
+def test_a_database_outage_is_one_indonesian_sentence_and_the_wall_retries(wall_store, monkeypatch):
+    import sqlalchemy as sa
+
+    from kondusif.ui import wall as wall_ui
+
+    def down(engine):
+        raise sa.exc.OperationalError("SELECT count(*)", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(wall_ui.overview, "data_version", down)
+    at = open_wall(VIEWERS["pejabat"], VOTING_DAY)
+    assert not at.exception and not at.error
+    html = html_bodies(at)
+    assert html.count("Basis data sedang sibuk atau tidak dapat dihubungi.") == 2  # both refreshing blocks
+    assert "Layar mencoba lagi otomatis tiap 20 detik." in html
