@@ -15,6 +15,7 @@ from kondusif.timeutil import WIB
 
 ROOT = Path(__file__).resolve().parents[2]
 PEJABAT = Viewer("uji-pejabat", Role.PEJABAT, "Pejabat Uji")
+PANWASLU = Viewer("uji-panwaslu", Role.PANWASLU, "Panwaslu Uji")
 PANWASCAM = Viewer("uji-panwascam", Role.PANWASLU, "Panwascam Uji", kecamatan="16.73.01")
 
 
@@ -54,6 +55,20 @@ def map_warnings(params: dict[str, str]) -> list[str]:
     return [w.value for w in at.warning]
 
 
+def workbench_warnings(params: dict[str, str]) -> list[str]:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state["viewer"] = PANWASLU
+    at.run()
+    at.switch_page("pages/insiden.py")
+    for key in list(at.query_params):
+        del at.query_params[key]
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value.startswith("Insiden")
+    return [w.value for w in at.warning]
+
+
 def test_no_simulated_banner_over_real_reports(mixed_store):
     warnings = map_warnings({"periode": "rentang", "dari": "2018-07-20", "sampai": "2018-07-20"})
     assert not any("SIMULASI" in w for w in warnings), warnings
@@ -69,3 +84,11 @@ def test_real_reports_whose_levels_count_simulated_ones_say_so(mixed_store):
     warnings = map_warnings({"periode": "rentang", "dari": "2018-06-27", "sampai": "2018-06-27"})
     assert ("Laporan yang tampil semuanya nyata, tetapi tingkat kelurahan ikut menghitung 3 laporan SIMULASI "
             "dari hari-hari sebelumnya.") in warnings
+
+
+def test_the_workbench_banner_too(mixed_store):
+    real = workbench_warnings({"periode": "rentang", "dari": "2018-07-20", "sampai": "2018-07-20"})
+    assert not any("SIMULASI" in w for w in real), real
+    mix = workbench_warnings({"periode": "rentang", "dari": "2018-06-20", "sampai": "2018-06-27"})
+    assert "Campuran data: 3 dari 5 laporan yang tampil adalah SIMULASI (dibuat program, bukan kejadian nyata); " \
+           "sisanya laporan nyata." in mix
