@@ -8,8 +8,6 @@ whose kelurahan levels still count simulated ones from the days before.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sqlalchemy.engine import Engine
 
 from kondusif import store
@@ -19,10 +17,16 @@ SIMULATED = Source.SIMULASI.value
 
 
 def count_in_view(engine: Engine, q: store.IncidentQuery, viewer: Viewer) -> int:
-    """Simulated reports among those `q` selects for `viewer` (0 when `q` leaves them out)."""
+    """Simulated reports among those `q` selects for `viewer` (0 when `q` leaves them out).
+
+    Counted per source over `q` (one GROUP BY along the time index): a plain count with
+    `source = 'simulasi'` lets SQLite walk the source index through a whole simulated
+    season instead (2 s at 100,000 reports, against a fraction of that).
+    """
     if q.source and SIMULATED not in q.source:
         return 0
-    return store.count_incidents(engine, replace(q, source=(SIMULATED,)), viewer)
+    counts = store.counts_by(engine, q, viewer, ["source"])
+    return int(counts.loc[counts["source"] == SIMULATED, "n"].sum())
 
 
 def notice(n_reports: int, n_simulated: int, n_simulated_window: int = 0) -> str | None:

@@ -154,6 +154,9 @@ def notices_html(snap: wall.WallSnapshot) -> str:
     sim = simulated.notice(snap.n_reports, snap.n_simulated, snap.n_simulated_window)
     if sim:
         parts.append(f'<div class="skw-notice">{escape_html(sim)}</div>')
+    if snap.capped:
+        parts.append(f'<div class="skw-notice skw-info">Peta memuat {_thousands(len(snap.reports))} laporan terbaru '
+                     f"dari {_thousands(snap.n_reports)} laporan periode ini.</div>")
     if snap.period.replay:
         parts.append('<div class="skw-notice skw-info">Memutar ulang: layar ini menunjukkan keadaan per '
                      f'{escape_html(format_wib(snap.period.end))}, bukan hari ini.</div>')
