@@ -125,7 +125,7 @@ def resolve_period(params: WallParams, now: datetime | None = None) -> Period:
         label = format_long_date(day) if replay else f"Hari ini, {format_long_date(day)}"
         return Period(wib_day_start(day), moment, label, replay)
     hours = 24 if params.period == "24j" else 24 * 7
-    label = PERIODS[params.period] + (f" s.d. akhir {format_long_date(params.as_of)}" if replay else "")
+    label = PERIODS[params.period] + (f" s.d. akhir {format_long_date(params.as_of)}" if params.as_of else "")
     return Period(moment - timedelta(hours=hours), moment, label, replay)
 
 
@@ -214,14 +214,14 @@ def severity_label(value: str) -> str:
         return str(value)
 
 
-def place_label(kode: str, rt: object = None) -> str:
+def place_label(kode: str, rt: int | float | None = None) -> str:
     """'RT 02 · Kel. Taba Jemekeh (Lubuk Linggau Timur I)' (the code when unknown)."""
     try:
         name = gazetteer.kelurahan_name(kode)
         kec = gazetteer.kecamatan_name(kode[:8])
     except KeyError:
         name, kec = str(kode), ""
-    rt_part = f"RT {int(rt):02d} · " if rt is not None and not pd.isna(rt) else ""
+    rt_part = f"RT {int(rt):02d} · " if rt is not None and not pd.isna(rt) else ""  # NaN from a frame: no RT
     return f"{rt_part}Kel. {name}" + (f" ({kec})" if kec else "")
 
 

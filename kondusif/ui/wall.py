@@ -14,6 +14,7 @@ change is left alone by the browser. Every user-written string is HTML-escaped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 import streamlit as st
@@ -238,7 +239,7 @@ def alerts_html(snap: wall.WallSnapshot) -> str:
 # --------------------------------------------------------------------------- the page
 
 
-def _unavailable_here(body, params: wall.WallParams) -> None:
+def _unavailable_here(body: Callable[[wall.WallParams], None], params: wall.WallParams) -> None:
     """Run a fragment body; a busy or unreachable database is one sentence, and the next refresh retries.
 
     The map keeps the last data it received meanwhile. Anything else (a bug) is raised.
