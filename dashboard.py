@@ -30,6 +30,7 @@ screen.apply()  # issue 12: phone layout, no cut-off text, Streamlit's own strin
 ACCOUNT_PAGES = ("ganti_sandi", "admin_akun")  # listed last, under "Akun"
 LOGIN_URL = "masuk"
 HOME_URL = "beranda"  # the default page: Streamlit serves it at "/" (its url_path is never matched)
+WALL_PAGES = ("ruang_pantau",)  # issue 16: full-screen pages without the alert banner
 
 
 def _real(spec: PageSpec, visible: bool) -> st.Page:
@@ -92,7 +93,8 @@ else:
         if session.pop_go_home():
             st.switch_page(home)  # after a forced password change (the renewal runs on the home page)
     session.render_renewal()
-render_alert_banner(None if viewer is None or session.must_change() else viewer)  # issue 6
+if nav.url_path not in WALL_PAGES:  # the wall display shows (and refreshes) its own alerts
+    render_alert_banner(None if viewer is None or session.must_change() else viewer)  # issue 6
 with stop_when_unavailable():  # issue 13: warn before a full disk makes writes fail
     render_low_disk_warning(store.get_engine(), viewer)
 with stop_when_unavailable():  # issue 8

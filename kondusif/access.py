@@ -53,6 +53,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "page.lapor": (frozenset({A, P, R}), "halaman Kirim laporan"),
     "page.impor": (frozenset({A, P}), "halaman Impor laporan"),
     "page.laporan_mingguan": (frozenset({A, J, P}), "halaman Laporan mingguan"),
+    "page.ruang_pantau": (frozenset({A, J, P}), "halaman Ruang pantau (layar dinding posko)"),
     "page.admin_akun": (frozenset({A}), "halaman Kelola akun"),
     "page.gerbang_sms": (frozenset({A}), "halaman Gerbang SMS"),
     "page.ganti_sandi": (frozenset({A, J, P, R}), "halaman Ganti kata sandi"),

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from kondusif import demo, exports, filters, maps, registry, store, workbench, workflow
+from kondusif import exports, filters, maps, registry, simulated, store, workbench, workflow
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib, now, to_wib
 from kondusif.ui import filters as ui_filters
@@ -37,8 +37,6 @@ def show_flash() -> None:
 # --------------------------------------------------------------------------- header and filter
 
 st.title("Insiden: meja kerja Panwaslu")
-if store.has_simulated(engine):
-    st.warning(demo.SIM_NOTICE, icon=":material/science:")
 if registry.registry_is_sample(registry.rt_registry(engine)):
     st.caption("Daftar RT yang dipakai adalah CONTOH, bukan data resmi Setda; RT tetangga dihitung dari nomornya.")
 
@@ -58,6 +56,9 @@ show_flash()
 # --------------------------------------------------------------------------- headline
 
 head = workbench.headline(engine, q, viewer, as_of=moment)
+sim_notice = simulated.notice(head.total, simulated.count_in_view(engine, q, viewer))  # only when in view
+if sim_notice:
+    st.warning(sim_notice, icon=":material/science:")
 cols = st.columns(5)
 cols[0].metric("Laporan dalam filter", f"{head.total:,}".replace(",", "."))
 cols[1].metric("Belum diverifikasi", head.unverified)

@@ -23,7 +23,7 @@ levels = mapview.cached_levels(db_url, version, viewer, flt, period.as_of)
 head = mapview.cached_headline(db_url, version, viewer, flt, period, levels)
 # Keyed blocks: on a phone kondusif/ui/screen.py puts the map first (issue 12.8).
 with st.container(key="sk_peta_notices"):
-    mapview.notices(flt, period, store.has_simulated(engine), levels)
+    mapview.notices(flt, period, mapview.cached_simulated_notice(db_url, version, viewer, flt, period, head.n), levels)
 with st.container(key="sk_peta_head"):
     mapview.headline(head, period)
 

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_MODULES = ["store", "workbench", "workflow", "overview", "status", "alerts", "intake.review",
                 "intake.pipeline", "exports", "report.data", "report.archive", "report.build", "accounts",
                 "duplicates", "registry", "auth", "sms.inbound", "sms.senders", "sms.gateways", "sms.gammu",
-                "sms.smssync"]
+                "sms.smssync", "wall", "simulated"]
 DB_PARAMS = {"engine", "conn", "conn_or_engine", "engine_or_conn"}
 
 KEC = "16.73.01"  # Lubuk Linggau Timur I
@@ -317,6 +317,9 @@ DATA_FUNCTIONS: dict[str, object] = {
         "smssync.outbox_counts", "smssync.last_failure")},
     "sms.smssync.show_secret": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_sees_or_changes_the_secret",
     "sms.smssync.rotate_secret": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_sees_or_changes_the_secret",
+    "wall.snapshot": "tests/wall/test_wall_data.py::test_snapshot_counts_only_what_the_viewer_may_see",
+    "simulated.count_in_view": "tests/wall/test_simulated_banner.py::"
+                               "test_count_in_view_respects_scope_and_the_source_filter",
 }
 
 # Public functions that reach the store without a viewer, and why that is safe.

@@ -13,9 +13,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from kondusif import charts, maps, overview, registry, store
+from kondusif import charts, maps, overview, registry, simulated, status, store
 from kondusif.config import settings
-from kondusif.demo import SIM_NOTICE
 from kondusif.filters import Filter, Period, format_moment
 from kondusif.model import Viewer
 from kondusif.safe import escape_markdown
@@ -40,10 +39,10 @@ def reasons_markdown(reasons: list[str]) -> str:
     return "\n".join(f"- {escape_markdown(r)}" for r in reasons)
 
 
-def notices(flt: Filter, period: Period, has_simulated: bool, levels: overview.Levels) -> None:
-    """What the viewer must know to read the page honestly."""
-    if has_simulated:
-        st.warning(SIM_NOTICE, icon=":material/science:")
+def notices(flt: Filter, period: Period, simulated_notice: str | None, levels: overview.Levels) -> None:
+    """What the viewer must know to read the page honestly (simulated.notice: only when some are in view)."""
+    if simulated_notice:
+        st.warning(simulated_notice, icon=":material/science:")
     if period.replay and flt.as_of:
         st.info(
             f"Memutar ulang: halaman ini menunjukkan keadaan per akhir {format_long_date(flt.as_of)}, "
@@ -92,6 +91,16 @@ def cached_headline(db_url: str, version: tuple, viewer: Viewer, flt: Filter, pe
                     _levels: overview.Levels) -> overview.Headline:
     """(`_levels` is not hashed: it follows from the other arguments.)"""
     return overview.headline(store.get_engine(db_url), viewer, flt, period, _levels)
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def cached_simulated_notice(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
+                            total: int) -> str | None:
+    """Issue 16: the simulated-data banner only when simulated reports are in view, saying how many."""
+    engine = store.get_engine(db_url)
+    n_sim = simulated.count_in_view(engine, flt.query_between(period.start, period.end), viewer)
+    window = flt.query_between(status.window_start(period.as_of), period.as_of)
+    return simulated.notice(total, n_sim, simulated.count_in_view(engine, window, viewer))
 
 
 @st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)

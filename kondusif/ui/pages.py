@@ -45,6 +45,8 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("gerbang_sms", "pages/gerbang_sms.py", "Gerbang SMS", ":material/sms:", "gerbang_sms"),
     # issue 7: the weekly PDF snapshot and its archive
     PageSpec("laporan_mingguan", "pages/laporan_mingguan.py", "Laporan mingguan", ":material/picture_as_pdf:", "laporan_mingguan"),
+    # issue 16: the command post's wall display (kiosk URL /ruang_pantau?segar=30&periode=hari-ini)
+    PageSpec("ruang_pantau", "pages/ruang_pantau.py", "Ruang pantau", ":material/tv:", "ruang_pantau"),
     # issue 3: accounts (dashboard.py lists these last, under "Akun")
     PageSpec("admin_akun", "pages/admin_akun.py", "Kelola akun", ":material/manage_accounts:", "admin_akun"),
     PageSpec("ganti_sandi", "pages/ganti_sandi.py", "Ganti kata sandi", ":material/password:", "ganti_sandi"),

@@ -1,0 +1,308 @@
+"""Widgets of the wall display ("Ruang pantau"): large type, no sidebar, refreshing itself.
+
+Layout (1920×1080 read from 3 m; still usable at 1366 and 360 px):
+- `_head` fragment: title, period, last refresh, the honest simulated-data notice, the
+  four counts, and the hidden data element the map reads;
+- the map (kondusif.wall_map), placed once OUTSIDE the fragments: refreshes never
+  touch its iframe, so the zoom and position the room set stay and nothing flashes;
+- `_side` fragment: ticker of the latest reports and the open alerts.
+Both fragments rerun every `segar` seconds (st.fragment(run_every=...)); the snapshot
+is cached per store fingerprint and minute, and an element whose content did not
+change is left alone by the browser. Every user-written string is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from kondusif import alerts, maps, overview, simulated, store, wall, wall_map
+from kondusif.config import settings
+from kondusif.db_unavailable import is_unavailable, page_message
+from kondusif.filters import Filter
+from kondusif.model import Source, Viewer
+from kondusif.safe import escape_html, escape_markdown
+from kondusif.status import MEASURE_NOTICE
+from kondusif.timeutil import format_wib, now, to_wib
+from kondusif.ui import session
+from lubuklinggau_geo import gazetteer
+
+log = logging.getLogger(__name__)
+MAP_HEIGHT = 700
+MAP_KEY = "ruang_pantau_map"
+MEMORY_KEY = "_ruang_pantau_highlights"
+CACHE_TTL = 300
+
+CSS = """<style>
+/* The wall: no sidebar, no header bar, the whole width, nothing fading during a refresh. */
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
+header[data-testid="stHeader"] { display: none !important; }
+[data-testid="stMainBlockContainer"], .block-container { padding: .6rem 1.2rem .4rem !important; max-width: none !important; }
+[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: .45rem; }
+[data-testid="stMain"] [data-stale="true"] { opacity: 1 !important; filter: none !important; transition: none !important; }
+.skw { font-family: "Source Sans Pro", "Helvetica Neue", Arial, sans-serif; color: #1b1f23; }
+.skw-top { display: flex; align-items: baseline; justify-content: space-between; gap: .3rem 1.2rem; flex-wrap: wrap; }
+.skw-title { font-size: 2.5rem; font-weight: 700; line-height: 1.1; }
+.skw-meta { font-size: 1.45rem; color: #37474f; }
+.skw-meta a { color: #37474f; font-size: 1.1rem; margin-left: .8rem; }
+.skw-notice { font-size: 1.2rem; padding: .2rem .8rem; border-radius: 6px; margin: .3rem 0;
+  background: #fff3cd; color: #5c4400; border-left: 8px solid #f5a623; }
+.skw-notice.skw-info { background: #e3f2fd; color: #0d3c61; border-left-color: #1e88e5; }
+.skw-tiles { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: .7rem; margin: .4rem 0 .6rem; }
+.skw-tile { border-radius: 10px; padding: .35rem 1rem .45rem; background: #eceff1; }
+.skw-tile .skw-n { font-size: 4.2rem; font-weight: 800; line-height: 1.05; }
+.skw-tile .skw-l { font-size: 1.45rem; line-height: 1.2; }
+.skw-tile .skw-sub { font-size: 1.15rem; color: #5d4037; }
+.skw-tile.skw-rawan { background: #fde3df; color: #8e1b12; }
+.skw-tile.skw-waspada { background: #fff1d6; color: #6d4500; }
+.skw-tile.skw-berat { background: #263238; color: #fff; }
+.skw-tile.skw-berat .skw-sub { color: #cfd8dc; }
+.skw-h { font-size: 1.7rem; font-weight: 700; margin: .1rem 0 .3rem; }
+.skw-row { border-left: 10px solid #90a4ae; background: #f5f7f8; border-radius: 6px; padding: .3rem .7rem;
+  margin-bottom: .35rem; font-size: 1.3rem; line-height: 1.3; }
+.skw-row.skw-sev-sedang { border-left-color: #7b3294; }
+.skw-row.skw-sev-berat { border-left-color: #111; background: #fbe9e7; }
+.skw-row .skw-when { font-weight: 700; margin-right: .5rem; }
+.skw-row .skw-what { font-weight: 600; }
+.skw-row .skw-l1 { display: flex; align-items: baseline; gap: 0 .35rem; flex-wrap: wrap; }
+.skw-row .skw-l2 { overflow: hidden; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
+.skw-row .skw-ttl { font-style: italic; }
+.skw-row .skw-no { color: #607d8b; font-size: 1.05rem; margin-left: auto; }
+.skw-tag { display: inline-block; padding: 0 .45rem; border-radius: 4px; font-size: 1.05rem; font-weight: 700;
+  margin-right: .35rem; vertical-align: .1rem; }
+.skw-tag-berat { background: #111; color: #fff; }
+.skw-tag-sedang { background: #7b3294; color: #fff; }
+.skw-tag-ringan { background: #4575b4; color: #fff; }
+.skw-tag-new { background: #ffeb3b; color: #000; }
+.skw-tag-sim { background: #fff3cd; color: #5c4400; border: 1px solid #f5a623; }
+@keyframes skwFlash { from { box-shadow: 0 0 0 4px #ffeb3b; background: #fff59d; } to { box-shadow: 0 0 0 0 #ffeb3b; } }
+/* A minute of flashing from when the block appears; the server drops the class when its minute is over.
+   The HTML does not change from one refresh to the next meanwhile, so the browser keeps the node. */
+.skw-new { animation: skwFlash 1s ease-in-out 0s 60 alternate; }
+.skw-alert { border-radius: 6px; padding: .3rem .7rem; margin-bottom: .35rem; font-size: 1.25rem; line-height: 1.3;
+  background: #ffebee; border-left: 10px solid #c62828; }
+.skw-alert.skw-alert-rawan { background: #fff3e0; border-left-color: #ef6c00; }
+.skw-muted { color: #607d8b; font-size: 1.1rem; }
+@media (max-width: 1500px) {
+  .skw-title { font-size: 2rem; } .skw-meta { font-size: 1.15rem; }
+  .skw-tile .skw-n { font-size: 3rem; } .skw-tile .skw-l { font-size: 1.15rem; }
+  .skw-row, .skw-alert { font-size: 1.1rem; } .skw-h { font-size: 1.35rem; }
+}
+@media (max-width: 640px) {
+  .skw-title { font-size: 1.5rem; } .skw-meta { font-size: 1rem; }
+  .skw-tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: .4rem; }
+  .skw-tile .skw-n { font-size: 2.2rem; } .skw-tile .skw-l { font-size: 1rem; } .skw-tile .skw-sub { font-size: .9rem; }
+  .skw-row, .skw-alert, .skw-notice { font-size: 1rem; } .skw-h { font-size: 1.2rem; }
+}
+</style>"""
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+def cached_snapshot(db_url: str, version: tuple, viewer: Viewer, params: wall.WallParams,
+                    minute: str) -> wall.WallSnapshot:
+    """One read per store change and minute, shared by both fragments and every wall of this viewer."""
+    return wall.snapshot(store.get_engine(db_url), viewer, params)
+
+
+def _current(viewer: Viewer, params: wall.WallParams) -> tuple[wall.WallSnapshot, dict[str, float], tuple]:
+    """This refresh's snapshot and highlights (seconds left per key)."""
+    engine = store.get_engine()
+    db_url = engine.url.render_as_string(hide_password=False)
+    version = overview.data_version(engine)
+    moment = now()
+    snap = cached_snapshot(db_url, version, viewer, params, moment.strftime("%Y%m%d%H%M"))
+    memory = st.session_state.get(MEMORY_KEY)
+    previous = memory[1] if memory and memory[0] == (viewer, params) else None
+    marks = wall.track(previous, snap, moment)
+    st.session_state[MEMORY_KEY] = ((viewer, params), marks)
+    return snap, marks.active(moment), version
+
+
+def _still_signed_in() -> Viewer:
+    """Re-check the session on every refresh: a deactivated or expired account stops the wall."""
+    viewer = session.current_session()
+    if viewer is None:
+        st.rerun(scope="app")  # the app shows the login form, which returns to this URL
+    return viewer
+
+
+# --------------------------------------------------------------------------- HTML pieces
+
+
+def head_html(snap: wall.WallSnapshot, params: wall.WallParams, refreshed: datetime,
+              active: dict[str, float]) -> str:
+    clock = to_wib(refreshed).strftime("%H:%M:%S WIB")
+    replay = " · MEMUTAR ULANG" if snap.period.replay else ""
+    return (
+        '<div class="skw"><div class="skw-top">'
+        '<div class="skw-title">Ruang pantau · Kota Lubuklinggau</div>'
+        f'<div class="skw-meta">{escape_html(snap.period.label)}{replay} · diperbarui {clock}, '
+        f'otomatis tiap {params.refresh} detik<a href="./" target="_self">Menu</a></div>'
+        "</div></div>"
+    )
+
+
+def notices_html(snap: wall.WallSnapshot) -> str:
+    parts = []
+    sim = simulated.notice(snap.n_reports, snap.n_simulated, snap.n_simulated_window)
+    if sim:
+        parts.append(f'<div class="skw-notice">{escape_html(sim)}</div>')
+    if snap.capped:
+        parts.append(f'<div class="skw-notice skw-info">Peta memuat {_thousands(len(snap.reports))} laporan terbaru '
+                     f"dari {_thousands(snap.n_reports)} laporan periode ini.</div>")
+    if snap.period.replay:
+        parts.append('<div class="skw-notice skw-info">Memutar ulang: layar ini menunjukkan keadaan per '
+                     f'{escape_html(format_wib(snap.period.end))}, bukan hari ini.</div>')
+    return f'<div class="skw">{"".join(parts)}</div>' if parts else ""
+
+
+def _names(codes: list[str]) -> str:
+    names = []
+    for kode in codes:
+        try:
+            names.append(gazetteer.kelurahan_name(kode))
+        except KeyError:
+            names.append(kode)
+    return ", ".join(names)
+
+
+def tiles_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
+    new_rawan = sorted(k.removeprefix("kel:") for k in active if k.startswith("kel:"))
+    rawan_sub = (f'<div class="skw-sub"><span class="skw-tag skw-tag-new">BARU</span>'
+                 f'{escape_html(_names(new_rawan))}</div>') if new_rawan else ""
+    units = len(snap.units)
+    tiles = [
+        ("", _thousands(snap.n_reports), "Laporan", escape_html(snap.period.label), False),
+        ("skw-rawan", str(snap.n_rawan), "Kelurahan Rawan", f"dari {units} kelurahan{rawan_sub}", bool(new_rawan)),
+        ("skw-waspada", str(snap.n_waspada), "Kelurahan Waspada", f"dari {units} kelurahan", False),
+        ("skw-berat", _thousands(snap.n_berat_unverified), "Berat belum diverifikasi", "status Baru, periode ini",
+         False),
+    ]
+    cells = "".join(
+        f'<div class="skw-tile {cls}{" skw-new" if flash else ""}">'
+        f'<div class="skw-n">{n}</div><div class="skw-l">{label}</div><div class="skw-sub">{sub}</div></div>'
+        for cls, n, label, sub, flash in tiles
+    )
+    return f'<div class="skw"><div class="skw-tiles" data-testid="skw-tiles">{cells}</div></div>'
+
+
+def ticker_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
+    rows = []
+    for rec in snap.ticker.itertuples(index=False):
+        sev = str(rec.severity)
+        left = active.get(f"lap:{rec.report_no}", 0.0)
+        new = ' <span class="skw-tag skw-tag-new">BARU</span>' if left > 0 else ""
+        sim = '<span class="skw-tag skw-tag-sim">SIMULASI</span>' if rec.source == Source.SIMULASI.value else ""
+        rows.append(
+            f'<div class="skw-row skw-sev-{escape_html(sev)}{" skw-new" if left > 0 else ""}"'
+            f' data-no="{escape_html(rec.report_no)}">'
+            f'<div class="skw-l1"><span class="skw-when">{escape_html(wall.wib_clock(rec.occurred_at.to_pydatetime()))}'
+            f'</span><span class="skw-tag skw-tag-{escape_html(sev)}">{escape_html(wall.severity_label(sev))}</span>'
+            f'{sim}<span class="skw-what">{escape_html(wall.category_label(rec.category))}</span>{new}'
+            f'<span class="skw-no">{escape_html(rec.report_no)} · {escape_html(wall.status_label(rec.status))}</span>'
+            f'</div><div class="skw-l2"><span class="skw-ttl">{escape_html(rec.title)}</span> — '
+            f'{escape_html(wall.place_label(rec.kode_kelurahan, rec.rt))}</div></div>'
+        )
+    body = "".join(rows) or '<div class="skw-muted">Belum ada laporan pada periode ini.</div>'
+    more = (f'<div class="skw-muted">{_thousands(snap.n_reports - len(snap.ticker))} laporan lain pada periode ini.'
+            "</div>") if snap.n_reports > len(snap.ticker) else ""
+    return f'<div class="skw"><div class="skw-h">Laporan terbaru</div><div data-testid="skw-ticker">{body}</div>{more}</div>'
+
+
+def alerts_html(snap: wall.WallSnapshot) -> str:
+    head = '<div class="skw-h">Peringatan terbuka' + (f" ({snap.n_alerts})" if snap.n_alerts else "") + "</div>"
+    if not snap.sees_alerts:
+        return (f'<div class="skw" data-testid="skw-alerts">{head}'
+                '<div class="skw-muted">Peringatan dikirim ke akun pejabat dan panwaslu.</div></div>')
+    if not snap.alerts:
+        return (f'<div class="skw" data-testid="skw-alerts">{head}'
+                '<div class="skw-muted">Tidak ada peringatan yang belum dibaca.</div></div>')
+    items = "".join(
+        f'<div class="skw-alert{" skw-alert-rawan" if a["kind"] == alerts.KIND_RAWAN else ""}">'
+        f'<b>{escape_html(alerts.KIND_LABELS.get(a["kind"], "Peringatan"))}</b> · '
+        f'{escape_html(format_wib(a["created_at"]))}<br>{escape_html(a["message"])}</div>'
+        for a in snap.alerts
+    )
+    rest = snap.n_alerts - len(snap.alerts)
+    more = f'<div class="skw-muted">… dan {rest} peringatan lain.</div>' if rest > 0 else ""
+    return f'<div class="skw" data-testid="skw-alerts">{head}{items}{more}</div>'
+
+
+# --------------------------------------------------------------------------- the page
+
+
+def _unavailable_here(body: Callable[[wall.WallParams], None], params: wall.WallParams) -> None:
+    """Run a fragment body; a busy or unreachable database is one sentence, and the next refresh retries.
+
+    The map keeps the last data it received meanwhile. Anything else (a bug) is raised.
+    """
+    try:
+        body(params)
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        log.warning("Ruang pantau: basis data tidak tersedia: %s", exc)
+        st.html(f'<div class="skw"><div class="skw-notice">{escape_html(page_message(exc))} Layar mencoba lagi '
+                f"otomatis tiap {params.refresh} detik.</div></div>")
+
+
+def _head(params: wall.WallParams) -> None:
+    viewer = _still_signed_in()
+    snap, active, version = _current(viewer, params)
+    st.html(head_html(snap, params, now(), active))
+    notes = notices_html(snap)
+    if notes:
+        st.html(notes)
+    st.html(tiles_html(snap, active))
+    data = wall_map.live_data(snap, active, version)
+    st.html(wall_map.data_element(data))
+
+
+def _side(params: wall.WallParams) -> None:
+    viewer = _still_signed_in()
+    snap, active, _ = _current(viewer, params)
+    st.html(alerts_html(snap))  # open alerts first: they ask for action
+    st.html(ticker_html(snap, active))
+
+
+def _head_block(params: wall.WallParams) -> None:
+    _unavailable_here(_head, params)
+
+
+def _side_block(params: wall.WallParams) -> None:
+    _unavailable_here(_side, params)
+
+
+def _map(viewer: Viewer) -> None:
+    missing = maps.missing_vendor_files()
+    if missing:
+        st.error(maps.MISSING_VENDOR_MESSAGE)
+        return
+    cfg = settings()
+    fmap = wall_map.base_map(overview.kelurahan_units(Filter(), viewer),
+                             base_url_path=st.get_option("server.baseUrlPath") or "",
+                             tile_url=cfg.tile_url, tile_attribution=cfg.tile_attribution)
+    st_folium(fmap, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
+    st.caption(f"{MEASURE_NOTICE} Titik: laporan periode ini (hitam = berat). "
+               "Yang baru berkedip selama satu menit.")
+
+
+def render(viewer: Viewer, params: wall.WallParams, notices: list[str]) -> None:
+    """Draw the wall for `viewer`; `notices` are the URL problems parse_params found."""
+    st.html(CSS)
+    for notice in notices:
+        st.warning(escape_markdown(notice), icon=":material/link_off:")
+    st.fragment(_head_block, run_every=params.refresh)(params)
+    map_col, side_col = st.columns([0.64, 0.36], gap="medium")
+    with map_col:
+        _map(viewer)
+    with side_col:
+        st.fragment(_side_block, run_every=params.refresh)(params)
