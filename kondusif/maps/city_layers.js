@@ -5,6 +5,7 @@
    inline scripts. Data arrive as arguments built in Python: every string is JSON with
    <, >, & escaped, and every value a popup or label shows is escaped again here (esc). */
 window.skCityLayers = function (map, GEO, KEC, KEL, RT, INC, C, SHOW) {
+  if (window.performance && performance.mark) performance.mark("sk-layers-start");  // benchmarks/bench_browser.py
   function esc(s) {
     return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
