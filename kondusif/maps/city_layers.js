@@ -138,22 +138,32 @@ window.skCityLayers = function (map, GEO, KEC, KEL, RT, INC, C, SHOW) {
         });
       }
     });
-    var markers = new Array(n);
-    var lat0 = INC.box[0], dlat = INC.box[1], lon0 = INC.box[2], dlon = INC.box[3];
-    for (var i = 0; i < n; i++) {
-      var m = L.marker([lat0 + qlat[i] * dlat, lon0 + qlon[i] * dlon], {
-        icon: icons[Math.floor(kind[i] / nT) % nS], keyboard: false
-      });
-      m._sk = i;
-      m.feature = {type: "Feature", properties: {kode_kelurahan: INC.kels[kel[i]][0]}};
-      markers[i] = m;
-    }
     cluster.on("click", function (e) {
       L.popup({maxWidth: 340}).setLatLng(e.layer.getLatLng()).setContent(popupHtml(e.layer._sk)).openOn(map);
     });
-    cluster.addLayers(markers);
     if (SHOW.incidents) cluster.addTo(map);
     overlays[C.names.incidents] = cluster;
+    // Issue 14: one marker per report is the slow part at 100,000 reports. The kelurahan levels
+    // are what an official reads first, so they are painted first; the reports fill the (already
+    // listed) cluster layer in the next task, after that paint.
+    var fill = function () {
+      var markers = new Array(n);
+      var lat0 = INC.box[0], dlat = INC.box[1], lon0 = INC.box[2], dlon = INC.box[3];
+      for (var i = 0; i < n; i++) {
+        var m = L.marker([lat0 + qlat[i] * dlat, lon0 + qlon[i] * dlon], {
+          icon: icons[Math.floor(kind[i] / nT) % nS], keyboard: false
+        });
+        m._sk = i;
+        m.feature = {type: "Feature", properties: {kode_kelurahan: INC.kels[kel[i]][0]}};
+        markers[i] = m;
+      }
+      cluster.addLayers(markers);
+    };
+    if (window.requestAnimationFrame) {
+      requestAnimationFrame(function () { setTimeout(fill, 0); });
+    } else {
+      setTimeout(fill, 0);
+    }
     window.SiKondusif = {popupHtml: popupHtml, incidents: n};
   }
 
