@@ -143,9 +143,11 @@ window.skCityLayers = function (map, GEO, KEC, KEL, RT, INC, C, SHOW) {
     });
     if (SHOW.incidents) cluster.addTo(map);
     overlays[C.names.incidents] = cluster;
-    // Issue 14: one marker per report is the slow part at 100,000 reports. The kelurahan levels
-    // are what an official reads first, so they are painted first; the reports fill the (already
-    // listed) cluster layer in the next task, after that paint.
+    // Issue 14: one marker per report is the slow part of a large map (30,000 markers). The
+    // kelurahan levels are what an official reads first, so above DEFER_ABOVE reports they are
+    // painted first and the reports fill the (already listed) cluster layer in the next task.
+    // Smaller maps fill at once, so their single report dots visible at the start still carry
+    // streamlit-folium's click (a report selects its kelurahan in the panel, as before).
     var fill = function () {
       var markers = new Array(n);
       var lat0 = INC.box[0], dlat = INC.box[1], lon0 = INC.box[2], dlon = INC.box[3];
@@ -159,12 +161,15 @@ window.skCityLayers = function (map, GEO, KEC, KEL, RT, INC, C, SHOW) {
       }
       cluster.addLayers(markers);
     };
-    if (window.requestAnimationFrame) {
+    var DEFER_ABOVE = 5000;
+    if (n <= DEFER_ABOVE) {
+      fill();
+    } else if (window.requestAnimationFrame) {
       requestAnimationFrame(function () { setTimeout(fill, 0); });
     } else {
       setTimeout(fill, 0);
     }
-    window.SiKondusif = {popupHtml: popupHtml, incidents: n};
+    window.SiKondusif = {popupHtml: popupHtml, incidents: n, reportLayer: cluster};
   }
 
   // Legend: level colours, report dots, and what the measure is.
