@@ -19,7 +19,7 @@ Each is the median of 5 runs. Phases, all on the page's own clock (performance.n
   draw    map program start -> 72 kelurahan polygons in the DOM (layers, first cluster chunk).
 Bytes: websocket bytes received until the map was drawn (and the largest message, the map).
 +dots: navigation -> report clusters (or single report dots) shown too.
-Also printed: the Python cost of building the map element per page run (pack is cached;
+Also printed: the server's script run of each view in-process (AppTest, warm), and the Python cost of building the map element per page run (pack is cached;
 build_map + streamlit-folium's rendering and hashing run on every rerun).
 
 Targets (issue 14, 100,000 reports, warm server): <= 2.0 s default view and whole campaign,
@@ -146,6 +146,31 @@ def seed(tmp: Path, n: int) -> str:
     engine.dispose()
     store.dispose_engines()
     return db_url
+
+
+def page_run(db_url: str, period_key: str | None) -> float:
+    """Seconds of a warm run of the map page's script run in-process (AppTest), signed in as the pejabat:
+    the server's share of a view without the browser, the websocket or the other sessions."""
+    from streamlit.testing.v1 import AppTest
+
+    from kondusif.model import Role, Viewer
+
+    os.environ["KONDUSIF_DB_URL"] = db_url
+    times = []
+    for _ in range(2):
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=300)
+        at.session_state["viewer"] = Viewer(USERNAME, Role.PEJABAT, display_name="Pejabat Bench")
+        if period_key:
+            at.query_params["periode"] = period_key
+        at.run()
+        if not any("Peta kondusivitas" in t.value for t in at.title):
+            at.switch_page("pages/peta.py")
+        t0 = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - t0)
+        if at.exception:
+            raise SystemExit(f"page run failed: {at.exception}")
+    return times[-1]
 
 
 def python_map_cost(db_url: str, period_key: str | None) -> tuple[float, float, float]:
@@ -281,6 +306,7 @@ def main() -> None:
                 t_read, t_build, mb = python_map_cost(db_url, key)
                 print(f"  python, {label:<15}: read+pack {t_read:5.2f} s (cached per data version and filter); "
                       f"map element per page run {t_build:5.2f} s, script {mb:.2f} MB")
+                print(f"  server script run, {label:<15}: {page_run(db_url, key):5.2f} s warm, in-process AppTest")
             from kondusif import store
 
             store.dispose_engines()
