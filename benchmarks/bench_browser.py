@@ -306,7 +306,7 @@ def main() -> None:
                 t_read, t_build, mb = python_map_cost(db_url, key)
                 print(f"  python, {label:<15}: read+pack {t_read:5.2f} s (cached per data version and filter); "
                       f"map element per page run {t_build:5.2f} s, script {mb:.2f} MB")
-                print(f"  server script run, {label:<15}: {page_run(db_url, key):5.2f} s warm, in-process AppTest")
+                print(f"  server script rerun, {label:<15}: {page_run(db_url, key):5.2f} s (same session, warm caches; AppTest)")
             from kondusif import store
 
             store.dispose_engines()
