@@ -5,6 +5,7 @@
    inline scripts. Data arrive as arguments built in Python: every string is JSON with
    <, >, & escaped, and every value a popup or label shows is escaped again here (esc). */
 window.skCityLayers = function (map, GEO, KEC, KEL, RT, INC, C, SHOW) {
+  if (window.performance && performance.mark) performance.mark("sk-layers-start");  // benchmarks/bench_browser.py
   function esc(s) {
     return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
@@ -137,23 +138,38 @@ window.skCityLayers = function (map, GEO, KEC, KEL, RT, INC, C, SHOW) {
         });
       }
     });
-    var markers = new Array(n);
-    var lat0 = INC.box[0], dlat = INC.box[1], lon0 = INC.box[2], dlon = INC.box[3];
-    for (var i = 0; i < n; i++) {
-      var m = L.marker([lat0 + qlat[i] * dlat, lon0 + qlon[i] * dlon], {
-        icon: icons[Math.floor(kind[i] / nT) % nS], keyboard: false
-      });
-      m._sk = i;
-      m.feature = {type: "Feature", properties: {kode_kelurahan: INC.kels[kel[i]][0]}};
-      markers[i] = m;
-    }
     cluster.on("click", function (e) {
       L.popup({maxWidth: 340}).setLatLng(e.layer.getLatLng()).setContent(popupHtml(e.layer._sk)).openOn(map);
     });
-    cluster.addLayers(markers);
     if (SHOW.incidents) cluster.addTo(map);
     overlays[C.names.incidents] = cluster;
-    window.SiKondusif = {popupHtml: popupHtml, incidents: n};
+    // Issue 14: one marker per report is the slow part of a large map (30,000 markers). The
+    // kelurahan levels are what an official reads first, so above DEFER_ABOVE reports they are
+    // painted first and the reports fill the (already listed) cluster layer in the next task.
+    // Smaller maps fill at once, so their single report dots visible at the start still carry
+    // streamlit-folium's click (a report selects its kelurahan in the panel, as before).
+    var fill = function () {
+      var markers = new Array(n);
+      var lat0 = INC.box[0], dlat = INC.box[1], lon0 = INC.box[2], dlon = INC.box[3];
+      for (var i = 0; i < n; i++) {
+        var m = L.marker([lat0 + qlat[i] * dlat, lon0 + qlon[i] * dlon], {
+          icon: icons[Math.floor(kind[i] / nT) % nS], keyboard: false
+        });
+        m._sk = i;
+        m.feature = {type: "Feature", properties: {kode_kelurahan: INC.kels[kel[i]][0]}};
+        markers[i] = m;
+      }
+      cluster.addLayers(markers);
+    };
+    var DEFER_ABOVE = 5000;
+    if (n <= DEFER_ABOVE) {
+      fill();
+    } else if (window.requestAnimationFrame) {
+      requestAnimationFrame(function () { setTimeout(fill, 0); });
+    } else {
+      setTimeout(fill, 0);
+    }
+    window.SiKondusif = {popupHtml: popupHtml, incidents: n, reportLayer: cluster};
   }
 
   // Legend: level colours, report dots, and what the measure is.

@@ -76,24 +76,36 @@ def headline(head: overview.Headline, period: Period) -> None:
 
 
 # --------------------------------------------------------------------------- cached data
-# Keyed on the store's fingerprint (overview.data_version), the viewer and the filter, so a
-# rerun that only changes the kelurahan panel (a click on the map) reads nothing again.
-CACHE_TTL = 300
+# Keyed on the store's fingerprint (overview.data_version), the viewer's scope and the filter,
+# so a rerun that only changes the kelurahan panel (a click on the map) reads nothing again.
+# Issue 14: the entries are shared across sessions and accounts of the same role and place
+# scope (what the data functions filter on; never the username), and live an hour: the
+# fingerprint changes with every write, so an entry cannot outlive its data — before, a
+# 5-minute TTL let a "warm" whole-campaign view read and pack 30,000 reports again.
+CACHE_TTL = 3600
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+def viewer_scope(viewer: Viewer) -> tuple:
+    """What a cached view depends on: the role and the place scope, not who is asking."""
+    return (str(viewer.role), viewer.kecamatan, viewer.kelurahan, viewer.rt)
+
+
+BY_SCOPE = {Viewer: viewer_scope}
+
+
+@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
 def cached_levels(db_url: str, version: tuple, viewer: Viewer, flt: Filter, as_of) -> overview.Levels:
     return overview.levels_for_view(store.get_engine(db_url), viewer, flt, as_of)
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
 def cached_headline(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
                     _levels: overview.Levels) -> overview.Headline:
     """(`_levels` is not hashed: it follows from the other arguments.)"""
     return overview.headline(store.get_engine(db_url), viewer, flt, period, _levels)
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
 def cached_simulated_notice(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
                             total: int) -> str | None:
     """Issue 16: the simulated-data banner only when simulated reports are in view, saying how many."""
@@ -103,7 +115,7 @@ def cached_simulated_notice(db_url: str, version: tuple, viewer: Viewer, flt: Fi
     return simulated.notice(total, n_sim, simulated.count_in_view(engine, window, viewer))
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=16, show_spinner=False)
 def cached_map_layer(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
                      total: int) -> MapLayer:
     engine = store.get_engine(db_url)
@@ -115,12 +127,12 @@ def cached_map_layer(db_url: str, version: tuple, viewer: Viewer, flt: Filter, p
     return MapLayer(packed, len(inc.frame), inc.total)
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
 def cached_trend(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> pd.DataFrame:
     return overview.daily_trend(store.get_engine(db_url), viewer, flt, period)
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=32, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
 def cached_kecamatan_table(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
                            _levels: overview.Levels) -> pd.DataFrame:
     return overview.kecamatan_table(store.get_engine(db_url), viewer, flt, period, _levels)

@@ -110,3 +110,37 @@ def test_map_draws_72_kelurahan_offline(app, page, map_db):
     target = next(k for k in gazetteer.kelurahan_codes() if gazetteer.kelurahan_name(k) not in shown)
     frame.locator(f"path.sk-kel[data-kode='{target}']").dispatch_event("click")
     page.get_by_role("heading", name=gazetteer.kelurahan_name(target)).wait_for(timeout=60_000)
+
+
+@pytest.fixture
+def big_map_db(db_url) -> str:
+    engine = store.get_engine(db_url)
+    registry.ensure_rt_registry(engine)
+    demo.seed_demo(engine, 7000, 8)
+    accounts.create_account(engine, Viewer("uji", Role.ADMIN), USERNAME, Role.PEJABAT, PASSWORD,
+                            display_name="Pejabat Peta", must_change=False)
+    store.dispose_engines()
+    return db_url
+
+
+def test_a_large_map_paints_kelurahan_first_then_every_report(app, page, big_map_db):
+    """Issue 14: above 5,000 reports the markers fill the cluster layer after the kelurahan are
+    painted; all of them must still arrive, clustered, with their popups."""
+    running = app(big_map_db)
+    page.goto(running.url)
+    wait_for_text(page, "Masuk ke SiKondusif")
+    page.get_by_label("Nama pengguna").fill(USERNAME)
+    page.get_by_label("Kata sandi atau PIN").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    wait_for_text(page, "Peta kondusivitas Kota Lubuklinggau", timeout=60)
+    page.goto(f"{running.url}/?periode=kampanye")  # the whole campaign: every simulated report
+    page.wait_for_selector(MAP_FRAME, timeout=60_000)
+    frame = page.frame_locator(MAP_FRAME)
+    wait_until(lambda: frame.locator("path.sk-kel").count() == 72, timeout=90, message="72 kelurahan polygons")
+    handle = page.wait_for_selector(MAP_FRAME).content_frame()
+    total = handle.evaluate("window.SiKondusif.incidents")
+    assert total > 5000
+    wait_until(lambda: handle.evaluate("window.SiKondusif.reportLayer.getLayers().length") == total,
+               timeout=90, message="every report in the cluster layer")
+    wait_until(lambda: frame.locator(".sk-cluster").count() > 0, timeout=60, message="report clusters")
+    assert "<table class='sk-popup'>" in handle.evaluate(f"window.SiKondusif.popupHtml({total - 1})")
