@@ -24,6 +24,8 @@ import pandas as pd
 import sqlalchemy as sa
 import xlsxwriter
 from sqlalchemy.engine import Engine
+from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.xmlwriter import XMLwriter
 
 from kondusif import store
 from kondusif.model import (
@@ -293,6 +295,8 @@ def _plain_columns(frame: pd.DataFrame, iso_times: bool = False) -> pd.DataFrame
     return out
 
 
+XLSX_STRMAX = 32767  # xlsxwriter's Worksheet.xls_strmax
+_xml_escape_control = XMLwriter._escape_control_characters
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_TIME_FORMAT = "yyyy-mm-dd h:mm:ss"  # what openpyxl gave datetime cells before issue 14
 
@@ -318,6 +322,89 @@ def _xlsx_columns(frame: pd.DataFrame) -> list[tuple[bool, list]]:
     return out
 
 
+def _write_rows(ws, columns: list[tuple[bool, list]], when) -> None:
+    """Data rows through xlsxwriter's own cell writers (any xlsxwriter version)."""
+    times = [is_time for is_time, _ in columns]
+    # The checked writers behind write_string/write_number: the public ones only add A1-notation parsing.
+    write_number = ws._write_number
+    for r, values in enumerate(zip(*(v for _, v in columns), strict=True), start=1):
+        for c, v in enumerate(values):
+            if v is None:
+                continue
+            if times[c]:
+                write_number(r, c, v, when)
+            elif isinstance(v, str):
+                write_rich_safe_string(ws, r, c, v)
+            else:
+                write_number(r, c, v)
+
+
+def write_rich_safe_string(ws, r: int, c: int, v: str) -> None:
+    """write_string, except for text looking like xlsxwriter's rich-string XML ("<r>…</r>"):
+    in constant_memory mode xlsxwriter copies such text into the sheet as raw XML, so a report
+    title could add cells, formulas included. Through its writers it gets an apostrophe in
+    front (like formula-like text); the bulk writer below escapes it instead."""
+    if v.startswith("<r>") and v.endswith("</r>"):
+        v = "'" + v
+    ws._write_string(r, c, v)
+
+
+# The sheet XML of the data rows is written here in bulk, exactly as xlsxwriter FAST_XLSX_VERSION
+# writes it cell by cell in constant_memory mode (2.4 million cells: ~9 s there, ~1 s here);
+# another xlsxwriter version falls back to its own writers. tests/workbench/test_export_bytes.py
+# pins the bytes.
+FAST_XLSX_VERSION = "3.3.1"
+_XLSX_PLAIN = re.compile(r"[&<>\x00-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+
+
+def _inline_string_body(v: str) -> str:
+    """What follows '<c r="A2"' for a text cell, as xlsxwriter's _write_cell writes an inline
+    string, except that "<r>…</r>" text is escaped like any other (see write_rich_safe_string)."""
+    if len(v) > XLSX_STRMAX // 2 and _utf16_len(v) > XLSX_STRMAX:
+        v = _utf16_truncate(v, XLSX_STRMAX)
+    if _XLSX_PLAIN.search(v) is None and not (v[:1].isspace() or v[-1:].isspace()):
+        return f' t="inlineStr"><is><t>{v}</t></is></c>'
+    v = _xml_escape_control(v)
+    preserve = ' xml:space="preserve"' if _preserve_whitespace(v) else ""
+    v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f' t="inlineStr"><is><t{preserve}>{v}</t></is></c>'
+
+
+def _write_rows_fast(ws, columns: list[tuple[bool, list]], when) -> None:
+    """Rows 2.. of the sheet written straight into the worksheet's constant_memory row file."""
+    n = len(columns[0][1])
+    ws._write_single_row(n + 1)  # the header row goes out first (formats get their indexes in use order)
+    time_xf = when._get_xf_index()
+    rows = [str(r) for r in range(2, n + 2)]
+    time_head = f' s="{time_xf}"><v>' if time_xf else "><v>"
+    cells_by_col = []
+    for c, (is_time, values) in enumerate(columns):
+        letter = xl_col_to_name(c)
+        bodies: dict = {}
+        cells = []
+        for r, v in zip(rows, values, strict=True):
+            if v is None:
+                cells.append("")
+                continue
+            if is_time:
+                body = f"{time_head}{v:.16G}</v></c>"
+            elif isinstance(v, str):
+                body = bodies.get(v)
+                if body is None:
+                    body = bodies[v] = _inline_string_body(v)
+            else:
+                if v != v or v in (float("inf"), float("-inf")):
+                    raise ValueError("NaN/inf in a number cell")  # xlsxwriter refuses them too
+                body = f"><v>{v:.16G}</v></c>"
+            cells.append(f'<c r="{letter}{r}"{body}')
+        cells_by_col.append(cells)
+    fh = ws.fh
+    for r, cells in zip(rows, zip(*cells_by_col, strict=True), strict=True):
+        fh.write(f'<row r="{r}">{"".join(cells)}</row>')
+    ws.dim_rowmax = n
+    ws.dim_colmax = max(ws.dim_colmax, len(columns) - 1)
+
+
 def to_xlsx_bytes(frame: pd.DataFrame, about: list[tuple[str, str]] | None = None) -> bytes:
     """One sheet of rows (times as real dates, WIB wall clock), plus a 'Keterangan' sheet about the view.
 
@@ -335,20 +422,10 @@ def to_xlsx_bytes(frame: pd.DataFrame, about: list[tuple[str, str]] | None = Non
     for c, key in enumerate(frame.columns):
         ws.write_string(0, c, neutralise_cell(LABELS.get(key, key)), bold)
     columns = _xlsx_columns(frame)
-    times = [is_time for is_time, _ in columns]
-    # The checked writers behind write_string/write_number (xlsxwriter pinned in requirements.txt):
-    # the public ones only add A1-notation parsing, ~10% of the time for 2.4 million cells.
-    write_string, write_number = ws._write_string, ws._write_number
-    for r, values in enumerate(zip(*(v for _, v in columns), strict=True), start=1):
-        for c, v in enumerate(values):
-            if v is None:
-                continue
-            if times[c]:
-                write_number(r, c, v, when)
-            elif isinstance(v, str):
-                write_string(r, c, v)
-            else:
-                write_number(r, c, v)
+    if xlsxwriter.__version__ == FAST_XLSX_VERSION and len(frame):
+        _write_rows_fast(ws, columns, when)
+    else:
+        _write_rows(ws, columns, when)
     info = wb.add_worksheet("Keterangan")
     for r, (k, v) in enumerate(about or []):
         info.write_string(r, 0, str(neutralise_cell(k)))
