@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 import xlsxwriter
@@ -97,6 +98,7 @@ FORMAT_HELP = {
 EXCEL_SUFFIX = "_excel-titik-koma"
 # Characters a spreadsheet may split a CSV line on (issue 12: Indonesian Excel splits on ";").
 SPLIT_CHARS = ";,\t|"
+_SPLIT_CHAR = re.compile("[" + re.escape(SPLIT_CHARS) + "]")
 _FORMULA_AFTER_SPLIT = re.compile(r"([;,\t|][ ]*)(?=[=+@]|-\S)")
 
 
@@ -114,9 +116,34 @@ def neutralise_text(value: Any) -> Any:
     """
     if not isinstance(value, str):
         return value
-    if any(ch in value for ch in SPLIT_CHARS):
+    if _SPLIT_CHAR.search(value):
         value = _FORMULA_AFTER_SPLIT.sub(r"\1'", value)
-    return neutralise_cell(value)
+    return neutralise_cell(value) if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _map_text(series: pd.Series, fn) -> pd.Series:
+    """`series.map(fn)` for a function of text cells only (other cells pass unchanged), called once
+    per distinct text: 100,000 rows repeat the same labels, kelurahan and times (issue 14)."""
+    values = series.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values)
+    if all(type(u) is str for u in uniques):  # else 1, 1.0 and True would share one code
+        mapped = np.array([fn(u) for u in uniques] + [None], dtype=object)
+        out = mapped[codes]  # code -1 (a missing cell) picks the None at the end...
+        missing = codes < 0
+        out[missing] = values[missing]  # ...and gets its own missing value back
+    else:
+        out = np.array([fn(v) if type(v) is str else v for v in values], dtype=object)
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def _minute_text(series: pd.Series) -> pd.Series:
+    """Times as 'YYYY-MM-DD HH:MM' text, NaN when missing: `.dt.strftime` in one numpy call."""
+    times = pd.to_datetime(series)
+    if not len(times):
+        return times.dt.strftime("%Y-%m-%d %H:%M").astype(object)
+    text = np.datetime_as_string(times.dt.floor("min").to_numpy(dtype="datetime64[m]"), unit="m")
+    out = pd.Series(np.char.replace(text, "T", " "), index=series.index).astype(object)
+    return out.where(times.notna(), float("nan"))
 
 
 def _labels(series: pd.Series, mapping: dict[str, str]) -> pd.Series:
@@ -149,11 +176,30 @@ def _report_numbers(engine: Engine, ids: Iterable[str]) -> dict[str, str]:
 STORED_TIMES = ("occurred_at", "reported_at", "updated_at", "followup_due")
 
 
+# Stored columns export_frame uses; the others (id, source_ref, version, created_by) are not read.
+EXPORT_SOURCE_COLUMNS = ("report_no", "kode_kecamatan", "kode_kelurahan", "rt", "category", "severity", "status",
+                         "title", "description", "occurred_at", "reported_at", "lat", "lon", "location_approx",
+                         "source", "reporter_name", "reporter_phone", "followup_to", "followup_due", "outcome",
+                         "duplicate_of", "possible_duplicate", "updated_at")
+# Text columns export_frame passes through unchanged: built as pandas infers them (str dtype).
+PASSED_THROUGH = ("report_no", "kode_kelurahan")
+
+
+def _text_column(values: list) -> pd.Series:
+    """A text column as pandas would infer it from `values`, without the Arrow round trip
+    (issue 14): object dtype, a missing cell NaN when any cell is text (pandas' str dtype
+    turned object), None when none is (pandas keeps such a column object)."""
+    if any(isinstance(v, str) for v in values):
+        nan = float("nan")
+        values = [nan if v is None else v for v in values]
+    return pd.Series(values, dtype=object)
+
+
 def _query_rows(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer) -> pd.DataFrame:
-    """`store.query_incidents(engine, q, viewer)`: the same select, scope, order and frame, built
-    faster for big exports (issue 14): columns from one fetch, and on SQLite the stored UTC
-    time text parsed in one vectorised call instead of one datetime per cell."""
-    stmt = store.incidents_select(q or store.IncidentQuery(), viewer)
+    """`store.query_incidents(engine, q, viewer)`'s rows, order, scope and identity rule, for the
+    columns export_frame uses, built fast for big exports (issue 14): the driver's plain tuples,
+    one column at a time; on SQLite the stored UTC time text parsed in one vectorised call."""
+    stmt = store.incidents_select(q or store.IncidentQuery(), viewer, columns=EXPORT_SOURCE_COLUMNS)
     stmt = stmt.order_by(store.incidents.c.occurred_at.desc(), store.incidents.c.report_no)
     if engine.dialect.name == "sqlite":
         stmt = stmt.with_only_columns(
@@ -161,12 +207,25 @@ def _query_rows(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer) -
               for c in stmt.selected_columns],
             maintain_column_froms=True,
         )
+    columns_by_name = {c.name: c for c in stmt.selected_columns}
     with engine.connect() as conn:
         result = conn.execute(stmt)
         names = list(result.keys())
-        rows = result.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
-    df = pd.DataFrame({name: list(values) for name, values in zip(names, columns, strict=True)})
+        cursor = getattr(result, "cursor", None)
+        rows = cursor.fetchall() if cursor is not None else [tuple(r) for r in result.fetchall()]
+        processors = {name: columns_by_name[name].type.result_processor(conn.dialect, None) for name in names}
+    if not rows:
+        return pd.DataFrame({name: [] for name in names})
+    data = {}
+    for name, values in zip(names, zip(*rows, strict=True), strict=True):
+        values = list(values)
+        if cursor is not None and processors[name] is not None:  # e.g. SQLite's 0/1 -> bool
+            values = [processors[name](v) for v in values]
+        if isinstance(columns_by_name[name].type, sa.String) and name not in PASSED_THROUGH:
+            data[name] = _text_column(values)
+        else:
+            data[name] = values
+    df = pd.DataFrame(data)
     for col in STORED_TIMES:
         if col in df.columns:
             df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
@@ -263,18 +322,35 @@ def to_csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
     out = frame.copy()
     for key in TIME_KEYS:
         if key in out.columns:
-            out[key] = pd.to_datetime(out[key]).dt.strftime("%Y-%m-%d %H:%M").astype(object)
-    out = neutralise_text_columns(_labelled(out))
+            out[key] = _minute_text(out[key])
+    out = _labelled(out)
     for col in out.columns:
         s = out[col]
         if s.dtype == object or pd.api.types.is_string_dtype(s):
-            out[col] = s.map(neutralise_text)
-    out.columns = [neutralise_text(c) for c in out.columns]
+            # neutralise_text includes neutralise_cell (what neutralise_text_columns does)
+            out[col] = _map_text(s, neutralise_text)
+    out.columns = [neutralise_text(neutralise_cell(c)) for c in out.columns]
     buf = io.StringIO()
-    out.to_csv(buf, index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n",
-               sep=";" if excel else ",", decimal="," if excel else ".", na_rep="")
-    text = buf.getvalue()
-    return text.encode("utf-8-sig")
+    writer = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n", delimiter=";" if excel else ",")
+    writer.writerow(out.columns)
+    writer.writerows(zip(*(_csv_cells(out[col], excel) for col in out.columns), strict=True))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _csv_cells(s: pd.DataFrame, excel: bool) -> list:
+    """One column's fields for csv.writer (QUOTE_NONNUMERIC), as pandas' to_csv wrote them before
+    issue 14 (na_rep "", decimal "," for Excel): text quoted; numbers bare, except that with a
+    decimal comma a float becomes quoted text; a missing cell is a quoted empty field."""
+    if pd.api.types.is_float_dtype(s.dtype):
+        if excel:
+            return ["" if v != v else repr(v).replace(".", ",") for v in s.tolist()]
+        return ["" if v != v else v for v in s.tolist()]
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return [int(v) for v in s.tolist()] if not s.hasnans else ["" if v is pd.NA or v != v else int(v)
+                                                                  for v in s.astype(object).tolist()]
+    missing = s.isna().to_numpy()
+    values = s.astype(object).tolist()
+    return ["" if m else v for v, m in zip(values, missing.tolist(), strict=True)] if missing.any() else values
 
 
 def _plain_columns(frame: pd.DataFrame, iso_times: bool = False) -> pd.DataFrame:
@@ -285,8 +361,11 @@ def _plain_columns(frame: pd.DataFrame, iso_times: bool = False) -> pd.DataFrame
         s = frame[col]
         if col in TIME_KEYS:
             times = pd.to_datetime(s)
-            if iso_times:
+            if iso_times and not len(times):
                 values = times.dt.strftime("%Y-%m-%dT%H:%M:%S+07:00").astype(object)
+            elif iso_times:  # .dt.strftime("%Y-%m-%dT%H:%M:%S+07:00") in one numpy call
+                text = np.datetime_as_string(times.dt.floor("s").to_numpy(dtype="datetime64[s]"), unit="s")
+                values = pd.Series(np.char.add(text, "+07:00"), index=s.index).astype(object)
             else:
                 values = pd.Series(times.dt.to_pydatetime(), index=s.index, dtype=object)
         else:
@@ -437,7 +516,9 @@ def to_xlsx_bytes(frame: pd.DataFrame, about: list[tuple[str, str]] | None = Non
 def to_geojson_bytes(frame: pd.DataFrame, name: str = "insiden") -> bytes:
     """A FeatureCollection, one feature per row; geometry null when the report has no location."""
     plain = _plain_columns(frame, iso_times=True)
-    props = plain.drop(columns=[c for c in ("lintang", "bujur") if c in plain.columns]).to_dict("records")
+    keys = [c for c in plain.columns if c not in ("lintang", "bujur")]
+    # dict per row from column lists (plain Python values already): to_dict("records") boxes every cell.
+    props = [dict(zip(keys, row, strict=True)) for row in zip(*(plain[k].tolist() for k in keys), strict=True)]
     lats = plain["lintang"].tolist() if "lintang" in plain.columns else [None] * len(plain)
     lons = plain["bujur"].tolist() if "bujur" in plain.columns else [None] * len(plain)
     features = [

@@ -3,7 +3,7 @@
 The digests below were recorded by running `file_digests` on the export code before the
 speed work of this branch (commit f9ab501), on the fixed store of test_exports_same_rows
 (400 simulated reports, seed 21, plus hostile text: formulas, tabs, CRLF, unicode, no
-location, a duplicate link). Any change to a byte of the CSV files, the GeoJSON, or the
+location, a duplicate link), and an empty export. Any change to a byte of the CSV files, the GeoJSON, or the
 XLSX parts (every part but docProps/core.xml, which holds the creation time) changes them.
 """
 
@@ -37,6 +37,11 @@ def file_digests(engine) -> dict[str, str]:
         out[f"{name}.csv-excel"] = hashlib.sha256(exports.to_csv_bytes(frame, excel=True)).hexdigest()
         out[f"{name}.geojson"] = hashlib.sha256(exports.to_geojson_bytes(frame, "insiden")).hexdigest()
         out[f"{name}.xlsx"] = _xlsx_parts(exports.to_xlsx_bytes(frame, [("Oleh", "=tes"), ("Jumlah baris", "7")]))
+    empty = exports.export_frame(engine, store.IncidentQuery(start=datetime(2030, 1, 1, tzinfo=UTC)), ADMIN)
+    out["empty.csv"] = hashlib.sha256(exports.to_csv_bytes(empty)).hexdigest()
+    out["empty.csv-excel"] = hashlib.sha256(exports.to_csv_bytes(empty, excel=True)).hexdigest()
+    out["empty.geojson"] = hashlib.sha256(exports.to_geojson_bytes(empty, "insiden")).hexdigest()
+    out["empty.xlsx"] = _xlsx_parts(exports.to_xlsx_bytes(empty, [("Jumlah baris", "0")]))
     return out
 
 
@@ -54,6 +59,10 @@ BEFORE: dict[str, str] = {
     "panwascam.csv-excel": "fb190b0a731f8e7c97a5f965263b826d402babc0792e7435307082bcbb3f5135",
     "panwascam.geojson": "d05f232ca265a83a914551c4ac4f9888d0f9d2ec4983a637708dc0ac28f6d3b0",
     "panwascam.xlsx": "d1679d335e827db7fba39a1c16f770aa09e2899b1fb2c45d9ac244b4f51b1076",
+    "empty.csv": "8311b55741dbf3950717d54bbb1081f011041e8e179bd0cb44d436ce5f1ee7ef",
+    "empty.csv-excel": "c58c6167654c5022d1879eea30f380caca5e008733a90ffc2d18141fb76744cb",
+    "empty.geojson": "240714378f3253dd16abcb998b82380dc9e151c8262d040e3408e400f6deb4a2",
+    "empty.xlsx": "50d340f3644c300b8d50a9e69c3706b6bab8b86a8ac286991ac1cd4bb54a6d76",
 }
 
 
