@@ -34,7 +34,10 @@ def du(path: Path) -> int:
 
 def pip(venv: Path, *args: str) -> float:
     t0 = time.perf_counter()
-    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *args], cwd=ROOT, check=True)
+    proc = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", *args], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"pip install {' '.join(args)} failed:\n{proc.stderr[-3000:]}")
     return time.perf_counter() - t0
 
 
