@@ -65,13 +65,16 @@ script_runner.ScriptRunner._run_script = original
 stats = pstats.Stats(prof)
 # Phases: cumulative time of named functions (nested phases are not subtracted).
 PHASES = [
-    ("overview.read_frame (one read)", "overview.py", "read_frame"),
+    ("overview.page_data (all the page's data)", "overview.py", "page_data"),
+    ("overview.read_view (the one read)", "overview.py", "read_view"),
     ("overview.read_incidents", "overview.py", "read_incidents"),
     ("overview.levels_for_view", "overview.py", "levels_for_view"),
     ("overview.levels_from_frame", "overview.py", "levels_from_frame"),
     ("status.compute_levels", "status.py", "compute_levels"),
     ("overview.headline", "overview.py", "headline"),
-    ("overview.headline_from_frame", "overview.py", "headline_from_frame"),
+    ("overview.trend_from_frame", "overview.py", "trend_from_frame"),
+    ("overview.kecamatan_from_frame", "overview.py", "kecamatan_from_frame"),
+    ("overview.data_moments", "overview.py", "data_moments"),
     ("overview.map_incidents", "overview.py", "map_incidents"),
     ("maps.pack_incidents", "maps.py", "pack_incidents"),
     ("overview.daily_trend", "overview.py", "daily_trend"),

@@ -141,8 +141,9 @@ def _minute_text(series: pd.Series) -> pd.Series:
     times = pd.to_datetime(series)
     if not len(times):
         return times.dt.strftime("%Y-%m-%d %H:%M").astype(object)
-    text = np.datetime_as_string(times.dt.floor("min").to_numpy(dtype="datetime64[m]"), unit="m")
-    out = pd.Series(np.char.replace(text, "T", " "), index=series.index).astype(object)
+    text = np.datetime_as_string(times.dt.floor("min").to_numpy(dtype="datetime64[m]"), unit="m").astype("U16")
+    text.view("U1").reshape(-1, 16)[:, 10] = " "  # 'YYYY-MM-DDTHH:MM' -> 'YYYY-MM-DD HH:MM'
+    out = pd.Series(text, index=series.index).astype(object)
     return out.where(times.notna(), float("nan"))
 
 
@@ -324,8 +325,11 @@ def to_csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
         if key in out.columns:
             out[key] = _minute_text(out[key])
     out = _labelled(out)
+    made_here = {LABELS[k] for k in TIME_KEYS}  # 'YYYY-MM-DD HH:MM': never a formula, no delimiter
     for col in out.columns:
         s = out[col]
+        if col in made_here:
+            continue
         if s.dtype == object or pd.api.types.is_string_dtype(s):
             # neutralise_text includes neutralise_cell (what neutralise_text_columns does)
             out[col] = _map_text(s, neutralise_text)
