@@ -445,8 +445,10 @@ def trend_from_frame(rows: pd.DataFrame, period: Period) -> pd.DataFrame:
     days = period.days()
     if not days:
         return pd.DataFrame()
-    wib_day = rows["occurred_at"].dt.tz_convert("Asia/Jakarta").dt.tz_localize(None).dt.normalize()
-    counts = pd.crosstab(wib_day, rows["category"]) if len(rows) else pd.DataFrame()
+    # WIB has no daylight saving: the WIB day is the UTC time + 7 h, floored to the day.
+    wib_day = (rows["occurred_at"].dt.tz_localize(None) + pd.Timedelta(hours=7)).dt.floor("D")
+    counts = rows.groupby([wib_day.rename("day"), rows["category"]]).size().unstack(fill_value=0) \
+        if len(rows) else pd.DataFrame()
     table = counts.reindex(pd.to_datetime(days), fill_value=0) if len(counts) else \
         pd.DataFrame(index=pd.to_datetime(days))
     table.index = pd.to_datetime(days)
@@ -460,15 +462,19 @@ def trend_from_frame(rows: pd.DataFrame, period: Period) -> pd.DataFrame:
 def kecamatan_from_frame(rows: pd.DataFrame, levels: Levels) -> pd.DataFrame:
     """kecamatan_table from the period's rows and the levels."""
     kel = levels.kelurahan.assign(kode_kecamatan=levels.kelurahan["kode_kelurahan"].str.slice(0, 8))
+    # One hashed pass over the period's rows (object comparisons per kecamatan cost ~0.1 s each at 75,000).
+    both = rows.groupby(["kode_kecamatan", "severity", "status"], sort=False).size().reset_index(name="n")
+    reports = both.groupby("kode_kecamatan")["n"].sum()
+    berat = both[both["severity"] == Severity.BERAT.value].groupby("kode_kecamatan")["n"].sum()
+    baru = both[both["status"] == Status.BARU.value].groupby("kode_kecamatan")["n"].sum()
     records = []
     for kode in sorted(kel["kode_kecamatan"].unique()):
-        mine = rows[rows["kode_kecamatan"] == kode]
         lv = kel[kel["kode_kecamatan"] == kode]["level"]
         records.append({
             "Kecamatan": gazetteer.kecamatan_name(kode),
-            "Laporan": int(len(mine)),
-            "Berat": int((mine["severity"] == Severity.BERAT.value).sum()),
-            "Belum diverifikasi": int((mine["status"] == Status.BARU.value).sum()),
+            "Laporan": int(reports.get(kode, 0)),
+            "Berat": int(berat.get(kode, 0)),
+            "Belum diverifikasi": int(baru.get(kode, 0)),
             "Kelurahan Rawan": int((lv == status.Level.RAWAN).sum()),
             "Kelurahan Waspada": int((lv == status.Level.WASPADA).sum()),
             "Jumlah kelurahan": int(len(lv)),
@@ -494,7 +500,7 @@ def page_data(engine: Engine, viewer: Viewer, flt: Filter, period: Period, cfg: 
     if flt.status and Status.BARU.value not in flt.status:
         n_unverified = 0
     else:
-        n_unverified = int((rows["status"] == Status.BARU.value).sum())
+        n_unverified = int(rows["status"].value_counts().get(Status.BARU.value, 0))
     counts = levels.counts()
     latest = newest_occurred(engine, viewer, flt.query_between(None, period.end))
     head = Headline(len(rows), n_prev, counts[status.Level.RAWAN], counts[status.Level.WASPADA], n_unverified,
