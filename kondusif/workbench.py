@@ -348,7 +348,7 @@ def location_note(row: dict[str, Any]) -> str | None:
 def detail_map(row: dict[str, Any], base_url_path: str = "", height: int = 280) -> folium.Map:
     """A small map of one report: its kelurahan outline and its point (or the kelurahan centre).
 
-    Leaflet comes from the app's static folder (kondusif.maps), no tiles needed.
+    Leaflet comes from the app's static folder (maps.offline_map), no tiles needed.
     """
     from kondusif import maps
     from lubuklinggau_geo import boundaries as geo_boundaries
@@ -356,9 +356,7 @@ def detail_map(row: dict[str, Any], base_url_path: str = "", height: int = 280) 
     kel = gazetteer.kelurahan_by_code(row["kode_kelurahan"])
     has_point = row.get("lat") is not None and row.get("lon") is not None
     lat, lon = (float(row["lat"]), float(row["lon"])) if has_point else (float(kel["lat"]), float(kel["lon"]))
-    fmap = folium.Map(location=[lat, lon], zoom_start=15, tiles=None, height=height, control_scale=True)
-    fmap.default_js = [("leaflet", maps.static_url(maps.VENDOR_FILES["leaflet_js"], base_url_path))]
-    fmap.default_css = [("leaflet_css", maps.static_url(maps.VENDOR_FILES["leaflet_css"], base_url_path))]
+    fmap = maps.offline_map((lat, lon), 15, base_url_path=base_url_path, height=height)
     if geo_boundaries.status().available:
         gdf = geo_boundaries.boundaries("kelurahan")
         shape = gdf[gdf["kode"] == row["kode_kelurahan"]]

@@ -195,14 +195,10 @@ def _map(kel: str | None) -> None:
         if kel:
             rec = gazetteer.kelurahan_by_code(kel)
             center, zoom = [rec["lat"], rec["lon"]], 15
-        fmap = folium.Map(location=center, zoom_start=zoom, tiles=None, control_scale=True)
-        # Leaflet from static/vendor/ (no CDN; see kondusif.maps), nothing else folium would fetch.
-        base = st.get_option("server.baseUrlPath") or ""
-        fmap.default_js = [("leaflet", maps.static_url(maps.VENDOR_FILES["leaflet_js"], base))]
-        fmap.default_css = [("leaflet_css", maps.static_url(maps.VENDOR_FILES["leaflet_css"], base))]
+        # Leaflet from static/vendor/ (no CDN), nothing else folium would fetch; tiles if configured.
         s = settings()
-        if s.tile_url:
-            folium.TileLayer(s.tile_url, attr=s.tile_attribution or "peta dasar").add_to(fmap)
+        fmap = maps.offline_map(center, zoom, base_url_path=st.get_option("server.baseUrlPath") or "",
+                                tile_url=s.tile_url, tile_attribution=s.tile_attribution)
         if kel:
             if geo_dir() is not None:
                 shape = boundaries("kelurahan")

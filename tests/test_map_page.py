@@ -234,3 +234,11 @@ def test_filter_survives_moving_to_another_page(demo_engine):
     assert not at.exception, at.exception
     assert widget(at.selectbox, "flt_period").value == "masa_tenang"
     assert widget(at.multiselect, "flt_severity").value == ["berat"]
+
+
+def test_the_measure_note_speaks_to_officials_not_to_developers(demo_engine):
+    """The caption under the filters explained the levels with a repository path (docs/levels.md)."""
+    captions = texts(open_page(PEJABAT).caption)
+    assert "dihitung per" in captions
+    assert "ditimbang menurut keparahan dan statusnya" in captions
+    assert "docs/" not in captions and ".md" not in captions

@@ -96,6 +96,41 @@ def test_no_tiles_by_default_and_tiles_when_configured():
     assert "L.tileLayer" in html and "tiles.pemkot.invalid" in html
 
 
+def test_every_map_of_the_app_starts_from_the_one_offline_map():
+    """Issue 19: the offline set-up (vendor Leaflet, no CDN, optional tiles) was written three times."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    makers = sorted(str(p.relative_to(root)) for p in [*root.glob("kondusif/**/*.py"), *root.glob("pages/*.py")]
+                    if "folium.Map(" in p.read_text(encoding="utf-8"))
+    assert makers == ["kondusif/maps/assets.py"]
+    for caller in ("kondusif/workbench.py", "pages/lapor.py", "kondusif/maps/layers.py"):
+        assert "offline_map(" in (root / caller).read_text(encoding="utf-8"), caller
+
+
+def test_offline_map_loads_leaflet_from_the_app_and_tiles_only_when_given():
+    bare = maps.map_html(maps.offline_map((-3.29, 102.87), 15, base_url_path="/sk"))
+    srcs = re.findall(r"<script[^>]*\ssrc=\"([^\"]+)\"", bare)
+    assert srcs == ["/sk/app/static/vendor/leaflet/leaflet.js"]
+    assert "L.tileLayer" not in bare and "jquery" not in bare.lower()
+    tiled = maps.map_html(maps.offline_map((-3.29, 102.87), tile_url="http://tiles.pemkot.invalid/{z}/{x}/{y}.png"))
+    assert "tiles.pemkot.invalid" in tiled and "Peta dasar" in tiled
+
+
+def test_the_browser_program_is_a_js_file_inlined_from_disk():
+    """Issue 19: the Leaflet program lived in a Python string; now kondusif/maps/city_layers.js."""
+    from pathlib import Path
+
+    js_file = Path(maps.__file__).with_name("city_layers.js")
+    program = js_file.read_text(encoding="utf-8")
+    assert "window.skCityLayers = function" in program and "L.markerClusterGroup" in program
+    html = render(incidents())
+    assert program in html
+    assert "window.skCityLayers(map, GEO, KEC, KEL, RT, INC, C, SHOW);" in html
+    python_sources = [p for p in Path(maps.__file__).parent.glob("*.py")]
+    assert not any("L.markerClusterGroup" in p.read_text(encoding="utf-8") for p in python_sources)
+
+
 # ------------------------------------------------------------------ escaping
 
 

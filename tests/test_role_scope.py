@@ -355,7 +355,9 @@ def public_data_functions() -> dict[str, inspect.Signature]:
     for name in DATA_MODULES:
         mod = importlib.import_module(f"kondusif.{name}")
         for fname, fn in inspect.getmembers(mod, inspect.isfunction):
-            if fname.startswith("_") or fn.__module__ != mod.__name__:
+            # a package (store/, alerts/, accounts/) re-exports its submodules' functions
+            own = fn.__module__ == mod.__name__ or fn.__module__.startswith(f"{mod.__name__}.")
+            if fname.startswith("_") or not own:
                 continue
             params = set(inspect.signature(fn).parameters)
             if "viewer" in params or params & DB_PARAMS:

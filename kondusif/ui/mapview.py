@@ -52,7 +52,8 @@ def notices(flt: Filter, period: Period, has_simulated: bool, levels: overview.L
         )
     st.caption(
         f"{MEASURE_NOTICE} Tingkat dihitung per {format_moment(levels.as_of)} dari laporan "
-        f"{window_label()} terakhir (lihat docs/levels.md)."
+        f"{window_label()} terakhir: tiap laporan ditimbang menurut keparahan dan statusnya, dan makin lama "
+        "makin ringan. Alasan tiap tingkat tampil saat kelurahan disentuh di peta atau dipilih di samping."
     )
 
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access, registry, store
-from kondusif.auth import (
+from kondusif.accounts.auth import (
     AuthError,
     bump_epoch,
     generate_password,

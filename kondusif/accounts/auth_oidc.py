@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import access, store
-from kondusif.auth import AuthError, Session, viewer_from_row
+from kondusif.accounts.auth import AuthError, Session, viewer_from_row
 from kondusif.model import Role
 from kondusif.timeutil import now
 from lubuklinggau_geo import names

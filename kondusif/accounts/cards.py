@@ -15,7 +15,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 from kondusif import safe
-from kondusif.accounts import RtCredential
+from kondusif.accounts.admin import RtCredential
 from kondusif.timeutil import format_wib, now
 
 CSV_COLUMNS = ["username", "kelurahan", "kecamatan", "rt", "pin", "kode_kelurahan"]

@@ -1,7 +1,7 @@
 """Authentication: argon2id password hashes, login with lockout, sessions, scope checks.
 
 Account administration (create, deactivate, reset, role changes, bulk RT accounts)
-lives in kondusif.accounts; this module holds what every login touches.
+lives in kondusif.accounts.admin; this module holds what every login touches.
 
 - Passwords are stored only as argon2id hashes (argon2-cffi; salted, memory-hard).
 - 5 failed attempts lock an account for 15 minutes. Every refusal, whatever the

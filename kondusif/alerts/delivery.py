@@ -1,0 +1,256 @@
+"""Optional alert delivery (webhook, e-mail): retried with backoff by a background worker
+thread or `python -m kondusif alerts deliver`, never raising into the caller.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from kondusif import store
+from kondusif.alerts.common import FAILED, KIND_LABELS, PENDING, SENDING, SENT
+from kondusif.config import Settings, setting, settings
+from kondusif.timeutil import to_wib
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """Where alerts go besides the banner. From settings: webhook_url, alert_email, [alerts] table."""
+
+    webhook_url: str | None = None
+    email_to: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "sikondusif@localhost"
+    timeout: float = 10.0
+    max_attempts: int = 5
+    backoff: float = 2.0
+    poll_seconds: float = 30.0
+
+    @property
+    def channels(self) -> list[str]:
+        out = []
+        if self.webhook_url:
+            out.append("webhook")
+        if self.email_to and self.smtp_host:
+            out.append("email")
+        return out
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.channels)
+
+
+def delivery_config(s: Settings | None = None) -> DeliveryConfig:
+    s = s or settings()
+    return DeliveryConfig(
+        webhook_url=s.webhook_url,
+        email_to=s.alert_email,
+        smtp_host=setting("alerts.smtp_host", s),
+        smtp_port=setting("alerts.smtp_port", s),
+        smtp_from=setting("alerts.smtp_from", s),
+        timeout=setting("alerts.timeout_seconds", s),
+        max_attempts=max(1, setting("alerts.max_attempts", s)),
+        backoff=setting("alerts.backoff_seconds", s),
+        poll_seconds=setting("alerts.poll_seconds", s),
+    )
+
+
+def payload(alert: dict[str, Any]) -> dict[str, Any]:
+    """What leaves the app: the event, never reporter identity or free text."""
+    created = alert.get("created_at")
+    return {
+        "id": alert["id"],
+        "jenis": alert["kind"],
+        "pesan": alert["message"],
+        "kode_kecamatan": alert.get("kode_kecamatan"),
+        "kode_kelurahan": alert.get("kode_kelurahan"),
+        "waktu": to_wib(created).isoformat() if created else None,
+        "sumber": "SiKondusif Lubuklinggau",
+    }
+
+
+def send_webhook(url: str, body: dict[str, Any], timeout: float) -> None:
+    """POST JSON; raises on a network error or a non-2xx answer."""
+    data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    req = urllib.request.Request(url, data=data, method="POST",
+                                 headers={"Content-Type": "application/json; charset=utf-8"})
+    with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - configured URL
+        if not 200 <= resp.status < 300:
+            raise RuntimeError(f"HTTP {resp.status}")
+
+
+def send_email(cfg: DeliveryConfig, body: dict[str, Any]) -> None:
+    msg = EmailMessage()
+    msg["Subject"] = f"[SiKondusif] {KIND_LABELS.get(body['jenis'], body['jenis'])}"
+    msg["From"] = cfg.smtp_from
+    msg["To"] = cfg.email_to
+    msg.set_content(f"{body['pesan']}\n\nWaktu: {body['waktu']}\n— SiKondusif Lubuklinggau")
+    with smtplib.SMTP(cfg.smtp_host or "localhost", cfg.smtp_port, timeout=cfg.timeout) as smtp:
+        smtp.send_message(msg)
+
+
+def _record_attempt(engine: Engine, alert_id: int, error: str | None) -> None:
+    a = store.alerts
+    with store.write(engine) as conn:
+        conn.execute(a.update().where(a.c.id == alert_id).values(
+            delivery_attempts=a.c.delivery_attempts + 1, delivery_error=error))
+
+
+def _finish(engine: Engine, alert_id: int, state: str, error: str | None) -> None:
+    a = store.alerts
+    with store.write(engine) as conn:
+        conn.execute(a.update().where(a.c.id == alert_id).values(delivery_state=state, delivery_error=error))
+
+
+def _claim(engine: Engine, alert_id: int) -> bool:
+    """Take a pending alert for sending; False when another worker got it first."""
+    a = store.alerts
+    with store.write(engine) as conn:
+        res = conn.execute(a.update().where(a.c.id == alert_id, a.c.delivery_state == PENDING)
+                           .values(delivery_state=SENDING))
+    return res.rowcount == 1
+
+
+def deliver_alert(engine: Engine, alert: dict[str, Any], cfg: DeliveryConfig,
+                  sleep: Callable[[float], None] = time.sleep) -> str:
+    """Send one claimed alert on every configured channel, retrying with backoff; returns the final state."""
+    body = payload(alert)
+    senders: dict[str, Callable[[], None]] = {
+        "webhook": lambda: send_webhook(cfg.webhook_url or "", body, cfg.timeout),
+        "email": lambda: send_email(cfg, body),
+    }
+    errors = []
+    for channel in cfg.channels:
+        for attempt in range(1, cfg.max_attempts + 1):
+            try:
+                senders[channel]()
+            except Exception as exc:  # noqa: BLE001 - any failure is logged and retried
+                msg = f"{channel} percobaan {attempt}/{cfg.max_attempts}: {type(exc).__name__}: {exc}"
+                log.warning("Pengiriman peringatan %s gagal: %s", alert["id"], msg)
+                _record_attempt(engine, alert["id"], msg)
+                if attempt == cfg.max_attempts:
+                    errors.append(msg)
+                else:
+                    sleep(cfg.backoff * 2 ** (attempt - 1))
+            else:
+                _record_attempt(engine, alert["id"], None)
+                log.info("Peringatan %s terkirim lewat %s (percobaan %d)", alert["id"], channel, attempt)
+                break
+    state = FAILED if errors else SENT
+    _finish(engine, alert["id"], state, "; ".join(errors) or None)
+    return state
+
+
+def deliver_pending(engine: Engine, cfg: DeliveryConfig | None = None,
+                    sleep: Callable[[float], None] = time.sleep, retry_failed: bool = False,
+                    limit: int = 200) -> dict[str, int]:
+    """Send every pending alert once through all channels; never raises. Returns counts per final state."""
+    cfg = cfg or delivery_config()
+    counts = {SENT: 0, FAILED: 0}
+    if not cfg.enabled:
+        return counts
+    a = store.alerts
+    try:
+        if retry_failed:
+            with store.write(engine) as conn:
+                conn.execute(a.update().where(a.c.delivery_state.in_([FAILED, SENDING]))
+                             .values(delivery_state=PENDING))
+        with engine.connect() as conn:
+            pending = [dict(r) for r in conn.execute(
+                sa.select(a).where(a.c.delivery_state == PENDING).order_by(a.c.id).limit(limit)).mappings()]
+        for alert in pending:
+            if not _claim(engine, alert["id"]):
+                continue
+            counts[deliver_alert(engine, alert, cfg, sleep)] += 1
+    except Exception:  # noqa: BLE001 - delivery must never break the caller
+        log.exception("Pengiriman peringatan terhenti")
+    return counts
+
+
+class DeliveryWorker:
+    """A daemon thread that delivers pending alerts: woken by `kick()`, else every poll interval."""
+
+    def __init__(self, engine: Engine, cfg: DeliveryConfig):
+        self.engine = engine
+        self.cfg = cfg
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.rounds = 0
+        self.thread = threading.Thread(target=self._run, name="sikondusif-alert-delivery", daemon=True)
+
+    def start(self) -> DeliveryWorker:
+        self.thread.start()
+        return self
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self.thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            deliver_pending(self.engine, self.cfg, sleep=self._stop.wait)
+            self.rounds += 1
+            self._wake.wait(self.cfg.poll_seconds)
+            self._wake.clear()
+
+
+_workers: dict[str, DeliveryWorker] = {}
+_workers_lock = threading.Lock()
+
+
+def start_delivery_worker(engine: Engine, cfg: DeliveryConfig | None = None) -> DeliveryWorker | None:
+    """Start (once per database per process) the background delivery thread, if delivery is configured."""
+    cfg = cfg or delivery_config()
+    if not cfg.enabled:
+        return None
+    key = str(engine.url)
+    with _workers_lock:
+        worker = _workers.get(key)
+        if worker is None or not worker.thread.is_alive():
+            worker = DeliveryWorker(engine, cfg).start()
+            _workers[key] = worker
+    return worker
+
+
+def _kick_after_commit(conn_or_engine: Connection | Engine, created: list) -> None:
+    """Wake the delivery worker once the new alerts are committed (store.on_commit inside a write)."""
+    if not created:
+        return
+    if isinstance(conn_or_engine, Engine):
+        kick_delivery(conn_or_engine)
+    else:
+        engine = conn_or_engine.engine
+        store.on_commit(conn_or_engine, lambda: kick_delivery(engine))
+
+
+def kick_delivery(engine: Engine) -> None:
+    """Wake this process's delivery worker for `engine`, if one runs (new alerts were committed)."""
+    worker = _workers.get(str(engine.url))
+    if worker is not None:
+        worker.kick()
+
+
+def stop_delivery_workers() -> None:
+    with _workers_lock:
+        for worker in _workers.values():
+            worker.stop()
+        _workers.clear()

@@ -1,0 +1,227 @@
+/* SiKondusif city map: every layer of the map drawn from compact data (kondusif/maps/).
+
+   Read from disk by kondusif/maps/layers.py and inlined, after Leaflet and
+   leaflet.markercluster, into the map's own iframe (streamlit-folium), whose CSP allows
+   inline scripts. Data arrive as arguments built in Python: every string is JSON with
+   <, >, & escaped, and every value a popup or label shows is escaped again here (esc). */
+window.skCityLayers = function (map, GEO, KEC, KEL, RT, INC, C, SHOW) {
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+  function dec(b64, T) {
+    var s = atob(b64), n = s.length, u = new Uint8Array(n);
+    for (var i = 0; i < n; i++) u[i] = s.charCodeAt(i);
+    return new T(u.buffer);
+  }
+  var TYPES = {u1: Uint8Array, u2: Uint16Array, u4: Uint32Array};
+  function col(pair) { return dec(pair[1], TYPES[pair[0]]); }
+
+  var overlays = {};
+
+  // Kelurahan filled by level; clicking one opens its panel (streamlit-folium returns the feature).
+  var selected = null;
+  function kelStyle(f) {
+    var p = KEL[f.properties.k];
+    var color = p ? C.levelColors[p[0]] : C.outOfScope;
+    return {fillColor: color, fillOpacity: p ? 0.55 : 0.25, color: "#4a4a4a", weight: 1, opacity: 0.9};
+  }
+  var kelLayer = L.geoJSON(GEO, {
+    className: "sk-kel",
+    style: kelStyle,
+    pointToLayer: function (f, latlng) {
+      return L.circleMarker(latlng, {radius: 10, className: "sk-kel"});
+    },
+    onEachFeature: function (f, layer) {
+      var p = KEL[f.properties.k];
+      f.properties.kode_kelurahan = f.properties.k;
+      layer.bindTooltip(p ? p[1] : esc(f.properties.k), {sticky: true, className: "sk-tip", opacity: 0.97});
+      layer.on("click", function () {
+        if (selected && selected !== layer) kelLayer.resetStyle(selected);
+        selected = layer;
+        layer.setStyle({weight: 3, color: "#000"});
+        if (layer.bringToFront) layer.bringToFront();
+      });
+    }
+  }).addTo(map);
+  kelLayer.eachLayer(function (layer) {  // lets tests and assistive tools find a kelurahan
+    if (layer._path) layer._path.setAttribute("data-kode", layer.feature.properties.k);
+  });
+  overlays[C.names.kelurahan] = kelLayer;
+
+  if (KEC) {
+    var kecLayer = L.geoJSON(KEC, {
+      className: "sk-kec", interactive: false,
+      style: function () { return {fill: false, color: "#263238", weight: 2.2, opacity: 0.85}; }
+    }).addTo(map);
+    overlays[C.names.kecamatan] = kecLayer;
+  }
+  // Names above the report clusters (marker pane 600), below tooltips (650).
+  map.createPane("skLabels");
+  map.getPane("skLabels").style.zIndex = 640;
+  map.getPane("skLabels").style.pointerEvents = "none";
+  var labelLayer = L.layerGroup(C.labels.map(function (l) {
+    return L.marker([l[0], l[1]], {
+      interactive: false, keyboard: false, pane: "skLabels",
+      icon: L.divIcon({className: "sk-kec-label", html: "<span>" + esc(l[2]) + "</span>", iconSize: null})
+    });
+  })).addTo(map);
+  overlays[C.names.labels] = labelLayer;
+
+  // RT points coloured by RT level.
+  if (RT && RT.pts.length) {
+    var rtLayer = L.featureGroup(RT.pts.map(function (r) {
+      // Kondusif RT stay discreet; Waspada/Rawan RT stand out with a dark ring.
+      var m = L.circleMarker([r[0], r[1]], r[2] > 0 ? {
+        radius: 6, className: "sk-rt", weight: 1.5, color: "#212121", fillColor: C.levelColors[r[2]], fillOpacity: 1
+      } : {
+        radius: 2.5, className: "sk-rt", weight: 0.5, color: "#fff", fillColor: "#0b5d2a", fillOpacity: 0.55
+      });
+      m.feature = {type: "Feature", properties: {kode_kelurahan: r[3], rt: r[4]}};
+      m.bindTooltip(RT.tips[r[5]], {className: "sk-tip"});
+      return m;
+    }));
+    if (SHOW.rt) rtLayer.addTo(map);
+    overlays[C.names.rt] = rtLayer;
+  }
+
+  // Reports: typed arrays decoded here, clustered by leaflet.markercluster.
+  if (INC && INC.n > 0 && L.markerClusterGroup) {
+    var n = INC.n, qlat = dec(INC.lat, Uint16Array), qlon = dec(INC.lon, Uint16Array);
+    var tm = col(INC.t), kind = dec(INC.kind, Uint8Array), kel = col(INC.kel), rt = col(INC.rt);
+    var pre = col(INC.pre), seq = col(INC.seq), ttl = col(INC.ttl), approx = dec(INC.approx, Uint8Array);
+    var nS = C.severities.length, nT = C.statuses.length;
+    var icons = C.severities.map(function (s) {
+      return L.divIcon({className: "sk-inc sk-inc-" + s, iconSize: [11, 11]});
+    });
+    function pad(x, w) { x = String(x); while (x.length < w) x = "0" + x; return x; }
+    function wib(i) {
+      var d = new Date((INC.t0 + tm[i]) * 60000 + 7 * 3600000);
+      return pad(d.getUTCDate(), 2) + "/" + pad(d.getUTCMonth() + 1, 2) + "/" + d.getUTCFullYear() + " " +
+        pad(d.getUTCHours(), 2) + ":" + pad(d.getUTCMinutes(), 2) + " WIB";
+    }
+    function reportNo(i) {
+      var p = INC.prefixes[pre[i]];
+      return seq[i] ? p + "-" + pad(seq[i] - 1, INC.pad) : p;
+    }
+    function popupHtml(i) {
+      var k = kind[i], st = k % nT, sv = Math.floor(k / nT) % nS, ct = Math.floor(k / (nT * nS));
+      var kl = INC.kels[kel[i]];
+      var rows = [
+        ["Laporan", reportNo(i)],
+        ["Judul", INC.titles[ttl[i]]],
+        ["Kelurahan", kl[1] + " (Kec. " + kl[2] + ")"],
+        ["RT", rt[i] ? pad(rt[i], 2) : "-"],
+        ["Kategori", C.categoryLabels[ct]],
+        ["Keparahan", C.severityLabels[sv]],
+        ["Waktu", wib(i)],
+        ["Status", C.statusLabels[st]]
+      ];
+      var html = "<table class='sk-popup'>";
+      for (var j = 0; j < rows.length; j++) {
+        html += "<tr><th>" + esc(rows[j][0]) + "</th><td>" + esc(rows[j][1]) + "</td></tr>";
+      }
+      if ((approx[i >> 3] >> (i & 7)) & 1) {
+        html += "<tr><td colspan='2' class='sk-muted'>Lokasi perkiraan (titik RT/kelurahan)</td></tr>";
+      }
+      return html + "</table>";
+    }
+    var cluster = L.markerClusterGroup({
+      chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45, spiderfyOnMaxZoom: true,
+      iconCreateFunction: function (c) {
+        var count = c.getChildCount();
+        return L.divIcon({
+          html: "<div>" + count + "</div>", className: "sk-cluster" + (count >= 100 ? " sk-big" : ""),
+          iconSize: count >= 100 ? [38, 38] : [30, 30]
+        });
+      }
+    });
+    var markers = new Array(n);
+    var lat0 = INC.box[0], dlat = INC.box[1], lon0 = INC.box[2], dlon = INC.box[3];
+    for (var i = 0; i < n; i++) {
+      var m = L.marker([lat0 + qlat[i] * dlat, lon0 + qlon[i] * dlon], {
+        icon: icons[Math.floor(kind[i] / nT) % nS], keyboard: false
+      });
+      m._sk = i;
+      m.feature = {type: "Feature", properties: {kode_kelurahan: INC.kels[kel[i]][0]}};
+      markers[i] = m;
+    }
+    cluster.on("click", function (e) {
+      L.popup({maxWidth: 340}).setLatLng(e.layer.getLatLng()).setContent(popupHtml(e.layer._sk)).openOn(map);
+    });
+    cluster.addLayers(markers);
+    if (SHOW.incidents) cluster.addTo(map);
+    overlays[C.names.incidents] = cluster;
+    window.SiKondusif = {popupHtml: popupHtml, incidents: n};
+  }
+
+  // Legend: level colours, report dots, and what the measure is.
+  // Issue 12.8: on a narrow map (a phone) the legend and the layer box start folded.
+  var narrow = map.getSize().x < C.narrowPx;
+  var legend = L.control({position: "bottomleft"});
+  legend.onAdd = function () {
+    var div = L.DomUtil.create("div", "sk-legend" + (narrow ? " sk-narrow sk-folded" : ""));
+    L.DomEvent.disableClickPropagation(div);
+    var html = "<button type='button' class='sk-legend-toggle' aria-expanded='" + !narrow + "'>Legenda</button>" +
+      "<div class='sk-legend-body'><b>Tingkat kondusivitas</b><br>";
+    for (var j = 0; j < C.levelLabels.length; j++) {
+      html += "<i style='background:" + C.levelColors[j] + "'></i>" + esc(C.levelLabels[j]) + "<br>";
+    }
+    if (C.hasOutOfScope) html += "<i style='background:" + C.outOfScope + "'></i>Di luar cakupan<br>";
+    html += "<span class='sk-muted'>Titik laporan:</span> ";
+    for (var s = 0; s < C.severities.length; s++) {
+      html += "<i class='sk-dot' style='background:" + C.severityColors[s] + "'></i>" + esc(C.severityLabels[s]) + " ";
+    }
+    html += "<br><span class='sk-muted'>" + esc(C.notice) + "</span></div>";
+    div.innerHTML = html;
+    var toggle = div.querySelector(".sk-legend-toggle");
+    L.DomEvent.on(toggle, "click", function () {
+      var folded = L.DomUtil.hasClass(div, "sk-folded");
+      (folded ? L.DomUtil.removeClass : L.DomUtil.addClass)(div, "sk-folded");
+      toggle.setAttribute("aria-expanded", String(folded));
+    });
+    return div;
+  };
+  legend.addTo(map);
+  L.control.layers(null, overlays, {collapsed: C.collapsed || narrow, position: "topright"}).addTo(map);
+
+  // Issue 12.11: kecamatan names are centred on their point; where two overlap at this zoom
+  // (Utara II / Selatan II), the later one moves down below the earlier one.
+  function declutter() {
+    var spans = [];
+    labelLayer.eachLayer(function (m) {
+      var el = m.getElement && m.getElement();
+      var span = el && el.firstChild;
+      if (span) { span.style.top = "0px"; spans.push(span); }
+    });
+    var placed = [];
+    spans.forEach(function (span) {
+      var r = span.getBoundingClientRect(), shift = 0, moved = true, guard = 0;
+      while (moved && guard++ < 12) {
+        moved = false;
+        for (var i = 0; i < placed.length; i++) {
+          var q = placed[i];
+          if (r.left < q.right + 2 && r.right > q.left - 2 && r.top + shift < q.bottom + 1 && r.bottom + shift > q.top - 1) {
+            shift = q.bottom + 1 - r.top;
+            moved = true;
+          }
+        }
+      }
+      span.style.top = shift + "px";
+      placed.push({left: r.left, right: r.right, top: r.top + shift, bottom: r.bottom + shift});
+    });
+  }
+  map.on("zoomend viewreset resize overlayadd", declutter);
+  map.whenReady(function () { setTimeout(declutter, 0); });
+
+  // Issue 12.3: Leaflet's keyboard handler focuses the map container on the first mousedown;
+  // that focus moves the mouseup off the polygon, so the first click on a kelurahan never
+  // fired. Focus after the click instead (keyboard panning and Tab focus still work).
+  if (map.keyboard) {
+    L.DomEvent.off(map.getContainer(), "mousedown", map.keyboard._onMouseDown, map.keyboard);
+    map.on("click", function () {
+      if (!map.keyboard._focused) map.getContainer().focus({preventScroll: true});
+    });
+  }
+};

@@ -1,0 +1,134 @@
+"""The store: SQLAlchemy Core schema and the queries pages share.
+
+SQLite (WAL, busy_timeout, foreign keys) by default, PostgreSQL by URL through
+the same code. Every write goes through `write()`, one transaction that either
+commits whole or leaves nothing behind. Queries take a `Viewer` and apply its
+scope in SQL; private columns are not even selected for roles that may not see them.
+
+A package split by concept, re-exported here so callers keep writing
+`store.incidents`, `store.write(...)`, `store.query_incidents(...)`:
+
+- `schema`: the tables and SCHEMA_VERSION;
+- `engine`: engines, `write()` / `on_commit()`, schema creation and upgrades;
+- `writes`: report numbers, incident rows, bulk inserts, the audit log;
+- `queries`: incident reads, each scoped by a `Viewer`;
+- `stored_settings`: settings changed in the app (`settings_kv`).
+
+Submodule names differ from every re-exported name (`store.incidents` is the table).
+"""
+
+from __future__ import annotations
+
+from kondusif.store.engine import (
+    DEFAULT_BUSY_TIMEOUT_MS,
+    busy_timeout_ms,
+    dispose_engines,
+    get_engine,
+    init_db,
+    make_engine,
+    on_commit,
+    schema_version,
+    write,
+)
+from kondusif.store.queries import (
+    IncidentQuery,
+    audit_for,
+    count_incidents,
+    counts_by,
+    counts_by_kelurahan_day,
+    get_incident,
+    has_simulated,
+    incidents_select,
+    query_incidents,
+    scope_clause,
+    visible_columns,
+    where_clauses,
+    wib_day_expr,
+)
+from kondusif.store.schema import (
+    SCHEMA_VERSION,
+    UTCDateTime,
+    alert_acks,
+    alert_level_state,
+    alerts,
+    attachments,
+    audit_log,
+    counters,
+    import_mappings,
+    incidents,
+    meta,
+    metadata,
+    review_queue,
+    rt_units,
+    settings_kv,
+    snapshots,
+    users,
+)
+from kondusif.store.stored_settings import (
+    get_setting,
+    set_setting,
+)
+from kondusif.store.writes import (
+    BULK_CACHE_KIB,
+    add_audit,
+    bulk_insert,
+    executemany,
+    format_report_no,
+    incident_row,
+    insert_incidents,
+    reserve_numbers,
+    secondary_indexes_deferred,
+)
+
+__all__ = [
+    "add_audit",
+    "alert_acks",
+    "alert_level_state",
+    "alerts",
+    "attachments",
+    "audit_for",
+    "audit_log",
+    "BULK_CACHE_KIB",
+    "bulk_insert",
+    "busy_timeout_ms",
+    "count_incidents",
+    "counters",
+    "counts_by",
+    "counts_by_kelurahan_day",
+    "DEFAULT_BUSY_TIMEOUT_MS",
+    "dispose_engines",
+    "executemany",
+    "format_report_no",
+    "get_engine",
+    "get_incident",
+    "get_setting",
+    "has_simulated",
+    "import_mappings",
+    "incident_row",
+    "IncidentQuery",
+    "incidents",
+    "incidents_select",
+    "init_db",
+    "insert_incidents",
+    "make_engine",
+    "meta",
+    "metadata",
+    "on_commit",
+    "query_incidents",
+    "reserve_numbers",
+    "review_queue",
+    "rt_units",
+    "SCHEMA_VERSION",
+    "schema_version",
+    "scope_clause",
+    "secondary_indexes_deferred",
+    "set_setting",
+    "settings_kv",
+    "snapshots",
+    "users",
+    "UTCDateTime",
+    "visible_columns",
+    "where_clauses",
+    "wib_day_expr",
+    "write",
+]

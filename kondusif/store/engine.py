@@ -1,0 +1,268 @@
+"""Engines and the one write path: `write()` (a single transaction, committed whole or
+rolled back whole), `on_commit`, schema creation and in-place upgrades.
+
+SQLite (WAL, busy_timeout, foreign keys) by default, PostgreSQL by URL through the same code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from kondusif.config import ConfigError, env_setting, settings
+from kondusif.store.schema import SCHEMA_VERSION, meta, metadata, review_queue
+
+log = logging.getLogger(__name__)
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+
+
+DEFAULT_BUSY_TIMEOUT_MS = 15_000
+
+
+def busy_timeout_ms() -> int:
+    """How long a write waits for another writer's lock before it fails (ms).
+
+    KONDUSIF_DB_BUSY_TIMEOUT_MS (default 15000): SQLite's busy_timeout, PostgreSQL's
+    lock_timeout. Read when a connection opens. The form then says the database is
+    busy and keeps what was typed (issue 8; tests shorten it).
+    """
+    try:
+        value = env_setting("db_busy_timeout_ms")  # declared in config.SETTINGS, checked at start
+    except ConfigError:
+        return DEFAULT_BUSY_TIMEOUT_MS
+    return value if value >= 0 else DEFAULT_BUSY_TIMEOUT_MS
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    # Let SQLAlchemy's begin event below emit BEGIN itself (pysqlite's own is deferred only).
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms()}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # Writers take the write lock up front (BEGIN IMMEDIATE) so two writers queue on
+    # busy_timeout instead of failing when one upgrades a read lock.
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for `url`; SQLite files get WAL, busy_timeout and foreign keys."""
+    if url.startswith("sqlite"):
+        db_path = sa.engine.make_url(url).database
+        if db_path and db_path != ":memory:":
+            Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+            # 0600: the store holds password hashes and reporter identity; SQLite gives its
+            # -wal/-shm files the database file's mode.
+            if not Path(db_path).exists():
+                os.close(os.open(db_path, os.O_WRONLY | os.O_CREAT, 0o600))
+            try:
+                os.chmod(db_path, 0o600)
+            except PermissionError:  # another owner's file: theirs to protect
+                pass
+        # hide_parameters: no reporter name or phone in an error message or log line.
+        engine = sa.create_engine(url, connect_args={"timeout": busy_timeout_ms() / 1000,
+                                                     "check_same_thread": False}, hide_parameters=True)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        # Bounded waits: a held lock or a host that silently drops packets gives the
+        # user a clear message instead of a hang.
+        pg_args = ({"options": f"-c lock_timeout={busy_timeout_ms()}", "connect_timeout": 10}
+                   if url.startswith("postgresql") else {})
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=pg_args,
+                                  hide_parameters=True)
+    event.listen(engine, "handle_error", _disk_error)
+    if os.environ.get("KONDUSIF_TEST_PAUSE_BEFORE_COMMIT"):
+        _pause_before_commit(engine, Path(os.environ["KONDUSIF_TEST_PAUSE_BEFORE_COMMIT"]))
+    return engine
+
+
+def _pause_before_commit(engine: Engine, marker: Path) -> None:
+    """Fault tests only: a transaction that inserted incidents stops just before COMMIT.
+
+    It writes `marker` and waits (until the test kills the process), so a kill lands
+    inside the open transaction every time, never after it (issue 18).
+    """
+    import time
+
+    def seen(conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO INCIDENTS"):
+            conn.info["kondusif_inserted"] = True
+
+    def pause(conn) -> None:
+        if conn.info.pop("kondusif_inserted", False):
+            marker.write_text(str(os.getpid()), encoding="utf-8")
+            while True:
+                time.sleep(0.05)
+
+    event.listen(engine, "after_cursor_execute", seen)
+    event.listen(engine, "commit", pause)
+
+
+def _disk_error(context: sa.engine.ExceptionContext) -> BaseException | None:
+    """Every statement and commit: a full, read-only or failing disk becomes one StorageError (issue 13).
+
+    Its message is Indonesian and says nothing was saved; the transaction is rolled back as for
+    any error, so nothing is written half-way. Pages, the form and the CLI show it, never a traceback.
+    """
+    from kondusif.db_unavailable import as_storage_error
+
+    return as_storage_error(context.original_exception)
+
+
+def get_engine(url: str | None = None, init: bool = True) -> Engine:
+    """The process-wide engine for `url` (default: settings), schema created on first use."""
+    url = url or settings().db_url
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = make_engine(url)
+            if init:
+                init_db(engine)
+            _engines[url] = engine
+    return engine
+
+
+def dispose_engines() -> None:
+    """Forget cached engines (tests switch databases)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+def init_db(engine: Engine) -> None:
+    """Create the schema on first start and record its version; upgrade in place later."""
+    with write(engine) as conn:
+        metadata.create_all(conn)
+        current = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+        if current is None:
+            conn.execute(meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+        elif int(current) > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"Basis data memakai skema versi {current}, lebih baru dari aplikasi ({SCHEMA_VERSION})."
+            )
+        else:
+            _upgrade(conn, int(current))
+
+
+def _upgrade(conn: Connection, current: int) -> None:
+    """Apply in-place upgrades from `current` to SCHEMA_VERSION, each step idempotent."""
+    if current < 2:
+        _add_review_queue_place(conn)
+    if current < SCHEMA_VERSION:
+        conn.execute(
+            meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
+        )
+
+
+def _add_review_queue_place(conn: Connection) -> None:
+    """Schema 2: queue items carry the kelurahan/kecamatan they were parsed to (from their guess)."""
+    have = {c["name"] for c in sa.inspect(conn).get_columns("review_queue")}
+    for name, width in (("kode_kelurahan", 13), ("kode_kecamatan", 8)):
+        if name not in have:
+            conn.exec_driver_sql(f"ALTER TABLE review_queue ADD COLUMN {name} VARCHAR({width})")
+    conn.exec_driver_sql("CREATE INDEX IF NOT EXISTS ix_review_queue_kec_state "
+                         "ON review_queue (kode_kecamatan, state)")
+    q = review_queue.c
+    rows = conn.execute(sa.select(q.id, q.guess).where(q.kode_kecamatan.is_(None))).fetchall()
+    for item_id, guess in rows:
+        try:
+            kel = (json.loads(guess) or {}).get("kelurahan") if guess else None
+        except ValueError:
+            kel = None
+        if kel:
+            conn.execute(review_queue.update().where(q.id == item_id).values(
+                kode_kelurahan=str(kel), kode_kecamatan=str(kel).rsplit(".", 1)[0]))
+
+
+def schema_version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar())
+
+
+_write_locks: dict[str, threading.RLock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def _write_lock(engine: Engine) -> threading.RLock:
+    with _write_locks_guard:
+        return _write_locks.setdefault(str(engine.url), threading.RLock())
+
+
+_ON_COMMIT = "kondusif_on_commit"
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """The one write path: a single transaction, committed whole or rolled back whole.
+
+    SQLite allows one writer at a time; threads of this process wait on one lock
+    instead of polling SQLite's busy handler, whose growing sleeps starve some
+    writers under election-day load. The lock is a plain threading.RLock: it
+    serialises writers but does not promise first-come-first-served order.
+    Other processes still wait on busy_timeout.
+
+    Work registered with `on_commit(conn, fn)` runs after the commit, outside
+    the lock, and never when the transaction rolls back.
+    """
+    callbacks: list[Callable[[], Any]] = []
+    if engine.dialect.name == "sqlite":
+        with _write_lock(engine), engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
+            yield from _with_callbacks(conn, callbacks)
+    else:
+        with engine.begin() as conn:
+            yield from _with_callbacks(conn, callbacks)
+    _run_after_commit(callbacks)
+
+
+def _with_callbacks(conn: Connection, callbacks: list[Callable[[], Any]]) -> Iterator[Connection]:
+    outer = conn.info.get(_ON_COMMIT)
+    conn.info[_ON_COMMIT] = callbacks
+    try:
+        yield conn
+    finally:
+        if outer is None:
+            conn.info.pop(_ON_COMMIT, None)
+        else:
+            conn.info[_ON_COMMIT] = outer
+
+
+def on_commit(conn: Connection, fn: Callable[[], Any]) -> None:
+    """Run `fn` once the `write()` transaction of `conn` has committed (alert checks, deliveries).
+
+    Dropped when the transaction rolls back; an error in `fn` is logged and never
+    undoes the committed write. Outside `write()` (a caller's own transaction),
+    `fn` runs at once.
+    """
+    callbacks = conn.info.get(_ON_COMMIT)
+    if callbacks is None:
+        _run_after_commit([fn])
+    else:
+        callbacks.append(fn)
+
+
+def _run_after_commit(callbacks: list[Callable[[], Any]]) -> None:
+    for fn in callbacks:
+        try:
+            fn()
+        except Exception:  # noqa: BLE001 - after-commit work must never undo or block a saved write
+            log.exception("Pekerjaan sesudah simpan gagal")

@@ -1,0 +1,241 @@
+"""The tables: SQLAlchemy Core schema shared by SQLite and PostgreSQL, and its version."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import sqlalchemy as sa
+
+from kondusif.timeutil import as_utc
+
+SCHEMA_VERSION = 2  # 2: review_queue.kode_kelurahan/kode_kecamatan
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no time zone type, so values are normalised to UTC before storing
+    (their text then also sorts correctly); PostgreSQL gets TIMESTAMPTZ.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = as_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+meta = sa.Table(
+    "meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+counters = sa.Table(
+    "counters",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False),
+)
+
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("report_no", sa.String(32), nullable=False, unique=True),
+    sa.Column("kode_kecamatan", sa.String(8), nullable=False),
+    sa.Column("kode_kelurahan", sa.String(13), nullable=False),
+    sa.Column("rt", sa.Integer),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("reported_at", UTCDateTime, nullable=False),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("location_approx", sa.Boolean, nullable=False, default=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("source_ref", sa.String(128)),
+    sa.Column("reporter_name", sa.Text),
+    sa.Column("reporter_phone", sa.Text),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("created_by", sa.String(64)),
+    sa.Column("duplicate_of", sa.String(36), sa.ForeignKey("incidents.id")),
+    sa.Column("possible_duplicate", sa.Boolean, nullable=False, default=False),
+    sa.Column("followup_to", sa.Text),
+    sa.Column("followup_due", UTCDateTime),
+    sa.Column("outcome", sa.Text),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("source", "source_ref", name="uq_incident_source_ref"),
+)
+sa.Index("ix_incidents_occurred", incidents.c.occurred_at)
+sa.Index("ix_incidents_kel_time", incidents.c.kode_kelurahan, incidents.c.occurred_at)
+sa.Index("ix_incidents_kec_time", incidents.c.kode_kecamatan, incidents.c.occurred_at)
+sa.Index("ix_incidents_status", incidents.c.status)
+sa.Index("ix_incidents_created_by", incidents.c.created_by)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("entity", sa.String(32), nullable=False),  # incident, user, setting, import, ...
+    sa.Column("entity_id", sa.String(64)),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("from_status", sa.String(16)),
+    sa.Column("to_status", sa.String(16)),
+    sa.Column("note", sa.Text),
+    sa.Column("details", sa.Text),  # JSON
+)
+sa.Index("ix_audit_entity", audit_log.c.entity, audit_log.c.entity_id)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.Text, nullable=False, default=""),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("kecamatan", sa.String(8)),
+    sa.Column("kelurahan", sa.String(13)),
+    sa.Column("rt", sa.Integer),
+    sa.Column("password_hash", sa.Text),
+    sa.Column("active", sa.Boolean, nullable=False, default=True),
+    sa.Column("must_change", sa.Boolean, nullable=False, default=False),
+    sa.Column("last_login", UTCDateTime),
+    sa.Column("failed_attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("locked_until", UTCDateTime),
+    sa.Column("oidc_subject", sa.String(255), unique=True),
+    sa.Column("session_epoch", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("week", sa.String(8), nullable=False),  # ISO week, e.g. 2018-W25
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("params", sa.Text, nullable=False),  # JSON
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("pdf", sa.LargeBinary, nullable=False),
+    sa.UniqueConstraint("week", "version", name="uq_snapshot_week_version"),
+)
+
+rt_units = sa.Table(
+    "rt_units",
+    metadata,
+    sa.Column("kode_kelurahan", sa.String(13), primary_key=True),
+    sa.Column("rt", sa.Integer, primary_key=True),
+    sa.Column("nama_ketua", sa.Text),
+    sa.Column("telepon", sa.Text),
+    sa.Column("lat", sa.Float),
+    sa.Column("lon", sa.Float),
+    sa.Column("contoh", sa.Boolean, nullable=False, default=False),
+)
+
+attachments = sa.Table(
+    "attachments",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("incident_id", sa.String(36), sa.ForeignKey("incidents.id"), nullable=False),
+    sa.Column("filename", sa.Text, nullable=False),
+    sa.Column("mime", sa.String(64), nullable=False),
+    sa.Column("size", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+review_queue = sa.Table(
+    "review_queue",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False, unique=True),
+    sa.Column("channel", sa.String(16), nullable=False),  # whatsapp, sms
+    sa.Column("sent_at", UTCDateTime),
+    sa.Column("sender", sa.Text),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("guess", sa.Text),  # JSON of what the parser could read
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, default="antri"),
+    sa.Column("resolved_by", sa.String(64)),
+    sa.Column("resolved_at", UTCDateTime),
+    sa.Column("resolution_note", sa.Text),
+    sa.Column("incident_id", sa.String(36), sa.ForeignKey("incidents.id")),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    # Where the parser placed the message, when it could (schema 2): scoped users see theirs.
+    sa.Column("kode_kelurahan", sa.String(13)),
+    sa.Column("kode_kecamatan", sa.String(8)),
+)
+sa.Index("ix_review_queue_kec_state", review_queue.c.kode_kecamatan, review_queue.c.state)
+
+import_mappings = sa.Table(
+    "import_mappings",
+    metadata,
+    sa.Column("signature", sa.String(64), primary_key=True),
+    sa.Column("mapping", sa.Text, nullable=False),  # JSON
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(64)),
+)
+
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # rawan, berat
+    sa.Column("kode_kecamatan", sa.String(8)),
+    sa.Column("kode_kelurahan", sa.String(13)),
+    sa.Column("incident_id", sa.String(36), sa.ForeignKey("incidents.id")),
+    sa.Column("dedupe_key", sa.String(128), nullable=False, unique=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("delivery_state", sa.String(16), nullable=False, default="none"),
+    sa.Column("delivery_attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("delivery_error", sa.Text),
+)
+
+alert_acks = sa.Table(
+    "alert_acks",
+    metadata,
+    sa.Column("alert_id", sa.Integer, sa.ForeignKey("alerts.id"), primary_key=True),
+    sa.Column("username", sa.String(64), primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+)
+
+# Issue 6: last level seen per kelurahan, so a "turned Rawan" alert fires on the change only.
+alert_level_state = sa.Table(
+    "alert_level_state",
+    metadata,
+    sa.Column("kode_kelurahan", sa.String(13), primary_key=True),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("since", UTCDateTime, nullable=False),
+    sa.Column("checked_at", UTCDateTime, nullable=False),
+)
+
+settings_kv = sa.Table(
+    "settings_kv",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),  # JSON
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(64)),
+)
