@@ -341,7 +341,7 @@ def to_csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def _csv_cells(s: pd.DataFrame, excel: bool) -> list:
+def _csv_cells(s: pd.Series, excel: bool) -> list:
     """One column's fields for csv.writer (QUOTE_NONNUMERIC), as pandas' to_csv wrote them before
     issue 14 (na_rep "", decimal "," for Excel): text quoted; numbers bare, except that with a
     decimal comma a float becomes quoted text; a missing cell is a quoted empty field."""
@@ -505,7 +505,8 @@ def to_xlsx_bytes(frame: pd.DataFrame, about: list[tuple[str, str]] | None = Non
     for c, key in enumerate(frame.columns):
         ws.write_string(0, c, neutralise_cell(LABELS.get(key, key)), bold)
     columns = _xlsx_columns(frame)
-    if xlsxwriter.__version__ == FAST_XLSX_VERSION and len(frame):
+    # Past Excel's 1,048,576 rows xlsxwriter drops the cells; its own writers keep that behaviour.
+    if xlsxwriter.__version__ == FAST_XLSX_VERSION and 0 < len(frame) < ws.xls_rowmax:
         _write_rows_fast(ws, columns, when)
     else:
         _write_rows(ws, columns, when)
