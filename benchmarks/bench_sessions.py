@@ -78,7 +78,7 @@ def make_accounts(db_url: str, n: int) -> list[tuple[str, str, str]]:
     """(role, username, password) for n sessions: even ones pejabat, odd ones RT (one RT each).
     Passwords are made here, at random, for this run only."""
     os.environ["KONDUSIF_DB_URL"] = db_url
-    from kondusif import accounts, registry, store
+    from kondusif import accounts, auth, registry, store
     from kondusif.config import settings
     from kondusif.model import Role, Viewer
 
@@ -101,7 +101,7 @@ def make_accounts(db_url: str, n: int) -> list[tuple[str, str, str]]:
             name, role = f"rt-bench-{run}-{i:03d}", Role.RT
             while True:
                 password = f"{secrets.randbelow(10**6):06d}"
-                if accounts.password_problem(password, role, name) is None:
+                if auth.password_problem(password, role, name) is None:
                     break
             accounts.create_account(engine, admin, name, role, password, display_name=f"RT {i}",
                                     kelurahan=str(row["kode_kelurahan"]), rt=int(row["rt"]), must_change=False)
