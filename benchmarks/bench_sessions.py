@@ -41,6 +41,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-renderer-backgrounding", "--disable-background-timer-throttling",
                  "--disable-backgrounding-occluded-windows"]
 P95_LIMIT = 3.0
+SKIP_FACTOR = 4  # a level whose p95 is past 4 x the limit ends the climb
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 IDLE_JS = ("() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')"
            " && !document.querySelector('[data-testid=\"stSkeleton\"]')")
@@ -237,6 +238,10 @@ async def drive(server: Server, accounts: list, levels: list[int], rounds: int, 
                 context, _, _ = await open_session(browser, server.url, acc, map_params, timeout_s)
                 await context.close()
             for n in levels:
+                if out and out[-1]["p95"] > SKIP_FACTOR * P95_LIMIT:
+                    print(f"N={n:3d}: skipped (p95 was already {out[-1]['p95']:.1f} s at N={out[-1]['n']}; more "
+                          "sessions would only load the shared machine)", flush=True)
+                    continue
                 row = await one_level(browser, server, accounts, n, rounds, map_params, timeout_s)
                 out.append(row)
                 per_session = (row["rss_open"] - row["rss0"]) / n
