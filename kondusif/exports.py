@@ -20,10 +20,13 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 import xlsxwriter
 from sqlalchemy.engine import Engine
+from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
+from xlsxwriter.xmlwriter import XMLwriter
 
 from kondusif import store
 from kondusif.model import (
@@ -95,6 +98,7 @@ FORMAT_HELP = {
 EXCEL_SUFFIX = "_excel-titik-koma"
 # Characters a spreadsheet may split a CSV line on (issue 12: Indonesian Excel splits on ";").
 SPLIT_CHARS = ";,\t|"
+_SPLIT_CHAR = re.compile("[" + re.escape(SPLIT_CHARS) + "]")
 _FORMULA_AFTER_SPLIT = re.compile(r"([;,\t|][ ]*)(?=[=+@]|-\S)")
 
 
@@ -112,9 +116,35 @@ def neutralise_text(value: Any) -> Any:
     """
     if not isinstance(value, str):
         return value
-    if any(ch in value for ch in SPLIT_CHARS):
+    if _SPLIT_CHAR.search(value):
         value = _FORMULA_AFTER_SPLIT.sub(r"\1'", value)
-    return neutralise_cell(value)
+    return neutralise_cell(value) if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _map_text(series: pd.Series, fn) -> pd.Series:
+    """`series.map(fn)` for a function of text cells only (other cells pass unchanged), called once
+    per distinct text: 100,000 rows repeat the same labels, kelurahan and times (issue 14)."""
+    values = series.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(values)
+    if all(type(u) is str for u in uniques):  # else 1, 1.0 and True would share one code
+        mapped = np.array([fn(u) for u in uniques] + [None], dtype=object)
+        out = mapped[codes]  # code -1 (a missing cell) picks the None at the end...
+        missing = codes < 0
+        out[missing] = values[missing]  # ...and gets its own missing value back
+    else:
+        out = np.array([fn(v) if type(v) is str else v for v in values], dtype=object)
+    return pd.Series(out, index=series.index, dtype=object)
+
+
+def _minute_text(series: pd.Series) -> pd.Series:
+    """Times as 'YYYY-MM-DD HH:MM' text, NaN when missing: `.dt.strftime` in one numpy call."""
+    times = pd.to_datetime(series)
+    if not len(times):
+        return times.dt.strftime("%Y-%m-%d %H:%M").astype(object)
+    text = np.datetime_as_string(times.dt.floor("min").to_numpy(dtype="datetime64[m]"), unit="m").astype("U16")
+    text.view("U1").reshape(-1, 16)[:, 10] = " "  # 'YYYY-MM-DDTHH:MM' -> 'YYYY-MM-DD HH:MM'
+    out = pd.Series(text, index=series.index).astype(object)
+    return out.where(times.notna(), float("nan"))
 
 
 def _labels(series: pd.Series, mapping: dict[str, str]) -> pd.Series:
@@ -147,11 +177,30 @@ def _report_numbers(engine: Engine, ids: Iterable[str]) -> dict[str, str]:
 STORED_TIMES = ("occurred_at", "reported_at", "updated_at", "followup_due")
 
 
+# Stored columns export_frame uses; the others (id, source_ref, version, created_by) are not read.
+EXPORT_SOURCE_COLUMNS = ("report_no", "kode_kecamatan", "kode_kelurahan", "rt", "category", "severity", "status",
+                         "title", "description", "occurred_at", "reported_at", "lat", "lon", "location_approx",
+                         "source", "reporter_name", "reporter_phone", "followup_to", "followup_due", "outcome",
+                         "duplicate_of", "possible_duplicate", "updated_at")
+# Text columns export_frame passes through unchanged: built as pandas infers them (str dtype).
+PASSED_THROUGH = ("report_no", "kode_kelurahan")
+
+
+def _text_column(values: list) -> pd.Series:
+    """A text column as pandas would infer it from `values`, without the Arrow round trip
+    (issue 14): object dtype, a missing cell NaN when any cell is text (pandas' str dtype
+    turned object), None when none is (pandas keeps such a column object)."""
+    if any(isinstance(v, str) for v in values):
+        nan = float("nan")
+        values = [nan if v is None else v for v in values]
+    return pd.Series(values, dtype=object)
+
+
 def _query_rows(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer) -> pd.DataFrame:
-    """`store.query_incidents(engine, q, viewer)`: the same select, scope, order and frame, built
-    faster for big exports (issue 14): columns from one fetch, and on SQLite the stored UTC
-    time text parsed in one vectorised call instead of one datetime per cell."""
-    stmt = store.incidents_select(q or store.IncidentQuery(), viewer)
+    """`store.query_incidents(engine, q, viewer)`'s rows, order, scope and identity rule, for the
+    columns export_frame uses, built fast for big exports (issue 14): the driver's plain tuples,
+    one column at a time; on SQLite the stored UTC time text parsed in one vectorised call."""
+    stmt = store.incidents_select(q or store.IncidentQuery(), viewer, columns=EXPORT_SOURCE_COLUMNS)
     stmt = stmt.order_by(store.incidents.c.occurred_at.desc(), store.incidents.c.report_no)
     if engine.dialect.name == "sqlite":
         stmt = stmt.with_only_columns(
@@ -159,12 +208,25 @@ def _query_rows(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer) -
               for c in stmt.selected_columns],
             maintain_column_froms=True,
         )
+    columns_by_name = {c.name: c for c in stmt.selected_columns}
     with engine.connect() as conn:
         result = conn.execute(stmt)
         names = list(result.keys())
-        rows = result.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
-    df = pd.DataFrame({name: list(values) for name, values in zip(names, columns, strict=True)})
+        cursor = getattr(result, "cursor", None)
+        rows = cursor.fetchall() if cursor is not None else [tuple(r) for r in result.fetchall()]
+        processors = {name: columns_by_name[name].type.result_processor(conn.dialect, None) for name in names}
+    if not rows:
+        return pd.DataFrame({name: [] for name in names})
+    data = {}
+    for name, values in zip(names, zip(*rows, strict=True), strict=True):
+        values = list(values)
+        if cursor is not None and processors[name] is not None:  # e.g. SQLite's 0/1 -> bool
+            values = [processors[name](v) for v in values]
+        if isinstance(columns_by_name[name].type, sa.String) and name not in PASSED_THROUGH:
+            data[name] = _text_column(values)
+        else:
+            data[name] = values
+    df = pd.DataFrame(data)
     for col in STORED_TIMES:
         if col in df.columns:
             df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
@@ -261,18 +323,38 @@ def to_csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
     out = frame.copy()
     for key in TIME_KEYS:
         if key in out.columns:
-            out[key] = pd.to_datetime(out[key]).dt.strftime("%Y-%m-%d %H:%M").astype(object)
-    out = neutralise_text_columns(_labelled(out))
+            out[key] = _minute_text(out[key])
+    out = _labelled(out)
+    made_here = {LABELS[k] for k in TIME_KEYS}  # 'YYYY-MM-DD HH:MM': never a formula, no delimiter
     for col in out.columns:
         s = out[col]
+        if col in made_here:
+            continue
         if s.dtype == object or pd.api.types.is_string_dtype(s):
-            out[col] = s.map(neutralise_text)
-    out.columns = [neutralise_text(c) for c in out.columns]
+            # neutralise_text includes neutralise_cell (what neutralise_text_columns does)
+            out[col] = _map_text(s, neutralise_text)
+    out.columns = [neutralise_text(neutralise_cell(c)) for c in out.columns]
     buf = io.StringIO()
-    out.to_csv(buf, index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n",
-               sep=";" if excel else ",", decimal="," if excel else ".", na_rep="")
-    text = buf.getvalue()
-    return text.encode("utf-8-sig")
+    writer = csv.writer(buf, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n", delimiter=";" if excel else ",")
+    writer.writerow(out.columns)
+    writer.writerows(zip(*(_csv_cells(out[col], excel) for col in out.columns), strict=True))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _csv_cells(s: pd.Series, excel: bool) -> list:
+    """One column's fields for csv.writer (QUOTE_NONNUMERIC), as pandas' to_csv wrote them before
+    issue 14 (na_rep "", decimal "," for Excel): text quoted; numbers bare, except that with a
+    decimal comma a float becomes quoted text; a missing cell is a quoted empty field."""
+    if pd.api.types.is_float_dtype(s.dtype):
+        if excel:
+            return ["" if v != v else repr(v).replace(".", ",") for v in s.tolist()]
+        return ["" if v != v else v for v in s.tolist()]
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return [int(v) for v in s.tolist()] if not s.hasnans else ["" if v is pd.NA or v != v else int(v)
+                                                                  for v in s.astype(object).tolist()]
+    missing = s.isna().to_numpy()
+    values = s.astype(object).tolist()
+    return ["" if m else v for v, m in zip(values, missing.tolist(), strict=True)] if missing.any() else values
 
 
 def _plain_columns(frame: pd.DataFrame, iso_times: bool = False) -> pd.DataFrame:
@@ -283,8 +365,11 @@ def _plain_columns(frame: pd.DataFrame, iso_times: bool = False) -> pd.DataFrame
         s = frame[col]
         if col in TIME_KEYS:
             times = pd.to_datetime(s)
-            if iso_times:
+            if iso_times and not len(times):
                 values = times.dt.strftime("%Y-%m-%dT%H:%M:%S+07:00").astype(object)
+            elif iso_times:  # .dt.strftime("%Y-%m-%dT%H:%M:%S+07:00") in one numpy call
+                text = np.datetime_as_string(times.dt.floor("s").to_numpy(dtype="datetime64[s]"), unit="s")
+                values = pd.Series(np.char.add(text, "+07:00"), index=s.index).astype(object)
             else:
                 values = pd.Series(times.dt.to_pydatetime(), index=s.index, dtype=object)
         else:
@@ -293,6 +378,8 @@ def _plain_columns(frame: pd.DataFrame, iso_times: bool = False) -> pd.DataFrame
     return out
 
 
+XLSX_STRMAX = 32767  # xlsxwriter's Worksheet.xls_strmax
+_xml_escape_control = XMLwriter._escape_control_characters
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 EXCEL_TIME_FORMAT = "yyyy-mm-dd h:mm:ss"  # what openpyxl gave datetime cells before issue 14
 
@@ -318,6 +405,89 @@ def _xlsx_columns(frame: pd.DataFrame) -> list[tuple[bool, list]]:
     return out
 
 
+def _write_rows(ws, columns: list[tuple[bool, list]], when) -> None:
+    """Data rows through xlsxwriter's own cell writers (any xlsxwriter version)."""
+    times = [is_time for is_time, _ in columns]
+    # The checked writers behind write_string/write_number: the public ones only add A1-notation parsing.
+    write_number = ws._write_number
+    for r, values in enumerate(zip(*(v for _, v in columns), strict=True), start=1):
+        for c, v in enumerate(values):
+            if v is None:
+                continue
+            if times[c]:
+                write_number(r, c, v, when)
+            elif isinstance(v, str):
+                write_rich_safe_string(ws, r, c, v)
+            else:
+                write_number(r, c, v)
+
+
+def write_rich_safe_string(ws, r: int, c: int, v: str) -> None:
+    """write_string, except for text looking like xlsxwriter's rich-string XML ("<r>…</r>"):
+    in constant_memory mode xlsxwriter copies such text into the sheet as raw XML, so a report
+    title could add cells, formulas included. Through its writers it gets an apostrophe in
+    front (like formula-like text); the bulk writer below escapes it instead."""
+    if v.startswith("<r>") and v.endswith("</r>"):
+        v = "'" + v
+    ws._write_string(r, c, v)
+
+
+# The sheet XML of the data rows is written here in bulk, exactly as xlsxwriter FAST_XLSX_VERSION
+# writes it cell by cell in constant_memory mode (2.4 million cells: ~9 s there, ~1 s here);
+# another xlsxwriter version falls back to its own writers. tests/workbench/test_export_bytes.py
+# pins the bytes.
+FAST_XLSX_VERSION = "3.3.1"
+_XLSX_PLAIN = re.compile(r"[&<>\x00-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+
+
+def _inline_string_body(v: str) -> str:
+    """What follows '<c r="A2"' for a text cell, as xlsxwriter's _write_cell writes an inline
+    string, except that "<r>…</r>" text is escaped like any other (see write_rich_safe_string)."""
+    if len(v) > XLSX_STRMAX // 2 and _utf16_len(v) > XLSX_STRMAX:
+        v = _utf16_truncate(v, XLSX_STRMAX)
+    if _XLSX_PLAIN.search(v) is None and not (v[:1].isspace() or v[-1:].isspace()):
+        return f' t="inlineStr"><is><t>{v}</t></is></c>'
+    v = _xml_escape_control(v)
+    preserve = ' xml:space="preserve"' if _preserve_whitespace(v) else ""
+    v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f' t="inlineStr"><is><t{preserve}>{v}</t></is></c>'
+
+
+def _write_rows_fast(ws, columns: list[tuple[bool, list]], when) -> None:
+    """Rows 2.. of the sheet written straight into the worksheet's constant_memory row file."""
+    n = len(columns[0][1])
+    ws._write_single_row(n + 1)  # the header row goes out first (formats get their indexes in use order)
+    time_xf = when._get_xf_index()
+    rows = [str(r) for r in range(2, n + 2)]
+    time_head = f' s="{time_xf}"><v>' if time_xf else "><v>"
+    cells_by_col = []
+    for c, (is_time, values) in enumerate(columns):
+        letter = xl_col_to_name(c)
+        bodies: dict = {}
+        cells = []
+        for r, v in zip(rows, values, strict=True):
+            if v is None:
+                cells.append("")
+                continue
+            if is_time:
+                body = f"{time_head}{v:.16G}</v></c>"
+            elif isinstance(v, str):
+                body = bodies.get(v)
+                if body is None:
+                    body = bodies[v] = _inline_string_body(v)
+            else:
+                if v != v or v in (float("inf"), float("-inf")):
+                    raise ValueError("NaN/inf in a number cell")  # xlsxwriter refuses them too
+                body = f"><v>{v:.16G}</v></c>"
+            cells.append(f'<c r="{letter}{r}"{body}')
+        cells_by_col.append(cells)
+    fh = ws.fh
+    for r, cells in zip(rows, zip(*cells_by_col, strict=True), strict=True):
+        fh.write(f'<row r="{r}">{"".join(cells)}</row>')
+    ws.dim_rowmax = n
+    ws.dim_colmax = max(ws.dim_colmax, len(columns) - 1)
+
+
 def to_xlsx_bytes(frame: pd.DataFrame, about: list[tuple[str, str]] | None = None) -> bytes:
     """One sheet of rows (times as real dates, WIB wall clock), plus a 'Keterangan' sheet about the view.
 
@@ -335,20 +505,11 @@ def to_xlsx_bytes(frame: pd.DataFrame, about: list[tuple[str, str]] | None = Non
     for c, key in enumerate(frame.columns):
         ws.write_string(0, c, neutralise_cell(LABELS.get(key, key)), bold)
     columns = _xlsx_columns(frame)
-    times = [is_time for is_time, _ in columns]
-    # The checked writers behind write_string/write_number (xlsxwriter pinned in requirements.txt):
-    # the public ones only add A1-notation parsing, ~10% of the time for 2.4 million cells.
-    write_string, write_number = ws._write_string, ws._write_number
-    for r, values in enumerate(zip(*(v for _, v in columns), strict=True), start=1):
-        for c, v in enumerate(values):
-            if v is None:
-                continue
-            if times[c]:
-                write_number(r, c, v, when)
-            elif isinstance(v, str):
-                write_string(r, c, v)
-            else:
-                write_number(r, c, v)
+    # Past Excel's 1,048,576 rows xlsxwriter drops the cells; its own writers keep that behaviour.
+    if xlsxwriter.__version__ == FAST_XLSX_VERSION and 0 < len(frame) < ws.xls_rowmax:
+        _write_rows_fast(ws, columns, when)
+    else:
+        _write_rows(ws, columns, when)
     info = wb.add_worksheet("Keterangan")
     for r, (k, v) in enumerate(about or []):
         info.write_string(r, 0, str(neutralise_cell(k)))
@@ -360,7 +521,9 @@ def to_xlsx_bytes(frame: pd.DataFrame, about: list[tuple[str, str]] | None = Non
 def to_geojson_bytes(frame: pd.DataFrame, name: str = "insiden") -> bytes:
     """A FeatureCollection, one feature per row; geometry null when the report has no location."""
     plain = _plain_columns(frame, iso_times=True)
-    props = plain.drop(columns=[c for c in ("lintang", "bujur") if c in plain.columns]).to_dict("records")
+    keys = [c for c in plain.columns if c not in ("lintang", "bujur")]
+    # dict per row from column lists (plain Python values already): to_dict("records") boxes every cell.
+    props = [dict(zip(keys, row, strict=True)) for row in zip(*(plain[k].tolist() for k in keys), strict=True)]
     lats = plain["lintang"].tolist() if "lintang" in plain.columns else [None] * len(plain)
     lons = plain["bujur"].tolist() if "bujur" in plain.columns else [None] * len(plain)
     features = [

@@ -6,7 +6,7 @@ import streamlit as st
 
 from kondusif import overview, store
 from kondusif.ui import filters as ui_filters
-from kondusif.ui import guard, mapview
+from kondusif.ui import guard, mapview, peta_data
 
 viewer = guard.require_page("peta")
 engine = store.get_engine()
@@ -19,8 +19,8 @@ for notice in filter_notices:
 ui_filters.moment_switch(viewer, engine, flt)  # real reports and the simulated season: one click apart
 
 version = overview.data_version(engine)
-levels = mapview.cached_levels(db_url, version, viewer, flt, period.as_of)
-head = mapview.cached_headline(db_url, version, viewer, flt, period, levels)
+view = peta_data.cached_page(db_url, version, viewer, flt, period)  # one read of the store (issue 14)
+levels, head = view.levels, view.headline
 # Keyed blocks: on a phone kondusif/ui/screen.py puts the map first (issue 12.8).
 with st.container(key="sk_peta_notices"):
     mapview.notices(flt, period, mapview.cached_simulated_notice(db_url, version, viewer, flt, period, head.n), levels)
@@ -31,8 +31,7 @@ units = overview.kelurahan_units(flt, viewer)
 with st.container(key="sk_peta_map"):
     map_col, panel_col = st.columns([2, 1], gap="medium")
     with map_col:
-        layer = mapview.cached_map_layer(db_url, version, viewer, flt, period, head.n)
-        clicked = mapview.city_map(levels, layer)
+        clicked = mapview.city_map(levels, view.layer)
     with panel_col:
         kode = mapview.choose_kelurahan(clicked, units, levels)
         detail = overview.kelurahan_detail(engine, viewer, flt, period, levels, kode) if kode else None
@@ -40,8 +39,7 @@ with st.container(key="sk_peta_map"):
 
 with st.container(key="sk_peta_rest"):
     st.subheader("Tren harian per kategori")
-    mapview.trend(mapview.cached_trend(db_url, version, viewer, flt, period))
+    mapview.trend(view.trend)
 
     st.subheader("Per kecamatan")
-    st.dataframe(mapview.cached_kecamatan_table(db_url, version, viewer, flt, period, levels),
-                 hide_index=True, width="stretch")
+    st.dataframe(view.kecamatan, hide_index=True, width="stretch")

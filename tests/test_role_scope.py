@@ -252,6 +252,8 @@ DATA_FUNCTIONS: dict[str, object] = {
     "overview.kelurahan_units": "tests/test_overview.py::test_scope_applies_to_every_figure",
     "overview.kelurahan_choices": "tests/test_one_policy.py::test_kelurahan_choices_follow_the_viewers_area",
     "overview.levels_for_view": "tests/test_overview.py::test_scope_applies_to_every_figure",
+    **{f"overview.{n}": "tests/test_page_data.py::test_page_data_stays_in_the_viewers_scope"
+       for n in ("read_view", "levels_from_frame", "page_data")},
     "workbench.page_rows": probe_page_rows,
     "workbench.headline": WB + "test_workbench_queries.py::test_scoped_listing_and_history",
     "workbench.history": probe_history,

@@ -1,0 +1,96 @@
+"""Issue 14: the city map page reads the reports once (overview.page_data) and shows exactly what
+the separate queries it replaces showed: levels, headline, map reports, trend, per-kecamatan table."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from kondusif import overview, store
+from kondusif.filters import Filter
+from kondusif.model import Incident, Role, Viewer
+from kondusif.timeutil import now
+
+PEJABAT = Viewer("p", Role.PEJABAT)
+PANWASCAM = Viewer("pw", Role.PANWASLU, kecamatan="16.73.02")
+RT = Viewer("rt", Role.RT, kecamatan="16.73.01", kelurahan="16.73.01.1001", rt=1)
+
+VIEWS = {
+    "whole campaign": (PEJABAT, Filter(period="kampanye", as_of=date(2018, 7, 7))),
+    "7 days replayed": (PEJABAT, Filter(as_of=date(2018, 6, 27))),
+    "30 hours, two severities": (PEJABAT, Filter(period="30h", as_of=date(2018, 6, 27),
+                                                 severity=("berat", "sedang"))),
+    "kecamatan and category": (PEJABAT, Filter(period="kampanye", as_of=date(2018, 6, 30),
+                                               kecamatan=("16.73.04",), category=("politik_uang", "intimidasi"))),
+    "status without baru": (PEJABAT, Filter(period="kampanye", as_of=date(2018, 7, 7),
+                                            status=("diverifikasi", "ditindaklanjuti"))),
+    "panwascam of one kecamatan": (PANWASCAM, Filter(period="kampanye", as_of=date(2018, 7, 7))),
+    "an RT": (RT, Filter(period="kampanye", as_of=date(2018, 7, 7))),
+    "nothing in the period": (PEJABAT, Filter(as_of=date(2017, 1, 10))),
+}
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_one_read_shows_what_the_separate_queries_showed(demo_engine, view):
+    viewer, flt = VIEWS[view]
+    flt, _ = flt.scoped(viewer)
+    period = flt.resolve()
+    got = overview.page_data(demo_engine, viewer, flt, period, cap=300)
+
+    levels = overview.levels_for_view(demo_engine, viewer, flt, period.as_of)
+    pd.testing.assert_frame_equal(got.levels.kelurahan, levels.kelurahan)
+    pd.testing.assert_frame_equal(got.levels.rt, levels.rt)
+    assert got.levels.as_of == levels.as_of and got.levels.registry_is_sample == levels.registry_is_sample
+    head = overview.headline(demo_engine, viewer, flt, period, levels)
+    assert got.headline == head
+    mapped = overview.map_incidents(demo_engine, viewer, flt, period, head.n, cap=300)
+    assert got.map.total == mapped.total == head.n
+    pd.testing.assert_frame_equal(got.map.frame, mapped.frame, check_dtype=False, check_index_type=False)
+    pd.testing.assert_frame_equal(got.trend, overview.daily_trend(demo_engine, viewer, flt, period),
+                                  check_freq=False)
+    pd.testing.assert_frame_equal(got.kecamatan, overview.kecamatan_table(demo_engine, viewer, flt, period, levels))
+
+
+def test_the_views_are_not_empty_where_they_should_not_be(demo_engine):
+    # The comparison above means something only if the demo store fills these views.
+    viewer, flt = VIEWS["whole campaign"]
+    got = overview.page_data(demo_engine, viewer, flt, flt.resolve(), cap=300)
+    assert got.headline.n > 300 and got.map.capped and len(got.map.frame) == 300
+    assert got.headline.n_unverified > 0 and got.headline.n_rawan + got.headline.n_waspada > 0
+    assert int(got.trend.to_numpy().sum()) == got.headline.n
+    assert int(got.kecamatan["Laporan"].sum()) == got.headline.n
+    viewer, flt = VIEWS["status without baru"]
+    assert overview.page_data(demo_engine, viewer, flt, flt.resolve()).headline.n_unverified == 0
+    viewer, flt = VIEWS["nothing in the period"]
+    empty = overview.page_data(demo_engine, viewer, flt, flt.resolve())
+    assert empty.headline.n == 0 and empty.map.total == 0 and len(empty.map.frame) == 0
+    assert empty.headline.latest is None
+
+
+def test_data_moments_when_the_season_is_newer_than_the_real_reports(demo_engine):
+    # The newest report is simulated (July 2018); the newest real one is older and must still be found.
+    real_at = now().replace(year=2017) - timedelta(days=3)
+    with store.write(demo_engine) as conn:
+        store.insert_incidents(conn, [Incident(
+            kode_kelurahan="16.73.01.1001", rt=2, category="intimidasi", severity="berat",
+            title="Laporan nyata lama", occurred_at=real_at, source="form")])
+    m = overview.data_moments(demo_engine, PEJABAT)
+    assert abs(m.newest_real - real_at) < timedelta(seconds=1)
+    assert (m.newest_simulated.year, m.newest_simulated.month) == (2018, 7)
+    assert overview.data_moments(demo_engine, PANWASCAM).newest_real is None  # 16.73.01 is not theirs
+
+
+def test_page_data_stays_in_the_viewers_scope(demo_engine):
+    flt, _ = Filter(period="kampanye", as_of=date(2018, 7, 7)).scoped(PANWASCAM)
+    period = flt.resolve()
+    frame = overview.read_view(demo_engine, PANWASCAM, flt, period)
+    assert len(frame) > 0 and set(frame["kode_kecamatan"]) == {"16.73.02"}
+    assert "reporter_name" not in frame.columns and "reporter_phone" not in frame.columns
+    got = overview.page_data(demo_engine, PANWASCAM, flt, period)
+    assert set(got.levels.kelurahan["kode_kelurahan"].str.slice(0, 8)) == {"16.73.02"}
+    assert set(got.map.frame["kode_kelurahan"].str.slice(0, 8)) == {"16.73.02"}
+    assert list(got.kecamatan["Laporan"]) == [got.headline.n]  # one row: their kecamatan
+    everyone = overview.page_data(demo_engine, PEJABAT, Filter(period="kampanye", as_of=date(2018, 7, 7)), period)
+    assert everyone.headline.n > got.headline.n
