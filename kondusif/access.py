@@ -46,6 +46,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "system.health": (frozenset({A, P}), "melihat kesehatan sistem (ruang disk, cadangan, antrean)"),
     "system.metrics": (frozenset({A}), "membaca metrik server (/_stcore/metrics)"),
     "account.pin": (frozenset({R}), "masuk dengan PIN 6 angka sebagai ganti kata sandi"),
+    "sms.file": (frozenset({R}), "melapor lewat SMS dari nomor HP yang terdaftar pada akunnya"),
     "gateway.manage": (frozenset({A}), "mengelola gerbang SMS (rahasia SMSsync, nomor telepon Ketua RT)"),
     # One capability per page: kondusif.ui.pages.PAGES takes its roles from here.
     "page.peta": (frozenset({A, J, P}), "halaman Peta kondusivitas"),

@@ -52,7 +52,7 @@ def find_sender(conn_or_engine: Engine | Connection, phone: str | None) -> Sende
         return None
     u = store.users.c
     stmt = sa.select(u.username, u.display_name, u.kelurahan, u.rt).where(
-        u.phone == number, u.role == Role.RT.value, u.active.is_(True), u.kelurahan.is_not(None), u.rt.is_not(None))
+        u.phone == number, u.role.in_(sorted(r.value for r in access.roles_for("sms.file"))), u.active.is_(True), u.kelurahan.is_not(None), u.rt.is_not(None))
     if isinstance(conn_or_engine, Engine):
         with conn_or_engine.connect() as conn:
             row = conn.execute(stmt).first()
@@ -66,7 +66,7 @@ def _set(conn: Connection, actor: str, username: str, number: str | None) -> Non
     row = conn.execute(sa.select(u.role, u.phone).where(u.username == username)).first()
     if row is None:
         raise AuthError(f"Akun «{username}» tidak ditemukan.", field="username")
-    if number is not None and row[0] != Role.RT.value:
+    if number is not None and not access.role_holds(row[0], "sms.file"):
         raise AuthError(f"Akun «{username}» bukan akun Ketua RT; nomor HP SMS hanya untuk akun RT.", field="phone")
     if number is not None:
         other = conn.execute(sa.select(u.username).where(u.phone == number, u.username != username)).scalar()
@@ -126,7 +126,7 @@ def phones_from_registry(engine: Engine, viewer: Viewer) -> RegistryPhones:
             except AuthError as exc:
                 out.skipped.append(f"{where}: {exc}")
                 continue
-            if name not in accounts or accounts[name][0] != Role.RT.value:
+            if name not in accounts or not access.role_holds(accounts[name][0], "sms.file"):
                 out.skipped.append(f"{where}: akun «{name}» belum ada (buat dulu dengan users bulk-rt)")
                 continue
             if accounts[name][1] == number:
