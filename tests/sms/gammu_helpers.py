@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -212,10 +213,29 @@ def reader_env(db_url: str, **extra: str) -> dict[str, str]:
 
 
 def start_reader(gammu_url: str, env: dict[str, str], *extra: str) -> subprocess.Popen:
-    """`python -m kondusif sms-gateway --gammu-db URL` in its own process group."""
-    return subprocess.Popen([sys.executable, "-m", "kondusif", "sms-gateway", "--gammu-db", gammu_url,
+    """`python -m kondusif sms-gateway --gammu-db URL` in its own process group.
+
+    A thread collects what it prints into `proc.lines` (the pipe never fills up).
+    """
+    proc = subprocess.Popen([sys.executable, "-m", "kondusif", "sms-gateway", "--gammu-db", gammu_url,
                              "--poll", "0.2", *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc.lines = []  # type: ignore[attr-defined]
+
+    def drain() -> None:
+        for line in proc.stdout:
+            proc.lines.append(line)  # type: ignore[attr-defined]
+
+    proc.drainer = threading.Thread(target=drain, daemon=True)  # type: ignore[attr-defined]
+    proc.drainer.start()  # type: ignore[attr-defined]
+    return proc
+
+
+def wait_ready(proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Until the reader says it runs (imports done, Gammu's inbox readable)."""
+    wait_until(lambda: proc.poll() is not None or any("berjalan" in x for x in proc.lines), timeout=timeout,
+               message="the reader to start")
+    assert proc.poll() is None, "".join(proc.lines)
 
 
 def stop_reader(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> str:
@@ -223,11 +243,12 @@ def stop_reader(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> str:
     if proc.poll() is None:
         os.killpg(proc.pid, sig)
     try:
-        out, _ = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-    return out or ""
+        proc.wait()
+    proc.drainer.join(timeout=10)  # type: ignore[attr-defined]
+    return "".join(proc.lines)  # type: ignore[attr-defined]
 
 
 def gammu_rows(gammu_url: str, sql: str, **params) -> list[tuple]:

@@ -22,6 +22,7 @@ from gammu_helpers import (
     start_reader,
     stop_reader,
     suite_postgres_url,
+    wait_ready,
     wait_until,
 )
 from sms_helpers import AIR_KUTI, RT_PHONE, register_rt
@@ -111,7 +112,7 @@ def on_the_map(engine) -> list[str]:
 
 def test_registered_lapor_is_on_the_map_within_seconds_and_gets_its_receipt(engine, gammu, reader):
     register_rt(engine)
-    reader()
+    wait_ready(reader())  # the gateway is running; the 10 s count from the SMS reaching the phone
     gammu.phone.receive(RT_PHONE, "LAPOR uang berat RT 3 Air Kuti: amplop dibagikan di pos ronda", at=VOTING_DAY)
     assert wait_until(lambda: on_the_map(engine), timeout=10, message="the report on the map") == ["LLG-2018-000001"]
     row = store.query_incidents(engine, None, SYSTEM).iloc[0]
