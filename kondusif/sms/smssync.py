@@ -179,6 +179,11 @@ def _clean(value: object, limit: int) -> str:
     return _CONTROL.sub("", str(value or "")).strip()[:limit]
 
 
+def clean_device_id(value: object) -> str:
+    """The phone's own name for itself, without control characters, at most MAX_DEVICE_ID long."""
+    return _clean(value, MAX_DEVICE_ID)
+
+
 def read_message(fields: Mapping[str, Any], moment: datetime | None = None) -> SyncMessage:
     """The SMS in a sync POST's fields; ProtocolError naming the field when it is not one."""
     sender = _clean(fields.get("from"), 200)

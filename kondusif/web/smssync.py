@@ -205,7 +205,7 @@ async def sync(request: Request) -> Response:
         uuids = await run_in_threadpool(smssync.confirm_queued, engine, fields.get("queued_messages"))
         return _answer({"message_uuids": uuids})
 
-    device = str(fields.get("device_id") or "")[: smssync.MAX_DEVICE_ID]
+    device = smssync.clean_device_id(fields.get("device_id"))
     if not smssync.secret_ok(given, expected):
         return await _wrong_secret(address, device)
     wait = LIMITER.check(("dev:" + device) if device else ("addr:" + address), setting("smssync.requests_per_minute"))
