@@ -9,13 +9,16 @@ from datetime import timedelta
 
 import pytest
 from browser_helpers import ARTIFACTS, app_env, page_in, run_app, submit_login, wait_until
-from wall_fixtures import ACCOUNT, NAME, PHONE, TIMUR1
 
 from kondusif import accounts, alerts, store
 from kondusif.model import Incident, Role, Viewer
 from kondusif.timeutil import now
 
 pytestmark = pytest.mark.browser
+
+# (The wall's other tests are in tests/wall/; this one lives here for the session's one Playwright.)
+NAME, PHONE, ACCOUNT = "Budi Rahasiawan", "081299887766", "rt-rahasia-akun"  # must never reach the wall
+TIMUR1 = "16.73.01.1001"  # Air Kuti, Lubuk Linggau Timur I
 
 REFRESH = 5  # seconds, from the URL
 KIOSK = f"/ruang_pantau?segar={REFRESH}&periode=24j"
