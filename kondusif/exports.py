@@ -218,10 +218,11 @@ def _query_rows(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer) -
     if not rows:
         return pd.DataFrame({name: [] for name in names})
     data = {}
-    for name, values in zip(names, zip(*rows, strict=True), strict=True):
-        values = list(values)
-        if cursor is not None and processors[name] is not None:  # e.g. SQLite's 0/1 -> bool
-            values = [processors[name](v) for v in values]
+    for name, column in zip(names, zip(*rows, strict=True), strict=True):
+        values: list[Any] = list(column)
+        process = processors[name]
+        if cursor is not None and process is not None:  # e.g. SQLite's 0/1 -> bool
+            values = [process(v) for v in values]
         if isinstance(columns_by_name[name].type, sa.String) and name not in PASSED_THROUGH:
             data[name] = _text_column(values)
         else:
@@ -472,9 +473,8 @@ def _write_rows_fast(ws, columns: list[tuple[bool, list]], when) -> None:
             if is_time:
                 body = f"{time_head}{v:.16G}</v></c>"
             elif isinstance(v, str):
-                body = bodies.get(v)
-                if body is None:
-                    body = bodies[v] = _inline_string_body(v)
+                known = bodies.get(v)
+                body = known if known is not None else bodies.setdefault(v, _inline_string_body(v))
             else:
                 if v != v or v in (float("inf"), float("-inf")):
                     raise ValueError("NaN/inf in a number cell")  # xlsxwriter refuses them too
@@ -482,8 +482,8 @@ def _write_rows_fast(ws, columns: list[tuple[bool, list]], when) -> None:
             cells.append(f'<c r="{letter}{r}"{body}')
         cells_by_col.append(cells)
     fh = ws.fh
-    for r, cells in zip(rows, zip(*cells_by_col, strict=True), strict=True):
-        fh.write(f'<row r="{r}">{"".join(cells)}</row>')
+    for r, row_cells in zip(rows, zip(*cells_by_col, strict=True), strict=True):
+        fh.write(f'<row r="{r}">{"".join(row_cells)}</row>')
     ws.dim_rowmax = n
     ws.dim_colmax = max(ws.dim_colmax, len(columns) - 1)
 

@@ -285,7 +285,7 @@ class Gateway:
             return
         self._heartbeat_at = clock
         with self.gammu.connect() as conn:
-            waiting = int(conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar())
+            waiting = int(conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar() or 0)
         record_state(self.engine, CHANNEL, waiting)
 
 

@@ -154,16 +154,16 @@ def _plan(engine: Engine, channel: str, mid: str, phone: str, text: str, occurre
     if not checked.ok:
         return _Plan("antrean", reason="; ".join(str(e) for e in checked.errors), guess=guess, reply_kind="format")
     rec = checked.record
+    assert rec is not None  # an ok check carries its record
     rec.update(source=Source.SMS.value, source_ref=f"{channel}:{mid}", created_by=sender.username, id=new_id())
     return _Plan("laporan", record=rec, reply_kind="tanda_terima")
 
 
 def _claim_help(conn: Connection, phone: str, stamp: datetime) -> bool:
     """True when `phone` got no help reply in the last hour; records this one. One statement: races lose."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     t = store.sms_senders
     stmt = dialect_insert(t).values(sender=phone, help_sent_at=stamp)
     stmt = stmt.on_conflict_do_update(index_elements=[t.c.sender], set_={"help_sent_at": stmt.excluded.help_sent_at},
@@ -210,6 +210,7 @@ def _store(engine: Engine, conn: Connection, channel: str, mid: str, phone: str,
     incident_id = report_no = queue_id = None
     reply: str | None = None
     if plan.status == "laporan":
+        assert sender is not None and plan.record is not None  # a report is filed only for a registered sender
         rows, _ = insert_records(conn, [plan.record], sender.username,
                                  [{"sms": channel, "pesan": mid}], engine)
         row = rows[0]

@@ -314,7 +314,7 @@ def record_results(engine: Engine, results: object) -> int:
             if not isinstance(item, dict) or not _uuids([item.get("uuid")]):
                 continue
             try:
-                code = int(item.get("sent_result_code"))
+                code = int(item.get("sent_result_code"))  # type: ignore[arg-type]  # None -> TypeError, caught
             except (TypeError, ValueError):
                 continue
             text = _clean(item.get("sent_result_message"), 200) or None
@@ -371,7 +371,7 @@ def outbox_counts(engine: Engine, viewer: Viewer) -> dict[str, int]:
     access.require(viewer, "gateway.manage")
     o = store.smssync_outbox
     with engine.connect() as conn:
-        found = dict(conn.execute(sa.select(o.c.state, sa.func.count()).group_by(o.c.state)).fetchall())
+        found: dict[str, int] = dict(conn.execute(sa.select(o.c.state, sa.func.count()).group_by(o.c.state)).fetchall())
     return {state: int(found.get(state, 0)) for state in STATE_LABELS}
 
 

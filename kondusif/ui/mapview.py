@@ -6,7 +6,9 @@ Data come from kondusif.overview (plain functions); this module only draws.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -90,7 +92,7 @@ def viewer_scope(viewer: Viewer) -> tuple:
     return (str(viewer.role), viewer.kecamatan, viewer.kelurahan, viewer.rt)
 
 
-BY_SCOPE = {Viewer: viewer_scope}
+BY_SCOPE: dict[str | type[Any], Callable[[Any], Any]] = {Viewer: viewer_scope}
 
 
 @st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
