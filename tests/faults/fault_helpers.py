@@ -12,12 +12,12 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from polling import wait_until  # noqa: F401  (one copy for every test folder)
 
 from kondusif import store
 from lubuklinggau_geo import gazetteer, rt
@@ -52,17 +52,6 @@ def write_import_csv(path: Path, rows: int, bad_every: int = 50, seed: int = 8) 
     return good
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.05,
-               message: str = "condition") -> object:
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {message}")
-        time.sleep(interval)
 
 
 def cli_env(db_url: str, **extra: str) -> dict[str, str]:

@@ -25,13 +25,12 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from polling import wait_until  # noqa: F401  (one copy for every test folder)
 
 ROOT = Path(__file__).resolve().parents[2]
 GAMMU_SCHEMA = Path("/usr/share/doc/gammu-smsd/examples/pgsql.sql")
@@ -40,17 +39,6 @@ _SUITE_DB_URL = os.environ.get("KONDUSIF_DB_URL", "")
 PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1] if Path("/usr/lib/postgresql").exists() else None
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 30.0, interval: float = 0.05,
-               message: str = "condition") -> object:
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {message}")
-        time.sleep(interval)
 
 
 # --------------------------------------------------------------------------- PostgreSQL for Gammu
