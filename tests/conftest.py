@@ -153,3 +153,24 @@ def demo_engine(db_url, _demo_template):
     registry.ensure_rt_registry(engine)
     demo.seed_demo(engine, DEMO_N, DEMO_SEED)
     return engine
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian chromium through Playwright, ONE per test session for every folder (tests/browser,
+    tests/deploy): a second sync Playwright in the same process fails while the first is open."""
+    import sys
+
+    from playwright.sync_api import sync_playwright
+
+    browser_dir = str(Path(__file__).resolve().parent / "browser")
+    if browser_dir not in sys.path:
+        sys.path.insert(0, browser_dir)
+    from browser_helpers import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -1,4 +1,4 @@
-"""Browser-test fixtures: `browser` (Debian chromium, session), `page` (screenshot to
+"""Browser-test fixtures (`browser`, one Debian chromium per session, is in tests/conftest.py): `page` (screenshot to
 test-artifacts/ on failure) and `app` (a factory that starts the app on a free port).
 
 Plain helpers (run_app, app_env, free_port, wait_until, wait_for_text, wait_idle) live in
@@ -11,7 +11,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 
 import pytest
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, app_env, page_in, run_app
+from browser_helpers import app_env, page_in, run_app
 
 # --------------------------------------------------------------------------- fixtures
 
@@ -24,16 +24,6 @@ def app():
 
 
 
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

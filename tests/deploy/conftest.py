@@ -30,19 +30,3 @@ def pg_server():
         subprocess.run(stop_cmd, capture_output=True, timeout=120)
 
 
-@pytest.fixture(scope="session")
-def browser():
-    """Debian chromium through Playwright (as tests/browser/conftest.py)."""
-    import sys
-
-    from playwright.sync_api import sync_playwright
-
-    sys.path.insert(0, str(ROOT / "tests" / "browser"))
-    from browser_helpers import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
