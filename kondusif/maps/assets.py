@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 
 import folium
+from branca.element import MacroElement
+from jinja2 import Template
 
 from kondusif.config import PROJECT_ROOT
 
@@ -72,6 +74,16 @@ def vendor_urls(base_url_path: str = "") -> dict[str, str]:
     return {key: static_url(rel, base_url_path) for key, rel in VENDOR_FILES.items()}
 
 
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in kilometres only (folium's `control_scale` also shows miles)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+
 def offline_map(
     location: tuple[float, float] | list[float],
     zoom_start: int = 12,
@@ -85,8 +97,9 @@ def offline_map(
     """A folium Map loading only Leaflet from static/vendor/ (folium's default jQuery,
     Bootstrap and awesome-markers all come from CDNs and are dropped), with the configured
     base tiles when there are any. Extra keyword arguments go to folium.Map / Leaflet."""
-    fmap = folium.Map(location=list(location), zoom_start=zoom_start, tiles=None, control_scale=True,
+    fmap = folium.Map(location=list(location), zoom_start=zoom_start, tiles=None, control_scale=False,
                       height=height, **options)
+    MetricScale().add_to(fmap)
     fmap.default_js = [("leaflet", static_url(VENDOR_FILES["leaflet_js"], base_url_path))]
     fmap.default_css = [("leaflet_css", static_url(VENDOR_FILES["leaflet_css"], base_url_path))]
     if tile_url:

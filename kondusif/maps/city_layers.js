@@ -200,7 +200,13 @@ window.skCityLayers = function (map, GEO, KEC, KEL, RT, INC, C, SHOW) {
     return div;
   };
   legend.addTo(map);
-  L.control.layers(null, overlays, {collapsed: C.collapsed || narrow, position: "topright"}).addTo(map);
+  var layersControl = L.control.layers(null, overlays, {collapsed: C.collapsed || narrow, position: "topright"});
+  layersControl.addTo(map);
+  var layersToggle = layersControl.getContainer().querySelector(".leaflet-control-layers-toggle");
+  if (layersToggle) {  // Leaflet titles it "Layers"
+    layersToggle.title = "Lapisan peta";
+    layersToggle.setAttribute("aria-label", "Lapisan peta");
+  }
 
   // Issue 12.11: kecamatan names are centred on their point; where two overlap at this zoom
   // (Utara II / Selatan II), the later one moves down below the earlier one.

@@ -134,10 +134,12 @@ def _plan(engine: Engine, channel: str, mid: str, phone: str, text: str, occurre
     if not text or is_chatter(text):
         return _Plan("diabaikan", reason="pesan kosong" if not text else "obrolan, bukan laporan")
     reading = read_message(chat, sender.kelurahan if sender else None)
-    if reading.outcome == "rejected":  # e.g. a short text with nothing of a report in it
-        return _Plan("diabaikan", reason=reading.reason, reply_kind="format")
     guess = dict(reading.guess)
     guess["gateway"] = channel
+    if reading.outcome == "rejected":
+        # A short text with nothing of a report in it ("tambahan: pelakunya tim sukses") may be a
+        # follow-up someone sent the city on purpose: a person reads it; only chatter is dropped.
+        return _Plan("antrean", reason=reading.reason, guess=guess, reply_kind="format")
     if sender is None:
         reason = "nomor pengirim belum terdaftar sebagai Ketua RT"
         if reading.outcome == "review":

@@ -167,9 +167,6 @@ def _store_failed(exc: BaseException) -> JSONResponse:
 async def sync(request: Request) -> Response:
     """One SMSsync call: a new SMS (POST), or a task (?task=send|sent|result)."""
     address = client_address(request)
-    if REFUSED.blocked(address):
-        return _refusal("Terlalu banyak percobaan dengan rahasia salah dari alamat ini; coba lagi nanti.", 429,
-                        {"Retry-After": "900"})
     limit = int(setting("smssync.max_body_bytes"))
     try:
         body = await _read_body(request, limit)
@@ -232,6 +229,11 @@ async def sync(request: Request) -> Response:
 
 
 async def _wrong_secret(address: str, device: str) -> JSONResponse:
+    """403, or 429 once the address has guessed too often. Only wrong secrets are stopped: a phone
+    that polled with the old secret after a renewal works as soon as it has the new one."""
+    if REFUSED.blocked(address):
+        return _refusal("Terlalu banyak percobaan dengan rahasia salah dari alamat ini; coba lagi nanti.", 429,
+                        {"Retry-After": "900"})
     REFUSED.record_failure(address)
     who = f" (perangkat «{device}»)" if device else ""
     await run_in_threadpool(_note_refusal, address, f"Rahasia salah dari {address}{who}.")

@@ -68,6 +68,10 @@ def test_map_draws_72_kelurahan_offline(app, page, map_db):
     wait_until(lambda: frame.locator(".sk-cluster, .sk-inc").count() > 0, timeout=60, message="report clusters")
     assert frame.locator("path.sk-rt").count() == 522
     assert "Tingkat kondusivitas" in frame.locator(".sk-legend").inner_text()
+    # Indonesian all the way: one scale bar in metres/kilometres (no miles), the layer switch named
+    scale = frame.locator(".leaflet-control-scale-line").all_inner_texts()
+    assert len(scale) == 1 and scale[0].strip().endswith(("km", "m")), scale
+    assert frame.locator(".leaflet-control-layers-toggle").get_attribute("title") == "Lapisan peta"
 
     # Leaflet and the cluster plugin came from the app itself; nothing was asked of a CDN.
     handle = page.wait_for_selector(MAP_FRAME).content_frame()

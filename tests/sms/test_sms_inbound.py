@@ -147,6 +147,13 @@ def test_chatter_is_kept_and_not_answered(engine):
     assert sms_rows(engine) == 1 and len(incidents(engine)) == 0
 
 
+def test_a_short_follow_up_without_a_report_is_queued_for_a_person_not_dropped(engine):
+    out = receive_sms(sms("tambahan: pelakunya tim sukses", sender=STRANGER, mid="f1"), engine=engine)
+    assert (out.status, out.reply) == ("antrean", replies.FORMAT_REPLY)
+    queued = review.queue_frame(engine, SYSTEM)
+    assert list(queued["text"]) == ["tambahan: pelakunya tim sukses"]
+
+
 def test_queued_sms_becomes_an_sms_report_when_classified(engine):
     receive_sms(sms("Tolong pak ada ribut-ribut di dekat TPS tadi malam", sender=STRANGER), engine=engine)
     item = review.queue_frame(engine, SYSTEM).iloc[0]
