@@ -289,3 +289,11 @@ def track(previous: Highlights | None, snap: WallSnapshot, now: datetime) -> Hig
 def wib_clock(value: datetime) -> str:
     """'26/06 14:32 WIB': short enough to read from afar, with the day for the longer periods."""
     return to_wib(value).strftime("%d/%m %H:%M WIB")
+
+
+def place_title(viewer: Viewer) -> str:
+    """The area the wall covers, for its title: the city, or the one kecamatan of a scoped account."""
+    area = access.area_of(viewer)
+    if area.kecamatan:
+        return "Kecamatan " + gazetteer.kecamatan_label(area.kecamatan)
+    return "Kota Lubuklinggau"

@@ -320,6 +320,7 @@ DATA_FUNCTIONS: dict[str, object] = {
     "sms.smssync.show_secret": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_sees_or_changes_the_secret",
     "sms.smssync.rotate_secret": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_sees_or_changes_the_secret",
     "wall.snapshot": "tests/wall/test_wall_data.py::test_snapshot_counts_only_what_the_viewer_may_see",
+    "wall.place_title": "tests/wall/test_wall_data.py::test_the_wall_title_names_the_area_the_viewer_sees",
     "simulated.count_in_view": "tests/wall/test_simulated_banner.py::"
                                "test_count_in_view_respects_scope_and_the_source_filter",
 }

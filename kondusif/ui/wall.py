@@ -138,12 +138,13 @@ def _still_signed_in() -> Viewer:
 
 
 def head_html(snap: wall.WallSnapshot, params: wall.WallParams, refreshed: datetime,
-              active: dict[str, float]) -> str:
+              active: dict[str, float], place: str = "Kota Lubuklinggau") -> str:
+    """`place`: what the viewer's scope covers (a kecamatan's panwaslu sees only that kecamatan)."""
     clock = to_wib(refreshed).strftime("%H:%M:%S WIB")
     replay = " · MEMUTAR ULANG" if snap.period.replay else ""
     return (
         '<div class="skw"><div class="skw-top">'
-        '<div class="skw-title">Ruang pantau · Kota Lubuklinggau</div>'
+        f'<div class="skw-title">Ruang pantau · {escape_html(place)}</div>'
         f'<div class="skw-meta">{escape_html(snap.period.label)}{replay} · diperbarui {clock}, '
         f'otomatis tiap {params.refresh} detik<a href="./" target="_self">Menu</a></div>'
         "</div></div>"
@@ -257,7 +258,7 @@ def _unavailable_here(body: Callable[[wall.WallParams], None], params: wall.Wall
 def _head(params: wall.WallParams) -> None:
     viewer = _still_signed_in()
     snap, active, version = _current(viewer, params)
-    st.html(head_html(snap, params, now(), active))
+    st.html(head_html(snap, params, now(), active, wall.place_title(viewer)))
     notes = notices_html(snap)
     if notes:
         st.html(notes)

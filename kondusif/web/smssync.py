@@ -225,6 +225,9 @@ async def sync(request: Request) -> Response:
         return _store_failed(exc)
     if method == "GET" and not task:
         return _answer({"payload": {"success": True, "error": None}})  # SMSsync's "test the URL" call
+    if task in ("send", "sent", "result"):
+        return _refusal(f"Tugas «{task}» tidak dipakai dengan {method}: ?task=send dan ?task=result dengan GET, "
+                        "?task=sent dan ?task=result dengan POST.", 400)
     return _refusal(f"Tugas «{task[:20]}» tidak dikenal (yang ada: send, sent, result).", 400)
 
 

@@ -129,6 +129,12 @@ def test_the_endpoint_needs_no_cookie_and_answers_json_under_the_apps_headers(ga
                       "\r\nX-Forwarded-For: 10.15.0.8\r\nConnection: close\r\n\r\n".encode())
     assert odd.status == 400
     assert odd.json["payload"]["error"] == "Tugas «hapus» tidak dikenal (yang ada: send, sent, result)."
+    wrong_method = gateway.raw(f"POST /sms/smssync?task=send&secret={gateway.secret()} HTTP/1.1\r\n"
+                               f"Host: {gateway.host}\r\nX-Forwarded-For: 10.15.0.8\r\nContent-Length: 0\r\n"
+                               "Connection: close\r\n\r\n".encode())
+    assert wrong_method.status == 400
+    assert wrong_method.json["payload"]["error"] == ("Tugas «send» tidak dipakai dengan POST: ?task=send dan "
+                                                     "?task=result dengan GET, ?task=sent dan ?task=result dengan POST.")
 
 
 def smssync_refusal() -> str:

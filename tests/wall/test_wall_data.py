@@ -174,3 +174,8 @@ def test_a_new_berat_report_and_a_kelurahan_turning_rawan_are_highlighted_for_a_
     # Staying Rawan is not news.
     fifth = wall.track(fourth, snap, later + timedelta(seconds=90))
     assert fifth.active(later + timedelta(seconds=90)) == {}
+
+
+def test_the_wall_title_names_the_area_the_viewer_sees():
+    assert wall.place_title(PANWASCAM) == "Kecamatan Lubuk Linggau Timur I"
+    assert wall.place_title(Viewer("uji-pejabat", Role.PEJABAT, "Pejabat Uji")) == "Kota Lubuklinggau"
