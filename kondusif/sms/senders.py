@@ -9,6 +9,7 @@ account per number, and are reporter identity: only roles holding
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -42,7 +43,13 @@ def clean_phone(text: object) -> str:
     number = normalise_phone(raw) if problem is None else None
     if number is None or not number.startswith("+") or len(number) > 24:
         raise AuthError(f"Nomor HP «{raw}»: {problem or 'bukan nomor telepon'}.", field="phone")
+    if not INDONESIAN_MOBILE.fullmatch(number):
+        raise AuthError(f"Nomor HP «{raw}»: bukan nomor HP Indonesia (08…, 10 sampai 13 angka).", field="phone")
     return number
+
+
+# An Ketua RT's SMS number: an Indonesian mobile, 08 + 8 to 11 digits (+62 8xx… once normalised).
+INDONESIAN_MOBILE = re.compile(r"\+628\d{8,11}")
 
 
 def find_sender(conn_or_engine: Engine | Connection, phone: str | None) -> Sender | None:

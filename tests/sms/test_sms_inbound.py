@@ -183,6 +183,9 @@ def test_phone_registration_rules(engine):
         senders.set_phone(engine, SYSTEM, other, "+62 812-3456-7890")
     with pytest.raises(senders.AuthError, match="bukan nomor telepon"):
         senders.set_phone(engine, SYSTEM, other, "halo")
+    for foreign_or_long in ("+1 555 0100", "0812999900011111111", "0812 345"):
+        with pytest.raises(senders.AuthError, match="bukan nomor HP Indonesia|bukan nomor telepon"):
+            senders.set_phone(engine, SYSTEM, other, foreign_or_long)
     assert senders.set_phone(engine, SYSTEM, username, "") is None
     assert senders.set_phone(engine, SYSTEM, other, "0812 3456 7890") == RT_PHONE
     with pytest.raises(NotPermitted):
