@@ -69,7 +69,7 @@ header[data-testid="stHeader"] { display: none !important; }
 .skw-row .skw-when { font-weight: 700; margin-right: .5rem; }
 .skw-row .skw-what { font-weight: 600; }
 .skw-row .skw-l1 { display: flex; align-items: baseline; gap: 0 .35rem; flex-wrap: wrap; }
-.skw-row .skw-l2 { overflow: hidden; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
+.skw-row .skw-l2 { overflow: hidden; overflow-wrap: anywhere; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
 .skw-row .skw-ttl { font-style: italic; }
 .skw-row .skw-no { color: #607d8b; font-size: 1.05rem; margin-left: auto; }
 .skw-tag { display: inline-block; padding: 0 .45rem; border-radius: 4px; font-size: 1.05rem; font-weight: 700;
