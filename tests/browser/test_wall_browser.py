@@ -147,7 +147,9 @@ def test_new_report_appears_without_reload_and_the_map_keeps_its_zoom(running, p
     wait_until(lambda: "sk-wall-flash" not in (dot.get_attribute("class") or "")
                and "sk-wall-flash" not in (kel.get_attribute("class") or ""), timeout=DEADLINE,
                message="the map highlights to end")
-    assert "BARU" not in page.locator("[data-testid=skw-tiles]").inner_text()
+    # the counts are their own fragment, refreshed on its own tick: it drops the mark by its next refresh
+    wait_until(lambda: "BARU" not in page.locator("[data-testid=skw-tiles]").inner_text(), timeout=DEADLINE,
+               message="the Rawan tile's highlight to end")
     assert frame.evaluate("() => map_div.getZoom()") == 15
 
 
