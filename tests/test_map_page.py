@@ -281,3 +281,36 @@ def test_map_caches_are_shared_by_scope_never_across_scopes(demo_engine, monkeyp
     mapview.cached_levels(db_url, (version[0], version[1] + 1), other_official, flt, as_of)
     assert len(calls) == 4  # a new store fingerprint is a new entry
     mapview.cached_levels.clear()
+
+
+def test_the_page_data_cache_is_shared_by_scope_never_across_scopes(demo_engine, monkeypatch):
+    """Issue 14: the map page's one read per view (peta_data.cached_page) is shared by officials of
+    one role and scope, like the levels; another kecamatan's Panwascam reads its own."""
+    from kondusif import overview
+    from kondusif.filters import Filter
+    from kondusif.ui import peta_data
+
+    calls: list[str] = []
+    real = overview.page_data
+
+    def counting(engine, viewer, *args, **kwargs):
+        calls.append(viewer.username)
+        return real(engine, viewer, *args, **kwargs)
+
+    monkeypatch.setattr(overview, "page_data", counting)
+    peta_data.cached_page.clear()
+    db_url = demo_engine.url.render_as_string(hide_password=False)
+    version = overview.data_version(demo_engine)
+    flt = Filter(period="kampanye")
+    period = flt.resolve(datetime(2018, 6, 27, 17, 0, tzinfo=UTC))
+    peta_data.cached_page(db_url, version, PEJABAT, flt, period)
+    peta_data.cached_page(db_url, version, Viewer("sekda", Role.PEJABAT, display_name="Sekda"), flt, period)
+    assert calls == ["walikota"]
+    timur = peta_data.cached_page(db_url, version, Viewer("pws-timur", Role.PANWASLU, kecamatan="16.73.01"),
+                                  flt, period)
+    barat = peta_data.cached_page(db_url, version, Viewer("pws-barat", Role.PANWASLU, kecamatan="16.73.02"),
+                                  flt, period)
+    assert calls == ["walikota", "pws-timur", "pws-barat"]
+    assert all(k.startswith("16.73.01.") for k in timur.levels.kelurahan["kode_kelurahan"])
+    assert all(k.startswith("16.73.02.") for k in barat.levels.kelurahan["kode_kelurahan"])
+    peta_data.cached_page.clear()

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from kondusif import charts, maps, overview, registry, simulated, status, store
+from kondusif import charts, maps, overview, simulated, status, store
 from kondusif.config import settings
 from kondusif.filters import Filter, Period, format_moment
 from kondusif.model import Viewer
@@ -100,12 +100,6 @@ def cached_levels(db_url: str, version: tuple, viewer: Viewer, flt: Filter, as_o
     return overview.levels_for_view(store.get_engine(db_url), viewer, flt, as_of)
 
 
-@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
-def cached_headline(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
-                    _levels: overview.Levels) -> overview.Headline:
-    """(`_levels` is not hashed: it follows from the other arguments.)"""
-    return overview.headline(store.get_engine(db_url), viewer, flt, period, _levels)
-
 
 @st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
 def cached_simulated_notice(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
@@ -117,27 +111,7 @@ def cached_simulated_notice(db_url: str, version: tuple, viewer: Viewer, flt: Fi
     return simulated.notice(total, n_sim, simulated.count_in_view(engine, window, viewer))
 
 
-@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=16, show_spinner=False)
-def cached_map_layer(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
-                     total: int) -> MapLayer:
-    engine = store.get_engine(db_url)
-    inc = overview.map_incidents(engine, viewer, flt, period, total)
-    packed = None
-    if len(inc.frame):
-        packed = maps.pack_incidents(inc.frame, maps.static_layers().points,
-                                     maps.rt_points(registry.rt_registry(engine)))
-    return MapLayer(packed, len(inc.frame), inc.total)
 
-
-@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
-def cached_trend(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> pd.DataFrame:
-    return overview.daily_trend(store.get_engine(db_url), viewer, flt, period)
-
-
-@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
-def cached_kecamatan_table(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
-                           _levels: overview.Levels) -> pd.DataFrame:
-    return overview.kecamatan_table(store.get_engine(db_url), viewer, flt, period, _levels)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """The city map page's data for one view, cached: one read of the store per view (issue 14).
 
 overview.page_data reads the reports once and derives levels, headline, map reports, trend and
-the per-kecamatan table; this module caches the result per (store fingerprint, viewer, filter,
-period), so a rerun that only changes the kelurahan panel (a click on the map) reads nothing again.
+the per-kecamatan table; this module caches the result per (store fingerprint, role + place scope of the viewer, filter,
+period: officials of one scope share an entry across sessions), so a rerun that only changes the kelurahan panel (a click on the map) reads nothing again.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import streamlit as st
 from kondusif import maps, overview, registry, store
 from kondusif.filters import Filter, Period
 from kondusif.model import Viewer
-from kondusif.ui.mapview import CACHE_TTL, MapLayer
+from kondusif.ui.mapview import BY_SCOPE, CACHE_TTL, MapLayer
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,14 @@ class PageView:
     kecamatan: pd.DataFrame
 
 
-@st.cache_data(ttl=CACHE_TTL, max_entries=16, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=16, show_spinner=False)
 def cached_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> PageView:
     engine = store.get_engine(db_url)
     reg = registry.rt_registry(engine)
     data = overview.page_data(engine, viewer, flt, period, registry=reg)
     inc = data.map
     packed = None
-    if len(inc.frame):  # as mapview.cached_map_layer packs the reports for the map
+    if len(inc.frame):
         packed = maps.pack_incidents(inc.frame, maps.static_layers().points, maps.rt_points(reg))
     return PageView(data.levels, data.headline, MapLayer(packed, len(inc.frame), inc.total), data.trend,
                     data.kecamatan)
