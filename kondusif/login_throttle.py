@@ -25,13 +25,19 @@ class StoreAddressThrottle:
     """`auth.AddressThrottle` with its memory in the login_failures table (shared by processes).
 
     `engine` None = the configured store, looked up at each call (tests swap databases).
+    `kind` keeps another door's failures apart in the same table (e.g. "smssync": wrong gateway
+    secrets), so they neither count against that address's logins nor the other way round.
     """
 
     def __init__(self, engine: Engine | None = None, max_failures: int = ADDRESS_MAX_FAILURES,
-                 window: timedelta = timedelta(minutes=ADDRESS_WINDOW_MINUTES)) -> None:
+                 window: timedelta = timedelta(minutes=ADDRESS_WINDOW_MINUTES), kind: str = "") -> None:
         self._engine = engine
         self.max_failures = max_failures
         self.window = window
+        self._prefix = f"{kind}:" if kind else ""
+
+    def _key(self, address: str) -> str:
+        return (self._prefix + address)[:_ADDRESS_WIDTH]
 
     def engine(self) -> Engine:
         return self._engine or store.get_engine()
@@ -41,7 +47,7 @@ class StoreAddressThrottle:
         since = as_utc(clock()) - self.window
         with self.engine().connect() as conn:
             n = conn.execute(sa.select(sa.func.count()).select_from(lf).where(
-                lf.c.address == address[:_ADDRESS_WIDTH], lf.c.at > since)).scalar()
+                lf.c.address == self._key(address), lf.c.at > since)).scalar()
         return int(n or 0) >= self.max_failures
 
     def record_failure(self, address: str, *, clock: Clock = utc_now) -> None:
@@ -49,4 +55,4 @@ class StoreAddressThrottle:
         moment = as_utc(clock())
         with store.write(self.engine()) as conn:
             conn.execute(lf.delete().where(lf.c.at <= moment - self.window))
-            conn.execute(lf.insert().values(address=address[:_ADDRESS_WIDTH], at=moment))
+            conn.execute(lf.insert().values(address=self._key(address), at=moment))

@@ -23,10 +23,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kondusif import store
-from kondusif.accounts import auth
 from kondusif.config import setting
 from kondusif.db_unavailable import is_unavailable
 from kondusif.errors import KondusifError
+from kondusif.login_throttle import StoreAddressThrottle
 from kondusif.sms import smssync
 from kondusif.web.edge import client_address
 
@@ -37,7 +37,8 @@ MAX_FIELDS = 20
 REFUSED_KEY_MESSAGE = "Rahasia SMSsync salah. Salin rahasia dari halaman Gerbang SMS ke pengaturan Sync URL di ponsel."
 # Wrong secrets per client address before it is refused outright (guessing is pointless
 # with ~124 bits, but each try costs a database read).
-REFUSED = auth.AddressThrottle(max_failures=20, window=timedelta(minutes=15))
+# Kept in the store like the login throttle, so every app process counts the same tries.
+REFUSED = StoreAddressThrottle(max_failures=20, window=timedelta(minutes=15), kind="smssync")
 _NOTE_EVERY_SECONDS = 60.0  # a refused caller is written to the admin's "last error" at most this often
 
 
@@ -234,10 +235,10 @@ async def sync(request: Request) -> Response:
 async def _wrong_secret(address: str, device: str) -> JSONResponse:
     """403, or 429 once the address has guessed too often. Only wrong secrets are stopped: a phone
     that polled with the old secret after a renewal works as soon as it has the new one."""
-    if REFUSED.blocked(address):
+    if await run_in_threadpool(REFUSED.blocked, address):
         return _refusal("Terlalu banyak percobaan dengan rahasia salah dari alamat ini; coba lagi nanti.", 429,
                         {"Retry-After": "900"})
-    REFUSED.record_failure(address)
+    await run_in_threadpool(REFUSED.record_failure, address)
     who = f" (perangkat «{device}»)" if device else ""
     await run_in_threadpool(_note_refusal, address, f"Rahasia salah dari {address}{who}.")
     return _refusal(REFUSED_KEY_MESSAGE, 403)

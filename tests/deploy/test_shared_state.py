@@ -202,3 +202,19 @@ def test_the_page_cache_key_changes_when_another_process_files_or_verifies(engin
         "workflow.verify(e, Viewer('panwaslu-posko', Role.PANWASLU), row['id'], int(row['version']))\n"))
     verified = overview.data_version(engine)
     assert verified[0] == filed[0] and verified[1] > filed[1]  # same count, new key all the same
+
+
+def test_wrong_smssync_secrets_are_counted_in_the_store_apart_from_logins(engine):
+    """The SMSsync door's guess counter is the login throttle's table under its own kind: another
+    app process sees the same count, and an address's wrong secrets never block its logins."""
+    from kondusif.login_throttle import StoreAddressThrottle
+    from kondusif.web import smssync as smssync_route
+
+    here = StoreAddressThrottle(engine, max_failures=2, kind="smssync")
+    other_process = StoreAddressThrottle(engine, max_failures=2, kind="smssync")
+    logins = StoreAddressThrottle(engine, max_failures=2)
+    here.record_failure("10.9.9.9")
+    here.record_failure("10.9.9.9")
+    assert other_process.blocked("10.9.9.9")
+    assert not logins.blocked("10.9.9.9")
+    assert isinstance(smssync_route.REFUSED, StoreAddressThrottle)
