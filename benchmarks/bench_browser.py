@@ -40,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # polling.wait_until, shared by the test helpers
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, app_env, run_app  # noqa: E402

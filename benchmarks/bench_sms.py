@@ -28,6 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # polling.wait_until, shared by the test helpers
 sys.path.insert(0, str(ROOT / "tests" / "sms"))  # the Gammu harness of the SMS tests
 
 import sqlalchemy as sa  # noqa: E402
