@@ -1,7 +1,9 @@
-"""One way for tests to wait: poll a condition with a deadline (never sleep and hope)."""
+"""What every test folder shares: waiting by polling a condition with a deadline (never sleep and
+hope), and the environment for running `python -m kondusif` as a child process."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 
@@ -17,3 +19,12 @@ def wait_until(predicate: Callable[[], object], timeout: float = 30.0, interval:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {message}")
         time.sleep(interval)
+
+
+def cli_env(db_url: str, **extra: str) -> dict[str, str]:
+    """The environment for `python -m kondusif` against `db_url` (this test's data dir, geo dir)."""
+    env = dict(os.environ)
+    env["KONDUSIF_DB_URL"] = db_url
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env

@@ -6,7 +6,6 @@ Imported as a plain module (`from fault_helpers import ...`), like tests/browser
 from __future__ import annotations
 
 import csv
-import os
 import random
 import sqlite3
 import subprocess
@@ -17,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from polling import wait_until  # noqa: F401  (one copy for every test folder)
+from polling import cli_env, wait_until  # noqa: F401  (one copy for every test folder)
 
 from kondusif import store
 from lubuklinggau_geo import gazetteer, rt
@@ -54,13 +53,6 @@ def write_import_csv(path: Path, rows: int, bad_every: int = 50, seed: int = 8) 
 
 
 
-def cli_env(db_url: str, **extra: str) -> dict[str, str]:
-    """The environment for `python -m kondusif` against `db_url` (this test's data dir, geo dir)."""
-    env = dict(os.environ)
-    env["KONDUSIF_DB_URL"] = db_url
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
 
 
 def start_cli(args: list[str], env: dict[str, str]) -> subprocess.Popen:

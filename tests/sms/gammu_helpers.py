@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from polling import wait_until  # noqa: F401  (one copy for every test folder)
+from polling import cli_env, wait_until  # noqa: F401  (one copy for every test folder)
 
 ROOT = Path(__file__).resolve().parents[2]
 GAMMU_SCHEMA = Path("/usr/share/doc/gammu-smsd/examples/pgsql.sql")
@@ -192,12 +192,7 @@ class Smsd:
 # --------------------------------------------------------------------------- the reader as a process
 
 
-def reader_env(db_url: str, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env["KONDUSIF_DB_URL"] = db_url
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
+reader_env = cli_env  # the reader is `python -m kondusif sms-gateway`
 
 
 def start_reader(gammu_url: str, env: dict[str, str], *extra: str) -> subprocess.Popen:
