@@ -64,3 +64,15 @@ def escape_markdown(value: Any) -> str:
     flat = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER,
                          " ".join(("" if value is None else str(value)).split()))
     return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in flat)
+
+
+# C0 controls except tab and newline, DEL, and the bidi embeddings/overrides/isolates
+# (U+202A-U+202E, U+2066-U+2069) that flip how a title or a phone number reads (issue 27.7).
+_UNSAFE_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: Any) -> str:
+    """`value` as text without control characters or bidi overrides (CR LF becomes LF); None -> ''."""
+    if value is None:
+        return ""
+    return _UNSAFE_CONTROL.sub("", str(value).replace("\r\n", "\n"))
