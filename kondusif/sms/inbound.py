@@ -122,6 +122,11 @@ class _Plan:
     reply_kind: str | None = None  # tanda_terima, antrean, format, belum_terdaftar
 
 
+def _readable(reading) -> bool:
+    """Something of a report was read: a LAPOR line, or at least one category in free text."""
+    return reading.outcome == "report" or (reading.outcome == "review" and bool(reading.guess.get("kategori")))
+
+
 def _raw_for_sender(reading, text: str, sender: Sender, occurred: datetime, phone: str) -> dict[str, Any] | None:
     """A candidate record for a registered sender: the account's RT, whatever the text says."""
     if reading.outcome == "report":
@@ -145,10 +150,10 @@ def _plan(engine: Engine, channel: str, mid: str, phone: str, text: str, occurre
     reading = read_message(chat, sender.kelurahan if sender else None)
     guess = dict(reading.guess)
     guess["gateway"] = channel
-    if reading.outcome == "rejected":
+    if not _readable(reading):
         # Nothing of a report could be read. A short text ("tambahan: pelakunya tim sukses") may be a
         # follow-up someone sent the city on purpose: a person reads it; only chatter is dropped.
-        reason = reading.reason
+        reason = reading.reason or "isi laporan tidak terbaca"
         if sender is None:
             reason = "nomor pengirim belum terdaftar sebagai Ketua RT; " + reason
         return _Plan("antrean", reason=reason, guess=guess, reply_kind="format")
