@@ -111,7 +111,8 @@ def main() -> int:
             for t in threads:
                 t.join()
             elapsed = time.perf_counter() - start
-            again = [post(app.url, {**m, "device_id": "hp-0"})[0] for m in messages[:50]]  # phones re-sending
+            again = [post(app.url, {**m, "secret": phone_secrets[i % args.phones], "device_id": f"hp-{i % args.phones}"})[0]
+                     for i, m in enumerate(messages[:50])]  # each phone re-sending what it carried
         with engine.connect() as conn:
             reports = conn.execute(sa.select(sa.func.count()).select_from(store.incidents)
                                    .where(store.incidents.c.source == "sms")).scalar()
