@@ -162,7 +162,7 @@ class Smsd:
     """`gammu-smsd` on the dummy phone and a Gammu PostgreSQL database, as a child process."""
 
     def __init__(self, workdir: Path, gammu_url: str, *, loop_sleep: int = 1, receive_every: int = 0,
-                 user: str | None = None, tz: str | None = None) -> None:
+                 user: str | None = None, tz: str | None = None, comm_timeout: int = 1) -> None:
         self.dir = workdir
         self.tz = tz  # the zone of the machine SMSD runs on (its TZ), when a test sets one
         self.user = user  # run as this user (root only): files it may read but not delete stay on the "phone"
@@ -174,7 +174,7 @@ class Smsd:
             "[gammu]", "model = dummy", "connection = none", f"port = {self.phone.root}", "",
             "[smsd]", "service = sql", "driver = native_pgsql", f"host = {u.host}:{u.port}",
             f"user = {u.username}", f"password = {u.password or ''}", f"database = {u.database}",
-            f"logfile = {self.log}", "debuglevel = 1", "commtimeout = 1", f"receivefrequency = {receive_every}",
+            f"logfile = {self.log}", "debuglevel = 1", f"commtimeout = {comm_timeout}", f"receivefrequency = {receive_every}",
             "statusfrequency = 5", f"loopsleep = {loop_sleep}", "multiparttimeout = 10", "checksecurity = 0",
             "checkbattery = 0", "checksignal = 0", "checknetwork = 0", "",
         ]), encoding="utf-8")
