@@ -100,3 +100,61 @@ def test_question_naming_an_incident_and_a_place_goes_to_a_person():
 def test_quoted_text_alone_is_not_a_report():
     r = read("> LAPOR uang berat RT 4 Dempo: amplop beredar")
     assert r.outcome == "rejected" and "kutipan" in r.reason
+
+
+# --------------------------------------------------------------------------- LAPOR lines
+
+@pytest.mark.parametrize("text, cat, sev, rt, kel", [
+    ("LAPOR uang berat RT 7 Majapahit amplop isi 100rb dibagi ke ibu-ibu pengajian", Category.POLITIK_UANG,
+     Severity.BERAT, 7, MAJAPAHIT),  # no colon
+    ("lapor: APK ringan rt.08 Dempo: spanduk paslon disobek", Category.PERUSAKAN_APK, Severity.RINGAN, 8, DEMPO),
+    ("LAPOR intimidasi sedang RT5 Kayu Ara warga diancam tdk dpt bantuan", Category.INTIMIDASI, Severity.SEDANG,
+     5, KAYU_ARA),
+    ("Lapor hoaks brat RT 006 kel. Dempo: pesan berantai fitnah paslon", Category.KAMPANYE_HITAM, Severity.BERAT,
+     6, DEMPO),  # misspelled severity, RT with zeros, "kel." before the name
+    ("LAPOR money politik sdg rt 04 Majapahit: sembako dibagi", Category.POLITIK_UANG, Severity.SEDANG, 4,
+     MAJAPAHIT),
+    ("LAPOR serangan fajar berat RT 3 Kayu Ara: subuh ada yg bagi duit", Category.POLITIK_UANG, Severity.BERAT, 3,
+     KAYU_ARA),
+    ("LAPOR baliho dirusak ringan RT 02 Dempo: dicoret cat semprot", Category.PERUSAKAN_APK, Severity.RINGAN, 2,
+     DEMPO),
+    ("🚨 LAPOR bentrok berat RT 9 Majapahit", Category.BENTROKAN, Severity.BERAT, 9, MAJAPAHIT),
+])
+def test_lapor_variants_are_filed_with_the_stated_code_and_severity(text, cat, sev, rt, kel):
+    r = read(text)
+    assert r.outcome == "report" and r.via == "format"
+    assert vocab.match_category(r.raw["category"]) == cat
+    assert vocab.match_severity(r.raw["severity"]) == sev
+    assert r.raw["rt"] == rt and r.guess["kelurahan"] == kel
+
+
+def test_stated_code_and_severity_win_over_the_description():
+    r = read("LAPOR apk ringan RT 4 Dempo: tim sukses juga bagi amplop, ada yg luka kena batu")
+    assert r.outcome == "report"
+    assert vocab.match_category(r.raw["category"]) == Category.PERUSAKAN_APK and r.raw["severity"] == "ringan"
+
+
+def test_lapor_without_severity_is_sedang_and_says_so():
+    r = read("LAPOR tps RT 1 Majapahit: saksi dilarang masuk")
+    assert r.outcome == "report" and r.raw["severity"] == "sedang" and "dianggap sedang" in r.reason
+
+
+def test_lapor_with_an_unknown_code_goes_to_a_person_naming_it():
+    r = read("LAPOR banjir berat RT 3 Dempo: air masuk rumah")
+    assert r.outcome == "review" and "banjir" in r.reason
+
+
+def test_free_text_severity_only_from_words_that_say_it():
+    plain = read("spanduk paslon 2 dibakar orang tak dikenal di RT 3 Dempo")
+    assert plain.outcome == "report" and plain.raw["severity"] == Severity.SEDANG
+    assert "dianggap sedang" in plain.reason
+    hurt = read("pendukung paslon ribut di RT 3 Dempo, dua org luka dilarikan ke puskesmas")
+    assert hurt.raw["category"] == Category.BENTROKAN and hurt.raw["severity"] == Severity.BERAT
+    calm_hurt = read("ribut mulut di RT 3 Dempo, dak katek yg luka")
+    assert calm_hurt.raw["severity"] == Severity.SEDANG
+
+
+def test_everyday_lubuklinggau_writing():
+    r = read("wong bagi2 duit galo di RT 10 Majapahit kagek malam, sdh byk yg nerimo")
+    assert r.outcome == "report" and r.raw["category"] == Category.POLITIK_UANG
+    assert (r.raw["rt"], r.raw["kelurahan"]) == (10, MAJAPAHIT)
