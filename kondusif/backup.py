@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from kondusif import registry, store
+from kondusif.config import child_environment
 from kondusif.db_unavailable import as_storage_error
 from kondusif.timeutil import now
 
@@ -93,7 +94,7 @@ def _pg_args(url: URL) -> tuple[list[str], dict[str, str]]:
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **env})
+    return subprocess.run(cmd, capture_output=True, text=True, env=child_environment(**env))
 
 
 def _counts(url_text: str) -> dict[str, int]:
