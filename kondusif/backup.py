@@ -20,7 +20,6 @@ import shutil
 import sqlite3
 import subprocess
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,8 +66,6 @@ class BackupCheck:
         return f"skema versi {self.schema_version}; " + ", ".join(parts)
 
 
-# Test hook: called after the live store was copied aside and the restore began (issue 13 tests).
-after_replace_hook: Callable[[], None] | None = None
 
 
 def _sqlite_path(url: URL) -> Path:
@@ -315,8 +312,6 @@ def restore(db_url: str, backup_file: Path | str, checked: BackupCheck | None = 
             _sqlite_restore(path, _sqlite_path(url))
         else:
             _pg_restore(url, path)
-        if after_replace_hook is not None:
-            after_replace_hook()
         engine = store.get_engine(db_url)  # upgrades an older schema in place
         counts = _counts(db_url)
         if counts != check.counts:
