@@ -33,13 +33,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -269,7 +267,6 @@ class Gateway:
         except SmsRefused as exc:
             self.note_error(f"Pesan Gammu ID {group.ids()} dilewati: {exc}")
             outcome = None
-        _test_pause_after_store()
         reply = outcome.reply if outcome is not None else None
         c = inbox.c
         with self.gammu.begin() as conn:
@@ -328,16 +325,6 @@ def _already_replied(conn: Connection, number: str, reply: str) -> bool:
         if found is not None:
             return True
     return False
-
-
-def _test_pause_after_store() -> None:
-    """Fault tests only: stop after the store committed, before Gammu's transaction (the test kills -9 here)."""
-    marker = os.environ.get("KONDUSIF_TEST_SMS_PAUSE_AFTER_STORE")
-    if not marker:
-        return
-    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
-    while True:
-        time.sleep(0.05)
 
 
 def run_gateway(gateway: Gateway, *, poll_seconds: float = 1.0, once: bool = False,

@@ -90,13 +90,13 @@ def _check(msg: InboundSms) -> tuple[str, str, str]:
     mid = str(msg.message_id or "").strip()
     if not mid or len(mid) > MAX_MESSAGE_ID:
         raise SmsRefused(f"ID pesan SMS kosong atau lebih dari {MAX_MESSAGE_ID} karakter.")
-    raw_sender = " ".join(safe_text(msg.sender).split())
+    raw_sender = " ".join(safe_text(str(msg.sender or "")).split())
     sender = normalise_phone(raw_sender) or raw_sender[:32]  # alphanumeric senders ("TELKOMSEL") kept as sent
     if not sender:
         raise SmsRefused("Nomor pengirim SMS kosong.")
     if not isinstance(msg.received_at, datetime) or msg.received_at.tzinfo is None:
         raise SmsRefused("Waktu terima SMS harus memakai zona waktu.")
-    return mid, sender, clean_text(safe_text(msg.text))[:MAX_TEXT]
+    return mid, sender, clean_text(safe_text(str(msg.text or "")))[:MAX_TEXT]
 
 
 def _prior(conn: Connection, channel: str, message_id: str) -> SmsOutcome | None:
@@ -207,7 +207,7 @@ def receive_sms(msg: InboundSms, *, engine: Engine | None = None) -> SmsOutcome:
     received = as_utc(msg.received_at)
     occurred = min(received, stamp)  # a phone clock ahead of time must not make a report "in the future"
     sender = find_sender(engine, phone)
-    gateway_phone = " ".join(safe_text(msg.gateway_phone).split())[:64] or None
+    gateway_phone = " ".join(safe_text(str(msg.gateway_phone or "")).split())[:64] or None
     plan = _plan(engine, msg.channel, mid, phone, text, occurred, sender, gateway_phone)
     try:
         with store.write(engine) as conn:

@@ -47,7 +47,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access, store
-from kondusif.config import setting
+from kondusif.config import settings
 from kondusif.errors import KondusifError
 from kondusif.model import Viewer
 from kondusif.safe import clean_text
@@ -106,7 +106,7 @@ def _insert(conn: Connection, table: sa.Table):
 
 def clean_label(value: object) -> str:
     """A phone's name as the admin typed it, checked: 1-40 letters, digits, space, dot, dash or underscore."""
-    label = " ".join(clean_text(value).split())
+    label = " ".join(clean_text(str(value or "")).split())
     if not label:
         raise PhoneError("Nama ponsel kosong. Contoh: posko-setda-1.")
     if len(label) > MAX_LABEL or not _LABEL.fullmatch(label):
@@ -135,7 +135,7 @@ def register_phone(engine: Engine, viewer: Viewer, label: object) -> tuple[Phone
 def revoke_phone(engine: Engine, viewer: Viewer, label: object) -> Phone:
     """Refuse this phone's secret from now on (a lost or replaced phone); its past SMS keep its name."""
     access.require(viewer, "gateway.manage")
-    name = " ".join(clean_text(label).split())
+    name = " ".join(clean_text(str(label or "")).split())
     p = store.smssync_phones
     with store.write(engine) as conn:
         row = conn.execute(sa.select(p.c.id, p.c.label, p.c.revoked_at)
@@ -249,7 +249,7 @@ def parse_timestamp(raw: object, moment: datetime | None = None) -> datetime:
 
 
 def _clean(value: object, limit: int) -> str:
-    return " ".join(clean_text(value or "").split())[:limit]
+    return " ".join(clean_text(str(value or "")).split())[:limit]
 
 
 def clean_device_id(value: object) -> str:
@@ -315,7 +315,7 @@ class Outgoing:
 
 def reply_mode() -> str:
     """'langsung' (reply inside the sync answer) or 'tugas' (the phone fetches it with ?task=send)."""
-    mode = str(setting("smssync.replies") or "langsung").strip().lower()
+    mode = str(settings().smssync.replies).strip().lower()
     return mode if mode in REPLY_MODES else "langsung"
 
 

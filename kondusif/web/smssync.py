@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kondusif import store
-from kondusif.config import setting
+from kondusif.config import settings
 from kondusif.db_unavailable import is_unavailable
 from kondusif.errors import KondusifError
 from kondusif.login_throttle import StoreAddressThrottle
@@ -164,7 +164,7 @@ def _store_failed(exc: BaseException) -> JSONResponse:
 async def sync(request: Request) -> Response:
     """One SMSsync call: a new SMS (POST), or a task (?task=send|sent|result)."""
     address = client_address(request)
-    limit = int(setting("smssync.max_body_bytes"))
+    limit = int(settings().smssync.max_body_bytes)
     try:
         body = await _read_body(request, limit)
     except _TooLarge:
@@ -183,7 +183,7 @@ async def sync(request: Request) -> Response:
         return _refusal(f"Permintaan tidak dapat dibaca: paling banyak {MAX_FIELDS} kolom teks, tanpa berkas.", 400)
     given = fields.get("secret") if isinstance(fields.get("secret"), str) else request.query_params.get("secret")
     engine = store.get_engine()
-    per_minute = int(setting("smssync.requests_per_minute"))
+    per_minute = int(settings().smssync.requests_per_minute)
     method = "POST" if request.method == "PUT" else request.method  # the same call, by the phone's choice
     try:
         phone = await run_in_threadpool(smssync.phone_for_secret, engine, given)

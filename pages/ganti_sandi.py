@@ -1,8 +1,0 @@
-"""Change one's own password (every role; the only page while a one-time password is in use)."""
-
-from __future__ import annotations
-
-from kondusif.ui import guard, login
-
-viewer = guard.require_page("ganti_sandi")
-login.render_change_password(viewer)
