@@ -185,11 +185,6 @@ def is_own_repeat(exc: StaleEdit, viewer: Viewer, action: Action | str) -> bool:
 # --------------------------------------------------------------------------- rules
 
 
-def can_act(viewer: Viewer) -> bool:
-    """True when the viewer's role may work reports (panwaslu, admin)."""
-    return access.allows(viewer, "incident.transition")
-
-
 def can_reopen(viewer: Viewer) -> bool:
     """Who may reopen a final state (ditolak, duplikat, selesai): `incident.reopen` in access.py.
 

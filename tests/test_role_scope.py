@@ -270,7 +270,6 @@ DATA_FUNCTIONS: dict[str, object] = {
     "workflow.follow_up": probe_verify,
     "workflow.close": probe_verify,
     "workflow.bulk_change_status": probe_verify,
-    "workflow.can_act": probe_verify,
     "workflow.allowed_actions": WB + "test_workbench_workflow.py::test_allowed_actions_follow_transitions",
     "workflow.can_reopen": WB + "test_workbench_workflow.py::test_reopen_refused_to_other_roles",
     "workflow.reopen": WB + "test_workbench_workflow.py::test_reopen_outside_the_scope_is_not_found",
