@@ -80,7 +80,7 @@ def test_a_row_flood_is_refused_while_streaming_and_another_session_runs_meanwhi
     first = AppTest.from_file(DASHBOARD, default_timeout=120)
     first.session_state["viewer"] = PANWASLU
     first.run()
-    first.switch_page("pages/impor.py")
+    first.switch_page("screens/impor.py")
     first.run()
     first.file_uploader(key="impor_file").upload("banjir.xlsx", data, "application/octet-stream")
     done = threading.Event()
