@@ -164,19 +164,17 @@ class CityLayers(JSCSSMixin, MacroElement):
         return f"<style>\n{city_layers_css()}</style>"
 
     def script_text(self) -> str:
-        """city_layers.js, then the data as named variables handed to it."""
+        """city_layers.js, then the data as named variables (the map's own iframe) handed to it."""
         return (
-            f"{city_layers_js()}\n(function () {{\n"
-            f"  var map = {self._parent.get_name()};\n"
-            f"  var GEO = {self.geo.kelurahan_json};\n"
-            f"  var KEC = {self.kecamatan_json};\n"
-            f"  var KEL = {self.kel_props};\n"
-            f"  var RT = {self.rt_data};\n"
-            f"  var INC = {self.incident_data};\n"
-            f"  var C = {self.constants};\n"
-            f"  var SHOW = {self.show};\n"
-            "  window.skCityLayers(map, GEO, KEC, KEL, RT, INC, C, SHOW);\n"
-            "})();\n"
+            f"{city_layers_js()}\n"
+            f"var GEO = {self.geo.kelurahan_json};\n"
+            f"var KEC = {self.kecamatan_json};\n"
+            f"var KEL = {self.kel_props};\n"
+            f"var RT = {self.rt_data};\n"
+            f"var INC = {self.incident_data};\n"
+            f"var C = {self.constants};\n"
+            f"var SHOW = {self.show};\n"
+            f"window.skCityLayers({self._parent.get_name()}, GEO, KEC, KEL, RT, INC, C, SHOW);\n"
         )
 
 

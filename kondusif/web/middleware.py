@@ -29,8 +29,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kondusif import access, store
 from kondusif.accounts import auth, auth_tokens
 from kondusif.config import settings
-from kondusif.web.edge import RENEW_SCRIPT, delete_session_cookie
-from kondusif.web.page_scripts import SCREEN_SCRIPT_HTML
+from kondusif.web.edge import delete_session_cookie
+from kondusif.web.page_scripts import RENEW_SCRIPT_HTML, SCREEN_SCRIPT_HTML
 
 METRICS_PATH = "/_stcore/metrics"
 # The map: streamlit-folium's iframe writes folium's map as inline <script> blocks whose
@@ -64,7 +64,7 @@ def _page_script_hashes() -> tuple[str, ...]:
 
     index = Path(streamlit.__file__).parent / "static" / "index.html"
     found = _inline_hashes(index.read_text(encoding="utf-8")) if index.exists() else []
-    return tuple(found + _inline_hashes(f"<script>{RENEW_SCRIPT}</script>") + _inline_hashes(SCREEN_SCRIPT_HTML))
+    return tuple(found + _inline_hashes(RENEW_SCRIPT_HTML) + _inline_hashes(SCREEN_SCRIPT_HTML))
 
 
 def content_security_policy(path: str = "/") -> str:
