@@ -22,6 +22,7 @@ from __future__ import annotations
 from kondusif.store.engine import (
     DEFAULT_BUSY_TIMEOUT_MS,
     after_commit_batched,
+    build_reference_schema,
     busy_timeout_ms,
     dispose_engines,
     get_engine,
@@ -116,6 +117,7 @@ __all__ = [
     "IncidentQuery",
     "incidents",
     "incidents_select",
+    "build_reference_schema",
     "init_db",
     "insert_incidents",
     "login_failures",
