@@ -131,6 +131,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("max_photo_bytes", int, 5 * 1024 * 1024, "ukuran foto terbesar (byte)"),
     SettingSpec("max_upload_bytes", int, 50 * 1024 * 1024, "ukuran berkas impor terbesar (byte)"),
     SettingSpec("oidc_role_claim", str, "sikondusif_role", "klaim SSO yang memuat peran"),
+    # Issue 27 item 9: this machine only, unless the operator says otherwise (nginx TLS goes in front).
+    SettingSpec("server_address", str, "127.0.0.1",
+                "alamat dengar aplikasi (`make run`); 0.0.0.0 = semua antarmuka, tanpa TLS", "KONDUSIF_SERVER_ADDRESS"),
     SettingSpec("db_busy_timeout_ms", int, 15_000, "batas tunggu kunci tulis basis data (ms)",
                 "KONDUSIF_DB_BUSY_TIMEOUT_MS"),
     SettingSpec("intake.duplicate_window_hours", float, 6.0, "jendela waktu kemungkinan duplikat (jam)"),
