@@ -349,7 +349,20 @@ def _check_pg_objects(url: URL, listing: str, path: Path) -> None:
     reference = _pg_reference(url.render_as_string(hide_password=False), store.SCHEMA_VERSION)
     extra = _pg_objects(listing) - reference
     if extra:
-        raise _foreign_objects_error(path, (f"{_PG_KIND_NAMES.get(k, k.lower())} «{n}»" for k, n in extra))
+        raise _foreign_objects_error(path, (_pg_label(k, n) for k, n in extra))
+
+
+def _pg_label(kind: str, entry: str) -> str:
+    """'TRIGGER', 'public users naikkan_admin' -> pemicu (trigger) «naikkan_admin» pada tabel «users»."""
+    schema, _, rest = entry.partition(" ")
+    rest = rest or schema
+    if schema not in ("public", "-", rest):
+        rest = f"{schema}.{rest}"
+    label = _PG_KIND_NAMES.get(kind, kind.lower())
+    if kind in ("TRIGGER", "RULE", "POLICY") and " " in rest:
+        table, name = rest.split(" ", 1)
+        return f"{label} «{name}» pada tabel «{table}»"
+    return f"{label} «{rest}»"
 
 
 def _check_pg_backup(url: URL, path: Path) -> BackupCheck:
