@@ -13,7 +13,7 @@ import ipaddress
 import os
 import sys
 
-from kondusif.config import PROJECT_ROOT, setting
+from kondusif.config import PROJECT_ROOT, settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -55,7 +55,7 @@ def streamlit_command(address: str, port: int) -> list[str]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    address = str(setting("server_address") or "127.0.0.1").strip()
+    address = str(settings().server_address or "127.0.0.1").strip()
     for line in console_lines(address, args.port):
         print(line, flush=True)
     command = streamlit_command(address, args.port)
