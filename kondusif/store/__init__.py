@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from kondusif.store.engine import (
     after_commit_batched,
+    build_reference_schema,
     busy_timeout_ms,
     dispose_engines,
     get_engine,
@@ -112,6 +113,7 @@ __all__ = [
     "IncidentQuery",
     "incidents",
     "incidents_select",
+    "build_reference_schema",
     "init_db",
     "insert_incidents",
     "login_failures",
