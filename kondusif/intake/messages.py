@@ -109,11 +109,12 @@ def _guess(kel: str | None, rt: int | None, cats: list[Any], sev: Severity | Non
 
 
 def is_chatter(text: str) -> bool:
-    """Greetings, thanks, 'ok', emoji or stickers: short text with no report in it."""
+    """Greetings, thanks, 'ok', emoji or stickers: short text with no report and no check-in in it
+    ("Selamat pagi, RT 11 aman" is a check-in)."""
     t = text.strip()
     if not re.search(r"[^\W_]", t):
         return True  # emoji or punctuation only
-    return len(t) <= CHATTER_MAX and bool(CHATTER.match(t))
+    return len(t) <= CHATTER_MAX and bool(CHATTER.match(t)) and not vocab.is_calm(t)
 
 
 def _own_text(text: str) -> str:
@@ -151,7 +152,7 @@ def read_message(msg: ChatMessage, default_kelurahan: str | None = None) -> Read
     text = _own_text(msg.text)
     if not text:
         return Reading("rejected", reason="hanya kutipan pesan lain, bukan laporan")
-    if is_chatter(text) and not vocab.is_calm(text):  # "Selamat pagi, RT 11 aman" is a check-in
+    if is_chatter(text):
         return Reading("rejected", reason="obrolan, bukan laporan")
 
     lapor = LAPOR.search(text)
