@@ -274,7 +274,7 @@ _CHOICE_FILLER = frozenset(
     "pelanggaran dugaan indikasi adanya ada lokasi wilayah rt rw kel kelurahan".split())
 # Index words too vague alone in a choice name ("perusakan_rumah" is not an APK case).
 _CHOICE_WEAK = frozenset({"uang", "perusakan", "pengrusakan", "lain", "massa", "hitam", "demo"})
-_SEVERITY_MODIFIERS = frozenset("sekali sangat amat banget nian nian nian kali level tingkat skala".split())
+_SEVERITY_MODIFIERS = frozenset("sekali sangat amat banget nian kali agak cukup lumayan level tingkat skala".split())
 _NEGATIONS = frozenset("tidak tdk tak dak idak ndak nggak gak enggak bukan belum blm non".split())
 
 
