@@ -251,6 +251,9 @@ _REDUPLICATED = re.compile(r"\b([a-z]{3,})2\b")  # "dicoret2" = "dicoret coret",
 _DENIED = re.compile(r"\b(?:belum|tidak|tanpa|bukan) (?:ada |sampai |sempat |pernah |terjadi )?(?!netral)\w+")
 _HEDGE = re.compile(r"\b(?:sepertinya|kayaknya|kayaknyo|mungkin|belum pasti|belum jelas|belum tentu|masih dicek|"
                     r"masih diselidiki|entah)\b")
+# Words that say something happened, without naming a category: such a message is read by a person.
+_EVENT = re.compile(r"\b(?:kejadian|peristiwa|insiden|mencurigakan|curiga|aneh|pelaku|korban|polisi|ditangkap|"
+                    r"ngamuk|mengamuk|dicuri|hilang|takut|bahaya|tolong|darurat|timses|tim sukses)\b")
 _HEAD_FILLER = frozenset("pak bu bapak ibu di ado ada ini tadi min admin lurah mohon izin kami sy saya ke".split())
 
 
@@ -283,7 +286,7 @@ def _read_free_text(msg: ChatMessage, text: str, said_lapor: bool, default_kel: 
     if not cats and not said_lapor and kel_text is None and rt_text is None:
         if len(text) <= 40:
             return Reading("rejected", reason="pesan pendek tanpa isi laporan", guess=guess)
-        if rt is None:
+        if rt is None and not _EVENT.search(plain):
             return Reading("rejected", reason="tidak ada kata kejadian maupun nomor RT; bukan laporan", guess=guess)
     missing = []
     hedge = _HEDGE.search(plain) if cats else None
