@@ -601,7 +601,8 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
                 rec = ch.record
                 rec.update(source=Source.CHAT.value, source_ref=_chat_ref(msg), created_by=viewer.username)
                 results.append(RowResult(msg.number, "baik", [], ch.warnings, rec, line=msg.line,
-                                         note=f"terbaca ({'format LAPOR' if rd.via == 'format' else 'teks bebas'})"))
+                                         note=f"terbaca ({'format LAPOR' if rd.via == 'format' else 'teks bebas'})"
+                                         + (f"; {rd.reason}" if rd.reason else "")))
                 continue
             reason = "; ".join(str(e) for e in ch.errors)
         else:
