@@ -30,7 +30,7 @@ from kondusif.model import SYSTEM
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-PLPGSQL = 'ERROR:  language "plpgsql" already exists'
+PLPGSQL = 'ERROR:  extension "plpgsql" already exists'  # PostgreSQL 15 (Debian 12); older: language …
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or PG_BIN is None or shutil.which("gammu-smsd") is None,
                                 reason="needs root, Debian PostgreSQL and gammu-smsd")
