@@ -217,3 +217,25 @@ def test_the_rate_is_counted_per_phone_and_address_in_the_store_by_racing_thread
     assert smssync.count_request(engine, phone, "10.0.0.6", 30) == 0.0  # another address: its own count
     other, _ = smssync.register_phone(engine, ADMIN, "posko-2")
     assert smssync.count_request(engine, other, "10.0.0.5", 30) == 0.0  # another phone: its own count
+
+
+def test_a_schema_3_store_turns_the_old_shared_secret_into_one_revocable_phone(engine):
+    """The phone already holding the installation's old secret keeps working as «ponsel-lama»; the value goes."""
+    old = "k7mpx-2qrst-uvwxy-z2345-6789a"
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE sms_messages DROP COLUMN gateway_phone")
+        conn.exec_driver_sql("ALTER TABLE smssync_outbox DROP COLUMN phone_id")
+        conn.execute(store.settings_kv.insert().values(key="smssync_secret", value=f'"{old}"', updated_at=NOW,
+                                                       updated_by="sistem"))
+        conn.execute(store.meta.update().where(store.meta.c.key == "schema_version").values(value="3"))
+    store.init_db(engine)
+    assert store.schema_version(engine) == store.SCHEMA_VERSION
+    assert smssync.phone_for_secret(engine, old).label == "ponsel-lama"
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(store.settings_kv.c.key).where(
+            store.settings_kv.c.key == "smssync_secret")).first() is None
+        assert {"gateway_phone"} <= {c["name"] for c in sa.inspect(conn).get_columns("sms_messages")}
+    smssync.revoke_phone(engine, ADMIN, "ponsel-lama")
+    assert smssync.phone_for_secret(engine, old) is None
+    store.init_db(engine)  # a second start changes nothing
+    assert [p["label"] for p in smssync.list_phones(engine, ADMIN)] == ["ponsel-lama"]
