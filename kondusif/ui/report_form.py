@@ -70,15 +70,10 @@ def _ensure_defaults() -> None:
         ss[_key(name)] = ss[_key(name)]
 
 
-ERROR_LABELS = {"kel": "Kelurahan", "rt": "RT", "category": "Kategori", "severity": "Tingkat",
-                "occurred_at": "Waktu kejadian", "title": "Judul", "description": "Uraian", "photo": "Foto",
-                "location": "Lokasi", "reporter_name": "Nama", "reporter_phone": "Nomor HP", "row": "Laporan"}
-
-
 def _field_error(name: str) -> None:
     """The errors of one field, right under it: «Judul: wajib diisi»."""
     for msg in st.session_state.get(_key("errors"), {}).get(name, []):
-        st.error(f"{ERROR_LABELS.get(name, name)}: {escape_markdown(msg)}", icon=":material/error:")
+        st.error(f"{form.FIELD_LABELS.get(name, name)}: {escape_markdown(msg)}", icon=":material/error:")
 
 
 def _values(v: Viewer) -> dict:

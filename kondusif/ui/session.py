@@ -84,8 +84,7 @@ def viewer_in_state() -> Viewer | None:
 
 def current_session() -> Viewer | None:
     """The signed-in viewer, re-checked against the store; restored from the cookie or SSO
-    when the browser session is new. Called by dashboard.py and again by every page guard
-    (a page can run without dashboard.py: Streamlit's pages/ folder mode on a first run).
+    when the browser session is new. Called by dashboard.py and again by every screen's guard.
     """
     viewer = viewer_in_state()
     state = st.session_state.get(AUTH_KEY)
