@@ -29,7 +29,7 @@ from kondusif.maps.geography import StaticLayers, kelurahan_names, static_layers
 from kondusif.maps.packing import CATEGORIES, CITY_CENTER, SEVERITIES, STATUSES, pack_incidents
 from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Severity, Status
 from kondusif.safe import escape_html
-from kondusif.status import LEVEL_COLORS, MEASURE_NOTICE, Level
+from kondusif.status import LEVEL_COLORS, Level
 
 HERE = Path(__file__).resolve().parent
 LEVELS = (Level.KONDUSIF, Level.WASPADA, Level.RAWAN)
@@ -286,7 +286,3 @@ def naive_map(incidents: pd.DataFrame) -> folium.Map:
         popup = f"{escape_html(rec.report_no)}<br>{escape_html(rec.title)}<br>{escape_html(rec.category)}"
         folium.Marker([float(rec.lat), float(rec.lon)], popup=popup).add_to(fmap)
     return fmap
-
-
-def measure_notice() -> str:
-    return MEASURE_NOTICE
