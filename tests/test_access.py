@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import signin
 import sqlalchemy as sa
 import streamlit
 from sqlalchemy import event
@@ -40,8 +42,8 @@ def app() -> AppTest:
 
 
 def signed_in(viewer: Viewer) -> AppTest:
-    at = app()
-    at.session_state[guard.VIEWER_KEY] = viewer
+    """`viewer`'s account signed in through POST /sesi/masuk and the cookie (tests/signin.py)."""
+    at = signin.sign_in(app(), viewer)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -286,30 +288,23 @@ def test_pejabat_pages_and_map_never_show_reporter_identity(demo_engine):
 # --------------------------------------------------------------------------- the real login flow
 
 
-_JAR: dict[str, str] = {}  # the browser's cookies as the app reads them
-
-
-@pytest.fixture(autouse=True)
-def cookie_jar(monkeypatch) -> dict[str, str]:
-    """st.context.cookies cannot be seeded in AppTest: session.request_cookie reads this jar."""
-    _JAR.clear()
-    monkeypatch.setattr(session, "request_cookie", lambda: _JAR.get(auth_tokens.COOKIE_NAME))
-    return _JAR
-
-
 def form_login(at: AppTest, username: str, password: str) -> AppTest:
-    """What the browser does: POST the form (kondusif.web.routes.login runs the same
-    authenticate + issue), then load the page again carrying the cookie, or ?masuk=gagal."""
-    result = auth.authenticate(store.get_engine(), username, password)
-    if result.ok:
-        _JAR[auth_tokens.COOKIE_NAME] = auth_tokens.issue(result.viewer.username, result.epoch)
-        at.query_params.pop("masuk", None)
-    else:
-        at.query_params["masuk"] = "gagal"
+    """What the browser does: POST the form to the real /sesi/masuk route, then load the page
+    the answer redirects to, carrying the cookie it set (or ?masuk=gagal and no new cookie)."""
+    status, location, token = signin.post_login(username, password)
+    assert status == 303
+    if token:
+        signin.carry_cookie(at, token)
+    at.query_params.clear()
+    at.query_params.update(dict(parse_qsl(urlsplit(location).query)))
     for key in (session.VIEWER_KEY, session.MUST_CHANGE_KEY, session.AUTH_KEY, session.COOKIE_READ_KEY):
         if key in at.session_state:
             del at.session_state[key]  # a new page load is a new Streamlit session
     return at.run()
+
+
+def browser_cookie(at: AppTest) -> str:
+    return at.session_state[signin.BROWSER_COOKIES][auth_tokens.COOKIE_NAME]
 
 
 def logout_forms(at: AppTest) -> list[str]:
@@ -335,14 +330,14 @@ def test_login_form_wrong_password_shows_the_generic_message(engine):
     assert [e.value for e in at.error] == [auth.LOGIN_FAILED]
 
 
-def test_the_cookie_signs_in_and_the_logout_form_carries_its_csrf(demo_engine, nav_log, cookie_jar):
+def test_the_cookie_signs_in_and_the_logout_form_carries_its_csrf(demo_engine, nav_log):
     accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "budi", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
     at = app().run()
     form_login(at, "budi", "Rahasia-kota-9")
     assert not at.exception, at.exception
     assert at.session_state[guard.VIEWER_KEY].username == "budi"
     assert {u for _, u, v in nav_log[-1] if v == "visible"} == {p.url_path for p in pages_for(Role.PEJABAT)}
-    token = cookie_jar[auth_tokens.COOKIE_NAME]
+    token = browser_cookie(at)
     (form,) = logout_forms(at)
     assert 'method="post"' in form and f'value="{auth_tokens.csrf_for(token)}"' in form
     assert token not in form  # the HttpOnly token itself never reaches the page
@@ -357,12 +352,49 @@ def test_the_cookie_signs_in_and_the_logout_form_carries_its_csrf(demo_engine, n
     assert auth.restore_session(demo_engine, "budi", claims.epoch) is None
 
 
-def test_a_forged_cookie_signs_nobody_in(demo_engine, cookie_jar):
+def test_a_forged_cookie_signs_nobody_in(demo_engine):
     accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "budi", Role.ADMIN, "Rahasia-kota-9", must_change=False)
-    cookie_jar[auth_tokens.COOKIE_NAME] = auth_tokens.issue("budi", 0, secret="bukan-kunci-instalasi-ini-" + "x" * 20)
-    at = app().run()
+    forged = auth_tokens.issue("budi", 0, secret="bukan-kunci-instalasi-ini-" + "x" * 20)
+    at = signin.carry_cookie(app(), forged).run()
     assert guard.VIEWER_KEY not in at.session_state
     assert at.title[0].value == "Masuk ke SiKondusif"
+
+
+@pytest.mark.parametrize("pages_folder", ROUTES)
+def test_a_viewer_placed_in_session_state_by_code_is_not_trusted(pages_folder, demo_engine, sql_log):
+    """No seam: a Viewer put into session state without a login (even of a real, active
+    admin account) shows the login form and reads nothing; only the cookie signs in."""
+    signin.ensure_account(VIEWERS[Role.ADMIN])
+    at = app()
+    at.session_state[guard.VIEWER_KEY] = VIEWERS[Role.ADMIN]
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Masuk ke SiKondusif"
+    assert guard.VIEWER_KEY not in at.session_state
+    assert not data_elements(at)
+    # Straight to a page (the pages-folder route runs it without dashboard.py): its guard refuses.
+    at = app()
+    at.session_state[guard.VIEWER_KEY] = VIEWERS[Role.ADMIN]
+    sql_log.reset()
+    at.switch_page("pages/insiden.py").run()
+    assert not at.exception, at.exception
+    assert guard.VIEWER_KEY not in at.session_state
+    assert not data_elements(at) and sql_log == []
+    assert "Admin Uji" not in rendered_text(at)
+
+
+def test_an_epoch_bump_signs_a_cookie_session_out_on_its_next_run(demo_engine):
+    at = signed_in(VIEWERS[Role.PANWASLU])
+    assert at.session_state[guard.VIEWER_KEY].username == "uji-panwaslu"
+    accounts.reset_password(demo_engine, SYSTEM, "uji-panwaslu")  # moves the session epoch
+    at.run()
+    assert guard.VIEWER_KEY not in at.session_state
+    assert "Sesi Anda berakhir" in rendered_text(at)
+    assert not data_elements(at)
+    # The same cookie in a new tab is dead too.
+    again = signin.carry_cookie(app(), browser_cookie(at)).run()
+    assert guard.VIEWER_KEY not in again.session_state
+    assert again.title[0].value == "Masuk ke SiKondusif"
 
 
 def test_first_login_with_a_pin_must_change_it_first(demo_engine, nav_log):

@@ -14,8 +14,10 @@ server bumps the account's epoch (every copy of the cookie dies) and deletes it.
 After one's own password change the epoch moves too; a short-lived ticket trades
 the old cookie for a new one (/sesi/perbarui).
 
-A Viewer put into `st.session_state["viewer"]` by code (the AppTest page tests) is
-used as is; only sessions established here are re-validated against the store.
+Only a session established here counts: a Viewer found in `st.session_state["viewer"]`
+without the session record beside it (put there by code, not by a login) is dropped, and
+every run re-validates the account (active, epoch, expiry) against the store. Page tests
+sign in through POST /sesi/masuk and the cookie like a browser (tests/signin.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from kondusif.model import Viewer
 from kondusif.safe import escape_html, escape_markdown
 from kondusif.web.edge import RENEW_SCRIPT
 
-VIEWER_KEY = "viewer"  # a kondusif.model.Viewer; AppTest page tests set it directly
+VIEWER_KEY = "viewer"  # a kondusif.model.Viewer, written only by _store_session
 MUST_CHANGE_KEY = "must_change"  # the account still uses a one-time password/PIN
 AUTH_KEY = "_auth"  # {"username": str, "epoch": int, "sso": bool}
 RENEW_KEY = "_auth_renew"  # a ticket for /sesi/perbarui after one's own password change
@@ -77,8 +79,13 @@ def must_change() -> bool:
 
 
 def viewer_in_state() -> Viewer | None:
+    """The viewer this session signed in as, or None: a Viewer without the session
+    record `_store_session` writes beside it (placed by code) is not a login."""
     viewer = st.session_state.get(VIEWER_KEY)
-    return viewer if isinstance(viewer, Viewer) else None
+    state = st.session_state.get(AUTH_KEY)
+    if not isinstance(viewer, Viewer) or not isinstance(state, dict):
+        return None
+    return viewer if state.get("username") == viewer.username else None
 
 
 def current_session() -> Viewer | None:
@@ -86,10 +93,9 @@ def current_session() -> Viewer | None:
     when the browser session is new. Called by dashboard.py and again by every page guard
     (a page can run without dashboard.py: Streamlit's pages/ folder mode on a first run).
     """
-    viewer = viewer_in_state()
     state = st.session_state.get(AUTH_KEY)
-    if viewer is not None and state is None:
-        return viewer  # set directly by code (tests), not by a login
+    if state is None and VIEWER_KEY in st.session_state:
+        _clear()  # a Viewer without a login behind it (placed by code) is never trusted
     engine = store.get_engine()
     if state is not None:
         if time.time() > state.get("expires", 0):
