@@ -30,6 +30,7 @@ import streamlit as st
 from kondusif import auth, auth_tokens, store
 from kondusif.accounts import scope_label
 from kondusif.config import settings
+from kondusif.db_unavailable import is_unavailable
 from kondusif.model import Viewer
 from kondusif.safe import escape_html, escape_markdown
 from kondusif.web.edge import RENEW_SCRIPT
@@ -101,7 +102,16 @@ def current_session() -> Viewer | None:
         if time.time() > state.get("expires", 0):
             _clear("Sesi Anda sudah kedaluwarsa. Silakan masuk lagi.")
             return None
-        sess = auth.restore_session(engine, state["username"], state["epoch"])
+        try:
+            sess = auth.restore_session(engine, state["username"], state["epoch"])
+        except Exception as exc:
+            checked = viewer_in_state()
+            if checked is None or not is_unavailable(exc):
+                raise
+            # The store cannot be reached: this login was checked on an earlier run and nothing
+            # can be read or written until the store is back (each access says so), so the run
+            # goes on and a form keeps what was typed (issue 8) instead of losing it.
+            return checked
         if sess is None:
             _clear("Sesi Anda berakhir (keluar di perangkat lain, atau akun diubah operator). Silakan masuk lagi.")
             return None
