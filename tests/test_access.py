@@ -118,11 +118,13 @@ def dashboard_routing(request, monkeypatch):
 
 @pytest.fixture
 def sql_log(demo_engine, monkeypatch):
-    """SQL the store receives while a page file (pages/*.py) is running."""
+    """SQL the store receives while a page file (pages/*.py) is running, apart from the guard's
+    re-check of the login itself (the users row)."""
     from streamlit.navigation.page import StreamlitPage
 
     class Log(list):
         in_page = False
+        in_session_check = False
 
         def reset(self) -> None:
             self.clear()
@@ -143,10 +145,20 @@ def sql_log(demo_engine, monkeypatch):
         return real_navigation(*args, **kwargs)
 
     def record(conn, cursor, statement, params, context, executemany):
-        if log.in_page:
+        if log.in_page and not log.in_session_check:
             log.append(statement)
 
+    real_session = session.current_session
+
+    def current_session():  # the guard re-checks the login (users row): not data of the page
+        log.in_session_check = True
+        try:
+            return real_session()
+        finally:
+            log.in_session_check = False
+
     monkeypatch.setattr(StreamlitPage, "run", run)
+    monkeypatch.setattr(session, "current_session", current_session)
     monkeypatch.setattr(streamlit, "navigation", navigation)
     event.listen(demo_engine, "before_cursor_execute", record)
     yield log
@@ -477,7 +489,7 @@ def test_admin_page_creates_an_account_and_shows_the_password_once(demo_engine):
     at.switch_page("pages/admin_akun.py").run()
     assert not at.exception, at.exception
     listing = next(el.value for el in walk(at.main) if type(el).__name__ == "Dataframe")
-    assert set(listing["Nama pengguna"]) == {a.username for a in demo_accounts}
+    assert set(listing["Nama pengguna"]) == {a.username for a in demo_accounts} | {"uji-admin"}  # + the signed-in one
     assert "Kec. Lubuk Linggau Timur I" in set(listing["Lingkup"])
     assert not any(a.password in rendered_text(at) for a in demo_accounts)
     assert "$argon2" not in rendered_text(at)
@@ -513,7 +525,7 @@ def test_admin_page_reports_bad_input_and_writes_nothing(demo_engine):
     at.run()
     assert any("kelurahan dan nomor RT" in e.value for e in at.error)
     with demo_engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(store.users)).scalar() == 5
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.users)).scalar() == 5 + 1  # demo + uji-admin
 
 
 def test_admin_page_resets_and_deactivates_with_audit(demo_engine):
