@@ -20,7 +20,7 @@ def open_form(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     signin.sign_in(at, viewer)
     at.run()
-    at.switch_page("pages/lapor.py")
+    at.switch_page("screens/lapor.py")
     at.run()
     assert not at.exception
     return at
@@ -112,7 +112,7 @@ def test_other_roles_refused(store_engine, role):
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     signin.sign_in(at, Viewer("pejabat", role))
     at.run()
-    at.switch_page("pages/lapor.py")
+    at.switch_page("screens/lapor.py")
     at.run()
     assert any("Akses ditolak" in e.value for e in at.error)
     assert not [b for b in at.button if b.label == "Kirim laporan"]
