@@ -585,8 +585,8 @@ DATA_FUNCTIONS: dict[str, object] = {
     **{f"sms.{n}": "tests/smssync/test_gateways.py::test_gateway_figures_are_the_admins_only" for n in (
         "gateways.gateway_states", "gateways.recent_messages", "gateways.silence", "smssync.devices",
         "smssync.outbox_counts", "smssync.last_failure")},
-    "sms.smssync.show_secret": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_sees_or_changes_the_secret",
-    "sms.smssync.rotate_secret": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_sees_or_changes_the_secret",
+    **{f"sms.smssync.{n}": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_registers_lists_or_revokes_phones"
+       for n in ("register_phone", "revoke_phone", "list_phones")},
     "wall.snapshot": "tests/wall/test_wall_data.py::test_snapshot_counts_only_what_the_viewer_may_see",
     "wall.place_title": "tests/wall/test_wall_data.py::test_the_wall_title_names_the_area_the_viewer_sees",
     "simulated.count_in_view": "tests/wall/test_simulated_banner.py::"
@@ -635,9 +635,9 @@ NO_VIEWER: dict[str, str] = {
     "sms.receive_sms": ("SMS gateway entry point: the sender's registered number decides the RT (validated "
                                 "as that RT account); any other number only reaches the review queue"),
     "sms.senders.find_sender": "SMS gateway: which active RT account a number belongs to (system look-up)",
-    **{f"sms.smssync.{n}": ("SMSsync endpoint (kondusif/web/smssync.py): the phone proves the installation's "
+    **{f"sms.smssync.{n}": ("SMSsync endpoint (kondusif/web/smssync.py): the phone proves its own "
                             "secret; it moves SMS and their replies, never reads reports")
-       for n in ("ensure_secret", "receive", "queue_reply", "take_waiting", "confirm_queued", "awaiting_result",
+       for n in ("phone_for_secret", "touch_phone", "count_request", "receive", "queue_reply", "take_waiting", "confirm_queued", "awaiting_result",
                  "record_results", "note_device")},
     "sms.gateways.check_silence": _SYSTEM_JOB,
     "sms.gateways.record_state": _SYSTEM_JOB,

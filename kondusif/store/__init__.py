@@ -67,6 +67,8 @@ from kondusif.store.schema import (
     sms_senders,
     smssync_devices,
     smssync_outbox,
+    smssync_phones,
+    smssync_rate,
     snapshots,
     users,
 )
@@ -136,6 +138,8 @@ __all__ = [
     "sms_senders",
     "smssync_devices",
     "smssync_outbox",
+    "smssync_phones",
+    "smssync_rate",
     "snapshots",
     "users",
     "UTCDateTime",
