@@ -133,8 +133,8 @@ def _raw_for_sender(reading, text: str, sender: Sender, occurred: datetime, phon
         raw = dict(reading.raw)
     else:
         cats = reading.guess.get("kategori") or []
-        if len(cats) != 1:
-            return None  # no or several categories: a person decides
+        if len(cats) != 1 or not reading.place_missing_only:
+            return None  # no or several categories, a question, a doubt: a person decides
         raw = {"category": cats[0], "severity": reading.guess.get("tingkat") or DEFAULT_SEVERITY.value,
                "description": text, "title": title_from_text(text), "occurred_at": occurred}
     raw.update(kelurahan=sender.kelurahan, rt=sender.rt, reporter_phone=phone,
