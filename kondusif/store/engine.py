@@ -172,6 +172,8 @@ def _upgrade(conn: Connection, current: int) -> None:
         _add_review_queue_place(conn)
     if current < 3:
         _add_user_phone(conn)
+    if current < 4:
+        _add_checkins(conn)
     if current < SCHEMA_VERSION:
         conn.execute(
             meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
@@ -203,6 +205,15 @@ def _add_user_phone(conn: Connection) -> None:
     if "phone" not in {c["name"] for c in sa.inspect(conn).get_columns("users")}:
         conn.exec_driver_sql("ALTER TABLE users ADD COLUMN phone VARCHAR(24)")
     conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_users_phone ON users (phone)")
+
+
+def _add_checkins(conn: Connection) -> None:
+    """Schema 4 (issue 24): the checkins table and its indexes (create_all made them; idempotent)."""
+    from kondusif.store.schema import checkins
+
+    checkins.create(conn, checkfirst=True)
+    for ix in checkins.indexes:
+        ix.create(conn, checkfirst=True)
 
 
 def schema_version(engine: Engine) -> int:
