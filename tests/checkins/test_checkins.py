@@ -40,11 +40,11 @@ def aman(engine, kel, rt, at, ref, viewer=SYSTEM, channel="cli", **kw):
                                    clock=kw.pop("clock", CLOCK), **kw)
 
 
-def report(engine, kel, rt, at):
+def report(engine, kel, rt, at, severity="sedang", status="baru"):
     with store.write(engine) as conn:
         store.insert_incidents(conn, [{"kode_kelurahan": kel, "rt": rt, "category": "politik_uang",
-                                       "severity": "sedang", "title": "uji", "occurred_at": at,
-                                       "source": "form", "status": "baru"}], actor="uji")
+                                       "severity": severity, "title": "uji", "occurred_at": at,
+                                       "source": "form", "status": status}], actor="uji")
 
 
 @pytest.fixture
