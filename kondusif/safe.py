@@ -1,4 +1,4 @@
-"""Making user-written text safe for the places it ends up: HTML, Markdown and spreadsheets.
+"""Making user-written text safe for the places it ends up: HTML, Markdown, spreadsheets, terminals.
 
 `escape_markdown` is the one Markdown escaper of the app (issues 11, 19): every page
 and widget passes user-written text through it before Streamlit renders Markdown.
@@ -14,6 +14,23 @@ from typing import Any
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# C0 controls except tab (0x09) and newline (0x0A), plus DEL, and the bidi embedding /
+# override / isolate characters (U+202A-U+202E, U+2066-U+2069): an ESC sequence repaints a
+# terminal or the wall, a U+202E turns "0812..." around on screen (issue 27 item 7).
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: Any) -> Any:
+    """`value` with control characters and bidi overrides removed; non-strings pass unchanged.
+
+    Applied once where text enters the app (form, import validate step, SMS, account
+    names, notes, review actions, admin fields), so nothing stored can repaint a terminal
+    or reverse what a reader sees. CR is dropped too: CRLF becomes LF.
+    """
+    if not isinstance(value, str):
+        return value
+    return _CONTROL_CHARS.sub("", value)
 
 
 def escape_html(value: Any) -> str:

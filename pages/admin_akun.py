@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from kondusif.auth import AuthError, generate_secret_for
 
 from kondusif import accounts, registry, store
+from kondusif.accounts.auth import AuthError, generate_secret_for
 from kondusif.model import ROLE_LABELS, Role
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib

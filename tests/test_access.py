@@ -17,7 +17,8 @@ import streamlit
 from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
-from kondusif import accounts, auth, auth_tokens, store
+from kondusif import accounts, store
+from kondusif.accounts import auth, auth_tokens
 from kondusif.model import SYSTEM, Role, Viewer
 from kondusif.ui import guard, session
 from kondusif.ui.pages import PAGES, pages_for

@@ -2,7 +2,7 @@
 
 How a login works (kondusif.web, app.py): the login form is a plain HTML form that
 POSTs to /sesi/masuk; the server checks the password and answers with a redirect
-that sets the signed, expiring token (kondusif.auth_tokens: username + session epoch)
+that sets the signed, expiring token (kondusif.accounts.auth_tokens: username + session epoch)
 as the cookie `sikondusif_sesi` (HttpOnly, SameSite=Strict, Path=/, Secure on https).
 The page that loads next is a new Streamlit session: it reads the cookie from
 `st.context.cookies`, checks signature, age and epoch, and rebuilds the Viewer from
@@ -25,8 +25,8 @@ import time
 
 import streamlit as st
 
-from kondusif import auth, auth_tokens, store
-from kondusif.accounts import scope_label
+from kondusif import store
+from kondusif.accounts import auth, auth_tokens, scope_label
 from kondusif.config import settings
 from kondusif.model import Viewer
 from kondusif.safe import escape_html, escape_markdown
@@ -116,7 +116,7 @@ def current_session() -> Viewer | None:
             st.session_state[NOTICE_KEY] = "Sesi Anda sudah berakhir. Silakan masuk lagi."
 
     if sso_available() and _sso_logged_in():
-        from kondusif.auth_oidc import resolve_sso
+        from kondusif.accounts.auth_oidc import resolve_sso
 
         try:
             conf = settings()

@@ -9,7 +9,7 @@ from urllib.parse import urlencode, urlsplit
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from kondusif import auth_tokens
+from kondusif.accounts import auth_tokens
 from kondusif.config import settings
 
 # The one inline script of the app's own HTML (auto-submit of the cookie renewal form);

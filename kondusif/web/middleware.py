@@ -26,7 +26,8 @@ from starlette.requests import HTTPConnection
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kondusif import access, auth, auth_tokens, store
+from kondusif import access, store
+from kondusif.accounts import auth, auth_tokens
 from kondusif.config import settings
 from kondusif.web.edge import RENEW_SCRIPT, delete_session_cookie
 from kondusif.web.page_scripts import SCREEN_SCRIPT_HTML

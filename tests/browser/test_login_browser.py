@@ -7,9 +7,9 @@ import time
 
 import pytest
 from browser_helpers import LOGIN_TITLE, log_in, submit_login, wait_for_text, wait_until
-from kondusif.auth_tokens import COOKIE_NAME
 
 from kondusif import accounts, demo, registry, store
+from kondusif.accounts.auth_tokens import COOKIE_NAME
 from kondusif.model import Role, Viewer
 
 pytestmark = pytest.mark.browser

@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from kondusif import accounts, alerts, auth, login_throttle, store
+from kondusif import accounts, alerts, login_throttle, store
+from kondusif.accounts import auth
 from kondusif.config import settings
 from kondusif.model import Role, Viewer
 
@@ -28,7 +29,8 @@ def _fail_in_another_process(db_url: str, address: str, times: int) -> None:
     """Record `times` failed logins for `address` from a separate Python process (another app process)."""
     code = (
         "import sys\n"
-        "from kondusif import auth, store\n"
+        "from kondusif import store\n"
+        "from kondusif.accounts import auth\n"
         "from kondusif.login_throttle import StoreAddressThrottle\n"
         "t = StoreAddressThrottle(max_failures=3)\n"
         f"for _ in range({times}):\n"

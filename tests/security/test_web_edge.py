@@ -13,7 +13,8 @@ from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from kondusif import accounts, auth, auth_tokens
+from kondusif import accounts
+from kondusif.accounts import auth, auth_tokens
 from kondusif.model import Role, Viewer
 from kondusif.web import routes as web_routes
 from kondusif.web.edge import safe_next
