@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_MODULES = ["store", "workbench", "workflow", "overview", "status", "alerts", "intake.review",
                 "intake.pipeline", "exports", "report.data", "report.archive", "report.build", "accounts",
                 "duplicates", "registry", "auth", "sms.inbound", "sms.senders", "sms.gateways", "sms.gammu",
-                "sms.smssync", "wall", "simulated"]
+                "sms.smssync", "wall", "simulated", "checkins", "coverage"]
 DB_PARAMS = {"engine", "conn", "conn_or_engine", "engine_or_conn"}
 
 KEC = "16.73.01"  # Lubuk Linggau Timur I
@@ -291,6 +291,13 @@ DATA_FUNCTIONS: dict[str, object] = {
     "intake.review.get_item": REVIEW + "test_a_scoped_panwaslu_sees_its_kecamatan_and_the_unplaced_items_only",
     "intake.review.discard": REVIEW + "test_a_scoped_panwaslu_cannot_discard_another_kecamatans_item",
     "intake.review.classify": REVIEW + "test_a_scoped_panwaslu_places_unplaced_items_only_inside_its_kecamatan",
+    # Issue 24: check-ins and coverage.
+    "intake.review.accept_checkin": "tests/checkins/test_sms_checkins.py::test_the_queue_accepts_a_checkin_candidate",
+    "overview.with_contact": "tests/checkins/test_map_contact.py::test_silent_list_identity_only_for_identity_roles",
+    **{f"checkins.{n}": "tests/checkins/test_checkins.py::test_an_rt_account_checks_in_only_for_its_own_rt"
+       for n in ("insert_checkin", "record_checkin", "last_checkin")},
+    "checkins.list_checkins": "tests/checkins/test_checkins.py::test_kecamatan_panwaslu_sees_only_its_kecamatan",
+    "coverage.coverage": "tests/checkins/test_checkins.py::test_kecamatan_panwaslu_sees_only_its_kecamatan",
     "intake.pipeline.submit_form": probe_submit_form,
     "intake.pipeline.form_values_for": probe_submit_form,
     "intake.pipeline.preview_file": "tests/intake/test_import_files.py::test_scoped_panwaslu_gets_rows_outside_its_kecamatan_rejected",
@@ -334,6 +341,7 @@ NO_VIEWER: dict[str, str] = {
         "add_audit", "audit_for", "executemany", "get_setting", "set_setting", "init_db", "insert_incidents",
         "reserve_numbers", "schema_version", "wib_day_expr", "write", "on_commit", "bulk_insert",
         "secondary_indexes_deferred")},
+    "checkins.check_place": "checks a place against the RT registry (no row of any viewer's data)",
     "store.has_simulated": "yes/no flag shown to every role (the data holds simulated reports)",
     "workbench.report_numbers": "id → report number for ids the caller already read within its scope",
     "overview.data_version": "cache key (row count and newest change), no row content",

@@ -8,6 +8,12 @@ all in ONE transaction. The record is keyed by (channel, message_id): the same
 message handed over again (a gateway retry, a reader restarted after a crash)
 returns status ``ganda`` with the first reply and stores nothing new.
 
+A calm message ("AMAN", "aman terkendali", "nihil"; the reader's outcome ``checkin``)
+is a check-in (kondusif.checkins), never an incident: from a registered number for
+that account's RT, answered "Terima kasih. Laporan AMAN RT 03 Air Kuti pukul 07.05 WIB
+tercatat."; from an unknown number it waits in the review queue as a check-in
+candidate (issue 24).
+
 Who files: a number registered on an active RT account (kondusif.sms.senders)
 files for that RT whatever RT the text names, as the form does. Any other number
 goes to the review queue, readable or not. Replies: a receipt for a stored
@@ -45,7 +51,8 @@ from kondusif.timeutil import as_utc, now
 log = logging.getLogger(__name__)
 
 CHANNELS = ("gammu", "smssync")
-STATUSES = ("laporan", "antrean", "ganda", "diabaikan")
+STATUSES = ("laporan", "aman", "antrean", "ganda", "diabaikan")  # aman: a check-in (issue 24)
+CHECKIN_CHANNELS = {"gammu": "sms-gammu", "smssync": "smssync"}  # gateway -> kondusif.checkins channel
 HELP_INTERVAL = timedelta(hours=1)
 MAX_TEXT = 2000  # a 10-part concatenated SMS is about 1,530 characters
 MAX_MESSAGE_ID = 128
@@ -106,11 +113,36 @@ def queue_fingerprint(channel: str, message_id: str) -> str:
 
 @dataclass
 class _Plan:
-    status: str  # laporan, antrean, diabaikan
+    status: str  # laporan, aman, antrean, diabaikan
     record: dict[str, Any] | None = None
     reason: str = ""
     guess: dict[str, Any] | None = None
-    reply_kind: str | None = None  # tanda_terima, format, belum_terdaftar
+    reply_kind: str | None = None  # tanda_terima, aman, format, belum_terdaftar
+
+
+def _checkin_plan(engine: Engine, reading, guess: dict[str, Any], sender: Sender | None, occurred: datetime,
+                  received: datetime) -> _Plan:
+    """A calm SMS (issue 24): a check-in for a registered number's own RT (whatever RT the text names);
+    from an unknown number that names RT and kelurahan, a check-in candidate in the review queue."""
+    from kondusif import checkins
+
+    guess["laporan_aman"] = True
+    if sender is None:
+        raw = reading.raw or {}
+        named = bool(raw.get("kelurahan") and raw.get("rt"))
+        reason = "calon laporan aman: nomor pengirim belum terdaftar sebagai Ketua RT"
+        if not named:
+            reason += "; RT dan kelurahan tidak disebut"
+        return _Plan("antrean", reason=reason, guess=guess, reply_kind="belum_terdaftar" if named else "format")
+    guess.update(kelurahan=sender.kelurahan, rt=sender.rt, akun=sender.username)
+    try:
+        checkins.check_place(engine, sender.kelurahan, sender.rt)
+        checkins.check_time(occurred, received)
+        access.require(sender.viewer(), "checkin.file", access.Place(sender.kelurahan, rt=sender.rt))
+    except (checkins.CheckinRefused, access.NotPermitted) as exc:
+        return _Plan("antrean", reason=f"laporan aman tidak dapat dicatat: {exc}", guess=guess)
+    return _Plan("aman", record={"kelurahan": sender.kelurahan, "rt": sender.rt, "at": occurred},
+                 reply_kind="aman")
 
 
 def _raw_for_sender(reading, text: str, sender: Sender, occurred: datetime, phone: str) -> dict[str, Any] | None:
@@ -129,7 +161,7 @@ def _raw_for_sender(reading, text: str, sender: Sender, occurred: datetime, phon
 
 
 def _plan(engine: Engine, channel: str, mid: str, phone: str, text: str, occurred: datetime,
-          sender: Sender | None) -> _Plan:
+          sender: Sender | None, received: datetime | None = None) -> _Plan:
     chat = ChatMessage(1, 1, "sms", occurred, phone, text)
     if not text or is_chatter(text):
         return _Plan("diabaikan", reason="pesan kosong" if not text else "obrolan, bukan laporan")
@@ -140,6 +172,8 @@ def _plan(engine: Engine, channel: str, mid: str, phone: str, text: str, occurre
         # A short text with nothing of a report in it ("tambahan: pelakunya tim sukses") may be a
         # follow-up someone sent the city on purpose: a person reads it; only chatter is dropped.
         return _Plan("antrean", reason=reading.reason, guess=guess, reply_kind="format")
+    if reading.outcome == "checkin":
+        return _checkin_plan(engine, reading, guess, sender, occurred, received or occurred)
     if sender is None:
         reason = "nomor pengirim belum terdaftar sebagai Ketua RT"
         if reading.outcome == "review":
@@ -190,7 +224,7 @@ def receive_sms(msg: InboundSms, *, engine: Engine | None = None) -> SmsOutcome:
     received = as_utc(msg.received_at)
     occurred = min(received, stamp)  # a phone clock ahead of time must not make a report "in the future"
     sender = find_sender(engine, phone)
-    plan = _plan(engine, msg.channel, mid, phone, text, occurred, sender)
+    plan = _plan(engine, msg.channel, mid, phone, text, occurred, sender, received)
     try:
         with store.write(engine) as conn:
             again = _prior(conn, msg.channel, mid)
@@ -218,6 +252,15 @@ def _store(engine: Engine, conn: Connection, channel: str, mid: str, phone: str,
         row = rows[0]
         incident_id, report_no = row["id"], row["report_no"]
         reply = replies.receipt(report_no, row["category"], row["severity"], row.get("rt"), row["kode_kelurahan"])
+    elif plan.status == "aman":
+        from kondusif import checkins
+
+        assert sender is not None and plan.record is not None  # a check-in is filed only for a registered sender
+        got = checkins.insert_checkin(conn, engine, sender.viewer(), kelurahan=plan.record["kelurahan"],
+                                      rt=plan.record["rt"], at=plan.record["at"], channel=CHECKIN_CHANNELS[channel],
+                                      source_ref=f"{channel}:{mid}", sent_at=received, account=sender.username,
+                                      phone=phone, sender_name=sender.display_name or None)
+        reply = checkins.reply_text(got)
     elif plan.status == "antrean":
         guess = plan.guess or {}
         queue_id = conn.execute(store.review_queue.insert().values(
