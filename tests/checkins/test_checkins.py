@@ -180,3 +180,22 @@ def test_cli_aman_records_once_and_refuses_bad_input(engine, capsys):
     assert main(["aman", "--kelurahan", "Air Kuti", "--rt", "3", "--waktu", "besok"]) == 2
     assert "bukan waktu ISO 8601" in capsys.readouterr().err
     assert main(["aman", "--kelurahan", "Kuti Air Raya", "--rt", "3"]) == 2
+
+
+def test_a_schema_3_store_gains_the_checkins_table(db_url):
+    """Upgrade in place: a store made before issue 24 (no checkins table) gets it, rows kept."""
+    old = sa.MetaData()
+    for table in store.metadata.sorted_tables:
+        if table.name != "checkins":
+            table.to_metadata(old)
+    engine = store.make_engine(db_url)
+    with engine.begin() as conn:
+        old.create_all(conn)
+        conn.execute(old.tables["meta"].insert().values(key="schema_version", value="3"))
+    store.init_db(engine)
+    assert store.schema_version(engine) == store.SCHEMA_VERSION
+    assert {ix["name"] for ix in sa.inspect(engine).get_indexes("checkins")} >= {"ix_checkins_at", "ix_checkins_kel_at"}
+    registry.ensure_rt_registry(engine)
+    assert aman(engine, AIR_KUTI, 3, wib(27, 7, 5), "u1").created
+    store.init_db(engine)  # idempotent
+    engine.dispose()

@@ -234,7 +234,7 @@ def test_a_schema_2_store_gains_the_phone_column_and_sms_tables(db_url):
         old.create_all(conn)
         conn.execute(old.tables["meta"].insert().values(key="schema_version", value="2"))
     store.init_db(engine)
-    assert store.schema_version(engine) == 3
+    assert store.schema_version(engine) == store.SCHEMA_VERSION
     register_rt(engine)
     with pytest.raises(senders.AuthError, match="sudah terdaftar"):
         register_rt(engine, rt=4)  # the unique index came with the upgrade
