@@ -165,7 +165,7 @@ def page_run(db_url: str, period_key: str | None) -> float:
             at.query_params["periode"] = period_key
         at.run()
         if not any("Peta kondusivitas" in t.value for t in at.title):
-            at.switch_page("pages/peta.py")
+            at.switch_page("screens/peta.py")
         t0 = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - t0)

@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-from kondusif.config import settings
+from kondusif.config import overrides
 from kondusif.errors import KondusifError
 
 # One line per command module; each defines register(subparsers).
@@ -37,11 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.db_url:
-        os.environ["KONDUSIF_DB_URL"] = args.db_url
-        settings.cache_clear()
     try:
-        return int(args.func(args) or 0)
+        with overrides(db_url=args.db_url):  # the option wins for this command; os.environ stays as it was
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("Dibatalkan.", file=sys.stderr)
         return 130

@@ -20,7 +20,6 @@ import shutil
 import sqlite3
 import subprocess
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from kondusif import registry, store
+from kondusif.config import child_environment
 from kondusif.db_unavailable import as_storage_error
 from kondusif.timeutil import now
 
@@ -66,8 +66,6 @@ class BackupCheck:
         return f"skema versi {self.schema_version}; " + ", ".join(parts)
 
 
-# Test hook: called after the live store was copied aside and the restore began (issue 13 tests).
-after_replace_hook: Callable[[], None] | None = None
 
 
 def _sqlite_path(url: URL) -> Path:
@@ -93,7 +91,7 @@ def _pg_args(url: URL) -> tuple[list[str], dict[str, str]]:
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **env})
+    return subprocess.run(cmd, capture_output=True, text=True, env=child_environment(**env))
 
 
 def _counts(url_text: str) -> dict[str, int]:
@@ -314,8 +312,6 @@ def restore(db_url: str, backup_file: Path | str, checked: BackupCheck | None = 
             _sqlite_restore(path, _sqlite_path(url))
         else:
             _pg_restore(url, path)
-        if after_replace_hook is not None:
-            after_replace_hook()
         engine = store.get_engine(db_url)  # upgrades an older schema in place
         counts = _counts(db_url)
         if counts != check.counts:

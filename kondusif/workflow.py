@@ -93,6 +93,9 @@ ACTION_TARGET: dict[Action, Status] = {
 TARGET_ACTION: dict[Status, Action] = {s: a for a, s in ACTION_TARGET.items()}
 # Actions that may be applied to a selection (reopening is one report at a time, with its reason).
 BULK_ACTIONS: list[Action] = [a for a in Action if a in ACTION_TARGET]
+# Who a follow-up is usually handed to in Kota Lubuklinggau (the form also takes any other name).
+FOLLOWUP_TARGETS: tuple[str, ...] = ("Panwaslu Kota", "Panwascam", "Polres Lubuklinggau", "Kesbangpol",
+                                     "Lurah setempat")
 
 # Columns a user may see change between opening a report and saving it.
 FIELD_LABELS: dict[str, str] = {

@@ -101,10 +101,10 @@ def test_every_map_of_the_app_starts_from_the_one_offline_map():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    makers = sorted(str(p.relative_to(root)) for p in [*root.glob("kondusif/**/*.py"), *root.glob("pages/*.py")]
+    makers = sorted(str(p.relative_to(root)) for p in [*root.glob("kondusif/**/*.py"), *root.glob("screens/*.py")]
                     if "folium.Map(" in p.read_text(encoding="utf-8"))
     assert makers == ["kondusif/maps/assets.py"]
-    for caller in ("kondusif/workbench.py", "pages/lapor.py", "kondusif/maps/layers.py"):
+    for caller in ("kondusif/workbench.py", "kondusif/ui/report_form.py", "kondusif/maps/layers.py"):
         assert "offline_map(" in (root / caller).read_text(encoding="utf-8"), caller
 
 

@@ -20,7 +20,6 @@ Submodule names differ from every re-exported name (`store.incidents` is the tab
 from __future__ import annotations
 
 from kondusif.store.engine import (
-    DEFAULT_BUSY_TIMEOUT_MS,
     after_commit_batched,
     busy_timeout_ms,
     dispose_engines,
@@ -105,7 +104,6 @@ __all__ = [
     "counters",
     "counts_by",
     "counts_by_kelurahan_day",
-    "DEFAULT_BUSY_TIMEOUT_MS",
     "dispose_engines",
     "executemany",
     "format_report_no",

@@ -307,3 +307,9 @@ def render(viewer: Viewer, params: wall.WallParams, notices: list[str]) -> None:
         _map(viewer)
     with side_col:
         st.fragment(_side_block, run_every=params.refresh)(params)
+
+
+def render_page(viewer: Viewer) -> None:
+    """The wall screen: its settings from the URL (?segar=30&periode=hari-ini), then the wall."""
+    params, notices = wall.parse_params(st.query_params.to_dict())
+    render(viewer, params, notices)

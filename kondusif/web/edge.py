@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import HTTPConnection
@@ -23,9 +22,7 @@ def trusted_proxies() -> set[str]:
     KONDUSIF_TRUSTED_PROXIES (comma-separated) or `trusted_proxies = [...]` in
     kondusif.toml; empty by default, so a client cannot pick its own address.
     """
-    raw = os.environ.get("KONDUSIF_TRUSTED_PROXIES")
-    items = raw.split(",") if raw else list(settings().extra.get("trusted_proxies") or [])
-    return {str(i).strip() for i in items if str(i).strip()}
+    return set(settings().trusted_proxies)
 
 
 def _peer(conn: HTTPConnection) -> str:

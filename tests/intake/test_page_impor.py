@@ -18,7 +18,7 @@ def open_page(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = viewer
     at.run()
-    at.switch_page("pages/impor.py")
+    at.switch_page("screens/impor.py")
     at.run()
     return at
 
