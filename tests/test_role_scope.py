@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_MODULES = ["store", "workbench", "workflow", "overview", "status", "alerts", "intake.review",
                 "intake.pipeline", "exports", "report.data", "report.archive", "report.build", "accounts",
                 "duplicates", "registry", "auth", "sms.inbound", "sms.senders", "sms.gateways", "sms.gammu",
-                "sms.smssync", "wall", "simulated", "checkins", "coverage"]
+                "sms.smssync", "wall", "simulated", "checkins", "coverage", "rounds", "demo_checkins"]
 DB_PARAMS = {"engine", "conn", "conn_or_engine", "engine_or_conn"}
 
 KEC = "16.73.01"  # Lubuk Linggau Timur I
@@ -298,6 +298,7 @@ DATA_FUNCTIONS: dict[str, object] = {
        for n in ("insert_checkin", "record_checkin", "last_checkin")},
     "checkins.list_checkins": "tests/checkins/test_checkins.py::test_kecamatan_panwaslu_sees_only_its_kecamatan",
     "coverage.coverage": "tests/checkins/test_checkins.py::test_kecamatan_panwaslu_sees_only_its_kecamatan",
+    "rounds.round_view": "tests/checkins/test_rounds.py::test_silent_list_after_the_first_round",
     "intake.pipeline.submit_form": probe_submit_form,
     "intake.pipeline.form_values_for": probe_submit_form,
     "intake.pipeline.preview_file": "tests/intake/test_import_files.py::test_scoped_panwaslu_gets_rows_outside_its_kecamatan_rejected",
@@ -342,6 +343,8 @@ NO_VIEWER: dict[str, str] = {
         "reserve_numbers", "schema_version", "wib_day_expr", "write", "on_commit", "bulk_insert",
         "secondary_indexes_deferred")},
     "checkins.check_place": "checks a place against the RT registry (no row of any viewer's data)",
+    "rounds.check_rounds": "background check as the system: writes alerts, each scoped by its kecamatan on reading",
+    "demo_checkins.seed_checkins": "demo seeding from the CLI (simulated rows only)",
     "store.has_simulated": "yes/no flag shown to every role (the data holds simulated reports)",
     "workbench.report_numbers": "id → report number for ids the caller already read within its scope",
     "overview.data_version": "cache key (row count and newest change), no row content",
