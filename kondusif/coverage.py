@@ -85,18 +85,25 @@ def _scope(viewer: Viewer, kelurahan: str | None, kecamatan: str | None) -> tupl
 
 def _contacts(conn, table: sa.Table, time_col: sa.Column, start: datetime, end: datetime,
               kelurahan: str | None, kecamatan: str | None) -> pd.DataFrame:
+    """Count and newest time per (kelurahan, RT) of the rows in [start, end).
+
+    The rows of the period are read by the time index and grouped here: with a GROUP BY in
+    SQL, SQLite walks the whole (kelurahan, time) index to skip a sort (0.8 s on 250,000 rows).
+    """
     c = table.c
-    q = (sa.select(c.kode_kelurahan, c.rt, sa.func.count().label("n"), sa.func.max(time_col).label("last"))
-         .where(time_col >= start, time_col < end, c.rt.is_not(None))
-         .group_by(c.kode_kelurahan, c.rt))
+    q = sa.select(c.kode_kelurahan, c.rt, time_col).where(time_col >= start, time_col < end, c.rt.is_not(None))
     if kelurahan:
         q = q.where(c.kode_kelurahan == kelurahan)
     elif kecamatan:
         q = q.where(c.kode_kecamatan == kecamatan)
-    rows = conn.execute(q).fetchall()
-    frame = pd.DataFrame(rows, columns=["kode_kelurahan", "rt", "n", "last"])
-    frame["rt"] = frame["rt"].astype("int64")
-    return frame
+    rows = pd.DataFrame(conn.execute(q).fetchall(), columns=["kode_kelurahan", "rt", "at"])
+    if not len(rows):
+        return pd.DataFrame({"kode_kelurahan": pd.Series(dtype=object), "rt": pd.Series(dtype="int64"),
+                             "n": pd.Series(dtype="int64"), "last": pd.Series(dtype="datetime64[us, UTC]")})
+    rows["rt"] = rows["rt"].astype("int64")
+    rows["at"] = pd.to_datetime(rows["at"], utc=True)
+    return rows.groupby(["kode_kelurahan", "rt"], as_index=False, sort=False).agg(n=("at", "size"),
+                                                                                   last=("at", "max"))
 
 
 def coverage(engine: Engine, viewer: Viewer, start: datetime, end: datetime, *, kelurahan: str | None = None,

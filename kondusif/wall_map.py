@@ -31,7 +31,7 @@ from kondusif.wall import HIGHLIGHT_SECONDS, WallSnapshot
 from lubuklinggau_geo import gazetteer
 
 DATA_ATTRIBUTE = "data-sk-wall"
-LEVEL_ORDER = (Level.KONDUSIF, Level.WASPADA, Level.RAWAN)  # the index maps.build_map uses
+LEVEL_ORDER = maps.LEVELS  # the index maps.build_map uses (issue 24: Tidak ada kabar last, drawn hatched)
 
 
 class WallLive(MacroElement):
@@ -53,6 +53,7 @@ path.sk-wall-inc.sk-wall-flash { animation: skWallInc .8s ease-in-out infinite; 
 (function () {
   var map = {{ this._parent.get_name() }};
   var COLORS = {{ this.colors }}, SEV = {{ this.sev_colors }}, ATTR = {{ this.attribute }};
+  var NO_NEWS = {{ this.no_news }};
   var kelGroup = null;
   map.eachLayer(function (l) {
     if (l instanceof L.GeoJSON && l.options && l.options.className === "sk-kel") kelGroup = l;
@@ -62,7 +63,8 @@ path.sk-wall-inc.sk-wall-flash { animation: skWallInc .8s ease-in-out infinite; 
   function style(f) {
     var p = KEL[f.properties.k];
     if (!p) return {fillColor: "#bdbdbd", fillOpacity: 0.25, color: "#4a4a4a", weight: 1, opacity: 0.9};
-    return {fillColor: COLORS[p[0]], fillOpacity: 0.6, color: "#4a4a4a", weight: 1.2, opacity: 0.9};
+    var fill = p[0] === NO_NEWS ? "url(#sk-hatch)" : COLORS[p[0]];  // the pattern city_layers.js adds
+    return {fillColor: fill, fillOpacity: p[0] === NO_NEWS ? 0.9 : 0.6, color: "#4a4a4a", weight: 1.2, opacity: 0.9};
   }
   var SECONDS = {{ this.seconds }};
   function flash(path, key, on) {  // the minute runs here, from when the flag first arrived
@@ -141,6 +143,7 @@ path.sk-wall-inc.sk-wall-flash { animation: skWallInc .8s ease-in-out infinite; 
         super().__init__()
         self._name = "WallLive"
         self.colors = maps.js_json([LEVEL_COLORS[lv] for lv in LEVEL_ORDER])
+        self.no_news = LEVEL_ORDER.index(Level.TIDAK_ADA_KABAR)
         self.sev_colors = maps.js_json(maps.SEVERITY_COLORS)
         self.attribute = maps.js_json(DATA_ATTRIBUTE)
         self.seconds = int(HIGHLIGHT_SECONDS)

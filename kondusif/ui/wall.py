@@ -52,7 +52,11 @@ header[data-testid="stHeader"] { display: none !important; }
 .skw-notice { font-size: 1.2rem; padding: .2rem .8rem; border-radius: 6px; margin: .3rem 0;
   background: #fff3cd; color: #5c4400; border-left: 8px solid #f5a623; }
 .skw-notice.skw-info { background: #e3f2fd; color: #0d3c61; border-left-color: #1e88e5; }
-.skw-tiles { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: .7rem; margin: .4rem 0 .6rem; }
+.skw-tiles { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: .7rem; margin: .4rem 0 .6rem; }
+.skw-tile.skw-cov { background: #e8eaf6; color: #1a237e; }
+.skw-cov-t { width: 100%; border-collapse: collapse; font-size: 1.2rem; }
+.skw-cov-t td, .skw-cov-t th { padding: .1rem .4rem; border-bottom: 1px solid #cfd8dc; text-align: right; }
+.skw-cov-t td:first-child, .skw-cov-t th:first-child { text-align: left; }
 .skw-tile { border-radius: 10px; padding: .35rem 1rem .45rem; background: #eceff1; }
 .skw-tile .skw-n { font-size: 4.2rem; font-weight: 800; line-height: 1.05; }
 .skw-tile .skw-l { font-size: 1.45rem; line-height: 1.2; }
@@ -187,6 +191,11 @@ def tiles_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
         ("skw-berat", _thousands(snap.n_berat_unverified), "Berat belum diverifikasi", "status Baru, periode ini",
          False),
     ]
+    cov = snap.coverage
+    if cov is not None and cov.total:  # issue 24: who has been heard from
+        tiles.append(("skw-cov", f"{cov.share:.0%}", "Cakupan kabar RT",
+                      f"{_thousands(cov.heard)} dari {_thousands(cov.total)} RT; senyap "
+                      f"{_thousands(cov.total - cov.heard)} RT", False))
     cells = "".join(
         f'<div class="skw-tile {cls}{" skw-new" if flash else ""}">'
         f'<div class="skw-n">{n}</div><div class="skw-l">{label}</div><div class="skw-sub">{sub}</div></div>'
@@ -216,6 +225,21 @@ def ticker_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
     more = (f'<div class="skw-muted">{_thousands(snap.n_reports - len(snap.ticker))} laporan lain pada periode ini.'
             "</div>") if snap.n_reports > len(snap.ticker) else ""
     return f'<div class="skw"><div class="skw-h">Laporan terbaru</div><div data-testid="skw-ticker">{body}</div>{more}</div>'
+
+
+def coverage_html(snap: wall.WallSnapshot) -> str:
+    """Coverage per kecamatan (issue 24): RT heard from, silent RT, kelurahan with no word at all."""
+    cov = snap.coverage
+    if cov is None or not len(cov.kecamatan):
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape_html(gazetteer.kecamatan_name(r.kode_kecamatan))}</td>"
+        f"<td>{int(r.rt_heard)}/{int(r.rt_total)} ({r.share:.0%})</td><td>{int(r.rt_total - r.rt_heard)}</td>"
+        f"<td>{int(r.kelurahan_senyap)}</td></tr>"
+        for r in cov.kecamatan.itertuples(index=False))
+    return ('<div class="skw" data-testid="skw-coverage"><div class="skw-h">Cakupan kabar RT per kecamatan</div>'
+            '<table class="skw-cov-t"><tr><th>Kecamatan</th><th>RT memberi kabar</th><th>RT senyap</th>'
+            f"<th>Kel. tanpa kabar</th></tr>{rows}</table></div>")
 
 
 def alerts_html(snap: wall.WallSnapshot) -> str:
@@ -271,6 +295,9 @@ def _side(params: wall.WallParams) -> None:
     viewer = _still_signed_in()
     snap, active, _ = _current(viewer, params)
     st.html(alerts_html(snap))  # open alerts first: they ask for action
+    cover = coverage_html(snap)
+    if cover:
+        st.html(cover)
     st.html(ticker_html(snap, active))
 
 
