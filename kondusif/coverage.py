@@ -91,17 +91,20 @@ def _contacts(conn, table: sa.Table, time_col: sa.Column, start: datetime, end: 
     SQL, SQLite walks the whole (kelurahan, time) index to skip a sort (0.8 s on 250,000 rows).
     """
     c = table.c
-    q = sa.select(c.kode_kelurahan, c.rt, time_col).where(time_col >= start, time_col < end, c.rt.is_not(None))
+    # The time as the driver gives it (SQLite: UTC text), parsed by pandas at once, not row by row.
+    raw_time = sa.type_coerce(time_col, sa.String)
+    q = sa.select(c.kode_kelurahan, c.rt, raw_time).where(time_col >= start, time_col < end, c.rt.is_not(None))
     if kelurahan:
         q = q.where(c.kode_kelurahan == kelurahan)
     elif kecamatan:
         q = q.where(c.kode_kecamatan == kecamatan)
-    rows = pd.DataFrame(conn.execute(q).fetchall(), columns=["kode_kelurahan", "rt", "at"])
+    rows = pd.DataFrame.from_records(conn.execute(q).fetchall(), columns=["kode_kelurahan", "rt", "at"])
     if not len(rows):
         return pd.DataFrame({"kode_kelurahan": pd.Series(dtype=object), "rt": pd.Series(dtype="int64"),
                              "n": pd.Series(dtype="int64"), "last": pd.Series(dtype="datetime64[us, UTC]")})
     rows["rt"] = rows["rt"].astype("int64")
-    rows["at"] = pd.to_datetime(rows["at"], utc=True)
+    text = isinstance(rows["at"].iloc[0], str)  # SQLite text; PostgreSQL's driver gives datetimes
+    rows["at"] = pd.to_datetime(rows["at"], utc=True, format="ISO8601" if text else None)
     return rows.groupby(["kode_kelurahan", "rt"], as_index=False, sort=False).agg(n=("at", "size"),
                                                                                    last=("at", "max"))
 
@@ -142,25 +145,31 @@ def coverage(engine: Engine, viewer: Viewer, start: datetime, end: datetime, *, 
     return Coverage(start, end, per_rt, kel, kec, int(per_rt["heard"].sum()), len(per_rt))
 
 
+KEL_COLUMNS = ["kode_kecamatan", "kode_kelurahan", "rt_total", "rt_heard", "share", "senyap"]
+KEC_COLUMNS = ["kode_kecamatan", "rt_total", "rt_heard", "share", "kelurahan_senyap"]
+
+
 def _by_kelurahan(per_rt: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for code, grp in per_rt.groupby("kode_kelurahan", sort=True):
-        heard = int(grp["heard"].sum())
-        total = len(grp)
-        rows.append({"kode_kecamatan": str(code)[:8], "kode_kelurahan": code, "rt_total": total, "rt_heard": heard,
-                     "share": heard / total if total else 0.0,
-                     "senyap": [int(r) for r in grp.loc[~grp["heard"], "rt"]]})
-    return pd.DataFrame(rows, columns=["kode_kecamatan", "kode_kelurahan", "rt_total", "rt_heard", "share", "senyap"])
+    if not len(per_rt):
+        return pd.DataFrame(columns=KEL_COLUMNS)
+    g = per_rt.groupby("kode_kelurahan", sort=True)
+    kel = pd.DataFrame({"rt_total": g.size(), "rt_heard": g["heard"].sum().astype(int)})
+    silent = per_rt.loc[~per_rt["heard"]].groupby("kode_kelurahan")["rt"].agg(lambda s: [int(r) for r in s])
+    kel["senyap"] = [silent.get(code, []) for code in kel.index]
+    kel["share"] = kel["rt_heard"] / kel["rt_total"]
+    kel = kel.reset_index()
+    kel["kode_kecamatan"] = kel["kode_kelurahan"].str[:8]
+    return kel[KEL_COLUMNS]
 
 
 def _by_kecamatan(kel: pd.DataFrame) -> pd.DataFrame:
-    rows = []
-    for code, grp in kel.groupby("kode_kecamatan", sort=True):
-        total, heard = int(grp["rt_total"].sum()), int(grp["rt_heard"].sum())
-        rows.append({"kode_kecamatan": code, "rt_total": total, "rt_heard": heard,
-                     "share": heard / total if total else 0.0,
-                     "kelurahan_senyap": int((grp["rt_heard"] == 0).sum())})
-    return pd.DataFrame(rows, columns=["kode_kecamatan", "rt_total", "rt_heard", "share", "kelurahan_senyap"])
+    if not len(kel):
+        return pd.DataFrame(columns=KEC_COLUMNS)
+    g = kel.assign(_silent=(kel["rt_heard"] == 0).astype(int)).groupby("kode_kecamatan", sort=True)
+    kec = pd.DataFrame({"rt_total": g["rt_total"].sum(), "rt_heard": g["rt_heard"].sum(),
+                        "kelurahan_senyap": g["_silent"].sum()})
+    kec["share"] = kec["rt_heard"] / kec["rt_total"]
+    return kec.reset_index()[KEC_COLUMNS]
 
 
 def wib_iso(value: object) -> str:
