@@ -131,6 +131,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("oidc_role_claim", str, "sikondusif_role", "klaim SSO yang memuat peran"),
     SettingSpec("calendar", Calendar, Calendar(), "kalender pilkada: nama, awal/akhir musim, tahapan"),
     SettingSpec("levels", LevelConfig, LevelConfig(), "bobot dan ambang tingkat kondusivitas (docs/levels.md)"),
+    # Issue 27 item 9: this machine only, unless the operator says otherwise (nginx TLS goes in front).
+    SettingSpec("server_address", str, "127.0.0.1",
+                "alamat dengar aplikasi (`make run`); 0.0.0.0 = semua antarmuka, tanpa TLS", "KONDUSIF_SERVER_ADDRESS"),
     SettingSpec("intake.duplicate_window_hours", float, 6.0, "jendela waktu kemungkinan duplikat (jam)"),
     SettingSpec("intake.import_cpu_seconds", int, 120, "batas waktu CPU pemeriksaan satu berkas impor (detik)",
                 "KONDUSIF_IMPORT_CPU_SECONDS", minimum=1),

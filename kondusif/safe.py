@@ -11,8 +11,6 @@ import re
 import string
 from typing import Any
 
-import pandas as pd
-
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # C0 controls except tab (0x09) and newline (0x0A), plus DEL, and the bidi embedding /
@@ -47,16 +45,6 @@ def neutralise_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
-
-
-def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `df` whose text cells are neutralised for CSV/XLSX export."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_cell)
-    out.columns = [neutralise_cell(c) for c in out.columns]
-    return out
 
 
 # CommonMark lets every ASCII punctuation character be backslash-escaped, and an escaped

@@ -109,11 +109,12 @@ def _guess(kel: str | None, rt: int | None, cats: list[Any], sev: Severity | Non
 
 
 def is_chatter(text: str) -> bool:
-    """Greetings, thanks, 'ok', emoji or stickers: short text with no report in it."""
+    """Greetings, thanks, 'ok', emoji or stickers: short text with no report and no check-in in it
+    ("Selamat pagi, RT 11 aman" is a check-in)."""
     t = text.strip()
     if not re.search(r"[^\W_]", t):
         return True  # emoji or punctuation only
-    return len(t) <= CHATTER_MAX and bool(CHATTER.match(t))
+    return len(t) <= CHATTER_MAX and bool(CHATTER.match(t)) and not vocab.is_calm(t)
 
 
 def _own_text(text: str) -> str:
@@ -203,6 +204,8 @@ def _read_lapor(msg: ChatMessage, text: str, body: str, default_kel: str | None)
     cat = vocab.match_category(head) if head else None
     if cat is None and vocab.is_calm(body):
         return _checkin(msg, text, default_kel)
+    if cat is None and not set(vocab.norm(head).split()) - _HEAD_FILLER:
+        head = ""  # "lapor pak, di RT 05 ...": no code given, the words say what happened
     kel_text, desc = _split_place(parts.group("rest"))
     rt = int(parts.group("rt")) or None
     if cat is None:
@@ -243,13 +246,26 @@ _EVERYDAY = {
 }
 
 
+_REDUPLICATED = re.compile(r"\b([a-z]{3,})2\b")  # "dicoret2" = "dicoret coret", "bagi2" = "bagi bagi"
+# Words that deny what follows: "belum ribut", "dak ado amplop" name no incident ("tidak netral" does).
+_DENIED = re.compile(r"\b(?:belum|tidak|tanpa|bukan) (?:ada |sampai |sempat |pernah |terjadi )?(?!netral)\w+")
+_HEDGE = re.compile(r"\b(?:sepertinya|kayaknya|kayaknyo|mungkin|belum pasti|belum jelas|belum tentu|masih dicek|"
+                    r"masih diselidiki|entah)\b")
+# Words that say something happened, without naming a category: such a message is read by a person.
+_EVENT = re.compile(r"\b(?:kejadian|peristiwa|insiden|mencurigakan|curiga|aneh|pelaku|korban|polisi|ditangkap|"
+                    r"ngamuk|mengamuk|dicuri|hilang|takut|bahaya|tolong|darurat|timses|tim sukses)\b")
+_HEAD_FILLER = frozenset("pak bu bapak ibu di ado ada ini tadi min admin lurah mohon izin kami sy saya ke".split())
+
+
 def _everyday(text: str) -> str:
-    """Everyday Lubuklinggau writing in standard words, for the keyword rules (sdh, dak, galo, wong ...)."""
-    return " ".join(_EVERYDAY.get(w, w) for w in vocab.norm(text).split())
+    """Everyday Lubuklinggau writing in standard words, for the keyword rules (sdh, dak, galo, wong, bagi2 ...)."""
+    words = _REDUPLICATED.sub(r"\1 \1", vocab.norm(text)).split()
+    return " ".join(_EVERYDAY.get(w, w) for w in words)
 
 
 def _read_free_text(msg: ChatMessage, text: str, said_lapor: bool, default_kel: str | None) -> Reading:
-    plain = _everyday(text)
+    everyday = _everyday(text)
+    plain = _DENIED.sub(" ", everyday)  # for the category words only; severity reads denials itself
     kel_text, rt_text = _kelurahan(text), _rt(text)
     not_report = vocab.not_report_reason(text)
     if not_report is not None:
@@ -265,12 +281,17 @@ def _read_free_text(msg: ChatMessage, text: str, said_lapor: bool, default_kel: 
         return _checkin(msg, text, default_kel)
     kel = kel_text or _sender_kelurahan(msg.sender or "") or default_kel
     rt = rt_text or _rt(msg.sender or "")
-    sev = vocab.severity_in_text(plain)
+    sev = vocab.severity_in_text(everyday)
     guess = _guess(kel, rt, cats, sev)
     if not cats and not said_lapor and kel_text is None and rt_text is None:
         if len(text) <= 40:
             return Reading("rejected", reason="pesan pendek tanpa isi laporan", guess=guess)
+        if rt is None and not _EVENT.search(plain):
+            return Reading("rejected", reason="tidak ada kata kejadian maupun nomor RT; bukan laporan", guess=guess)
     missing = []
+    hedge = _HEDGE.search(plain) if cats else None
+    if hedge is not None:
+        missing.append(f"pelapor belum yakin ({hedge.group(0)})")
     if len(cats) == 0:
         missing.append("kategori tidak terbaca dari kata kunci")
     elif len(cats) > 1:

@@ -173,7 +173,8 @@ KEYWORD_RULES: tuple[tuple[str, Category], ...] = (
     (r"\bsuap\b|\bdisuap\b|\bmenyuap\b", Category.POLITIK_UANG),
     (r"\bbeli suara\b|\bjual beli suara\b", Category.POLITIK_UANG),
     (r"\bintimidasi\b|\bdiintimidasi\b|\bmengintimidasi\b", Category.INTIMIDASI),
-    (r"\bancam\w*\b|\bdiancam\b", Category.INTIMIDASI),
+    (r"\b(?:ng|di|meng)?ancam\w*\b", Category.INTIMIDASI),
+    (r"\b(?:di|me)nakut\w*\b|\bditakut\w*\b", Category.INTIMIDASI),
     (r"\bteror\w*\b", Category.INTIMIDASI),
     (r"\bdipaksa\b|\bmemaksa\b", Category.INTIMIDASI),
     (r"\bhoaks\b|\bhoax\b|\bhoaxs\b", Category.KAMPANYE_HITAM),
@@ -193,11 +194,12 @@ KEYWORD_RULES: tuple[tuple[str, Category], ...] = (
      r"\b(?:baliho|spanduk|poster|stiker|apk)\b", Category.PERUSAKAN_APK),
     (r"\bbentrok\w*\b", Category.BENTROKAN),
     (r"\bribut\w*\b|\bkeributan\b", Category.BENTROKAN),
-    (r"\bperkelahian\b|\bberkelahi\b|\btawuran\b|\bbaku hantam\b|\bpukul\w*\b|\bdikeroyok\b",
+    (r"\bperkelahian\b|\bberkelahi\b|\btawuran\b|\bbaku hantam\b|\b(?:di|me|pe)?[mp]ukul\w*\b|\bdikeroyok\b",
      Category.BENTROKAN),
     (r"\bricuh\b|\bkericuhan\b|\brusuh\b|\bkerusuhan\b", Category.BENTROKAN),
     (r"\b(?:asn|pns|lurah|camat|aparat|polisi|tni|kepala dinas|guru honor)\b.{0,40}"
-     r"\b(?:kampanye|ikut|mendukung|dukung|atribut|mengarahkan|tidak netral)\b", Category.NETRALITAS),
+     r"\b(?:kampanye|ikut (?:kampanye|deklarasi|timses|tim sukses|mengarahkan)|mendukung|dukung|atribut|mengarahkan|"
+     r"ngarahkan|tidak netral|jadi timses|jadi tim sukses|timses)\b", Category.NETRALITAS),
     (r"\btidak netral\b|\bnetralitas\b", Category.NETRALITAS),
     (r"\bketua rt\b.{0,30}\b(?:mengarahkan|kampanye|mendukung)\b", Category.NETRALITAS),
     (r"\bkampanye\b.{0,40}\b(?:masa tenang|luar jadwal|di masjid|di sekolah|rumah ibadah|tempat ibadah|"
@@ -272,7 +274,7 @@ _CHOICE_FILLER = frozenset(
     "pelanggaran dugaan indikasi adanya ada lokasi wilayah rt rw kel kelurahan".split())
 # Index words too vague alone in a choice name ("perusakan_rumah" is not an APK case).
 _CHOICE_WEAK = frozenset({"uang", "perusakan", "pengrusakan", "lain", "massa", "hitam", "demo"})
-_SEVERITY_MODIFIERS = frozenset("sekali sangat amat banget nian nian nian kali level tingkat skala".split())
+_SEVERITY_MODIFIERS = frozenset("sekali sangat amat banget nian kali agak cukup lumayan level tingkat skala".split())
 _NEGATIONS = frozenset("tidak tdk tak dak idak ndak nggak gak enggak bukan belum blm non".split())
 
 
@@ -312,7 +314,7 @@ _SEVERITY_TYPOS: dict[str, Severity] = {
 
 def severity_word(word: str) -> Severity | None:
     """One typed severity word, misspellings included ('brat', 'sdg', 'ringn'); None when it is not one."""
-    key = norm(word).replace(" ", "")
+    key = re.sub(r"(?<=[a-z]{3})2$", "", norm(word).replace(" ", ""))  # "sedang2"
     if not key:
         return None
     return _severity_index().get(key) or _SEVERITY_TYPOS.get(key)
@@ -321,6 +323,8 @@ def severity_word(word: str) -> Severity | None:
 def _choice_severity(key: str) -> Severity | None:
     """'berat_sekali', 'sangat_ringan', 'tingkat_berat': one severity word among modifiers."""
     words = key.split()
+    if len(words) == 2 and words[0] in _NEGATIONS and severity_word(words[1]) == Severity.BERAT:
+        return Severity.RINGAN  # "tidak_berat", "tidak_parah"
     if any(w in _NEGATIONS for w in words):
         return None
     hits = {severity_word(w) for w in words if w not in _SEVERITY_MODIFIERS}
@@ -359,8 +363,8 @@ def is_calm(text: str) -> bool:
     from lubuklinggau_geo.names import find_kelurahan_in_text
 
     raw = str(text or "")
-    if "?" in raw or not_report_reason(raw) is not None:
-        return False
+    if "?" in raw or not _CALM_CORE.search(norm(raw)) or not_report_reason(raw) is not None:
+        return False  # the cheap tests first: most messages hold no calm word at all
     found = find_kelurahan_in_text(raw)
     while found is not None:  # drop every kelurahan name ("Lubuk Aman" is a place, not a calm word)
         start, end = found[1]
@@ -387,7 +391,8 @@ NOT_REPORT_RULES: tuple[tuple[str, str], ...] = (
      "penjelasan format laporan, bukan laporan"),
     (r"\b(?:mohon|harap|dimohon|diminta|diharapkan|silakan|silahkan|jangan lupa|wajib|tolong|segera)\b"
      r"(?:\W+\w+){0,4}?\W+(?:balas|membalas|kirim|kirimkan|mengirim|melapor|melaporkan|laporkan|ketik|sampaikan|"
-     r"menyampaikan|update|isi|mengisi|gunakan|pakai|ikuti|cek grup|memantau|pantau)\b",
+     r"menyampaikan|update|isi|mengisi|gunakan|pakai|ikuti|cek grup|memantau|pantau|dikirim|dikirimkan|"
+     r"dilaporkan|diisi|diikuti)\b",
      "petunjuk atau permintaan kepada RT, bukan laporan"),
     (r"\b(?:belum|blm|belom|lum|alum)\s+(?:ada\s+)?(?:kirim|mengirim|ngirim|lapor|melapor|memberi kabar|"
      r"kasih kabar|ngasih kabar|balas|membalas|laporan|kabar|setor|update)\b|\bpengingat\b|\breminder\b|"
@@ -402,6 +407,7 @@ NOT_REPORT_RULES: tuple[tuple[str, str], ...] = (
      r"\b(?:waspada|awas|hati hati|hati2) (?:hoaks|hoax|berita bohong|penipuan)\b|\bjangan (?:mudah )?(?:percaya|"
      r"terpancing|terprovokasi)\b|\b(?:mohon|tolong) (?:disebarkan|diteruskan|dibagikan)\b",
      "pesan terusan atau peringatan hoaks, bukan laporan"),
+    (r"^\W*(?:semoga|smoga|moga moga|mudah mudahan|amin|aamiin|insya ?allah)\b", "doa atau harapan, bukan laporan"),
     (r"^\W*(?:terima ?kasih|terimakasih|makasih|mksh|makasi|trims|trimakasih|tq|thx|thanks|matur nuwun|"
      r"nuwun)\b", "ucapan terima kasih, bukan laporan"),
 )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from kondusif.store.engine import (
     after_commit_batched,
+    build_reference_schema,
     busy_timeout_ms,
     dispose_engines,
     get_engine,
@@ -35,7 +36,6 @@ from kondusif.store.queries import (
     audit_for,
     count_incidents,
     counts_by,
-    counts_by_kelurahan_day,
     get_incident,
     has_simulated,
     incidents_select,
@@ -103,7 +103,6 @@ __all__ = [
     "count_incidents",
     "counters",
     "counts_by",
-    "counts_by_kelurahan_day",
     "dispose_engines",
     "executemany",
     "format_report_no",
@@ -116,6 +115,7 @@ __all__ = [
     "IncidentQuery",
     "incidents",
     "incidents_select",
+    "build_reference_schema",
     "init_db",
     "insert_incidents",
     "login_failures",

@@ -135,6 +135,17 @@ def init_db(engine: Engine) -> None:
             _upgrade(conn, int(current))
 
 
+def build_reference_schema(engine: Engine) -> None:
+    """Every schema object a store of this version may hold, fresh or upgraded (an empty store).
+
+    create_all plus every upgrade step (each is idempotent): what a restore compares a
+    backup's triggers, views, tables and indexes against (kondusif.backup, issue 27).
+    """
+    init_db(engine)
+    with write(engine) as conn:
+        _upgrade(conn, 0)
+
+
 def _upgrade(conn: Connection, current: int) -> None:
     """Apply in-place upgrades from `current` to SCHEMA_VERSION, each step idempotent."""
     if current < 2:

@@ -19,7 +19,7 @@ from kondusif.timeutil import format_wib
 from kondusif.ui.health import render_health
 from lubuklinggau_geo import gazetteer
 
-SECRET_KEY = "_admin_akun_secret"
+SHOWN_ONCE_KEY = "_admin_akun_secret"
 ALL_CITY = ""
 KEC = gazetteer.kecamatan().set_index("kode")["nama"].to_dict()
 KEL = gazetteer.kelurahan().set_index("kode")
@@ -31,7 +31,7 @@ def _kel_label(kode: str) -> str:
 
 
 def _remember_secret(username: str, secret: str, what: str) -> None:
-    st.session_state[SECRET_KEY] = {"username": username, "secret": secret, "what": what}
+    st.session_state[SHOWN_ONCE_KEY] = {"username": username, "secret": secret, "what": what}
 
 
 def render(viewer: Viewer) -> None:
@@ -40,7 +40,7 @@ def render(viewer: Viewer) -> None:
     st.title("Kelola akun")
     render_health(engine)  # issue 13: store size, free disk, last backup, WAL, queue, failing alerts
 
-    shown = st.session_state.pop(SECRET_KEY, None)
+    shown = st.session_state.pop(SHOWN_ONCE_KEY, None)
     if shown:
         label = "PIN" if shown["secret"].isdigit() else "Kata sandi"
         st.success(f"{shown['what']} «{escape_markdown(shown['username'])}». {label} sekali pakai di bawah ini hanya ditampilkan "

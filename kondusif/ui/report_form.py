@@ -34,6 +34,7 @@ from kondusif.registry import registry_is_sample, rt_registry
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import WIB, format_wib, now, to_wib
 from kondusif.ui import checkin as checkin_ui
+from kondusif.ui import static_files
 from kondusif.ui.db_unavailable import stop_when_unavailable
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo import rt as geo_rt
@@ -313,13 +314,7 @@ def _recent(v: Viewer) -> None:
 
 def render(viewer: Viewer) -> None:
     """The report form, or the last report's number; an rt account's own recent reports below."""
-    st.markdown(
-        """<style>
-        div[data-testid="stFormSubmitButton"] button, div[data-testid="stButton"] button {min-height: 3rem;}
-        div[data-testid="stRadio"] label p {font-size: 1.05rem;}
-        </style>""",
-        unsafe_allow_html=True,  # static CSS only, no user text
-    )
+    st.html(static_files.style("report_form.css"))  # static CSS only, no user text
     st.title("Kirim laporan")
     # issue 8: a busy/unreachable database is one message here too (the form's own reads and writes)
     with stop_when_unavailable():

@@ -30,7 +30,8 @@ from kondusif.accounts import auth, auth_tokens, scope_label
 from kondusif.config import settings
 from kondusif.model import Viewer
 from kondusif.safe import escape_html, escape_markdown
-from kondusif.web.edge import RENEW_SCRIPT
+from kondusif.ui import static_files
+from kondusif.web.page_scripts import RENEW_SCRIPT_HTML
 
 VIEWER_KEY = "viewer"  # a kondusif.model.Viewer; AppTest page tests set it directly
 MUST_CHANGE_KEY = "must_change"  # the account still uses a one-time password/PIN
@@ -169,17 +170,7 @@ LOGOUT_PATH = "/sesi/keluar"
 RENEW_PATH = "/sesi/perbarui"
 LOGIN_PATH = "/sesi/masuk"
 
-_FORM_CSS = """<style>
-.sk-form{display:flex;flex-direction:column;gap:.35rem;max-width:26rem;font-family:inherit}
-.sk-form label{font-size:.875rem;margin-top:.4rem}
-.sk-form input{font:inherit;padding:.5rem .6rem;border:1px solid rgba(49,51,63,.3);border-radius:.5rem;
-  background:var(--st-secondary-background-color,#f0f2f6);color:inherit}
-.sk-form input:focus{outline:2px solid #b71c1c;outline-offset:0}
-.sk-btn{font:inherit;margin-top:.8rem;padding:.5rem .9rem;border-radius:.5rem;border:1px solid #b71c1c;
-  background:#b71c1c;color:#fff;cursor:pointer;width:100%}
-.sk-btn.sk-plain{background:transparent;color:inherit;border-color:rgba(49,51,63,.3)}
-.sk-btn:hover{filter:brightness(1.08)}
-</style>"""
+_FORM_CSS = static_files.style("forms.css")
 
 
 def login_form_html(next_path: str) -> str:
@@ -212,7 +203,7 @@ def renew_form_html(ticket: str, next_path: str = "/") -> str:
         f'<input type="hidden" name="ticket" value="{escape_html(ticket)}">'
         f'<input type="hidden" name="next" value="{escape_html(next_path)}">'
         '<button class="sk-btn" type="submit">Lanjutkan</button></form>'
-        f"<script>{RENEW_SCRIPT}</script>"
+        + RENEW_SCRIPT_HTML
     )
 
 

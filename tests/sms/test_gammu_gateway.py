@@ -106,8 +106,7 @@ def on_the_map(engine) -> list[str]:
     """Report numbers the city map shows for voting day (the page's query, replayed as of 27/06/2018)."""
     flt = Filter(as_of=date(2018, 6, 27))
     period = flt.resolve()
-    total = store.count_incidents(engine, flt.query_between(period.start, period.end), PANWASLU)
-    frame = overview.map_incidents(engine, PANWASLU, flt, period, total).frame
+    frame = overview.page_data(engine, PANWASLU, flt, period).map.frame
     return frame["report_no"].tolist() if "report_no" in frame.columns else []
 
 
