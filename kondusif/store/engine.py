@@ -156,6 +156,8 @@ def _upgrade(conn: Connection, current: int) -> None:
         _add_user_phone(conn)
     if current < 4:
         _smssync_phone_credentials(conn)
+    if current < 5:
+        _add_checkins(conn)
     if current < SCHEMA_VERSION:
         conn.execute(
             meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
@@ -208,6 +210,15 @@ def _smssync_phone_credentials(conn: Connection) -> None:
             conn.execute(smssync_phones.insert().values(label="ponsel-lama", secret_sha256=digest,
                                                         created_at=datetime.now(UTC), created_by="sistem"))
     conn.execute(settings_kv.delete().where(settings_kv.c.key == "smssync_secret"))
+
+
+def _add_checkins(conn: Connection) -> None:
+    """Schema 5 (issue 24): the checkins table and its indexes (create_all made them; idempotent)."""
+    from kondusif.store.schema import checkins
+
+    checkins.create(conn, checkfirst=True)
+    for ix in checkins.indexes:
+        ix.create(conn, checkfirst=True)
 
 
 def schema_version(engine: Engine) -> int:

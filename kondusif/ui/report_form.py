@@ -33,6 +33,7 @@ from kondusif.model import (
 from kondusif.registry import registry_is_sample, rt_registry
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import WIB, format_wib, now, to_wib
+from kondusif.ui import checkin as checkin_ui
 from kondusif.ui import static_files
 from kondusif.ui.db_unavailable import stop_when_unavailable
 from lubuklinggau_geo import gazetteer
@@ -312,6 +313,7 @@ def render(viewer: Viewer) -> None:
     st.title("Kirim laporan")
     # issue 8: a busy/unreachable database is one message here too (the form's own reads and writes)
     with stop_when_unavailable():
+        checkin_ui.aman_block(store.get_engine(), viewer)  # issue 24: "Lingkungan aman" beside "Kirim laporan"
         result = st.session_state.get(_key("result"))
         if result:
             _result(viewer, result)
