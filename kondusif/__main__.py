@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "kondusif.cli.health",  # issue 13: health figures
     "kondusif.cli.sms",  # issue 15: sms-gateway (Gammu SMSD reader)
     "kondusif.cli.smscard",  # issue 15: kartu-sms (A6 LAPOR card), smssync rahasia
+    "kondusif.cli.rt",  # issue 31: rt impor (official RT list), rt status
 ]
 
 

@@ -311,6 +311,8 @@ DATA_FUNCTIONS: dict[str, object] = {
     "duplicates.store_neighbours": "tests/intake/test_duplicates.py::test_candidates_for_a_stored_incident_respect_the_viewer",
     "auth.may_file_for": "tests/test_auth.py::test_rt_may_file_only_for_own_rt",
     "registry.replace_rt_registry": "tests/test_auth.py::test_account_changes_need_account_manage",
+    **{f"registry.{n}": "tests/registry/test_official_list.py::test_only_the_admin_loads_the_list"
+       for n in ("preview_official", "apply_official", "removed_rts")},
     "sms.senders.set_phone": "tests/sms/test_sms_inbound.py::test_phone_registration_rules",
     "sms.senders.phones_from_registry": "tests/sms/test_sms_inbound.py::test_phones_from_the_rt_registry",
     "sms.senders.registered_phones": "tests/sms/test_sms_inbound.py::test_phone_numbers_only_for_roles_that_see_identity",

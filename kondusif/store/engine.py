@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif.config import ConfigError, env_setting, settings
-from kondusif.store.schema import SCHEMA_VERSION, meta, metadata, review_queue
+from kondusif.store.schema import SCHEMA_VERSION, meta, metadata, review_queue, rt_units
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +172,8 @@ def _upgrade(conn: Connection, current: int) -> None:
         _add_review_queue_place(conn)
     if current < 3:
         _add_user_phone(conn)
+    if current < 4:
+        _add_rt_removed_at(conn)
     if current < SCHEMA_VERSION:
         conn.execute(
             meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
@@ -203,6 +205,13 @@ def _add_user_phone(conn: Connection) -> None:
     if "phone" not in {c["name"] for c in sa.inspect(conn).get_columns("users")}:
         conn.exec_driver_sql("ALTER TABLE users ADD COLUMN phone VARCHAR(24)")
     conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_users_phone ON users (phone)")
+
+
+def _add_rt_removed_at(conn: Connection) -> None:
+    """Schema 4 (issue 31): rt_units.removed_at flags an RT an official list dropped (kept, not deleted)."""
+    if "removed_at" not in {c["name"] for c in sa.inspect(conn).get_columns("rt_units")}:
+        kind = rt_units.c.removed_at.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE rt_units ADD COLUMN removed_at {kind}")
 
 
 def schema_version(engine: Engine) -> int:
