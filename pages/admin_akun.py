@@ -16,6 +16,7 @@ from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib
 from kondusif.ui import guard
 from kondusif.ui.health import render_health
+from kondusif.ui.rt_registry import render_registry_section
 from lubuklinggau_geo import gazetteer
 
 viewer = guard.require_page("admin_akun")
@@ -54,9 +55,12 @@ rt_reg = registry.rt_registry(engine)
 if registry.registry_is_sample(rt_reg):
     st.info("Daftar RT yang dipakai masih CONTOH (522 RT, bukan data resmi Setda); akun RT mengikuti daftar itu.")
 
-tab_list, tab_new, tab_edit = st.tabs(["Daftar akun", "Buat akun", "Ubah akun"])
+tab_list, tab_new, tab_edit, tab_rt = st.tabs(["Daftar akun", "Buat akun", "Ubah akun", "Daftar RT resmi"])
 
 df = accounts.list_accounts(engine, viewer)
+
+with tab_rt:  # issue 31: the official RT list, then RT accounts and their cards
+    render_registry_section(engine, viewer)
 
 with tab_list:
     c1, c2 = st.columns([1, 2])

@@ -447,6 +447,7 @@ UI_ALLOWED_NO_VIEWER = {
     "report.archive.list_snapshots", "report.archive.load_snapshot", "report.build.generate_snapshot",
     "report.data.gather", "store.get_engine", "store.write",
     "registry.rt_registry",  # the public RT list (kelurahan, RT numbers) for pickers
+    "accounts.plan_rt_accounts",  # RT names from the registry; the page writes them via apply_rt_accounts(viewer)
     # signing in and out (kondusif/ui/login.py, session.py): the user proves who they are
     "auth.authenticate", "auth.restore_session", "auth.change_password", "auth.end_sessions", "auth.bump_epoch",
 }

@@ -226,3 +226,38 @@ def test_only_the_admin_loads_the_list(engine):
             registry.preview_official(engine, Viewer("x", role), parsed)
         with pytest.raises(NotPermitted):
             registry.removed_rts(engine, Viewer("x", role))
+
+
+def _section_script():
+    from kondusif import store
+    from kondusif.model import Role, Viewer
+    from kondusif.ui.rt_registry import render_registry_section
+
+    render_registry_section(store.get_engine(), Viewer("operator", Role.ADMIN))
+
+
+def test_admin_section_creates_the_rt_accounts_of_the_official_list_and_offers_pins_once(engine, monkeypatch):
+    from argon2 import PasswordHasher
+    from streamlit.testing.v1 import AppTest
+
+    from kondusif.accounts import auth
+
+    monkeypatch.setattr(auth, "HASHER", PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1))
+    registry.ensure_rt_registry(engine)
+    at = AppTest.from_function(_section_script, default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert any("daftar RT CONTOH" in i.value for i in at.info)
+    _official(engine)
+    at.run()
+    assert not any("CONTOH" in i.value for i in at.info)
+    assert any("Daftar RT resmi dipakai: 4 RT di 1 kelurahan" in c.value for c in at.caption)
+    button = next(b for b in at.button if b.label == "Buat 4 akun RT")
+    button.click().run()
+    assert not at.exception, at.exception
+    assert any("4 akun RT dibuat" in s.value for s in at.success)
+    made = accounts.list_accounts(engine, ADMIN, Role.RT)
+    assert sorted(made["username"]) == sorted(rt_username(AIR_KUTI, n) for n in (1, 2, 3, 99))
+    assert made["must_change"].all()
+    at.run()  # the PINs are not offered a second time
+    assert not any("akun RT dibuat" in s.value for s in at.success)
+    assert any(b.label == "Buat 0 akun RT" and b.disabled for b in at.button)
