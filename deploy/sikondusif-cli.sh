@@ -4,12 +4,20 @@
 #   deploy/sikondusif-cli.sh users list
 #   deploy/sikondusif-cli.sh --pemilik init --produksi      (owner role: schema, first admin)
 #   deploy/sikondusif-cli.sh --pemilik restore /var/backups/sikondusif/FILE.dump
-# Default is the app role (db.env); --pemilik uses the owner role (db-admin.env).
+# Default is the app role (db.env); --pemilik uses the owner role (db-admin.env), which only root
+# can read (0600): run it with sudo. The command itself always runs as the sikondusif user.
 set -euo pipefail
 ETC="${SIKONDUSIF_ETC:-/etc/sikondusif}"
 APP_DIR="${SIKONDUSIF_APP_DIR:-$(cd "$(dirname "$0")/.." && pwd)}"
 db=db.env
-if [ "${1:-}" = "--pemilik" ]; then db=db-admin.env; shift; fi
+if [ "${1:-}" = "--pemilik" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "Galat: --pemilik membaca $ETC/db-admin.env yang hanya bisa dibaca root; jalankan dengan sudo." >&2
+    exit 2
+  fi
+  db=db-admin.env
+  shift
+fi
 set -a
 # shellcheck disable=SC1090,SC1091
 . "$ETC/sikondusif.env"

@@ -160,8 +160,15 @@ def _field_of(cell: str) -> str | None:
     return _ALIAS_TO_FIELD.get(key) or _ALIAS_TO_FIELD.get(key.replace("_", " "))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
 def _cell_text(value: object) -> str:
-    """A spreadsheet cell as the text a person sees (3.0 -> '3', None -> '')."""
+    """A spreadsheet cell as the text a person sees (3.0 -> '3', None -> '').
+
+    Control characters become a space and runs of spaces one: names from the file reach the operator's terminal,
+    the page and the cards, where an escape sequence must not act.
+    """
     if value is None:
         return ""
     if isinstance(value, float):
@@ -169,7 +176,7 @@ def _cell_text(value: object) -> str:
             return ""
         if value.is_integer():
             return str(int(value))
-    return str(value).strip()
+    return " ".join(_CONTROL.sub(" ", str(value)).split())
 
 
 def _text_or_none(value: object) -> str | None:
@@ -199,7 +206,7 @@ def _rows_of(data: bytes, filename: str) -> list[list[str]]:
     lines = text.splitlines()
     sample = "\n".join(lines[:_HEADER_SCAN_ROWS])
     delim = max((";", ",", "\t"), key=sample.count)
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delim)]
+    return [[_cell_text(c) for c in row] for row in csv.reader(io.StringIO(text), delimiter=delim)]
 
 
 @dataclass

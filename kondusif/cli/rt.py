@@ -7,7 +7,6 @@ difference with the list in use and applies it in one transaction unless `--coba
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
@@ -16,12 +15,6 @@ from kondusif.cli.users import _actor
 from lubuklinggau_geo import gazetteer
 
 _SHOW = 20  # rows of each list printed; the rest are counted
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def escape_terminal(text: str) -> str:
-    """Names from the file reach the operator's terminal: no escape sequences (shown as «?»)."""
-    return _CONTROL.sub("?", text)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +37,7 @@ def _print_list(title: str, lines: list[str]) -> None:
         return
     print(f"{title} ({len(lines)}):")
     for line in lines[:_SHOW]:
-        print(f"  {escape_terminal(line)}")
+        print(f"  {line}")
     if len(lines) > _SHOW:
         print(f"  … dan {len(lines) - _SHOW} lagi")
 
@@ -52,14 +45,14 @@ def _print_list(title: str, lines: list[str]) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     path: Path = args.file
     if not path.is_file():
-        print(f"Galat: berkas {escape_terminal(str(path))} tidak ada.", file=sys.stderr)
+        print(f"Galat: berkas {str(path)} tidak ada.", file=sys.stderr)
         return 2
     parsed = registry.read_official(path.read_bytes(), path.name)
     engine = store.get_engine()
     viewer = _actor()
-    print(f"Berkas {escape_terminal(path.name)}: {parsed.result.rows_read} baris dibaca, {len(parsed.frame)} RT baik.")
+    print(f"Berkas {path.name}: {parsed.result.rows_read} baris dibaca, {len(parsed.frame)} RT baik.")
     for err in parsed.errors:
-        print(f"  {escape_terminal(str(err))}", file=sys.stderr)
+        print(f"  {str(err)}", file=sys.stderr)
     diff = registry.preview_official(engine, viewer, parsed)
     _print_list("RT baru", [_place(k, r) for k, r in diff.added])
     removed = diff.removed

@@ -164,6 +164,8 @@ def init_db(engine: Engine) -> None:
             )
         else:
             _upgrade(conn, int(current))
+        if conn.dialect.name == "postgresql":
+            _audit_log_insert_only(conn)
 
 
 def _upgrade(conn: Connection, current: int) -> None:
@@ -205,6 +207,26 @@ def _add_user_phone(conn: Connection) -> None:
     if "phone" not in {c["name"] for c in sa.inspect(conn).get_columns("users")}:
         conn.exec_driver_sql("ALTER TABLE users ADD COLUMN phone VARCHAR(24)")
     conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_users_phone ON users (phone)")
+
+
+def _audit_log_insert_only(conn: Connection) -> None:
+    """Issue 31: other roles (the app's DML role) may add audit rows, never change or remove them.
+
+    Runs as the owner at every `init` (the migrate unit), after a restore too; the default
+    privileges deploy/postgres-setup.sh sets grant UPDATE/DELETE on every new table, so they are
+    taken back here. A role that does not own the table (the app at start) changes nothing.
+    """
+    owner = conn.exec_driver_sql(
+        "SELECT pg_get_userbyid(relowner) = current_user FROM pg_class WHERE oid = to_regclass('audit_log')"
+    ).scalar()
+    if not owner:
+        return
+    grantees = conn.exec_driver_sql(
+        "SELECT DISTINCT grantee FROM information_schema.role_table_grants WHERE table_name = 'audit_log' "
+        "AND privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE') AND grantee <> current_user").scalars().all()
+    for grantee in grantees:
+        name = conn.dialect.identifier_preparer.quote(str(grantee))
+        conn.exec_driver_sql(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {name}")
 
 
 def _add_rt_removed_at(conn: Connection) -> None:

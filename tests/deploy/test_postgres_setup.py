@@ -34,6 +34,9 @@ def test_owner_creates_the_schema_the_app_role_writes_rows_only(pg_server, tmp_p
     urls = setup_database(pg_server, etc, "sk_setup")
     assert set(urls) == {"db.env", "db-admin.env"}
     assert oct((etc / "db.env").stat().st_mode & 0o777) == "0o640"
+    # Issue 31: the owner's password is for root (systemd, the CLI wrapper) only, not the app's group.
+    admin_env = (etc / "db-admin.env").stat()
+    assert oct(admin_env.st_mode & 0o777) == "0o600" and admin_env.st_uid == os.getuid()
     assert "sikondusif_app:" in urls["db.env"] and "sikondusif_pemilik:" in urls["db-admin.env"]
     # Idempotent: a second run keeps the passwords (running services keep working).
     assert setup_database(pg_server, etc, "sk_setup") == urls
@@ -60,5 +63,41 @@ def test_owner_creates_the_schema_the_app_role_writes_rows_only(pg_server, tmp_p
                     assert "permission denied" in str(exc) or "must be owner" in str(exc), ddl
                 else:
                     raise AssertionError(f"the app role could run: {ddl}")
+        # Issue 31: the app role adds audit rows but never changes or removes one.
+        with app.begin() as conn:
+            conn.execute(sa.text("INSERT INTO audit_log (at, actor, entity, action) "
+                                 "VALUES (now(), 'uji', 'uji', 'tambah')"))
+        for dml in ("UPDATE audit_log SET note = 'diubah'", "DELETE FROM audit_log"):
+            with app.connect() as conn:
+                try:
+                    conn.execute(sa.text(dml))
+                except sa.exc.ProgrammingError as exc:
+                    assert "permission denied" in str(exc), dml
+                else:
+                    raise AssertionError(f"the app role could run: {dml}")
+        # a second run of the set-up (GRANT ... ON ALL TABLES) must not hand UPDATE/DELETE back
+        setup_database(pg_server, etc, "sk_setup")
+        with app.connect() as conn:
+            rights = conn.execute(sa.text(
+                "SELECT has_table_privilege('audit_log', 'UPDATE'), has_table_privilege('audit_log', 'DELETE'),"
+                " has_table_privilege('audit_log', 'INSERT')")).one()
+        assert tuple(rights) == (False, False, True)
     finally:
         app.dispose()
+
+
+def test_the_cli_wrapper_reads_the_owner_password_only_as_root(tmp_path):
+    """`sikondusif-cli.sh --pemilik` names the reason when run by a user who cannot read db-admin.env."""
+    import pwd
+    import shutil
+
+    if os.geteuid() != 0 or shutil.which("runuser") is None:
+        import pytest
+
+        pytest.skip("needs root to run the wrapper as another user")
+    nobody = pwd.getpwnam("nobody").pw_name
+    proc = subprocess.run(["runuser", "-u", nobody, "--", "bash", str(ROOT / "deploy" / "sikondusif-cli.sh"),
+                           "--pemilik", "info"], env={**os.environ, "SIKONDUSIF_ETC": str(tmp_path)},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert "hanya bisa dibaca root" in proc.stderr and "sudo" in proc.stderr

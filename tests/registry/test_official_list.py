@@ -261,3 +261,9 @@ def test_admin_section_creates_the_rt_accounts_of_the_official_list_and_offers_p
     at.run()  # the PINs are not offered a second time
     assert not any("akun RT dibuat" in s.value for s in at.success)
     assert any(b.label == "Buat 0 akun RT" and b.disabled for b in at.button)
+
+
+def test_control_characters_in_a_cell_never_reach_the_terminal():
+    text = "Kelurahan;RT;Nama Ketua\nAir Kuti;1;Harun\x1b[2J\x07 Rasyid\n"
+    parsed = registry.read_official(text.encode("utf-8"), "rt.csv")
+    assert parsed.errors == [] and parsed.frame.iloc[0]["nama_ketua"] == "Harun [2J Rasyid"
