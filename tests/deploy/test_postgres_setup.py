@@ -101,3 +101,71 @@ def test_the_cli_wrapper_reads_the_owner_password_only_as_root(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "hanya bisa dibaca root" in proc.stderr and "sudo" in proc.stderr
+
+
+OFFICIAL = (
+    "\ufeffDAFTAR KETUA RT KOTA LUBUKLINGGAU\n"
+    "No;Kelurahan;No. RT;Nama Ketua RT;No. HP\n"
+    "1;Air Kuti;RT 001;Harun Rasyid;0812-3456-7001\n"
+    "2;Air Kuti;002;Sari Wulandari;\n"
+    "3;Air Kuti;099;Amir Hamzah;0812-3456-7099\n"
+)
+
+
+def _wrapper(etc: Path, *args: str, stdin: str = "", owner: bool = False) -> subprocess.CompletedProcess:
+    """deploy/sikondusif-cli.sh as the README has the operator run it (as root, then as the app's user)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KONDUSIF_")}
+    env.update(SIKONDUSIF_ETC=str(etc), SIKONDUSIF_USER="root")
+    cmd = ["bash", str(ROOT / "deploy" / "sikondusif-cli.sh"), *(["--pemilik"] if owner else []), *args]
+    return subprocess.run(cmd, env=env, input=stdin, capture_output=True, text=True, timeout=300)
+
+
+def test_an_operators_day_from_roles_to_a_restore_drill(pg_server, tmp_path):
+    """Issue 31.4, the README's production steps on PostgreSQL: owner init, the official RT list, the
+    command post's accounts (Panwaslu, the wall, every RT of the list with PIN cards), a backup and a
+    restore drill into a scratch database that answers with the same contents."""
+    if os.geteuid() != 0:
+        import pytest
+
+        pytest.skip("the wrapper runs the CLI through runuser as root, as on the server")
+    etc = tmp_path / "etc"
+    setup_database(pg_server, etc, "sk_posko")
+    (etc / "sikondusif.env").write_text(f"KONDUSIF_DATA_DIR={tmp_path / 'data'}\n", encoding="utf-8")
+    step = _wrapper(etc, "init", "--produksi", owner=True)
+    assert step.returncode == 0 and "Akun admin dibuat" in step.stdout, step.stderr
+
+    daftar = tmp_path / "daftar-rt.csv"
+    daftar.write_text(OFFICIAL, encoding="utf-8")
+    step = _wrapper(etc, "rt", "impor", str(daftar), "--coba")
+    assert step.returncode == 0 and "tidak ada yang disimpan" in step.stdout, step.stderr
+    step = _wrapper(etc, "rt", "impor", str(daftar))
+    assert step.returncode == 0 and "Daftar RT resmi diterapkan: 3 RT" in step.stdout, step.stderr
+    assert _wrapper(etc, "rt", "impor", str(daftar)).stdout.count("Tidak ada perubahan") == 1
+
+    step = _wrapper(etc, "users", "create", "--username", "panwaslu-kota", "--role", "panwaslu",
+                    "--name", "Panwaslu Kota", "--must-change", stdin="Sekali-pakai-panwas-1\n")
+    assert step.returncode == 0, step.stderr
+    step = _wrapper(etc, "users", "create", "--username", "layar-posko", "--role", "pejabat",
+                    "--name", "Layar posko", "--must-change", stdin="Sekali-pakai-layar-1\n")
+    assert step.returncode == 0, step.stderr
+    pins = tmp_path / "pin-rt.csv"
+    step = _wrapper(etc, "users", "bulk-rt", "--out", str(pins))
+    assert step.returncode == 0 and "3 akun RT dibuat" in step.stdout, step.stderr
+    assert "rt-1673011001-099" in pins.read_text(encoding="utf-8-sig")  # RT 99: only in the official list
+    assert pins.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+    step = _wrapper(etc, "users", "phones-from-registry")
+    assert step.returncode == 0, step.stderr
+
+    dump = tmp_path / "malam.dump"
+    step = _wrapper(etc, "backup", "--out", str(dump))
+    assert step.returncode == 0, step.stderr
+    _, port = pg_server
+    subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-c",
+                    "CREATE DATABASE sk_latihan OWNER sikondusif_pemilik"], check=True, capture_output=True,
+                   timeout=60)
+    step = _wrapper(etc, "--basis-data", "sk_latihan", "restore", str(dump), "--yes", owner=True)
+    assert step.returncode == 0, step.stderr
+    live = [_wrapper(etc, *cmd, owner=True).stdout for cmd in (["users", "list"], ["rt", "status"])]
+    drill = [_wrapper(etc, "--basis-data", "sk_latihan", *cmd, owner=True).stdout
+             for cmd in (["users", "list"], ["rt", "status"])]
+    assert drill == live and "rt-1673011001-099" in live[0] and "resmi, 3 RT" in live[1]
