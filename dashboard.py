@@ -6,7 +6,10 @@
   the same form).
 - Signed in: the pages of `pages_for(role)` in the menu; all other pages are
   registered hidden, so opening one by URL runs its own `guard.require_page`,
-  which refuses before any data is read.
+  which refuses before any data is read. "/" runs the home screen directly (one run).
+
+Every screen is a file in screens/ registered here through st.navigation, the only
+router (no pages/ folder, so Streamlit never enters its legacy pages-folder mode).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ screen.apply()  # issue 12: phone layout, no cut-off text, Streamlit's own strin
 
 ACCOUNT_PAGES = ("ganti_sandi", "admin_akun")  # listed last, under "Akun"
 LOGIN_URL = "masuk"
-HOME_URL = "beranda"  # the default page: Streamlit serves it at "/" (its url_path is never matched)
+HOME_URL = "beranda"  # the default page's url_path: Streamlit serves it at "/"
 WALL_PAGES = ("ruang_pantau",)  # issue 16: full-screen pages without the alert banner
 
 
@@ -80,21 +83,20 @@ else:
     else:
         allowed = pages_for(viewer.role)
         allowed_keys = {p.key for p in allowed}
-        work = [_real(p, True) for p in allowed if p.key not in ACCOUNT_PAGES]
-        account = [_real(p, True) for key in ACCOUNT_PAGES for p in allowed if p.key == key]
-        hidden = [_real(p, False) for p in PAGES if p.key not in allowed_keys]
+        work = [p for p in allowed if p.key not in ACCOUNT_PAGES]
+        account = [p for key in ACCOUNT_PAGES for p in allowed if p.key == key]
         home = (work or account)[0]
-        # Already signed in: the login URL (a bookmark, the address after login) opens the home page.
-        back = st.Page(lambda: st.switch_page(home), title="Masuk", url_path=LOGIN_URL, visibility="hidden")
-        # Issue 12.12: "/" opens the home page through a hidden default page, so the home page
-        # keeps its own URL (/peta, /lapor): the default page is never found by its url_path.
-        root = st.Page(lambda: st.switch_page(home, query_params=st.query_params.to_dict()),  # a shared link's filters
-                       title=home.title, url_path=HOME_URL, default=True, visibility="hidden")
-        rest = account + hidden + [back, root]
-        sections = {"Menu": work, "Akun": rest} if work else {"Akun": rest}
+        # "/" and the login URL (a bookmark, the address after login) run the home screen
+        # itself, once: the screen also keeps its own URL (/peta, /lapor) in the menu.
+        root = st.Page(home.path, title=home.title, icon=home.icon, url_path=HOME_URL, default=True,
+                       visibility="hidden")
+        back = st.Page(home.path, title=home.title, icon=home.icon, url_path=LOGIN_URL, visibility="hidden")
+        rest = [_real(p, True) for p in account] + [_real(p, False) for p in PAGES if p.key not in allowed_keys]
+        menu = [_real(p, True) for p in work]
+        sections = {"Menu": menu, "Akun": [*rest, back, root]} if menu else {"Akun": [*rest, back, root]}
         nav = st.navigation(sections)
         if session.pop_go_home():
-            st.switch_page(home)  # after a forced password change (the renewal runs on the home page)
+            st.switch_page(_real(home, True))  # after a forced password change (the renewal runs on the home page)
     session.render_renewal()
 if nav.url_path not in WALL_PAGES:  # the wall display shows (and refreshes) its own alerts
     render_alert_banner(None if viewer is None or session.must_change() else viewer)  # issue 6

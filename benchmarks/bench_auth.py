@@ -15,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kondusif import accounts, auth, cards, registry, store  # noqa: E402
+from kondusif import accounts, registry, store  # noqa: E402
+from kondusif.accounts import auth, cards  # noqa: E402
 from kondusif.model import SYSTEM, Role, Viewer  # noqa: E402
 
 

@@ -124,7 +124,7 @@ def one_case(kind: str, n: int, inprocess: bool) -> None:
 
 def readers(n: int) -> None:
     """python-calamine against openpyxl on the same 100,000-row sheet (reading only)."""
-    from kondusif import registry, store
+    from kondusif import config, registry, store
     from kondusif.intake import files
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -134,12 +134,10 @@ def readers(n: int) -> None:
         make_file(path, "xlsx", n, registry.rt_registry(engine))
         data = path.read_bytes()
         engine.dispose()
-    if not hasattr(files, "XLSX_READER"):
-        return
     for name in ("calamine", "openpyxl"):
-        files.XLSX_READER = name
         t0 = time.perf_counter()
-        table = files.read_table(data, "laporan.xlsx")
+        with config.overrides(**{"intake.xlsx_reader": name}):
+            table = files.read_table(data, "laporan.xlsx")
         print(f"XLSX reader {name:<9}: {len(table):,} rows in {time.perf_counter() - t0:.1f} s")
 
 

@@ -90,7 +90,7 @@ def _map_line(row: dict) -> str:
 
 
 def bench_page(n: int = 100_000) -> None:
-    """Full runs of pages/peta.py through AppTest on a store holding `n` simulated reports."""
+    """Full runs of screens/peta.py through AppTest on a store holding `n` simulated reports."""
     tmp = Path(tempfile.mkdtemp(prefix="bench_map_"))
     try:
         _bench_page(tmp, n)

@@ -79,7 +79,8 @@ def make_accounts(db_url: str, n: int) -> list[tuple[str, str, str]]:
     """(role, username, password) for n sessions: even ones pejabat, odd ones RT (one RT each).
     Passwords are made here, at random, for this run only."""
     os.environ["KONDUSIF_DB_URL"] = db_url
-    from kondusif import accounts, auth, registry, store
+    from kondusif import accounts, registry, store
+    from kondusif.accounts import auth
     from kondusif.config import settings
     from kondusif.model import Role, Viewer
 

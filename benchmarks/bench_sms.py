@@ -42,7 +42,8 @@ from gammu_helpers import (  # noqa: E402
     stop_reader,
 )
 
-from kondusif import accounts, auth, registry, store  # noqa: E402
+from kondusif import accounts, registry, store  # noqa: E402
+from kondusif.accounts import auth  # noqa: E402
 from kondusif.model import SYSTEM, Source  # noqa: E402
 from kondusif.sms import senders  # noqa: E402
 from lubuklinggau_geo import gazetteer  # noqa: E402

@@ -35,7 +35,8 @@ import sqlalchemy as sa  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
 from browser_helpers import app_env, run_app  # noqa: E402
 
-from kondusif import accounts, auth, registry, store  # noqa: E402
+from kondusif import accounts, registry, store  # noqa: E402
+from kondusif.accounts import auth  # noqa: E402
 from kondusif.model import SYSTEM  # noqa: E402
 from kondusif.sms import senders, smssync  # noqa: E402
 from lubuklinggau_geo import gazetteer  # noqa: E402

@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-from kondusif.config import settings
+from kondusif.config import overrides
 from kondusif.errors import KondusifError
 
 # One line per command module; each defines register(subparsers).
@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "kondusif.cli.sms",  # issue 15: sms-gateway (Gammu SMSD reader)
     "kondusif.cli.smscard",  # issue 15: kartu-sms (A6 LAPOR card), smssync rahasia
     "kondusif.cli.rt",  # issue 31: rt impor (official RT list), rt status
+    "kondusif.cli.serve",  # issue 27: serve (make run) on 127.0.0.1 unless told otherwise
 ]
 
 
@@ -37,11 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.db_url:
-        os.environ["KONDUSIF_DB_URL"] = args.db_url
-        settings.cache_clear()
     try:
-        return int(args.func(args) or 0)
+        with overrides(db_url=args.db_url):  # the option wins for this command; os.environ stays as it was
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("Dibatalkan.", file=sys.stderr)
         return 130

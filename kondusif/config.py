@@ -1,14 +1,18 @@
-"""Configuration: one place that reads the environment and the optional TOML file.
+"""Configuration: the one place that reads the environment and the optional TOML file.
 
 Everything an operator may change for the next election (calendar, thresholds,
-tile server, secrets) lives here, so code never hard-codes it.
+tile server, secrets, limits) is declared once in `SETTINGS`; `settings()` returns
+the typed object generated from it. No other module reads os.environ
+(tests/test_settings_documented.py scans for it).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, make_dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -82,46 +86,40 @@ class LevelConfig:
     rt_rawan_threshold: float = 7.0
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Runtime settings, read from environment variables and an optional TOML file."""
-
-    db_url: str
-    data_dir: Path
-    secret_key: str  # "" = none configured: kondusif.secrets_file keeps one in data_dir
-    calendar: Calendar
-    levels: LevelConfig
-    report_prefix: str = "LLG"
-    tile_url: str | None = None
-    tile_attribution: str = ""
-    webhook_url: str | None = None
-    alert_email: str | None = None
-    session_hours: float = 12.0
-    max_photo_bytes: int = 5 * 1024 * 1024
-    max_upload_bytes: int = 50 * 1024 * 1024
-    oidc_role_claim: str = "sikondusif_role"
-    extra: dict = field(default_factory=dict)
-    values: dict = field(default_factory=dict)  # declared settings from kondusif.toml, typed (SETTINGS)
-    env: dict = field(default_factory=dict)  # the KONDUSIF_* environment variables read at start
-
-
 # --------------------------------------------------------------------------- the settings table
 
 
 @dataclass(frozen=True)
 class SettingSpec:
-    """One setting, declared once: its key in kondusif.toml ("table.key"), type, default, help."""
+    """One setting, declared once: its key in kondusif.toml ("table.key"), type, default and help.
+
+    `env` names the environment variable that wins over the file; `file=False` settings
+    (where the data and the file itself live) come from the environment only.
+    """
 
     key: str
-    type: type
+    type: Any  # str, int, float, bool, list (of text, held as a tuple), Path, Calendar or LevelConfig
     default: Any
     help: str
-    env: str | None = None  # environment variable that wins over the file
+    env: str | None = None
+    file: bool = True
+    minimum: float | None = None
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("config", Path, PROJECT_ROOT / "kondusif.toml", "berkas pengaturan TOML ini",
+                "KONDUSIF_CONFIG", file=False),
+    SettingSpec("data_dir", Path, PROJECT_ROOT / "data",
+                "folder data (kunci sesi, batas wilayah, cadangan, berkas impor)", "KONDUSIF_DATA_DIR", file=False),
     SettingSpec("db_url", str, None, "URL basis data; bawaan: SQLite di folder data", "KONDUSIF_DB_URL"),
-    SettingSpec("secret_key", str, None, "kunci penanda tangan token sesi", "KONDUSIF_SECRET_KEY"),
+    SettingSpec("secret_key", str, "", "kunci penanda tangan token sesi (kosong: dibuat sekali di folder data)",
+                "KONDUSIF_SECRET_KEY"),
+    SettingSpec("db_busy_timeout_ms", int, 15_000, "batas tunggu kunci tulis basis data (ms)",
+                "KONDUSIF_DB_BUSY_TIMEOUT_MS", minimum=0),
+    SettingSpec("trusted_proxies", list, (), "alamat reverse proxy yang header X-Forwarded-*-nya dipercaya "
+                "(dipisah koma di variabel lingkungan)", "KONDUSIF_TRUSTED_PROXIES"),
+    SettingSpec("min_free_mb", int, 500, "peringatan bila ruang disk kosong di bawah ini (MB)",
+                "KONDUSIF_MIN_FREE_MB", minimum=0),
     SettingSpec("report_prefix", str, "LLG", "awalan nomor laporan (LLG-2018-000001)"),
     SettingSpec("tile_url", str, None, "server ubin peta (tanpa ini: peta tanpa latar)", "KONDUSIF_TILE_URL"),
     SettingSpec("tile_attribution", str, "", "atribusi server ubin peta"),
@@ -131,14 +129,25 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("max_photo_bytes", int, 5 * 1024 * 1024, "ukuran foto terbesar (byte)"),
     SettingSpec("max_upload_bytes", int, 50 * 1024 * 1024, "ukuran berkas impor terbesar (byte)"),
     SettingSpec("oidc_role_claim", str, "sikondusif_role", "klaim SSO yang memuat peran"),
-    SettingSpec("db_busy_timeout_ms", int, 15_000, "batas tunggu kunci tulis basis data (ms)",
-                "KONDUSIF_DB_BUSY_TIMEOUT_MS"),
+    SettingSpec("calendar", Calendar, Calendar(), "kalender pilkada: nama, awal/akhir musim, tahapan"),
+    SettingSpec("levels", LevelConfig, LevelConfig(), "bobot dan ambang tingkat kondusivitas (docs/levels.md)"),
+    # Issue 27 item 9: this machine only, unless the operator says otherwise (nginx TLS goes in front).
+    SettingSpec("server_address", str, "127.0.0.1",
+                "alamat dengar aplikasi (`make run`); 0.0.0.0 = semua antarmuka, tanpa TLS", "KONDUSIF_SERVER_ADDRESS"),
     SettingSpec("intake.duplicate_window_hours", float, 6.0, "jendela waktu kemungkinan duplikat (jam)"),
+    SettingSpec("intake.import_cpu_seconds", int, 120, "batas waktu CPU pemeriksaan satu berkas impor (detik)",
+                "KONDUSIF_IMPORT_CPU_SECONDS", minimum=1),
+    SettingSpec("intake.import_memory_mb", int, 3072, "batas memori pemeriksaan satu berkas impor (MB)",
+                "KONDUSIF_IMPORT_MEMORY_MB", minimum=1),
+    SettingSpec("intake.import_max_rows", int, 700_000, "jumlah baris data terbanyak satu berkas impor",
+                "KONDUSIF_IMPORT_MAX_ROWS", minimum=1),
+    SettingSpec("intake.xlsx_reader", str, "calamine", "pembaca XLSX: 'calamine' (cepat) atau 'openpyxl'",
+                "KONDUSIF_XLSX_READER"),
     SettingSpec("alerts.smtp_host", str, None, "server SMTP untuk peringatan surel"),
     SettingSpec("alerts.smtp_port", int, 25, "port SMTP"),
     SettingSpec("alerts.smtp_from", str, "sikondusif@localhost", "alamat pengirim surel peringatan"),
     SettingSpec("alerts.timeout_seconds", float, 10.0, "batas waktu satu pengiriman (detik)"),
-    SettingSpec("alerts.max_attempts", int, 5, "jumlah percobaan kirim paling banyak"),
+    SettingSpec("alerts.max_attempts", int, 5, "jumlah percobaan kirim paling banyak", minimum=1),
     SettingSpec("alerts.backoff_seconds", float, 2.0, "jeda awal antar-percobaan (detik, berlipat)"),
     SettingSpec("alerts.poll_seconds", float, 30.0, "selang pemeriksaan antrean kirim (detik)"),
     # Issue 15: the SMSsync endpoint (kondusif/sms/smssync.py) and the silent-gateway alert.
@@ -151,31 +160,87 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 "balasan SMSsync: 'langsung' (dalam jawaban sinkronisasi) atau 'tugas' (diambil lewat ?task=send)"),
 )
 SPECS: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
-# Tables with their own structure, checked by their own readers.
-STRUCTURED = {"calendar": ("name", "season_start", "season_end", "phases"),
-              "levels": tuple(LevelConfig.__dataclass_fields__)}
-_TYPE_LABELS = {str: "teks", int: "bilangan bulat", float: "angka"}
+TABLES = {s.key.split(".", 1)[0] for s in SETTINGS if "." in s.key}
+# Structured tables: their sub-keys, checked here (they are read by _calendar / _levels).
+_STRUCTURED_KEYS = {Calendar: ("name", "season_start", "season_end", "phases"),
+                    LevelConfig: tuple(LevelConfig.__dataclass_fields__)}
+_TYPE_LABELS = {str: "teks", int: "bilangan bulat", float: "angka", bool: "ya/tidak", list: "daftar teks",
+                Path: "path"}
+_TRUE, _FALSE = {"1", "true", "ya", "yes", "on"}, {"0", "false", "tidak", "no", "off"}
 
 
 class ConfigError(KondusifError, ValueError):
     """A setting in kondusif.toml or the environment is unknown or malformed; names the key."""
 
 
+def _annotation(spec: SettingSpec) -> Any:
+    kind = tuple[str, ...] if spec.type is list else spec.type
+    return kind | None if spec.default is None else kind
+
+
+def _generate() -> tuple[type, dict[str, type]]:
+    """The typed settings classes, made from SETTINGS: one field per setting, one class per [table]."""
+    tables: dict[str, list[tuple[str, Any]]] = {}
+    top: list[tuple[str, Any]] = []
+    for spec in SETTINGS:
+        table, _, name = spec.key.rpartition(".")
+        (tables.setdefault(table, []) if table else top).append((name, _annotation(spec)))
+    classes = {t: make_dataclass(f"{t.title()}Settings", fields, frozen=True) for t, fields in tables.items()}
+    top += [(t, cls) for t, cls in classes.items()]
+    doc = "Runtime settings, generated from config.SETTINGS (environment, then kondusif.toml, then default)."
+    return make_dataclass("Settings", top, frozen=True, namespace={"__doc__": doc}), classes
+
+
+Settings, TABLE_CLASSES = _generate()
+
+
 def _typed(spec: SettingSpec, value: Any, where: str) -> Any:
+    """`value` as the declared type, or ConfigError naming the key and where it came from."""
     if value is None:
         return None
-    ok = (isinstance(value, str) if spec.type is str
-          else isinstance(value, int) and not isinstance(value, bool) if spec.type is int
-          else isinstance(value, int | float) and not isinstance(value, bool))
-    if not ok and isinstance(value, str) and spec.type in (int, float):
-        try:
-            return spec.type(value.strip())
-        except ValueError:
-            pass
-    if not ok:
-        raise ConfigError(f"Pengaturan «{spec.key}» ({where}) harus berupa {_TYPE_LABELS[spec.type]}, "
-                          f"bukan {value!r}.")
-    return spec.type(value)
+    if spec.type in _STRUCTURED_KEYS:
+        return _structured(spec, value, where)
+    kind, text = spec.type, isinstance(value, str)
+    wrong = ConfigError(f"Pengaturan «{spec.key}» ({where}) harus berupa {_TYPE_LABELS[kind]}, bukan {value!r}.")
+    if kind is str:
+        if not text:
+            raise wrong
+        return value or (None if spec.default is None else value)
+    if kind is Path:
+        if not text or not value.strip():
+            raise wrong
+        return Path(value.strip())
+    if kind is list:
+        items = value.split(",") if text else value
+        if not isinstance(items, list):
+            raise wrong
+        return tuple(str(i).strip() for i in items if str(i).strip())
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if text and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise wrong
+    if isinstance(value, bool) or not (isinstance(value, int | float) or text):
+        raise wrong
+    if isinstance(value, float) and kind is int:
+        raise wrong
+    try:
+        number = kind(value.strip()) if text else kind(value)
+    except ValueError:
+        raise wrong from None
+    if spec.minimum is not None and number < spec.minimum:
+        raise ConfigError(f"Pengaturan «{spec.key}» ({where}) paling kecil {spec.minimum:g}, bukan {value!r}.")
+    return number
+
+
+def _structured(spec: SettingSpec, value: Any, where: str) -> Any:
+    if not isinstance(value, dict):
+        raise ConfigError(f"Pengaturan «{spec.key}» ({where}) harus berupa tabel [{spec.key}].")
+    for sub in value:
+        if sub not in _STRUCTURED_KEYS[spec.type]:
+            raise ConfigError(f"Pengaturan «{spec.key}.{sub}» ({where}) tidak dikenal.")
+    return _calendar(value) if spec.type is Calendar else _levels(value)
 
 
 def validate(conf: dict, where: str = "kondusif.toml") -> dict[str, Any]:
@@ -185,51 +250,29 @@ def validate(conf: dict, where: str = "kondusif.toml") -> dict[str, Any]:
     """
     values: dict[str, Any] = {}
     for key, value in conf.items():
-        if key in STRUCTURED:
-            if not isinstance(value, dict):
-                raise ConfigError(f"Pengaturan «{key}» ({where}) harus berupa tabel [{key}].")
-            for sub in value:
-                if sub not in STRUCTURED[key]:
-                    raise ConfigError(f"Pengaturan «{key}.{sub}» ({where}) tidak dikenal.")
-            continue
-        if isinstance(value, dict) and any(k.startswith(key + ".") for k in SPECS):
-            for sub, sub_value in value.items():
-                spec = SPECS.get(f"{key}.{sub}")
-                if spec is None:
-                    raise ConfigError(f"Pengaturan «{key}.{sub}» ({where}) tidak dikenal.")
-                values[spec.key] = _typed(spec, sub_value, where)
-            continue
-        spec = SPECS.get(key)
-        if spec is None or "." in spec.key:
-            raise ConfigError(f"Pengaturan «{key}» ({where}) tidak dikenal.")
-        values[key] = _typed(spec, value, where)
+        if key in TABLES and isinstance(value, dict):
+            items = [(f"{key}.{sub}", sub_value) for sub, sub_value in value.items()]
+        else:
+            items = [(key, value)]
+        for full, item in items:
+            spec = SPECS.get(full)
+            if spec is None or (key in TABLES and full == key):
+                raise ConfigError(f"Pengaturan «{full}» ({where}) tidak dikenal.")
+            if not spec.file:
+                raise ConfigError(f"Pengaturan «{full}» ({where}) hanya dapat diatur lewat variabel "
+                                  f"lingkungan {spec.env}.")
+            values[full] = _typed(spec, item, where)
     return values
 
 
-def setting(key: str, s: Settings | None = None) -> Any:
-    """The value of a declared setting: environment, then kondusif.toml, then its default."""
-    spec = SPECS[key]
-    s = s or settings()
-    if spec.env and spec.env in s.env:
-        return _typed(spec, s.env[spec.env], f"variabel lingkungan {spec.env}")
-    return s.values.get(key, spec.default)
-
-
-def env_setting(key: str, env: dict[str, str] | None = None) -> Any:
-    """A declared setting read from the live environment (default: os.environ), else its default.
-
-    For values read at each use, e.g. the busy timeout when a connection opens.
-    """
-    spec = SPECS[key]
-    raw = ((os.environ if env is None else env).get(spec.env or "") or "").strip()
-    return _typed(spec, raw, f"variabel lingkungan {spec.env}") if raw else spec.default
-
-
-def _load_toml(path: Path | None) -> dict:
-    if path is None or not path.exists():
+def _load_toml(path: Path) -> dict:
+    if not path.exists():
         return {}
-    with path.open("rb") as fh:
-        return tomllib.load(fh)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Berkas pengaturan {path} tidak dapat dibaca: {exc}.") from None
 
 
 def _calendar(conf: dict) -> Calendar:
@@ -256,55 +299,71 @@ def _levels(conf: dict) -> LevelConfig:
     base = LevelConfig()
     if not conf:
         return base
-    values = {k: v for k, v in conf.items() if k in LevelConfig.__dataclass_fields__}
+    values = dict(conf)
     for key in ("severity_weight", "status_credibility"):
         if key in values:
             values[key] = {**getattr(base, key), **values[key]}
     return LevelConfig(**{**base.__dict__, **values})
 
 
-def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Build settings from `env` (default: os.environ) and KONDUSIF_CONFIG (TOML)."""
+def load_settings(env: dict[str, str] | None = None, overrides: dict[str, Any] | None = None) -> Any:
+    """Build the settings: `overrides` (CLI options), then `env` (default: os.environ), then
+    the TOML file (KONDUSIF_CONFIG, else kondusif.toml of the checkout), then each default."""
     env = dict(os.environ if env is None else env)
-    data_dir = Path(env.get("KONDUSIF_DATA_DIR") or PROJECT_ROOT / "data")
-    conf_path = env.get("KONDUSIF_CONFIG")
-    conf = _load_toml(Path(conf_path) if conf_path else PROJECT_ROOT / "kondusif.toml")
-    values = validate(conf, conf_path or "kondusif.toml")
-    kenv = {k: v for k, v in env.items() if k.startswith("KONDUSIF_")}
-    for spec in SETTINGS:  # a malformed environment value is refused at start, naming the key
-        if spec.env and spec.type is not str:
-            env_setting(spec.key, env)
-
-    def value(key: str) -> Any:
-        spec = SPECS[key]
-        if spec.env and env.get(spec.env):
-            return _typed(spec, env[spec.env], f"variabel lingkungan {spec.env}")
-        return values.get(key, spec.default)
-
-    db_url = env.get("KONDUSIF_DB_URL") or conf.get("db_url") or f"sqlite:///{data_dir / 'kondusif.db'}"
-    secret = env.get("KONDUSIF_SECRET_KEY") or str(conf.get("secret_key") or "")
-    return Settings(
-        db_url=db_url,
-        data_dir=data_dir,
-        secret_key=secret,
-        calendar=_calendar(conf.get("calendar", {})),
-        levels=_levels(conf.get("levels", {})),
-        report_prefix=value("report_prefix"),
-        tile_url=value("tile_url") or None,
-        tile_attribution=value("tile_attribution"),
-        webhook_url=value("webhook_url") or None,
-        alert_email=value("alert_email") or None,
-        session_hours=value("session_hours"),
-        max_photo_bytes=value("max_photo_bytes"),
-        max_upload_bytes=value("max_upload_bytes"),
-        oidc_role_claim=value("oidc_role_claim"),
-        extra=conf,
-        values=values,
-        env=kenv,
-    )
+    overrides = overrides or {}
+    chosen: dict[str, Any] = {}
+    for spec in SETTINGS:  # the environment first: a malformed value is refused at start, naming the key
+        raw = (env.get(spec.env) or "").strip() if spec.env else ""
+        if raw:
+            chosen[spec.key] = _typed(spec, raw, f"variabel lingkungan {spec.env}")
+    for key, value in overrides.items():
+        chosen[key] = _typed(SPECS[key], value, "opsi perintah")
+    path = chosen.get("config") or SPECS["config"].default
+    from_file = validate(_load_toml(path), str(path) if "config" in chosen else "kondusif.toml")
+    values = {s.key: chosen[s.key] if s.key in chosen else from_file.get(s.key, s.default) for s in SETTINGS}
+    values["db_url"] = values["db_url"] or f"sqlite:///{values['data_dir'] / 'kondusif.db'}"
+    top = {k: v for k, v in values.items() if "." not in k}
+    for table, cls in TABLE_CLASSES.items():
+        top[table] = cls(**{k.split(".", 1)[1]: v for k, v in values.items() if k.startswith(table + ".")})
+    return Settings(**top)
 
 
-@lru_cache(maxsize=1)
-def settings() -> Settings:
-    """Process-wide settings; tests call `settings.cache_clear()` after changing env."""
-    return load_settings()
+_ENV_NAMES = tuple(s.env for s in SETTINGS if s.env)
+_overrides: dict[str, Any] = {}
+
+
+@lru_cache(maxsize=8)
+def _settings_for(env: tuple[str | None, ...], overrides: tuple[tuple[str, Any], ...]) -> Any:
+    return load_settings({k: v for k, v in zip(_ENV_NAMES, env, strict=True) if v is not None}, dict(overrides))
+
+
+def settings() -> Any:
+    """The settings of this process (the one reader): loaded once per state of the declared
+    environment variables and the command's overrides, so a changed variable is seen at once."""
+    return _settings_for(tuple(os.environ.get(n) for n in _ENV_NAMES), tuple(sorted(_overrides.items())))
+
+
+settings.cache_clear = _settings_for.cache_clear  # type: ignore[attr-defined]
+
+
+@contextmanager
+def overrides(**values: Any) -> Iterator[None]:
+    """Command-line options win over the environment and the file while the command runs."""
+    unknown = set(values) - set(SPECS)
+    if unknown:
+        raise ConfigError(f"Pengaturan «{sorted(unknown)[0]}» tidak dikenal.")
+    saved = dict(_overrides)
+    _overrides.update({k: v for k, v in values.items() if v is not None})
+    try:
+        yield
+    finally:
+        _overrides.clear()
+        _overrides.update(saved)
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment for a child process: this one's, the command's overrides, then `extra`."""
+    env = dict(os.environ)
+    env.update({SPECS[k].env or "": str(v) for k, v in _overrides.items() if SPECS[k].env})
+    env.update(extra)
+    return env

@@ -23,11 +23,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import store
-from kondusif.config import setting
+from kondusif.config import SPECS, settings
 from kondusif.model import SYSTEM, Viewer
 from kondusif.timeutil import as_utc
 
-DEFAULT_WINDOW_HOURS = 6.0
 DEFAULT_RT_DISTANCE = 1
 KEY_COLUMNS = ["id", "kode_kelurahan", "rt", "category", "occurred_at"]
 PAIR_COLUMNS = ["id_a", "id_b", "hours_apart"]
@@ -35,8 +34,8 @@ PAIR_COLUMNS = ["id_a", "id_b", "hours_apart"]
 
 def window_hours() -> float:
     """The configured duplicate window in hours (kondusif.toml [intake] duplicate_window_hours)."""
-    value = setting("intake.duplicate_window_hours")
-    return value if value > 0 else DEFAULT_WINDOW_HOURS
+    value = settings().intake.duplicate_window_hours
+    return value if value > 0 else SPECS["intake.duplicate_window_hours"].default
 
 
 def _frame(records: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:

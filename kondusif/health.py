@@ -22,17 +22,10 @@ from kondusif import store
 from kondusif.config import settings
 from kondusif.timeutil import format_wib, now
 
-DEFAULT_MIN_FREE_MB = 500
-
 
 def min_free_bytes() -> int:
     """The free-space threshold in bytes."""
-    raw = os.environ.get("KONDUSIF_MIN_FREE_MB") or settings().extra.get("min_free_mb") or DEFAULT_MIN_FREE_MB
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = DEFAULT_MIN_FREE_MB
-    return max(value, 0) * 1024 * 1024
+    return int(settings().min_free_mb) * 1024 * 1024
 
 
 @dataclass(frozen=True)

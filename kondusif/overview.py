@@ -262,15 +262,6 @@ class MapIncidents:
         return self.total > len(self.frame)
 
 
-def map_incidents(engine: Engine, viewer: Viewer, flt: Filter, period: Period, total: int,
-                  cap: int = MAX_MAP_INCIDENTS) -> MapIncidents:
-    """The period's reports for the map layer (newest first, capped), no identity columns."""
-    q = flt.query_between(period.start, period.end)
-    frame = read_incidents(engine, q, viewer, MAP_COLUMNS, limit=cap) if total else \
-        pd.DataFrame(columns=MAP_COLUMNS)
-    return MapIncidents(frame, total)
-
-
 # --------------------------------------------------------------------------- trend and tables
 
 
@@ -281,49 +272,6 @@ def category_label(key: str) -> str:
         return str(key)
 
 
-def daily_trend(engine: Engine, viewer: Viewer, flt: Filter, period: Period) -> pd.DataFrame:
-    """Reports per WIB day (rows, every day of the period) and category (columns, labels)."""
-    counts = store.counts_by(engine, flt.query_between(period.start, period.end), viewer, ["day", "category"])
-    days = period.days()
-    if not days:
-        return pd.DataFrame()
-    table = counts.pivot_table(index="day", columns="category", values="n", aggfunc="sum", fill_value=0) \
-        if len(counts) else pd.DataFrame(index=pd.Index([], name="day"))
-    table = table.reindex(days, fill_value=0)
-    table.index = pd.to_datetime(table.index)
-    table.index.name = "Tanggal"
-    ordered = [c.value for c in Category if c.value in table.columns]
-    table = table[ordered].astype(int)
-    table.columns = [category_label(c) for c in table.columns]
-    return table
-
-
-def kecamatan_table(engine: Engine, viewer: Viewer, flt: Filter, period: Period,
-                    levels: Levels) -> pd.DataFrame:
-    """One row per kecamatan in view: reports, berat, unverified, kelurahan Rawan/Waspada."""
-    q = flt.query_between(period.start, period.end)
-    both = store.counts_by(engine, q, viewer, ["kode_kecamatan", "severity", "status"])
-    by_sev = both.groupby(["kode_kecamatan", "severity"], as_index=False)["n"].sum()
-    by_status = both.groupby(["kode_kecamatan", "status"], as_index=False)["n"].sum()
-    kel = levels.kelurahan.assign(kode_kecamatan=levels.kelurahan["kode_kelurahan"].str.slice(0, 8))
-    rows = []
-    for kode in sorted(kel["kode_kecamatan"].unique()):
-        sev = by_sev[by_sev["kode_kecamatan"] == kode]
-        sta = by_status[by_status["kode_kecamatan"] == kode]
-        lv = kel[kel["kode_kecamatan"] == kode]["level"]
-        rows.append({
-            "Kecamatan": gazetteer.kecamatan_name(kode),
-            "Laporan": int(sev["n"].sum()),
-            "Berat": int(sev.loc[sev["severity"] == Severity.BERAT.value, "n"].sum()),
-            "Belum diverifikasi": int(sta.loc[sta["status"] == Status.BARU.value, "n"].sum()),
-            "Kelurahan Rawan": int((lv == status.Level.RAWAN).sum()),
-            "Kelurahan Waspada": int((lv == status.Level.WASPADA).sum()),
-            "Jumlah kelurahan": int(len(lv)),
-        })
-    df = pd.DataFrame(rows, columns=["Kecamatan", "Laporan", "Berat", "Belum diverifikasi", "Kelurahan Rawan",
-                                     "Kelurahan Waspada", "Jumlah kelurahan"])
-    return df.sort_values(["Kelurahan Rawan", "Kelurahan Waspada", "Laporan"], ascending=False,
-                          ignore_index=True)
 
 
 # --------------------------------------------------------------------------- one kelurahan
@@ -415,8 +363,8 @@ class PageData:
     levels: Levels
     headline: Headline
     map: MapIncidents
-    trend: pd.DataFrame  # as daily_trend
-    kecamatan: pd.DataFrame  # as kecamatan_table
+    trend: pd.DataFrame  # reports per WIB day (rows) and category label (columns)
+    kecamatan: pd.DataFrame  # one row per kecamatan in view (kecamatan_from_frame)
 
 
 def read_view(engine: Engine, viewer: Viewer, flt: Filter, period: Period,
@@ -445,7 +393,7 @@ def _in_period(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
 
 
 def trend_from_frame(rows: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """daily_trend from the period's rows: reports per WIB day (every day) and category label."""
+    """Reports per WIB day (rows, every day of the period) and category (columns, labels)."""
     days = period.days()
     if not days:
         return pd.DataFrame()
@@ -464,7 +412,7 @@ def trend_from_frame(rows: pd.DataFrame, period: Period) -> pd.DataFrame:
 
 
 def kecamatan_from_frame(rows: pd.DataFrame, levels: Levels) -> pd.DataFrame:
-    """kecamatan_table from the period's rows and the levels."""
+    """One row per kecamatan in view: reports, berat, unverified, kelurahan Rawan/Waspada."""
     kel = levels.kelurahan.assign(kode_kecamatan=levels.kelurahan["kode_kelurahan"].str.slice(0, 8))
     # One hashed pass over the period's rows (object comparisons per kecamatan cost ~0.1 s each at 75,000).
     both = rows.groupby(["kode_kecamatan", "severity", "status"], sort=False).size().reset_index(name="n")

@@ -1,4 +1,4 @@
-"""Making user-written text safe for the places it ends up: HTML, Markdown and spreadsheets.
+"""Making user-written text safe for the places it ends up: HTML, Markdown, spreadsheets, terminals.
 
 `escape_markdown` is the one Markdown escaper of the app (issues 11, 19): every page
 and widget passes user-written text through it before Streamlit renders Markdown.
@@ -11,9 +11,24 @@ import re
 import string
 from typing import Any
 
-import pandas as pd
-
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# C0 controls except tab (0x09) and newline (0x0A), plus DEL, and the bidi embedding /
+# override / isolate characters (U+202A-U+202E, U+2066-U+2069): an ESC sequence repaints a
+# terminal or the wall, a U+202E turns "0812..." around on screen (issue 27 item 7).
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(value: Any) -> Any:
+    """`value` with control characters and bidi overrides removed; non-strings pass unchanged.
+
+    Applied once where text enters the app (form, import validate step, SMS, account
+    names, notes, review actions, admin fields), so nothing stored can repaint a terminal
+    or reverse what a reader sees. CR is dropped too: CRLF becomes LF.
+    """
+    if not isinstance(value, str):
+        return value
+    return _CONTROL_CHARS.sub("", value)
 
 
 def escape_html(value: Any) -> str:
@@ -30,16 +45,6 @@ def neutralise_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
-
-
-def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `df` whose text cells are neutralised for CSV/XLSX export."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_cell)
-    out.columns = [neutralise_cell(c) for c in out.columns]
-    return out
 
 
 # CommonMark lets every ASCII punctuation character be backslash-escaped, and an escaped

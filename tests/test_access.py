@@ -17,7 +17,8 @@ import streamlit
 from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
-from kondusif import accounts, auth, auth_tokens, store
+from kondusif import accounts, store
+from kondusif.accounts import auth, auth_tokens
 from kondusif.model import SYSTEM, Role, Viewer
 from kondusif.ui import guard, session
 from kondusif.ui.pages import PAGES, pages_for
@@ -88,35 +89,9 @@ def nav_log(monkeypatch):
     return calls
 
 
-def route_through_dashboard(monkeypatch) -> None:
-    """Route every run through dashboard.py, as a running server does after its first run.
-
-    With a pages/ folder next to the entry script, Streamlit starts each AppTest run (and
-    a server process's very first run) in pages-folder mode, which runs a page file
-    directly when its URL matches the file name, without dashboard.py. Once dashboard.py
-    has called st.navigation the server stays in navigation mode.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    real_init = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        real_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-@pytest.fixture(autouse=True)
-def dashboard_routing(request, monkeypatch):
-    callspec = getattr(request.node, "callspec", None)
-    if not (callspec and callspec.params.get("pages_folder")):
-        route_through_dashboard(monkeypatch)
-
-
 @pytest.fixture
 def sql_log(demo_engine, monkeypatch):
-    """SQL the store receives while a page file (pages/*.py) is running."""
+    """SQL the store receives while a screen file (screens/*.py) is running."""
     from streamlit.navigation.page import StreamlitPage
 
     class Log(list):
@@ -130,7 +105,7 @@ def sql_log(demo_engine, monkeypatch):
     real_run = StreamlitPage.run
 
     def run(self):
-        if isinstance(self._page, Path) and self._page.parent.name == "pages":
+        if isinstance(self._page, Path) and self._page.parent.name == "screens":
             log.in_page = True
         return real_run(self)
 
@@ -175,12 +150,10 @@ def test_signed_out_sees_only_the_login_page(engine, nav_log):
 
 
 REFUSALS = [(spec, role) for spec in PAGES for role in Role if role not in spec.roles]
-ROUTES = [pytest.param(False, id="via-dashboard"), pytest.param(True, id="pages-folder")]
 
 
-@pytest.mark.parametrize("pages_folder", ROUTES)
 @pytest.mark.parametrize(("spec", "role"), REFUSALS, ids=[f"{s.key}-{r.value}" for s, r in REFUSALS])
-def test_direct_switch_to_a_forbidden_page_is_refused_without_data(spec, role, pages_folder, demo_engine, sql_log):
+def test_direct_switch_to_a_forbidden_page_is_refused_without_data(spec, role, demo_engine, sql_log):
     at = signed_in(VIEWERS[role])
     sql_log.reset()
     at.switch_page(spec.path).run()
@@ -193,10 +166,10 @@ def test_direct_switch_to_a_forbidden_page_is_refused_without_data(spec, role, p
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[s.key for s in PAGES])
-def test_page_urls_match_their_file_names(spec):
-    # A fresh server's first request runs in pages-folder mode, which knows only file names.
-    assert spec.url_path == Path(spec.path).stem
-    assert (ROOT / spec.path).is_file()
+def test_every_page_is_a_screen_file_at_todays_url(spec):
+    # st.navigation is the only router: the file lives in screens/, the URL is the one links use.
+    assert (ROOT / spec.path).is_file() and Path(spec.path).parent.name == "screens"
+    assert spec.url_path == spec.key
 
 
 def test_refusal_tests_cover_the_admin_and_map_pages():
@@ -223,7 +196,7 @@ def test_map_page_opens_for_allowed_roles_with_their_own_count(who, demo_engine)
         june = june[june["kode_kecamatan"] == "16.73.01"]
     expected = f"{len(june):,}".replace(",", ".")
     at = signed_in(MAP_VIEWERS[who])
-    at.switch_page("pages/peta.py").run()
+    at.switch_page("screens/peta.py").run()
     at.query_params.update({"periode": "rentang", "dari": "2018-06-01", "sampai": "2018-06-30"})
     at.run()
     assert not at.exception, at.exception
@@ -376,7 +349,7 @@ def test_first_login_with_a_pin_must_change_it_first(demo_engine, nav_log):
     # Every other page URL shows the same form: nothing else is reachable.
     assert all(v == "hidden" for t, _, v in nav_log[-1] if t != "Ganti kata sandi")
     with pytest.raises(ValueError):
-        at.switch_page("pages/lapor.py")
+        at.switch_page("screens/lapor.py")
     inputs = {ti.label: ti for ti in at.text_input}
     inputs["Kata sandi/PIN saat ini"].input("482913")
     inputs["Kata sandi/PIN baru"].input("739164")
@@ -409,8 +382,7 @@ def test_a_live_session_ends_after_the_session_length(demo_engine, monkeypatch):
     assert "kedaluwarsa" in rendered_text(at)
 
 
-@pytest.mark.parametrize("pages_folder", ROUTES)
-def test_deactivation_ends_a_live_session(pages_folder, demo_engine):
+def test_deactivation_ends_a_live_session(demo_engine):
     accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "admin1", Role.ADMIN, "Rahasia-kota-9", must_change=False)
     accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "siti", Role.PANWASLU, "Rahasia-kota-9", must_change=False)
     at = app().run()
@@ -442,7 +414,7 @@ def test_role_change_applies_to_a_live_session(demo_engine):
 def test_admin_page_creates_an_account_and_shows_the_password_once(demo_engine):
     demo_accounts = accounts.ensure_demo_accounts(demo_engine)
     at = signed_in(VIEWERS[Role.ADMIN])
-    at.switch_page("pages/admin_akun.py").run()
+    at.switch_page("screens/admin_akun.py").run()
     assert not at.exception, at.exception
     listing = next(el.value for el in walk(at.main) if type(el).__name__ == "Dataframe")
     assert set(listing["Nama pengguna"]) == {a.username for a in demo_accounts}
@@ -474,7 +446,7 @@ def test_admin_page_creates_an_account_and_shows_the_password_once(demo_engine):
 def test_admin_page_reports_bad_input_and_writes_nothing(demo_engine):
     accounts.ensure_demo_accounts(demo_engine)
     at = signed_in(VIEWERS[Role.ADMIN])
-    at.switch_page("pages/admin_akun.py").run()
+    at.switch_page("screens/admin_akun.py").run()
     at.text_input(key="baru_username").input("rt-salah")
     at.selectbox(key="baru_peran").set_value(Role.RT)
     next(b for b in at.button if b.label == "Buat akun").click()
@@ -487,7 +459,7 @@ def test_admin_page_reports_bad_input_and_writes_nothing(demo_engine):
 def test_admin_page_resets_and_deactivates_with_audit(demo_engine):
     accounts.ensure_demo_accounts(demo_engine)
     at = signed_in(VIEWERS[Role.ADMIN])
-    at.switch_page("pages/admin_akun.py").run()
+    at.switch_page("screens/admin_akun.py").run()
     at.selectbox(key="akun_pilih").set_value("pejabat").run()
     at.checkbox(key="reset_ok_pejabat").check().run()
     next(b for b in at.button if b.label == "Reset kata sandi").click().run()

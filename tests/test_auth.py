@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from kondusif.auth import LOGIN_FAILED, AuthError
-from kondusif.auth_oidc import NOT_REGISTERED, RoleClaim, resolve_sso, role_from_claim
 
-from kondusif import accounts, auth, auth_tokens, registry, store
+from kondusif import accounts, registry, store
+from kondusif.accounts import auth, auth_tokens
+from kondusif.accounts.auth import LOGIN_FAILED, AuthError
+from kondusif.accounts.auth_oidc import NOT_REGISTERED, RoleClaim, resolve_sso, role_from_claim
 from kondusif.errors import NotPermitted
 from kondusif.model import SYSTEM, Role, Viewer
 

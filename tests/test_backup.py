@@ -159,17 +159,26 @@ def test_restore_that_fails_half_way_puts_the_previous_store_back(engine, tmp_pa
     assert checked.counts["incidents"] == 400 and checked.schema_version == store.SCHEMA_VERSION
     assert "400 laporan" in checked.describe()
 
-    def cut() -> None:  # the backup's content is in place, then the process "loses" the rest of the restore
-        assert store.count_incidents(store.get_engine(), None, SYSTEM) == 400
-        raise OSError(5, "Input/output error")
+    cuts = []
 
-    monkeypatch.setattr(backup, "after_replace_hook", cut)
+    def cut(real):
+        def replaced_then_cut(*args) -> None:  # the backup's content is in place, then the rest is "lost"
+            real(*args)
+            if not cuts:  # the first replace only; putting the previous store back runs the same step
+                cuts.append(store.count_incidents(store.get_engine(), None, SYSTEM))
+                raise OSError(5, "Input/output error")
+        return replaced_then_cut
+
+    steps = {step: getattr(backup, step) for step in ("_sqlite_restore", "_pg_restore")}  # either backend
+    for step, real in steps.items():
+        monkeypatch.setattr(backup, step, cut(real))
     try:
         backup.restore(settings().db_url, out, checked)
     except backup.BackupError as exc:
         message = str(exc)
     else:
         raise AssertionError("the half-way failure was not reported")
+    assert cuts == [400]  # the cut came after the backup's content was in place
     assert "galat baca/tulis" in message and "Basis data sebelumnya dikembalikan dari" in message, message
     aside = Path(message.rsplit("dikembalikan dari ", 1)[1].rstrip("."))
     assert aside.is_file() and aside.parent == settings().data_dir / "cadangan"
@@ -178,7 +187,8 @@ def test_restore_that_fails_half_way_puts_the_previous_store_back(engine, tmp_pa
     assert _integrity_ok(live)
     assert dump(live) == before
 
-    monkeypatch.setattr(backup, "after_replace_hook", None)  # and a clean restore prints counts and the copy
+    for step, real in steps.items():  # and a clean restore (the real steps) prints counts and the copy
+        monkeypatch.setattr(backup, step, real)
     store.dispose_engines()
     proc = cli("restore", str(out), "--yes")
     assert proc.returncode == 0, proc.stderr

@@ -69,7 +69,7 @@ def test_low_disk_is_warned_in_the_app_and_on_the_admin_page(engine, monkeypatch
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = ADMIN
     at.run()
-    at.switch_page("pages/admin_akun.py")
+    at.switch_page("screens/admin_akun.py")
     at.run()
     assert not at.exception, at.exception
     warnings = [w.value for w in at.warning]

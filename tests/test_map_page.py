@@ -1,4 +1,4 @@
-"""AppTest of the home page (pages/peta.py): filters, shared URLs, bad parameters, roles, scope."""
+"""AppTest of the home page (screens/peta.py): filters, shared URLs, bad parameters, roles, scope."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from kondusif import store
 from kondusif.model import SYSTEM, Incident, Role, Viewer
 
-PAGE = "pages/peta.py"
+PAGE = "screens/peta.py"
 ADMIN = Viewer("admin", Role.ADMIN, display_name="Admin")
 PEJABAT = Viewer("walikota", Role.PEJABAT, display_name="Pejabat")
 
@@ -229,7 +229,7 @@ def test_filter_survives_moving_to_another_page(demo_engine):
     at = open_page(ADMIN)
     widget(at.selectbox, "flt_period").set_value("masa_tenang").run()
     widget(at.multiselect, "flt_severity").set_value(["berat"]).run()
-    at.switch_page("pages/insiden.py")
+    at.switch_page("screens/insiden.py")
     at.run()
     assert not at.exception, at.exception
     assert widget(at.selectbox, "flt_period").value == "masa_tenang"

@@ -74,7 +74,7 @@ def test_sidebar_display_name(engine):
 def test_account_admin_page_display_name(engine):
     admin = Viewer("uji-admin", Role.ADMIN, "Admin Uji")
     accounts.create_account(engine, admin, "budi", Role.PEJABAT, "Rahasia-kota-9", display_name=HOSTILE)
-    at = open_as(admin, "pages/admin_akun.py")
+    at = open_as(admin, "screens/admin_akun.py")
     at.selectbox(key="akun_pilih").set_value("budi")
     at.run()
     assert_inert(at)
@@ -87,7 +87,7 @@ def test_report_title_and_description_on_the_incident_page(engine):
                    occurred_at=datetime(2018, 6, 20, 7, 0, tzinfo=UTC))
     with store.write(engine) as conn:
         (row,) = store.insert_incidents(conn, [inc], actor="uji")
-    at = open_as(Viewer("uji-panwaslu", Role.PANWASLU, "Panwaslu Uji"), "pages/insiden.py")
+    at = open_as(Viewer("uji-panwaslu", Role.PANWASLU, "Panwaslu Uji"), "screens/insiden.py")
     at.query_params.update({"periode": "rentang", "dari": "2018-06-01", "sampai": "2018-06-30"})
     at.run()
     at.selectbox(key="wb_open").set_value(row["report_no"])
@@ -102,7 +102,7 @@ def test_review_queue_reason_built_from_message_text(engine):
     p = pipeline.preview_chat(engine, sms.encode(), "sms.txt", panwaslu)
     assert p.queued == 1
     pipeline.commit_chat(engine, p, panwaslu)
-    at = open_as(panwaslu, "pages/impor.py")
+    at = open_as(panwaslu, "screens/impor.py")
     assert_inert(at)
 
 
@@ -117,7 +117,7 @@ def test_kelurahan_panel_reasons(reason):
 def test_every_user_text_path_uses_the_one_escaper():
     """grep: one Markdown escaper in the code (kondusif/safe.py), none copied into pages."""
     root = Path(DASHBOARD).parent
-    sources = [*root.glob("pages/*.py"), *root.glob("kondusif/**/*.py"), root / "dashboard.py"]
+    sources = [*root.glob("screens/*.py"), *root.glob("kondusif/**/*.py"), root / "dashboard.py"]
     escapers = [f"{p.relative_to(root)}:{n}" for p in sources for n, line in
                 enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
                 if re.search(r'"\\\\" \+ (c|ch)\b|\\\\\\\\\\1', line)]

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 DATA_MODULES = ["store", "workbench", "workflow", "overview", "status", "alerts", "intake.review",
                 "intake.pipeline", "exports", "report.data", "report.archive", "report.build", "accounts",
-                "duplicates", "registry", "auth", "sms.inbound", "sms.senders", "sms.gateways", "sms.gammu",
+                "duplicates", "registry", "accounts.auth", "sms.inbound", "sms.senders", "sms.gateways", "sms.gammu",
                 "sms.smssync", "wall", "simulated"]
 DB_PARAMS = {"engine", "conn", "conn_or_engine", "engine_or_conn"}
 
@@ -111,13 +111,6 @@ def probe_counts_by(world, kind):
     got = store.counts_by(e, None, v[kind], ["kode_kecamatan"])
     expected = own_rows(world, kind).groupby("kode_kecamatan").size()
     assert dict(zip(got["kode_kecamatan"], got["n"], strict=True)) == expected.to_dict()
-
-
-def probe_counts_by_kelurahan_day(world, kind):
-    e, _, v = world
-    got = store.counts_by_kelurahan_day(e, None, v[kind])
-    assert int(got["n"].sum()) == len(own_rows(world, kind))
-    assert set(got["kode_kelurahan"]) == set(own_rows(world, kind)["kode_kelurahan"])
 
 
 def probe_get_incident(world, kind):
@@ -237,7 +230,6 @@ DATA_FUNCTIONS: dict[str, object] = {
     "store.query_incidents": probe_query_incidents,
     "store.count_incidents": probe_count_incidents,
     "store.counts_by": probe_counts_by,
-    "store.counts_by_kelurahan_day": probe_counts_by_kelurahan_day,
     "store.get_incident": probe_get_incident,
     "store.incidents_select": probe_query_incidents,  # the select query_incidents runs
     "store.scope_clause": probe_count_incidents,
@@ -245,9 +237,6 @@ DATA_FUNCTIONS: dict[str, object] = {
     "overview.read_incidents": probe_read_incidents,
     "overview.newest_occurred": probe_newest_occurred,
     "overview.headline": "tests/test_overview.py::test_scope_applies_to_every_figure",
-    "overview.map_incidents": "tests/test_overview.py::test_scope_applies_to_every_figure",
-    "overview.daily_trend": "tests/test_overview.py::test_scope_applies_to_every_figure",
-    "overview.kecamatan_table": "tests/test_overview.py::test_scope_applies_to_every_figure",
     "overview.kelurahan_detail": "tests/test_overview.py::test_scope_applies_to_every_figure",
     "overview.kelurahan_units": "tests/test_overview.py::test_scope_applies_to_every_figure",
     "overview.kelurahan_choices": "tests/test_one_policy.py::test_kelurahan_choices_follow_the_viewers_area",
@@ -270,7 +259,6 @@ DATA_FUNCTIONS: dict[str, object] = {
     "workflow.follow_up": probe_verify,
     "workflow.close": probe_verify,
     "workflow.bulk_change_status": probe_verify,
-    "workflow.can_act": probe_verify,
     "workflow.allowed_actions": WB + "test_workbench_workflow.py::test_allowed_actions_follow_transitions",
     "workflow.can_reopen": WB + "test_workbench_workflow.py::test_reopen_refused_to_other_roles",
     "workflow.reopen": WB + "test_workbench_workflow.py::test_reopen_outside_the_scope_is_not_found",
@@ -309,7 +297,7 @@ DATA_FUNCTIONS: dict[str, object] = {
     "accounts.apply_rt_accounts": "tests/test_auth.py::test_account_changes_need_account_manage",
     "duplicates.candidates_for": "tests/intake/test_duplicates.py::test_candidates_for_a_stored_incident_respect_the_viewer",
     "duplicates.store_neighbours": "tests/intake/test_duplicates.py::test_candidates_for_a_stored_incident_respect_the_viewer",
-    "auth.may_file_for": "tests/test_auth.py::test_rt_may_file_only_for_own_rt",
+    "accounts.auth.may_file_for": "tests/test_auth.py::test_rt_may_file_only_for_own_rt",
     "registry.replace_rt_registry": "tests/test_auth.py::test_account_changes_need_account_manage",
     **{f"registry.{n}": "tests/registry/test_official_list.py::test_only_the_admin_loads_the_list"
        for n in ("preview_official", "apply_official", "removed_rts")},
@@ -368,7 +356,7 @@ NO_VIEWER: dict[str, str] = {
                  "record_results", "note_device")},
     "sms.gateways.check_silence": _SYSTEM_JOB,
     "sms.gateways.record_state": _SYSTEM_JOB,
-    **{f"auth.{n}": "signing in and out: the user proves who they are (no viewer exists yet, or it is their own)"
+    **{f"accounts.auth.{n}": "signing in and out: the user proves who they are (no viewer exists yet, or it is their own)"
        for n in ("authenticate", "authenticate_from", "restore_session", "change_password", "end_sessions",
                  "bump_epoch")},
 }
@@ -449,7 +437,8 @@ UI_ALLOWED_NO_VIEWER = {
     "registry.rt_registry",  # the public RT list (kelurahan, RT numbers) for pickers
     "accounts.plan_rt_accounts",  # RT names from the registry; the page writes them via apply_rt_accounts(viewer)
     # signing in and out (kondusif/ui/login.py, session.py): the user proves who they are
-    "auth.authenticate", "auth.restore_session", "auth.change_password", "auth.end_sessions", "auth.bump_epoch",
+    *(f"accounts.auth.{n}" for n in ("authenticate", "restore_session", "change_password", "end_sessions",
+                                     "bump_epoch")),
 }
 
 

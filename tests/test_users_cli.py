@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from pypdf import PdfReader
 
-from kondusif import accounts, auth, cards, registry, store
+from kondusif import accounts, registry, store
 from kondusif.__main__ import main
+from kondusif.accounts import auth, cards
 from kondusif.model import SYSTEM, Role, Viewer, rt_username
 
 

@@ -9,9 +9,6 @@ A package grouping what was five modules, each kept whole:
 - `auth_tokens`: the signed login cookie and one-time tickets;
 - `auth_oidc`: single sign-on (OIDC) mapped onto local accounts;
 - `cards`: printable RT login cards (PDF/CSV).
-
-`kondusif.auth`, `kondusif.auth_tokens`, `kondusif.auth_oidc` and `kondusif.cards`
-still import: kondusif/__init__.py maps those old names onto these modules.
 """
 
 from __future__ import annotations

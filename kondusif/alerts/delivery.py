@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from kondusif import store
 from kondusif.alerts.common import FAILED, KIND_LABELS, PENDING, SENDING, SENT
-from kondusif.config import Settings, setting, settings
+from kondusif.config import settings
 from kondusif.timeutil import to_wib
 
 log = logging.getLogger(__name__)
@@ -31,15 +31,15 @@ log = logging.getLogger(__name__)
 class DeliveryConfig:
     """Where alerts go besides the banner. From settings: webhook_url, alert_email, [alerts] table."""
 
-    webhook_url: str | None = None
-    email_to: str | None = None
-    smtp_host: str | None = None
-    smtp_port: int = 25
-    smtp_from: str = "sikondusif@localhost"
-    timeout: float = 10.0
-    max_attempts: int = 5
-    backoff: float = 2.0
-    poll_seconds: float = 30.0
+    webhook_url: str | None
+    email_to: str | None
+    smtp_host: str | None
+    smtp_port: int
+    smtp_from: str
+    timeout: float
+    max_attempts: int
+    backoff: float
+    poll_seconds: float
 
     @property
     def channels(self) -> list[str]:
@@ -55,19 +55,12 @@ class DeliveryConfig:
         return bool(self.channels)
 
 
-def delivery_config(s: Settings | None = None) -> DeliveryConfig:
+def delivery_config(s: Any = None) -> DeliveryConfig:
+    """The delivery settings of `s` (default: this process's settings)."""
     s = s or settings()
-    return DeliveryConfig(
-        webhook_url=s.webhook_url,
-        email_to=s.alert_email,
-        smtp_host=setting("alerts.smtp_host", s),
-        smtp_port=setting("alerts.smtp_port", s),
-        smtp_from=setting("alerts.smtp_from", s),
-        timeout=setting("alerts.timeout_seconds", s),
-        max_attempts=max(1, setting("alerts.max_attempts", s)),
-        backoff=setting("alerts.backoff_seconds", s),
-        poll_seconds=setting("alerts.poll_seconds", s),
-    )
+    a = s.alerts
+    return DeliveryConfig(s.webhook_url, s.alert_email, a.smtp_host, a.smtp_port, a.smtp_from, a.timeout_seconds,
+                          a.max_attempts, a.backoff_seconds, a.poll_seconds)
 
 
 def payload(alert: dict[str, Any]) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def _actor(engine, as_user: str | None) -> tuple[str | None, str | None]:
     if not as_user:
         return _cli_actor(), None
     from kondusif import accounts
-    from kondusif.auth import AuthError, normalize_username
+    from kondusif.accounts.auth import AuthError, normalize_username
 
     try:
         name = normalize_username(as_user)

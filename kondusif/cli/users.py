@@ -12,8 +12,9 @@ import os
 import sys
 from pathlib import Path
 
-from kondusif import accounts, cards, store
-from kondusif.auth import AuthError
+from kondusif import accounts, store
+from kondusif.accounts import cards
+from kondusif.accounts.auth import AuthError
 from kondusif.model import Role, Viewer
 from kondusif.timeutil import format_wib
 

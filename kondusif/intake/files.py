@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -34,7 +33,6 @@ from kondusif.config import settings
 MAX_COLUMNS = 500
 MAX_CELL_CHARS = 1_000_000
 MAX_XLSX_UNCOMPRESSED = 400 * 1024 * 1024  # sheet XML after unzipping; a 50 MB upload stays well under
-DEFAULT_MAX_ROWS = 700_000
 PROGRESS_EVERY = 10_000
 
 # Set by the import worker: called with (stage, rows read so far) while a file is read.
@@ -42,12 +40,8 @@ progress_hook: Callable[[str, int], None] | None = None
 
 
 def max_rows() -> int:
-    """Most data rows one file may have (KONDUSIF_IMPORT_MAX_ROWS, default 700,000)."""
-    try:
-        value = int(os.environ.get("KONDUSIF_IMPORT_MAX_ROWS", "").strip() or DEFAULT_MAX_ROWS)
-    except ValueError:
-        return DEFAULT_MAX_ROWS
-    return value if value > 0 else DEFAULT_MAX_ROWS
+    """Most data rows one file may have (setting intake.import_max_rows)."""
+    return int(settings().intake.import_max_rows)
 
 
 def _progress(stage: str, rows: int) -> None:
@@ -379,12 +373,9 @@ def _scan_xlsx(data: bytes) -> bool:
 def _read_xlsx(data: bytes) -> Table:
     formulas = _scan_xlsx(data)
     # A formula's text (=HYPERLINK(...)) is what a reviewer must see; calamine gives only its cached value.
-    if XLSX_READER == "calamine" and not formulas:
+    if settings().intake.xlsx_reader == "calamine" and not formulas:
         return _read_xlsx_calamine(data)
     return _read_xlsx_openpyxl(data)
-
-
-XLSX_READER = os.environ.get("KONDUSIF_XLSX_READER", "calamine")  # benchmarks compare with "openpyxl"
 
 
 def _calamine_cell(value: Any) -> Any:

@@ -34,13 +34,14 @@ from lubuklinggau_geo.names import find_kelurahan_in_text
 
 DEFAULT_SEVERITY = Severity.SEDANG
 
-LAPOR = re.compile(r"^\W*#?\s*lapor(?:an)?\b[\s:,.\-]*(?P<body>.*)$", re.IGNORECASE | re.DOTALL)
-LAPOR_FULL = re.compile(
-    r"^(?P<cat>.+?)\s+(?P<sev>ringan|sedang|berat)\s+rt\.?\s*0*(?P<rt>\d{1,4})\b\s*(?:/\s*rw\.?\s*\d+\s*)?"
-    r"(?P<kel>[^:\n]+?)\s*:\s*(?P<desc>.+)$",
-    re.IGNORECASE | re.DOTALL,
-)
-RT_IN_TEXT = re.compile(r"\bRT[\s.:\-]*0*(\d{1,3})\b", re.IGNORECASE)
+# A LAPOR line anywhere at the start of a line (a greeting may come first).
+LAPOR = re.compile(r"^[^\w<]*#?\s*lapor(?:an)?\b[\s:,.\-]*(?P<body>.*)$", re.IGNORECASE | re.DOTALL | re.MULTILINE)
+# "<head> RT <n> [/RW m] <rest>": RT.05, RT5, rt 05, RT 005, "RT:3".
+LAPOR_RT = re.compile(r"^(?P<head>.*?)[\s,]*\bRT(?=[\s.:\-/]*\d)[\s.:\-/]*0*(?P<rt>\d{1,3})\b"
+                      r"(?:\s*[/,]?\s*RW[\s.:\-]*\d+)?[\s,.\-]*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
+RT_IN_TEXT = re.compile(r"\bRT(?=[\s.:\-/]*\d)[\s.:\-/]*0*(\d{1,3})\b", re.IGNORECASE)
+_EDITED = re.compile(r"\s*<?\s*(?:pesan ini (?:telah )?diedit|this message was edited|diedit)\s*>?\s*$", re.IGNORECASE)
+_PLACE_PREFIX = re.compile(r"^\W*(?:(?:di|kel|kelurahan|ds|desa|wilayah)\W+)*$", re.IGNORECASE)
 CHATTER = re.compile(
     r"^(?:ok(?:e|ey|ay)?|oke+|sip+|siap+|siyap|baik|iya+|ya+|y|tidak|nggak|gak|enggak|noted|mantap|"
     r"terima ?kasih|makasih|trims|thx|thanks|tq|ty|amin+|aamiin+|alhamdulillah|insya ?allah|"
@@ -108,15 +109,34 @@ def _guess(kel: str | None, rt: int | None, cats: list[Any], sev: Severity | Non
 
 
 def is_chatter(text: str) -> bool:
-    """Greetings, thanks, 'ok', emoji or stickers: short text with no report in it."""
+    """Greetings, thanks, 'ok', emoji or stickers: short text with no report and no check-in in it
+    ("Selamat pagi, RT 11 aman" is a check-in)."""
     t = text.strip()
     if not re.search(r"[^\W_]", t):
         return True  # emoji or punctuation only
-    return len(t) <= CHATTER_MAX and bool(CHATTER.match(t))
+    return len(t) <= CHATTER_MAX and bool(CHATTER.match(t)) and not vocab.is_calm(t)
+
+
+def _own_text(text: str) -> str:
+    """The sender's own words: quoted lines ("> ...") and the "edited" marker dropped."""
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith(">")]
+    return _EDITED.sub("", "\n".join(lines)).strip()
+
+
+def _checkin(msg: ChatMessage, text: str, default_kel: str | None) -> Reading:
+    """A calm message: a check-in for the RT it (or its sender) names; never an incident."""
+    kel = _kelurahan(text) or _sender_kelurahan(msg.sender or "") or default_kel
+    rt = _rt(text) or _rt(msg.sender or "")
+    phone = msg.phone
+    raw = {"occurred_at": msg.sent_at, "rt": rt, "kelurahan": kel, "reporter_name": None if phone else msg.sender,
+           "reporter_phone": phone, "description": text}
+    missing = [w for w, v in (("kelurahan tidak disebut", kel), ("nomor RT tidak disebut", rt)) if v is None]
+    reason = "laporan aman (bukan kejadian)" + ("; " + "; ".join(missing) if missing else "")
+    return Reading("checkin", raw, reason=reason, guess=_guess(kel, rt, [], None), via="aman")
 
 
 def read_message(msg: ChatMessage, default_kelurahan: str | None = None) -> Reading:
-    """Read one parsed message (see module docstring).
+    """Read one parsed message (see module docstring and docs/reading.md).
 
     ``default_kelurahan`` (a code) is used when neither the text nor the sender
     names one: the WhatsApp group of one kelurahan.
@@ -125,40 +145,153 @@ def read_message(msg: ChatMessage, default_kelurahan: str | None = None) -> Read
         return Reading("rejected", reason="pesan sistem WhatsApp (bukan laporan)")
     if msg.kind in ("media", "invalid"):
         return Reading("rejected", reason=msg.reason or "bukan pesan teks")
-    text = msg.text.strip()
-    if not text:
+    if not msg.text.strip():
         return Reading("rejected", reason="pesan kosong")
     if msg.sent_at is None:
         return Reading("rejected", reason="pesan tanpa waktu")
+    text = _own_text(msg.text)
+    if not text:
+        return Reading("rejected", reason="hanya kutipan pesan lain, bukan laporan")
+    if is_chatter(text):
+        return Reading("rejected", reason="obrolan, bukan laporan")
 
-    lapor = LAPOR.match(text)
-    if lapor:
-        full = LAPOR_FULL.match(lapor.group("body").strip())
-        if full:
-            raw = _base_raw(msg, full.group("desc").strip())
-            raw.update(category=full.group("cat").strip(), severity=full.group("sev"),
-                       rt=int(full.group("rt")), kelurahan=full.group("kel").strip())
-            cat = vocab.match_category(raw["category"])
-            guess = _guess(_named_kelurahan(raw["kelurahan"]), raw["rt"], [cat] if cat else [],
-                           vocab.match_severity(raw["severity"]))
-            return Reading("report", raw, guess=guess, via="format")
-    return _read_free_text(msg, text, lapor is not None, default_kelurahan)
+    lapor = LAPOR.search(text)
+    if lapor is not None:
+        before = text[:lapor.start()]
+        if before.strip() and not is_chatter(before):
+            lapor = None  # a LAPOR line inside other words: an example or a quote, read as free text
+    if lapor is not None:
+        return _read_lapor(msg, text, lapor.group("body").strip(), default_kelurahan)
+    return _read_free_text(msg, text, False, default_kelurahan)
+
+
+def _split_place(rest: str) -> tuple[str | None, str]:
+    """The kelurahan part and the description of what follows "RT n" in a LAPOR line, colon or not."""
+    head, colon, tail = rest.partition(":")
+    if colon and len(head) <= 60 and "\n" not in head:
+        return (head.strip(" ,.-") or None), tail.strip()
+    found = find_kelurahan_in_text(rest)
+    if found is not None and _PLACE_PREFIX.match(rest[:found[1][0]]):
+        end = found[1][1]
+        return rest[:end].strip(" ,.-"), rest[end:].strip(" ,.-:")
+    return None, rest.strip(" ,.-:")
+
+
+def _read_head(head: str) -> tuple[str, Severity | None]:
+    """The category words and the (possibly misspelled) severity word of a LAPOR line's head."""
+    words = head.split()
+    sev = None
+    kept = []
+    for w in words:
+        found = vocab.severity_word(w)
+        if found is not None and sev is None and not w.isdigit():
+            sev = found
+        elif vocab.norm(w) not in ("sekali", "sangat", "banget", "nian", "kategori", "tingkat", "kode"):
+            kept.append(w)
+    return " ".join(kept).strip(" ,.-:"), sev
+
+
+def _read_lapor(msg: ChatMessage, text: str, body: str, default_kel: str | None) -> Reading:
+    """A LAPOR line: the code and severity it states win over the words of its description."""
+    parts = LAPOR_RT.match(body)
+    if parts is None:
+        if vocab.is_calm(body):
+            return _checkin(msg, text, default_kel)
+        return _read_free_text(msg, text, True, default_kel)
+    head, sev = _read_head(parts.group("head"))
+    if re.search(r"[<\[]", parts.group("head")) or vocab.not_report_reason(parts.group("head")):
+        return Reading("rejected", reason="penjelasan format laporan, bukan laporan")
+    cat = vocab.match_category(head) if head else None
+    if cat is None and vocab.is_calm(body):
+        return _checkin(msg, text, default_kel)
+    if cat is None and not set(vocab.norm(head).split()) - _HEAD_FILLER:
+        head = ""  # "lapor pak, di RT 05 ...": no code given, the words say what happened
+    kel_text, desc = _split_place(parts.group("rest"))
+    rt = int(parts.group("rt")) or None
+    if cat is None:
+        if head:
+            found = vocab.categories_in_text(_everyday(head))
+            cat = next(iter(found)) if len(found) == 1 else None
+        if cat is None and head:
+            guess = _guess(_named_kelurahan(kel_text) if kel_text else default_kel, rt, [], sev)
+            return Reading("review", reason=f"kategori “{head[:40]}” tidak dikenal", guess=guess, via="format")
+        if cat is None:
+            return _read_free_text(msg, text, True, default_kel)
+    kel_code = (_named_kelurahan(kel_text) if kel_text else None) or _sender_kelurahan(msg.sender or "") or default_kel
+    raw = _base_raw(msg, desc or body)
+    reason = ""
+    if sev is None:
+        sev = vocab.severity_in_text(_everyday(desc))
+        reason = "" if sev else f"tingkat tidak disebut; dianggap {DEFAULT_SEVERITY.value}"
+    raw.update(category=head if vocab.match_category(head) == cat else cat, severity=(sev or DEFAULT_SEVERITY).value,
+               rt=rt, kelurahan=kel_text or kel_code)
+    guess = _guess(kel_code, rt, [cat], sev or DEFAULT_SEVERITY)
+    if rt is None:
+        return Reading("review", reason="nomor RT tidak terbaca", guess=guess, via="format")
+    if raw["kelurahan"] is None:
+        return Reading("review", reason="format LAPOR tidak lengkap; kelurahan tidak disebut", guess=guess,
+                       via="format")
+    return Reading("report", raw, reason=reason, guess=guess, via="format")
+
+
+_EVERYDAY = {
+    "sdh": "sudah", "udah": "sudah", "dah": "sudah", "blm": "belum", "belom": "belum", "yg": "yang",
+    "tdk": "tidak", "gak": "tidak", "ga": "tidak", "nggak": "tidak", "dak": "tidak", "idak": "tidak",
+    "ndak": "tidak", "org": "orang", "wong": "orang", "dr": "dari", "bpk": "bapak", "pk": "bapak",
+    "nian": "sekali", "galo": "semua", "kagek": "nanti", "ado": "ada", "apo": "apa", "dgn": "dengan",
+    "utk": "untuk", "krn": "karena", "tp": "tapi", "kmrn": "kemarin", "mlm": "malam", "byk": "banyak",
+    "duit": "uang", "jd": "jadi", "sm": "sama", "lg": "lagi", "dpn": "depan", "blkg": "belakang",
+    "pnduduk": "penduduk", "dibagike": "dibagikan", "dibagi2": "dibagi bagi", "bagi2": "bagi bagi",
+    "katek": "tidak ada", "ribot": "ribut", "rebut": "ribut", "becekcok": "cekcok", "tps nyo": "tps", "budak": "anak",
+}
+
+
+_REDUPLICATED = re.compile(r"\b([a-z]{3,})2\b")  # "dicoret2" = "dicoret coret", "bagi2" = "bagi bagi"
+# Words that deny what follows: "belum ribut", "dak ado amplop" name no incident ("tidak netral" does).
+_DENIED = re.compile(r"\b(?:belum|tidak|tanpa|bukan) (?:ada |sampai |sempat |pernah |terjadi )?(?!netral)\w+")
+_HEDGE = re.compile(r"\b(?:sepertinya|kayaknya|kayaknyo|mungkin|belum pasti|belum jelas|belum tentu|masih dicek|"
+                    r"masih diselidiki|entah)\b")
+# Words that say something happened, without naming a category: such a message is read by a person.
+_EVENT = re.compile(r"\b(?:kejadian|peristiwa|insiden|mencurigakan|curiga|aneh|pelaku|korban|polisi|ditangkap|"
+                    r"ngamuk|mengamuk|dicuri|hilang|takut|bahaya|tolong|darurat|timses|tim sukses)\b")
+_HEAD_FILLER = frozenset("pak bu bapak ibu di ado ada ini tadi min admin lurah mohon izin kami sy saya ke".split())
+
+
+def _everyday(text: str) -> str:
+    """Everyday Lubuklinggau writing in standard words, for the keyword rules (sdh, dak, galo, wong, bagi2 ...)."""
+    words = _REDUPLICATED.sub(r"\1 \1", vocab.norm(text)).split()
+    return " ".join(_EVERYDAY.get(w, w) for w in words)
 
 
 def _read_free_text(msg: ChatMessage, text: str, said_lapor: bool, default_kel: str | None) -> Reading:
-    found = vocab.categories_in_text(text)
-    cats = list(found)
+    everyday = _everyday(text)
+    plain = _DENIED.sub(" ", everyday)  # for the category words only; severity reads denials itself
     kel_text, rt_text = _kelurahan(text), _rt(text)
+    not_report = vocab.not_report_reason(text)
+    if not_report is not None:
+        return Reading("rejected", reason=not_report)
+    found = vocab.categories_in_text(plain)
+    cats = list(found)
+    if vocab.is_question(text):
+        if cats and (kel_text or rt_text):
+            return Reading("review", reason="pertanyaan yang menyebut kejadian; periksa apakah ini laporan",
+                           guess=_guess(kel_text, rt_text, cats, None), via="teks")
+        return Reading("rejected", reason="pertanyaan, bukan laporan")
+    if vocab.is_calm(text):
+        return _checkin(msg, text, default_kel)
     kel = kel_text or _sender_kelurahan(msg.sender or "") or default_kel
     rt = rt_text or _rt(msg.sender or "")
-    sev = vocab.severity_in_text(text)
+    sev = vocab.severity_in_text(everyday)
     guess = _guess(kel, rt, cats, sev)
     if not cats and not said_lapor and kel_text is None and rt_text is None:
-        if is_chatter(text):
-            return Reading("rejected", reason="obrolan, bukan laporan", guess=guess)
         if len(text) <= 40:
             return Reading("rejected", reason="pesan pendek tanpa isi laporan", guess=guess)
+        if rt is None and not _EVENT.search(plain):
+            return Reading("rejected", reason="tidak ada kata kejadian maupun nomor RT; bukan laporan", guess=guess)
     missing = []
+    hedge = _HEDGE.search(plain) if cats else None
+    if hedge is not None:
+        missing.append(f"pelapor belum yakin ({hedge.group(0)})")
     if len(cats) == 0:
         missing.append("kategori tidak terbaca dari kata kunci")
     elif len(cats) > 1:
@@ -174,4 +307,5 @@ def _read_free_text(msg: ChatMessage, text: str, said_lapor: bool, default_kel: 
         return Reading("review", reason="; ".join(missing), guess=guess, via="teks")
     raw = _base_raw(msg, text)
     raw.update(category=cats[0], severity=sev or DEFAULT_SEVERITY, rt=rt, kelurahan=kel)
-    return Reading("report", raw, guess=guess, via="teks")
+    reason = "" if sev else f"tingkat tidak disebut; dianggap {DEFAULT_SEVERITY.value}"
+    return Reading("report", raw, reason=reason, guess=guess, via="teks")

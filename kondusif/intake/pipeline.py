@@ -33,7 +33,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import access, alerts, duplicates, store
+from kondusif import access, alerts, duplicates, safe, store
 from kondusif.intake import chat as chat_mod
 from kondusif.intake import layouts
 from kondusif.intake.files import FileRefused, Table, read_table
@@ -436,6 +436,11 @@ def _row_fingerprint(sig: str, raw: dict[str, Any], row: Sequence[Any]) -> str:
     return hashlib.sha256(f"impor\x1f{sig}\x1f{basis}".encode()).hexdigest()
 
 
+def _clean_queue_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A queue row's message text and sender without control characters or bidi overrides (issue 27)."""
+    return {**row, "text": safe.clean_text(row.get("text")), "sender": safe.clean_text(row.get("sender"))}
+
+
 def _file_queue_row(fp: str, raw: dict[str, Any], ch: Checked, filename: str, number: int) -> dict[str, Any]:
     """A review-queue row for a file row a person must judge (channel 'impor'), with what was read."""
     kel = rt = cat = sev = None
@@ -477,7 +482,7 @@ def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportR
         if queue_fresh:
             stamp = now()
             conn.execute(store.review_queue.insert(),
-                         [{**preview.queue_rows[r.row], "created_at": stamp} for r in queue_fresh])
+                         [_clean_queue_row({**preview.queue_rows[r.row], "created_at": stamp}) for r in queue_fresh])
         existing = preview.existing + (len(good) - len(fresh)) + (len(to_queue) - len(queue_fresh))
         result = ImportResult(preview.rows_in, len(rows), preview.rejected, existing, len(queue_fresh),
                               possible_duplicates=flagged, report_nos=[r["report_no"] for r in rows],
@@ -596,7 +601,8 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
                 rec = ch.record
                 rec.update(source=Source.CHAT.value, source_ref=_chat_ref(msg), created_by=viewer.username)
                 results.append(RowResult(msg.number, "baik", [], ch.warnings, rec, line=msg.line,
-                                         note=f"terbaca ({'format LAPOR' if rd.via == 'format' else 'teks bebas'})"))
+                                         note=f"terbaca ({'format LAPOR' if rd.via == 'format' else 'teks bebas'})"
+                                         + (f"; {rd.reason}" if rd.reason else "")))
                 continue
             reason = "; ".join(str(e) for e in ch.errors)
         else:
@@ -641,7 +647,7 @@ def commit_chat(engine: Engine, preview: ChatPreview, viewer: Viewer) -> ImportR
         stamp = now()
         if queue_fresh:
             conn.execute(store.review_queue.insert(),
-                         [{**preview.queue_rows[r.row], "created_at": stamp} for r in queue_fresh])
+                         [_clean_queue_row({**preview.queue_rows[r.row], "created_at": stamp}) for r in queue_fresh])
         existing = preview.existing + (len(good) - len(fresh)) + (len(to_queue) - len(queue_fresh))
         result = ImportResult(preview.rows_in, len(rows), preview.rejected, existing, len(queue_fresh),
                               flagged, [r["report_no"] for r in rows], batch)

@@ -23,7 +23,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kondusif import access, store
+from kondusif import access, safe, store
 from kondusif.errors import KondusifError
 from kondusif.intake.validate import Checked, FieldError, check_record, make_rules, title_from_text
 from kondusif.model import Source, Viewer, new_id
@@ -170,7 +170,7 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
 def discard(engine: Engine, item_id: int, reason: str, viewer: Viewer) -> None:
     """Discard a queued message with a reason (required), audited; only inside the viewer's scope."""
     access.require(viewer, "review.discard")
-    reason = (reason or "").strip()
+    reason = (safe.clean_text(reason) or "").strip()
     if not reason:
         raise ReviewError("Alasan wajib diisi untuk membuang pesan.")
     item = get_item(engine, viewer, item_id)

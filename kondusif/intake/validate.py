@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from kondusif import access
+from kondusif import access, safe
 from kondusif.config import settings
 from kondusif.intake import vocab
 from kondusif.model import CATEGORY_LABELS, Category, Severity, Status, Viewer
@@ -160,7 +160,6 @@ def make_rules(engine: Engine | None = None, viewer: Viewer | None = None, **ove
 
 # --------------------------------------------------------------------------- small parsers
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
 
 
@@ -183,7 +182,7 @@ def clean_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     s = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    s = _INVISIBLE.sub("", _CONTROL.sub("", s))
+    s = _INVISIBLE.sub("", safe.clean_text(s))  # controls and bidi overrides: the app-wide rule (issue 27)
     return s.strip()
 
 

@@ -30,7 +30,8 @@ def norm(text: object) -> str:
 # Whole-field synonyms (normalised). Keys, labels and short SMS codes are added below.
 _CATEGORY_WORDS: dict[Category, tuple[str, ...]] = {
     Category.POLITIK_UANG: (
-        "politik uang", "money politics", "money politic", "vote buying", "uang", "amplop",
+        "politik uang", "money politics", "money politic", "money politik", "money poltik", "mony politik",
+        "money politic", "politik duit", "vote buying", "uang", "amplop",
         "serangan fajar", "bagi bagi uang", "suap", "pembelian suara", "jual beli suara", "politikuang",
     ),
     Category.INTIMIDASI: (
@@ -106,21 +107,22 @@ def _category_index() -> dict[str, Category]:
 
 @lru_cache(maxsize=4096)
 def match_category(value: object) -> Category | None:
-    """The category a field value names, or None. Any case, Indonesian or English, key or label."""
+    """The category a field value names, or None. Any case, Indonesian or English, key or label,
+    or a survey form's own choice name whose meaning is clear ("apk_dicopot", "intimidasi_warga")."""
     key = norm(value)
     if not key:
         return None
     index = _category_index()
-    return index.get(key) or index.get(key.replace(" ", ""))
+    return index.get(key) or index.get(key.replace(" ", "")) or _choice_category(key)
 
 
 def match_categories(value: object) -> list[Category]:
     """Categories named in a multi-value field ("Politik uang, Intimidasi" or Kobo's space list)."""
     text = "" if value is None else str(value)
-    whole = match_category(text)
+    parts = [p for p in re.split(r"[,;|\n]+", text) if p.strip()]
+    whole = match_category(text) if len(parts) <= 1 else _category_index().get(norm(text))
     if whole is not None:
         return [whole]
-    parts = [p for p in re.split(r"[,;|\n]+", text) if p.strip()]
     if len(parts) == 1:
         parts = parts[0].split()  # KoboToolbox select_multiple: "politik_uang intimidasi"
     out: list[Category] = []
@@ -138,11 +140,14 @@ def _severity_index() -> dict[str, Severity]:
 
 @lru_cache(maxsize=1024)
 def match_severity(value: object) -> Severity | None:
-    """The severity a field value names (ringan/sedang/berat, low/medium/high, 1-3), or None."""
+    """The severity a field value names (ringan/sedang/berat, low/medium/high, 1-3, misspelled 'brat',
+    a choice name 'berat_sekali'), or None."""
     key = norm(value)
     if key.endswith(" 0") or key.endswith(".0"):
         key = key[:-2]
-    return _severity_index().get(key) if key else None
+    if not key:
+        return None
+    return _severity_index().get(key) or _SEVERITY_TYPOS.get(key.replace(" ", "")) or _choice_severity(key)
 
 
 def category_options_text() -> str:
@@ -168,7 +173,8 @@ KEYWORD_RULES: tuple[tuple[str, Category], ...] = (
     (r"\bsuap\b|\bdisuap\b|\bmenyuap\b", Category.POLITIK_UANG),
     (r"\bbeli suara\b|\bjual beli suara\b", Category.POLITIK_UANG),
     (r"\bintimidasi\b|\bdiintimidasi\b|\bmengintimidasi\b", Category.INTIMIDASI),
-    (r"\bancam\w*\b|\bdiancam\b", Category.INTIMIDASI),
+    (r"\b(?:ng|di|meng)?ancam\w*\b", Category.INTIMIDASI),
+    (r"\b(?:di|me)nakut\w*\b|\bditakut\w*\b", Category.INTIMIDASI),
     (r"\bteror\w*\b", Category.INTIMIDASI),
     (r"\bdipaksa\b|\bmemaksa\b", Category.INTIMIDASI),
     (r"\bhoaks\b|\bhoax\b|\bhoaxs\b", Category.KAMPANYE_HITAM),
@@ -188,11 +194,12 @@ KEYWORD_RULES: tuple[tuple[str, Category], ...] = (
      r"\b(?:baliho|spanduk|poster|stiker|apk)\b", Category.PERUSAKAN_APK),
     (r"\bbentrok\w*\b", Category.BENTROKAN),
     (r"\bribut\w*\b|\bkeributan\b", Category.BENTROKAN),
-    (r"\bperkelahian\b|\bberkelahi\b|\btawuran\b|\bbaku hantam\b|\bpukul\w*\b|\bdikeroyok\b",
+    (r"\bperkelahian\b|\bberkelahi\b|\btawuran\b|\bbaku hantam\b|\b(?:di|me|pe)?[mp]ukul\w*\b|\bdikeroyok\b",
      Category.BENTROKAN),
     (r"\bricuh\b|\bkericuhan\b|\brusuh\b|\bkerusuhan\b", Category.BENTROKAN),
     (r"\b(?:asn|pns|lurah|camat|aparat|polisi|tni|kepala dinas|guru honor)\b.{0,40}"
-     r"\b(?:kampanye|ikut|mendukung|dukung|atribut|mengarahkan|tidak netral)\b", Category.NETRALITAS),
+     r"\b(?:kampanye|ikut (?:kampanye|deklarasi|timses|tim sukses|mengarahkan)|mendukung|dukung|atribut|mengarahkan|"
+     r"ngarahkan|tidak netral|jadi timses|jadi tim sukses|timses)\b", Category.NETRALITAS),
     (r"\btidak netral\b|\bnetralitas\b", Category.NETRALITAS),
     (r"\bketua rt\b.{0,30}\b(?:mengarahkan|kampanye|mendukung)\b", Category.NETRALITAS),
     (r"\bkampanye\b.{0,40}\b(?:masa tenang|luar jadwal|di masjid|di sekolah|rumah ibadah|tempat ibadah|"
@@ -204,14 +211,20 @@ KEYWORD_RULES: tuple[tuple[str, Category], ...] = (
     (r"\bunjuk rasa\b|\bdemo\b|\bdemonstrasi\b|\bkonvoi\b", Category.PENGERAHAN_MASSA),
 )
 
-# Severity words in free text. "Berat" signals win over "ringan" ones.
+# Severity words in free text: only words that say how bad it is ("berat", "parah", someone hurt, a
+# weapon). "Berat" signals win over "ringan" ones; a denial ("tidak parah") says ringan.
+_DENIED_SEVERITY = re.compile(r"\b(?:tidak|tdk|tak|dak|idak|ndak|gak|nggak|bukan|belum|blm|katek) (?:ada |ado )?"
+                              r"(?:yang |yg |korban |orang |wong )?(?:terlalu |begitu |"
+                              r"seberapa |sampai )?(?:berat|parah|serius|gawat|luka\w*|berdarah)\b")
 SEVERITY_RULES: tuple[tuple[str, Severity], ...] = (
-    (r"\bberat\b|\bparah\b|\bgawat\b|\bdarurat\b", Severity.BERAT),
-    (r"\bluka\w*\b|\bkorban\b|\bberdarah\b|\bdarah\b|\bsenjata\b|\bsajam\b|\bgolok\b|\bparang\b|"
-     r"\bpisau\b|\bbacok\w*\b|\btembak\w*\b|\bdibakar\b|\bterbakar\b|\brumah sakit\b|\bmeninggal\b",
-     Severity.BERAT),
-    (r"\bsedang\b", Severity.SEDANG),
-    (r"\bringan\b|\bkecil\b|\bsedikit\b", Severity.RINGAN),
+    (r"\bberat\b|\bparah\b|\bgawat\b|\bdarurat\b|\bserius\b|\bbrutal\b", Severity.BERAT),
+    (r"\bluka\w*\b|\bberdarah\b|\bsenjata\b|\bsajam\b|\bgolok\b|\bparang\b|\bpisau\b|\bbacok\w*\b|"
+     r"\bditusuk\b|\btembak\w*\b|\bdianiaya\b|\bpenganiayaan\b|\brumah sakit\b|\bmeninggal\b|\btewas\b|"
+     r"\bpingsan\b|\bdilarikan ke\b", Severity.BERAT),
+    (r"\bsedang\b(?! (?:berkumpul|kumpul|rapat|ada|di|dalam|berlangsung|jalan|berjalan|antre|antri|menunggu))",
+     Severity.SEDANG),
+    (r"\bringan\b|\bkecil saja\b|\bkecil kecilan\b|\bskala kecil\b|\bkejadian kecil\b|\bmasalah kecil\b",
+     Severity.RINGAN),
 )
 
 
@@ -240,8 +253,189 @@ def categories_in_text(text: str) -> dict[Category, list[str]]:
 def severity_in_text(text: str) -> Severity | None:
     """The severity words in free text say (berat beats sedang beats ringan), or None."""
     normed = norm(text)
+    denied = any(not m.group(0).endswith(("luka", "berdarah")) and "luka" not in m.group(0)
+                 for m in _DENIED_SEVERITY.finditer(normed))  # "tidak parah" says ringan; "tidak ada luka" says nothing
+    normed = _DENIED_SEVERITY.sub(" ", normed)
     hits = {sev for rx, sev in _compiled_rules()[1] if rx.search(normed)}
+    if denied and Severity.BERAT not in hits:
+        return Severity.RINGAN
     for sev in (Severity.BERAT, Severity.SEDANG, Severity.RINGAN):
         if sev in hits:
             return sev
     return None
+
+
+# --------------------------------------------------------------------------- form choice names
+
+# Words in a survey form's own choice names that say nothing about the category ("intimidasi_warga",
+# "apk_dicopot_orang"): they neither help nor spoil a match.
+_CHOICE_FILLER = frozenset(
+    "warga orang di ke dari oleh yang dan atau oleh pihak tim paslon calon kandidat kasus kejadian jenis "
+    "pelanggaran dugaan indikasi adanya ada lokasi wilayah rt rw kel kelurahan".split())
+# Index words too vague alone in a choice name ("perusakan_rumah" is not an APK case).
+_CHOICE_WEAK = frozenset({"uang", "perusakan", "pengrusakan", "lain", "massa", "hitam", "demo"})
+_SEVERITY_MODIFIERS = frozenset("sekali sangat amat banget nian kali agak cukup lumayan level tingkat skala".split())
+_NEGATIONS = frozenset("tidak tdk tak dak idak ndak nggak gak enggak bukan belum blm non".split())
+
+
+def _choice_category(key: str) -> Category | None:
+    """A form's own choice name ("apk_dicopot", "money_politic", "intimidasi_warga") when its meaning is clear."""
+    words = key.split()
+    if not words or any(w in _NEGATIONS for w in words):
+        return None
+    index = _category_index()
+    hits: set[Category] = set()
+    used: set[int] = set()
+    for size in (3, 2):  # phrases first: "money politic", "serangan fajar", "unjuk rasa"
+        for i in range(len(words) - size + 1):
+            cat = index.get(" ".join(words[i:i + size])) or index.get("".join(words[i:i + size]))
+            if cat is not None and not used.intersection(range(i, i + size)):
+                hits.add(cat)
+                used.update(range(i, i + size))
+    for i, w in enumerate(words):
+        if i not in used and w not in _CHOICE_WEAK and w not in _CHOICE_FILLER and w in index:
+            hits.add(index[w])
+    if len(hits) == 1:
+        return hits.pop()
+    found = categories_in_text(key)  # "baliho dirusak", "asn kampanye", "kampanye di tps"
+    return next(iter(found)) if len(found) == 1 and (not hits or set(found) <= hits) else None
+
+
+# Misspellings and short forms people type for a severity ("brat", "sdg", "rgn").
+_SEVERITY_TYPOS: dict[str, Severity] = {
+    "brat": Severity.BERAT, "berad": Severity.BERAT, "brt": Severity.BERAT, "beratt": Severity.BERAT,
+    "berrat": Severity.BERAT, "berta": Severity.BERAT, "beart": Severity.BERAT, "bert": Severity.BERAT,
+    "sdg": Severity.SEDANG, "sedng": Severity.SEDANG, "sdang": Severity.SEDANG, "sedan": Severity.SEDANG,
+    "sedag": Severity.SEDANG, "sedangg": Severity.SEDANG, "sedeng": Severity.SEDANG,
+    "rgn": Severity.RINGAN, "ringn": Severity.RINGAN, "rngan": Severity.RINGAN, "ringa": Severity.RINGAN,
+    "ringgan": Severity.RINGAN, "ringam": Severity.RINGAN, "ringan2": Severity.RINGAN, "rigan": Severity.RINGAN,
+}
+
+
+def severity_word(word: str) -> Severity | None:
+    """One typed severity word, misspellings included ('brat', 'sdg', 'ringn'); None when it is not one."""
+    key = re.sub(r"(?<=[a-z]{3})2$", "", norm(word).replace(" ", ""))  # "sedang2"
+    if not key:
+        return None
+    return _severity_index().get(key) or _SEVERITY_TYPOS.get(key)
+
+
+def _choice_severity(key: str) -> Severity | None:
+    """'berat_sekali', 'sangat_ringan', 'tingkat_berat': one severity word among modifiers."""
+    words = key.split()
+    if len(words) == 2 and words[0] in _NEGATIONS and severity_word(words[1]) == Severity.BERAT:
+        return Severity.RINGAN  # "tidak_berat", "tidak_parah"
+    if any(w in _NEGATIONS for w in words):
+        return None
+    hits = {severity_word(w) for w in words if w not in _SEVERITY_MODIFIERS}
+    if None in hits or len(hits) != 1:
+        return None
+    return hits.pop()
+
+
+# --------------------------------------------------------------------------- calm messages and non-reports
+
+# Calm ("aman") words: a message made only of these, places and times is a check-in.
+_CALM_CORE = re.compile(
+    r"\b(?:aman|amaan+|amn|kondusif|kondusip|nihil|nihel|terkendali|tenang|damai|tertib|lancar|"
+    r"tidak ada (?:kejadian|gangguan|masalah|laporan|apa apa|hal)|tdk ada (?:kejadian|gangguan|masalah|apa apa)|"
+    r"dak ada (?:kejadian|gangguan|masalah|apo apo)|idak ada (?:kejadian|gangguan|masalah|apo apo)|"
+    r"(?:dak|idak) ado (?:kejadian|gangguan|masalah|apo apo))\b")
+# Denials of trouble inside a calm message ("nihil, tidak ada politik uang") are removed before the
+# category keywords are looked for.
+_DENIAL = re.compile(r"\b(?:tidak|tdk|tak|dak|idak|ndak|nggak|gak|belum|blm) (?:ada|ado|terjadi|ditemukan|"
+                     r"terlihat|ketemu|nampak) (?:\w+ ){0,3}\w+\b")
+_NOT_CALM = re.compile(r"\b(?:tidak|tdk|tak|dak|idak|ndak|nggak|gak|kurang|belum|blm|belom|mulai|jadi|"
+                       r"semakin|makin) (?:aman|kondusif|tenang|terkendali|tertib|lancar)\b|"
+                       r"\b(?:tapi|tetapi|namun|cuma|kecuali|hanya saja|cuman|tp)\b|\bsempat\b")
+_WISH = re.compile(r"\b(?:semoga|smoga|moga moga|mudah mudahan|mudah2an|mari|ayo|yuk|jaga|menjaga|jagalah|"
+                   r"wujudkan|ciptakan|agar|supaya|biar|harap|diharapkan|insya ?allah)\b")
+
+
+def is_calm(text: str) -> bool:
+    """True for an all-clear message ("aman", "situasi aman terkendali", "nihil", "kondusif pak").
+
+    Not calm: a denial of calm ("tidak aman"), a "but" ("aman tapi ..."), a wish or appeal
+    ("semoga aman"), a question, an instruction or reminder, or any incident keyword
+    outside a denial ("aman, tidak ada amplop" is calm; "aman, ada amplop" is not).
+    Kelurahan names holding the word ("Lubuk Aman", "Tanjung Aman") do not count.
+    """
+    from lubuklinggau_geo.names import find_kelurahan_in_text
+
+    raw = str(text or "")
+    if "?" in raw or not _CALM_CORE.search(norm(raw)) or not_report_reason(raw) is not None:
+        return False  # the cheap tests first: most messages hold no calm word at all
+    found = find_kelurahan_in_text(raw)
+    while found is not None:  # drop every kelurahan name ("Lubuk Aman" is a place, not a calm word)
+        start, end = found[1]
+        raw = raw[:start] + " " + raw[end:]
+        found = find_kelurahan_in_text(raw)
+    normed = norm(raw)
+    if not _CALM_CORE.search(normed) or _NOT_CALM.search(normed) or _WISH.search(normed):
+        return False
+    if len(normed) > 220:
+        return False  # a long story that mentions calm is a story: a person reads it
+    rest = _DENIAL.sub(" ", normed)
+    found_cats = categories_in_text(rest)
+    found_cats.pop(Category.GANGGUAN_TPS, None)  # "TPS 04 aman" names the place, not trouble at it
+    if found_cats or re.search(r"\b(?:kotak suara|surat suara) (?:rusak|hilang|kurang)\b", rest):
+        return False
+    return severity_in_text(rest) is None or severity_in_text(rest) == Severity.RINGAN and "sedikit" in rest
+
+
+# Messages that are about reporting rather than a report (Indonesian reason for the import summary).
+NOT_REPORT_RULES: tuple[tuple[str, str], ...] = (
+    (r"<\s*(?:kategori|tingkat|nomor|no|kelurahan|uraian|isi)\b|\[(?:kategori|tingkat|kelurahan)\]|"
+     r"\bformat(?:nya)? (?:laporan|lapor|sms|pesan|pelaporan)\b|\bcontoh(?:nya)?\s*:|\bcontoh (?:laporan|format|sms|"
+     r"pesan|penulisan|pengisian)\b|\bmisal(?:nya)?\s*:|\bcara (?:melapor|lapor|kirim|mengirim|pelaporan)\b",
+     "penjelasan format laporan, bukan laporan"),
+    (r"\b(?:mohon|harap|dimohon|diminta|diharapkan|silakan|silahkan|jangan lupa|wajib|tolong|segera)\b"
+     r"(?:\W+\w+){0,4}?\W+(?:balas|membalas|kirim|kirimkan|mengirim|melapor|melaporkan|laporkan|ketik|sampaikan|"
+     r"menyampaikan|update|isi|mengisi|gunakan|pakai|ikuti|cek grup|memantau|pantau|dikirim|dikirimkan|"
+     r"dilaporkan|diisi|diikuti)\b",
+     "petunjuk atau permintaan kepada RT, bukan laporan"),
+    (r"\b(?:belum|blm|belom|lum|alum)\s+(?:ada\s+)?(?:kirim|mengirim|ngirim|lapor|melapor|memberi kabar|"
+     r"kasih kabar|ngasih kabar|balas|membalas|laporan|kabar|setor|update)\b|\bpengingat\b|\breminder\b|"
+     r"\bmengingatkan\b|\bdiingatkan\b|\bditunggu (?:laporan|kabar|update)",
+     "pengingat kepada RT, bukan laporan"),
+    (r"\b(?:pengumuman|edaran|surat edaran|siaran pers|himbauan|imbauan|menghimbau|mengimbau|maklumat|"
+     r"informasi resmi|info resmi|menginformasikan|mengumumkan|disampaikan kepada|diberitahukan|"
+     r"kepada (?:yth|seluruh|para|bapak)|\byth\b|bapak ibu ketua rt|bapak\W*ibu ketua rt|bpk ibu ketua rt|"
+     r"rekan rekan ketua rt|dulur dulur ketua rt|sosialisasi)\b",
+     "pemberitahuan resmi atau himbauan, bukan laporan"),
+    (r"^\W*(?:diteruskan|forwarded|fwd|fw|teruskan|sebarkan|viralkan|copas|copy paste|dari grup sebelah)\b|"
+     r"\b(?:waspada|awas|hati hati|hati2) (?:hoaks|hoax|berita bohong|penipuan)\b|\bjangan (?:mudah )?(?:percaya|"
+     r"terpancing|terprovokasi)\b|\b(?:mohon|tolong) (?:disebarkan|diteruskan|dibagikan)\b",
+     "pesan terusan atau peringatan hoaks, bukan laporan"),
+    (r"^\W*(?:semoga|smoga|moga moga|mudah mudahan|amin|aamiin|insya ?allah)\b", "doa atau harapan, bukan laporan"),
+    (r"^\W*(?:terima ?kasih|terimakasih|makasih|mksh|makasi|trims|trimakasih|tq|thx|thanks|matur nuwun|"
+     r"nuwun)\b", "ucapan terima kasih, bukan laporan"),
+)
+QUESTION_START = re.compile(
+    r"^\W*(?:apakah|apa|apo|kapan|dimana|di mana|mana|bagaimana|gimana|gmn|cakmano|cak mano|siapa|sapo|berapa|"
+    r"kenapa|ngapo|mengapa|bisakah|bisa|boleh|bolehkah|sudahkah|adakah|pak|bu|min|admin)\b.{0,200}\?\s*$")
+
+
+@lru_cache(maxsize=1)
+def _not_report_rules() -> list[tuple[re.Pattern[str], str]]:
+    return [(re.compile(p), reason) for p, reason in NOT_REPORT_RULES]
+
+
+def not_report_reason(text: str) -> str | None:
+    """Why a message is about reporting rather than a report (format help, reminder, notice, thanks), or None.
+
+    Questions are read separately (`is_question`): a question that names a place
+    and an incident may still deserve a person's look.
+    """
+    normed = norm(text)
+    lowered = str(text or "").lower()
+    for rx, reason in _not_report_rules():
+        if rx.search(normed) or (reason.startswith("penjelasan") and rx.search(lowered)):
+            return reason
+    return None
+
+
+def is_question(text: str) -> bool:
+    """A message asking something: it ends with '?' (after emoji) or starts with a question word and has one."""
+    t = re.sub(r"[\W_]+$", lambda m: "?" if "?" in m.group(0) else "", str(text or "").strip())
+    return t.endswith("?") or bool(QUESTION_START.match(t.lower()))

@@ -9,9 +9,8 @@ RLIMIT_CPU and RLIMIT_AS, and leaves the preview (pickled) or an Indonesian
 refusal naming the limit. Progress is a small file the page polls; cancelling
 kills the process. The commit stays with the caller (`pipeline.commit_*`).
 
-Limits (environment): KONDUSIF_IMPORT_CPU_SECONDS (default 120),
-KONDUSIF_IMPORT_MEMORY_MB (address space, default 3072), KONDUSIF_IMPORT_MAX_ROWS
-(default 700,000; see `files.max_rows`).
+Limits: the settings intake.import_cpu_seconds, intake.import_memory_mb (address
+space) and intake.import_max_rows (config.SETTINGS; KONDUSIF_IMPORT_* in the environment).
 """
 
 from __future__ import annotations
@@ -30,22 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kondusif.config import PROJECT_ROOT, settings
+from kondusif.config import PROJECT_ROOT, child_environment, settings
 from kondusif.intake import files
 from kondusif.intake.files import FileRefused
 from kondusif.model import Role, Viewer
 
-DEFAULT_CPU_SECONDS = 120
-DEFAULT_MEMORY_MB = 3072
 CANCELLED = "Pemeriksaan dibatalkan. Hapus berkas lalu unggah lagi untuk memeriksa ulang."
-
-
-def _env_int(name: str, default: int) -> int:
-    try:
-        value = int(os.environ.get(name, "").strip() or default)
-    except ValueError:
-        return default
-    return value if value > 0 else default
 
 
 @dataclass(frozen=True)
@@ -58,8 +47,8 @@ class Limits:
 
     @classmethod
     def from_env(cls) -> Limits:
-        return cls(_env_int("KONDUSIF_IMPORT_CPU_SECONDS", DEFAULT_CPU_SECONDS),
-                   _env_int("KONDUSIF_IMPORT_MEMORY_MB", DEFAULT_MEMORY_MB), files.max_rows())
+        intake = settings().intake
+        return cls(intake.import_cpu_seconds, intake.import_memory_mb, intake.import_max_rows)
 
 
 @dataclass(frozen=True)
@@ -190,9 +179,8 @@ def start(kind: str, data: bytes, filename: str, viewer: Viewer, *, mapping: Any
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    env = dict(os.environ)
-    env["KONDUSIF_DB_URL"] = db_url or settings().db_url
-    env["KONDUSIF_IMPORT_MAX_ROWS"] = str(limits.max_rows)
+    env = child_environment(KONDUSIF_DB_URL=db_url or settings().db_url,
+                            KONDUSIF_IMPORT_MAX_ROWS=str(limits.max_rows))
     env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), *filter(None, [env.get("PYTHONPATH")])])
     proc = subprocess.Popen([sys.executable, "-m", "kondusif.intake.worker", str(folder)], cwd=PROJECT_ROOT,
                             env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -314,13 +302,6 @@ def main(argv: list[str]) -> int:
     task = json.loads((folder / "task.json").read_text(encoding="utf-8"))
     _limit(task["limits"])
     signal.signal(signal.SIGXCPU, signal.SIG_DFL)
-    gate = os.environ.get("KONDUSIF_TEST_WORKER_GATE")
-    if gate:  # fault tests only: hold this job at a known point until the test opens the gate
-        _write_progress(folder, "mulai", 0)
-        (folder / "waiting").touch()
-        deadline = time.monotonic() + 300  # never left behind by a test that died
-        while not Path(gate).exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
     _write_progress(folder, "membuka", 0)
     files.progress_hook = lambda stage, rows: _write_progress(folder, stage, rows)
     from kondusif import store

@@ -29,7 +29,7 @@ from kondusif.maps.geography import StaticLayers, kelurahan_names, static_layers
 from kondusif.maps.packing import CATEGORIES, CITY_CENTER, SEVERITIES, STATUSES, pack_incidents
 from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Severity, Status
 from kondusif.safe import escape_html
-from kondusif.status import LEVEL_COLORS, MEASURE_NOTICE, Level
+from kondusif.status import LEVEL_COLORS, Level
 
 HERE = Path(__file__).resolve().parent
 LEVELS = (Level.KONDUSIF, Level.WASPADA, Level.RAWAN)
@@ -164,19 +164,17 @@ class CityLayers(JSCSSMixin, MacroElement):
         return f"<style>\n{city_layers_css()}</style>"
 
     def script_text(self) -> str:
-        """city_layers.js, then the data as named variables handed to it."""
+        """city_layers.js, then the data as named variables (the map's own iframe) handed to it."""
         return (
-            f"{city_layers_js()}\n(function () {{\n"
-            f"  var map = {self._parent.get_name()};\n"
-            f"  var GEO = {self.geo.kelurahan_json};\n"
-            f"  var KEC = {self.kecamatan_json};\n"
-            f"  var KEL = {self.kel_props};\n"
-            f"  var RT = {self.rt_data};\n"
-            f"  var INC = {self.incident_data};\n"
-            f"  var C = {self.constants};\n"
-            f"  var SHOW = {self.show};\n"
-            "  window.skCityLayers(map, GEO, KEC, KEL, RT, INC, C, SHOW);\n"
-            "})();\n"
+            f"{city_layers_js()}\n"
+            f"var GEO = {self.geo.kelurahan_json};\n"
+            f"var KEC = {self.kecamatan_json};\n"
+            f"var KEL = {self.kel_props};\n"
+            f"var RT = {self.rt_data};\n"
+            f"var INC = {self.incident_data};\n"
+            f"var C = {self.constants};\n"
+            f"var SHOW = {self.show};\n"
+            f"window.skCityLayers({self._parent.get_name()}, GEO, KEC, KEL, RT, INC, C, SHOW);\n"
         )
 
 
@@ -288,7 +286,3 @@ def naive_map(incidents: pd.DataFrame) -> folium.Map:
         popup = f"{escape_html(rec.report_no)}<br>{escape_html(rec.title)}<br>{escape_html(rec.category)}"
         folium.Marker([float(rec.lat), float(rec.lon)], popup=popup).add_to(fmap)
     return fmap
-
-
-def measure_notice() -> str:
-    return MEASURE_NOTICE

@@ -3,7 +3,7 @@
 One page per card, A6 portrait (105 × 148 mm): where to send the SMS, the format, a worked
 example (with the RT's own number and kelurahan when the cards are made per RT), the short
 category codes the SMS reader knows (kondusif.intake.vocab.SMS_CODES), the severities, and
-what the reply looks like. DejaVu embedded (kondusif.cards.find_font), so every glyph prints.
+what the reply looks like. DejaVu embedded (kondusif.accounts.cards.find_font), so every glyph prints.
 """
 
 from __future__ import annotations

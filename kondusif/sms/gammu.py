@@ -26,13 +26,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -244,7 +242,6 @@ class Gateway:
         except SmsRefused as exc:
             self.note_error(f"Pesan Gammu ID {group.ids()} dilewati: {exc}")
             outcome = None
-        _test_pause_after_store()
         reply = outcome.reply if outcome is not None else None
         c = inbox.c
         with self.gammu.begin() as conn:
@@ -287,16 +284,6 @@ class Gateway:
         with self.gammu.connect() as conn:
             waiting = int(conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar() or 0)
         record_state(self.engine, CHANNEL, waiting)
-
-
-def _test_pause_after_store() -> None:
-    """Fault tests only: stop after the store committed, before Gammu's transaction (the test kills -9 here)."""
-    marker = os.environ.get("KONDUSIF_TEST_SMS_PAUSE_AFTER_STORE")
-    if not marker:
-        return
-    Path(marker).write_text(str(os.getpid()), encoding="utf-8")
-    while True:
-        time.sleep(0.05)
 
 
 def run_gateway(gateway: Gateway, *, poll_seconds: float = 1.0, once: bool = False,

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from kondusif import access, alerts, store
-from kondusif.config import setting, settings
+from kondusif.config import settings
 from kondusif.model import SYSTEM, Viewer
 from kondusif.sms import smssync
 from kondusif.timeutil import WIB, as_utc, format_wib, now, to_wib
@@ -171,14 +171,14 @@ def election_days() -> tuple[date, ...]:
 def silence(engine: Engine, viewer: Viewer, as_of: datetime | None = None) -> Silence | None:
     """The current silence, if SMS stopped for the configured time on an election day (gateway.manage)."""
     access.require(viewer, "gateway.manage")
-    minutes = int(setting("alerts.sms_silent_minutes") or 0)
+    minutes = int(settings().alerts.sms_silent_minutes)
     if minutes <= 0:
         return None
     as_of = as_utc(as_of) if as_of is not None else now()
     local = to_wib(as_of)
     if local.date() not in election_days():
         return None
-    watch_from = datetime.combine(local.date(), time(int(setting("alerts.sms_watch_start_hour")) % 24),
+    watch_from = datetime.combine(local.date(), time(int(settings().alerts.sms_watch_start_hour) % 24),
                                   tzinfo=WIB)
     if local < watch_from:
         return None

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access, store
-from kondusif.auth import AuthError
+from kondusif.accounts.auth import AuthError
 from kondusif.intake.validate import check_phone
 from kondusif.model import Role, Viewer, rt_username
 from kondusif.phone import normalise_phone

@@ -45,7 +45,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access, store
-from kondusif.config import setting
+from kondusif.config import settings
 from kondusif.errors import KondusifError
 from kondusif.model import Viewer
 from kondusif.timeutil import as_utc, now
@@ -225,7 +225,7 @@ class Outgoing:
 
 def reply_mode() -> str:
     """'langsung' (reply inside the sync answer) or 'tugas' (the phone fetches it with ?task=send)."""
-    mode = str(setting("smssync.replies") or "langsung").strip().lower()
+    mode = str(settings().smssync.replies).strip().lower()
     return mode if mode in REPLY_MODES else "langsung"
 
 

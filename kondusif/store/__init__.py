@@ -20,8 +20,8 @@ Submodule names differ from every re-exported name (`store.incidents` is the tab
 from __future__ import annotations
 
 from kondusif.store.engine import (
-    DEFAULT_BUSY_TIMEOUT_MS,
     after_commit_batched,
+    build_reference_schema,
     busy_timeout_ms,
     dispose_engines,
     get_engine,
@@ -36,7 +36,6 @@ from kondusif.store.queries import (
     audit_for,
     count_incidents,
     counts_by,
-    counts_by_kelurahan_day,
     get_incident,
     has_simulated,
     incidents_select,
@@ -102,8 +101,6 @@ __all__ = [
     "count_incidents",
     "counters",
     "counts_by",
-    "counts_by_kelurahan_day",
-    "DEFAULT_BUSY_TIMEOUT_MS",
     "dispose_engines",
     "executemany",
     "format_report_no",
@@ -116,6 +113,7 @@ __all__ = [
     "IncidentQuery",
     "incidents",
     "incidents_select",
+    "build_reference_schema",
     "init_db",
     "insert_incidents",
     "login_failures",

@@ -21,16 +21,13 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif.config import ConfigError, env_setting, settings
+from kondusif.config import settings
 from kondusif.store.schema import SCHEMA_VERSION, meta, metadata, review_queue, rt_units
 
 log = logging.getLogger(__name__)
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
-
-
-DEFAULT_BUSY_TIMEOUT_MS = 15_000
 
 
 def busy_timeout_ms() -> int:
@@ -40,11 +37,7 @@ def busy_timeout_ms() -> int:
     lock_timeout. Read when a connection opens. The form then says the database is
     busy and keeps what was typed (issue 8; tests shorten it).
     """
-    try:
-        value = env_setting("db_busy_timeout_ms")  # declared in config.SETTINGS, checked at start
-    except ConfigError:
-        return DEFAULT_BUSY_TIMEOUT_MS
-    return value if value >= 0 else DEFAULT_BUSY_TIMEOUT_MS
+    return int(settings().db_busy_timeout_ms)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -92,31 +85,7 @@ def make_engine(url: str) -> Engine:
         engine = sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=pg_args,
                                   hide_parameters=True)
     event.listen(engine, "handle_error", _disk_error)
-    if os.environ.get("KONDUSIF_TEST_PAUSE_BEFORE_COMMIT"):
-        _pause_before_commit(engine, Path(os.environ["KONDUSIF_TEST_PAUSE_BEFORE_COMMIT"]))
     return engine
-
-
-def _pause_before_commit(engine: Engine, marker: Path) -> None:
-    """Fault tests only: a transaction that inserted incidents stops just before COMMIT.
-
-    It writes `marker` and waits (until the test kills the process), so a kill lands
-    inside the open transaction every time, never after it (issue 18).
-    """
-    import time
-
-    def seen(conn, _cursor, statement, *_args) -> None:
-        if statement.lstrip().upper().startswith("INSERT INTO INCIDENTS"):
-            conn.info["kondusif_inserted"] = True
-
-    def pause(conn) -> None:
-        if conn.info.pop("kondusif_inserted", False):
-            marker.write_text(str(os.getpid()), encoding="utf-8")
-            while True:
-                time.sleep(0.05)
-
-    event.listen(engine, "after_cursor_execute", seen)
-    event.listen(engine, "commit", pause)
 
 
 def _disk_error(context: sa.engine.ExceptionContext) -> BaseException | None:
@@ -166,6 +135,17 @@ def init_db(engine: Engine) -> None:
             _upgrade(conn, int(current))
         if conn.dialect.name == "postgresql":
             _audit_log_insert_only(conn)
+
+
+def build_reference_schema(engine: Engine) -> None:
+    """Every schema object a store of this version may hold, fresh or upgraded (an empty store).
+
+    create_all plus every upgrade step (each is idempotent): what a restore compares a
+    backup's triggers, views, tables and indexes against (kondusif.backup, issue 27).
+    """
+    init_db(engine)
+    with write(engine) as conn:
+        _upgrade(conn, 0)
 
 
 def _upgrade(conn: Connection, current: int) -> None:

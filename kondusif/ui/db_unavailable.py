@@ -25,8 +25,8 @@ def stop_when_unavailable(before_navigation: bool = False) -> Iterator[None]:
 
     Anything else (a bug) is raised as usual. dashboard.py wraps the session check and
     the page with it, so every page gets the same answer. `before_navigation`: the run has
-    not built its st.navigation yet, so an empty hidden one is built (otherwise Streamlit
-    would list every file of pages/ in the sidebar).
+    not built its st.navigation yet, so an empty hidden one is built (no menu while the
+    session cannot be checked).
     """
     try:
         yield

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kondusif import access, auth, store
+from kondusif import access, store
+from kondusif.accounts import auth
 from kondusif.model import Viewer
 from kondusif.ui import session
 

@@ -247,7 +247,7 @@ def category_chart(by_category: pd.DataFrame) -> alt.Chart:
 
 
 def trend(table: pd.DataFrame | None) -> None:
-    """Stacked daily bars per category (the wide table of overview.daily_trend)."""
+    """Stacked daily bars per category (the wide table of overview.trend_from_frame)."""
     if table is None or table.empty or int(table.to_numpy().sum()) == 0:
         st.caption("Tidak ada laporan pada periode dan filter ini.")
         return

@@ -2,7 +2,7 @@
 
 How a login works (kondusif.web, app.py): the login form is a plain HTML form that
 POSTs to /sesi/masuk; the server checks the password and answers with a redirect
-that sets the signed, expiring token (kondusif.auth_tokens: username + session epoch)
+that sets the signed, expiring token (kondusif.accounts.auth_tokens: username + session epoch)
 as the cookie `sikondusif_sesi` (HttpOnly, SameSite=Strict, Path=/, Secure on https).
 The page that loads next is a new Streamlit session: it reads the cookie from
 `st.context.cookies`, checks signature, age and epoch, and rebuilds the Viewer from
@@ -25,12 +25,13 @@ import time
 
 import streamlit as st
 
-from kondusif import auth, auth_tokens, store
-from kondusif.accounts import scope_label
+from kondusif import store
+from kondusif.accounts import auth, auth_tokens, scope_label
 from kondusif.config import settings
 from kondusif.model import Viewer
 from kondusif.safe import escape_html, escape_markdown
-from kondusif.web.edge import RENEW_SCRIPT
+from kondusif.ui import static_files
+from kondusif.web.page_scripts import RENEW_SCRIPT_HTML
 
 VIEWER_KEY = "viewer"  # a kondusif.model.Viewer; AppTest page tests set it directly
 MUST_CHANGE_KEY = "must_change"  # the account still uses a one-time password/PIN
@@ -117,7 +118,7 @@ def current_session() -> Viewer | None:
             st.session_state[NOTICE_KEY] = "Sesi Anda sudah berakhir. Silakan masuk lagi."
 
     if sso_available() and _sso_logged_in():
-        from kondusif.auth_oidc import resolve_sso
+        from kondusif.accounts.auth_oidc import resolve_sso
 
         try:
             conf = settings()
@@ -170,17 +171,7 @@ LOGOUT_PATH = "/sesi/keluar"
 RENEW_PATH = "/sesi/perbarui"
 LOGIN_PATH = "/sesi/masuk"
 
-_FORM_CSS = """<style>
-.sk-form{display:flex;flex-direction:column;gap:.35rem;max-width:26rem;font-family:inherit}
-.sk-form label{font-size:.875rem;margin-top:.4rem}
-.sk-form input{font:inherit;padding:.5rem .6rem;border:1px solid rgba(49,51,63,.3);border-radius:.5rem;
-  background:var(--st-secondary-background-color,#f0f2f6);color:inherit}
-.sk-form input:focus{outline:2px solid #b71c1c;outline-offset:0}
-.sk-btn{font:inherit;margin-top:.8rem;padding:.5rem .9rem;border-radius:.5rem;border:1px solid #b71c1c;
-  background:#b71c1c;color:#fff;cursor:pointer;width:100%}
-.sk-btn.sk-plain{background:transparent;color:inherit;border-color:rgba(49,51,63,.3)}
-.sk-btn:hover{filter:brightness(1.08)}
-</style>"""
+_FORM_CSS = static_files.style("forms.css")
 
 
 def login_form_html(next_path: str) -> str:
@@ -213,7 +204,7 @@ def renew_form_html(ticket: str, next_path: str = "/") -> str:
         f'<input type="hidden" name="ticket" value="{escape_html(ticket)}">'
         f'<input type="hidden" name="next" value="{escape_html(next_path)}">'
         '<button class="sk-btn" type="submit">Lanjutkan</button></form>'
-        f"<script>{RENEW_SCRIPT}</script>"
+        + RENEW_SCRIPT_HTML
     )
 
 

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from kondusif import auth_tokens
+from kondusif.accounts import auth_tokens
 from kondusif.config import settings
-
-# The one inline script of the app's own HTML (auto-submit of the cookie renewal form);
-# the CSP names it by hash (kondusif.web.middleware), so it must stay byte-identical.
-RENEW_SCRIPT = 'document.getElementById("sk-renew").submit();'
 
 
 def trusted_proxies() -> set[str]:
@@ -23,9 +18,7 @@ def trusted_proxies() -> set[str]:
     KONDUSIF_TRUSTED_PROXIES (comma-separated) or `trusted_proxies = [...]` in
     kondusif.toml; empty by default, so a client cannot pick its own address.
     """
-    raw = os.environ.get("KONDUSIF_TRUSTED_PROXIES")
-    items = raw.split(",") if raw else list(settings().extra.get("trusted_proxies") or [])
-    return {str(i).strip() for i in items if str(i).strip()}
+    return set(settings().trusted_proxies)
 
 
 def _peer(conn: HTTPConnection) -> str:

@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from kondusif import auth, auth_tokens, store
+from kondusif import store
+from kondusif.accounts import auth, auth_tokens
 from kondusif.login_throttle import StoreAddressThrottle
 from kondusif.web import smssync
 from kondusif.web.edge import (

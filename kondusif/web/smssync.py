@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kondusif import store
-from kondusif.config import setting
+from kondusif.config import settings
 from kondusif.db_unavailable import is_unavailable
 from kondusif.errors import KondusifError
 from kondusif.login_throttle import StoreAddressThrottle
@@ -168,7 +168,7 @@ def _store_failed(exc: BaseException) -> JSONResponse:
 async def sync(request: Request) -> Response:
     """One SMSsync call: a new SMS (POST), or a task (?task=send|sent|result)."""
     address = client_address(request)
-    limit = int(setting("smssync.max_body_bytes"))
+    limit = int(settings().smssync.max_body_bytes)
     try:
         body = await _read_body(request, limit)
     except _TooLarge:
@@ -197,7 +197,7 @@ async def sync(request: Request) -> Response:
         # Message Results API: the client sends no secret here (ProcessMessageResult.java); a wrong one is refused.
         if given is not None and not smssync.secret_ok(given, expected):
             return await _wrong_secret(address, "")
-        wait = LIMITER.check("addr:" + address, setting("smssync.requests_per_minute"))
+        wait = LIMITER.check("addr:" + address, settings().smssync.requests_per_minute)
         if wait:
             return _too_many(wait)
         uuids = await run_in_threadpool(smssync.confirm_queued, engine, fields.get("queued_messages"))
@@ -206,7 +206,7 @@ async def sync(request: Request) -> Response:
     device = smssync.clean_device_id(fields.get("device_id"))
     if not smssync.secret_ok(given, expected):
         return await _wrong_secret(address, device)
-    wait = LIMITER.check(("dev:" + device) if device else ("addr:" + address), setting("smssync.requests_per_minute"))
+    wait = LIMITER.check(("dev:" + device) if device else ("addr:" + address), settings().smssync.requests_per_minute)
     if wait:
         return _too_many(wait)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from browser_helpers import ARTIFACTS, wait_for_text, wait_until
+from polling import fault_env
 
 from kondusif import accounts, registry, store
 from kondusif.model import SYSTEM, Role
@@ -64,7 +65,7 @@ def test_upload_checked_by_the_worker_and_an_oversized_upload_gets_413(app, page
 
 def test_a_running_check_is_cancelled_and_the_file_checked_again_after_reupload(app, page, seeded_url, tmp_path):
     gate = tmp_path / "buka"
-    running = app(seeded_url, KONDUSIF_TEST_WORKER_GATE=str(gate))  # every check waits at the gate
+    running = app(seeded_url, **fault_env(worker_gate=gate))  # every check waits at the gate
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(running.url + "/impor")
     wait_for_text(page, "Masuk ke SiKondusif")

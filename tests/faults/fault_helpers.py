@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from polling import cli_env, wait_until  # noqa: F401  (one copy for every test folder)
+from polling import cli_env, fault_env, wait_until  # noqa: F401  (one copy for every test folder)
 
 from kondusif import store
 from lubuklinggau_geo import gazetteer, rt

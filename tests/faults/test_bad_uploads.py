@@ -75,7 +75,7 @@ def test_truncated_xlsx_on_the_import_page_and_in_the_cli(engine, db_url, tmp_pa
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = PANWASLU
     at.run()
-    at.switch_page("pages/impor.py")
+    at.switch_page("screens/impor.py")
     at.run()
     at.file_uploader(key="impor_file").upload("laporan.xlsx", broken, "application/vnd.ms-excel")
     at.run()
@@ -144,7 +144,7 @@ def test_bad_photo_on_the_form_is_named_and_the_rest_is_kept(engine):
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = RT_VIEWER
     at.run()
-    at.switch_page("pages/lapor.py")
+    at.switch_page("screens/lapor.py")
     at.run()
     at.selectbox(key="lapor_cat").select("perusakan_apk")
     at.radio(key="lapor_sev").set_value("ringan")
@@ -241,7 +241,7 @@ def test_import_page_refuses_a_file_over_the_limit(engine, monkeypatch):
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = PANWASLU
     at.run()
-    at.switch_page("pages/impor.py")
+    at.switch_page("screens/impor.py")
     at.run()
     at.file_uploader(key="impor_file").upload("besar.csv", big, "text/csv")
     at.run()

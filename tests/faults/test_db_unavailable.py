@@ -77,7 +77,7 @@ def open_form(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = viewer
     at.run()
-    at.switch_page("pages/lapor.py")
+    at.switch_page("screens/lapor.py")
     at.run()
     assert not at.exception
     return at

@@ -96,7 +96,7 @@ def test_form_on_a_full_disk_says_so_and_keeps_the_typed_report(full_disk):
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = RT_VIEWER
     at.run()
-    at.switch_page("pages/lapor.py")
+    at.switch_page("screens/lapor.py")
     at.run()
     assert not at.exception, at.exception
     at.selectbox(key="lapor_cat").select(TYPED["lapor_cat"])

@@ -13,7 +13,7 @@ import zipfile
 
 import openpyxl
 import pytest
-from fault_helpers import ROOT, incident_count, wait_until
+from fault_helpers import ROOT, fault_env, incident_count, wait_until
 from streamlit.testing.v1 import AppTest
 
 from kondusif import registry, store
@@ -74,12 +74,13 @@ def test_a_row_flood_is_refused_while_streaming_and_another_session_runs_meanwhi
     registry.ensure_rt_registry(engine)
     data = bomb(250 * MB, ROW)  # about 2.3 million rows: under the size cap, over the row cap
     gate = tmp_path / "buka"
-    monkeypatch.setenv("KONDUSIF_TEST_WORKER_GATE", str(gate))
+    for name, value in fault_env(worker_gate=gate).items():
+        monkeypatch.setenv(name, value)
 
     first = AppTest.from_file(DASHBOARD, default_timeout=120)
     first.session_state["viewer"] = PANWASLU
     first.run()
-    first.switch_page("pages/impor.py")
+    first.switch_page("screens/impor.py")
     first.run()
     first.file_uploader(key="impor_file").upload("banjir.xlsx", data, "application/octet-stream")
     done = threading.Event()
@@ -123,7 +124,8 @@ def test_a_row_flood_is_refused_while_streaming_and_another_session_runs_meanwhi
 
 def test_cancelling_a_running_check_stops_the_worker(engine, tmp_path, monkeypatch):
     registry.ensure_rt_registry(engine)
-    monkeypatch.setenv("KONDUSIF_TEST_WORKER_GATE", str(tmp_path / "tidak-pernah"))
+    for name, value in fault_env(worker_gate=tmp_path / "tidak-pernah").items():
+        monkeypatch.setenv(name, value)
     job = worker.start("file", b"Tanggal;Kelurahan\n20/06/2018 14.32;Air Kuti\n", "a.csv", PANWASLU)
     wait_until(lambda: (job.folder / "waiting").exists(), timeout=60, message="the worker to start")
     job.cancel()

@@ -4,7 +4,7 @@
 (pipeline.commit_file), so a process killed while that transaction is open
 leaves nothing of it behind: no incidents, no audit rows, no used-up report
 numbers. The kill lands inside that transaction every time (issue 18): with
-KONDUSIF_TEST_PAUSE_BEFORE_COMMIT the import stops just before its COMMIT,
+the fault point pause_before_commit (tests/fault_points) the import stops just before its COMMIT,
 after inserting every row, and writes a marker file; the test kills it then,
 never after a guessed sleep, so the crash path really runs.
 """
@@ -19,6 +19,7 @@ from fault_helpers import (
     LineWatcher,
     cli_env,
     consistency_problems,
+    fault_env,
     import_in_progress,
     incident_count,
     start_cli,
@@ -39,7 +40,7 @@ def test_sigkill_mid_import_leaves_store_consistent_and_rerun_completes(tmp_path
     env = cli_env(db_url)
     marker = tmp_path / "sebelum-commit"
 
-    proc = start_cli(["import", str(big)], {**env, "KONDUSIF_TEST_PAUSE_BEFORE_COMMIT": str(marker)})
+    proc = start_cli(["import", str(big)], {**env, **fault_env(pause_before_commit=marker)})
     out = LineWatcher(proc)
     try:
         # Every row is inserted, the transaction is open, COMMIT has not run: kill it now.

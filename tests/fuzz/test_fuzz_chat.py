@@ -21,7 +21,7 @@ from lubuklinggau_geo import gazetteer
 FUZZ = fuzz_settings(150)
 KEL_NAMES = gazetteer.kelurahan()["nama"].tolist()
 KEL_CODES = set(gazetteer.kelurahan_codes())
-OUTCOMES = {"report", "review", "rejected"}
+OUTCOMES = {"report", "review", "rejected", "checkin"}
 KINDS = {"message", "system", "media", "invalid"}
 
 num = st.integers(min_value=0, max_value=99).map(str)

@@ -83,10 +83,10 @@ def test_import_chat(store_engine, db_url, capsys):
     out = capsys.readouterr().out
     assert "WhatsApp (Android)" in out
     assert "Grup       : «RT se-Kel. Air Kuti» -> Kelurahan Air Kuti (ganti dengan --kelurahan)" in out
-    assert "18 = 6 diimpor + 2 ke antrean tinjauan + 10 ditolak + 0 sudah ada" in out
+    assert "18 = 6 diimpor + 1 ke antrean tinjauan + 11 ditolak + 0 sudah ada" in out
     assert run(db_url, "import-chat", FIXTURES / "wa_android.txt") == 0
-    assert "18 = 0 diimpor + 0 ke antrean tinjauan + 10 ditolak + 8 sudah ada" in capsys.readouterr().out
+    assert "18 = 0 diimpor + 0 ke antrean tinjauan + 11 ditolak + 7 sudah ada" in capsys.readouterr().out
     assert run(db_url, "import-chat", FIXTURES / "sms.txt", "--channel", "sms", "--kelurahan", "air kuti") == 0
     assert "9 = 3 diimpor + 2 ke antrean tinjauan + 3 ditolak + 1 sudah ada" in capsys.readouterr().out
     assert run(db_url, "import-chat", FIXTURES / "kobo.csv") == 1
-    assert n(store_engine, store.review_queue) == 2 + 2
+    assert n(store_engine, store.review_queue) == 1 + 2

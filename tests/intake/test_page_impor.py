@@ -18,7 +18,7 @@ def open_page(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = viewer
     at.run()
-    at.switch_page("pages/impor.py")
+    at.switch_page("screens/impor.py")
     at.run()
     return at
 
@@ -29,7 +29,7 @@ def test_queue_classify_and_discard_from_the_page(store_engine):
     pipeline.commit_chat(store_engine, p, PANWASLU)
     at = open_page(PANWASLU)
     assert not at.exception
-    assert [t.label for t in at.tabs] == ["Berkas CSV/XLSX", "Chat WhatsApp/SMS", "Antrean tinjauan (4)"]
+    assert [t.label for t in at.tabs] == ["Berkas CSV/XLSX", "Chat WhatsApp/SMS", "Antrean tinjauan (3)"]  # message 11 asks about a meeting: not queued
     first = review.queue_frame(store_engine, SYSTEM).iloc[0]
     assert at.text[0].value == first["text"]  # shown as typed, as plain text
     next(s for s in at.selectbox if s.label == "Kelurahan").select("16.73.01.1001")
@@ -47,7 +47,7 @@ def test_queue_classify_and_discard_from_the_page(store_engine):
     next(b for b in at.button if b.label == "Buang pesan").click()
     at.run()
     assert "dibuang" in at.success[0].value
-    assert review.queue_counts(store_engine, SYSTEM) == {"antri": 2, "diklasifikasi": 1, "dibuang": 1}
+    assert review.queue_counts(store_engine, SYSTEM) == {"antri": 1, "diklasifikasi": 1, "dibuang": 1}
 
 
 def test_discard_without_reason_refused_on_the_page(store_engine):

@@ -30,7 +30,7 @@ def open_with(name: str, data: bytes) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = PANWASLU
     at.run()
-    at.switch_page("pages/impor.py")
+    at.switch_page("screens/impor.py")
     at.run()
     at.file_uploader(key="impor_file").upload(name, data, "text/csv")
     at.run()
@@ -104,7 +104,7 @@ def test_chat_preview_says_the_group_kelurahan_before_anything_is_written(store_
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = PANWASLU
     at.run()
-    at.switch_page("pages/impor.py")
+    at.switch_page("screens/impor.py")
     at.run()
     at.file_uploader(key="impor_chat").upload("chat.txt", ANDROID.encode(), "text/plain")
     at.run()

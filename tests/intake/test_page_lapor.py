@@ -19,7 +19,7 @@ def open_form(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = viewer
     at.run()
-    at.switch_page("pages/lapor.py")
+    at.switch_page("screens/lapor.py")
     at.run()
     assert not at.exception
     return at
@@ -111,7 +111,7 @@ def test_other_roles_refused(store_engine, role):
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = Viewer("pejabat", role)
     at.run()
-    at.switch_page("pages/lapor.py")
+    at.switch_page("screens/lapor.py")
     at.run()
     assert any("Akses ditolak" in e.value for e in at.error)
     assert not [b for b in at.button if b.label == "Kirim laporan"]

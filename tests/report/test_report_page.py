@@ -11,7 +11,7 @@ from kondusif.report import archive
 from kondusif.report.week import parse_week
 
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
-PAGE = "pages/laporan_mingguan.py"
+PAGE = "screens/laporan_mingguan.py"
 
 
 def open_page(viewer: Viewer) -> AppTest:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from browser_helpers import ROOT, run_app
 
-from kondusif import auth_tokens
+from kondusif.accounts import auth_tokens
 from kondusif.config import settings
 from kondusif.secrets_file import KEY_FILE_NAME
 

@@ -32,7 +32,7 @@ def test_every_script_sent_with_st_html_is_allowed_by_the_policy():
 
 
 def test_no_other_module_sends_javascript_into_the_page():
-    senders = sorted(str(p.relative_to(ROOT)) for p in [*ROOT.glob("kondusif/**/*.py"), *ROOT.glob("pages/*.py"),
+    senders = sorted(str(p.relative_to(ROOT)) for p in [*ROOT.glob("kondusif/**/*.py"), *ROOT.glob("screens/*.py"),
                                                           ROOT / "dashboard.py"]
                      if "unsafe_allow_javascript=True" in p.read_text(encoding="utf-8"))
     assert senders == ["kondusif/ui/screen.py", "kondusif/ui/session.py"]

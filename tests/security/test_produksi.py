@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from kondusif import accounts, auth, store
+from kondusif import accounts, store
 from kondusif.__main__ import main
+from kondusif.accounts import auth
 from kondusif.model import SYSTEM
 
 

@@ -25,6 +25,7 @@ from gammu_helpers import (
     wait_ready,
     wait_until,
 )
+from polling import fault_env
 from sms_helpers import AIR_KUTI, RT_PHONE, register_rt
 
 from kondusif import overview, store
@@ -105,8 +106,7 @@ def on_the_map(engine) -> list[str]:
     """Report numbers the city map shows for voting day (the page's query, replayed as of 27/06/2018)."""
     flt = Filter(as_of=date(2018, 6, 27))
     period = flt.resolve()
-    total = store.count_incidents(engine, flt.query_between(period.start, period.end), PANWASLU)
-    frame = overview.map_incidents(engine, PANWASLU, flt, period, total).frame
+    frame = overview.page_data(engine, PANWASLU, flt, period).map.frame
     return frame["report_no"].tolist() if "report_no" in frame.columns else []
 
 
@@ -191,9 +191,8 @@ def test_kill_9_of_the_reader_loses_and_doubles_nothing(engine, gammu, reader, t
     register_rt(engine)
     texts = _inject_batch(gammu)
     marker = tmp_path / "paused"
-    hook = ("KONDUSIF_TEST_SMS_PAUSE_AFTER_STORE" if where == "after_store"
-            else "KONDUSIF_TEST_PAUSE_BEFORE_COMMIT")
-    victim = reader(**{hook: str(marker)})
+    point = "sms_pause_after_store" if where == "after_store" else "pause_before_commit"
+    victim = reader(**fault_env(**{point: marker}))
     wait_until(marker.exists, timeout=60, message="the reader to pause at the kill point")
     stop_reader(victim, signal.SIGKILL)
     stored = store.count_incidents(engine, None, SYSTEM)

@@ -17,25 +17,11 @@ ADMIN = Viewer("uji-admin", Role.ADMIN, "Admin Uji")
 AIR_KUTI = "16.73.01.1001"
 
 
-@pytest.fixture(autouse=True)
-def _through_dashboard(monkeypatch):
-    """Every AppTest run goes through dashboard.py's navigation, as on a running server (see tests/test_access.py)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    real_init = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        real_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
 def open_page(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.session_state[guard.VIEWER_KEY] = viewer
     at.run()
-    at.switch_page("pages/gerbang_sms.py").run()
+    at.switch_page("screens/gerbang_sms.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -95,7 +81,7 @@ def test_other_roles_opening_the_address_get_no_figures_and_no_secret(engine, ro
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.session_state[guard.VIEWER_KEY] = viewer
     at.run()
-    at.switch_page("pages/gerbang_sms.py").run()
+    at.switch_page("screens/gerbang_sms.py").run()
     secret = smssync.ensure_secret(engine)
     assert not at.metric and secret not in [c.value for c in at.code]
     assert "Gerbang SMS" not in [t.value for t in at.title]

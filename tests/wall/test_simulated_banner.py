@@ -59,7 +59,7 @@ def workbench_warnings(params: dict[str, str]) -> list[str]:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     at.session_state["viewer"] = PANWASLU
     at.run()
-    at.switch_page("pages/insiden.py")
+    at.switch_page("screens/insiden.py")
     for key in list(at.query_params):
         del at.query_params[key]
     at.query_params.update(params)

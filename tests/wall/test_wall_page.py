@@ -1,4 +1,4 @@
-"""AppTest of pages/ruang_pantau.py: counts, scope, no reporter identity for any role, bad URL values."""
+"""AppTest of screens/ruang_pantau.py: counts, scope, no reporter identity for any role, bad URL values."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from kondusif.model import SYSTEM, Role, Viewer
 from kondusif.safe import escape_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = "pages/ruang_pantau.py"
+PAGE = "screens/ruang_pantau.py"
 VIEWERS = {
     "admin": Viewer("uji-admin", Role.ADMIN, "Admin Uji"),
     "pejabat": Viewer("uji-pejabat", Role.PEJABAT, "Pejabat Uji"),

@@ -7,6 +7,7 @@ import logging
 import socketserver
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -221,7 +222,7 @@ def test_unreachable_webhook_ends_failed_with_the_error_recorded(engine, monkeyp
     monkeypatch.setenv("KONDUSIF_WEBHOOK_URL", f"http://127.0.0.1:{port}/hook")
     settings.cache_clear()
     insert(engine, berat())
-    cfg = alerts.DeliveryConfig(webhook_url=f"http://127.0.0.1:{port}/hook", max_attempts=3, timeout=2)
+    cfg = replace(alerts.delivery_config(), webhook_url=f"http://127.0.0.1:{port}/hook", max_attempts=3, timeout=2)
     assert alerts.deliver_pending(engine, cfg, sleep=lambda s: None) == {"sent": 0, "failed": 1}
     (after,) = all_alerts(engine)
     assert after["delivery_state"] == "failed" and after["delivery_attempts"] == 3
@@ -236,7 +237,7 @@ def test_background_worker_delivers_without_blocking_the_caller(engine, hook_ser
     monkeypatch.setenv("KONDUSIF_WEBHOOK_URL", hook_server)
     settings.cache_clear()
     FlakyHook.fail_first = 1
-    cfg = alerts.DeliveryConfig(webhook_url=hook_server, backoff=0.05, poll_seconds=60)
+    cfg = replace(alerts.delivery_config(), webhook_url=hook_server, backoff=0.05, poll_seconds=60)
     worker = alerts.start_delivery_worker(engine, cfg)
     try:
         assert worker is not None and alerts.start_delivery_worker(engine, cfg) is worker

@@ -23,7 +23,7 @@ DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 SEASON = {"periode": "rentang", "dari": "2018-02-01", "sampai": "2018-07-31"}
 
 
-def open_page(viewer: Viewer, page: str = "pages/insiden.py") -> AppTest:
+def open_page(viewer: Viewer, page: str = "screens/insiden.py") -> AppTest:
     """Sign in, open `page`, then load the whole season as a shared link would (URL parameters)."""
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["viewer"] = viewer

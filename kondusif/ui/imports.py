@@ -1,4 +1,4 @@
-"""Impor laporan: spreadsheets (KoboToolbox, Ushahidi, any CSV/XLSX), WhatsApp/SMS exports, review queue.
+"""Impor laporan screen (screens/impor.py): spreadsheets (KoboToolbox, Ushahidi, any CSV/XLSX), WhatsApp/SMS exports, review queue.
 
 Always preview first (good / rejected with row, field and reason / already
 there), then one click stores every good row in one transaction. User text is
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, time
-from time import sleep
+from typing import cast
 
 import pandas as pd
 import streamlit as st
@@ -18,20 +18,16 @@ from kondusif import overview, store
 from kondusif.config import settings
 from kondusif.errors import NotPermitted
 from kondusif.intake import layouts, pipeline, review, worker
-from kondusif.intake.files import FileRefused
 from kondusif.intake.validate import title_from_text
 from kondusif.model import CATEGORY_LABELS, Category, Severity, Viewer
 from kondusif.safe import escape_markdown
 from kondusif.sms.gateways import CHANNEL_LABELS as GATEWAY_LABELS
 from kondusif.timeutil import WIB, format_wib, now, to_wib
-from kondusif.ui import guard
+from kondusif.ui import jobs
 from lubuklinggau_geo import gazetteer
 
 NONE = "— tidak ada —"
 LAYOUTS = layouts.LAYOUT_NAMES
-
-viewer = guard.require_page("impor")
-engine = store.get_engine()
 
 
 def _metrics(pairs: list[tuple[str, int]]) -> None:
@@ -42,68 +38,6 @@ def _metrics(pairs: list[tuple[str, int]]) -> None:
 def _kel_label(code: str) -> str:
     rec = gazetteer.kelurahan_by_code(code)
     return f"{rec['nama']} ({rec['kecamatan']})"
-
-
-# --------------------------------------------------------------------------- the import worker
-
-
-def _job_result(prefix: str, cache_key: tuple, data: bytes, start):
-    """The preview for `cache_key`, from this session's cache or a worker job (started here if needed).
-
-    While the job runs the page shows its progress and a cancel button and polls; other
-    sessions are not held up (the work is in another process). None while running or when refused.
-    """
-    ss = st.session_state
-    cached = ss.get(f"{prefix}_preview")
-    if cached and cached[0] == cache_key:
-        return cached[1]
-    refused = ss.get(f"{prefix}_refused")
-    if refused and refused[0] == cache_key:
-        st.error(escape_markdown(refused[1]))
-        return None
-    entry = ss.get(f"{prefix}_job")
-    if entry and entry[0] != cache_key:  # another file or mapping now: the old job is not wanted
-        entry[1].cancel()
-        entry = None
-    if entry is None:
-        try:
-            entry = (cache_key, start())
-        except FileRefused as exc:  # over the upload limit: refused before any worker starts
-            ss[f"{prefix}_refused"] = (cache_key, str(exc))
-            st.error(escape_markdown(str(exc)))
-            return None
-        ss[f"{prefix}_job"] = entry
-    job = entry[1]
-    if job.running():
-        progress = job.progress()
-        lines = data.count(b"\n") if not data.startswith(b"PK") else 0
-        slot = st.empty()
-        with slot.container():
-            st.progress(min(progress.rows / lines, 1.0) if lines and progress.stage == "membaca" else 0.0,
-                        text=progress.label())
-            cancel = st.button("Batalkan pemeriksaan", key=f"{prefix}_cancel", icon=":material/cancel:")
-        if cancel:
-            job.cancel()
-            slot.empty()  # no progress bar beside the "dibatalkan" message
-        else:
-            sleep(0.4)  # poll the worker; this session's thread only
-            st.rerun()
-    status, value = job.outcome()
-    ss.pop(f"{prefix}_job", None)
-    if status != "ok":
-        ss[f"{prefix}_refused"] = (cache_key, value)
-        st.error(escape_markdown(value))
-        return None
-    ss[f"{prefix}_preview"] = (cache_key, value)
-    return value
-
-
-def _forget(prefix: str) -> None:
-    """The file was removed: stop its check and forget a refusal, so uploading it again checks it again."""
-    entry = st.session_state.pop(f"{prefix}_job", None)
-    if entry:
-        entry[1].cancel()
-    st.session_state.pop(f"{prefix}_refused", None)
 
 
 # --------------------------------------------------------------------------- files
@@ -153,6 +87,7 @@ def _detected(header: list[str], base: layouts.ColumnMapping, sig: str) -> layou
 
 
 def _file_tab(v: Viewer) -> None:
+    engine = store.get_engine()
     st.write("CSV (pemisah koma atau titik koma; UTF-8 atau Windows-1252) atau XLSX. Ekspor KoboToolbox, "
              "Ushahidi (2.x dan baru), dan Google Forms dikenali otomatis; berkas lain cukup dipetakan kolomnya "
              "sekali. Tata letak dan pemetaannya ditampilkan dulu; tidak ada yang disimpan sebelum tombol Impor.")
@@ -162,7 +97,7 @@ def _file_tab(v: Viewer) -> None:
     if done:
         st.success(f"Impor selesai: {done}")
     if up is None:
-        _forget("impor_file")
+        jobs.forget("impor_file")
         return
     data = up.getvalue()
     sha = hashlib.sha256(data).hexdigest()
@@ -170,7 +105,7 @@ def _file_tab(v: Viewer) -> None:
     known = st.session_state.get("impor_file_header")
     if not known or known[0] != sha:
         # First pass: the worker reads the file and applies the detected (or remembered) mapping.
-        first = _job_result("impor_file", (sha, None), data,
+        first = jobs.job_result("impor_file", (sha, None), data,
                             lambda: worker.start("file", data, up.name, v, db_url=db_url))
         if first is None:
             return
@@ -186,7 +121,7 @@ def _file_tab(v: Viewer) -> None:
             st.warning("Belum dipetakan: " + escape_markdown(", ".join(missing)))
     if mapping.missing():
         return
-    preview = _job_result("impor_file", (sha, mapping.to_json()), data,
+    preview = jobs.job_result("impor_file", (sha, mapping.to_json()), data,
                           lambda: worker.start("file", data, up.name, v, mapping=mapping, db_url=db_url))
     if preview is None:
         return
@@ -242,6 +177,7 @@ def _file_tab(v: Viewer) -> None:
 
 
 def _chat_tab(v: Viewer) -> None:
+    engine = store.get_engine()
     st.write("Ekspor chat WhatsApp (.txt, Android atau iPhone, tanpa media) atau SMS satu per baris "
              "(`2018-06-20 14:32;+62812…;isi pesan`). Pesan yang tidak terbaca pasti masuk antrean tinjauan.")
     up = st.file_uploader("Berkas chat", type=["txt", "csv"], key="impor_chat",
@@ -255,11 +191,11 @@ def _chat_tab(v: Viewer) -> None:
     kel = c2.selectbox("Kelurahan grup (bila pesan tidak menyebut)", overview.kelurahan_choices(v), index=None,
                        format_func=_kel_label, placeholder="dari nama grup, bila ada", key="impor_chat_kel")
     if up is None:
-        _forget("impor_chat")
+        jobs.forget("impor_chat")
         return
     data = up.getvalue()
     cache_key = (hashlib.sha256(data).hexdigest(), channel, kel)
-    preview = _job_result("impor_chat", cache_key, data, lambda: worker.start(
+    preview = jobs.job_result("impor_chat", cache_key, data, lambda: worker.start(
         "chat", data, up.name, v, channel=None if channel == "otomatis" else channel, default_kelurahan=kel,
         db_url=engine.url.render_as_string(hide_password=False)))
     if preview is None:
@@ -292,6 +228,7 @@ def _chat_tab(v: Viewer) -> None:
 
 
 def _queue_tab(v: Viewer) -> None:
+    engine = store.get_engine()
     counts = review.queue_counts(engine, v)
     st.write(f"Menunggu: **{counts['antri']}** · dijadikan laporan: {counts['diklasifikasi']} · "
              f"dibuang: {counts['dibuang']}")
@@ -304,7 +241,7 @@ def _queue_tab(v: Viewer) -> None:
         return
     labels = {int(r.id): f"#{r.id} · {format_wib(r.sent_at) if r.sent_at else '-'} · {(r.sender or '')[:30]} · "
                          f"{' '.join(str(r.text).split())[:60]}" for r in items.itertuples()}
-    pick = st.selectbox("Pesan", list(labels), format_func=labels.get, key="impor_queue_pick")
+    pick = cast(int, st.selectbox("Pesan", list(labels), format_func=lambda k: labels[k], key="impor_queue_pick"))
     item = items[items["id"] == pick].iloc[0]
     guess = item["guess"] or {}
     via = GATEWAY_LABELS.get(str(guess.get("gateway") or ""))  # issue 15: an SMS a gateway received live
@@ -325,6 +262,7 @@ def _queue_tab(v: Viewer) -> None:
 
 
 def _classify_form(v: Viewer, item: pd.Series, guess: dict) -> None:
+    engine = store.get_engine()
     pick = int(item["id"])
     kel_opts = overview.kelurahan_choices(v)
     kel_guess = guess.get("kelurahan")
@@ -365,12 +303,15 @@ def _classify_form(v: Viewer, item: pd.Series, guess: dict) -> None:
                 st.error(escape_markdown(str(e)))
 
 
-st.title("Impor laporan")
-queued = review.queue_counts(engine, viewer)["antri"]
-tab_file, tab_chat, tab_queue = st.tabs(["Berkas CSV/XLSX", "Chat WhatsApp/SMS", f"Antrean tinjauan ({queued})"])
-with tab_file:
-    _file_tab(viewer)
-with tab_chat:
-    _chat_tab(viewer)
-with tab_queue:
-    _queue_tab(viewer)
+def render(viewer: Viewer) -> None:
+    """The import screen: files, chats and the review queue, each in a tab."""
+    engine = store.get_engine()
+    st.title("Impor laporan")
+    queued = review.queue_counts(engine, viewer)["antri"]
+    tab_file, tab_chat, tab_queue = st.tabs(["Berkas CSV/XLSX", "Chat WhatsApp/SMS", f"Antrean tinjauan ({queued})"])
+    with tab_file:
+        _file_tab(viewer)
+    with tab_chat:
+        _chat_tab(viewer)
+    with tab_queue:
+        _queue_tab(viewer)

@@ -1,4 +1,4 @@
-"""Kirim laporan: the report form for Ketua RT (phone first), and Panwaslu/operator filing for an RT.
+"""Kirim laporan screen (screens/lapor.py): the report form for Ketua RT (phone first), and Panwaslu/operator filing for an RT.
 
 An rt account's kelurahan and RT come from the account and are not even shown
 as inputs; the server ignores any other values. Each showing of the form
@@ -33,7 +33,7 @@ from kondusif.model import (
 from kondusif.registry import registry_is_sample, rt_registry
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import WIB, format_wib, now, to_wib
-from kondusif.ui import guard, taps
+from kondusif.ui import static_files, taps
 from kondusif.ui.db_unavailable import stop_when_unavailable
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo import rt as geo_rt
@@ -41,18 +41,6 @@ from lubuklinggau_geo.boundaries import boundaries, geo_dir
 
 K = "lapor_"  # session_state prefix of this page
 FIELDS = ("kel", "rt", "cat", "sev", "date", "time", "title", "desc", "photo", "name", "phone")
-
-viewer = guard.require_page("lapor")
-engine = store.get_engine()
-
-st.markdown(
-    """<style>
-    div[data-testid="stFormSubmitButton"] button, div[data-testid="stButton"] button {min-height: 3rem;}
-    div[data-testid="stRadio"] label p {font-size: 1.05rem;}
-    </style>""",
-    unsafe_allow_html=True,  # static CSS only, no user text
-)
-
 
 def _key(name: str) -> str:
     return K + name
@@ -160,7 +148,7 @@ def _place(v: Viewer) -> tuple[str | None, int | None]:
     """Where the report is from: fixed for an rt account, chosen otherwise."""
     area = access.area_of(v)
     if area.level == access.SCOPE_RT:
-        if not area.linked:
+        if not area.linked or v.rt is None:
             st.error("Akun Ketua RT ini belum terhubung ke kelurahan/RT. Hubungi operator.")
             st.stop()
         st.info(f"Laporan untuk **RT {int(v.rt):02d}, Kelurahan {gazetteer.kelurahan_name(v.kelurahan)}**",
@@ -168,7 +156,7 @@ def _place(v: Viewer) -> tuple[str | None, int | None]:
         _field_error("kel")
         _field_error("rt")
         return v.kelurahan, int(v.rt)
-    reg = rt_registry(engine)
+    reg = rt_registry(store.get_engine())
     kel = st.selectbox("Kelurahan", overview.kelurahan_choices(v), format_func=_kel_label, index=None,
                        placeholder="Pilih kelurahan", key=_key("kel"))
     _field_error("kel")
@@ -320,7 +308,7 @@ def _status_label(status: str) -> str:
 def _recent(v: Viewer) -> None:
     if access.area_of(v).level != access.SCOPE_RT:  # an rt account's own recent reports, under its form
         return
-    df = store.query_incidents(engine, None, v, columns=["report_no", "occurred_at", "category", "status", "source"],
+    df = store.query_incidents(store.get_engine(), None, v, columns=["report_no", "occurred_at", "category", "status", "source"],
                                limit=10)
     if df.empty:
         return
@@ -337,15 +325,18 @@ def _recent(v: Viewer) -> None:
             st.caption("Termasuk data SIMULASI (dibuat program untuk demo, bukan kejadian nyata).")
 
 
-st.title("Kirim laporan")
-# issue 8: a busy/unreachable database is one message here too (this page can run without dashboard.py)
-with stop_when_unavailable():
-    result = st.session_state.get(_key("result"))
-    if result:
-        _result(viewer, result)
-    else:
-        _ensure_defaults()
-        kel, _rt = _place(viewer)
-        _map(kel)
-        _form(viewer)
-    _recent(viewer)
+def render(viewer: Viewer) -> None:
+    """The report form, or the last report's number; an rt account's own recent reports below."""
+    st.html(static_files.style("report_form.css"))  # static CSS only, no user text
+    st.title("Kirim laporan")
+    # issue 8: a busy/unreachable database is one message here too (the form's own reads and writes)
+    with stop_when_unavailable():
+        result = st.session_state.get(_key("result"))
+        if result:
+            _result(viewer, result)
+        else:
+            _ensure_defaults()
+            kel, _rt = _place(viewer)
+            _map(kel)
+            _form(viewer)
+        _recent(viewer)

@@ -4,5 +4,4 @@ from __future__ import annotations
 
 from kondusif.ui import guard, login
 
-viewer = guard.require_page("ganti_sandi")
-login.render_change_password(viewer)
+login.render_change_password(guard.require_page("ganti_sandi"))

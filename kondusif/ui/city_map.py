@@ -1,0 +1,52 @@
+"""Peta kondusivitas screen (screens/peta.py), the home page: filter, figures, map, kelurahan panel, trend.
+
+Data come from kondusif.overview through one cached read (`peta_data`); the widgets are in `mapview`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kondusif import overview, store
+from kondusif.model import Viewer
+from kondusif.ui import filters as ui_filters
+from kondusif.ui import mapview, peta_data
+
+
+def render(viewer: Viewer) -> None:
+    """The home page for `viewer`, filtered by the sidebar and the shared URL."""
+    engine = store.get_engine()
+    db_url = engine.url.render_as_string(hide_password=False)
+    flt, period, filter_notices = ui_filters.filter_sidebar(viewer, engine)
+
+    st.title("Peta kondusivitas Kota Lubuklinggau")
+    for notice in filter_notices:
+        st.warning(notice, icon=":material/link_off:")
+    ui_filters.moment_switch(viewer, engine, flt)  # real reports and the simulated season: one click apart
+
+    version = overview.data_version(engine)
+    view = peta_data.cached_page(db_url, version, viewer, flt, period)  # one read of the store (issue 14)
+    levels, head = view.levels, view.headline
+    # Keyed blocks: on a phone kondusif/ui/screen.py puts the map first (issue 12.8).
+    with st.container(key="sk_peta_notices"):
+        mapview.notices(flt, period, mapview.cached_simulated_notice(db_url, version, viewer, flt, period, head.n),
+                        levels)
+    with st.container(key="sk_peta_head"):
+        mapview.headline(head, period)
+
+    units = overview.kelurahan_units(flt, viewer)
+    with st.container(key="sk_peta_map"):
+        map_col, panel_col = st.columns([2, 1], gap="medium")
+        with map_col:
+            clicked = mapview.city_map(levels, view.layer)
+        with panel_col:
+            kode = mapview.choose_kelurahan(clicked, units, levels)
+            detail = overview.kelurahan_detail(engine, viewer, flt, period, levels, kode) if kode else None
+            mapview.kelurahan_panel(detail)
+
+    with st.container(key="sk_peta_rest"):
+        st.subheader("Tren harian per kategori")
+        mapview.trend(view.trend)
+
+        st.subheader("Per kecamatan")
+        st.dataframe(view.kecamatan, hide_index=True, width="stretch")
