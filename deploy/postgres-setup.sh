@@ -75,8 +75,18 @@ GRANT CONNECT ON DATABASE "$DB" TO $APP;
 SQL
 
 # Inside the database: the owner owns schema public; the app may only read and write rows.
+# PostgreSQL 15+: schema public belongs to pg_database_owner, i.e. to $OWNER (the database's
+# owner); left so, pg_dump writes no SCHEMA entry and `kondusif restore` accepts the backups
+# (issue 31: the restore refuses objects an empty store of its version lacks). Older servers:
+# $OWNER owns it outright.
 psql_admin -d "$DB" <<SQL
-ALTER SCHEMA public OWNER TO $OWNER;
+DO \$\$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_database_owner') THEN
+    ALTER SCHEMA public OWNER TO pg_database_owner;
+  ELSE
+    ALTER SCHEMA public OWNER TO $OWNER;
+  END IF;
+END \$\$;
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO $APP;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO $APP;

@@ -38,7 +38,8 @@ if [ -n "$other_db" ]; then  # same server, role and password; another database 
 fi
 cd "$APP_DIR"
 umask 077
+PY="${SIKONDUSIF_PYTHON:-$APP_DIR/.venv/bin/python}"
 if [ "$(id -u)" = 0 ]; then
-  exec runuser -u "${SIKONDUSIF_USER:-sikondusif}" -- "$APP_DIR/.venv/bin/python" -m kondusif "$@"
+  exec runuser -u "${SIKONDUSIF_USER:-sikondusif}" -- "$PY" -m kondusif "$@"
 fi
-exec "$APP_DIR/.venv/bin/python" -m kondusif "$@"
+exec "$PY" -m kondusif "$@"

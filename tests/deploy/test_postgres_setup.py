@@ -115,7 +115,7 @@ OFFICIAL = (
 def _wrapper(etc: Path, *args: str, stdin: str = "", owner: bool = False) -> subprocess.CompletedProcess:
     """deploy/sikondusif-cli.sh as the README has the operator run it (as root, then as the app's user)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KONDUSIF_")}
-    env.update(SIKONDUSIF_ETC=str(etc), SIKONDUSIF_USER="root")
+    env.update(SIKONDUSIF_ETC=str(etc), SIKONDUSIF_USER="root", SIKONDUSIF_PYTHON=sys.executable)
     cmd = ["bash", str(ROOT / "deploy" / "sikondusif-cli.sh"), *(["--pemilik"] if owner else []), *args]
     return subprocess.run(cmd, env=env, input=stdin, capture_output=True, text=True, timeout=300)
 
