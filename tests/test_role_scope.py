@@ -323,7 +323,7 @@ NO_VIEWER: dict[str, str] = {
     **{f"store.{n}": _PRIMITIVE for n in (
         "add_audit", "audit_for", "executemany", "get_setting", "set_setting", "init_db", "insert_incidents",
         "reserve_numbers", "schema_version", "wib_day_expr", "write", "on_commit", "bulk_insert",
-        "secondary_indexes_deferred")},
+        "secondary_indexes_deferred", "build_reference_schema")},
     "store.has_simulated": "yes/no flag shown to every role (the data holds simulated reports)",
     "workbench.report_numbers": "id → report number for ids the caller already read within its scope",
     "overview.data_version": "cache key (row count and newest change), no row content",
