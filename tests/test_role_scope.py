@@ -587,6 +587,8 @@ DATA_FUNCTIONS: dict[str, object] = {
     "accounts.apply_rt_accounts": "tests/test_auth.py::test_account_changes_need_account_manage",
     "accounts.auth.may_file_for": "tests/test_auth.py::test_rt_may_file_only_for_own_rt",
     "registry.replace_rt_registry": "tests/test_auth.py::test_account_changes_need_account_manage",
+    **{f"registry.{n}": "tests/registry/test_official_list.py::test_only_the_admin_loads_the_list"
+       for n in ("preview_official", "apply_official", "removed_rts")},
     "sms.senders.set_phone": "tests/sms/test_sms_inbound.py::test_phone_registration_rules",
     "sms.senders.phones_from_registry": "tests/sms/test_sms_inbound.py::test_phones_from_the_rt_registry",
     "sms.senders.registered_phones": "tests/sms/test_sms_inbound.py::test_phone_numbers_only_for_roles_that_see_identity",
@@ -609,7 +611,7 @@ NO_VIEWER: dict[str, str] = {
     **{f"store.{n}": _PRIMITIVE for n in (
         "add_audit", "audit_for", "executemany", "get_setting", "set_setting", "init_db", "insert_incidents",
         "reserve_numbers", "schema_version", "wib_day_expr", "write", "on_commit", "bulk_insert",
-        "secondary_indexes_deferred")},
+        "secondary_indexes_deferred", "build_reference_schema")},
     "checkins.check_place": "checks a place against the RT registry (no row of any viewer's data)",
     "rounds.check_rounds": "background check as the system: writes alerts, each scoped by its kecamatan on reading",
     "demo_checkins.seed_checkins": "demo seeding from the CLI (simulated rows only)",
@@ -803,6 +805,7 @@ UI_ALLOWED_NO_VIEWER = {
     "report.data.gather", "store.get_engine", "store.write",
     "registry.rt_registry",  # the public RT list (kelurahan, RT numbers) for pickers
     "health.low_disk_warning", "health.check",  # figures of the installation, no report content
+    "accounts.plan_rt_accounts",  # RT names from the registry; the page writes them via apply_rt_accounts(viewer)
     # signing in and out (kondusif/ui/login.py, session.py): the user proves who they are
     "accounts.auth.authenticate", "accounts.auth.restore_session", "accounts.auth.change_password",
     "accounts.auth.end_sessions", "accounts.auth.bump_epoch", "accounts.auth_oidc.resolve_sso",

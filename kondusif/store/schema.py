@@ -8,10 +8,11 @@ import sqlalchemy as sa
 
 from kondusif.timeutil import as_utc
 
-SCHEMA_VERSION = 5  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
+SCHEMA_VERSION = 6  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
 # sms_gateways, smssync_outbox, smssync_devices (issue 15), login_failures (issue 16);
 # 4: smssync_phones, smssync_rate, sms_messages.gateway_phone, smssync_outbox.phone_id (issue 27)
 # 5: checkins (issue 24)
+# 6: rt_units.removed_at (issue 31)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -155,6 +156,9 @@ rt_units = sa.Table(
     sa.Column("lat", sa.Float),
     sa.Column("lon", sa.Float),
     sa.Column("contoh", sa.Boolean, nullable=False, default=False),
+    # Issue 31: an RT a newer official list no longer has is kept (its reports and account
+    # point at it) and flagged here instead of deleted; NULL = in the list in use.
+    sa.Column("removed_at", UTCDateTime),
 )
 
 attachments = sa.Table(
