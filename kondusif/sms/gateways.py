@@ -97,7 +97,8 @@ def gateway_states(engine: Engine, viewer: Viewer, as_of: datetime | None = None
     return states
 
 
-STATUS_LABELS = {"laporan": "jadi laporan", "antrean": "antrean tinjauan", "diabaikan": "diabaikan"}
+STATUS_LABELS = {"laporan": "jadi laporan", "aman": "laporan aman", "antrean": "antrean tinjauan",
+                 "diabaikan": "diabaikan"}
 
 
 def recent_messages(engine: Engine, viewer: Viewer, limit: int = 50) -> list[dict[str, Any]]:

@@ -8,6 +8,12 @@ all in ONE transaction. The record is keyed by (channel, message_id): the same
 message handed over again (a gateway retry, a reader restarted after a crash)
 returns status ``ganda`` with the first reply and stores nothing new.
 
+A calm message ("AMAN", "aman terkendali", "nihil"; the reader's outcome ``checkin``)
+is a check-in (kondusif.checkins), never an incident: from a registered number for
+that account's RT, answered "Terima kasih. Laporan AMAN RT 03 Air Kuti pukul 07.05 WIB
+tercatat."; from an unknown number it waits in the review queue as a check-in
+candidate (issue 24).
+
 Who files: a number registered on an active RT account (kondusif.sms.senders)
 files for that RT whatever RT the text names, as the form does. Any other number
 goes to the review queue, readable or not. Replies tell the truth (issue 25.5):
@@ -53,7 +59,8 @@ from kondusif.timeutil import as_utc, now
 log = logging.getLogger(__name__)
 
 CHANNELS = ("gammu", "smssync")
-STATUSES = ("laporan", "antrean", "ganda", "diabaikan")
+STATUSES = ("laporan", "aman", "antrean", "ganda", "diabaikan")  # aman: a check-in (issue 24)
+CHECKIN_CHANNELS = {"gammu": "sms-gammu", "smssync": "smssync"}  # gateway -> kondusif.checkins channel
 HELP_INTERVAL = timedelta(hours=1)
 MAX_TEXT = 2000  # a 10-part concatenated SMS is about 1,530 characters
 MAX_MESSAGE_ID = 128
@@ -115,16 +122,41 @@ def queue_fingerprint(channel: str, message_id: str) -> str:
 
 @dataclass
 class _Plan:
-    status: str  # laporan, antrean, diabaikan
+    status: str  # laporan, aman, antrean, diabaikan
     record: dict[str, Any] | None = None
     reason: str = ""
     guess: dict[str, Any] | None = None
-    reply_kind: str | None = None  # tanda_terima, antrean, format, belum_terdaftar
+    reply_kind: str | None = None  # tanda_terima, aman, antrean, format, belum_terdaftar
 
 
 def _readable(reading) -> bool:
     """Something of a report was read: a LAPOR line, or at least one category in free text."""
     return reading.outcome == "report" or (reading.outcome == "review" and bool(reading.guess.get("kategori")))
+
+
+def _checkin_plan(engine: Engine, reading, guess: dict[str, Any], sender: Sender | None, occurred: datetime,
+                  received: datetime) -> _Plan:
+    """A calm SMS (issue 24): a check-in for a registered number's own RT (whatever RT the text names);
+    from an unknown number that names RT and kelurahan, a check-in candidate in the review queue."""
+    from kondusif import checkins
+
+    guess["laporan_aman"] = True
+    if sender is None:
+        raw = reading.raw or {}
+        named = bool(raw.get("kelurahan") and raw.get("rt"))
+        reason = "calon laporan aman: nomor pengirim belum terdaftar sebagai Ketua RT"
+        if not named:
+            reason += "; RT dan kelurahan tidak disebut"
+        return _Plan("antrean", reason=reason, guess=guess, reply_kind="antrean")
+    guess.update(kelurahan=sender.kelurahan, rt=sender.rt, akun=sender.username)
+    try:
+        checkins.check_place(engine, sender.kelurahan, sender.rt)
+        checkins.check_time(occurred, received)
+        access.require(sender.viewer(), "checkin.file", access.Place(sender.kelurahan, rt=sender.rt))
+    except (checkins.CheckinRefused, access.NotPermitted) as exc:
+        return _Plan("antrean", reason=f"laporan aman tidak dapat dicatat: {exc}", guess=guess)
+    return _Plan("aman", record={"kelurahan": sender.kelurahan, "rt": sender.rt, "at": occurred},
+                 reply_kind="aman")
 
 
 def _raw_for_sender(reading, text: str, sender: Sender, occurred: datetime, phone: str) -> dict[str, Any] | None:
@@ -133,8 +165,8 @@ def _raw_for_sender(reading, text: str, sender: Sender, occurred: datetime, phon
         raw = dict(reading.raw)
     else:
         cats = reading.guess.get("kategori") or []
-        if len(cats) != 1:
-            return None  # no or several categories: a person decides
+        if len(cats) != 1 or not reading.place_missing_only:
+            return None  # no or several categories, a question, a doubt: a person decides
         raw = {"category": cats[0], "severity": reading.guess.get("tingkat") or DEFAULT_SEVERITY.value,
                "description": text, "title": title_from_text(text), "occurred_at": occurred}
     raw.update(kelurahan=sender.kelurahan, rt=sender.rt, reporter_phone=phone,
@@ -143,13 +175,15 @@ def _raw_for_sender(reading, text: str, sender: Sender, occurred: datetime, phon
 
 
 def _plan(engine: Engine, channel: str, mid: str, phone: str, text: str, occurred: datetime,
-          sender: Sender | None, gateway_phone: str | None = None) -> _Plan:
+          sender: Sender | None, gateway_phone: str | None = None, received: datetime | None = None) -> _Plan:
     chat = ChatMessage(1, 1, "sms", occurred, phone, text)
     if not text or is_chatter(text):
         return _Plan("diabaikan", reason="pesan kosong" if not text else "obrolan, bukan laporan")
     reading = read_message(chat, sender.kelurahan if sender else None)
     guess = dict(reading.guess)
     guess["gateway"] = channel
+    if reading.outcome == "checkin":
+        return _checkin_plan(engine, reading, guess, sender, occurred, received or occurred)
     if not _readable(reading):
         # Nothing of a report could be read. A short text ("tambahan: pelakunya tim sukses") may be a
         # follow-up someone sent the city on purpose: a person reads it; only chatter is dropped.
@@ -208,7 +242,7 @@ def receive_sms(msg: InboundSms, *, engine: Engine | None = None) -> SmsOutcome:
     occurred = min(received, stamp)  # a phone clock ahead of time must not make a report "in the future"
     sender = find_sender(engine, phone)
     gateway_phone = " ".join(safe_text(str(msg.gateway_phone or "")).split())[:64] or None
-    plan = _plan(engine, msg.channel, mid, phone, text, occurred, sender, gateway_phone)
+    plan = _plan(engine, msg.channel, mid, phone, text, occurred, sender, gateway_phone, received)
     try:
         with store.write(engine) as conn:
             again = _prior(conn, msg.channel, mid)
@@ -236,6 +270,15 @@ def _store(engine: Engine, conn: Connection, channel: str, mid: str, phone: str,
         row = rows[0]
         incident_id, report_no = row["id"], row["report_no"]
         reply = replies.receipt(report_no, row["category"], row["severity"], row.get("rt"), row["kode_kelurahan"])
+    elif plan.status == "aman":
+        from kondusif import checkins
+
+        assert sender is not None and plan.record is not None  # a check-in is filed only for a registered sender
+        got = checkins.insert_checkin(conn, engine, sender.viewer(), kelurahan=plan.record["kelurahan"],
+                                      rt=plan.record["rt"], at=plan.record["at"], channel=CHECKIN_CHANNELS[channel],
+                                      source_ref=f"{channel}:{mid}", sent_at=received, account=sender.username,
+                                      phone=phone, sender_name=sender.display_name or None)
+        reply = checkins.reply_text(got)
     elif plan.status == "antrean":
         guess = plan.guess or {}
         queue_id = conn.execute(store.review_queue.insert().values(

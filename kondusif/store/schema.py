@@ -8,9 +8,11 @@ import sqlalchemy as sa
 
 from kondusif.timeutil import as_utc
 
-SCHEMA_VERSION = 4  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
+SCHEMA_VERSION = 6  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
 # sms_gateways, smssync_outbox, smssync_devices (issue 15), login_failures (issue 16);
 # 4: smssync_phones, smssync_rate, sms_messages.gateway_phone, smssync_outbox.phone_id (issue 27)
+# 5: checkins (issue 24)
+# 6: rt_units.removed_at (issue 31)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -154,6 +156,9 @@ rt_units = sa.Table(
     sa.Column("lat", sa.Float),
     sa.Column("lon", sa.Float),
     sa.Column("contoh", sa.Boolean, nullable=False, default=False),
+    # Issue 31: an RT a newer official list no longer has is kept (its reports and account
+    # point at it) and flagged here instead of deleted; NULL = in the list in use.
+    sa.Column("removed_at", UTCDateTime),
 )
 
 attachments = sa.Table(
@@ -349,3 +354,26 @@ smssync_rate = sa.Table(
     sa.Column("window_start", UTCDateTime, nullable=False),
     sa.Column("hits", sa.Integer, nullable=False),
 )
+
+# Issue 24 (schema 5): check-ins ("laporan aman"): an RT head saying the area is calm. Never an incident;
+# one row per (channel, source_ref) so a re-sent SMS or a re-imported chat adds nothing (kondusif/checkins.py).
+checkins = sa.Table(
+    "checkins",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kode_kecamatan", sa.String(8), nullable=False),
+    sa.Column("kode_kelurahan", sa.String(13), nullable=False),
+    sa.Column("rt", sa.Integer, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),  # when the RT said so
+    sa.Column("stored_at", UTCDateTime, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),  # form, sms-gammu, smssync, chat, cli, simulasi
+    sa.Column("source_ref", sa.String(128), nullable=False),
+    sa.Column("account", sa.String(64)),  # identity: the sending account ...
+    sa.Column("phone", sa.String(32)),  # ... or number, never shown to roles without identity
+    sa.Column("sender_name", sa.Text),
+    sa.Column("unlisted_rt", sa.Boolean, nullable=False, default=False),  # not in the sample registry (flagged)
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.UniqueConstraint("channel", "source_ref", name="uq_checkin_source_ref"),
+)
+sa.Index("ix_checkins_at", checkins.c.at)
+sa.Index("ix_checkins_kel_at", checkins.c.kode_kelurahan, checkins.c.at)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import signin
 from streamlit.testing.v1 import AppTest
 
 from kondusif import accounts, registry
 from kondusif.model import SYSTEM, Role, Viewer, rt_username
 from kondusif.sms import senders, smssync
-from kondusif.ui import guard
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = Viewer("uji-admin", Role.ADMIN, "Admin Uji")
@@ -19,7 +19,7 @@ AIR_KUTI = "16.73.01.1001"
 
 def open_page(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.session_state[guard.VIEWER_KEY] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     at.switch_page("screens/gerbang_sms.py").run()
     assert not at.exception, at.exception
@@ -85,7 +85,7 @@ def test_other_roles_opening_the_address_get_no_figures_and_no_secret(engine, ro
     viewer = Viewer(f"uji-{role.value}", role, "Uji", kelurahan=AIR_KUTI if role == Role.RT else None,
                     rt=3 if role == Role.RT else None)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.session_state[guard.VIEWER_KEY] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     at.switch_page("screens/gerbang_sms.py").run()
     assert not at.metric and not at.code
