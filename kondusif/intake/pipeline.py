@@ -361,7 +361,9 @@ def _file_rules(mapping: layouts.ColumnMapping, rules: Rules) -> Rules:
 
 def preview_file(engine: Engine, data: bytes, filename: str, viewer: Viewer,
                  mapping: layouts.ColumnMapping | None = None, rules: Rules | None = None) -> FilePreview:
-    """Read, map and validate a file; nothing is written. Raises FileRefused for unreadable files."""
+    """Read, map and validate a file; nothing is written. Raises FileRefused for unreadable files,
+    NotPermitted for a viewer who may not import (the preview reads the registry and the store)."""
+    _require_importer(viewer)
     table = read_table(data, filename)
     sig = layouts.signature(table.header)
     chosen = detected = layouts.resolve_mapping(engine, table.header, mapping, table.rows)
@@ -575,6 +577,7 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
     (a WhatsApp group of one kelurahan); without it, the kelurahan the group's
     name names ("RT se-Kel Taba Jemekeh") does (issue 12).
     """
+    _require_importer(viewer)
     parsed = chat_mod.read_chat(data, channel)
     rules = rules or make_rules(engine, viewer)
     results: list[RowResult] = []

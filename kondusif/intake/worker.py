@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kondusif import access
 from kondusif.config import PROJECT_ROOT, child_environment, settings
 from kondusif.intake import files
 from kondusif.intake.files import FileRefused
@@ -157,7 +158,10 @@ class Job:
 def start(kind: str, data: bytes, filename: str, viewer: Viewer, *, mapping: Any = None,
           channel: str | None = None, default_kelurahan: str | None = None, db_url: str | None = None,
           limits: Limits | None = None) -> Job:
-    """Start a worker that previews `data` (kind "file" or "chat"); returns at once."""
+    """Start a worker that previews `data` (kind "file" or "chat"); returns at once.
+
+    Only a viewer who may import starts one (NotPermitted otherwise, before any work)."""
+    access.require(viewer, "import.run")
     if kind not in ("file", "chat"):
         raise ValueError(kind)
     limits = limits or Limits.from_env()
