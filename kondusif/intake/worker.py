@@ -27,7 +27,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from kondusif import access
 from kondusif.config import PROJECT_ROOT, child_environment, settings
@@ -251,7 +251,7 @@ def _preview_file_in_chunks(folder: Path, engine, data: bytes, filename: str, vi
                 mapping = part.mapping  # every later chunk uses the first chunk's mapping (and its proposal)
             for r in part.results:
                 if r.status == "baik":
-                    key = hashlib.blake2b(r.record["source_ref"].encode(), digest_size=12).digest()
+                    key = hashlib.blake2b(cast(dict, r.record)["source_ref"].encode(), digest_size=12).digest()
                     if key in seen:
                         r.status, r.record = "sudah_ada", None
                         r.note = f"sama dengan baris {seen[key]} di berkas ini"
