@@ -569,6 +569,14 @@ DATA_FUNCTIONS: dict[str, object] = {
     "intake.review.get_item": REVIEW + "test_a_scoped_panwaslu_sees_its_kecamatan_and_the_unplaced_items_only",
     "intake.review.discard": REVIEW + "test_a_scoped_panwaslu_cannot_discard_another_kecamatans_item",
     "intake.review.classify": REVIEW + "test_a_scoped_panwaslu_places_unplaced_items_only_inside_its_kecamatan",
+    # Issue 24: check-ins and coverage.
+    "intake.review.accept_checkin": "tests/checkins/test_sms_checkins.py::test_the_queue_accepts_a_checkin_candidate",
+    "overview.with_contact": "tests/checkins/test_map_contact.py::test_silent_list_identity_only_for_identity_roles",
+    **{f"checkins.{n}": "tests/checkins/test_checkins.py::test_an_rt_account_checks_in_only_for_its_own_rt"
+       for n in ("insert_checkin", "record_checkin", "last_checkin")},
+    "checkins.list_checkins": "tests/checkins/test_checkins.py::test_kecamatan_panwaslu_sees_only_its_kecamatan",
+    "coverage.coverage": "tests/checkins/test_checkins.py::test_kecamatan_panwaslu_sees_only_its_kecamatan",
+    "rounds.round_view": "tests/checkins/test_rounds.py::test_silent_list_after_the_first_round",
     "intake.pipeline.submit_form": probe_submit_form,
     "intake.validate.make_rules": probe_import_file,
     "intake.worker.run": probe_import_worker,
@@ -591,14 +599,16 @@ DATA_FUNCTIONS: dict[str, object] = {
     "accounts.apply_rt_accounts": "tests/test_auth.py::test_account_changes_need_account_manage",
     "accounts.auth.may_file_for": "tests/test_auth.py::test_rt_may_file_only_for_own_rt",
     "registry.replace_rt_registry": "tests/test_auth.py::test_account_changes_need_account_manage",
+    **{f"registry.{n}": "tests/registry/test_official_list.py::test_only_the_admin_loads_the_list"
+       for n in ("preview_official", "apply_official", "removed_rts")},
     "sms.senders.set_phone": "tests/sms/test_sms_inbound.py::test_phone_registration_rules",
     "sms.senders.phones_from_registry": "tests/sms/test_sms_inbound.py::test_phones_from_the_rt_registry",
     "sms.senders.registered_phones": "tests/sms/test_sms_inbound.py::test_phone_numbers_only_for_roles_that_see_identity",
     **{f"sms.{n}": "tests/smssync/test_gateways.py::test_gateway_figures_are_the_admins_only" for n in (
         "gateways.gateway_states", "gateways.recent_messages", "gateways.silence", "smssync.devices",
         "smssync.outbox_counts", "smssync.last_failure")},
-    "sms.smssync.show_secret": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_sees_or_changes_the_secret",
-    "sms.smssync.rotate_secret": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_sees_or_changes_the_secret",
+    **{f"sms.smssync.{n}": "tests/smssync/test_smssync_protocol.py::test_only_the_admin_registers_lists_or_revokes_phones"
+       for n in ("register_phone", "revoke_phone", "list_phones")},
     "wall.snapshot": "tests/wall/test_wall_data.py::test_snapshot_counts_only_what_the_viewer_may_see",
     "wall.place_title": "tests/wall/test_wall_data.py::test_the_wall_title_names_the_area_the_viewer_sees",
     "simulated.count_in_view": "tests/wall/test_simulated_banner.py::"
@@ -613,8 +623,10 @@ NO_VIEWER: dict[str, str] = {
     **{f"store.{n}": _PRIMITIVE for n in (
         "add_audit", "audit_for", "executemany", "get_setting", "set_setting", "init_db", "insert_incidents",
         "reserve_numbers", "schema_version", "wib_day_expr", "write", "on_commit", "bulk_insert",
-        "build_reference_schema",
-        "secondary_indexes_deferred")},
+        "secondary_indexes_deferred", "build_reference_schema")},
+    "checkins.check_place": "checks a place against the RT registry (no row of any viewer's data)",
+    "rounds.check_rounds": "background check as the system: writes alerts, each scoped by its kecamatan on reading",
+    "demo_checkins.seed_checkins": "demo seeding from the CLI (simulated rows only)",
     "store.has_simulated": "yes/no flag shown to every role (the data holds simulated reports)",
     "workbench.report_numbers": "id → report number for ids the caller already read within its scope",
     "overview.data_version": "cache key (row count and newest change), no row content",
@@ -648,9 +660,9 @@ NO_VIEWER: dict[str, str] = {
     "sms.receive_sms": ("SMS gateway entry point: the sender's registered number decides the RT (validated "
                                 "as that RT account); any other number only reaches the review queue"),
     "sms.senders.find_sender": "SMS gateway: which active RT account a number belongs to (system look-up)",
-    **{f"sms.smssync.{n}": ("SMSsync endpoint (kondusif/web/smssync.py): the phone proves the installation's "
+    **{f"sms.smssync.{n}": ("SMSsync endpoint (kondusif/web/smssync.py): the phone proves its own "
                             "secret; it moves SMS and their replies, never reads reports")
-       for n in ("ensure_secret", "receive", "queue_reply", "take_waiting", "confirm_queued", "awaiting_result",
+       for n in ("phone_for_secret", "touch_phone", "count_request", "receive", "queue_reply", "take_waiting", "confirm_queued", "awaiting_result",
                  "record_results", "note_device")},
     "sms.gateways.check_silence": _SYSTEM_JOB,
     "sms.gateways.record_state": _SYSTEM_JOB,
@@ -806,6 +818,7 @@ UI_ALLOWED_NO_VIEWER = {
     "registry.rt_registry",  # the public RT list (kelurahan, RT numbers) for pickers
     "health.low_disk_warning", "health.check",  # figures of the installation, no report content
     "intake.layouts.save_mapping",  # a header's column layout (audited with its actor), on the guarded import page
+    "accounts.plan_rt_accounts",  # RT names from the registry; the page writes them via apply_rt_accounts(viewer)
     # signing in and out (kondusif/ui/login.py, session.py): the user proves who they are
     "accounts.auth.authenticate", "accounts.auth.restore_session", "accounts.auth.change_password",
     "accounts.auth.end_sessions", "accounts.auth.bump_epoch", "accounts.auth_oidc.resolve_sso",

@@ -44,6 +44,7 @@ COOKIE_READ_KEY = "_auth_cookie_read"
 NOTICE_KEY = "_auth_notice"
 LOGIN_NEXT_KEY = "_auth_login_next"  # the page address the login form returns to
 GO_HOME_KEY = "_auth_go_home"
+RETURN_KEY = "_auth_return_to"  # issue 31: the page asked for while a forced password change was due
 
 
 # --------------------------------------------------------------------------- state
@@ -92,8 +93,7 @@ def viewer_in_state() -> Viewer | None:
 
 def current_session() -> Viewer | None:
     """The signed-in viewer, re-checked against the store; restored from the cookie or SSO
-    when the browser session is new. Called by dashboard.py and again by every page guard
-    (a page can run without dashboard.py: Streamlit's pages/ folder mode on a first run).
+    when the browser session is new. Called by dashboard.py and again by every screen's guard.
     """
     state = st.session_state.get(AUTH_KEY)
     if state is None and VIEWER_KEY in st.session_state:
@@ -229,7 +229,13 @@ def render_renewal() -> None:
     if not ticket:
         return
     st.success("Kata sandi baru tersimpan. Sesi di peramban ini sedang diperbarui…")
-    st.html(renew_form_html(ticket), unsafe_allow_javascript=True)
+    # back to the page that was asked for (a kiosk's wall with its settings), else home
+    st.html(renew_form_html(ticket, st.session_state.pop(RETURN_KEY, None) or "/"), unsafe_allow_javascript=True)
+
+
+def remember_return(path: str) -> None:
+    """The address (path and query) to open once the forced password change is done."""
+    st.session_state[RETURN_KEY] = path
 
 
 # --------------------------------------------------------------------------- SSO
