@@ -230,10 +230,10 @@ def _read_lapor(msg: ChatMessage, text: str, body: str, default_kel: str | None)
                rt=rt, kelurahan=kel_text or kel_code)
     guess = _guess(kel_code, rt, [cat], sev or DEFAULT_SEVERITY)
     if rt is None:
-        return Reading("review", reason="nomor RT tidak terbaca", guess=guess, via="format")
+        return Reading("review", reason="nomor RT tidak terbaca", guess=guess, via="format", place_missing_only=True)
     if raw["kelurahan"] is None:
         return Reading("review", reason="format LAPOR tidak lengkap; kelurahan tidak disebut", guess=guess,
-                       via="format")
+                       via="format", place_missing_only=True)
     return Reading("report", raw, reason=reason, guess=guess, via="format")
 
 
