@@ -57,8 +57,9 @@ prepare: install geo
 	else $(BIN)/python -m kondusif prepare; fi
 
 # app.py is an st.App (ASGI, served by uvicorn) around dashboard.py: login routes, headers.
+# `serve` listens on 127.0.0.1 unless KONDUSIF_SERVER_ADDRESS says otherwise (put nginx TLS in front).
 run: prepare
-	$(BIN)/python -m streamlit run app.py --server.port $(PORT) --server.headless true
+	$(BIN)/python -m kondusif serve --port $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .

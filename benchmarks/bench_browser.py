@@ -191,8 +191,8 @@ def python_map_cost(db_url: str, period_key: str | None) -> tuple[float, float, 
     period = flt.resolve()
     t0 = time.perf_counter()
     levels = overview.levels_for_view(engine, viewer, flt, period.as_of)
-    head = overview.headline(engine, viewer, flt, period, levels)
-    inc = overview.map_incidents(engine, viewer, flt, period, head.n)
+    overview.headline(engine, viewer, flt, period, levels)
+    inc = overview.page_data(engine, viewer, flt, period).map
     packed = maps.pack_incidents(inc.frame, maps.static_layers().points,
                                  maps.rt_points(registry.rt_registry(engine))) if len(inc.frame) else None
     t_read = time.perf_counter() - t0

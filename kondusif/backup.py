@@ -6,7 +6,10 @@ Backup files are created 0600 (they hold reporters' names and phone numbers).
 
 A restore never trusts the file (issue 13). Before anything is replaced:
 SQLite backups must pass ``PRAGMA integrity_check``; PostgreSQL dumps must pass
-``pg_restore --list`` and a trial restore into a scratch database. The schema
+``pg_restore --list`` and a trial restore into a scratch database. The schema objects
+(tables, indexes, triggers, views, functions, ...) must be ones this version creates,
+fresh or upgraded (issue 27): a trigger slipped into a backup would otherwise run inside
+the live app after the restore. What is found extra is named and nothing is restored. The schema
 version must be one this code can upgrade, and the row counts are returned for
 the operator to confirm. The current store is then copied aside (its path is
 reported) and put back automatically if the restore fails half-way. A full or
@@ -16,11 +19,15 @@ read-only disk is one Indonesian sentence, and no temporary file stays behind.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -187,6 +194,64 @@ def _schema_ok(version: str | None, path: Path) -> int:
     return number
 
 
+# --------------------------------------------------------------------------- schema objects
+
+_KIND_NAMES = {"table": "tabel", "index": "indeks", "trigger": "pemicu (trigger)", "view": "view"}
+_SHOWN_OBJECTS = 8
+
+
+def _foreign_objects_error(path: Path, found: Iterable[str]) -> BackupError:
+    items = sorted(found)
+    shown = "; ".join(items[:_SHOWN_OBJECTS]) + (f"; dan {len(items) - _SHOWN_OBJECTS} lagi"
+                                                 if len(items) > _SHOWN_OBJECTS else "")
+    return BackupError(f"Cadangan {path} ditolak: berisi objek basis data yang tidak dibuat oleh SiKondusif versi "
+                       f"ini ({shown}). Cadangan seperti ini bisa menjalankan perintah tersembunyi setelah "
+                       "dipulihkan. Basis data sekarang tidak diubah.")
+
+
+def _sqlite_objects(conn: sqlite3.Connection) -> dict[tuple[str, str], tuple[str, str]]:
+    """(type, name) -> (table, SQL without spacing differences) of every object SQLite does not make itself."""
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+    return {(t, n): (tbl, " ".join((sql or "").split()).lower()) for t, n, tbl, sql in rows
+            if not n.lower().startswith("sqlite_")}
+
+
+@lru_cache(maxsize=2)
+def _sqlite_reference(version: int) -> dict[tuple[str, str], tuple[str, str]]:
+    """The objects of an empty SQLite store of this version (`version` keys the cache)."""
+    with tempfile.TemporaryDirectory(prefix="kondusif-skema-") as tmp:
+        engine = store.make_engine(f"sqlite:///{Path(tmp) / 'acuan.db'}")
+        try:
+            store.build_reference_schema(engine)
+        finally:
+            engine.dispose()
+        conn = sqlite3.connect(Path(tmp) / "acuan.db")
+        try:
+            return _sqlite_objects(conn)
+        finally:
+            conn.close()
+
+
+def _check_sqlite_objects(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a SQLite backup with an object (trigger, view, table, index) this version does not make.
+
+    Triggers and views must also have exactly the SQL this version writes; tables and
+    indexes are matched by name (an upgraded store words some of them differently).
+    """
+    reference = _sqlite_reference(store.SCHEMA_VERSION)
+    found = []
+    for (kind, name), (table, sql) in sorted(_sqlite_objects(conn).items()):
+        expected = reference.get((kind, name))
+        on_table = f" pada tabel «{table}»" if kind in ("index", "trigger") and table != name else ""
+        label = f"{_KIND_NAMES.get(kind, kind)} «{name}»{on_table}"
+        if expected is None:
+            found.append(label)
+        elif kind in ("trigger", "view") and expected[1] != sql:
+            found.append(label + " yang isinya diubah")
+    if found:
+        raise _foreign_objects_error(path, found)
+
+
 def _check_sqlite_backup(path: Path) -> BackupCheck:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
@@ -197,6 +262,7 @@ def _check_sqlite_backup(path: Path) -> BackupCheck:
                                   "Basis data sekarang tidak diubah.")
             version = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             number = _schema_ok(version[0] if version else None, path)
+            _check_sqlite_objects(conn, path)
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             counts = {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0])  # noqa: S608 - fixed names
                       for t in COUNTED if t in tables}
@@ -217,12 +283,94 @@ def _pg_admin(url: URL):
     return sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
 
 
+# Entry kinds of a pg_restore list, longest first (a kind may hold spaces).
+_PG_KINDS = sorted((
+    "TABLE DATA", "TABLE", "INDEX", "CONSTRAINT", "FK CONSTRAINT", "SEQUENCE", "SEQUENCE OWNED BY",
+    "SEQUENCE SET", "DEFAULT", "TRIGGER", "EVENT TRIGGER", "VIEW", "MATERIALIZED VIEW", "FUNCTION",
+    "PROCEDURE", "AGGREGATE", "RULE", "POLICY", "ROW SECURITY", "EXTENSION", "SCHEMA", "TYPE", "DOMAIN",
+    "CAST", "OPERATOR", "LANGUAGE", "PUBLICATION", "SUBSCRIPTION", "FOREIGN TABLE", "SERVER",
+    "USER MAPPING", "COLLATION", "CONVERSION", "STATISTICS", "TRANSFORM", "BLOB", "LARGE OBJECT",
+    "ACL", "DEFAULT ACL", "COMMENT", "SECURITY LABEL", "ENCODING", "STDSTRINGS", "SEARCHPATH",
+), key=len, reverse=True)
+# Grants and comments run no code, and a production store has grants the reference lacks.
+_PG_IGNORED = ("ACL", "DEFAULT ACL", "COMMENT", "ENCODING", "STDSTRINGS", "SEARCHPATH")
+_PG_KIND_NAMES = {"TABLE": "tabel", "INDEX": "indeks", "TRIGGER": "pemicu (trigger)", "FUNCTION": "fungsi",
+                  "PROCEDURE": "prosedur", "RULE": "aturan (rule)", "EVENT TRIGGER": "pemicu peristiwa",
+                  "MATERIALIZED VIEW": "materialized view", "POLICY": "kebijakan baris"}
+_PG_ENTRY = re.compile(r"^\s*\d+;\s*\d+\s+\d+\s+(.*)$")
+
+
+def _pg_objects(listing: str) -> set[tuple[str, str]]:
+    """(kind, "schema name") of every entry of a `pg_restore --list`, the owner left out."""
+    found = set()
+    for line in listing.splitlines():
+        m = _PG_ENTRY.match(line)
+        if not m:
+            continue
+        rest = m.group(1).strip()
+        kind = next((k for k in _PG_KINDS if rest == k or rest.startswith(k + " ")), rest.split(" ", 1)[0])
+        if kind in _PG_IGNORED:
+            continue
+        words = rest[len(kind):].split()
+        found.add((kind, " ".join(words[:-1] if len(words) > 2 else words)))
+    return found
+
+
+@lru_cache(maxsize=4)
+def _pg_reference(url_text: str, version: int) -> frozenset[tuple[str, str]]:
+    """The object list of an empty store of this version on that server (`version` keys the cache)."""
+    url = sa.engine.make_url(url_text)
+    scratch, name = _scratch_url(url)
+    admin = _pg_admin(url)
+    out = Path(tempfile.mkdtemp(prefix="kondusif-skema-")) / "acuan.dump"
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        engine = sa.create_engine(scratch, poolclass=sa.pool.NullPool)
+        try:
+            store.build_reference_schema(engine)
+        finally:
+            engine.dispose()
+        _pg_dump(scratch, out)
+        listing = _run([_pg_tool("pg_restore"), "--list", str(out)], _pg_args(url)[1])
+        if listing.returncode != 0:
+            raise BackupError(f"Daftar objek acuan tidak dapat dibuat: {listing.stderr.strip()[:300]}")
+        return frozenset(_pg_objects(listing.stdout))
+    finally:
+        shutil.rmtree(out.parent, ignore_errors=True)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _check_pg_objects(url: URL, listing: str, path: Path) -> None:
+    """Refuse a dump whose object list holds what an empty store of this version has not."""
+    reference = _pg_reference(url.render_as_string(hide_password=False), store.SCHEMA_VERSION)
+    extra = _pg_objects(listing) - reference
+    if extra:
+        raise _foreign_objects_error(path, (_pg_label(k, n) for k, n in extra))
+
+
+def _pg_label(kind: str, entry: str) -> str:
+    """'TRIGGER', 'public users naikkan_admin' -> pemicu (trigger) «naikkan_admin» pada tabel «users»."""
+    schema, _, rest = entry.partition(" ")
+    rest = rest or schema
+    if schema not in ("public", "-", rest):
+        rest = f"{schema}.{rest}"
+    label = _PG_KIND_NAMES.get(kind, kind.lower())
+    if kind in ("TRIGGER", "RULE", "POLICY") and " " in rest:
+        table, name = rest.split(" ", 1)
+        return f"{label} «{name}» pada tabel «{table}»"
+    return f"{label} «{rest}»"
+
+
 def _check_pg_backup(url: URL, path: Path) -> BackupCheck:
     args, env = _pg_args(url)
     listing = _run([_pg_tool("pg_restore"), "--list", str(path)], env)
     if listing.returncode != 0:
         raise BackupError(f"Berkas {path} rusak (pg_restore --list: {listing.stderr.strip()[:300]}). "
                           "Basis data sekarang tidak diubah.")
+    _check_pg_objects(url, listing.stdout, path)  # before the trial restore runs anything from it
     scratch, name = _scratch_url(url)
     admin = _pg_admin(url)
     try:

@@ -15,7 +15,7 @@ SHORT_DAYS = 16  # up to this many days each day has its own labelled slot
 
 
 def trend_chart(table: pd.DataFrame) -> alt.Chart:
-    """Stacked daily bars per category of `overview.daily_trend`'s table.
+    """Stacked daily bars per category of `overview.trend_from_frame`'s table.
 
     A short period (up to `SHORT_DAYS` days) gets one labelled slot per day, every day of
     the period, and bars of a fixed width: one busy day among empty ones, or a period of a

@@ -347,19 +347,6 @@ def _driver_rows(cols: dict[str, np.ndarray], report_no: list[str], dialect: str
     return zip(*lists, strict=True)
 
 
-def existing_simulation(engine: Engine, seed: int) -> int:
-    """How many rows of this seed are already stored (re-running adds nothing)."""
-    with engine.connect() as conn:
-        return int(
-            conn.execute(
-                sa.select(sa.func.count())
-                .select_from(store.incidents)
-                .where(store.incidents.c.source == "simulasi")
-                .where(store.incidents.c.source_ref.like(f"sim:{seed}:%"))
-            ).scalar()
-        )
-
-
 def seed_demo(
     engine: Engine,
     n: int,

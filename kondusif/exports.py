@@ -295,7 +295,7 @@ def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def neutralise_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """`safe.neutralise_frame`, vectorised for large exports (same rule: safe.FORMULA_PREFIXES).
+    """`safe.neutralise_cell` on every text cell, vectorised for large exports (same rule: safe.FORMULA_PREFIXES).
 
     Text cells starting with =, +, -, @, tab or CR get a leading apostrophe; numbers,
     dates and empty cells are left alone; header names are neutralised too.

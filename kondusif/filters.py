@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from kondusif import access
@@ -352,9 +352,6 @@ class Filter:
             parts.append("Sumber " + ", ".join(SOURCE_LABELS[Source(s)] for s in self.source))
         return " · ".join(parts)
 
-    def is_default_place(self) -> bool:
-        return not (self.kecamatan or self.kelurahan or self.rt)
-
     def cleared(self) -> Filter:
         """Same period and as-of, no other restriction."""
         return Filter(period=self.period, start=self.start, end=self.end, as_of=self.as_of)
@@ -525,7 +522,3 @@ def _drop_inconsistent_place(kwargs: dict, notices: list[str]) -> None:
     if kwargs.get("rt") and len(kwargs.get("kelurahan", ())) != 1:
         notices.append("Filter RT hanya berlaku bila tepat satu kelurahan dipilih; diabaikan.")
         kwargs.pop("rt")
-
-
-def filter_fields() -> list[str]:
-    return [f.name for f in fields(Filter)]

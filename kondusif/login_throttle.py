@@ -3,7 +3,9 @@
 Behind nginx with several app processes (issue 16), an address walking usernames would
 otherwise get ADDRESS_MAX_FAILURES tries on each process, and a restart would forget them.
 Same rule as `auth.AddressThrottle` (failures in a sliding window, a success does not reset
-them); the rows older than the window are deleted as new ones arrive.
+them); the rows older than the window are deleted as new ones arrive. Logins go through
+`reserve`/`release` (check and count in one step, issue 27); other doors may use
+`blocked`/`record_failure`.
 """
 
 from __future__ import annotations
@@ -56,3 +58,29 @@ class StoreAddressThrottle:
         with store.write(self.engine()) as conn:
             conn.execute(lf.delete().where(lf.c.at <= moment - self.window))
             conn.execute(lf.insert().values(address=self._key(address), at=moment))
+
+    def reserve(self, address: str, *, clock: Clock = utc_now) -> int | None:
+        """Count one attempt as a failure unless the address is blocked; None when blocked.
+
+        Check and count are one transaction that no other process can interleave with:
+        SQLite's write lock, on PostgreSQL a transaction advisory lock on the address.
+        The id returned goes to `release` when the attempt turns out to be a success.
+        """
+        lf = store.login_failures
+        key = self._key(address)
+        moment = as_utc(clock())
+        with store.write(self.engine()) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))
+            conn.execute(lf.delete().where(lf.c.at <= moment - self.window))
+            n = conn.execute(sa.select(sa.func.count()).select_from(lf).where(
+                lf.c.address == key, lf.c.at > moment - self.window)).scalar()
+            if int(n or 0) >= self.max_failures:
+                return None
+            return int(conn.execute(lf.insert().values(address=key, at=moment).returning(lf.c.id)).scalar_one())
+
+    def release(self, token: object) -> None:
+        """Take back the attempt `reserve` counted: it was a successful login."""
+        if isinstance(token, int):
+            with store.write(self.engine()) as conn:
+                conn.execute(store.login_failures.delete().where(store.login_failures.c.id == token))

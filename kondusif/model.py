@@ -99,11 +99,6 @@ REOPEN_TARGETS: dict[Status, Status] = {
 }
 
 
-def can_transition(current: Status | str, target: Status | str) -> bool:
-    """True when the workflow allows moving from `current` to `target`."""
-    return Status(target) in TRANSITIONS[Status(current)]
-
-
 class Role(StrEnum):
     ADMIN = "admin"
     PEJABAT = "pejabat"

@@ -11,8 +11,6 @@ import re
 import string
 from typing import Any
 
-import pandas as pd
-
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # C0 controls except tab (0x09) and newline (0x0A), plus DEL, and the bidi embedding /
@@ -49,16 +47,6 @@ def neutralise_cell(value: Any) -> Any:
     return value
 
 
-def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy of `df` whose text cells are neutralised for CSV/XLSX export."""
-    out = df.copy()
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            out[col] = out[col].map(neutralise_cell)
-    out.columns = [neutralise_cell(c) for c in out.columns]
-    return out
-
-
 # CommonMark lets every ASCII punctuation character be backslash-escaped, and an escaped
 # one always renders as itself: escaping all of them leaves no link, image, emphasis,
 # code, HTML, math ($), :material/icon: or :colour[...] directive, list, heading or
@@ -81,3 +69,4 @@ def escape_markdown(value: Any) -> str:
     flat = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER,
                          " ".join(("" if value is None else str(value)).split()))
     return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in flat)
+

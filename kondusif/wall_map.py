@@ -18,6 +18,8 @@ Plain folium and data here (no Streamlit); the page places the map with st_foliu
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from pathlib import Path
 
 import folium
 import pandas as pd
@@ -31,119 +33,53 @@ from kondusif.wall import HIGHLIGHT_SECONDS, WallSnapshot
 from lubuklinggau_geo import gazetteer
 
 DATA_ATTRIBUTE = "data-sk-wall"
-LEVEL_ORDER = (Level.KONDUSIF, Level.WASPADA, Level.RAWAN)  # the index maps.build_map uses
+LEVEL_ORDER = maps.LEVELS  # the index maps.build_map uses (issue 24: Tidak ada kabar last, drawn hatched)
+HERE = Path(__file__).resolve().parent
 
 
 class WallLive(MacroElement):
-    """Script that keeps the map's data current without rebuilding the map (see module doc)."""
+    """Script that keeps the map's data current without rebuilding the map (see module doc).
+
+    The program and its styles are files (wall_live.js, wall_live.css), read once; the
+    macros only print text built here (streamlit-folium renders each child's macros).
+    """
 
     _template = Template(
-        """
-{% macro header(this, kwargs) %}
-<style>
-@keyframes skWallKel { 0%, 100% { stroke: #ffeb3b; stroke-width: 7px; } 50% { stroke: #000; stroke-width: 3px; } }
-@keyframes skWallInc { 0%, 100% { stroke: #ffeb3b; stroke-width: 6px; } 50% { stroke: #d50000; stroke-width: 2px; } }
-path.sk-wall-flash { animation: skWallKel 1s ease-in-out infinite; }
-path.sk-wall-inc.sk-wall-flash { animation: skWallInc .8s ease-in-out infinite; }
-.leaflet-tooltip.sk-tip { font-size: 15px; width: 320px; }
-.sk-legend { font-size: 14px !important; max-width: 240px !important; }
-</style>
-{% endmacro %}
-{% macro script(this, kwargs) %}
-(function () {
-  var map = {{ this._parent.get_name() }};
-  var COLORS = {{ this.colors }}, SEV = {{ this.sev_colors }}, ATTR = {{ this.attribute }};
-  var kelGroup = null;
-  map.eachLayer(function (l) {
-    if (l instanceof L.GeoJSON && l.options && l.options.className === "sk-kel") kelGroup = l;
-  });
-  var KEL = {}, until = {}, last = null, fitted = false;
-  var dots = L.layerGroup().addTo(map);
-  function style(f) {
-    var p = KEL[f.properties.k];
-    if (!p) return {fillColor: "#bdbdbd", fillOpacity: 0.25, color: "#4a4a4a", weight: 1, opacity: 0.9};
-    return {fillColor: COLORS[p[0]], fillOpacity: 0.6, color: "#4a4a4a", weight: 1.2, opacity: 0.9};
-  }
-  var SECONDS = {{ this.seconds }};
-  function flash(path, key, on) {  // the minute runs here, from when the flag first arrived
-    if (!path) return;
-    if (!on) { delete until[key]; path.classList.remove("sk-wall-flash"); return; }
-    if (!(key in until)) until[key] = Date.now() + SECONDS * 1000;
-    if (until[key] > Date.now()) path.classList.add("sk-wall-flash"); else path.classList.remove("sk-wall-flash");
-  }
-  var touched = false;  // the room moved the map: never fit it again
-  L.DomEvent.on(map.getContainer(), "mousedown wheel touchstart keydown", function () { touched = true; });
-  function fitCity() {  // the viewer's kelurahan fill the screen (once, at the start)
-    if (touched || !kelGroup) return;
-    var box = null;
-    kelGroup.eachLayer(function (l) {
-      if (!KEL[l.feature.properties.k] || !l.getBounds) return;
-      box = box ? box.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
-    });
-    map.invalidateSize();
-    if (box) map.fitBounds(box, {padding: [6, 6]});
-  }
-  function apply(d) {
-    KEL = d.kel || {};
-    if (!fitted) {  // fit again once the iframe has its final size, unless the view was changed meanwhile
-      fitted = true;
-      fitCity();
-      var first = map.getCenter().toString() + map.getZoom();
-      setTimeout(function () { if (map.getCenter().toString() + map.getZoom() === first) fitCity(); }, 700);
-    }
-    if (kelGroup) {
-      kelGroup.options.style = style;
-      kelGroup.eachLayer(function (layer) {
-        var k = layer.feature.properties.k, p = KEL[k];
-        kelGroup.resetStyle(layer);
-        if (p && layer.setTooltipContent) layer.setTooltipContent(p[1]);
-        flash(layer._path, "kel:" + k, p && p[2]);
-        if (p && p[2] && layer.bringToFront) layer.bringToFront();
-      });
-    }
-    dots.clearLayers();
-    (d.inc || []).forEach(function (r) {
-      var m = L.circleMarker([r[0], r[1]], {
-        radius: r[4] ? 11 : (r[2] === "berat" ? 7 : 5), className: "sk-wall-inc", weight: 1.5,
-        color: "#fff", fillColor: SEV[r[2]] || "#111", fillOpacity: 0.95, interactive: false
-      }).addTo(dots);
-      if (m._path) {
-        m._path.setAttribute("data-no", r[3]);
-        flash(m._path, "lap:" + r[3], r[4]);
-      }
-    });
-    window.SiKondusifWall = {version: d.v, applied: (window.SiKondusifWall ? window.SiKondusifWall.applied : 0) + 1};
-  }
-  function read() {
-    var el;
-    try { el = window.parent.document.querySelector("[" + ATTR + "]"); } catch (e) { return; }
-    if (!el) return;
-    var raw = el.getAttribute(ATTR);
-    if (!raw || raw === last) return;
-    last = raw;
-    try { apply(JSON.parse(raw)); } catch (e) { if (window.console) console.error(e); }
-  }
-  function expire() {
-    var now = Date.now();
-    document.querySelectorAll("path.sk-wall-flash").forEach(function (p) {
-      var key = p.getAttribute("data-no") ? "lap:" + p.getAttribute("data-no") : "kel:" + p.getAttribute("data-kode");
-      if (!(until[key] > now)) p.classList.remove("sk-wall-flash");  // its minute is over
-    });
-  }
-  read();
-  setInterval(function () { read(); expire(); }, 1000);
-})();
-{% endmacro %}
-"""
+        "{% macro header(this, kwargs) %}{{ this.header_text() }}{% endmacro %}"
+        "{% macro script(this, kwargs) %}{{ this.script_text() }}{% endmacro %}"
     )
 
     def __init__(self) -> None:
         super().__init__()
         self._name = "WallLive"
         self.colors = maps.js_json([LEVEL_COLORS[lv] for lv in LEVEL_ORDER])
+        self.no_news = LEVEL_ORDER.index(Level.TIDAK_ADA_KABAR)
         self.sev_colors = maps.js_json(maps.SEVERITY_COLORS)
         self.attribute = maps.js_json(DATA_ATTRIBUTE)
         self.seconds = int(HIGHLIGHT_SECONDS)
+
+    def header_text(self) -> str:
+        return "<style>\n" + wall_live_css() + "</style>"
+
+    def script_text(self) -> str:
+        """wall_live.js, then one call handing it this map and its constants."""
+        if self._parent is None:
+            raise RuntimeError("WallLive is added to a map before it is rendered")
+        args = ", ".join((self._parent.get_name(), self.colors, self.sev_colors, self.attribute, str(self.seconds),
+                          str(self.no_news)))
+        return f"{wall_live_js()}\nwindow.skWallLive({args});\n"
+
+
+@lru_cache(maxsize=1)
+def wall_live_js() -> str:
+    """The wall map's browser program, read once from disk."""
+    return (HERE / "maps" / "wall_live.js").read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def wall_live_css() -> str:
+    """The wall map's styles, read once from disk."""
+    return (HERE / "maps" / "wall_live.css").read_text(encoding="utf-8")
 
 
 def base_map(units: list[str] | tuple[str, ...], *, base_url_path: str = "", tile_url: str | None = None,

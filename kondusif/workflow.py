@@ -31,7 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import access, store
+from kondusif import access, safe, store
 from kondusif.errors import KondusifError
 from kondusif.errors import NotPermitted as NotPermitted  # re-exported: the one access refusal
 from kondusif.model import REOPEN_TARGETS, STATUS_LABELS, TRANSITIONS, Status, Viewer
@@ -188,11 +188,6 @@ def is_own_repeat(exc: StaleEdit, viewer: Viewer, action: Action | str) -> bool:
 # --------------------------------------------------------------------------- rules
 
 
-def can_act(viewer: Viewer) -> bool:
-    """True when the viewer's role may work reports (panwaslu, admin)."""
-    return access.allows(viewer, "incident.transition")
-
-
 def can_reopen(viewer: Viewer) -> bool:
     """Who may reopen a final state (ditolak, duplikat, selesai): `incident.reopen` in access.py.
 
@@ -239,7 +234,8 @@ class ActionInput:
 
 
 def _text(value: str | None) -> str:
-    return (value or "").strip()
+    """Typed text without control characters or bidi overrides (issue 27), trimmed."""
+    return (safe.clean_text(value) or "").strip()
 
 
 def _require(value: str | None, field_name: str, message: str) -> str:

@@ -65,3 +65,39 @@ def test_the_command_line_names_the_bad_key_without_a_traceback(tmp_path, monkey
     assert main(["info"]) == 2
     err = capsys.readouterr().err
     assert "Galat: Pengaturan «alerts.smtp_hots»" in err and "Traceback" not in err
+
+
+def test_the_settings_object_has_one_typed_field_per_declared_setting():
+    import dataclasses
+
+    s = load_settings({"KONDUSIF_CONFIG": "/tidak/ada.toml"})
+    found = {}
+    for f in dataclasses.fields(s):
+        if f.type in config.TABLE_CLASSES.values():  # a generated [table] class
+            found.update({f"{f.name}.{g.name}": g.type for g in dataclasses.fields(f.type)})
+        else:
+            found[f.name] = f.type
+    assert found == {spec.key: config._annotation(spec) for spec in SETTINGS}
+    assert found["trusted_proxies"] == tuple[str, ...] and found["intake.import_max_rows"] is int
+    assert found["tile_url"] == str | None  # no default: may be unset
+
+
+@pytest.mark.parametrize(("kind", "raw", "value"), [
+    (bool, "ya", True), (bool, "tidak", False), (bool, "1", True), (bool, "false", False),
+    (list, "10.0.0.1, ::1,", ("10.0.0.1", "::1")), (list, ["a", " b "], ("a", "b")),
+    (int, " 42 ", 42), (float, "2.5", 2.5), (Path, "/srv/data", Path("/srv/data")),
+])
+def test_environment_text_and_file_values_become_the_declared_type(kind, raw, value):
+    spec = config.SettingSpec("contoh", kind, None, "uji")
+    assert config._typed(spec, raw, "uji") == value
+
+
+@pytest.mark.parametrize(("kind", "raw"), [(bool, "mungkin"), (int, "1.5"), (int, 1.5), (list, 3), (int, True)])
+def test_a_value_of_the_wrong_type_names_the_setting(kind, raw):
+    with pytest.raises(ConfigError, match="«contoh»"):
+        config._typed(config.SettingSpec("contoh", kind, None, "uji"), raw, "uji")
+
+
+def test_a_value_under_the_declared_minimum_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="«intake.import_cpu_seconds».*paling kecil 1"):
+        settings_from(tmp_path, "", KONDUSIF_IMPORT_CPU_SECONDS="0")

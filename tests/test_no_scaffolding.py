@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PRODUCTION = sorted([*(ROOT / "kondusif").rglob("*.py"), *(ROOT / "pages").rglob("*.py"), *ROOT.glob("*.py"),
-                     *(ROOT / "lubuklinggau_geo").rglob("*.py")])
+NOT_PRODUCTION = {"tests", "benchmarks", "node_modules", "static"}
+PRODUCTION = sorted(p for p in ROOT.rglob("*.py") if not ({p.relative_to(ROOT).parts[0]} & NOT_PRODUCTION)
+                    and not p.relative_to(ROOT).parts[0].startswith("."))
 
 
 def test_no_production_module_mentions_a_test_hook():

@@ -42,7 +42,7 @@ def test_scope_applies_to_every_figure(demo_engine):
     levels = overview.levels_for_view(demo_engine, PANWASLU, flt, period.as_of)
     assert set(levels.kelurahan["kode_kelurahan"].str.slice(0, 8)) == {"16.73.02"}
     assert set(levels.rt["kode_kelurahan"].str.slice(0, 8)) == {"16.73.02"}
-    table = overview.kecamatan_table(demo_engine, PANWASLU, flt, period, levels)
+    table = overview.page_data(demo_engine, PANWASLU, flt, period).kecamatan
     assert list(table["Kecamatan"]) == ["Lubuk Linggau Barat I"]
     assert overview.kelurahan_detail(demo_engine, PANWASLU, flt, period, levels, "16.73.01.1001") is None
 
@@ -61,9 +61,10 @@ def test_headline_trend_and_table_add_up(demo_engine):
     counts = levels.counts()
     assert (head.n_rawan, head.n_waspada) == (counts[overview.status.Level.RAWAN],
                                                counts[overview.status.Level.WASPADA])
-    trend = overview.daily_trend(demo_engine, PEJABAT, flt, period)
+    page = overview.page_data(demo_engine, PEJABAT, flt, period)
+    trend = page.trend
     assert len(trend) == 7 and int(trend.to_numpy().sum()) == head.n
-    table = overview.kecamatan_table(demo_engine, PEJABAT, flt, period, levels)
+    table = page.kecamatan
     assert int(table["Laporan"].sum()) == head.n and int(table["Jumlah kelurahan"].sum()) == 72
     assert int(table["Kelurahan Rawan"].sum()) == head.n_rawan
 
@@ -90,11 +91,11 @@ def test_kelurahan_detail(demo_engine):
                                            "Judul"]
 
 
-def test_map_incidents_are_capped_newest_first(demo_engine):
+def test_map_reports_are_capped_newest_first(demo_engine):
     flt = Filter(period="kampanye", as_of=AS_OF)
     period = flt.resolve()
     total = store.count_incidents(demo_engine, flt.to_query(), viewer=SYSTEM)
-    layer = overview.map_incidents(demo_engine, PEJABAT, flt, period, total, cap=100)
+    layer = overview.page_data(demo_engine, PEJABAT, flt, period, cap=100).map
     assert layer.capped and len(layer.frame) == 100 and layer.total == total
     assert layer.frame["occurred_at"].is_monotonic_decreasing
 

@@ -96,7 +96,7 @@ def popup_rows(payload: dict, i: int) -> dict[str, str]:
 def test_map_popup(engine, stored):
     flt = Filter(period="rentang", start=date(2018, 7, 1), end=date(2018, 7, 8))
     period = flt.resolve()
-    layer = overview.map_incidents(engine, PEJABAT, flt, period, total=1)
+    layer = overview.page_data(engine, PEJABAT, flt, period).map
     assert not {"reporter_name", "reporter_phone"} & set(layer.frame.columns)
     payload = maps.pack_incidents(layer.frame, maps.static_layers().points)
     assert popup_rows(payload, 0) == {

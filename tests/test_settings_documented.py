@@ -25,11 +25,12 @@ ENV_EXAMPLE = (ROOT / "deploy" / "sikondusif.env.example").read_text(encoding="u
 TABLE_ROW = re.compile(r"^\| `([a-z_.]+)`(?: \(hanya lingkungan\))? \| (?:`(KONDUSIF_[A-Z_]+)`|—) \|", re.M)
 DOCUMENTED = {m.group(1): m.group(2) for m in TABLE_ROW.finditer(README)}
 
-# Production code: the app package, the Streamlit entry points and pages. lubuklinggau_geo is
-# left out on purpose: it is a package of its own (it never imports kondusif), and its
-# LUBUKLINGGAU_GEO_* variables are its own concern, documented with it.
-PRODUCTION = sorted([*(ROOT / "kondusif").rglob("*.py"), *(ROOT / "pages").rglob("*.py"),
-                     *ROOT.glob("*.py")])
+# Production code: every Python file outside tests/ and benchmarks/ (app package, screens, entry
+# points, deploy/). lubuklinggau_geo is left out on purpose: it is a package of its own (it never
+# imports kondusif), and its LUBUKLINGGAU_GEO_* variables are its own concern, documented with it.
+NOT_PRODUCTION = {"tests", "benchmarks", "lubuklinggau_geo", "node_modules", "static"}
+PRODUCTION = sorted(p for p in ROOT.rglob("*.py") if not ({p.relative_to(ROOT).parts[0]} & NOT_PRODUCTION)
+                    and not p.relative_to(ROOT).parts[0].startswith("."))
 
 
 def test_the_readme_table_documents_every_setting_and_nothing_else():

@@ -83,7 +83,7 @@ def test_counts_by_day_use_the_wib_calendar_day(engine):
     early = datetime.fromisoformat("2018-06-21T00:30:00+07:00")  # 17:30 UTC on the 20th
     with store.write(engine) as conn:
         store.insert_incidents(conn, [make(when=late), make(when=early)])
-    df = store.counts_by_kelurahan_day(engine, q=None, viewer=SYSTEM)
+    df = store.counts_by(engine, None, SYSTEM, ["kode_kelurahan", "day"])
     assert [str(d) for d in df["day"]] == ["2018-06-20", "2018-06-21"]
     assert df["n"].tolist() == [1, 1]
 

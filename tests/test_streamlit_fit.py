@@ -98,3 +98,38 @@ def test_the_private_api_check_catches_what_it_should():
         "from streamlit import _bottom", "st.session_state._state"]
     good = "import streamlit as st\nfrom streamlit.testing.v1 import AppTest\nst.session_state.x = 1\nst.__version__\n"
     assert _private_uses(ast.parse(good)) == []
+
+
+def test_root_draws_the_home_screen_in_one_run(demo_engine, monkeypatch):
+    """"/" runs the home screen itself: one run of dashboard.py, no switch_page rerun.
+
+    Signed in the way a browser is: the login route's authenticate + cookie, then a new
+    page load carrying the cookie (session.request_cookie stands in for st.context.cookies).
+    """
+    import streamlit
+    from streamlit.testing.v1 import AppTest
+
+    from kondusif import accounts, store
+    from kondusif.accounts import auth, auth_tokens
+    from kondusif.model import SYSTEM, Role
+    from kondusif.ui import session
+
+    accounts.create_account(demo_engine, SYSTEM, "pejabat-uji", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
+    result = auth.authenticate(store.get_engine(), "pejabat-uji", "Rahasia-kota-9")
+    cookie = auth_tokens.issue(result.viewer.username, result.epoch)
+    monkeypatch.setattr(session, "request_cookie", lambda: cookie)
+    runs: list[str] = []
+    switches: list[object] = []
+    real_navigation = streamlit.navigation
+
+    def navigation(*args, **kwargs):
+        page = real_navigation(*args, **kwargs)
+        runs.append(page.url_path)
+        return page
+
+    monkeypatch.setattr(streamlit, "navigation", navigation)
+    monkeypatch.setattr(streamlit, "switch_page", lambda *a, **k: switches.append(a))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert runs == [""] and switches == []  # the default page ("/"), once
+    assert [t.value for t in at.title] == ["Peta kondusivitas Kota Lubuklinggau"]

@@ -19,7 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import access, registry, store
+from kondusif import access, registry, safe, store
 from kondusif.accounts.auth import (
     AuthError,
     bump_epoch,
@@ -214,7 +214,8 @@ def create_account(
     problem = password_problem(password, role, name, names=(display_name or "",))
     if problem:
         raise AuthError(problem, field="password")
-    display = (display_name or "").strip()[:120]
+    display = (safe.clean_text(display_name) or "").strip()[:120]
+    note = safe.clean_text(note)
     pw_hash = hash_password(password)
     with store.write(engine) as conn:
         if conn.execute(sa.select(store.users.c.id).where(store.users.c.username == name)).first():
@@ -311,8 +312,9 @@ def update_account(
             raise AuthError("Ini admin aktif terakhir; buat admin lain dulu.", field="role")
         values: dict = dict(after)
         changed_rights = before != after
-        if display_name is not None and display_name.strip()[:120] != (row["display_name"] or ""):
-            values["display_name"] = display_name.strip()[:120]
+        display = None if display_name is None else (safe.clean_text(display_name) or "").strip()[:120]
+        if display is not None and display != (row["display_name"] or ""):
+            values["display_name"] = display
         elif not changed_rights:
             return False
         conn.execute(store.users.update().where(store.users.c.id == row["id"]).values(**values))

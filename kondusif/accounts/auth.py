@@ -21,6 +21,7 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -249,7 +250,16 @@ def _user_row(conn: Connection, username: str) -> sa.RowMapping | None:
 
 
 def authenticate(engine: Engine, username: str, password: str, *, clock: Clock = utc_now) -> LoginResult:
-    """Check a username/password pair, applying lockout; one message for every refusal."""
+    """Check a username/password pair, applying lockout; one message for every refusal.
+
+    Race-free under parallel logins, in one process or many (issue 27 item 1): a guess is
+    evaluated only after one conditional UPDATE took one of the account's
+    MAX_FAILED_ATTEMPTS slots (refused while locked or full), so at most that many
+    guesses are checked per lock period however many arrive at once. A wrong guess keeps
+    its slot; the one that fills the slots locks the account. A right guess clears the
+    count only while the account is not locked: a lock set meanwhile stays and the
+    login is refused.
+    """
     name = (username or "").strip().lower()
     password = password or ""
     with engine.connect() as conn:
@@ -258,40 +268,70 @@ def authenticate(engine: Engine, username: str, password: str, *, clock: Clock =
         _burn(password)
         return LoginResult(False, LOGIN_FAILED)
 
-    matches = verify_password(row["password_hash"], password)
     moment = as_utc(clock())
-    locked = row["locked_until"] is not None and as_utc(row["locked_until"]) > moment
-    if locked or not row["active"]:
+    if not _take_guess_slot(engine, row["id"], name, moment):
+        _burn(password)
+        return LoginResult(False, LOGIN_FAILED)
+
+    if not verify_password(row["password_hash"], password):
+        with store.write(engine) as conn:
+            _lock_when_full(conn, row["id"], name, moment)
         return LoginResult(False, LOGIN_FAILED)
 
     users = store.users
-    if not matches:
-        with store.write(engine) as conn:
-            failed = conn.execute(
-                users.update()
-                .where(users.c.id == row["id"])
-                .values(failed_attempts=users.c.failed_attempts + 1)
-                .returning(users.c.failed_attempts)
-            ).scalar_one()
-            if failed >= MAX_FAILED_ATTEMPTS:
-                until = moment + timedelta(minutes=LOCK_MINUTES)
-                conn.execute(
-                    users.update().where(users.c.id == row["id"]).values(failed_attempts=0, locked_until=until)
-                )
-                store.add_audit(conn, name, "user", name, "lock",
-                                note=f"Dikunci {LOCK_MINUTES} menit setelah {failed} kali gagal masuk")
-        return LoginResult(False, LOGIN_FAILED)
-
     values: dict = {"failed_attempts": 0, "locked_until": None, "last_login": moment}
     if HASHER.check_needs_rehash(row["password_hash"]):
         values["password_hash"] = hash_password(password)
     with store.write(engine) as conn:
-        conn.execute(users.update().where(users.c.id == row["id"]).values(**values))
-        store.add_audit(conn, name, "user", name, "login")
+        signed_in = conn.execute(
+            users.update().where(users.c.id == row["id"], users.c.active, _not_locked(moment)).values(**values)
+        ).rowcount
+        if signed_in:
+            store.add_audit(conn, name, "user", name, "login")
+    if not signed_in:
+        return LoginResult(False, LOGIN_FAILED)
     return LoginResult(
         True, "Berhasil masuk.", viewer=viewer_from_row(row),
         must_change=bool(row["must_change"]), epoch=int(row["session_epoch"]),
     )
+
+
+def _not_locked(moment: datetime) -> sa.ColumnElement[bool]:
+    users = store.users
+    return sa.or_(users.c.locked_until.is_(None), users.c.locked_until <= moment)
+
+
+def _take_guess_slot(engine: Engine, user_id: int, name: str, moment: datetime) -> bool:
+    """Count one guess against the account before it is checked; False = locked, full or inactive.
+
+    Check and count are one conditional UPDATE (SQLite: under the write lock; PostgreSQL:
+    the row lock re-checks the condition), so parallel requests cannot all see a free slot.
+    Slots left full without a lock (a process died mid-check) become a lock that expires.
+    """
+    users = store.users
+    with store.write(engine) as conn:
+        taken = conn.execute(
+            users.update()
+            .where(users.c.id == user_id, users.c.active, _not_locked(moment),
+                   users.c.failed_attempts < MAX_FAILED_ATTEMPTS)
+            .values(failed_attempts=users.c.failed_attempts + 1)
+        ).rowcount
+        if not taken:
+            _lock_when_full(conn, user_id, name, moment)
+    return bool(taken)
+
+
+def _lock_when_full(conn: Connection, user_id: int, name: str, moment: datetime) -> None:
+    """Lock the account for LOCK_MINUTES once its slots are used up (once: not while locked)."""
+    users = store.users
+    locked = conn.execute(
+        users.update()
+        .where(users.c.id == user_id, users.c.failed_attempts >= MAX_FAILED_ATTEMPTS, _not_locked(moment))
+        .values(failed_attempts=0, locked_until=moment + timedelta(minutes=LOCK_MINUTES))
+    ).rowcount
+    if locked:
+        store.add_audit(conn, name, "user", name, "lock",
+                        note=f"Dikunci {LOCK_MINUTES} menit setelah {MAX_FAILED_ATTEMPTS} kali gagal masuk")
 
 
 # --------------------------------------------------------------------------- per-address throttle
@@ -334,21 +374,59 @@ class AddressThrottle:
     def record_failure(self, address: str, *, clock: Clock = utc_now) -> None:
         moment = as_utc(clock())
         with self._lock:
-            self._recent(address, moment)
-            self._failures.setdefault(address, []).append(moment)
-            if len(self._failures) > 100_000:  # bounded memory under a spray of addresses
-                self._failures.pop(next(iter(self._failures)))
+            self._append(address, moment)
+
+    def _append(self, address: str, moment: datetime) -> None:
+        self._recent(address, moment)
+        self._failures.setdefault(address, []).append(moment)
+        if len(self._failures) > 100_000:  # bounded memory under a spray of addresses
+            self._failures.pop(next(iter(self._failures)))
+
+    def reserve(self, address: str, *, clock: Clock = utc_now) -> object | None:
+        """Count one attempt as a failure unless the address is blocked (check and count at once).
+
+        Returns a token for `release` (the attempt succeeded), or None when blocked.
+        """
+        moment = as_utc(clock())
+        with self._lock:
+            if len(self._recent(address, moment)) >= self.max_failures:
+                return None
+            self._append(address, moment)
+            return (address, moment)
+
+    def release(self, token: object) -> None:
+        """Take back a reserved attempt that turned out to be a successful login."""
+        if not isinstance(token, tuple):
+            return
+        address, moment = token
+        with self._lock:
+            kept = self._failures.get(address, [])
+            if moment in kept:
+                kept.remove(moment)
 
 
-def authenticate_from(engine: Engine, throttle: AddressThrottle, address: str, username: str,
+class Throttle(Protocol):
+    """What `authenticate_from` needs of a per-address throttle (in memory or in the store)."""
+
+    def reserve(self, address: str, *, clock: Clock = ...) -> object | None: ...
+
+    def release(self, token: object) -> None: ...
+
+
+def authenticate_from(engine: Engine, throttle: Throttle, address: str, username: str,
                       password: str, *, clock: Clock = utc_now) -> LoginResult:
-    """`authenticate` behind the per-address throttle: a blocked address touches no account."""
-    if throttle.blocked(address, clock=clock):
+    """`authenticate` behind the per-address throttle: a blocked address touches no account.
+
+    The attempt is counted as a failure before the check and taken back only on success,
+    so parallel requests from one address get at most `max_failures` checks (issue 27).
+    """
+    token = throttle.reserve(address, clock=clock)
+    if token is None:
         _burn(password or "")
         return LoginResult(False, THROTTLED)
     result = authenticate(engine, username, password, clock=clock)
-    if not result.ok:
-        throttle.record_failure(address, clock=clock)
+    if result.ok:
+        throttle.release(token)
     return result
 
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
-from kondusif import access
+from kondusif import access, safe
 from kondusif.config import settings
 from kondusif.intake import vocab
 from kondusif.model import CATEGORY_LABELS, Category, Severity, Status, Viewer
@@ -137,8 +137,10 @@ def registry_index(frame: pd.DataFrame) -> dict[str, tuple[int, ...]]:
     return {kel: tuple(sorted(rts)) for kel, rts in grouped.items()}
 
 
-def make_rules(engine: Engine | None = None, viewer: Viewer | None = None, **overrides: Any) -> Rules:
-    """Rules for now: season start from the calendar, the RT registry in use, the viewer's scope."""
+def make_rules(engine: Engine | None, viewer: Viewer, **overrides: Any) -> Rules:
+    """Rules for now: season start from the calendar, the RT registry in use, the viewer's scope.
+
+    The viewer is required: None would silently mean "no kecamatan limit" (issue 18)."""
     from kondusif.registry import (  # late: the registry module reads files on use
         registry_is_sample,
         rt_registry,
@@ -152,7 +154,7 @@ def make_rules(engine: Engine | None = None, viewer: Viewer | None = None, **ove
         "registry": registry_index(frame),
         "registry_sample": registry_is_sample(frame),
         # a kecamatan-scoped account files only there (an rt account is held to its RT in the pipeline)
-        "allowed_kecamatan": access.area_of(viewer).kecamatan if viewer is not None else None,
+        "allowed_kecamatan": access.area_of(access.require_viewer(viewer)).kecamatan,
     }
     values.update(overrides)
     return Rules(**values)
@@ -160,7 +162,6 @@ def make_rules(engine: Engine | None = None, viewer: Viewer | None = None, **ove
 
 # --------------------------------------------------------------------------- small parsers
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
 
 
@@ -183,7 +184,7 @@ def clean_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     s = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    s = _INVISIBLE.sub("", _CONTROL.sub("", s))
+    s = _INVISIBLE.sub("", safe.clean_text(s))  # controls and bidi overrides: the app-wide rule (issue 27)
     return s.strip()
 
 

@@ -39,7 +39,6 @@ from kondusif.maps.layers import (
     kelurahan_properties,
     kelurahan_tooltip,
     map_html,
-    measure_notice,
     naive_map,
     rt_layer_data,
     rt_points,
@@ -60,6 +59,6 @@ __all__ = [
     "NARROW_MAP_PX", "OUT_OF_SCOPE_COLOR", "SEVERITIES", "SEVERITY_COLORS", "STATIC_DIR", "STATUSES",
     "VENDOR_DIR", "VENDOR_FILES", "CityLayers", "StaticLayers", "build_map", "city_layers_css", "city_layers_js",
     "epoch_minutes", "js_json", "kelurahan_names", "kelurahan_properties", "kelurahan_tooltip", "map_html",
-    "measure_notice", "missing_vendor_files", "naive_map", "offline_map", "pack_incidents", "rt_layer_data",
+    "missing_vendor_files", "naive_map", "offline_map", "pack_incidents", "rt_layer_data",
     "rt_points", "rt_tooltip", "static_layers", "static_url", "vendor_urls",
 ]

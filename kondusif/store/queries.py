@@ -197,13 +197,6 @@ def counts_by(
     return df
 
 
-def counts_by_kelurahan_day(
-    engine: Engine, q: IncidentQuery | None, viewer: Viewer
-) -> pd.DataFrame:
-    """Counts per kelurahan and WIB day: columns kode_kelurahan, day, n."""
-    return counts_by(engine, q, viewer, ["kode_kelurahan", "day"])
-
-
 def get_incident(engine: Engine, incident_id: str, viewer: Viewer) -> dict | None:
     """One incident by id or report number, within the viewer's scope; None if not visible."""
     stmt = incidents_select(IncidentQuery(), viewer).where(

@@ -17,9 +17,10 @@ from kondusif.model import ROLE_LABELS, Role, Viewer
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib
 from kondusif.ui.health import render_health
+from kondusif.ui.rt_registry import render_registry_section
 from lubuklinggau_geo import gazetteer
 
-SECRET_KEY = "_admin_akun_secret"
+SHOWN_ONCE_KEY = "_admin_akun_secret"
 ALL_CITY = ""
 KEC = gazetteer.kecamatan().set_index("kode")["nama"].to_dict()
 KEL = gazetteer.kelurahan().set_index("kode")
@@ -31,7 +32,7 @@ def _kel_label(kode: str) -> str:
 
 
 def _remember_secret(username: str, secret: str, what: str) -> None:
-    st.session_state[SECRET_KEY] = {"username": username, "secret": secret, "what": what}
+    st.session_state[SHOWN_ONCE_KEY] = {"username": username, "secret": secret, "what": what}
 
 
 def render(viewer: Viewer) -> None:
@@ -40,7 +41,7 @@ def render(viewer: Viewer) -> None:
     st.title("Kelola akun")
     render_health(engine)  # issue 13: store size, free disk, last backup, WAL, queue, failing alerts
 
-    shown = st.session_state.pop(SECRET_KEY, None)
+    shown = st.session_state.pop(SHOWN_ONCE_KEY, None)
     if shown:
         label = "PIN" if shown["secret"].isdigit() else "Kata sandi"
         st.success(f"{shown['what']} «{escape_markdown(shown['username'])}». {label} sekali pakai di bawah ini hanya ditampilkan "
@@ -55,7 +56,9 @@ def render(viewer: Viewer) -> None:
     if registry.registry_is_sample(rt_reg):
         st.info("Daftar RT yang dipakai masih CONTOH (522 RT, bukan data resmi Setda); akun RT mengikuti daftar itu.")
 
-    tab_list, tab_new, tab_edit = st.tabs(["Daftar akun", "Buat akun", "Ubah akun"])
+    tab_list, tab_new, tab_edit, tab_rt = st.tabs(["Daftar akun", "Buat akun", "Ubah akun", "Daftar RT resmi"])
+    with tab_rt:  # issue 31: the official RT list, then RT accounts and their cards
+        render_registry_section(engine, viewer)
 
     df = accounts.list_accounts(engine, viewer)
 

@@ -28,7 +28,7 @@ from kondusif.model import Source, Viewer
 from kondusif.safe import escape_html, escape_markdown
 from kondusif.status import MEASURE_NOTICE
 from kondusif.timeutil import format_wib, now, to_wib
-from kondusif.ui import session
+from kondusif.ui import session, static_files
 from lubuklinggau_geo import gazetteer
 
 log = logging.getLogger(__name__)
@@ -37,68 +37,6 @@ MAP_KEY = "ruang_pantau_map"
 MEMORY_KEY = "_ruang_pantau_highlights"
 CACHE_TTL = 300
 
-CSS = """<style>
-/* The wall: no sidebar, no header bar, the whole width, nothing fading during a refresh. */
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-header[data-testid="stHeader"] { display: none !important; }
-[data-testid="stMainBlockContainer"], .block-container { padding: .6rem 1.2rem .4rem !important; max-width: none !important; }
-[data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: .45rem; }
-[data-testid="stMain"] [data-stale="true"] { opacity: 1 !important; filter: none !important; transition: none !important; }
-.skw { font-family: "Source Sans Pro", "Helvetica Neue", Arial, sans-serif; color: #1b1f23; }
-.skw-top { display: flex; align-items: baseline; justify-content: space-between; gap: .3rem 1.2rem; flex-wrap: wrap; }
-.skw-title { font-size: 2.5rem; font-weight: 700; line-height: 1.1; }
-.skw-meta { font-size: 1.45rem; color: #37474f; }
-.skw-meta a { color: #37474f; font-size: 1.1rem; margin-left: .8rem; }
-.skw-notice { font-size: 1.2rem; padding: .2rem .8rem; border-radius: 6px; margin: .3rem 0;
-  background: #fff3cd; color: #5c4400; border-left: 8px solid #f5a623; }
-.skw-notice.skw-info { background: #e3f2fd; color: #0d3c61; border-left-color: #1e88e5; }
-.skw-tiles { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: .7rem; margin: .4rem 0 .6rem; }
-.skw-tile { border-radius: 10px; padding: .35rem 1rem .45rem; background: #eceff1; }
-.skw-tile .skw-n { font-size: 4.2rem; font-weight: 800; line-height: 1.05; }
-.skw-tile .skw-l { font-size: 1.45rem; line-height: 1.2; }
-.skw-tile .skw-sub { font-size: 1.15rem; color: #5d4037; }
-.skw-tile.skw-rawan { background: #fde3df; color: #8e1b12; }
-.skw-tile.skw-waspada { background: #fff1d6; color: #6d4500; }
-.skw-tile.skw-berat { background: #263238; color: #fff; }
-.skw-tile.skw-berat .skw-sub { color: #cfd8dc; }
-.skw-h { font-size: 1.7rem; font-weight: 700; margin: .1rem 0 .3rem; }
-.skw-row { border-left: 10px solid #90a4ae; background: #f5f7f8; border-radius: 6px; padding: .3rem .7rem;
-  margin-bottom: .35rem; font-size: 1.3rem; line-height: 1.3; }
-.skw-row.skw-sev-sedang { border-left-color: #7b3294; }
-.skw-row.skw-sev-berat { border-left-color: #111; background: #fbe9e7; }
-.skw-row .skw-when { font-weight: 700; margin-right: .5rem; }
-.skw-row .skw-what { font-weight: 600; }
-.skw-row .skw-l1 { display: flex; align-items: baseline; gap: 0 .35rem; flex-wrap: wrap; }
-.skw-row .skw-l2 { overflow: hidden; overflow-wrap: anywhere; display: -webkit-box; -webkit-line-clamp: 2; -webkit-box-orient: vertical; }
-.skw-row .skw-ttl { font-style: italic; }
-.skw-row .skw-no { color: #607d8b; font-size: 1.05rem; margin-left: auto; }
-.skw-tag { display: inline-block; padding: 0 .45rem; border-radius: 4px; font-size: 1.05rem; font-weight: 700;
-  margin-right: .35rem; vertical-align: .1rem; }
-.skw-tag-berat { background: #111; color: #fff; }
-.skw-tag-sedang { background: #7b3294; color: #fff; }
-.skw-tag-ringan { background: #4575b4; color: #fff; }
-.skw-tag-new { background: #ffeb3b; color: #000; }
-.skw-tag-sim { background: #fff3cd; color: #5c4400; border: 1px solid #f5a623; }
-@keyframes skwFlash { from { box-shadow: 0 0 0 4px #ffeb3b; background: #fff59d; } to { box-shadow: 0 0 0 0 #ffeb3b; } }
-/* A minute of flashing from when the block appears; the server drops the class when its minute is over.
-   The HTML does not change from one refresh to the next meanwhile, so the browser keeps the node. */
-.skw-new { animation: skwFlash 1s ease-in-out 0s 60 alternate; }
-.skw-alert { border-radius: 6px; padding: .3rem .7rem; margin-bottom: .35rem; font-size: 1.25rem; line-height: 1.3;
-  background: #ffebee; border-left: 10px solid #c62828; }
-.skw-alert.skw-alert-rawan { background: #fff3e0; border-left-color: #ef6c00; }
-.skw-muted { color: #607d8b; font-size: 1.1rem; }
-@media (max-width: 1500px) {
-  .skw-title { font-size: 2rem; } .skw-meta { font-size: 1.15rem; }
-  .skw-tile .skw-n { font-size: 3rem; } .skw-tile .skw-l { font-size: 1.15rem; }
-  .skw-row, .skw-alert { font-size: 1.1rem; } .skw-h { font-size: 1.35rem; }
-}
-@media (max-width: 640px) {
-  .skw-title { font-size: 1.5rem; } .skw-meta { font-size: 1rem; }
-  .skw-tiles { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: .4rem; }
-  .skw-tile .skw-n { font-size: 2.2rem; } .skw-tile .skw-l { font-size: 1rem; } .skw-tile .skw-sub { font-size: .9rem; }
-  .skw-row, .skw-alert, .skw-notice { font-size: 1rem; } .skw-h { font-size: 1.2rem; }
-}
-</style>"""
 
 
 def _thousands(n: int) -> str:
@@ -187,6 +125,11 @@ def tiles_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
         ("skw-berat", _thousands(snap.n_berat_unverified), "Berat belum diverifikasi", "status Baru, periode ini",
          False),
     ]
+    cov = snap.coverage
+    if cov is not None and cov.total:  # issue 24: who has been heard from
+        tiles.append(("skw-cov", f"{cov.share:.0%}", "Cakupan kabar RT",
+                      f"{_thousands(cov.heard)} dari {_thousands(cov.total)} RT; senyap "
+                      f"{_thousands(cov.total - cov.heard)} RT", False))
     cells = "".join(
         f'<div class="skw-tile {cls}{" skw-new" if flash else ""}">'
         f'<div class="skw-n">{n}</div><div class="skw-l">{label}</div><div class="skw-sub">{sub}</div></div>'
@@ -216,6 +159,21 @@ def ticker_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
     more = (f'<div class="skw-muted">{_thousands(snap.n_reports - len(snap.ticker))} laporan lain pada periode ini.'
             "</div>") if snap.n_reports > len(snap.ticker) else ""
     return f'<div class="skw"><div class="skw-h">Laporan terbaru</div><div data-testid="skw-ticker">{body}</div>{more}</div>'
+
+
+def coverage_html(snap: wall.WallSnapshot) -> str:
+    """Coverage per kecamatan (issue 24): RT heard from, silent RT, kelurahan with no word at all."""
+    cov = snap.coverage
+    if cov is None or not len(cov.kecamatan):
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape_html(gazetteer.kecamatan_name(r.kode_kecamatan))}</td>"
+        f"<td>{int(r.rt_heard)}/{int(r.rt_total)} ({r.share:.0%})</td><td>{int(r.rt_total - r.rt_heard)}</td>"
+        f"<td>{int(r.kelurahan_senyap)}</td></tr>"
+        for r in cov.kecamatan.itertuples(index=False))
+    return ('<div class="skw" data-testid="skw-coverage"><div class="skw-h">Cakupan kabar RT per kecamatan</div>'
+            '<table class="skw-cov-t"><tr><th>Kecamatan</th><th>RT memberi kabar</th><th>RT senyap</th>'
+            f"<th>Kel. tanpa kabar</th></tr>{rows}</table></div>")
 
 
 def alerts_html(snap: wall.WallSnapshot) -> str:
@@ -271,6 +229,9 @@ def _side(params: wall.WallParams) -> None:
     viewer = _still_signed_in()
     snap, active, _ = _current(viewer, params)
     st.html(alerts_html(snap))  # open alerts first: they ask for action
+    cover = coverage_html(snap)
+    if cover:
+        st.html(cover)
     st.html(ticker_html(snap, active))
 
 
@@ -298,7 +259,7 @@ def _map(viewer: Viewer) -> None:
 
 def render(viewer: Viewer, params: wall.WallParams, notices: list[str]) -> None:
     """Draw the wall for `viewer`; `notices` are the URL problems parse_params found."""
-    st.html(CSS)
+    st.html(static_files.style("wall.css"))
     for notice in notices:
         st.warning(escape_markdown(notice), icon=":material/link_off:")
     st.fragment(_head_block, run_every=params.refresh)(params)

@@ -11,10 +11,6 @@ from starlette.responses import Response
 from kondusif.accounts import auth_tokens
 from kondusif.config import settings
 
-# The one inline script of the app's own HTML (auto-submit of the cookie renewal form);
-# the CSP names it by hash (kondusif.web.middleware), so it must stay byte-identical.
-RENEW_SCRIPT = 'document.getElementById("sk-renew").submit();'
-
 
 def trusted_proxies() -> set[str]:
     """Addresses of reverse proxies whose X-Forwarded-* headers are believed.

@@ -1,4 +1,4 @@
-"""Security headers on every response, metrics for admins only, dead cookies deleted.
+"""Security headers on every response, metrics for admins only, /media for sessions only, dead cookies deleted.
 
 Content-Security-Policy, as measured in Chromium on every page (docs/architecture.md):
 - scripts: only this origin. 'unsafe-inline' is needed by the map only: folium writes
@@ -29,10 +29,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from kondusif import access, store
 from kondusif.accounts import auth, auth_tokens
 from kondusif.config import settings
-from kondusif.web.edge import RENEW_SCRIPT, delete_session_cookie
-from kondusif.web.page_scripts import SCREEN_SCRIPT_HTML
+from kondusif.web.edge import delete_session_cookie
+from kondusif.web.page_scripts import RENEW_SCRIPT_HTML, SCREEN_SCRIPT_HTML
 
 METRICS_PATH = "/_stcore/metrics"
+# Streamlit's media endpoint: report photos (st.image) and downloads (PDF, CSV). Served
+# only to a signed-in session (issue 27 item 8); the file names are unguessable content
+# hashes handed out only by pages that already checked role and scope for that content.
+MEDIA_PREFIX = "/media/"
 # The map: streamlit-folium's iframe writes folium's map as inline <script> blocks whose
 # text changes with the data, so neither a hash nor a nonce can name them.
 INLINE_SCRIPT_FRAMES = ("/component/streamlit_folium.",)
@@ -64,7 +68,7 @@ def _page_script_hashes() -> tuple[str, ...]:
 
     index = Path(streamlit.__file__).parent / "static" / "index.html"
     found = _inline_hashes(index.read_text(encoding="utf-8")) if index.exists() else []
-    return tuple(found + _inline_hashes(f"<script>{RENEW_SCRIPT}</script>") + _inline_hashes(SCREEN_SCRIPT_HTML))
+    return tuple(found + _inline_hashes(RENEW_SCRIPT_HTML) + _inline_hashes(SCREEN_SCRIPT_HTML))
 
 
 def content_security_policy(path: str = "/") -> str:
@@ -119,6 +123,17 @@ def _token_alive(token: str) -> bool:
         return True
 
 
+def _may_fetch_media(token: str | None) -> bool:
+    """A live session that finished its first-login password change (the store down = no)."""
+    if not token:
+        return False
+    try:
+        sess = _session_row(token)
+    except Exception:  # noqa: BLE001 - no store, no proof of a session
+        return False
+    return sess is not None and not sess.must_change
+
+
 def _is_admin(token: str | None) -> bool:
     try:
         sess = _session_row(token)
@@ -143,6 +158,11 @@ class SecurityMiddleware:
         path = scope.get("path", "")
         if path.rstrip("/") == METRICS_PATH and not await run_in_threadpool(_is_admin, token):
             response = PlainTextResponse("Tidak ditemukan.", status_code=404, headers=headers)
+            await response(scope, receive, send)
+            return
+        if path.startswith(MEDIA_PREFIX) and not await run_in_threadpool(_may_fetch_media, token):
+            response = PlainTextResponse("Tidak ditemukan. Masuk dulu ke SiKondusif.", status_code=404,
+                                         headers=headers)
             await response(scope, receive, send)
             return
         drop = bool(token) and not path.startswith(_ASSET_PREFIXES) and \

@@ -1,81 +1,21 @@
 """Inline scripts the app sends into its own page, kept byte-stable so the CSP can name them by hash.
 
-kondusif.web.middleware hashes these; kondusif.ui.screen sends SCREEN_SCRIPT_HTML with
-st.html. Plain text only (no Streamlit), so the HTTP edge can import it.
+The programs are files in kondusif/web/assets/ (screen.js, renew.js), read once at import;
+kondusif.web.middleware hashes exactly these strings and kondusif.ui sends them with st.html.
+Plain text only (no Streamlit), so the HTTP edge can import it.
 """
 
 from __future__ import annotations
 
-import json
+from pathlib import Path
 
-SIDEBAR_OVERLAY_PX = 767  # below Streamlit's md breakpoint the sidebar lies over the page
-
-# Exact English text drawn by Streamlit -> Indonesian. Patterns: (regex, replacement).
-TEXTS = {
-    "Drag and drop a file here": "Seret berkas ke sini",
-    "Drag and drop files here": "Seret berkas ke sini",
-    "Upload": "Pilih berkas",
-    "Browse files": "Pilih berkas",
-    "No results": "Tidak ada yang cocok",
-    "Select all": "Pilih semua",
-    "Clear all": "Hapus semua",
-    "Skip to main content": "Langsung ke isi utama",
-    "Press Enter to submit form": "Tekan Enter untuk mengirim",
-    "Press Ctrl+Enter to submit form": "Tekan Ctrl+Enter untuk mengirim",
-    "Press ⌘+Enter to submit form": "Tekan ⌘+Enter untuk mengirim",
-    "Press Enter to apply": "Tekan Enter untuk menerapkan",
-}
-PATTERNS = [
-    (r"^(\d+(?:[.,]\d+)?)\s?([KMG]B) per file(.*)$", "Maks. $1 $2 per berkas$3"),
-    (r"^(.+) files are not allowed\.$", "Berkas $1 tidak diterima."),
-]
+ASSETS = Path(__file__).resolve().parent / "assets"
 
 
-def _screen_script() -> str:
-    texts = json.dumps(TEXTS)
-    patterns = json.dumps(PATTERNS)
-    return f"""<script>(function () {{
-  var w = window.parent && window.parent.document && window.parent !== window ? window.parent : window;
-  if (w.__skScreen) return;
-  w.__skScreen = true;
-  var doc = w.document, TEXTS = {texts}, PATTERNS = {patterns}.map(function (p) {{
-    return [new RegExp(p[0]), p[1]];
-  }});
-  // Issue 12.7: a tap on a menu item closes the sidebar on narrow screens.
-  doc.addEventListener("click", function (e) {{
-    var link = e.target && e.target.closest && e.target.closest('[data-testid="stSidebarNavLink"]');
-    if (!link || w.innerWidth > {SIDEBAR_OVERLAY_PX}) return;
-    // Close once the new page is under way (closing at once can swallow the navigation).
-    var from = w.location.pathname, tries = 0;
-    var timer = w.setInterval(function () {{
-      if (w.location.pathname === from && ++tries < 40) return;
-      w.clearInterval(timer);
-      var btn = doc.querySelector('[data-testid="stSidebarCollapseButton"] button');
-      if (btn && w.innerWidth <= {SIDEBAR_OVERLAY_PX}) btn.click();
-    }}, 100);
-  }}, true);
-  // Issue 12.10: Streamlit's own English strings, in Indonesian.
-  function translate(node) {{
-    var walker = doc.createTreeWalker(node, NodeFilter.SHOW_TEXT), t, todo = [];
-    while ((t = walker.nextNode())) todo.push(t);
-    todo.forEach(function (n) {{
-      var raw = n.nodeValue, s = raw.trim();
-      if (!s) return;
-      if (Object.prototype.hasOwnProperty.call(TEXTS, s)) {{ n.nodeValue = raw.replace(s, TEXTS[s]); return; }}
-      for (var i = 0; i < PATTERNS.length; i++) {{
-        if (PATTERNS[i][0].test(s)) {{ n.nodeValue = raw.replace(s, s.replace(PATTERNS[i][0], PATTERNS[i][1])); return; }}
-      }}
-    }});
-  }}
-  var pending = false;
-  new w.MutationObserver(function () {{
-    if (pending) return;
-    pending = true;
-    w.requestAnimationFrame(function () {{ pending = false; translate(doc.body); }});
-  }}).observe(doc.body, {{childList: true, subtree: true, characterData: true}});
-  translate(doc.body);
-}})();</script>"""
+def _script(name: str) -> str:
+    """The program in assets/`name` as one inline <script> element."""
+    return "<script>" + (ASSETS / name).read_text(encoding="utf-8") + "</script>"
 
 
-
-SCREEN_SCRIPT_HTML = _screen_script()
+SCREEN_SCRIPT_HTML = _script("screen.js")  # kondusif/ui/screen.py, once per browser tab
+RENEW_SCRIPT_HTML = _script("renew.js")  # submits the cookie-renewal form (kondusif/ui/session.py)

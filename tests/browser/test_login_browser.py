@@ -169,6 +169,7 @@ def test_forced_password_change_renews_the_cookie_and_opens_home(app, page, db_u
     # page.reload(), which can meet the page mid-way through its own switch to the home page.
     page.goto(running.url + "/")
     signed_in(page)
-    # home: the pejabat's map (issue 12.12: "/" opens the home page at its own URL; the map adds ?per=...)
-    wait_until(lambda: page.url.split("?")[0] == running.url + "/peta", message=f"home page, not {page.url}")
+    # home: the pejabat's map, run by "/" itself (issue 28: no switch_page rerun; the map adds ?per=...)
+    page.get_by_role("heading", name="Peta kondusivitas Kota Lubuklinggau").wait_for(timeout=60_000)
+    assert page.url.split("?")[0] == running.url + "/", page.url
     assert violations == []

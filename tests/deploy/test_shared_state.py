@@ -108,15 +108,37 @@ def _pending_alerts(engine, n: int) -> list[int]:
         return list(conn.execute(sa.select(store.alerts.c.id).order_by(store.alerts.c.id)).scalars())
 
 
-def test_two_processes_delivering_at_once_send_each_alert_exactly_once(engine, db_url, hook):
+# Each delivering process waits at its first send until the other one is at its first send too
+# (a barrier of files: both have read the pending list and are about to send), so the two truly
+# overlap; without the claim step both would then send every alert (issue 27).
+_BARRIER_SEND = """
+import os, sys, time
+from kondusif import alerts, store
+from kondusif.alerts import delivery
+gate, real_send = sys.argv[1], delivery.send_webhook
+def send_at_the_same_moment(*args, **kwargs):
+    if not os.path.exists(os.path.join(gate, str(os.getpid()))):
+        open(os.path.join(gate, str(os.getpid())), "w").close()
+        deadline = time.monotonic() + 60
+        while len(os.listdir(gate)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+    return real_send(*args, **kwargs)
+delivery.send_webhook = send_at_the_same_moment
+print(alerts.deliver_pending(store.get_engine())["sent"])
+"""
+
+
+def test_two_processes_delivering_at_once_send_each_alert_exactly_once(engine, db_url, hook, tmp_path):
     ids = _pending_alerts(engine, 12)
-    code = ("from kondusif import alerts, store\n"
-            "print(alerts.deliver_pending(store.get_engine())['sent'])\n")
+    gate = tmp_path / "gerbang"
+    gate.mkdir()
+    code = [_BARRIER_SEND, str(gate)]
     env = {**os.environ, "KONDUSIF_DB_URL": db_url, "KONDUSIF_WEBHOOK_URL": hook}
-    procs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+    procs = [subprocess.Popen([sys.executable, "-c", *code], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
+    assert len(os.listdir(gate)) == 2  # both processes reached a send: they overlapped
     assert sorted(_Hook.received) == ids  # every alert once: none lost, none twice
     assert sum(int(o[0].strip()) for o in outs) == 12
     with engine.connect() as conn:

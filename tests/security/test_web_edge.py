@@ -165,6 +165,22 @@ def test_headers_metrics_and_dead_cookies(web):
     assert session_cookie(call(web, "GET", "/peta", cookie=admin)[1]) is None
 
 
+def test_media_needs_a_live_session(web, engine):
+    """Issue 27 item 8: report photos and downloads under /media only for a signed-in session."""
+    media = "/media/3f2a9c0d1e4b5a6978877665544332211aabbccddeeff00112233.jpg"
+    status, _, body = call(web, "GET", media)
+    assert status == 404 and "Masuk dulu" in body.decode() and b"halaman" not in body
+    forged = auth_tokens.issue("budi", 0, secret="kunci-lain-yang-bukan-milik-instalasi-ini")
+    assert call(web, "GET", media, cookie=forged)[0] == 404
+    official = session_cookie(login(web, "ani")[1]).split(";")[0].split("=", 1)[1]
+    assert call(web, "GET", media, cookie=official)[0] == 200
+    auth.end_sessions(engine, "ani")  # signed out everywhere: the old cookie no longer fetches media
+    assert call(web, "GET", media, cookie=official)[0] == 404
+    accounts.create_account(engine, Viewer("t", Role.ADMIN), "citra", Role.PEJABAT, PASSWORD, must_change=True)
+    first_login = session_cookie(login(web, "citra")[1]).split(";")[0].split("=", 1)[1]
+    assert call(web, "GET", media, cookie=first_login)[0] == 404  # password change still pending
+
+
 def test_renewal_ticket_gives_a_cookie_only_for_the_current_epoch(web, engine):
     epoch = auth.change_password(engine, "budi", PASSWORD, "Kuda-sungai-payung-71")
     stale = auth_tokens.issue_ticket("budi", epoch - 1)

@@ -30,7 +30,7 @@ def test_an_sms_report_is_on_the_map_in_the_workbench_and_in_exports(engine):
     period = flt.resolve()
     q = flt.query_between(period.start, period.end)
     assert store.count_incidents(engine, q, PANWASLU) == 1
-    assert overview.map_incidents(engine, PANWASLU, flt, period, 1).frame["report_no"].tolist() == [no]
+    assert overview.page_data(engine, PANWASLU, flt, period).map.frame["report_no"].tolist() == [no]
     rows = workbench.page_rows(engine, q, PANWASLU)
     assert rows["report_no"].tolist() == [no] and workbench.source_label(rows["source"].iloc[0]) == "SMS langsung"
     frame = exports.export_frame(engine, q, PANWASLU)

@@ -1,0 +1,71 @@
+"""Issue 27 item 9: `make run` (PRODUKSI=1 too) listens on 127.0.0.1 unless told otherwise, as `ss -ltn` shows."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kondusif.cli import serve
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from polling import wait_until  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _listeners(port: int) -> list[str]:
+    """Local addresses listening on `port`, from `ss -ltn` (what the audit checked)."""
+    out = subprocess.run(["ss", "-ltnH"], capture_output=True, text=True, check=True).stdout
+    return [cols[3] for cols in (line.split() for line in out.splitlines())
+            if len(cols) >= 4 and cols[3].rsplit(":", 1)[-1] == str(port)]
+
+
+def test_make_run_goes_through_serve_in_both_modes():
+    for extra in ([], ["PRODUKSI=1"]):
+        plan = subprocess.run(["make", "-n", "run", *extra], cwd=ROOT,
+                              capture_output=True, text=True).stdout
+        last = [line for line in plan.splitlines() if line.strip()][-1]
+        assert "-m kondusif serve" in last and "streamlit run" not in last, plan
+
+
+@pytest.mark.skipif(shutil.which("ss") is None, reason="ss (iproute2) tidak terpasang")
+def test_serve_listens_on_loopback_only_and_says_how_to_put_nginx_in_front(db_url, tmp_path):
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("KONDUSIF_SERVER_ADDRESS", None)
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "kondusif", "serve", "--port", str(port)], cwd=ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        found = wait_until(lambda: _listeners(port) or proc.poll() is not None, timeout=90,
+                           message=f"a listener on port {port}")
+        assert proc.poll() is None, log.read_text()
+        assert found == [f"127.0.0.1:{port}"], found
+        text = log.read_text()
+        assert f"http://127.0.0.1:{port} (hanya komputer ini)" in text
+        assert "deploy/render.py" in text and "nginx" in text
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def test_an_address_for_every_interface_is_a_warning_in_the_console():
+    lines = serve.console_lines("0.0.0.0", 8501)
+    assert lines[0].startswith("PERINGATAN") and "tanpa TLS" in lines[0]
+    assert serve.is_loopback("127.0.0.1") and serve.is_loopback("::1") and not serve.is_loopback("0.0.0.0")
+    assert serve.streamlit_command("127.0.0.1", 8501)[-6:] == [
+        "--server.address", "127.0.0.1", "--server.port", "8501", "--server.headless", "true"]
