@@ -41,6 +41,7 @@ LAPOR_RT = re.compile(r"^(?P<head>.*?)[\s,]*\bRT(?=[\s.:\-/]*\d)[\s.:\-/]*0*(?P<
                       r"(?:\s*[/,]?\s*RW[\s.:\-]*\d+)?[\s,.\-]*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 RT_IN_TEXT = re.compile(r"\bRT(?=[\s.:\-/]*\d)[\s.:\-/]*0*(\d{1,3})\b", re.IGNORECASE)
 _EDITED = re.compile(r"\s*<?\s*(?:pesan ini (?:telah )?diedit|this message was edited|diedit)\s*>?\s*$", re.IGNORECASE)
+_PLACE_TAIL = re.compile(r"^[\s,.\-]*(?:(?:kec|kecamatan)\b.*)?$", re.IGNORECASE)  # "Air Kuti, Kec. Lubuklinggau Timur I"
 _PLACE_PREFIX = re.compile(r"^\W*(?:(?:di|kel|kelurahan|ds|desa|wilayah)\W+)*$", re.IGNORECASE)
 CHATTER = re.compile(
     r"^(?:ok(?:e|ey|ay)?|oke+|sip+|siap+|siyap|baik|iya+|ya+|y|tidak|nggak|gak|enggak|noted|mantap|"
@@ -171,12 +172,16 @@ def read_message(msg: ChatMessage, default_kelurahan: str | None = None) -> Read
 def _split_place(rest: str) -> tuple[str | None, str]:
     """The kelurahan part and the description of what follows "RT n" in a LAPOR line, colon or not."""
     head, colon, tail = rest.partition(":")
-    if colon and len(head) <= 60 and "\n" not in head:
-        return (head.strip(" ,.-") or None), tail.strip()
-    found = find_kelurahan_in_text(rest)
+    by_colon = bool(colon) and len(head) <= 60 and "\n" not in head
+    in_head = find_kelurahan_in_text(head) if by_colon else None
+    if in_head is not None and _PLACE_PREFIX.match(head[:in_head[1][0]]) and _PLACE_TAIL.match(head[in_head[1][1]:]):
+        return head.strip(" ,.-"), tail.strip()
+    found = find_kelurahan_in_text(rest)  # no colon, or a colon further on ("jam 19:30")
     if found is not None and _PLACE_PREFIX.match(rest[:found[1][0]]):
         end = found[1][1]
         return rest[:end].strip(" ,.-"), rest[end:].strip(" ,.-:")
+    if by_colon:
+        return (head.strip(" ,.-") or None), tail.strip()
     return None, rest.strip(" ,.-:")
 
 
