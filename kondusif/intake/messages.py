@@ -1,21 +1,24 @@
-"""Read one chat or SMS message as a report, or say why it cannot be read confidently.
+"""Read one chat or SMS message: a report, a check-in ("aman"), a case for a person, or not a report.
 
-The documented format for RT heads (README, "Format pesan laporan")::
+The one reader of chat import and both SMS gateways; the rules, in Indonesian for
+the people who agree with them, are in docs/reading.md. The documented format::
 
     LAPOR <kategori> <tingkat> RT <n> <kelurahan>: <uraian>
     LAPOR politik uang berat RT 03 Air Kuti: amplop Rp50rb dibagikan malam ini
 
-Free text is read tolerantly: the kelurahan through the gazetteer's name
-matcher (in the text, else in the sender's name "Pak Rahman RT 03 Air Kuti"),
-the RT number from "RT 3"/"RT.03" (text, else sender), the category from
-keywords (vocab.KEYWORD_RULES), the severity from words like "berat"/"luka";
-a message that names no severity is **sedang**. The time is the message's own
-timestamp (WIB).
+(colon optional; the stated code and severity win over the description's words).
+Free text is read tolerantly: the kelurahan through the gazetteer's name matcher
+(in the text, else in the sender's name "Pak Rahman RT 03 Air Kuti", else the
+group's), the RT number (text, else sender), the category from keywords
+(vocab.KEYWORD_RULES), the severity only from words that say it, else **sedang**
+with the reason given. The time is the message's own timestamp.
 
 Outcome per message: ``report`` (a candidate for validate.check_records),
-``review`` (a possible report something is missing from: goes to the review
-queue with the reason) or ``rejected`` (system lines, media without text,
-chatter such as greetings and "ok"), each with a reason in Indonesian.
+``checkin`` (a calm message: raw = occurred_at, rt, kelurahan, reporter_name,
+reporter_phone, description), ``review`` (a possible report something is missing
+from: the review queue, with the reason) or ``rejected`` (system lines, media,
+chatter, and messages about reporting: format help, instructions, reminders,
+notices, forwards, questions, thanks), each with a reason in Indonesian.
 """
 
 from __future__ import annotations
