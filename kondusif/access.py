@@ -47,6 +47,11 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "system.metrics": (frozenset({A}), "membaca metrik server (/_stcore/metrics)"),
     "account.pin": (frozenset({R}), "masuk dengan PIN 6 angka sebagai ganti kata sandi"),
     "sms.file": (frozenset({R}), "melapor lewat SMS dari nomor HP yang terdaftar pada akunnya"),
+    # Issue 24: check-ins ("laporan aman") and coverage (who has been heard from).
+    "checkin.file": (frozenset({A, P, R}), "mencatat laporan aman (lingkungan aman) untuk RT"),
+    "checkin.read_identity": (frozenset({A, P}),
+                              "melihat pengirim laporan aman serta nama dan nomor Ketua RT yang senyap"),
+    "coverage.read": (frozenset({A, J, P}), "melihat cakupan kabar RT (RT yang memberi kabar dan yang senyap)"),
     "gateway.manage": (frozenset({A}), "mengelola gerbang SMS (rahasia SMSsync, nomor telepon Ketua RT)"),
     # One capability per page: kondusif.ui.pages.PAGES takes its roles from here.
     "page.peta": (frozenset({A, J, P}), "halaman Peta kondusivitas"),

@@ -15,8 +15,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import access, status, store
+from kondusif import coverage as coverage_mod
 from kondusif import registry as rt_registry_mod
 from kondusif.config import LevelConfig, settings
+from kondusif.coverage import Coverage
 from kondusif.filters import DataMoments, Filter, Period
 from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Severity, Source, Status, Viewer
 from kondusif.timeutil import as_utc, format_wib, to_wib, wib_day_start
@@ -136,16 +138,29 @@ class Levels:
     rt: pd.DataFrame  # compute_levels(by="rt") for the covered RT of the registry
     registry: pd.DataFrame
     registry_is_sample: bool
+    coverage: Coverage | None = None  # issue 24: who was heard from in the period (None: not computed)
 
     def counts(self) -> dict[status.Level, int]:
         return status.level_counts(self.kelurahan)
 
 
+def with_contact(engine: Engine, viewer: Viewer, levels: Levels, start: datetime, end: datetime) -> Levels:
+    """`levels` with contact applied (issue 24): a kelurahan no RT was heard from in [start, end)
+    is Tidak ada kabar instead of Kondusif, and every reason list says how many RT gave word."""
+    if not access.allows(viewer, "coverage.read"):
+        return levels
+    cov = coverage_mod.coverage(engine, viewer, start, end)
+    return replace(levels, kelurahan=status.apply_contact(levels.kelurahan, cov.kelurahan), coverage=cov)
+
+
 def levels_for_view(
     engine: Engine, viewer: Viewer, flt: Filter, as_of: datetime, cfg: LevelConfig | None = None,
-    registry: pd.DataFrame | None = None,
+    registry: pd.DataFrame | None = None, contact_since: datetime | None = None,
 ) -> Levels:
-    """Kelurahan and RT levels at `as_of` from the reports matching the filter (not its period)."""
+    """Kelurahan and RT levels at `as_of` from the reports matching the filter (not its period).
+
+    Contact (issue 24) is counted from `contact_since` (the view's period start; default: the level window's).
+    """
     cfg = cfg or settings().levels
     q = flt.query_between(status.window_start(as_of, cfg), as_of)
     frame = read_incidents(engine, q, viewer, LEVEL_COLUMNS, newest_first=None)
@@ -153,7 +168,8 @@ def levels_for_view(
     reg = rt_registry_mod.rt_registry(engine) if registry is None else registry
     kel = status.compute_levels(frame, as_of, cfg, by="kelurahan", units=kel_units)
     rt = status.compute_levels(frame, as_of, cfg, by="rt", units=rt_units(reg, kel_units, flt))
-    return Levels(as_of, kel, rt, reg, rt_registry_mod.registry_is_sample(reg))
+    levels = Levels(as_of, kel, rt, reg, rt_registry_mod.registry_is_sample(reg))
+    return with_contact(engine, viewer, levels, contact_since or status.window_start(as_of, cfg), as_of)
 
 
 # --------------------------------------------------------------------------- headline
@@ -289,6 +305,39 @@ class KelurahanDetail:
     by_severity: pd.DataFrame  # Keparahan, Laporan
     spark: pd.DataFrame  # Tanggal (14 WIB days up to as-of), Laporan
     latest: pd.DataFrame  # the newest reports of the period (no identity)
+    silent: pd.DataFrame | None = None  # issue 24: the kelurahan's silent RT (silent_table), None: not computed
+    counted_note: str = ""  # which reports the level counts when a filter narrows them
+
+
+def silent_table(cov: Coverage | None, kode: str) -> pd.DataFrame | None:
+    """The silent RT of one kelurahan as the UI lists them: RT, and for identity roles the head's name and
+    number (coverage.rt carries them only for roles with checkin.read_identity)."""
+    if cov is None:
+        return None
+    rows = cov.rt[(cov.rt["kode_kelurahan"] == kode) & ~cov.rt["heard"]]
+    table = pd.DataFrame({"RT": [f"{int(r):02d}" for r in rows["rt"]]})
+    if "nama_ketua" in rows.columns:
+        table["Ketua RT"] = [str(v) if pd.notna(v) else "-" for v in rows["nama_ketua"]]
+        table["Telepon"] = [str(v) if pd.notna(v) else "-" for v in rows["telepon"]]
+    return table
+
+
+def counted_reports_note(flt: Filter) -> str:
+    """'Tingkat ini hanya menghitung laporan kategori Politik uang; sumber SMS langsung.' when the
+    filter narrows the reports a level counts (issue 24: a filter must not silently change the meaning)."""
+    parts = []
+    if flt.category:
+        parts.append("kategori " + ", ".join(category_label(c) for c in flt.category))
+    if flt.severity:
+        parts.append("keparahan " + ", ".join(Severity(s).label for s in flt.severity))
+    if flt.status:
+        parts.append("status " + ", ".join(STATUS_LABELS[Status(s)] for s in flt.status))
+    if flt.source:
+        parts.append("sumber " + ", ".join(Source(s).label for s in flt.source))
+    if not parts:
+        return ""
+    return ("Tingkat ini hanya menghitung laporan " + "; ".join(parts) + " (sesuai filter), bukan semua laporan. "
+            "Kabar RT (laporan aman dan laporan apa pun) tetap dihitung semuanya.")
 
 
 def spark_days(as_of: datetime, days: int = SPARK_DAYS) -> tuple[list[date], datetime]:
@@ -329,7 +378,8 @@ def kelurahan_detail(engine: Engine, viewer: Viewer, flt: Filter, period: Period
     })
     latest = store.query_incidents(engine, q, viewer, columns=LATEST_COLUMNS, limit=latest_rows)
     return KelurahanDetail(kode, str(rec["nama"]), str(rec["kecamatan"]), level, score, reasons, by_category,
-                           by_severity, spark, latest_table(latest))
+                           by_severity, spark, latest_table(latest), silent_table(levels.coverage, kode),
+                           counted_reports_note(flt))
 
 
 def latest_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -445,7 +495,8 @@ def page_data(engine: Engine, viewer: Viewer, flt: Filter, period: Period, cfg: 
     cfg = cfg or settings().levels
     frame = read_view(engine, viewer, flt, period, cfg)
     reg = rt_registry_mod.rt_registry(engine) if registry is None else registry
-    levels = levels_from_frame(frame, viewer, flt, period.as_of, reg, cfg)
+    levels = with_contact(engine, viewer, levels_from_frame(frame, viewer, flt, period.as_of, reg, cfg),
+                          period.start, period.end)
     rows = _in_period(frame, period)
     prev = period.previous()
     n_prev = store.count_incidents(engine, flt.query_between(prev.start, prev.end), viewer)

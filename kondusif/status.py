@@ -41,10 +41,13 @@ class Level(StrEnum):
     KONDUSIF = "kondusif"
     WASPADA = "waspada"
     RAWAN = "rawan"
+    # Issue 24: no RT of the kelurahan heard from in the period (no check-in, no report): green
+    # must mean that someone said so. Set by `apply_contact`, never by the score.
+    TIDAK_ADA_KABAR = "tidak_ada_kabar"
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        return "Tidak ada kabar" if self is Level.TIDAK_ADA_KABAR else self.value.capitalize()
 
     @property
     def color(self) -> str:
@@ -52,11 +55,13 @@ class Level(StrEnum):
 
     @property
     def rank(self) -> int:
-        return {Level.KONDUSIF: 0, Level.WASPADA: 1, Level.RAWAN: 2}[self]
+        return {Level.KONDUSIF: 0, Level.TIDAK_ADA_KABAR: 1, Level.WASPADA: 2, Level.RAWAN: 3}[self]
 
 
-LEVEL_COLORS = {Level.KONDUSIF: "#1a9850", Level.WASPADA: "#f5a623", Level.RAWAN: "#d73027"}
+LEVEL_COLORS = {Level.KONDUSIF: "#1a9850", Level.WASPADA: "#f5a623", Level.RAWAN: "#d73027",
+                Level.TIDAK_ADA_KABAR: "#9e9e9e"}
 LEVEL_MEANINGS = {
+    Level.TIDAK_ADA_KABAR: "tidak satu pun RT memberi kabar (laporan aman atau laporan) dalam periode ini",
     Level.KONDUSIF: "tidak ada atau sedikit laporan berbobot dalam jendela waktu",
     Level.WASPADA: "laporan berbobot menumpuk; perlu dipantau",
     Level.RAWAN: "banyak laporan berat/terverifikasi baru-baru ini; perlu tindakan",
@@ -265,3 +270,36 @@ def window_start(as_of: datetime, cfg: LevelConfig | None = None) -> datetime:
     """Earliest occurred_at that can still count at `as_of` (for querying the store)."""
     cfg = cfg or settings().levels
     return as_utc(as_of) - timedelta(hours=cfg.window_hours)
+
+
+def apply_contact(levels: pd.DataFrame, contact: pd.DataFrame) -> pd.DataFrame:
+    """Kelurahan levels with contact applied (issue 24): Kondusif needs an RT heard from.
+
+    `contact` is coverage.Coverage.kelurahan (kode_kelurahan, rt_heard, rt_total, senyap).
+    A Kondusif kelurahan none of whose RT was heard from in the period becomes Tidak ada
+    kabar; every kelurahan with registered RT gets the sentence "8 dari 12 RT memberi
+    kabar; senyap: RT 06, 10, 11, 12" among its reasons. Waspada/Rawan stay: reports made them.
+    """
+    from kondusif.coverage import contact_sentence
+
+    if not len(levels) or contact is None or not len(contact):
+        return levels
+    by_code = {str(r.kode_kelurahan): r for r in contact.itertuples(index=False)}
+    out = levels.copy()
+    new_levels, new_reasons = [], []
+    for code, level, reasons in zip(out["kode_kelurahan"], out["level"], out["reasons"], strict=True):
+        c = by_code.get(str(code))
+        reasons = list(reasons)
+        if c is not None and int(c.rt_total) > 0:
+            sentence = contact_sentence(int(c.rt_heard), int(c.rt_total), list(c.senyap))
+            if Level(level) == Level.KONDUSIF and int(c.rt_heard) == 0:
+                level = Level.TIDAK_ADA_KABAR
+                reasons = ["Tidak ada kabar: belum satu pun RT mengirim laporan aman atau laporan dalam periode ini",
+                           sentence, *reasons[1:]]
+            else:
+                reasons = [reasons[0], sentence, *reasons[1:]] if reasons else [sentence]
+        new_levels.append(Level(level))
+        new_reasons.append(reasons)
+    out["level"] = new_levels
+    out["reasons"] = new_reasons
+    return out

@@ -1,6 +1,6 @@
 """Ruang pantau (the wall display, issue 16): what the command-post TV shows, as plain data.
 
-The page (pages/ruang_pantau.py) refreshes itself; every figure here is read again on
+The screen (screens/ruang_pantau.py) refreshes itself; every figure here is read again on
 each refresh, so this module is small, viewer-scoped reads plus two pure helpers:
 - `parse_params`: the kiosk URL (`?segar=30&periode=hari-ini`); a bad value is
   dropped with an Indonesian notice and its default used.
@@ -22,6 +22,8 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from kondusif import access, alerts, overview, simulated, status, store
+from kondusif import coverage as coverage_mod
+from kondusif.coverage import Coverage
 from kondusif.filters import Filter, Period, as_of_moment, today_wib
 from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Severity, Source, Status, Viewer
 from kondusif.timeutil import as_utc, format_long_date, to_wib, wib_day_start
@@ -149,6 +151,7 @@ class WallSnapshot:
     n_alerts: int = 0
     sees_alerts: bool = False
     units: tuple[str, ...] = field(default=())
+    coverage: Coverage | None = None  # issue 24: RT heard from in the period (None: role without coverage.read)
 
     @property
     def ticker(self) -> pd.DataFrame:
@@ -177,6 +180,10 @@ def snapshot(engine: Engine, viewer: Viewer, params: WallParams, now: datetime |
                                     newest_first=None)
     units = _units(viewer)
     levels = status.compute_levels(frame, period.end, by="kelurahan", units=units)
+    cov = coverage_mod.coverage(engine, viewer, period.start, period.end) \
+        if access.allows(viewer, "coverage.read") else None
+    if cov is not None:  # issue 24: Kondusif needs contact; silence is Tidak ada kabar
+        levels = status.apply_contact(levels, cov.kelurahan)
     counts = status.level_counts(levels)
     n_sim_window = int((frame["source"] == Source.SIMULASI.value).sum()) if len(frame) else 0
     reports = overview.read_incidents(engine, q, viewer, WALL_COLUMNS, limit=MAX_MARKERS) if n else \
@@ -187,7 +194,7 @@ def snapshot(engine: Engine, viewer: Viewer, params: WallParams, now: datetime |
     n_alerts = alerts.count_unacknowledged(engine, viewer) if len(open_alerts) == ALERT_ROWS else len(open_alerts)
     return WallSnapshot(period, n, n_sim, n_sim_window, counts[status.Level.RAWAN], counts[status.Level.WASPADA],
                         unverified, levels, reports.reset_index(drop=True), open_alerts, n_alerts, sees,
-                        tuple(units))
+                        tuple(units), cov)
 
 
 # --------------------------------------------------------------------------- words

@@ -33,7 +33,7 @@ from kondusif.wall import HIGHLIGHT_SECONDS, WallSnapshot
 from lubuklinggau_geo import gazetteer
 
 DATA_ATTRIBUTE = "data-sk-wall"
-LEVEL_ORDER = (Level.KONDUSIF, Level.WASPADA, Level.RAWAN)  # the index maps.build_map uses
+LEVEL_ORDER = maps.LEVELS  # the index maps.build_map uses (issue 24: Tidak ada kabar last, drawn hatched)
 HERE = Path(__file__).resolve().parent
 
 
@@ -53,6 +53,7 @@ class WallLive(MacroElement):
         super().__init__()
         self._name = "WallLive"
         self.colors = maps.js_json([LEVEL_COLORS[lv] for lv in LEVEL_ORDER])
+        self.no_news = LEVEL_ORDER.index(Level.TIDAK_ADA_KABAR)
         self.sev_colors = maps.js_json(maps.SEVERITY_COLORS)
         self.attribute = maps.js_json(DATA_ATTRIBUTE)
         self.seconds = int(HIGHLIGHT_SECONDS)
@@ -64,7 +65,8 @@ class WallLive(MacroElement):
         """wall_live.js, then one call handing it this map and its constants."""
         if self._parent is None:
             raise RuntimeError("WallLive is added to a map before it is rendered")
-        args = ", ".join((self._parent.get_name(), self.colors, self.sev_colors, self.attribute, str(self.seconds)))
+        args = ", ".join((self._parent.get_name(), self.colors, self.sev_colors, self.attribute, str(self.seconds),
+                          str(self.no_news)))
         return f"{wall_live_js()}\nwindow.skWallLive({args});\n"
 
 

@@ -69,7 +69,7 @@ def test_one_read_shows_what_the_separate_queries_showed(demo_engine, view):
     period = flt.resolve()
     got = overview.page_data(demo_engine, viewer, flt, period, cap=300)
 
-    levels = overview.levels_for_view(demo_engine, viewer, flt, period.as_of)
+    levels = overview.levels_for_view(demo_engine, viewer, flt, period.as_of, contact_since=period.start)
     pd.testing.assert_frame_equal(got.levels.kelurahan, levels.kelurahan)
     pd.testing.assert_frame_equal(got.levels.rt, levels.rt)
     assert got.levels.as_of == levels.as_of and got.levels.registry_is_sample == levels.registry_is_sample

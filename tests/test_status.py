@@ -217,12 +217,13 @@ def test_bad_by_is_refused():
 
 def test_level_counts_has_every_level():
     out = compute_levels(frame((0, "berat", "diverifikasi")), AS_OF, CFG, units=[KEL, KEL2])
-    assert status.level_counts(out) == {Level.KONDUSIF: 1, Level.WASPADA: 1, Level.RAWAN: 0}
+    assert status.level_counts(out) == {Level.KONDUSIF: 1, Level.WASPADA: 1, Level.RAWAN: 0,
+                                        Level.TIDAK_ADA_KABAR: 0}
 
 
 def test_level_labels_and_colours():
-    assert [lv.label for lv in Level] == ["Kondusif", "Waspada", "Rawan"]
-    assert len({lv.color for lv in Level}) == 3
+    assert [lv.label for lv in Level] == ["Kondusif", "Waspada", "Rawan", "Tidak ada kabar"]
+    assert len({lv.color for lv in Level}) == 4
     assert "bukan Indeks Kerawanan Pemilu" in status.MEASURE_NOTICE
 
 

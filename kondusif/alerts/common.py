@@ -18,7 +18,8 @@ from kondusif.timeutil import as_utc
 KIND_BERAT = "berat"
 KIND_RAWAN = "rawan"
 KIND_LABELS = {KIND_BERAT: "Laporan berat", KIND_RAWAN: "Kelurahan rawan",
-               "sms_senyap": "Gerbang SMS senyap"}  # issue 15: kondusif/sms/gateways.py
+               "sms_senyap": "Gerbang SMS senyap",  # issue 15: kondusif/sms/gateways.py
+               "cakupan": "Cakupan kabar RT rendah"}  # issue 24: kondusif/rounds.py
 COUNTED_OUT = ("ditolak", "duplikat")
 
 # delivery_state values

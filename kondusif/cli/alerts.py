@@ -50,6 +50,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     silent = check_silence(store.get_engine(), as_of)
     created += [silent] if silent else []
+    from kondusif.rounds import check_rounds  # issue 24: low coverage after a voting-day round
+
+    created += check_rounds(store.get_engine(), as_of)
     for a in created:
         print(a["message"])
     print(f"{len(created)} peringatan baru.")

@@ -90,7 +90,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{result.inserted} laporan SIMULASI ditambahkan (seed {args.seed}; {result.skipped} sudah ada) "
         f"dalam {result.seconds:.1f} detik."
     )
+    _seed_checkins(engine, args.seed)
     return 0
+
+
+def _seed_checkins(engine, seed: int) -> None:
+    """Issue 24: simulated check-ins beside the simulated reports (calm, tense and silent on the demo map)."""
+    from kondusif import demo_checkins
+
+    got = demo_checkins.seed_checkins(engine, seed)
+    print(f"{got.inserted} laporan aman SIMULASI ditambahkan ({got.skipped} sudah ada); kelurahan yang sengaja "
+          f"senyap: {len(got.silent_kelurahan)}.")
 
 
 def cmd_prepare(args: argparse.Namespace) -> int:
@@ -99,6 +109,7 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     if store.count_incidents(engine, q=None, viewer=SYSTEM) == 0:
         result = demo.seed_demo(engine, args.n, args.seed)
         print(f"Basis data kosong: {result.inserted} laporan SIMULASI ditambahkan untuk demo.")
+        _seed_checkins(engine, args.seed)
     signing_key()  # the installation's session key (0600 in the data dir) unless configured
     _print_demo_accounts(accounts.ensure_demo_accounts(engine))
     print(f"Siap: {_safe_url(settings().db_url)}")

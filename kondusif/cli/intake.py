@@ -103,10 +103,11 @@ def mapping_from_args(header: list[str], mapping_file: Path | None, pairs: list[
 
 
 def _print_counts(rows_in: int, imported: int, rejected: int, existing: int, queued: int | None = None,
-                  dry: bool = False) -> None:
+                  dry: bool = False, calm: int = 0) -> None:
     verb = "akan diimpor" if dry else "diimpor"
     q = f" + {queued} ke antrean tinjauan" if queued is not None else ""
-    print(f"Masuk      : {rows_in} = {imported} {verb}{q} + {rejected} ditolak + {existing} sudah ada")
+    c = f" + {calm} laporan aman" if calm else ""  # issue 24: check-ins, never incidents
+    print(f"Masuk      : {rows_in} = {imported} {verb}{c}{q} + {rejected} ditolak + {existing} sudah ada")
 
 
 def _open(args: argparse.Namespace) -> tuple[Engine, Viewer, bytes] | int:
@@ -216,10 +217,12 @@ def cmd_import_chat(args: argparse.Namespace) -> int:
     if args.rejects:
         args.rejects.write_bytes(preview.rejects_csv())
     if args.dry_run:
-        _print_counts(preview.rows_in, preview.good, preview.rejected, preview.existing, preview.queued, dry=True)
+        _print_counts(preview.rows_in, preview.good, preview.rejected, preview.existing, preview.queued, dry=True,
+                      calm=preview.calm)
     else:
         result = pipeline.commit_chat(engine, preview, viewer)
-        _print_counts(result.rows_in, result.imported, result.rejected, result.existing, result.queued)
+        _print_counts(result.rows_in, result.imported, result.rejected, result.existing, result.queued,
+                      calm=result.checkins)
         if result.possible_duplicates:
             print(f"Duplikat?  : {result.possible_duplicates} laporan ditandai kemungkinan duplikat")
     _print_rejects(preview.results, "pesan")

@@ -8,7 +8,7 @@
 - The form: `submit_form` stores one report, idempotent on its submission token.
 
 Invariant, stated in every preview and result: rows (or messages) in =
-imported + rejected + already there (+ queued, for chats).
+imported + rejected + already there (+ queued and calm check-ins, for chats).
 
 Dedupe key per report: ``UNIQUE(source, source_ref)`` with source_ref the Kobo
 ``_uuid`` (``kobo:…``), the Ushahidi post id (``ushahidi:…``), a mapped ID
@@ -110,12 +110,15 @@ class ImportResult:
     report_nos: list[str] = field(default_factory=list)
     batch_id: str = ""
     unlisted_rt: int = 0
+    checkins: int = 0  # issue 24 (chats): calm messages recorded as check-ins, never incidents
 
     def summary(self) -> str:
         parts = [f"{self.rows_in} masuk", f"{self.imported} diimpor", f"{self.rejected} ditolak",
                  f"{self.existing} sudah ada"]
         if self.queued:
             parts.insert(3, f"{self.queued} masuk antrean tinjauan")
+        if self.checkins:
+            parts.insert(2, f"{self.checkins} laporan aman dicatat")
         text = ", ".join(parts)
         if self.possible_duplicates:
             text += f"; {self.possible_duplicates} ditandai kemungkinan duplikat"
@@ -304,6 +307,11 @@ class _RowCounts:
     @property
     def queued(self) -> int:
         return self.count("antri")
+
+    @property
+    def calm(self) -> int:
+        """Chats (issue 24): calm messages read as check-ins ("aman"), never incidents."""
+        return self.count("aman")
 
     @property
     def unlisted_rt(self) -> int:
@@ -526,8 +534,8 @@ class ChatPreview(_RowCounts):
         return "Nama grup tidak ada di berkas"
 
     def summary(self) -> str:
-        return (f"{self.rows_in} pesan: {self.good} laporan terbaca, {self.queued} perlu ditinjau, "
-                f"{self.rejected} ditolak, {self.existing} sudah ada")
+        return (f"{self.rows_in} pesan: {self.good} laporan terbaca, {self.calm} laporan aman, "
+                f"{self.queued} perlu ditinjau, {self.rejected} ditolak, {self.existing} sudah ada")
 
     def frame(self, status: str) -> pd.DataFrame:
         """Messages of one status: nomor, baris, waktu, pengirim, pesan, alasan."""
@@ -595,6 +603,10 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
                                      line=msg.line))
             continue
         seen[fp] = msg.number
+        calm = _calm_row(engine, viewer, msg, rd) if rd.outcome == "checkin" else None
+        if isinstance(calm, RowResult):
+            results.append(calm)
+            continue
         if rd.outcome == "report":
             ch = checked[i]
             if ch.ok:
@@ -606,7 +618,7 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
                 continue
             reason = "; ".join(str(e) for e in ch.errors)
         else:
-            reason = rd.reason
+            reason = calm or rd.reason
         results.append(RowResult(msg.number, "antri", note=reason, line=msg.line))
         preview.queue_rows[msg.number] = {
             "fingerprint": fp, "channel": msg.channel, "sent_at": msg.sent_at,
@@ -619,6 +631,10 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
     live = [r for r in results if r.status in ("baik", "antri")]
     stored = existing_refs(engine, Source.CHAT.value, (prefix + fps[r.row] for r in live))
     in_queue = queued_fingerprints(engine, (fps[r.row] for r in live))
+    calm_refs = _existing_checkins(engine, [r.record["source_ref"] for r in results if r.status == "aman"])
+    for r in results:
+        if r.status == "aman" and r.record["source_ref"] in calm_refs:
+            r.status, r.record, r.note = "sudah_ada", None, "laporan aman ini sudah dicatat sebelumnya"
     for r in live:
         no = stored.get(prefix + fps[r.row])
         if no is None and fps[r.row] not in in_queue:
@@ -627,6 +643,37 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
         r.status, r.record = "sudah_ada", None
         preview.queue_rows.pop(r.row, None)
     return preview
+
+
+def _calm_row(engine: Engine, viewer: Viewer, msg: chat_mod.ChatMessage, rd: Any) -> RowResult | str | None:
+    """A calm message (issue 24): a check-in row ("aman"), or why it goes to the queue (str), or None
+    when it names no RT/kelurahan (the reader's own reason then goes to the queue)."""
+    from kondusif import checkins
+
+    raw = rd.raw or {}
+    if not raw.get("kelurahan") or not raw.get("rt") or msg.sent_at is None:
+        return None
+    try:
+        code, number, unlisted = checkins.check_place(engine, raw["kelurahan"], raw["rt"])
+        checkins.check_time(msg.sent_at, msg.sent_at)
+        access.require(viewer, "checkin.file", access.Place(code, rt=number))
+    except (checkins.CheckinRefused, access.NotPermitted) as exc:
+        return f"laporan aman tidak dapat dicatat: {exc}"
+    record = {"kelurahan": code, "rt": number, "at": msg.sent_at, "source_ref": _chat_ref(msg),
+              "sender_name": msg.sender or None, "phone": normalise_phone(msg.phone) if msg.phone else None}
+    return RowResult(msg.number, "aman", record=record, line=msg.line, unlisted_rt=unlisted,
+                     note=f"laporan aman RT {number:02d} {gazetteer.kelurahan_name(code)} (bukan kejadian)")
+
+
+def _existing_checkins(conn_or_engine: Engine | Connection, refs: list[str]) -> set[str]:
+    if not refs:
+        return set()
+    c = store.checkins.c
+    stmt = sa.select(c.source_ref).where(c.channel == "chat", c.source_ref.in_(refs))
+    if isinstance(conn_or_engine, Engine):
+        with conn_or_engine.connect() as conn:
+            return set(conn.execute(stmt).scalars())
+    return set(conn_or_engine.execute(stmt).scalars())
 
 
 def commit_chat(engine: Engine, preview: ChatPreview, viewer: Viewer) -> ImportResult:
@@ -648,9 +695,11 @@ def commit_chat(engine: Engine, preview: ChatPreview, viewer: Viewer) -> ImportR
         if queue_fresh:
             conn.execute(store.review_queue.insert(),
                          [_clean_queue_row({**preview.queue_rows[r.row], "created_at": stamp}) for r in queue_fresh])
-        existing = preview.existing + (len(good) - len(fresh)) + (len(to_queue) - len(queue_fresh))
+        calm = _commit_calm(conn, engine, viewer, [r for r in preview.results if r.status == "aman"])
+        existing = preview.existing + (len(good) - len(fresh)) + (len(to_queue) - len(queue_fresh)) \
+            + (preview.calm - calm)
         result = ImportResult(preview.rows_in, len(rows), preview.rejected, existing, len(queue_fresh),
-                              flagged, [r["report_no"] for r in rows], batch)
+                              flagged, [r["report_no"] for r in rows], batch, checkins=calm)
         store.add_audit(conn, actor, "import", batch, "import_chat",
                         note=f"Impor chat {preview.filename}: {result.summary()}",
                         details={"berkas": preview.filename, "sha256": preview.sha256,
@@ -658,6 +707,20 @@ def commit_chat(engine: Engine, preview: ChatPreview, viewer: Viewer) -> ImportR
                                  "diimpor": result.imported, "antri": result.queued,
                                  "ditolak": result.rejected, "sudah_ada": result.existing})
     return result
+
+
+def _commit_calm(conn: Connection, engine: Engine, viewer: Viewer, calm: list[RowResult]) -> int:
+    """Record the calm messages of a chat as check-ins (channel chat); returns how many were new."""
+    from kondusif import checkins
+
+    new = 0
+    for r in calm:
+        rec = r.record or {}
+        got = checkins.insert_checkin(conn, engine, viewer, kelurahan=rec["kelurahan"], rt=rec["rt"], at=rec["at"],
+                                      channel="chat", source_ref=rec["source_ref"], sent_at=rec["at"],
+                                      sender_name=rec["sender_name"], phone=rec["phone"])
+        new += int(got.created)
+    return new
 
 
 # --------------------------------------------------------------------------- the form

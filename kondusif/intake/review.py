@@ -29,7 +29,8 @@ from kondusif.intake.validate import Checked, FieldError, check_record, make_rul
 from kondusif.model import Source, Viewer, new_id
 from kondusif.timeutil import now
 
-STATES = {"antri": "Menunggu", "diklasifikasi": "Dijadikan laporan", "dibuang": "Dibuang"}
+STATES = {"antri": "Menunggu", "diklasifikasi": "Dijadikan laporan", "dicatat_aman": "Dicatat sebagai laporan aman",
+          "dibuang": "Dibuang"}
 QUEUE_COLUMNS = ["id", "channel", "sent_at", "sender", "text", "guess", "reason", "state", "resolved_by",
                  "resolved_at", "resolution_note", "incident_id", "created_at", "fingerprint",
                  "kode_kelurahan", "kode_kecamatan"]
@@ -167,6 +168,47 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
     return ClassifyOutcome(rows[0]["report_no"], checked)
 
 
+def accept_checkin(engine: Engine, item_id: int, viewer: Viewer, kelurahan: str | None = None,
+                   rt: int | None = None) -> Any:
+    """Record a queued calm message as a check-in (issue 24: an "AMAN" from a number not yet registered).
+
+    The place is the one given, else the one the reader found; the time is the message's own.
+    One transaction: the check-in (kondusif.checkins, audited) and the item's state, only from ``antri``.
+    """
+    from kondusif import checkins
+
+    access.require(viewer, "review.place")
+    item = get_item(engine, viewer, item_id)
+    if item is None:
+        raise ReviewError("Pesan tidak ditemukan di antrean.")
+    if item["state"] != "antri":
+        raise ReviewError(f"Pesan ini sudah ditangani ({STATES.get(item['state'], item['state'])}).")
+    guess = item.get("guess")
+    guess = json.loads(guess) if isinstance(guess, str) else (guess or {})
+    kel = kelurahan or guess.get("kelurahan")
+    number = rt if rt is not None else guess.get("rt")
+    if not kel or number is None:
+        raise ReviewError("Isi kelurahan dan nomor RT untuk mencatat laporan aman ini.")
+    gateway = guess.get("gateway")
+    channel = {"gammu": "sms-gammu", "smssync": "smssync"}.get(str(gateway), "chat")
+    phone_like = item["sender"] and sum(ch.isdigit() for ch in item["sender"]) >= 8
+    q = store.review_queue.c
+    with store.write(engine) as conn:
+        got = checkins.insert_checkin(
+            conn, engine, viewer, kelurahan=kel, rt=number, at=item["sent_at"] or item["created_at"],
+            channel=channel, source_ref="antrean:" + item["fingerprint"], sent_at=item["sent_at"] or item["created_at"],
+            phone=item["sender"] if phone_like else None, sender_name=None if phone_like else item["sender"])
+        done = conn.execute(store.review_queue.update().where(q.id == int(item_id), q.state == "antri").values(
+            **queue_place(got.kode_kelurahan), state="dicatat_aman", resolved_by=viewer.username, resolved_at=now(),
+            resolution_note=f"Dicatat sebagai laporan aman {got.place_label}"))
+        if done.rowcount != 1:
+            raise ReviewError("Pesan ini baru saja ditangani orang lain.")
+        store.add_audit(conn, viewer.username, "review", str(item_id), "checkin", from_status="antri",
+                        to_status="dicatat_aman", note=f"Pesan antrean dicatat sebagai laporan aman {got.place_label}",
+                        details={"checkin_id": got.id})
+    return got
+
+
 def discard(engine: Engine, item_id: int, reason: str, viewer: Viewer) -> None:
     """Discard a queued message with a reason (required), audited; only inside the viewer's scope."""
     access.require(viewer, "review.discard")
@@ -191,5 +233,5 @@ def discard(engine: Engine, item_id: int, reason: str, viewer: Viewer) -> None:
                         from_status="antri", to_status="dibuang", note=reason[:1000])
 
 
-__all__ = ["ClassifyOutcome", "FieldError", "ReviewError", "classify", "discard", "get_item", "queue_counts",
+__all__ = ["ClassifyOutcome", "FieldError", "ReviewError", "accept_checkin", "classify", "discard", "get_item", "queue_counts",
            "queue_frame", "queue_place"]

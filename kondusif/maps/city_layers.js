@@ -25,8 +25,28 @@ window.skCityLayers = function (map, GEO, KEC, KEL, RT, INC, C, SHOW) {
   var selected = null;
   function kelStyle(f) {
     var p = KEL[f.properties.k];
+    if (p && p[0] === C.noNews) {  // Tidak ada kabar: hatched grey (the pattern is added below)
+      return {fillColor: "url(#sk-hatch)", fillOpacity: 0.9, color: "#4a4a4a", weight: 1, opacity: 0.9};
+    }
     var color = p ? C.levelColors[p[0]] : C.outOfScope;
     return {fillColor: color, fillOpacity: p ? 0.55 : 0.25, color: "#4a4a4a", weight: 1, opacity: 0.9};
+  }
+  // The hatch of "Tidak ada kabar": an SVG pattern in the overlay pane's own SVG (issue 24).
+  function addHatch() {
+    var svg = map.getPanes().overlayPane.querySelector("svg");
+    if (!svg || svg.querySelector("#sk-hatch")) return;
+    var ns = "http://www.w3.org/2000/svg";
+    var defs = document.createElementNS(ns, "defs");
+    var pat = document.createElementNS(ns, "pattern");
+    var attrs = {id: "sk-hatch", patternUnits: "userSpaceOnUse", width: 8, height: 8,
+                 patternTransform: "rotate(45)"};
+    for (var a in attrs) pat.setAttribute(a, attrs[a]);
+    var bg = document.createElementNS(ns, "rect");
+    bg.setAttribute("width", 8); bg.setAttribute("height", 8); bg.setAttribute("fill", "#dcdcdc");
+    var line = document.createElementNS(ns, "rect");
+    line.setAttribute("width", 3); line.setAttribute("height", 8); line.setAttribute("fill", C.levelColors[C.noNews]);
+    pat.appendChild(bg); pat.appendChild(line); defs.appendChild(pat);
+    svg.insertBefore(defs, svg.firstChild);
   }
   var kelLayer = L.geoJSON(GEO, {
     className: "sk-kel",
@@ -49,7 +69,26 @@ window.skCityLayers = function (map, GEO, KEC, KEL, RT, INC, C, SHOW) {
   kelLayer.eachLayer(function (layer) {  // lets tests and assistive tools find a kelurahan
     if (layer._path) layer._path.setAttribute("data-kode", layer.feature.properties.k);
   });
+  addHatch();
   overlays[C.names.kelurahan] = kelLayer;
+
+  // Coverage layer (issue 24): the share of each kelurahan's RT heard from, off until switched on.
+  var COVER = ["#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c"];
+  function coverColor(share) { return COVER[Math.min(4, Math.floor(share * 5))]; }
+  var hasCoverage = false;
+  for (var code in KEL) { if (KEL[code][2] != null) { hasCoverage = true; break; } }
+  if (hasCoverage) {
+    var coverLayer = L.geoJSON(GEO, {
+      className: "sk-cover", interactive: false,
+      style: function (f) {
+        var p = KEL[f.properties.k];
+        var known = p && p[2] != null;
+        return {fillColor: known ? coverColor(p[2]) : C.outOfScope, fillOpacity: known ? 0.8 : 0.2,
+                color: "#4a4a4a", weight: 1, opacity: 0.9};
+      }
+    });
+    overlays[C.names.coverage] = coverLayer;
+  }
 
   if (KEC) {
     var kecLayer = L.geoJSON(KEC, {
@@ -182,7 +221,15 @@ window.skCityLayers = function (map, GEO, KEC, KEL, RT, INC, C, SHOW) {
     var html = "<button type='button' class='sk-legend-toggle' aria-expanded='" + !narrow + "'>Legenda</button>" +
       "<div class='sk-legend-body'><b>Tingkat kondusivitas</b><br>";
     for (var j = 0; j < C.levelLabels.length; j++) {
-      html += "<i style='background:" + C.levelColors[j] + "'></i>" + esc(C.levelLabels[j]) + "<br>";
+      html += (j === C.noNews ? "<i class='sk-hatch'></i>" : "<i style='background:" + C.levelColors[j] + "'></i>") +
+        esc(C.levelLabels[j]) + "<br>";
+    }
+    if (hasCoverage) {
+      html += "<span class='sk-muted'>" + esc(C.coverageLabel) + ":</span> ";
+      for (var q = 0; q < COVER.length; q++) {
+        html += "<i class='sk-cov' style='background:" + COVER[q] + "'></i>";
+      }
+      html += "<span class='sk-muted'>0–100%</span><br>";
     }
     if (C.hasOutOfScope) html += "<i style='background:" + C.outOfScope + "'></i>Di luar cakupan<br>";
     html += "<span class='sk-muted'>Titik laporan:</span> ";

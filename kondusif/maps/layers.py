@@ -32,7 +32,7 @@ from kondusif.safe import escape_html
 from kondusif.status import LEVEL_COLORS, Level
 
 HERE = Path(__file__).resolve().parent
-LEVELS = (Level.KONDUSIF, Level.WASPADA, Level.RAWAN)
+LEVELS = (Level.KONDUSIF, Level.WASPADA, Level.RAWAN, Level.TIDAK_ADA_KABAR)  # index order city_layers.js uses
 OUT_OF_SCOPE_COLOR = "#bdbdbd"
 NARROW_MAP_PX = 480  # a map narrower than this (a phone) starts with its legend and layer box folded
 SEVERITY_COLORS = {"ringan": "#4575b4", "sedang": "#7b3294", "berat": "#111111"}
@@ -41,6 +41,7 @@ MAP_LAYER_NAMES = {
     "kecamatan": "Batas kecamatan",
     "labels": "Nama kecamatan",
     "rt": "RT (tingkat kondusivitas)",
+    "coverage": "Cakupan kabar RT (bagian RT yang memberi kabar)",
     "incidents": "Laporan (klaster)",
 }
 
@@ -134,6 +135,8 @@ class CityLayers(JSCSSMixin, MacroElement):
         self.constants = js_json({
             "levelColors": [LEVEL_COLORS[lv] for lv in LEVELS],
             "levelLabels": [lv.label for lv in LEVELS],
+            "noNews": LEVELS.index(Level.TIDAK_ADA_KABAR),  # drawn hatched grey (city_layers.js)
+            "coverageLabel": "Cakupan kabar RT",
             "outOfScope": OUT_OF_SCOPE_COLOR,
             "hasOutOfScope": has_out_of_scope,
             "severities": SEVERITIES,
@@ -181,15 +184,23 @@ class CityLayers(JSCSSMixin, MacroElement):
 # --------------------------------------------------------------------------- build
 
 
-def kelurahan_properties(kel_levels: pd.DataFrame) -> dict[str, list]:
-    """kode -> [level index, tooltip HTML] for the kelurahan layer."""
+def kelurahan_properties(kel_levels: pd.DataFrame, contact: pd.DataFrame | None = None) -> dict[str, list]:
+    """kode -> [level index, tooltip HTML, share of RT heard from (None: unknown)] for the kelurahan layer.
+
+    `contact` is coverage.Coverage.kelurahan (issue 24): the share feeds the coverage layer.
+    """
     names = kelurahan_names()
+    shares: dict[str, float] = {}
+    if contact is not None and len(contact):
+        shares = {str(k): round(float(v), 3) for k, v, t in zip(contact["kode_kelurahan"], contact["share"],
+                                                                contact["rt_total"], strict=True) if int(t) > 0}
     props: dict[str, list] = {}
     for rec in kel_levels.itertuples(index=False):
         kode = str(rec.kode_kelurahan)
         nama, kec = names.get(kode, (kode, ""))
         level = Level(rec.level)
-        props[kode] = [LEVELS.index(level), kelurahan_tooltip(nama, kec, level, float(rec.score), rec.reasons)]
+        props[kode] = [LEVELS.index(level), kelurahan_tooltip(nama, kec, level, float(rec.score), rec.reasons),
+                       shares.get(kode)]
     return props
 
 
@@ -241,6 +252,7 @@ def build_map(
     height: int | str = "100%",
     collapsed_controls: bool = False,
     packed_incidents: dict | None = None,
+    contact: pd.DataFrame | None = None,
 ) -> folium.Map:
     """The interactive city map as a folium Map (render with .get_root().render()).
 
@@ -248,7 +260,8 @@ def build_map(
     from it are drawn grey as outside the viewer's scope); `rt_levels` per RT with
     `registry` giving RT points; `incidents` holds INCIDENT_COLUMNS (and no
     identity columns), or `packed_incidents` is pack_incidents(...) of them done
-    earlier (the page caches it). No CDN: Leaflet and plugins come from static/vendor/.
+    earlier (the page caches it). `contact` (coverage.Coverage.kelurahan) adds the
+    coverage layer, off until switched on. No CDN: Leaflet and plugins come from static/vendor/.
     """
     geo = static_layers()
     vendor = vendor_urls(base_url_path)
@@ -258,7 +271,7 @@ def build_map(
         # Map options (folium passes min/max_zoom only to a tile layer); markercluster needs maxZoom.
         **{"minZoom": 10, "maxZoom": 19},
     )
-    props = kelurahan_properties(kel_levels)
+    props = kelurahan_properties(kel_levels, contact)
     has_out_of_scope = len(props) < len(kelurahan_names())
     rt_data = rt_layer_data(rt_levels, registry, registry_is_sample)
     inc_data = packed_incidents

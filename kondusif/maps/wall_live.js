@@ -4,7 +4,7 @@
    - reads the data from the hidden element ATTR of the page around it (same-origin),
    - restyles the kelurahan (COLORS by level index), rewrites their tooltips, redraws the
      report dots (SEV by severity) and flashes what is new for SECONDS from its arrival. */
-window.skWallLive = function (map, COLORS, SEV, ATTR, SECONDS) {
+window.skWallLive = function (map, COLORS, SEV, ATTR, SECONDS, NO_NEWS) {
   var kelGroup = null;
   map.eachLayer(function (l) {
     if (l instanceof L.GeoJSON && l.options && l.options.className === "sk-kel") kelGroup = l;
@@ -14,7 +14,9 @@ window.skWallLive = function (map, COLORS, SEV, ATTR, SECONDS) {
   function style(f) {
     var p = KEL[f.properties.k];
     if (!p) return {fillColor: "#bdbdbd", fillOpacity: 0.25, color: "#4a4a4a", weight: 1, opacity: 0.9};
-    return {fillColor: COLORS[p[0]], fillOpacity: 0.6, color: "#4a4a4a", weight: 1.2, opacity: 0.9};
+    // Tidak ada kabar (issue 24): the hatch pattern city_layers.js puts in the map's SVG
+    var fill = p[0] === NO_NEWS ? "url(#sk-hatch)" : COLORS[p[0]];
+    return {fillColor: fill, fillOpacity: p[0] === NO_NEWS ? 0.9 : 0.6, color: "#4a4a4a", weight: 1.2, opacity: 0.9};
   }
   function flash(path, key, on) {  // the minute runs here, from when the flag first arrived
     if (!path) return;

@@ -15,7 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kondusif import registry, status, store
+from kondusif import coverage, registry, status, store
 from kondusif.config import LevelConfig, settings
 from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Role, Status, Viewer
 from kondusif.report.week import IsoWeek
@@ -64,6 +64,12 @@ class WeekData:
     registry_size: int
     max_rows: int = DEFAULT_MAX_ROWS
     fingerprint: dict = field(default_factory=dict)
+    # Issue 24: coverage of the week (RT heard from: a check-in or a report), read as the report's
+    # pejabat viewer, so no RT head's name or number: per kecamatan, and the RT silent all week.
+    coverage_kecamatan: pd.DataFrame | None = None  # kode_kecamatan, rt_total, rt_heard, share, kelurahan_senyap
+    silent_week: pd.DataFrame | None = None  # kode_kelurahan, senyap (list of RT), rt_total
+    coverage_heard: int = 0
+    coverage_total: int = 0
 
     @property
     def n_rawan(self) -> int:
@@ -242,6 +248,9 @@ def gather(
     c = store.incidents.c
     n_open = _count(engine, c.status == Status.DITINDAKLANJUTI.value, c.occurred_at < week.end)
     reg = registry.rt_registry(engine)
+    cov = coverage.coverage(engine, REPORT_VIEWER, week.start, as_of)
+    silent = cov.kelurahan[cov.kelurahan["rt_heard"] < cov.kelurahan["rt_total"]][
+        ["kode_kelurahan", "senyap", "rt_total"]].reset_index(drop=True)
     return WeekData(
         week=week,
         previous=prev,
@@ -265,4 +274,8 @@ def gather(
         registry_size=len(reg),
         max_rows=max_rows,
         fingerprint=store_fingerprint(engine),
+        coverage_kecamatan=cov.kecamatan,
+        silent_week=silent,
+        coverage_heard=cov.heard,
+        coverage_total=cov.total,
     )

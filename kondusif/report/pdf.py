@@ -713,6 +713,49 @@ def section_overdue(pdf: ReportPDF, data: WeekData) -> None:
                 rows, ("LEFT", "LEFT", "LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "LEFT"))
 
 
+def section_coverage(pdf: ReportPDF, data: WeekData) -> None:
+    """Issue 24: RT heard from this week per kecamatan, and the RT silent all week (no names, no numbers)."""
+    from lubuklinggau_geo import gazetteer
+
+    if data.coverage_kecamatan is None:
+        return
+    pdf.add_page()
+    pdf.heading("6. Cakupan kabar RT")
+    share = data.coverage_heard / data.coverage_total if data.coverage_total else 0.0
+    pdf.para(f"RT yang memberi kabar minggu ini (laporan aman atau laporan apa pun): {fmt_int(data.coverage_heard)} "
+             f"dari {fmt_int(data.coverage_total)} RT terdaftar ({fmt_pct(share)}). RT yang tidak memberi kabar "
+             "disebut senyap; kelurahan tanpa satu pun RT yang memberi kabar tampil «Tidak ada kabar» di peta, "
+             "bukan Kondusif.", 8.5)
+    pdf.ln(1.5)
+    pdf.set_font(FAMILY, "", 8)
+    with pdf.table(
+        col_widths=(62, 26, 30, 22, 24, 26),
+        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        line_height=4.6,
+        headings_style=FontFace(emphasis="B", fill_color=HEAD_FILL, size_pt=7.8),
+        borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+    ) as table:
+        table.row(["Kecamatan", "RT terdaftar", "Memberi kabar", "Cakupan", "RT senyap", "Kel. tanpa kabar"])
+        for r in data.coverage_kecamatan.itertuples(index=False):
+            table.row([clean_text(gazetteer.kecamatan_name(r.kode_kecamatan)), fmt_int(r.rt_total),
+                       fmt_int(r.rt_heard), fmt_pct(r.share), fmt_int(r.rt_total - r.rt_heard),
+                       fmt_int(r.kelurahan_senyap)])
+        kec = data.coverage_kecamatan
+        table.row(["Kota Lubuklinggau", fmt_int(data.coverage_total), fmt_int(data.coverage_heard), fmt_pct(share),
+                   fmt_int(data.coverage_total - data.coverage_heard), fmt_int(int(kec["kelurahan_senyap"].sum()))],
+                  style=FontFace(emphasis="B"))
+    pdf.ln(3)
+    pdf.heading("RT senyap sepanjang minggu", 10.5)
+    silent = data.silent_week
+    if silent is None or silent.empty:
+        pdf.para("Semua RT terdaftar memberi kabar minggu ini.", 9)
+        return
+    for r in silent.itertuples(index=False):
+        rts = ", ".join(f"{int(x):02d}" for x in r.senyap)
+        pdf.para(f"{clean_text(gazetteer.kelurahan_name(r.kode_kelurahan))} ({len(r.senyap)} dari "
+                 f"{int(r.rt_total)} RT): RT {rts}", 8)
+
+
 def _ordered(mapping: dict, enum) -> list[str]:
     known = [m.value for m in enum if m.value in mapping]
     return known + sorted(k for k in mapping if k not in known)
@@ -725,7 +768,7 @@ def _num(x: float) -> str:
 def section_method(pdf: ReportPDF, data: WeekData, opts: RenderOptions) -> None:
     cfg = data.levels_cfg
     pdf.add_page()
-    pdf.heading("6. Catatan metode dan data")
+    pdf.heading("7. Catatan metode dan data")
     notices = _notices(data)
     if notices:
         pdf.notice_box("PERHATIAN", notices)
@@ -786,5 +829,6 @@ def render_pdf(
     section_trend(pdf, data, daily_png, category_png)
     section_serious(pdf, data)
     section_overdue(pdf, data)
+    section_coverage(pdf, data)
     section_method(pdf, data, opts)
     return bytes(pdf.output())

@@ -8,8 +8,11 @@ import sqlalchemy as sa
 
 from kondusif.timeutil import as_utc
 
-SCHEMA_VERSION = 4  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
-# sms_gateways, smssync_outbox, smssync_devices (issue 15), login_failures (issue 16); 4: rt_units.removed_at (issue 31)
+SCHEMA_VERSION = 6  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
+# sms_gateways, smssync_outbox, smssync_devices (issue 15), login_failures (issue 16);
+# 4: smssync_phones, smssync_rate, sms_messages.gateway_phone, smssync_outbox.phone_id (issue 27)
+# 5: checkins (issue 24)
+# 6: rt_units.removed_at (issue 31)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -276,6 +279,7 @@ sms_messages = sa.Table(
     sa.Column("queue_id", sa.Integer, sa.ForeignKey("review_queue.id")),
     sa.Column("reply_kind", sa.String(16)),  # tanda_terima, format, belum_terdaftar; NULL: no reply
     sa.Column("reply", sa.Text),
+    sa.Column("gateway_phone", sa.String(64)),  # issue 27: the SMSsync phone (credential name) that carried it
     sa.UniqueConstraint("channel", "message_id", name="uq_sms_channel_message"),
 )
 sa.Index("ix_sms_messages_stored", sms_messages.c.stored_at)
@@ -314,6 +318,7 @@ smssync_outbox = sa.Table(
     sa.Column("result_at", UTCDateTime),
     sa.Column("result_code", sa.Integer),
     sa.Column("result_message", sa.Text),
+    sa.Column("phone_id", sa.Integer),  # issue 27: the phone (smssync_phones.id) whose SMS this answers
 )
 sa.Index("ix_smssync_outbox_state", smssync_outbox.c.state, smssync_outbox.c.created_at)
 
@@ -326,3 +331,49 @@ smssync_devices = sa.Table(
     sa.Column("last_error", sa.Text),
     sa.Column("last_error_at", UTCDateTime),
 )
+
+# Issue 27: one credential per SMSsync phone (only its SHA-256 is kept; revoked ones stay for the record),
+# and the request counter per credential + client address that every app process shares.
+smssync_phones = sa.Table(
+    "smssync_phones",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("label", sa.String(64), nullable=False, unique=True),
+    sa.Column("secret_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.Column("revoked_by", sa.String(64)),
+    sa.Column("last_used_at", UTCDateTime),
+)
+
+smssync_rate = sa.Table(
+    "smssync_rate",
+    metadata,
+    sa.Column("key", sa.String(160), primary_key=True),  # "<phone id>|<client address>"
+    sa.Column("window_start", UTCDateTime, nullable=False),
+    sa.Column("hits", sa.Integer, nullable=False),
+)
+
+# Issue 24 (schema 5): check-ins ("laporan aman"): an RT head saying the area is calm. Never an incident;
+# one row per (channel, source_ref) so a re-sent SMS or a re-imported chat adds nothing (kondusif/checkins.py).
+checkins = sa.Table(
+    "checkins",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("kode_kecamatan", sa.String(8), nullable=False),
+    sa.Column("kode_kelurahan", sa.String(13), nullable=False),
+    sa.Column("rt", sa.Integer, nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),  # when the RT said so
+    sa.Column("stored_at", UTCDateTime, nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),  # form, sms-gammu, smssync, chat, cli, simulasi
+    sa.Column("source_ref", sa.String(128), nullable=False),
+    sa.Column("account", sa.String(64)),  # identity: the sending account ...
+    sa.Column("phone", sa.String(32)),  # ... or number, never shown to roles without identity
+    sa.Column("sender_name", sa.Text),
+    sa.Column("unlisted_rt", sa.Boolean, nullable=False, default=False),  # not in the sample registry (flagged)
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.UniqueConstraint("channel", "source_ref", name="uq_checkin_source_ref"),
+)
+sa.Index("ix_checkins_at", checkins.c.at)
+sa.Index("ix_checkins_kel_at", checkins.c.kode_kelurahan, checkins.c.at)

@@ -5,12 +5,14 @@ Data come from kondusif.overview through one cached read (`peta_data`); the widg
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
 from kondusif import overview, store
 from kondusif.model import Viewer
 from kondusif.ui import filters as ui_filters
-from kondusif.ui import mapview, peta_data
+from kondusif.ui import mapview, peta_data, rounds_panel
 
 
 def render(viewer: Viewer) -> None:
@@ -33,6 +35,7 @@ def render(viewer: Viewer) -> None:
                         levels)
     with st.container(key="sk_peta_head"):
         mapview.headline(head, period)
+        rounds_panel.round_panel(engine, viewer, period.as_of - timedelta(microseconds=1))  # issue 24: silent list
 
     units = overview.kelurahan_units(flt, viewer)
     with st.container(key="sk_peta_map"):

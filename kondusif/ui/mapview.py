@@ -29,7 +29,8 @@ from lubuklinggau_geo.rt import SAMPLE_NOTICE
 SELECTED_KEY = "peta_kelurahan"
 LAST_CLICK_KEY = "_peta_last_click"
 MAP_HEIGHT = 620
-LEVEL_MD_COLORS = {Level.KONDUSIF: "green", Level.WASPADA: "orange", Level.RAWAN: "red"}
+LEVEL_MD_COLORS = {Level.KONDUSIF: "green", Level.WASPADA: "orange", Level.RAWAN: "red",
+                   Level.TIDAK_ADA_KABAR: "gray"}
 
 
 def level_badge(level: Level) -> str:
@@ -151,6 +152,7 @@ def city_map(levels: overview.Levels, layer: MapLayer) -> str | None:
         base_url_path=st.get_option("server.baseUrlPath") or "",
         tile_url=cfg.tile_url, tile_attribution=cfg.tile_attribution,
         packed_incidents=layer.packed,
+        contact=levels.coverage.kelurahan if levels.coverage is not None else None,
     )
     result = st_folium(fmap, key="peta_map", height=MAP_HEIGHT, use_container_width=True,
                        returned_objects=["last_active_drawing"])
@@ -216,6 +218,11 @@ def kelurahan_panel(detail: overview.KelurahanDetail | None) -> None:
     score = f"{detail.score:.1f}".replace(".", ",")
     st.markdown(f"#### {detail.nama}\nKec. {detail.kecamatan} · {level_md} · skor {score}")
     st.markdown(reasons_markdown(detail.reasons))
+    if detail.counted_note:
+        st.caption(escape_markdown(detail.counted_note))
+    if detail.silent is not None and len(detail.silent):
+        with st.expander(f"RT senyap ({len(detail.silent)}): belum memberi kabar pada periode ini"):
+            st.dataframe(detail.silent, hide_index=True, width="stretch")
     st.markdown("**Laporan 14 hari terakhir**")
     st.altair_chart(spark_chart(detail.spark), width="stretch")
     sev = " · ".join(f"{r.Keparahan} {r.Laporan}" for r in detail.by_severity.itertuples())

@@ -33,6 +33,7 @@ from kondusif.model import (
 from kondusif.registry import registry_is_sample, rt_registry
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import WIB, format_wib, now, to_wib
+from kondusif.ui import checkin as checkin_ui
 from kondusif.ui import static_files, taps
 from kondusif.ui.db_unavailable import stop_when_unavailable
 from lubuklinggau_geo import gazetteer
@@ -70,15 +71,10 @@ def _ensure_defaults() -> None:
         ss[_key(name)] = ss[_key(name)]
 
 
-ERROR_LABELS = {"kel": "Kelurahan", "rt": "RT", "category": "Kategori", "severity": "Tingkat",
-                "occurred_at": "Waktu kejadian", "title": "Judul", "description": "Uraian", "photo": "Foto",
-                "location": "Lokasi", "reporter_name": "Nama", "reporter_phone": "Nomor HP", "row": "Laporan"}
-
-
 def _field_error(name: str) -> None:
     """The errors of one field, right under it: «Judul: wajib diisi»."""
     for msg in st.session_state.get(_key("errors"), {}).get(name, []):
-        st.error(f"{ERROR_LABELS.get(name, name)}: {escape_markdown(msg)}", icon=":material/error:")
+        st.error(f"{form.FIELD_LABELS.get(name, name)}: {escape_markdown(msg)}", icon=":material/error:")
 
 
 def _values(v: Viewer) -> dict:
@@ -331,6 +327,7 @@ def render(viewer: Viewer) -> None:
     st.title("Kirim laporan")
     # issue 8: a busy/unreachable database is one message here too (the form's own reads and writes)
     with stop_when_unavailable():
+        checkin_ui.aman_block(store.get_engine(), viewer)  # issue 24: "Lingkungan aman" beside "Kirim laporan"
         result = st.session_state.get(_key("result"))
         if result:
             _result(viewer, result)

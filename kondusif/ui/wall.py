@@ -125,6 +125,11 @@ def tiles_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
         ("skw-berat", _thousands(snap.n_berat_unverified), "Berat belum diverifikasi", "status Baru, periode ini",
          False),
     ]
+    cov = snap.coverage
+    if cov is not None and cov.total:  # issue 24: who has been heard from
+        tiles.append(("skw-cov", f"{cov.share:.0%}", "Cakupan kabar RT",
+                      f"{_thousands(cov.heard)} dari {_thousands(cov.total)} RT; senyap "
+                      f"{_thousands(cov.total - cov.heard)} RT", False))
     cells = "".join(
         f'<div class="skw-tile {cls}{" skw-new" if flash else ""}">'
         f'<div class="skw-n">{n}</div><div class="skw-l">{label}</div><div class="skw-sub">{sub}</div></div>'
@@ -154,6 +159,21 @@ def ticker_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
     more = (f'<div class="skw-muted">{_thousands(snap.n_reports - len(snap.ticker))} laporan lain pada periode ini.'
             "</div>") if snap.n_reports > len(snap.ticker) else ""
     return f'<div class="skw"><div class="skw-h">Laporan terbaru</div><div data-testid="skw-ticker">{body}</div>{more}</div>'
+
+
+def coverage_html(snap: wall.WallSnapshot) -> str:
+    """Coverage per kecamatan (issue 24): RT heard from, silent RT, kelurahan with no word at all."""
+    cov = snap.coverage
+    if cov is None or not len(cov.kecamatan):
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape_html(gazetteer.kecamatan_name(r.kode_kecamatan))}</td>"
+        f"<td>{int(r.rt_heard)}/{int(r.rt_total)} ({r.share:.0%})</td><td>{int(r.rt_total - r.rt_heard)}</td>"
+        f"<td>{int(r.kelurahan_senyap)}</td></tr>"
+        for r in cov.kecamatan.itertuples(index=False))
+    return ('<div class="skw" data-testid="skw-coverage"><div class="skw-h">Cakupan kabar RT per kecamatan</div>'
+            '<table class="skw-cov-t"><tr><th>Kecamatan</th><th>RT memberi kabar</th><th>RT senyap</th>'
+            f"<th>Kel. tanpa kabar</th></tr>{rows}</table></div>")
 
 
 def alerts_html(snap: wall.WallSnapshot) -> str:
@@ -209,6 +229,9 @@ def _side(params: wall.WallParams) -> None:
     viewer = _still_signed_in()
     snap, active, _ = _current(viewer, params)
     st.html(alerts_html(snap))  # open alerts first: they ask for action
+    cover = coverage_html(snap)
+    if cover:
+        st.html(cover)
     st.html(ticker_html(snap, active))
 
 

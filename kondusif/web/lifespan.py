@@ -38,13 +38,16 @@ async def lifespan(_app) -> AsyncIterator[None]:
     start_process()
     # issue 15: an alert when SMS stop arriving on election day (one check per process is
     # harmless: the alert row is deduplicated by when the silence began)
+    from kondusif.rounds import watch_rounds
     from kondusif.sms.gateways import watch_silence
 
-    watch = asyncio.create_task(watch_silence())
+    # issue 24: low coverage after a voting-day round (deduplicated per round and kelurahan)
+    watches = [asyncio.create_task(watch_silence()), asyncio.create_task(watch_rounds())]
     try:
         yield
     finally:
-        watch.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watch
+        for watch in watches:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
         stop_process()

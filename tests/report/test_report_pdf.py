@@ -128,7 +128,7 @@ def test_sections_and_notices(built):
     text = pdf_text(built.pdf)
     for heading in ("1. Peta tingkat kondusivitas per kelurahan", "2. Tingkat dan laporan per kelurahan",
                     "3. Tren harian dan kategori", "4. Laporan berat terverifikasi", "5. Tindak lanjut lewat tenggat",
-                    "6. Catatan metode dan data"):
+                    "6. Cakupan kabar RT", "7. Catatan metode dan data"):
         assert heading in text
     assert "BERISI DATA SIMULASI" in text
     assert "Data SIMULASI" in text
