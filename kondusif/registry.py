@@ -289,6 +289,7 @@ class RemovedRt:
     rt: int
     reports: int
     accounts: int
+    checkins: int = 0
 
 
 @dataclass
@@ -314,13 +315,13 @@ class RegistryDiff:
             return f"Tidak ada perubahan: daftar ini sama dengan daftar resmi yang dipakai ({self.total} RT)."
         parts = [f"{self.total} RT"]
         if self.replaces_sample:
-            kept = sum(1 for r in self.removed if r.reports or r.accounts)
+            kept = sum(1 for r in self.removed if r.reports or r.accounts or r.checkins)
             parts += ["menggantikan daftar CONTOH", f"{len(self.added)} RT baru",
-                      f"{len(self.removed)} RT contoh tidak ada di daftar resmi ({kept} di antaranya punya laporan "
-                      "atau akun: disimpan dan ditandai)"]
+                      f"{len(self.removed)} RT contoh tidak ada di daftar resmi ({kept} di antaranya punya laporan, "
+                      "kabar aman atau akun: disimpan dan ditandai)"]
         else:
             parts += [f"{len(self.added)} RT baru",
-                      f"{len(self.removed)} RT dihapus (laporan dan akunnya disimpan, RT-nya ditandai)"]
+                      f"{len(self.removed)} RT dihapus (laporan, kabar aman dan akunnya disimpan, RT-nya ditandai)"]
         parts += [f"{len(self.renamed)} ketua berganti nama", f"{len(self.new_phones)} nomor HP baru"]
         if self.other_changes:
             parts.append(f"{self.other_changes} titik lokasi berubah")
@@ -377,8 +378,9 @@ def _diff(conn, frame: pd.DataFrame) -> RegistryDiff:
         reports = _counts(conn, store.incidents.c.kode_kelurahan, store.incidents.c.rt, store.incidents)
         users = store.users
         accounts = _counts(conn, users.c.kelurahan, users.c.rt, users)
+        calm = _counts(conn, store.checkins.c.kode_kelurahan, store.checkins.c.rt, store.checkins)
         for key in gone:
-            diff.removed.append(RemovedRt(*key, reports.get(key, 0), accounts.get(key, 0)))
+            diff.removed.append(RemovedRt(*key, reports.get(key, 0), accounts.get(key, 0), calm.get(key, 0)))
     return diff
 
 
@@ -426,7 +428,7 @@ def apply_official(engine: Engine, viewer: Viewer, parsed: OfficialFile) -> Appl
         new = _new_rows(parsed.frame)
         if diff.replaces_sample:
             # the sample's invented rows go; its RTs that reports or accounts name stay, flagged
-            keep = {(r.kode_kelurahan, r.rt) for r in diff.removed if r.reports or r.accounts}
+            keep = {(r.kode_kelurahan, r.rt) for r in diff.removed if r.reports or r.accounts or r.checkins}
             for key, row in stored.items():
                 if row["contoh"] and key not in new and key not in keep:
                     conn.execute(t.delete().where((t.c.kode_kelurahan == key[0]) & (t.c.rt == key[1])))

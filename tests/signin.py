@@ -27,7 +27,8 @@ from urllib.parse import urlencode
 from starlette.applications import Starlette
 from streamlit.testing.v1 import AppTest
 
-from kondusif import accounts, auth_tokens, registry, store
+from kondusif import accounts, registry, store
+from kondusif.accounts import auth_tokens
 from kondusif.model import SYSTEM, Viewer
 from kondusif.web import routes
 

@@ -24,7 +24,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif.config import settings
-from kondusif.store.schema import SCHEMA_VERSION, meta, metadata, review_queue, rt_units, settings_kv, smssync_phones
+from kondusif.store.schema import (
+    SCHEMA_VERSION,
+    meta,
+    metadata,
+    review_queue,
+    rt_units,
+    settings_kv,
+    smssync_phones,
+)
 
 log = logging.getLogger(__name__)
 
