@@ -435,7 +435,8 @@ def test_failover_files_what_was_typed_with_one_tap_keeps_the_photo_and_uploads_
         else:
             assert "pilih fotonya lagi" in text and _filed(engine, title3) == []
             assert rt.get_by_label("Judul singkat").input_value() == title3
-            assert rt.get_by_text("amplop.jpg").count() == 0  # the photo field is empty, ready for it again
+            wait_until(lambda: rt.get_by_text("amplop.jpg").count() == 0, timeout=30,  # (the old field may
+                       message="an empty photo field")                              # linger for a moment)
             rt.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
                 str(_photo(tmp_path, "amplop.jpg")))
             wait_for_text(rt, "amplop.jpg")
