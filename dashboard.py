@@ -77,6 +77,9 @@ else:
         nav = st.navigation([st.Page(_change_password_here, title=change.title, icon=change.icon, url_path=HOME_URL,
                                      default=True, visibility="hidden"),
                              _real(change, True), *_stand_ins(_change_password_here, skip={change.key})])
+        if nav.url_path and nav.url_path != change.url_path:  # issue 31: a kiosk's wall opens again afterwards
+            asked = {k: v for k, v in st.query_params.to_dict().items() if k not in ("masuk", "keluar")}
+            session.remember_return("/" + nav.url_path + ("?" + urlencode(asked) if asked else ""))
     else:
         allowed = pages_for(viewer.role)
         allowed_keys = {p.key for p in allowed}

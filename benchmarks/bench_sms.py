@@ -10,7 +10,12 @@ Prints messages/s and the p50/p95 time from a row appearing in Gammu's inbox to 
 report being stored. The dummy phone then "sends" the receipts one per SMSD loop
 (like a real modem, slowly): the figure is receipts queued in Gammu's outbox.
 
-Usage: python benchmarks/bench_sms.py [--per-rt 10] [--rt 522]
+Then the receipt time (issue 25.4): a second SMSD with the loop, outbox and inbox
+frequencies of the shipped deploy/gammu-smsdrc gets `--receipts` single SMS a few
+seconds apart (an idle modem, the usual case); for each, the time from its report
+being stored to its receipt leaving (the row in `sentitems`). Target: within 10 s.
+
+Usage: python benchmarks/bench_sms.py [--per-rt 10] [--rt 522] [--receipts 10]
 Needs Debian gammu-smsd and PostgreSQL (see .ci/run). Figures on a shared machine are indicative.
 """
 
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -78,6 +84,52 @@ class InboxWatcher(threading.Thread):
             time.sleep(0.02)
 
 
+def shipped_frequencies() -> dict[str, int]:
+    """loopsleep, commtimeout and receivefrequency as deploy/gammu-smsdrc ships them."""
+    text = (ROOT / "deploy" / "gammu-smsdrc").read_text(encoding="utf-8")
+    found = dict(re.findall(r"^(loopsleep|commtimeout|receivefrequency)\s*=\s*(\d+)\s*$", text, flags=re.M))
+    return {k: int(v) for k, v in found.items()}
+
+
+def receipt_times(pg_url: str, db_url: str, work: Path, engine, senders_: list[str], gap: float) -> list[float]:
+    """Seconds from each report stored to its receipt in sentitems, through SMSD run with the shipped frequencies."""
+    freq = shipped_frequencies()
+    gammu_url = create_gammu_db(pg_url)
+    work.mkdir()
+    smsd = Smsd(work, gammu_url, loop_sleep=freq["loopsleep"], receive_every=freq["receivefrequency"],
+                comm_timeout=freq["commtimeout"]).start()
+    reader = start_reader(gammu_url, reader_env(db_url))
+    g = sa.create_engine(gammu_url)
+    m = store.sms_messages.c
+    times: list[float] = []
+    try:
+        for k, sender in enumerate(senders_):
+            text = f"LAPOR uang berat RT 1: tanda terima ke-{k + 1}"
+            smsd.phone.receive(sender, text)
+            deadline = time.monotonic() + 60
+            stored = None
+            while stored is None and time.monotonic() < deadline:
+                with engine.connect() as conn:
+                    stored = conn.execute(sa.select(m.stored_at).where(m.text == text)).scalar()
+                time.sleep(0.02)
+            while time.monotonic() < deadline:
+                with g.connect() as conn:
+                    left = conn.execute(sa.text("SELECT count(*) FROM sentitems WHERE \"CreatorID\" = 'SiKondusif'"
+                                                )).scalar()
+                if left == k + 1:
+                    break
+                time.sleep(0.02)
+            if stored is None or left != k + 1:
+                raise SystemExit(f"tanda terima ke-{k + 1} tidak keluar dalam 60 s")
+            times.append((datetime.now(UTC) - stored).total_seconds())
+            time.sleep(gap)
+    finally:
+        stop_reader(reader)
+        smsd.stop()
+        g.dispose()
+    return times
+
+
 def count(engine, table) -> int:
     with engine.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar())
@@ -87,6 +139,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-rt", type=int, default=10)
     ap.add_argument("--rt", type=int, default=522, help="how many RT of the registry send")
+    ap.add_argument("--receipts", type=int, default=10, help="single SMS for the receipt time (0: skip)")
     args = ap.parse_args()
 
     pg = ThrowawayPostgres()
@@ -154,8 +207,13 @@ def main() -> None:
                 distinct_texts = int(conn.execute(sa.text(
                     "SELECT count(DISTINCT t) FROM (SELECT \"TextDecoded\" t FROM outbox UNION ALL "
                     "SELECT \"TextDecoded\" FROM sentitems) x")).scalar())
-            latencies = [(stored - watcher.seen[int(mid.split("-", 1)[0])]).total_seconds()
-                         for mid, stored, _ in rows if int(mid.split("-", 1)[0]) in watcher.seen]
+            with g.connect() as conn:  # the message identity is no longer a row ID: match rows by sender and text
+                row_of = {(s, t): int(i) for i, s, t in conn.execute(sa.text(
+                    'SELECT "ID", "SenderNumber", "TextDecoded" FROM inbox'))}
+            with engine.connect() as conn:
+                stored_at = conn.execute(sa.select(m.sender, m.text, m.stored_at)).fetchall()
+            latencies = [(stored - watcher.seen[row_of[(s, t)]]).total_seconds()
+                         for s, t, stored in stored_at if row_of.get((s, t)) in watcher.seen]
             statuses = {s: sum(1 for *_, st in rows if st == s) for s in {st for *_, st in rows}}
             first_seen = min(watcher.seen.values())
             last_stored = max(stored for _, stored, _ in rows)
@@ -171,8 +229,20 @@ def main() -> None:
             print(f"baris inbox -> tersimpan : p50 {statistics.median(latencies):.2f} s, "
                   f"p95 {statistics.quantiles(latencies, n=20)[-1]:.2f} s, maks {max(latencies):.2f} s "
                   f"({len(latencies)} diukur)")
+            quick = True
+            if args.receipts > 0:
+                stop_reader(reader)
+                reader = None
+                freq = shipped_frequencies()
+                took = receipt_times(pg.url, db_url, Path(tmp) / "smsd-kirim", engine,
+                                     [f"+62813{i:08d}" for i in range(args.receipts)], gap=3.0)
+                quick = max(took) <= 10.0
+                print(f"laporan -> tanda terima  : p50 {statistics.median(took):.2f} s, maks {max(took):.2f} s "
+                      f"({len(took)} SMS satu per satu; smsdrc bawaan: loopsleep {freq['loopsleep']}, "
+                      f"commtimeout {freq['commtimeout']}, receivefrequency {freq['receivefrequency']}); "
+                      f"<= 10 s: {'YA' if quick else 'TIDAK'}")
             print(f"{os.cpu_count()} CPU; mesin dipakai bersama: angka hanya indikatif")
-            if not ok:
+            if not (ok and quick):
                 raise SystemExit(1)
     finally:
         if reader is not None:

@@ -79,12 +79,12 @@ def main() -> int:
         auth.HASHER = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)  # hashing is not measured
         accounts.apply_rt_accounts(engine, SYSTEM, accounts.plan_rt_accounts(engine))
         print(f"nomor dari daftar RT     : {senders.phones_from_registry(engine, SYSTEM).summary()}")
-        secret = smssync.ensure_secret(engine)
+        phone_secrets = [smssync.register_phone(engine, SYSTEM, f"bench-hp-{p}")[1] for p in range(args.phones)]
         names = gazetteer.kelurahan().set_index("kode")["nama"].to_dict()
         messages = []
         for k in range(args.per_rt):
             for i, (kel, rt) in enumerate(units.itertuples(index=False)):
-                messages.append({"secret": secret, "from": f"+62813{i:08d}", "sent_timestamp": "1530068400000",
+                messages.append({"from": f"+62813{i:08d}", "sent_timestamp": "1530068400000",
                                  "message": f"LAPOR {CODES[(i + k) % len(CODES)]} {SEVERITIES[(i + k) % 3]} RT {int(rt)} "
                                             f"{names[kel]}: kejadian ke-{k + 1} di RT ini",
                                  "message_id": str(uuid.uuid4())})
@@ -99,7 +99,7 @@ def main() -> int:
 
             def phone(p: int) -> None:
                 for m in lanes[p]:
-                    status, body, took = post(app.url, {**m, "device_id": f"hp-{p}"})
+                    status, body, took = post(app.url, {**m, "secret": phone_secrets[p], "device_id": f"hp-{p}"})
                     with lock:
                         times.append(took)
                         if status != 200 or b"diterima" not in body:
@@ -112,7 +112,8 @@ def main() -> int:
             for t in threads:
                 t.join()
             elapsed = time.perf_counter() - start
-            again = [post(app.url, {**m, "device_id": "hp-0"})[0] for m in messages[:50]]  # phones re-sending
+            again = [post(app.url, {**m, "secret": phone_secrets[i % args.phones], "device_id": f"hp-{i % args.phones}"})[0]
+                     for i, m in enumerate(messages[:50])]  # each phone re-sending what it carried
         with engine.connect() as conn:
             reports = conn.execute(sa.select(sa.func.count()).select_from(store.incidents)
                                    .where(store.incidents.c.source == "sms")).scalar()

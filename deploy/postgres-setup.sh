@@ -11,8 +11,12 @@
 # Random passwords are generated here (never written in code) and stored in
 #   $SIKONDUSIF_ETC/db.env        KONDUSIF_DB_URL for sikondusif_app
 #   $SIKONDUSIF_ETC/db-admin.env  KONDUSIF_DB_URL for sikondusif_pemilik
-# (mode 0640, group sikondusif when that group exists). Running it again keeps existing
-# passwords and re-applies the grants (idempotent).
+# db.env is mode 0640, group sikondusif when that group exists (the app's user reads it);
+# db-admin.env is 0600 owned by root: systemd (sikondusif-migrate.service) and the CLI
+# wrapper (`sikondusif-cli.sh --pemilik`, as root) read it, the app's user cannot (issue 31).
+# The app role may only INSERT into audit_log (no UPDATE, DELETE, TRUNCATE): revoked here when
+# the table exists, and by `kondusif init` as the owner each time it runs. Running this again
+# keeps existing passwords and re-applies the grants (idempotent).
 #
 # Usage (Debian, as root):  deploy/postgres-setup.sh
 # Environment: PSQL (default: runuser -u postgres -- psql), SIKONDUSIF_DB (sikondusif),
@@ -43,12 +47,16 @@ password_in() {  # the password already in an env file, else a new random one
 OWNER_PW=$(password_in "$ETC/db-admin.env")
 APP_PW=$(password_in "$ETC/db.env")
 
-write_env() {  # file, role, password
+write_env() {  # file, role, password, readers: app (group sikondusif, 0640) or root (0600)
   local tmp
   tmp=$(mktemp "$ETC/.db.XXXXXX")
   printf 'KONDUSIF_DB_URL=postgresql+psycopg://%s:%s@%s:%s/%s\n' "$2" "$3" "$HOST" "$PORT" "$DB" > "$tmp"
-  chmod 0640 "$tmp"
-  if getent group sikondusif >/dev/null; then chgrp sikondusif "$tmp"; fi
+  if [ "$4" = root ]; then
+    chmod 0600 "$tmp"  # mktemp made it ours (root's when run as root); no group may read it
+  else
+    chmod 0640 "$tmp"
+    if getent group sikondusif >/dev/null; then chgrp sikondusif "$tmp"; fi
+  fi
   mv -f "$tmp" "$1"
 }
 
@@ -67,16 +75,31 @@ GRANT CONNECT ON DATABASE "$DB" TO $APP;
 SQL
 
 # Inside the database: the owner owns schema public; the app may only read and write rows.
+# PostgreSQL 15+: schema public belongs to pg_database_owner, i.e. to $OWNER (the database's
+# owner); left so, pg_dump writes no SCHEMA entry and `kondusif restore` accepts the backups
+# (issue 31: the restore refuses objects an empty store of its version lacks). Older servers:
+# $OWNER owns it outright.
 psql_admin -d "$DB" <<SQL
-ALTER SCHEMA public OWNER TO $OWNER;
+DO \$\$ BEGIN
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pg_database_owner') THEN
+    ALTER SCHEMA public OWNER TO pg_database_owner;
+  ELSE
+    ALTER SCHEMA public OWNER TO $OWNER;
+  END IF;
+END \$\$;
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 GRANT USAGE ON SCHEMA public TO $APP;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO $APP;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO $APP;
 ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO $APP;
 ALTER DEFAULT PRIVILEGES FOR ROLE $OWNER IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO $APP;
+DO \$\$ BEGIN
+  IF to_regclass('public.audit_log') IS NOT NULL THEN
+    REVOKE UPDATE, DELETE, TRUNCATE ON public.audit_log FROM $APP;
+  END IF;
+END \$\$;
 SQL
 
-write_env "$ETC/db-admin.env" "$OWNER" "$OWNER_PW"
-write_env "$ETC/db.env" "$APP" "$APP_PW"
+write_env "$ETC/db-admin.env" "$OWNER" "$OWNER_PW" root
+write_env "$ETC/db.env" "$APP" "$APP_PW" app
 echo "PostgreSQL siap: basis data $DB, peran $OWNER (skema) dan $APP (aplikasi); URL di $ETC/db.env dan $ETC/db-admin.env."

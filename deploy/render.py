@@ -40,15 +40,51 @@ def body_limit(limit_bytes: int) -> str:
     return f"{math.ceil(limit_bytes / (1024 * 1024)) + MULTIPART_MARGIN_MIB}m"
 
 
+UPSTREAM_MAX_FAILS = 3  # one refused or reset connection must not take a healthy process out
+UPSTREAM_FAIL_TIMEOUT = "10s"
+
+
+def app_idle_close_seconds() -> int:
+    """How long the app keeps an idle HTTP/1.1 connection open: uvicorn's timeout_keep_alive.
+
+    Streamlit's server passes no value, so uvicorn's default applies; read it from uvicorn
+    itself so an upgrade that changes it changes the site too.
+    """
+    import inspect
+
+    import uvicorn
+
+    return int(inspect.signature(uvicorn.Config.__init__).parameters["timeout_keep_alive"].default)
+
+
+def upstream_keepalive(idle_close: int) -> str:
+    """nginx must drop an idle connection before the app does, or it reuses one the app just closed."""
+    return f"{max(1, idle_close - 1)}s"
+
+
 def render(server_name: str, ports: list[int], cert: str, key: str, https_port: int = 443,
            http_port: int = 80, log_dir: str = "/var/log/nginx", limit_bytes: int | None = None,
            show_upstream: bool = False) -> str:
     """The site text. `show_upstream` (tests only) names the serving app process in a response header."""
     if len(ports) < 1 or len(set(ports)) != len(ports):
         raise ValueError("Port proses aplikasi harus berbeda satu sama lain.")
-    servers = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;" for p in ports)
+    fails = f"max_fails={UPSTREAM_MAX_FAILS} fail_timeout={UPSTREAM_FAIL_TIMEOUT}"
+    servers = "\n".join(f"    server 127.0.0.1:{p} {fails};" for p in ports)
+    idle = app_idle_close_seconds()
+    keepalive = upstream_keepalive(idle)
+    groups = []
+    for p in ports:
+        backups = "".join(f"    server 127.0.0.1:{o} backup;\n" for o in ports if o != p)
+        groups.append(f"upstream sikondusif_p{p} {{\n    server 127.0.0.1:{p} {fails};\n{backups}"
+                      f"    keepalive 16;\n    keepalive_timeout {keepalive};\n}}\n")
     values = {
         "SERVERS": servers,
+        "KEEPALIVE": keepalive,
+        "APP_IDLE": str(idle),
+        "MAX_FAILS": str(UPSTREAM_MAX_FAILS),
+        "FAIL_TIMEOUT": UPSTREAM_FAIL_TIMEOUT,
+        "PER_PROCESS": "".join(groups),
+        "PROCESS_MAP": "".join(f'    "127.0.0.1:{p}" sikondusif_p{p};\n' for p in ports),
         "SERVER_NAME": server_name,
         "HTTP_PORT": str(http_port),
         "HTTPS_PORT": str(https_port),

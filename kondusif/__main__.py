@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "kondusif.cli.sms",  # issue 15: sms-gateway (Gammu SMSD reader)
     "kondusif.cli.smscard",  # issue 15: kartu-sms (A6 LAPOR card), smssync rahasia
     "kondusif.cli.checkin",  # issue 24: aman (check-in by phone), cakupan (coverage)
+    "kondusif.cli.rt",  # issue 31: rt impor (official RT list), rt status
     "kondusif.cli.serve",  # issue 27: serve (make run) on 127.0.0.1 unless told otherwise
 ]
 

@@ -69,3 +69,4 @@ def escape_markdown(value: Any) -> str:
     flat = _AUTOLINK.sub(lambda m: (m.group(1) or "") + WORD_JOINER,
                          " ".join(("" if value is None else str(value)).split()))
     return "".join("\\" + c if c in MARKDOWN_SPECIAL else c for c in flat)
+

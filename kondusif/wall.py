@@ -1,6 +1,6 @@
 """Ruang pantau (the wall display, issue 16): what the command-post TV shows, as plain data.
 
-The page (pages/ruang_pantau.py) refreshes itself; every figure here is read again on
+The screen (screens/ruang_pantau.py) refreshes itself; every figure here is read again on
 each refresh, so this module is small, viewer-scoped reads plus two pure helpers:
 - `parse_params`: the kiosk URL (`?segar=30&periode=hari-ini`); a bad value is
   dropped with an Indonesian notice and its default used.

@@ -174,3 +174,13 @@ def browser():
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(autouse=True)
+def _browser_cookies(monkeypatch):
+    """AppTest cannot send cookies: answer st.context.cookies from the AppTest's own jar
+    (tests/signin.py), so page tests sign in with the real login route and cookie."""
+    import signin
+    from streamlit.runtime import context
+
+    monkeypatch.setattr(context, "_get_client_context", signin.client_context(context._get_client_context))

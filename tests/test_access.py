@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+import signin
 import sqlalchemy as sa
 import streamlit
 from sqlalchemy import event
@@ -41,8 +43,8 @@ def app() -> AppTest:
 
 
 def signed_in(viewer: Viewer) -> AppTest:
-    at = app()
-    at.session_state[guard.VIEWER_KEY] = viewer
+    """`viewer`'s account signed in through POST /sesi/masuk and the cookie (tests/signin.py)."""
+    at = signin.sign_in(app(), viewer)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -91,11 +93,13 @@ def nav_log(monkeypatch):
 
 @pytest.fixture
 def sql_log(demo_engine, monkeypatch):
-    """SQL the store receives while a screen file (screens/*.py) is running."""
+    """SQL the store receives while a screen file (screens/*.py) is running, apart from the
+    guard's re-check of the login itself (the users row)."""
     from streamlit.navigation.page import StreamlitPage
 
     class Log(list):
         in_page = False
+        in_session_check = False
 
         def reset(self) -> None:
             self.clear()
@@ -116,10 +120,20 @@ def sql_log(demo_engine, monkeypatch):
         return real_navigation(*args, **kwargs)
 
     def record(conn, cursor, statement, params, context, executemany):
-        if log.in_page:
+        if log.in_page and not log.in_session_check:
             log.append(statement)
 
+    real_session = session.current_session
+
+    def current_session():  # the guard re-checks the login (users row): not data of the page
+        log.in_session_check = True
+        try:
+            return real_session()
+        finally:
+            log.in_session_check = False
+
     monkeypatch.setattr(StreamlitPage, "run", run)
+    monkeypatch.setattr(session, "current_session", current_session)
     monkeypatch.setattr(streamlit, "navigation", navigation)
     event.listen(demo_engine, "before_cursor_execute", record)
     yield log
@@ -259,30 +273,23 @@ def test_pejabat_pages_and_map_never_show_reporter_identity(demo_engine):
 # --------------------------------------------------------------------------- the real login flow
 
 
-_JAR: dict[str, str] = {}  # the browser's cookies as the app reads them
-
-
-@pytest.fixture(autouse=True)
-def cookie_jar(monkeypatch) -> dict[str, str]:
-    """st.context.cookies cannot be seeded in AppTest: session.request_cookie reads this jar."""
-    _JAR.clear()
-    monkeypatch.setattr(session, "request_cookie", lambda: _JAR.get(auth_tokens.COOKIE_NAME))
-    return _JAR
-
-
 def form_login(at: AppTest, username: str, password: str) -> AppTest:
-    """What the browser does: POST the form (kondusif.web.routes.login runs the same
-    authenticate + issue), then load the page again carrying the cookie, or ?masuk=gagal."""
-    result = auth.authenticate(store.get_engine(), username, password)
-    if result.ok:
-        _JAR[auth_tokens.COOKIE_NAME] = auth_tokens.issue(result.viewer.username, result.epoch)
-        at.query_params.pop("masuk", None)
-    else:
-        at.query_params["masuk"] = "gagal"
+    """What the browser does: POST the form to the real /sesi/masuk route, then load the page
+    the answer redirects to, carrying the cookie it set (or ?masuk=gagal and no new cookie)."""
+    status, location, token = signin.post_login(username, password)
+    assert status == 303
+    if token:
+        signin.carry_cookie(at, token)
+    at.query_params.clear()
+    at.query_params.update(dict(parse_qsl(urlsplit(location).query)))
     for key in (session.VIEWER_KEY, session.MUST_CHANGE_KEY, session.AUTH_KEY, session.COOKIE_READ_KEY):
         if key in at.session_state:
             del at.session_state[key]  # a new page load is a new Streamlit session
     return at.run()
+
+
+def browser_cookie(at: AppTest) -> str:
+    return at.session_state[signin.BROWSER_COOKIES][auth_tokens.COOKIE_NAME]
 
 
 def logout_forms(at: AppTest) -> list[str]:
@@ -308,14 +315,14 @@ def test_login_form_wrong_password_shows_the_generic_message(engine):
     assert [e.value for e in at.error] == [auth.LOGIN_FAILED]
 
 
-def test_the_cookie_signs_in_and_the_logout_form_carries_its_csrf(demo_engine, nav_log, cookie_jar):
+def test_the_cookie_signs_in_and_the_logout_form_carries_its_csrf(demo_engine, nav_log):
     accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "budi", Role.PEJABAT, "Rahasia-kota-9", must_change=False)
     at = app().run()
     form_login(at, "budi", "Rahasia-kota-9")
     assert not at.exception, at.exception
     assert at.session_state[guard.VIEWER_KEY].username == "budi"
     assert {u for _, u, v in nav_log[-1] if v == "visible"} == {p.url_path for p in pages_for(Role.PEJABAT)}
-    token = cookie_jar[auth_tokens.COOKIE_NAME]
+    token = browser_cookie(at)
     (form,) = logout_forms(at)
     assert 'method="post"' in form and f'value="{auth_tokens.csrf_for(token)}"' in form
     assert token not in form  # the HttpOnly token itself never reaches the page
@@ -330,12 +337,48 @@ def test_the_cookie_signs_in_and_the_logout_form_carries_its_csrf(demo_engine, n
     assert auth.restore_session(demo_engine, "budi", claims.epoch) is None
 
 
-def test_a_forged_cookie_signs_nobody_in(demo_engine, cookie_jar):
+def test_a_forged_cookie_signs_nobody_in(demo_engine):
     accounts.create_account(demo_engine, Viewer("t", Role.ADMIN), "budi", Role.ADMIN, "Rahasia-kota-9", must_change=False)
-    cookie_jar[auth_tokens.COOKIE_NAME] = auth_tokens.issue("budi", 0, secret="bukan-kunci-instalasi-ini-" + "x" * 20)
-    at = app().run()
+    forged = auth_tokens.issue("budi", 0, secret="bukan-kunci-instalasi-ini-" + "x" * 20)
+    at = signin.carry_cookie(app(), forged).run()
     assert guard.VIEWER_KEY not in at.session_state
     assert at.title[0].value == "Masuk ke SiKondusif"
+
+
+def test_a_viewer_placed_in_session_state_by_code_is_not_trusted(demo_engine, sql_log):
+    """No seam: a Viewer put into session state without a login (even of a real, active
+    admin account) shows the login form and reads nothing; only the cookie signs in."""
+    signin.ensure_account(VIEWERS[Role.ADMIN])
+    at = app()
+    at.session_state[guard.VIEWER_KEY] = VIEWERS[Role.ADMIN]
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Masuk ke SiKondusif"
+    assert guard.VIEWER_KEY not in at.session_state
+    assert not data_elements(at)
+    # Straight to a screen's address: its guard refuses too.
+    at = app()
+    at.session_state[guard.VIEWER_KEY] = VIEWERS[Role.ADMIN]
+    sql_log.reset()
+    at.switch_page("screens/insiden.py").run()
+    assert not at.exception, at.exception
+    assert guard.VIEWER_KEY not in at.session_state
+    assert not data_elements(at) and sql_log == []
+    assert "Admin Uji" not in rendered_text(at)
+
+
+def test_an_epoch_bump_signs_a_cookie_session_out_on_its_next_run(demo_engine):
+    at = signed_in(VIEWERS[Role.PANWASLU])
+    assert at.session_state[guard.VIEWER_KEY].username == "uji-panwaslu"
+    accounts.reset_password(demo_engine, SYSTEM, "uji-panwaslu")  # moves the session epoch
+    at.run()
+    assert guard.VIEWER_KEY not in at.session_state
+    assert "Sesi Anda berakhir" in rendered_text(at)
+    assert not data_elements(at)
+    # The same cookie in a new tab is dead too.
+    again = signin.carry_cookie(app(), browser_cookie(at)).run()
+    assert guard.VIEWER_KEY not in again.session_state
+    assert again.title[0].value == "Masuk ke SiKondusif"
 
 
 def test_first_login_with_a_pin_must_change_it_first(demo_engine, nav_log):
@@ -417,7 +460,7 @@ def test_admin_page_creates_an_account_and_shows_the_password_once(demo_engine):
     at.switch_page("screens/admin_akun.py").run()
     assert not at.exception, at.exception
     listing = next(el.value for el in walk(at.main) if type(el).__name__ == "Dataframe")
-    assert set(listing["Nama pengguna"]) == {a.username for a in demo_accounts}
+    assert set(listing["Nama pengguna"]) == {a.username for a in demo_accounts} | {"uji-admin"}  # + the signed-in one
     assert "Kec. Lubuk Linggau Timur I" in set(listing["Lingkup"])
     assert not any(a.password in rendered_text(at) for a in demo_accounts)
     assert "$argon2" not in rendered_text(at)
@@ -453,7 +496,7 @@ def test_admin_page_reports_bad_input_and_writes_nothing(demo_engine):
     at.run()
     assert any("kelurahan dan nomor RT" in e.value for e in at.error)
     with demo_engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(store.users)).scalar() == 5
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.users)).scalar() == 5 + 1  # demo + uji-admin
 
 
 def test_admin_page_resets_and_deactivates_with_audit(demo_engine):

@@ -7,6 +7,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import signin
 from streamlit.testing.v1 import AppTest
 
 from kondusif import health, registry, store
@@ -67,7 +68,7 @@ def test_low_disk_is_warned_in_the_app_and_on_the_admin_page(engine, monkeypatch
     assert not h.low_disk and h.free_bytes > 0
     monkeypatch.setenv("KONDUSIF_MIN_FREE_MB", str(10**9))  # a threshold no disk reaches
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = ADMIN
+    signin.sign_in(at, ADMIN)
     at.run()
     at.switch_page("screens/admin_akun.py")
     at.run()
@@ -78,14 +79,14 @@ def test_low_disk_is_warned_in_the_app_and_on_the_admin_page(engine, monkeypatch
     assert "Ruang disk bebas" in code and "DI BAWAH BATAS" in code
 
     rt = AppTest.from_file(DASHBOARD, default_timeout=60)
-    rt.session_state["viewer"] = RT_VIEWER  # nothing an RT can do about it: no warning for them
+    signin.sign_in(rt, RT_VIEWER)  # nothing an RT can do about it: no warning for them
     rt.run()
     assert not rt.exception
     assert not any(w.value.startswith("Ruang disk server tinggal") for w in rt.warning)
 
     monkeypatch.setenv("KONDUSIF_MIN_FREE_MB", "1")
     pw = AppTest.from_file(DASHBOARD, default_timeout=60)
-    pw.session_state["viewer"] = PANWASLU
+    signin.sign_in(pw, PANWASLU)
     pw.run()
     assert not pw.exception
     assert not any(w.value.startswith("Ruang disk server tinggal") for w in pw.warning)

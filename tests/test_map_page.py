@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import signin
 from streamlit.testing.v1 import AppTest
 
 from kondusif import store
@@ -17,7 +18,7 @@ PEJABAT = Viewer("walikota", Role.PEJABAT, display_name="Pejabat")
 
 def open_page(viewer: Viewer, params: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file("../dashboard.py", default_timeout=60)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)
     for key, value in (params or {}).items():
         at.query_params[key] = value
     at.run()
@@ -144,7 +145,7 @@ def test_panwaslu_scoped_to_one_kecamatan(demo_engine):
 def test_rt_role_cannot_open_the_map(demo_engine):
     viewer = Viewer("rt-1", Role.RT, kelurahan="16.73.01.1001", rt=1)
     at = AppTest.from_file("../dashboard.py", default_timeout=60)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     at.switch_page(PAGE)
     at.run()

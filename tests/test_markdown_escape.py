@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import signin
 from streamlit.testing.v1 import AppTest
 
 from kondusif import accounts, registry, store
@@ -48,7 +49,7 @@ def assert_inert(at: AppTest, must_show: int = 1) -> None:
 
 def open_as(viewer: Viewer, page: str | None = None) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     if page:
         at.switch_page(page)

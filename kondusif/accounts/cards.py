@@ -7,6 +7,7 @@ only their hashes. The CLI writes them with owner-only permissions.
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Sequence
 from datetime import datetime
@@ -33,14 +34,21 @@ def neutralise_cell(value: object) -> str:
     return safe.neutralise_cell("" if value is None else str(value))
 
 
-def write_csv(path: Path, creds: Sequence[RtCredential]) -> None:
+def csv_bytes(creds: Sequence[RtCredential]) -> bytes:
     """The PIN list (UTF-8 with BOM so spreadsheet programs read the names right)."""
-    with _private_open(path, "w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CSV_COLUMNS)
-        for c in creds:
-            writer.writerow([neutralise_cell(v) for v in
-                             (c.username, c.kelurahan, c.kecamatan, f"{c.rt:03d}", c.pin, c.kode_kelurahan)])
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for c in creds:
+        writer.writerow([neutralise_cell(v) for v in
+                         (c.username, c.kelurahan, c.kecamatan, f"{c.rt:03d}", c.pin, c.kode_kelurahan)])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def write_csv(path: Path, creds: Sequence[RtCredential]) -> None:
+    """The PIN list as a file only its owner reads."""
+    with _private_open(path, "wb") as fh:
+        fh.write(csv_bytes(creds))
 
 
 def _private_open(path: Path, mode: str, **kw):

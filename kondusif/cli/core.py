@@ -43,7 +43,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     signing_key()  # the installation's session key (0600 in the data dir) unless configured
     print(f"Basis data siap: {_safe_url(settings().db_url)} (skema versi {store.schema_version(engine)}).")
     if added:
-        print(f"Daftar RT CONTOH dipasang: {added} RT (bukan data resmi; ganti lewat halaman Admin).")
+        print(f"Daftar RT CONTOH dipasang: {added} RT (bukan data resmi; ganti dengan `rt impor BERKAS` "
+              "atau di halaman Kelola akun → Daftar RT resmi).")
     if getattr(args, "produksi", False):
         return _init_production(engine)
     return 0

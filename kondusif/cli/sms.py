@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -20,10 +21,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--multipart-wait", type=float, default=60.0, metavar="DETIK",
                    help="berapa lama menunggu bagian SMS bersambung yang belum tiba (bawaan 60)")
     p.add_argument("--tz", default=None,
-                   help="zona waktu jam Gammu (bawaan: zona waktu komputer ini), mis. Asia/Jakarta")
+                   help="zona waktu komputer tempat gammu-smsd berjalan (Gammu menulis waktu lokalnya); bawaan: "
+                        "zona komputer ini. Isi hanya bila gammu-smsd berjalan di komputer lain, mis. Asia/Jakarta")
     p.add_argument("--once", action="store_true", help="satu kali pemeriksaan lalu selesai")
     p.add_argument("--max-messages", type=int, default=None, help=argparse.SUPPRESS)  # tests: a planned restart
     p.set_defaults(func=cmd_sms_gateway)
+
+
+def _offset(delta: timedelta | None) -> str:
+    minutes = int((delta or timedelta()).total_seconds() // 60)
+    return f"{'+' if minutes >= 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def cmd_sms_gateway(args: argparse.Namespace) -> int:
@@ -35,6 +42,13 @@ def cmd_sms_gateway(args: argparse.Namespace) -> int:
     except (ZoneInfoNotFoundError, ValueError):
         print(f"Galat: zona waktu «{args.tz}» tidak dikenal (contoh: Asia/Jakarta).", file=sys.stderr)
         return 2
+    if tz is not None:
+        moment = datetime.now(UTC)
+        here = moment.astimezone().utcoffset()
+        if moment.astimezone(tz).utcoffset() != here:
+            print(f"Peringatan: --tz {args.tz} berbeda dari zona komputer ini (UTC{_offset(here)}). Gammu menulis "
+                  "waktu lokal komputer tempat gammu-smsd berjalan: bila gammu-smsd berjalan di komputer ini, "
+                  "hapus --tz, atau waktu laporan SMS bergeser.", file=sys.stderr)
     if args.poll <= 0 or args.multipart_wait < 0:
         print("Galat: --poll harus lebih dari 0 dan --multipart-wait tidak boleh negatif.", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""`kartu-sms` (the LAPOR format card, A6 PDF) and `smssync rahasia` (the Android gateway's secret), issue 15."""
+"""`kartu-sms` (the LAPOR format card, A6 PDF) and `smssync ponsel` (the Android gateway phones), issues 15, 27."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from pathlib import Path
 from kondusif import registry, store
 from kondusif.intake.validate import resolve_kelurahan
 from kondusif.model import Role, Viewer
+from kondusif.safe import clean_text as safe_text
 from kondusif.sms import card, smssync
+from kondusif.timeutil import format_wib
 from lubuklinggau_geo import gazetteer
 
 
@@ -23,12 +25,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     k.add_argument("--kelurahan", help="hanya RT kelurahan ini (menyiratkan --per-rt)")
     k.set_defaults(func=cmd_card)
 
-    s = sub.add_parser("smssync", help="gerbang SMS Android (SMSsync): rahasia untuk diisi di ponsel")
+    s = sub.add_parser("smssync", help="gerbang SMS Android (SMSsync): ponsel gerbang dan rahasianya")
     s_sub = s.add_subparsers(dest="smssync_command", required=True, metavar="AKSI")
-    r = s_sub.add_parser("rahasia", help="tampilkan rahasia SMSsync instalasi ini (dibuat bila belum ada)")
-    r.add_argument("--ganti", action="store_true", help="buat rahasia baru; semua ponsel harus diisi ulang")
-    r.add_argument("--as", dest="actor", default="admin", help="nama pengguna admin yang tercatat (bawaan: admin)")
-    r.set_defaults(func=cmd_secret)
+    p = s_sub.add_parser("ponsel", help="daftar, tambah atau cabut ponsel gerbang (satu rahasia per ponsel)")
+    p_sub = p.add_subparsers(dest="ponsel_command", required=True, metavar="AKSI")
+    add = p_sub.add_parser("tambah", help="daftarkan ponsel dan cetak rahasianya (hanya sekali ditampilkan)")
+    add.add_argument("nama", help="nama ponsel, mis. posko-setda-1")
+    rev = p_sub.add_parser("cabut", help="cabut rahasia ponsel (hilang atau diganti); SMS lamanya tetap tercatat")
+    rev.add_argument("nama", help="nama ponsel")
+    p_sub.add_parser("daftar", help="ponsel terdaftar, aktif dan dicabut")
+    for q in p_sub.choices.values():
+        q.set_defaults(func=cmd_phone)
+        q.add_argument("--as", dest="actor", default="admin", help="nama pengguna admin yang tercatat (bawaan: admin)")
+    old = s_sub.add_parser("rahasia", help="(lama) satu rahasia untuk semua ponsel: diganti `smssync ponsel`")
+    old.add_argument("--ganti", action="store_true", help=argparse.SUPPRESS)
+    old.set_defaults(func=cmd_old_secret)
 
 
 def _cards(args: argparse.Namespace) -> list[card.CardFor]:
@@ -59,9 +70,34 @@ def cmd_card(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_secret(args: argparse.Namespace) -> int:
+def cmd_phone(args: argparse.Namespace) -> int:
     engine = store.get_engine()
     actor = Viewer(f"cli:{args.actor}", Role.ADMIN, "Baris perintah")
-    secret = smssync.rotate_secret(engine, actor) if args.ganti else smssync.show_secret(engine, actor)
-    print(secret)
+    try:
+        if args.ponsel_command == "tambah":
+            phone, secret = smssync.register_phone(engine, actor, args.nama)
+            print(f"Ponsel «{phone.label}» terdaftar. Rahasia (isi di kolom Secret SMSsync; tidak ditampilkan lagi):")
+            print(secret)
+        elif args.ponsel_command == "cabut":
+            phone = smssync.revoke_phone(engine, actor, args.nama)
+            print(f"Rahasia ponsel «{phone.label}» dicabut: permintaannya ditolak mulai sekarang.")
+        else:
+            rows = smssync.list_phones(engine, actor)
+            if not rows:
+                print("Belum ada ponsel gerbang terdaftar: `smssync ponsel tambah NAMA`.")
+            for r in rows:
+                state = f"dicabut {format_wib(r['revoked_at'])}" if r["revoked_at"] else "aktif"
+                used = format_wib(r["last_used_at"]) if r["last_used_at"] else "belum pernah"
+                print(f"{safe_text(r['label'])}\t{state}\tkontak terakhir: {used}")
+    except smssync.PhoneError as exc:
+        print(f"Galat: {exc}", file=sys.stderr)
+        return 2
     return 0
+
+
+def cmd_old_secret(args: argparse.Namespace) -> int:
+    print("Galat: rahasia SMSsync bersama tidak dipakai lagi; setiap ponsel punya rahasianya sendiri. "
+          "Daftarkan ponsel dengan `smssync ponsel tambah NAMA` (atau di halaman Gerbang SMS). "
+          "Rahasia lama sudah dipindah menjadi ponsel «ponsel-lama», yang dapat dicabut dengan "
+          "`smssync ponsel cabut ponsel-lama`.", file=sys.stderr)
+    return 2

@@ -1,4 +1,4 @@
-"""What the report form (pages/lapor.py) decides, as plain functions tests call without Streamlit.
+"""What the report form (kondusif/ui/report_form.py) decides, as plain functions tests call without Streamlit.
 
 The form has fewer fields than the validator: one map for the point, one picker for
 the kelurahan. Errors are shown under the field the person can change; a tapped point
@@ -16,6 +16,10 @@ from lubuklinggau_geo.locate import locate
 
 # validator field -> the form field it is shown under
 FORM_FIELD_OF = {"lat": "location", "lon": "location", "kecamatan": "kel", "kelurahan": "kel"}
+# form field -> its name in a message under it («Judul: wajib diisi»)
+FIELD_LABELS = {"kel": "Kelurahan", "rt": "RT", "category": "Kategori", "severity": "Tingkat",
+                "occurred_at": "Waktu kejadian", "title": "Judul", "description": "Uraian", "photo": "Foto",
+                "location": "Lokasi", "reporter_name": "Nama", "reporter_phone": "Nomor HP", "row": "Laporan"}
 
 
 def errors_by_form_field(errors: Iterable[FieldError]) -> dict[str, list[str]]:

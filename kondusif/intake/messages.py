@@ -57,13 +57,16 @@ CHATTER_MAX = 80
 
 @dataclass
 class Reading:
-    """What a message is: report / review / rejected, the candidate, and why."""
+    """What a message is: report / checkin / review / rejected, the candidate, and why."""
 
     outcome: str
     raw: dict[str, Any] | None = None
     reason: str = ""
     guess: dict[str, Any] = field(default_factory=dict)
-    via: str = ""  # format (LAPOR) or teks (free text)
+    via: str = ""  # format (LAPOR), teks (free text) or aman (check-in)
+    # A review whose only gap is the place (kelurahan/RT): a registered RT number's account may fill it.
+    # Never set for questions, doubts, unknown or several categories.
+    place_missing_only: bool = False
 
 
 def _rt(text: str) -> int | None:
@@ -304,7 +307,8 @@ def _read_free_text(msg: ChatMessage, text: str, said_lapor: bool, default_kel: 
     if said_lapor:
         missing.insert(0, "format LAPOR tidak lengkap")
     if missing and not (said_lapor and len(missing) == 1 and len(cats) == 1 and kel and rt):
-        return Reading("review", reason="; ".join(missing), guess=guess, via="teks")
+        place_only = len(cats) == 1 and hedge is None and (kel is None or rt is None)
+        return Reading("review", reason="; ".join(missing), guess=guess, via="teks", place_missing_only=place_only)
     raw = _base_raw(msg, text)
     raw.update(category=cats[0], severity=sev or DEFAULT_SEVERITY, rt=rt, kelurahan=kel)
     reason = "" if sev else f"tingkat tidak disebut; dianggap {DEFAULT_SEVERITY.value}"

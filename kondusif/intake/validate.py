@@ -137,8 +137,10 @@ def registry_index(frame: pd.DataFrame) -> dict[str, tuple[int, ...]]:
     return {kel: tuple(sorted(rts)) for kel, rts in grouped.items()}
 
 
-def make_rules(engine: Engine | None = None, viewer: Viewer | None = None, **overrides: Any) -> Rules:
-    """Rules for now: season start from the calendar, the RT registry in use, the viewer's scope."""
+def make_rules(engine: Engine | None, viewer: Viewer, **overrides: Any) -> Rules:
+    """Rules for now: season start from the calendar, the RT registry in use, the viewer's scope.
+
+    The viewer is required: None would silently mean "no kecamatan limit" (issue 18)."""
     from kondusif.registry import (  # late: the registry module reads files on use
         registry_is_sample,
         rt_registry,
@@ -152,7 +154,7 @@ def make_rules(engine: Engine | None = None, viewer: Viewer | None = None, **ove
         "registry": registry_index(frame),
         "registry_sample": registry_is_sample(frame),
         # a kecamatan-scoped account files only there (an rt account is held to its RT in the pipeline)
-        "allowed_kecamatan": access.area_of(viewer).kecamatan if viewer is not None else None,
+        "allowed_kecamatan": access.area_of(access.require_viewer(viewer)).kecamatan,
     }
     values.update(overrides)
     return Rules(**values)

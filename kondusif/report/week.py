@@ -129,7 +129,7 @@ def weeks_between(first: date, last: date) -> list[IsoWeek]:
     return out
 
 
-def report_weeks(engine: Engine, viewer: Viewer | None, extra: Iterable[IsoWeek] = ()) -> list[IsoWeek]:
+def report_weeks(engine: Engine, viewer: Viewer, extra: Iterable[IsoWeek] = ()) -> list[IsoWeek]:
     """The ISO weeks (WIB) holding at least one report the viewer may see, plus `extra`
     (e.g. weeks already in the archive), newest first.
 

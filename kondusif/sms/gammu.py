@@ -8,18 +8,25 @@ long-running reader behind ``python -m kondusif sms-gateway --gammu-db URL``:
 1. take the unprocessed inbox rows in ID order;
 2. join the parts of a concatenated SMS (same sender and UDH reference); a group
    still missing parts waits up to `multipart_wait` seconds, then goes as it is;
-3. hand each message to `kondusif.sms.receive_sms` (idempotent by the message
-   id "<first inbox ID>-<hash>", so a message handed over twice is stored once);
+3. hand each message to `kondusif.sms.receive_sms`, idempotent by its identity
+   (`message_id`): sender, SMSC time, text and multipart reference, never Gammu's
+   row ID (issue 25.4), so the same SMS handed over again is stored once;
 4. in ONE Gammu transaction mark its rows ``Processed`` (only if still
-   unprocessed) and put the reply into ``outbox``.
+   unprocessed) and put the reply into ``outbox``, unless this very reply to
+   this number is already in ``outbox`` or ``sentitems``.
 
 A crash or `kill -9` between 3 and 4 loses nothing: the rows are still
 unprocessed, the next run gets status ``ganda`` with the same reply and does 4.
 A crash inside 4 leaves neither the mark nor the reply. A second reader racing
 on the same row finds it already processed and sends nothing: no doubled receipt.
+Gammu handing the same SMS over again (a failed delete on the modem, a restart
+between its insert and its delete) makes a new inbox row with the same content:
+status ``ganda``, the row is marked, and the receipt already queued or sent is
+not queued again.
 
-Gammu stores times without a zone, in the local time of the SMSD host; the
-reader reads them in `tz` (the host's local zone unless given).
+Gammu stores times without a zone, in the local time of the machine gammu-smsd
+runs on (its TZ, else /etc/localtime); the reader reads them in `tz`, by default
+this machine's own zone, which is right when both run on one machine.
 """
 
 from __future__ import annotations
@@ -69,6 +76,15 @@ outbox = sa.Table(
     sa.Column("Coding", sa.String(255)),
     sa.Column("CreatorID", sa.Text),
     sa.Column("MultiPart", sa.Boolean),
+)
+
+sentitems = sa.Table(
+    "sentitems", _gammu,
+    sa.Column("ID", sa.Integer, primary_key=True),
+    sa.Column("SequencePosition", sa.Integer, primary_key=True),
+    sa.Column("DestinationNumber", sa.String(20)),
+    sa.Column("TextDecoded", sa.Text),
+    sa.Column("CreatorID", sa.Text),
 )
 
 
@@ -126,11 +142,12 @@ def concat_info(udh: str | None) -> tuple[int, int, int] | None:
 
 @dataclass
 class Group:
-    """The parts of one message, in sequence order once complete."""
+    """The parts of one message, in sequence order once complete (`again`: the same part delivered twice)."""
 
     key: tuple
     total: int
     parts: dict[int, Part] = field(default_factory=dict)
+    again: list[Part] = field(default_factory=list)
 
     @property
     def first_id(self) -> int:
@@ -141,7 +158,7 @@ class Group:
         return len(self.parts) >= self.total
 
     def ids(self) -> list[int]:
-        return sorted(p.id for p in self.parts.values())
+        return sorted(p.id for p in [*self.parts.values(), *self.again])
 
     def text(self) -> str:
         return "".join(self.parts[k].text for k in sorted(self.parts))
@@ -161,19 +178,27 @@ def group_parts(parts: Sequence[Part]) -> list[Group]:
         ref, total, seq = info
         key = ("udh", p.sender, ref, total)
         g = groups.setdefault(key, Group(key, total))
-        if seq in g.parts:  # the same part twice (a resend): keep the first, the other goes alone
-            groups[("id", p.id)] = Group(("id", p.id), 1, {1: p})
+        if seq in g.parts:
+            if g.parts[seq].text == p.text:  # the same part handed over twice: marked with its group
+                g.again.append(p)
+            else:  # a different text under a taken sequence number: read on its own, never dropped
+                groups[("id", p.id)] = Group(("id", p.id), 1, {1: p})
             continue
         g.parts[seq] = p
     return sorted(groups.values(), key=lambda g: g.first_id)
 
 
 def message_id(group: Group) -> str:
-    """Stable id of a message: its first inbox ID plus a hash of that row (a re-created Gammu DB reuses IDs)."""
-    first = group.parts[min(group.parts, key=lambda k: group.parts[k].id)]
-    stamp = first.received.isoformat() if first.received else "-"
-    digest = hashlib.sha256(f"{first.sender}\x1f{stamp}\x1f{first.text}".encode()).hexdigest()[:16]
-    return f"{first.id}-{digest}"
+    """The identity of an SMS: sender, SMSC time of its first part, whole text and multipart reference.
+
+    Never Gammu's row ID: the same SMS handed over again gets a new row (issue 25.4) and must
+    stay one SMS. Two SMS a person sends with the same text get different SMSC times.
+    """
+    first = group.first()
+    stamp = first.received.isoformat(timespec="seconds") if first.received else "-"
+    ref = "-" if group.key[0] != "udh" else f"{group.key[2]}/{group.key[3]}"
+    digest = hashlib.sha256("\x1f".join((first.sender, stamp, ref, group.text())).encode("utf-8")).hexdigest()
+    return "gm:" + digest[:40]
 
 
 # --------------------------------------------------------------------------- the reader
@@ -250,7 +275,8 @@ class Gateway:
             if done.rowcount != len(group.ids()):
                 conn.rollback()  # another reader took these rows: it sends the reply, not us
                 return outcome
-            if reply and first.sender:
+            if reply and first.sender and not (outcome is not None and outcome.status == "ganda"
+                                               and _already_replied(conn, first.sender, reply)):
                 conn.execute(outbox.insert().values(DestinationNumber=first.sender, TextDecoded=reply,
                                                     Coding="Default_No_Compression", CreatorID=CREATOR_ID,
                                                     MultiPart=_flag(conn, False)))
@@ -284,6 +310,21 @@ class Gateway:
         with self.gammu.connect() as conn:
             waiting = int(conn.execute(sa.select(sa.func.count()).select_from(outbox)).scalar() or 0)
         record_state(self.engine, CHANNEL, waiting)
+
+
+def _already_replied(conn: Connection, number: str, reply: str) -> bool:
+    """This reply to this number is already waiting in Gammu's outbox or was sent (sentitems).
+
+    Asked only for a repeat (status ``ganda``): after a crash between the store and Gammu's
+    transaction nothing is there yet and the reply goes; for a redelivered SMS it is there.
+    """
+    for table in (outbox, sentitems):
+        c = table.c
+        found = conn.execute(sa.select(c.ID).where(c.CreatorID == CREATOR_ID, c.DestinationNumber == number,
+                                                   c.TextDecoded == reply).limit(1)).first()
+        if found is not None:
+            return True
+    return False
 
 
 def run_gateway(gateway: Gateway, *, poll_seconds: float = 1.0, once: bool = False,

@@ -107,7 +107,7 @@ def recent_messages(engine: Engine, viewer: Viewer, limit: int = 50) -> list[dic
     access.require(viewer, "incident.read_identity")
     m, i = store.sms_messages.c, store.incidents.c
     stmt = (sa.select(m.stored_at, m.received_at, m.channel, m.sender, m.text, m.status, m.username, m.reply,
-                      i.report_no)
+                      m.gateway_phone, i.report_no)
             .select_from(store.sms_messages.outerjoin(store.incidents, store.incidents.c.id == m.incident_id))
             .order_by(m.stored_at.desc(), m.id.desc()).limit(max(1, int(limit))))
     with engine.connect() as conn:

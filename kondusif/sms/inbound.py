@@ -16,12 +16,19 @@ candidate (issue 24).
 
 Who files: a number registered on an active RT account (kondusif.sms.senders)
 files for that RT whatever RT the text names, as the form does. Any other number
-goes to the review queue, readable or not. Replies: a receipt for a stored
-report; for an unreadable message the LAPOR format, and for an unregistered
-number a "petugas will check it" note, each at most once an hour per sender
-(recorded in the store, so every gateway process shares the limit). Chatter
-("ok", "terima kasih") is kept in the message log and answered with nothing:
-no reply loops with auto-responders.
+goes to the review queue, readable or not. Replies tell the truth (issue 25.5):
+a receipt for a stored report; every queued SMS is answered "Pesan Anda diterima
+dan akan diperiksa petugas …" (replies.QUEUED_LEAD), with the LAPOR format added
+only when nothing of a report could be read, and with the registration hint for
+an unregistered number. The format and unregistered replies go at most once an
+hour per sender (recorded in the store, so every gateway process shares the
+limit). Chatter ("ok", "terima kasih") is kept in the message log and answered
+with nothing: no reply loops with auto-responders.
+
+Each outcome is one branch of `_plan` returning a `_Plan` (laporan, antrean,
+diabaikan) that `_store` writes; a new kind of message gets a branch of its own
+beside them. Sender and text are cleaned of control characters and bidi overrides
+(kondusif.safe.clean_text) before they are read, stored or echoed.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from kondusif.intake.review import queue_place
 from kondusif.intake.validate import check_record, clean_text, make_rules, title_from_text
 from kondusif.model import Source, new_id
 from kondusif.phone import normalise_phone
+from kondusif.safe import clean_text as safe_text
 from kondusif.sms import replies
 from kondusif.sms.senders import Sender, find_sender
 from kondusif.timeutil import as_utc, now
@@ -67,10 +75,11 @@ class InboundSms:
     """One SMS as a gateway received it. `received_at` is timezone-aware."""
 
     channel: str  # gammu | smssync
-    message_id: str  # the gateway's own id: Gammu inbox ID(s), SMSsync message_id
+    message_id: str  # the SMS's identity from its gateway (content-based; never a row ID or a client counter)
     sender: str
     text: str
     received_at: datetime
+    gateway_phone: str | None = None  # the SMSsync phone (credential name) that carried it, shown with it
 
 
 @dataclass(frozen=True)
@@ -88,13 +97,13 @@ def _check(msg: InboundSms) -> tuple[str, str, str]:
     mid = str(msg.message_id or "").strip()
     if not mid or len(mid) > MAX_MESSAGE_ID:
         raise SmsRefused(f"ID pesan SMS kosong atau lebih dari {MAX_MESSAGE_ID} karakter.")
-    raw_sender = str(msg.sender or "").strip()
+    raw_sender = " ".join(safe_text(str(msg.sender or "")).split())
     sender = normalise_phone(raw_sender) or raw_sender[:32]  # alphanumeric senders ("TELKOMSEL") kept as sent
     if not sender:
         raise SmsRefused("Nomor pengirim SMS kosong.")
     if not isinstance(msg.received_at, datetime) or msg.received_at.tzinfo is None:
         raise SmsRefused("Waktu terima SMS harus memakai zona waktu.")
-    return mid, sender, clean_text(msg.text or "")[:MAX_TEXT]
+    return mid, sender, clean_text(safe_text(str(msg.text or "")))[:MAX_TEXT]
 
 
 def _prior(conn: Connection, channel: str, message_id: str) -> SmsOutcome | None:
@@ -117,7 +126,12 @@ class _Plan:
     record: dict[str, Any] | None = None
     reason: str = ""
     guess: dict[str, Any] | None = None
-    reply_kind: str | None = None  # tanda_terima, aman, format, belum_terdaftar
+    reply_kind: str | None = None  # tanda_terima, aman, antrean, format, belum_terdaftar
+
+
+def _readable(reading) -> bool:
+    """Something of a report was read: a LAPOR line, or at least one category in free text."""
+    return reading.outcome == "report" or (reading.outcome == "review" and bool(reading.guess.get("kategori")))
 
 
 def _checkin_plan(engine: Engine, reading, guess: dict[str, Any], sender: Sender | None, occurred: datetime,
@@ -133,7 +147,7 @@ def _checkin_plan(engine: Engine, reading, guess: dict[str, Any], sender: Sender
         reason = "calon laporan aman: nomor pengirim belum terdaftar sebagai Ketua RT"
         if not named:
             reason += "; RT dan kelurahan tidak disebut"
-        return _Plan("antrean", reason=reason, guess=guess, reply_kind="belum_terdaftar" if named else "format")
+        return _Plan("antrean", reason=reason, guess=guess, reply_kind="antrean")
     guess.update(kelurahan=sender.kelurahan, rt=sender.rt, akun=sender.username)
     try:
         checkins.check_place(engine, sender.kelurahan, sender.rt)
@@ -151,8 +165,8 @@ def _raw_for_sender(reading, text: str, sender: Sender, occurred: datetime, phon
         raw = dict(reading.raw)
     else:
         cats = reading.guess.get("kategori") or []
-        if len(cats) != 1:
-            return None  # no or several categories: a person decides
+        if len(cats) != 1 or not reading.place_missing_only:
+            return None  # no or several categories, a question, a doubt: a person decides
         raw = {"category": cats[0], "severity": reading.guess.get("tingkat") or DEFAULT_SEVERITY.value,
                "description": text, "title": title_from_text(text), "occurred_at": occurred}
     raw.update(kelurahan=sender.kelurahan, rt=sender.rt, reporter_phone=phone,
@@ -161,37 +175,40 @@ def _raw_for_sender(reading, text: str, sender: Sender, occurred: datetime, phon
 
 
 def _plan(engine: Engine, channel: str, mid: str, phone: str, text: str, occurred: datetime,
-          sender: Sender | None, received: datetime | None = None) -> _Plan:
+          sender: Sender | None, gateway_phone: str | None = None, received: datetime | None = None) -> _Plan:
     chat = ChatMessage(1, 1, "sms", occurred, phone, text)
     if not text or is_chatter(text):
         return _Plan("diabaikan", reason="pesan kosong" if not text else "obrolan, bukan laporan")
     reading = read_message(chat, sender.kelurahan if sender else None)
     guess = dict(reading.guess)
     guess["gateway"] = channel
-    if reading.outcome == "rejected":
-        # A short text with nothing of a report in it ("tambahan: pelakunya tim sukses") may be a
-        # follow-up someone sent the city on purpose: a person reads it; only chatter is dropped.
-        return _Plan("antrean", reason=reading.reason, guess=guess, reply_kind="format")
     if reading.outcome == "checkin":
         return _checkin_plan(engine, reading, guess, sender, occurred, received or occurred)
+    if not _readable(reading):
+        # Nothing of a report could be read. A short text ("tambahan: pelakunya tim sukses") may be a
+        # follow-up someone sent the city on purpose: a person reads it; only chatter is dropped.
+        reason = reading.reason or "isi laporan tidak terbaca"
+        if sender is None:
+            reason = "nomor pengirim belum terdaftar sebagai Ketua RT; " + reason
+        return _Plan("antrean", reason=reason, guess=guess, reply_kind="format")
     if sender is None:
         reason = "nomor pengirim belum terdaftar sebagai Ketua RT"
         if reading.outcome == "review":
             reason += "; " + reading.reason
-        return _Plan("antrean", reason=reason, guess=guess,
-                     reply_kind="belum_terdaftar" if reading.outcome == "report" else "format")
+        return _Plan("antrean", reason=reason, guess=guess, reply_kind="belum_terdaftar")
     guess.update(kelurahan=sender.kelurahan, rt=sender.rt, akun=sender.username)
     raw = _raw_for_sender(reading, text, sender, occurred, phone)
     if raw is None:
         reason = reading.reason or "isi laporan tidak terbaca"
-        return _Plan("antrean", reason=reason, guess=guess, reply_kind="format")
+        return _Plan("antrean", reason=reason, guess=guess, reply_kind="antrean")
     viewer = access.require(sender.viewer(), "form.submit", access.Place(sender.kelurahan, rt=sender.rt))
     checked = check_record(raw, make_rules(engine, viewer, check_rt_registry=False))
     if not checked.ok:
-        return _Plan("antrean", reason="; ".join(str(e) for e in checked.errors), guess=guess, reply_kind="format")
+        return _Plan("antrean", reason="; ".join(str(e) for e in checked.errors), guess=guess, reply_kind="antrean")
     rec = checked.record
     assert rec is not None  # an ok check carries its record
-    rec.update(source=Source.SMS.value, source_ref=f"{channel}:{mid}", created_by=sender.username, id=new_id())
+    ref = f"{channel}:{gateway_phone}:{mid}" if gateway_phone else f"{channel}:{mid}"  # the source detail names the phone
+    rec.update(source=Source.SMS.value, source_ref=ref[:128], created_by=sender.username, id=new_id())
     return _Plan("laporan", record=rec, reply_kind="tanda_terima")
 
 
@@ -224,13 +241,14 @@ def receive_sms(msg: InboundSms, *, engine: Engine | None = None) -> SmsOutcome:
     received = as_utc(msg.received_at)
     occurred = min(received, stamp)  # a phone clock ahead of time must not make a report "in the future"
     sender = find_sender(engine, phone)
-    plan = _plan(engine, msg.channel, mid, phone, text, occurred, sender, received)
+    gateway_phone = " ".join(safe_text(str(msg.gateway_phone or "")).split())[:64] or None
+    plan = _plan(engine, msg.channel, mid, phone, text, occurred, sender, gateway_phone, received)
     try:
         with store.write(engine) as conn:
             again = _prior(conn, msg.channel, mid)
             if again is not None:
                 return again
-            return _store(engine, conn, msg.channel, mid, phone, text, received, stamp, sender, plan)
+            return _store(engine, conn, msg.channel, mid, phone, text, received, stamp, sender, plan, gateway_phone)
     except sa.exc.IntegrityError:
         with engine.connect() as conn:  # another process stored this very message a moment ago
             again = _prior(conn, msg.channel, mid)
@@ -240,7 +258,7 @@ def receive_sms(msg: InboundSms, *, engine: Engine | None = None) -> SmsOutcome:
 
 
 def _store(engine: Engine, conn: Connection, channel: str, mid: str, phone: str, text: str, received: datetime,
-           stamp: datetime, sender: Sender | None, plan: _Plan) -> SmsOutcome:
+           stamp: datetime, sender: Sender | None, plan: _Plan, gateway_phone: str | None = None) -> SmsOutcome:
     from kondusif.intake.pipeline import insert_records  # the one insert path (imports alerts, duplicates)
 
     incident_id = report_no = queue_id = None
@@ -268,7 +286,9 @@ def _store(engine: Engine, conn: Connection, channel: str, mid: str, phone: str,
             guess=json.dumps(guess, ensure_ascii=False, default=str), reason=plan.reason[:1000], state="antri",
             created_at=stamp, **queue_place(guess.get("kelurahan"))).returning(store.review_queue.c.id)).scalar_one()
     reply_kind = plan.reply_kind
-    if reply_kind in ("format", "belum_terdaftar"):
+    if reply_kind == "antrean" and phone.startswith("+"):
+        reply = replies.queued_reply()  # a registered RT's own message: answered every time
+    elif reply_kind in ("format", "belum_terdaftar"):
         # Only a phone number can be answered (not "TELKOMSEL"); at most once an hour per number.
         if phone.startswith("+") and _claim_help(conn, phone, stamp):
             reply = replies.format_reply() if reply_kind == "format" else replies.unregistered_reply()
@@ -277,7 +297,7 @@ def _store(engine: Engine, conn: Connection, channel: str, mid: str, phone: str,
     conn.execute(store.sms_messages.insert().values(
         channel=channel, message_id=mid, sender=phone, text=text, received_at=received, stored_at=stamp,
         status=plan.status, username=sender.username if sender else None, incident_id=incident_id,
-        queue_id=queue_id, reply_kind=reply_kind if reply else None, reply=reply))
+        queue_id=queue_id, reply_kind=reply_kind if reply else None, reply=reply, gateway_phone=gateway_phone))
     return SmsOutcome(plan.status, report_no, reply)
 
 

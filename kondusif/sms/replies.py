@@ -1,8 +1,13 @@
 """The SMS replies a gateway sends back: always one GSM-7 SMS (at most 160 characters).
 
 - receipt: "Laporan LLG-2018-000123 diterima (Politik uang, berat, RT 03 Air Kuti). Terima kasih."
-- format: how to write LAPOR, for a message that could not be read (at most once an hour per sender)
+- queued: a registered RT's message that a person must check first (it is in the review queue)
+- format: nothing of a report could be read; it is still queued, so the reply says so first and
+  then how to write LAPOR (at most once an hour per sender: no loops with auto-responders)
 - unregistered: read, but the number is not a registered Ketua RT: a person checks it first
+
+Every reply to a queued SMS starts with QUEUED_LEAD (issue 25.5): the sender must never
+believe the message was refused when it only waits for a person.
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from kondusif.model import Category, Severity
 from kondusif.sms.gsm7 import SINGLE_SMS_SEPTETS, fits_one_sms, septets, to_gsm7
 from lubuklinggau_geo import gazetteer
 
-FORMAT_REPLY = ("Format: LAPOR jenis tingkat RT no kelurahan: uraian. Tingkat: ringan/sedang/berat. "
-                "Contoh: LAPOR politik uang berat RT 3 Air Kuti: amplop dibagikan")
-UNREGISTERED_REPLY = ("Pesan Anda diterima dan akan diperiksa petugas. Nomor ini belum terdaftar sebagai "
+QUEUED_LEAD = "Pesan Anda diterima dan akan diperiksa petugas"
+QUEUED_REPLY = QUEUED_LEAD + " sebelum masuk peta. Terima kasih."
+FORMAT_REPLY = (QUEUED_LEAD + ". Untuk laporan tulis: LAPOR jenis tingkat RT no kelurahan: uraian. "
+                "Contoh: LAPOR uang berat RT 3 Air Kuti: amplop")
+UNREGISTERED_REPLY = (QUEUED_LEAD + ". Nomor ini belum terdaftar sebagai "
                       "Ketua RT; hubungi operator Setda untuk mendaftarkannya.")
 
 # Shorter category names for when the full label would push a receipt past one SMS.
@@ -47,6 +54,10 @@ def receipt(report_no: str, category: str, severity: str, rt: int | None, kode_k
     return _fit(f"Laporan {report_no} diterima ({SHORT_CATEGORY.get(cat, cat.label)}, {sev}{rt_part} {kel}).")
 
 
+def queued_reply() -> str:
+    return QUEUED_REPLY
+
+
 def format_reply() -> str:
     return FORMAT_REPLY
 
@@ -55,6 +66,7 @@ def unregistered_reply() -> str:
     return UNREGISTERED_REPLY
 
 
-assert fits_one_sms(FORMAT_REPLY) and fits_one_sms(UNREGISTERED_REPLY)  # noqa: S101 - fixed texts, checked at import
+assert all(fits_one_sms(t) for t in (QUEUED_REPLY, FORMAT_REPLY, UNREGISTERED_REPLY))  # noqa: S101 - fixed texts
 
-__all__ = ["FORMAT_REPLY", "UNREGISTERED_REPLY", "format_reply", "receipt", "unregistered_reply"]
+__all__ = ["FORMAT_REPLY", "QUEUED_LEAD", "QUEUED_REPLY", "UNREGISTERED_REPLY", "format_reply", "queued_reply",
+           "receipt", "unregistered_reply"]

@@ -17,11 +17,15 @@ its client code (PostMessage.java, MessageHttpClient.java, ProcessMessageResult.
   "sent_result_message", "delivered_result_code", "delivered_result_message"}]}`.
 
 `sent_timestamp` is UNIX seconds in the docs but Java milliseconds (`Date.getTime()`) in
-the client; both are read. The secret is generated per installation (never in code),
-kept in `settings_kv`, shown to the admin, and compared in constant time.
+the client; both are read. Each gateway phone has its own secret (issue 27.4), made when
+the admin registers the phone on Gerbang SMS or with `smssync ponsel tambah`, shown once,
+kept only as its SHA-256 in `smssync_phones`, and revocable on its own; every SMS and reply
+records the phone that carried it. An SMS's identity is that phone, the phone's message_id,
+the sender and the text (`sms_identity`), never the client's message_id alone.
 
 Replies (the receipt) are rows of `smssync_outbox`, one per incoming SMS (`in_message_id`
-unique), so a phone that re-sends an SMS gets the same receipt and never a second report.
+unique), so a phone that re-sends an SMS gets the same receipt and never a second report;
+a phone's ?task=send only ever gets the replies to SMS it carried itself.
 States: menunggu (waiting for ?task=send) → diserahkan (handed to a phone) → diantre
 (the phone confirmed it queued it) → terkirim / gagal (its delivery report).
 """
@@ -29,8 +33,6 @@ States: menunggu (waiting for ?task=send) → diserahkan (handed to a phone) →
 from __future__ import annotations
 
 import hashlib
-import hmac
-import json
 import math
 import re
 import secrets
@@ -48,11 +50,11 @@ from kondusif import access, store
 from kondusif.config import settings
 from kondusif.errors import KondusifError
 from kondusif.model import Viewer
-from kondusif.timeutil import as_utc, now
+from kondusif.safe import clean_text
+from kondusif.timeutil import as_utc, format_wib, now
 
 CHANNEL = "smssync"
 SYNC_PATH = "/sms/smssync"  # the Sync URL's path on the app's own server (kondusif/web/smssync.py)
-KV_KEY = "smssync_secret"
 # Typed by hand into the phone: lower case, no look-alikes (i l o 0 1); 5 groups of 5 ≈ 124 bits.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _GROUPS, _GROUP_LEN = 5, 5
@@ -65,14 +67,27 @@ MAX_SENDER = 40
 MAX_MESSAGE_ID = 80
 MAX_DEVICE_ID = 64
 FUTURE_SLACK = timedelta(minutes=10)  # a phone clock this far ahead is not believed
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_LABEL = 40
+_LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]*")
 
 
 class ProtocolError(KondusifError, ValueError):
     """A request that is not a well-formed SMSsync message; the message says which field."""
 
 
-# --------------------------------------------------------------------------- the secret
+# --------------------------------------------------------------------------- phone credentials
+
+
+class PhoneError(KondusifError, ValueError):
+    """A phone name the admin typed that cannot be registered or revoked; the message says why."""
+
+
+@dataclass(frozen=True)
+class Phone:
+    """One registered gateway phone: the credential a request proved."""
+
+    id: int
+    label: str
 
 
 def generate_secret() -> str:
@@ -80,63 +95,119 @@ def generate_secret() -> str:
     return "-".join("".join(secrets.choice(_ALPHABET) for _ in range(_GROUP_LEN)) for _ in range(_GROUPS))
 
 
+def _digest(secret: str) -> str:
+    """What is stored of a secret: ~124 random bits need no slow hash, only no readable copy."""
+    return hashlib.sha256(secret.strip().encode("utf-8")).hexdigest()
+
+
 def _insert(conn: Connection, table: sa.Table):
     return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
-def _read_secret(conn: Connection) -> str | None:
-    kv = store.settings_kv
-    raw = conn.execute(sa.select(kv.c.value).where(kv.c.key == KV_KEY)).scalar()
-    value = json.loads(raw) if raw is not None else None
-    return value if isinstance(value, str) and value else None
+def clean_label(value: object) -> str:
+    """A phone's name as the admin typed it, checked: 1-40 letters, digits, space, dot, dash or underscore."""
+    label = " ".join(clean_text(str(value or "")).split())
+    if not label:
+        raise PhoneError("Nama ponsel kosong. Contoh: posko-setda-1.")
+    if len(label) > MAX_LABEL or not _LABEL.fullmatch(label):
+        raise PhoneError(f"Nama ponsel «{label[:60]}» tidak dapat dipakai: paling banyak {MAX_LABEL} karakter, "
+                         "hanya huruf, angka, spasi, titik, garis (-) dan garis bawah (_).")
+    return label
 
 
-def ensure_secret(engine: Engine) -> str:
-    """This installation's secret, created on first use (concurrent first calls agree on one).
+def register_phone(engine: Engine, viewer: Viewer, label: object) -> tuple[Phone, str]:
+    """A new gateway phone and its secret, shown this once (only its SHA-256 is kept). Audited without the value."""
+    access.require(viewer, "gateway.manage")
+    name = clean_label(label)
+    secret = generate_secret()
+    p = store.smssync_phones
+    with store.write(engine) as conn:
+        taken = conn.execute(sa.select(p.c.id).where(sa.func.lower(p.c.label) == name.lower())).first()
+        if taken is not None:
+            raise PhoneError(f"Nama ponsel «{name}» sudah dipakai (juga yang sudah dicabut); pilih nama lain.")
+        new = conn.execute(p.insert().values(label=name, secret_sha256=_digest(secret), created_at=now(),
+                                             created_by=viewer.username).returning(p.c.id)).scalar_one()
+        store.add_audit(conn, viewer.username, "smssync_phone", str(new), "create",
+                        note=f"ponsel gerbang SMSsync «{name}» didaftarkan")
+    return Phone(int(new), name), secret
 
-    Written to settings_kv directly, never through store.set_setting, whose audit row
-    would copy the value into the audit log.
-    """
+
+def revoke_phone(engine: Engine, viewer: Viewer, label: object) -> Phone:
+    """Refuse this phone's secret from now on (a lost or replaced phone); its past SMS keep its name."""
+    access.require(viewer, "gateway.manage")
+    name = " ".join(clean_text(str(label or "")).split())
+    p = store.smssync_phones
+    with store.write(engine) as conn:
+        row = conn.execute(sa.select(p.c.id, p.c.label, p.c.revoked_at)
+                           .where(sa.func.lower(p.c.label) == name.lower())).first()
+        if row is None:
+            raise PhoneError(f"Tidak ada ponsel gerbang bernama «{name[:60]}».")
+        if row.revoked_at is not None:
+            raise PhoneError(f"Ponsel «{row.label}» sudah dicabut pada {format_wib(row.revoked_at)}.")
+        conn.execute(p.update().where(p.c.id == row.id, p.c.revoked_at.is_(None))
+                     .values(revoked_at=now(), revoked_by=viewer.username))
+        store.add_audit(conn, viewer.username, "smssync_phone", str(row.id), "revoke",
+                        note=f"ponsel gerbang SMSsync «{row.label}» dicabut")
+    return Phone(int(row.id), row.label)
+
+
+def list_phones(engine: Engine, viewer: Viewer) -> list[dict[str, Any]]:
+    """Every registered phone, active first: label, created, revoked, last used (never the secret)."""
+    access.require(viewer, "gateway.manage")
+    p = store.smssync_phones
     with engine.connect() as conn:
-        found = _read_secret(conn)
-    if found:
-        return found
+        rows = conn.execute(sa.select(p.c.id, p.c.label, p.c.created_at, p.c.created_by, p.c.revoked_at,
+                                      p.c.revoked_by, p.c.last_used_at)
+                            .order_by(p.c.revoked_at.is_not(None), p.c.label)).mappings()
+        return [dict(r) for r in rows]
+
+
+def phone_for_secret(engine: Engine, given: object) -> Phone | None:
+    """The active phone whose secret this is; None for a missing, wrong or revoked one.
+
+    Looked up by the secret's SHA-256 (an index probe), so no comparison leaks a prefix.
+    """
+    if not isinstance(given, str) or not given.strip() or len(given) > 200:
+        return None
+    p = store.smssync_phones
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(p.c.id, p.c.label).where(
+            p.c.secret_sha256 == _digest(given), p.c.revoked_at.is_(None))).first()
+    return None if row is None else Phone(int(row.id), row.label)
+
+
+def touch_phone(engine: Engine, phone: Phone) -> None:
+    """Record that `phone` called (at most one write a minute per phone)."""
+    p = store.smssync_phones
+    stamp = now()
     with store.write(engine) as conn:
-        stmt = _insert(conn, store.settings_kv).values(
-            key=KV_KEY, value=json.dumps(generate_secret()), updated_at=now(), updated_by="sistem")
-        done = conn.execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
-        if done.rowcount:
-            store.add_audit(conn, "sistem", "setting", KV_KEY, "create", note="rahasia SMSsync dibuat")
-        value = _read_secret(conn)
-    if not value:  # pragma: no cover - the row was just written in this transaction
-        raise RuntimeError("rahasia SMSsync tidak tersimpan")
-    return value
+        conn.execute(p.update().where(p.c.id == phone.id, sa.or_(
+            p.c.last_used_at.is_(None), p.c.last_used_at < stamp - timedelta(minutes=1))).values(last_used_at=stamp))
 
 
-def show_secret(engine: Engine, viewer: Viewer) -> str:
-    """The secret for the admin to type into the phone (gateway.manage)."""
-    access.require(viewer, "gateway.manage")
-    return ensure_secret(engine)
+def count_request(engine: Engine, phone: Phone | None, address: str, per_minute: int) -> float:
+    """Count one request of (phone, client address) in the store; 0.0 when allowed, else seconds to wait.
 
-
-def rotate_secret(engine: Engine, viewer: Viewer) -> str:
-    """Replace the secret (a lost phone); every phone must be given the new one. Audited, value not logged."""
-    access.require(viewer, "gateway.manage")
-    ensure_secret(engine)
-    fresh = generate_secret()
-    kv = store.settings_kv
+    A fixed one-minute window per key, counted by one upsert, so every app process adds to
+    the same count and racing requests cannot both take the last slot. The key is what the
+    caller cannot choose: the credential it proved and the address it comes from.
+    """
+    per_minute = max(1, int(per_minute))
+    stamp = now()
+    window = stamp.replace(second=0, microsecond=0)
+    key = f"{phone.id if phone else '-'}|{address}"[:160]
+    r = store.smssync_rate
     with store.write(engine) as conn:
-        conn.execute(kv.update().where(kv.c.key == KV_KEY)
-                     .values(value=json.dumps(fresh), updated_at=now(), updated_by=viewer.username))
-        store.add_audit(conn, viewer.username, "setting", KV_KEY, "rotate", note="rahasia SMSsync diganti")
-    return fresh
-
-
-def secret_ok(given: object, expected: str) -> bool:
-    """Constant-time comparison; a missing or non-text secret is simply wrong."""
-    if not isinstance(given, str) or not given or not expected:
-        return False
-    return hmac.compare_digest(given.strip().encode("utf-8"), expected.encode("utf-8"))
+        stmt = _insert(conn, r).values(key=key, window_start=window, hits=1)
+        stmt = stmt.on_conflict_do_update(index_elements=[r.c.key], set_={
+            "hits": sa.case((r.c.window_start == window, r.c.hits + 1), else_=1),
+            "window_start": window}).returning(r.c.hits)
+        hits = int(conn.execute(stmt).scalar_one())
+        if hits == 1 and secrets.randbelow(100) == 0:  # now and then: forget windows long gone
+            conn.execute(r.delete().where(r.c.window_start < window - timedelta(hours=1)))
+    if hits <= per_minute:
+        return 0.0
+    return max(1.0, (window + timedelta(minutes=1) - stamp).total_seconds())
 
 
 # --------------------------------------------------------------------------- reading a request
@@ -146,12 +217,14 @@ def secret_ok(given: object, expected: str) -> bool:
 class SyncMessage:
     """One incoming SMS as the phone reported it."""
 
-    message_id: str
+    message_id: str  # the SMS's identity here (see `sms_identity`), not the phone's own message_id
     sender: str
     text: str
     received_at: datetime
     device_id: str
     sent_to: str
+    phone: Phone | None = None  # the credential that carried it
+    client_id: str = ""  # the phone's own message_id, as sent
 
 
 def parse_timestamp(raw: object, moment: datetime | None = None) -> datetime:
@@ -176,7 +249,7 @@ def parse_timestamp(raw: object, moment: datetime | None = None) -> datetime:
 
 
 def _clean(value: object, limit: int) -> str:
-    return _CONTROL.sub("", str(value or "")).strip()[:limit]
+    return " ".join(clean_text(str(value or "")).split())[:limit]
 
 
 def clean_device_id(value: object) -> str:
@@ -184,8 +257,25 @@ def clean_device_id(value: object) -> str:
     return _clean(value, MAX_DEVICE_ID)
 
 
-def read_message(fields: Mapping[str, Any], moment: datetime | None = None) -> SyncMessage:
-    """The SMS in a sync POST's fields; ProtocolError naming the field when it is not one."""
+def sms_identity(phone: Phone | None, client_id: str, sender: str, text: str) -> str:
+    """Who an SMS is here: the phone that carried it, the phone's id for it, the sender and the text.
+
+    The phone's `message_id` alone is not enough (issue 27.2): another phone, or one whose
+    counter restarted, reuses ids. A true retry repeats all four and stays one SMS; a
+    different SMS under a reused id differs in one of them and is stored on its own.
+    """
+    digest = hashlib.sha256("\x1f".join(
+        (str(phone.id) if phone else "-", client_id, sender, text)).encode("utf-8")).hexdigest()
+    return "ss:" + digest[:40]
+
+
+def read_message(fields: Mapping[str, Any], moment: datetime | None = None, phone: Phone | None = None
+                 ) -> SyncMessage:
+    """The SMS in a sync POST's fields, carried by `phone`; ProtocolError naming the field when it is not one.
+
+    Control characters and bidi overrides are taken out of the sender and the text
+    (kondusif.safe.clean_text) before anything else sees them.
+    """
     sender = _clean(fields.get("from"), 200)
     if not sender:
         raise ProtocolError("Kolom «from» (nomor pengirim) kosong.")
@@ -193,19 +283,19 @@ def read_message(fields: Mapping[str, Any], moment: datetime | None = None) -> S
         raise ProtocolError(f"Kolom «from» terlalu panjang (paling banyak {MAX_SENDER} karakter).")
     if "message" not in fields or not isinstance(fields.get("message"), str):
         raise ProtocolError("Kolom «message» (isi SMS) tidak ada.")
-    text = str(fields["message"]).replace("\r\n", "\n").replace("\x00", "")
-    message_id = _clean(fields.get("message_id"), 200)
-    if len(message_id) > MAX_MESSAGE_ID:
+    text = clean_text(fields["message"])
+    client_id = _clean(fields.get("message_id"), 200)
+    if len(client_id) > MAX_MESSAGE_ID:
         raise ProtocolError(f"Kolom «message_id» terlalu panjang (paling banyak {MAX_MESSAGE_ID} karakter).")
-    if not message_id:  # SMSsync before 2.5 sent none: the same SMS re-sent gives the same key
-        digest = hashlib.sha256(f"{sender}\x1f{fields.get('sent_timestamp', '')}\x1f{text}".encode()).hexdigest()
-        message_id = "fp:" + digest[:40]
+    if not client_id:  # SMSsync before 2.5 sent none: the same SMS re-sent gives the same key
+        client_id = "ts:" + _clean(fields.get("sent_timestamp"), 40)
     device_id = _clean(fields.get("device_id"), 200)
     if len(device_id) > MAX_DEVICE_ID:
         raise ProtocolError(f"Kolom «device_id» terlalu panjang (paling banyak {MAX_DEVICE_ID} karakter).")
-    return SyncMessage(message_id=message_id, sender=sender, text=text,
+    return SyncMessage(message_id=sms_identity(phone, client_id, sender, text), sender=sender, text=text,
                        received_at=parse_timestamp(fields.get("sent_timestamp"), moment),
-                       device_id=device_id, sent_to=_clean(fields.get("sent_to"), MAX_SENDER))
+                       device_id=device_id, sent_to=_clean(fields.get("sent_to"), MAX_SENDER), phone=phone,
+                       client_id=client_id)
 
 
 # --------------------------------------------------------------------------- replies (the outbox)
@@ -242,6 +332,7 @@ def queue_reply(engine: Engine, msg: SyncMessage, reply: str, hand_over: bool) -
         conn.execute(_insert(conn, o).values(
             uuid=str(uuid.uuid4()), in_message_id=msg.message_id, device_id=msg.device_id or None,
             to_number=msg.sender, message=reply, state=WAITING, created_at=stamp,
+            phone_id=msg.phone.id if msg.phone else None,
         ).on_conflict_do_nothing(index_elements=["in_message_id"]))
         row = conn.execute(sa.select(o).where(o.c.in_message_id == msg.message_id)).mappings().one()
         if not hand_over or row["state"] not in (WAITING, HANDED):
@@ -250,11 +341,15 @@ def queue_reply(engine: Engine, msg: SyncMessage, reply: str, hand_over: bool) -
     return Outgoing(row["uuid"], row["to_number"], row["message"])
 
 
-def take_waiting(engine: Engine, limit: int = 20) -> list[Outgoing]:
-    """Replies waiting for a phone's ?task=send, oldest first, marked handed over (each given once)."""
+def take_waiting(engine: Engine, phone: Phone | None, limit: int = 20) -> list[Outgoing]:
+    """Replies waiting for `phone`'s ?task=send, oldest first, marked handed over (each given once).
+
+    Only the replies to SMS this phone carried: a credential never fetches replies (and RT
+    numbers) of another phone.
+    """
     o = store.smssync_outbox
     with store.write(engine) as conn:
-        rows = conn.execute(sa.select(o.c.uuid, o.c.to_number, o.c.message).where(o.c.state == WAITING)
+        rows = conn.execute(sa.select(o.c.uuid, o.c.to_number, o.c.message).where(o.c.state == WAITING, _of(phone))
                             .order_by(o.c.created_at, o.c.uuid).limit(limit)).fetchall()
         taken = []
         for uid, to, text in rows:
@@ -289,16 +384,22 @@ def confirm_queued(engine: Engine, uuids: object) -> list[str]:
     return [u for u in wanted if u in set(ok)]
 
 
-def awaiting_result(engine: Engine, limit: int = 200) -> list[str]:
-    """?task=result (GET): replies handed over in the last two days without a delivery report."""
+def _of(phone: Phone | None):
+    o = store.smssync_outbox
+    return o.c.phone_id == phone.id if phone is not None else o.c.phone_id.is_(None)
+
+
+def awaiting_result(engine: Engine, phone: Phone | None = None, limit: int = 200) -> list[str]:
+    """?task=result (GET): `phone`'s replies handed over in the last two days without a delivery report."""
     o = store.smssync_outbox
     with engine.connect() as conn:
         return [r[0] for r in conn.execute(
-            sa.select(o.c.uuid).where(o.c.state.in_([HANDED, QUEUED]), o.c.handed_at >= now() - timedelta(days=2))
+            sa.select(o.c.uuid).where(o.c.state.in_([HANDED, QUEUED]), o.c.handed_at >= now() - timedelta(days=2),
+                                      _of(phone))
             .order_by(o.c.handed_at).limit(limit))]
 
 
-def record_results(engine: Engine, results: object) -> int:
+def record_results(engine: Engine, results: object, phone: Phone | None = None) -> int:
     """?task=result (POST): store the phone's send results; a failure becomes the device's last error.
 
     sent_result_code 0 is sent (SMSsync's "SMSSync Message Sent"); anything else failed,
@@ -319,7 +420,7 @@ def record_results(engine: Engine, results: object) -> int:
                 continue
             text = _clean(item.get("sent_result_message"), 200) or None
             row = conn.execute(sa.select(o.c.device_id, o.c.to_number, o.c.state)
-                               .where(o.c.uuid == item["uuid"])).first()
+                               .where(o.c.uuid == item["uuid"], _of(phone))).first()
             if row is None or row.state == SENT:
                 continue
             state = SENT if code == 0 else FAILED
@@ -401,11 +502,11 @@ def payload(success: bool, error: str | None = None, messages: Iterable[Outgoing
 def receive(engine: Engine, msg: SyncMessage):
     """Run the SMS through the shared SMS intake (kondusif.sms.inbound): report, queue, or a repeat.
 
-    Idempotent by (channel 'smssync', message_id): a phone re-sending the same SMS gets
+    Idempotent by (channel 'smssync', identity): a phone re-sending the same SMS gets
     status 'ganda' and the same reply, and no second report.
     """
     from kondusif.sms.inbound import InboundSms, receive_sms
 
     inbound = InboundSms(channel=CHANNEL, message_id=msg.message_id, sender=msg.sender, text=msg.text,
-                         received_at=msg.received_at)
+                         received_at=msg.received_at, gateway_phone=msg.phone.label if msg.phone else None)
     return receive_sms(inbound, engine=engine)

@@ -68,6 +68,8 @@ from kondusif.store.schema import (
     sms_senders,
     smssync_devices,
     smssync_outbox,
+    smssync_phones,
+    smssync_rate,
     snapshots,
     users,
 )
@@ -138,6 +140,8 @@ __all__ = [
     "sms_senders",
     "smssync_devices",
     "smssync_outbox",
+    "smssync_phones",
+    "smssync_rate",
     "snapshots",
     "users",
     "UTCDateTime",

@@ -7,6 +7,7 @@ SQLite (WAL, busy_timeout, foreign keys) by default, PostgreSQL by URL through t
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif.config import settings
-from kondusif.store.schema import SCHEMA_VERSION, meta, metadata, review_queue
+from kondusif.store.schema import (
+    SCHEMA_VERSION,
+    meta,
+    metadata,
+    review_queue,
+    rt_units,
+    settings_kv,
+    smssync_phones,
+)
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +143,8 @@ def init_db(engine: Engine) -> None:
             )
         else:
             _upgrade(conn, int(current))
+        if conn.dialect.name == "postgresql":
+            _audit_log_insert_only(conn)
 
 
 def build_reference_schema(engine: Engine) -> None:
@@ -153,7 +165,11 @@ def _upgrade(conn: Connection, current: int) -> None:
     if current < 3:
         _add_user_phone(conn)
     if current < 4:
+        _smssync_phone_credentials(conn)
+    if current < 5:
         _add_checkins(conn)
+    if current < 6:
+        _add_rt_removed_at(conn)
     if current < SCHEMA_VERSION:
         conn.execute(
             meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
@@ -187,13 +203,61 @@ def _add_user_phone(conn: Connection) -> None:
     conn.exec_driver_sql("CREATE UNIQUE INDEX IF NOT EXISTS uq_users_phone ON users (phone)")
 
 
+def _smssync_phone_credentials(conn: Connection) -> None:
+    """Schema 4 (issue 27): per-phone SMSsync credentials; the old installation-wide secret becomes one of them.
+
+    The phone already holding the old secret keeps working, now under the name "ponsel-lama",
+    and the admin can revoke it on Gerbang SMS like any other; the shared value is deleted.
+    """
+    for table, column, kind in (("sms_messages", "gateway_phone", "VARCHAR(64)"),
+                                ("smssync_outbox", "phone_id", "INTEGER")):
+        if column not in {c["name"] for c in sa.inspect(conn).get_columns(table)}:
+            conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    raw = conn.execute(sa.select(settings_kv.c.value).where(settings_kv.c.key == "smssync_secret")).scalar()
+    old = json.loads(raw) if raw else None
+    if isinstance(old, str) and old.strip():
+        digest = hashlib.sha256(old.strip().encode("utf-8")).hexdigest()
+        known = conn.execute(sa.select(smssync_phones.c.id).where(smssync_phones.c.secret_sha256 == digest)).first()
+        if known is None:
+            conn.execute(smssync_phones.insert().values(label="ponsel-lama", secret_sha256=digest,
+                                                        created_at=datetime.now(UTC), created_by="sistem"))
+    conn.execute(settings_kv.delete().where(settings_kv.c.key == "smssync_secret"))
+
+
 def _add_checkins(conn: Connection) -> None:
-    """Schema 4 (issue 24): the checkins table and its indexes (create_all made them; idempotent)."""
+    """Schema 5 (issue 24): the checkins table and its indexes (create_all made them; idempotent)."""
     from kondusif.store.schema import checkins
 
     checkins.create(conn, checkfirst=True)
     for ix in checkins.indexes:
         ix.create(conn, checkfirst=True)
+
+
+def _audit_log_insert_only(conn: Connection) -> None:
+    """Issue 31: other roles (the app's DML role) may add audit rows, never change or remove them.
+
+    Runs as the owner at every `init` (the migrate unit), after a restore too; the default
+    privileges deploy/postgres-setup.sh sets grant UPDATE/DELETE on every new table, so they are
+    taken back here. A role that does not own the table (the app at start) changes nothing.
+    """
+    owner = conn.exec_driver_sql(
+        "SELECT pg_get_userbyid(relowner) = current_user FROM pg_class WHERE oid = to_regclass('audit_log')"
+    ).scalar()
+    if not owner:
+        return
+    grantees = conn.exec_driver_sql(
+        "SELECT DISTINCT grantee FROM information_schema.role_table_grants WHERE table_name = 'audit_log' "
+        "AND privilege_type IN ('UPDATE', 'DELETE', 'TRUNCATE') AND grantee <> current_user").scalars().all()
+    for grantee in grantees:
+        name = conn.dialect.identifier_preparer.quote(str(grantee))
+        conn.exec_driver_sql(f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM {name}")
+
+
+def _add_rt_removed_at(conn: Connection) -> None:
+    """Schema 6 (issue 31): rt_units.removed_at flags an RT an official list dropped (kept, not deleted)."""
+    if "removed_at" not in {c["name"] for c in sa.inspect(conn).get_columns("rt_units")}:
+        kind = rt_units.c.removed_at.type.compile(dialect=conn.dialect)
+        conn.exec_driver_sql(f"ALTER TABLE rt_units ADD COLUMN removed_at {kind}")
 
 
 def schema_version(engine: Engine) -> int:

@@ -8,8 +8,11 @@ import sqlalchemy as sa
 
 from kondusif.timeutil import as_utc
 
-SCHEMA_VERSION = 4  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
-# sms_gateways, smssync_outbox, smssync_devices (issue 15), login_failures (issue 16); 4: checkins (issue 24)
+SCHEMA_VERSION = 6  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
+# sms_gateways, smssync_outbox, smssync_devices (issue 15), login_failures (issue 16);
+# 4: smssync_phones, smssync_rate, sms_messages.gateway_phone, smssync_outbox.phone_id (issue 27)
+# 5: checkins (issue 24)
+# 6: rt_units.removed_at (issue 31)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -153,6 +156,9 @@ rt_units = sa.Table(
     sa.Column("lat", sa.Float),
     sa.Column("lon", sa.Float),
     sa.Column("contoh", sa.Boolean, nullable=False, default=False),
+    # Issue 31: an RT a newer official list no longer has is kept (its reports and account
+    # point at it) and flagged here instead of deleted; NULL = in the list in use.
+    sa.Column("removed_at", UTCDateTime),
 )
 
 attachments = sa.Table(
@@ -273,6 +279,7 @@ sms_messages = sa.Table(
     sa.Column("queue_id", sa.Integer, sa.ForeignKey("review_queue.id")),
     sa.Column("reply_kind", sa.String(16)),  # tanda_terima, format, belum_terdaftar; NULL: no reply
     sa.Column("reply", sa.Text),
+    sa.Column("gateway_phone", sa.String(64)),  # issue 27: the SMSsync phone (credential name) that carried it
     sa.UniqueConstraint("channel", "message_id", name="uq_sms_channel_message"),
 )
 sa.Index("ix_sms_messages_stored", sms_messages.c.stored_at)
@@ -311,6 +318,7 @@ smssync_outbox = sa.Table(
     sa.Column("result_at", UTCDateTime),
     sa.Column("result_code", sa.Integer),
     sa.Column("result_message", sa.Text),
+    sa.Column("phone_id", sa.Integer),  # issue 27: the phone (smssync_phones.id) whose SMS this answers
 )
 sa.Index("ix_smssync_outbox_state", smssync_outbox.c.state, smssync_outbox.c.created_at)
 
@@ -324,8 +332,30 @@ smssync_devices = sa.Table(
     sa.Column("last_error_at", UTCDateTime),
 )
 
+# Issue 27: one credential per SMSsync phone (only its SHA-256 is kept; revoked ones stay for the record),
+# and the request counter per credential + client address that every app process shares.
+smssync_phones = sa.Table(
+    "smssync_phones",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("label", sa.String(64), nullable=False, unique=True),
+    sa.Column("secret_sha256", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("revoked_at", UTCDateTime),
+    sa.Column("revoked_by", sa.String(64)),
+    sa.Column("last_used_at", UTCDateTime),
+)
 
-# Issue 24 (schema 4): check-ins ("laporan aman"): an RT head saying the area is calm. Never an incident;
+smssync_rate = sa.Table(
+    "smssync_rate",
+    metadata,
+    sa.Column("key", sa.String(160), primary_key=True),  # "<phone id>|<client address>"
+    sa.Column("window_start", UTCDateTime, nullable=False),
+    sa.Column("hits", sa.Integer, nullable=False),
+)
+
+# Issue 24 (schema 5): check-ins ("laporan aman"): an RT head saying the area is calm. Never an incident;
 # one row per (channel, source_ref) so a re-sent SMS or a re-imported chat adds nothing (kondusif/checkins.py).
 checkins = sa.Table(
     "checkins",

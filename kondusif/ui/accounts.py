@@ -17,6 +17,7 @@ from kondusif.model import ROLE_LABELS, Role, Viewer
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib
 from kondusif.ui.health import render_health
+from kondusif.ui.rt_registry import render_registry_section
 from lubuklinggau_geo import gazetteer
 
 SHOWN_ONCE_KEY = "_admin_akun_secret"
@@ -55,7 +56,9 @@ def render(viewer: Viewer) -> None:
     if registry.registry_is_sample(rt_reg):
         st.info("Daftar RT yang dipakai masih CONTOH (522 RT, bukan data resmi Setda); akun RT mengikuti daftar itu.")
 
-    tab_list, tab_new, tab_edit = st.tabs(["Daftar akun", "Buat akun", "Ubah akun"])
+    tab_list, tab_new, tab_edit, tab_rt = st.tabs(["Daftar akun", "Buat akun", "Ubah akun", "Daftar RT resmi"])
+    with tab_rt:  # issue 31: the official RT list, then RT accounts and their cards
+        render_registry_section(engine, viewer)
 
     df = accounts.list_accounts(engine, viewer)
 

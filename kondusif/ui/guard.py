@@ -9,7 +9,7 @@ from kondusif.model import Viewer
 from kondusif.ui import session
 from kondusif.ui.pages import page
 
-VIEWER_KEY = session.VIEWER_KEY  # "viewer": AppTest page tests put a Viewer here directly
+VIEWER_KEY = session.VIEWER_KEY  # "viewer": set by a login only (session._store_session)
 MUST_CHANGE_KEY = session.MUST_CHANGE_KEY
 CHANGE_PASSWORD_PAGE = "ganti_sandi"
 

@@ -34,7 +34,7 @@ from kondusif.registry import registry_is_sample, rt_registry
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import WIB, format_wib, now, to_wib
 from kondusif.ui import checkin as checkin_ui
-from kondusif.ui import static_files
+from kondusif.ui import static_files, taps
 from kondusif.ui.db_unavailable import stop_when_unavailable
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo import rt as geo_rt
@@ -49,7 +49,7 @@ def _key(name: str) -> str:
 
 def _new_form() -> None:
     """Forget the last report and start a blank form with a fresh submission token."""
-    for name in (*FIELDS, "point", "errors", "result", "token", "map_on", "draft"):
+    for name in (*FIELDS, "point", "errors", "result", "token", "map_on", "draft", "photo_gen"):
         st.session_state.pop(_key(name), None)
 
 
@@ -71,15 +71,10 @@ def _ensure_defaults() -> None:
         ss[_key(name)] = ss[_key(name)]
 
 
-ERROR_LABELS = {"kel": "Kelurahan", "rt": "RT", "category": "Kategori", "severity": "Tingkat",
-                "occurred_at": "Waktu kejadian", "title": "Judul", "description": "Uraian", "photo": "Foto",
-                "location": "Lokasi", "reporter_name": "Nama", "reporter_phone": "Nomor HP", "row": "Laporan"}
-
-
 def _field_error(name: str) -> None:
     """The errors of one field, right under it: «Judul: wajib diisi»."""
     for msg in st.session_state.get(_key("errors"), {}).get(name, []):
-        st.error(f"{ERROR_LABELS.get(name, name)}: {escape_markdown(msg)}", icon=":material/error:")
+        st.error(f"{form.FIELD_LABELS.get(name, name)}: {escape_markdown(msg)}", icon=":material/error:")
 
 
 def _values(v: Viewer) -> dict:
@@ -105,8 +100,13 @@ def _values(v: Viewer) -> dict:
 
 def _submit(v: Viewer) -> None:
     """Form callback: validate and file on the server; errors go next to their fields."""
+    taps.note_handled(_key("tapped"))
     ss = st.session_state
-    upload = ss.get(_key("photo"))
+    upload = ss.get(_photo_key())
+    if taps.photo_lost(upload):  # issue 31: chosen on a process that died; nothing filed, text kept
+        ss[_key("errors")] = {"photo": [taps.LOST_PHOTO]}
+        ss[_key("photo_gen")] = ss.get(_key("photo_gen"), 0) + 1  # an empty photo field to choose it again
+        return
     photo = (upload.getvalue(), upload.name) if upload is not None else None
     try:
         outcome = pipeline.submit_form(store.get_engine(), v, _values(v), ss.get(_key("token"), ""), photo)
@@ -127,6 +127,12 @@ def _submit(v: Viewer) -> None:
         }
     else:
         ss[_key("errors")] = form.errors_by_form_field(outcome.errors)
+
+
+def _photo_key() -> str:
+    """The photo field's key; a new one after a photo was lost in a failover (issue 31) empties it."""
+    gen = st.session_state.get(_key("photo_gen"), 0)
+    return _key("photo") if not gen else f"{_key('photo')}_{gen}"
 
 
 def _kel_label(code: str) -> str:
@@ -233,7 +239,7 @@ def _form(v: Viewer) -> None:
                      placeholder="Apa yang terjadi, siapa, di mana tepatnya", key=_key("desc"))
         st.caption(f"Judul paling banyak {MAX_TITLE} karakter, uraian {MAX_DESCRIPTION:,} karakter.".replace(",", "."))
         _field_error("description")
-        st.file_uploader("Foto (opsional, JPEG/PNG)", type=["jpg", "jpeg", "png"], key=_key("photo"),
+        st.file_uploader("Foto (opsional, JPEG/PNG)", type=["jpg", "jpeg", "png"], key=_photo_key(),
                          max_upload_size=_mb(settings().max_photo_bytes))  # the shown limit is the real one
         st.caption("Data lokasi di dalam foto dihapus.")
         _field_error("photo")
@@ -243,7 +249,10 @@ def _form(v: Viewer) -> None:
             st.text_input("Nomor HP", placeholder="08xx-xxxx-xxxx", key=_key("phone"))
             _field_error("reporter_phone")
         _field_error("row")
-        st.form_submit_button("Kirim laporan", type="primary", width="stretch", on_click=_submit, args=(v,))
+        clicked = st.form_submit_button("Kirim laporan", type="primary", width="stretch", on_click=_submit, args=(v,))
+    if taps.missed_tap(clicked, _key("tapped")):  # issue 31: first tap after a failover, on a fresh session
+        _submit(v)
+        st.rerun()
 
 
 def _source_label(source: str) -> str:

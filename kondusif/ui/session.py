@@ -14,8 +14,10 @@ server bumps the account's epoch (every copy of the cookie dies) and deletes it.
 After one's own password change the epoch moves too; a short-lived ticket trades
 the old cookie for a new one (/sesi/perbarui).
 
-A Viewer put into `st.session_state["viewer"]` by code (the AppTest page tests) is
-used as is; only sessions established here are re-validated against the store.
+Only a session established here counts: a Viewer found in `st.session_state["viewer"]`
+without the session record beside it (put there by code, not by a login) is dropped, and
+every run re-validates the account (active, epoch, expiry) against the store. Page tests
+sign in through POST /sesi/masuk and the cookie like a browser (tests/signin.py).
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ import streamlit as st
 from kondusif import store
 from kondusif.accounts import auth, auth_tokens, scope_label
 from kondusif.config import settings
+from kondusif.db_unavailable import is_unavailable
 from kondusif.model import Viewer
 from kondusif.safe import escape_html, escape_markdown
 from kondusif.ui import static_files
 from kondusif.web.page_scripts import RENEW_SCRIPT_HTML
 
-VIEWER_KEY = "viewer"  # a kondusif.model.Viewer; AppTest page tests set it directly
+VIEWER_KEY = "viewer"  # a kondusif.model.Viewer, written only by _store_session
 MUST_CHANGE_KEY = "must_change"  # the account still uses a one-time password/PIN
 AUTH_KEY = "_auth"  # {"username": str, "epoch": int, "sso": bool}
 RENEW_KEY = "_auth_renew"  # a ticket for /sesi/perbarui after one's own password change
@@ -41,6 +44,7 @@ COOKIE_READ_KEY = "_auth_cookie_read"
 NOTICE_KEY = "_auth_notice"
 LOGIN_NEXT_KEY = "_auth_login_next"  # the page address the login form returns to
 GO_HOME_KEY = "_auth_go_home"
+RETURN_KEY = "_auth_return_to"  # issue 31: the page asked for while a forced password change was due
 
 
 # --------------------------------------------------------------------------- state
@@ -78,25 +82,37 @@ def must_change() -> bool:
 
 
 def viewer_in_state() -> Viewer | None:
+    """The viewer this session signed in as, or None: a Viewer without the session
+    record `_store_session` writes beside it (placed by code) is not a login."""
     viewer = st.session_state.get(VIEWER_KEY)
-    return viewer if isinstance(viewer, Viewer) else None
+    state = st.session_state.get(AUTH_KEY)
+    if not isinstance(viewer, Viewer) or not isinstance(state, dict):
+        return None
+    return viewer if state.get("username") == viewer.username else None
 
 
 def current_session() -> Viewer | None:
     """The signed-in viewer, re-checked against the store; restored from the cookie or SSO
-    when the browser session is new. Called by dashboard.py and again by every page guard
-    (a page can run without dashboard.py: Streamlit's pages/ folder mode on a first run).
+    when the browser session is new. Called by dashboard.py and again by every screen's guard.
     """
-    viewer = viewer_in_state()
     state = st.session_state.get(AUTH_KEY)
-    if viewer is not None and state is None:
-        return viewer  # set directly by code (tests), not by a login
+    if state is None and VIEWER_KEY in st.session_state:
+        _clear()  # a Viewer without a login behind it (placed by code) is never trusted
     engine = store.get_engine()
     if state is not None:
         if time.time() > state.get("expires", 0):
             _clear("Sesi Anda sudah kedaluwarsa. Silakan masuk lagi.")
             return None
-        sess = auth.restore_session(engine, state["username"], state["epoch"])
+        try:
+            sess = auth.restore_session(engine, state["username"], state["epoch"])
+        except Exception as exc:
+            checked = viewer_in_state()
+            if checked is None or not is_unavailable(exc):
+                raise
+            # The store cannot be reached: this login was checked on an earlier run and nothing
+            # can be read or written until the store is back (each access says so), so the run
+            # goes on and a form keeps what was typed (issue 8) instead of losing it.
+            return checked
         if sess is None:
             _clear("Sesi Anda berakhir (keluar di perangkat lain, atau akun diubah operator). Silakan masuk lagi.")
             return None
@@ -213,7 +229,13 @@ def render_renewal() -> None:
     if not ticket:
         return
     st.success("Kata sandi baru tersimpan. Sesi di peramban ini sedang diperbarui…")
-    st.html(renew_form_html(ticket), unsafe_allow_javascript=True)
+    # back to the page that was asked for (a kiosk's wall with its settings), else home
+    st.html(renew_form_html(ticket, st.session_state.pop(RETURN_KEY, None) or "/"), unsafe_allow_javascript=True)
+
+
+def remember_return(path: str) -> None:
+    """The address (path and query) to open once the forced password change is done."""
+    st.session_state[RETURN_KEY] = path
 
 
 # --------------------------------------------------------------------------- SSO

@@ -1,4 +1,4 @@
-"""Gerbang SMS screen (screens/gerbang_sms.py; admin, issue 15): the gateways' state, the SMSsync phone's settings, the Ketua RT numbers.
+"""Gerbang SMS screen (screens/gerbang_sms.py; admin, issue 15): the gateways' state, the SMSsync phones (one credential each), the Ketua RT numbers.
 
 Figures come from kondusif.sms.gateways (the store, shared by every process and the Gammu
 reader); numbers are registered through kondusif.sms.senders on the RT account.
@@ -17,6 +17,7 @@ from kondusif.model import Viewer
 from kondusif.safe import escape_markdown
 from kondusif.sms import gateways, senders, smssync
 from kondusif.timeutil import format_wib
+from kondusif.ui import sms_phones
 from lubuklinggau_geo import gazetteer
 
 NOTICE_KEY = "_gerbang_sms_notice"
@@ -123,20 +124,13 @@ def render(viewer: Viewer) -> None:
         parts = urlsplit(page_url)
         base = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "https://alamat-server-anda"
         st.markdown("Pasang aplikasi **SMSsync** (atau yang kompatibel) di ponsel Android berkartu SIM yang nomornya "
-                    "dicetak di kartu LAPOR, lalu di aplikasinya tambahkan *Sync URL* berikut dan isi kolom "
-                    "*Secret* dengan rahasia di bawah. Nyalakan *Get reply from server* agar tanda terima dikirim "
-                    "lewat ponsel yang sama.")
+                    "dicetak di kartu LAPOR, daftarkan ponselnya di bawah, lalu di aplikasinya tambahkan *Sync URL* "
+                    "berikut dan isi kolom *Secret* dengan rahasia ponsel itu. Nyalakan *Get reply from server* agar "
+                    "tanda terima dikirim lewat ponsel yang sama.")
         st.text("Sync URL")
         st.code(base + smssync.SYNC_PATH, language=None)
         st.caption("Gunakan alamat publik server (https) bila aplikasi berada di belakang proksi.")
-        st.text("Rahasia (Secret)")
-        st.code(smssync.show_secret(engine, viewer), language=None)
-        confirm = st.checkbox("Saya yakin: ponsel yang memakai rahasia lama akan ditolak sampai diisi ulang",
-                              key="gerbang_ganti_ok")
-        if st.button("Buat rahasia baru", icon=":material/key:", disabled=not confirm):
-            smssync.rotate_secret(engine, viewer)
-            _notice("success", "Rahasia baru dibuat. Isi ulang kolom Secret di setiap ponsel gerbang.")
-            st.rerun()
+        sms_phones.render_phones(engine, viewer)
         counts = smssync.outbox_counts(engine, viewer)
         st.markdown("**Balasan lewat ponsel**: " + ", ".join(f"{label} {counts[key]}"
                                                             for key, label in smssync.STATE_LABELS.items()))
@@ -161,6 +155,7 @@ def render(viewer: Viewer) -> None:
                 "Diterima": [_when(r["stored_at"]) for r in recent],
                 "Saluran": [gateways.CHANNEL_LABELS.get(r["channel"], r["channel"]) for r in recent],
                 "Pengirim": [r["sender"] for r in recent],
+                "Ponsel gerbang": [r["gateway_phone"] or "-" for r in recent],
                 "Isi": [(r["text"] or "")[:160] for r in recent],
                 "Hasil": [gateways.STATUS_LABELS.get(r["status"], r["status"]) for r in recent],
                 "Nomor laporan": [r["report_no"] or "" for r in recent],

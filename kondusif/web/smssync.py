@@ -1,10 +1,12 @@
 """The SMSsync sync URL (issue 15): GET/POST /sms/smssync, the Android phone gateway's HTTP side.
 
 The protocol and its storage are in kondusif.sms.smssync; this module is the edge:
-body size (413), the secret (403, constant-time), per-device rate (429), the
-content types SMSsync sends (URL-encoded by default, JSON or multipart by choice),
-and JSON answers in Indonesian. No cookie, no session and no same-origin check:
-the phone is not a browser, the shared secret is its credential.
+body size (413), the phone's own secret (403; each registered phone has one, issue 27.4),
+the rate per credential and client address counted in the store (429; all processes
+count together, issue 27.6), the content types SMSsync sends (URL-encoded by default,
+JSON or multipart by choice; a JSON body with a lone surrogate is refused, 400), and
+JSON answers in Indonesian. No cookie, no session and no same-origin check: the phone
+is not a browser, its secret is its credential.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ log = logging.getLogger(__name__)
 
 SYNC_PATH = smssync.SYNC_PATH
 MAX_FIELDS = 20
-REFUSED_KEY_MESSAGE = "Rahasia SMSsync salah. Salin rahasia dari halaman Gerbang SMS ke pengaturan Sync URL di ponsel."
+REFUSED_KEY_MESSAGE = ("Rahasia SMSsync salah atau sudah dicabut. Daftarkan ponsel ini di halaman Gerbang SMS "
+                       "(atau `smssync ponsel tambah NAMA`) dan isi rahasianya di pengaturan Sync URL ponsel.")
 # Wrong secrets per client address before it is refused outright (guessing is pointless
 # with ~124 bits, but each try costs a database read).
 # Kept in the store like the login throttle, so every app process counts the same tries.
@@ -42,41 +45,6 @@ REFUSED = StoreAddressThrottle(max_failures=20, window=timedelta(minutes=15), ki
 _NOTE_EVERY_SECONDS = 60.0  # a refused caller is written to the admin's "last error" at most this often
 
 
-class RateLimiter:
-    """Token bucket per key (device, else client address), in the serving process's memory.
-
-    `per_minute` requests a minute on average, with bursts of up to that many (a phone
-    that was offline sends its backlog at once). Several app processes each keep their own.
-    """
-
-    def __init__(self) -> None:
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, key: str, per_minute: int, clock=time.monotonic) -> float:
-        """0.0 when allowed (a token is taken); else seconds until the next token."""
-        per_minute = max(1, int(per_minute))
-        rate = per_minute / 60.0
-        moment = clock()
-        with self._lock:
-            tokens, last = self._buckets.get(key, (float(per_minute), moment))
-            tokens = min(float(per_minute), tokens + (moment - last) * rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, moment)
-                allowed = True
-            else:
-                self._buckets[key] = (tokens, moment)
-                allowed = False
-            if len(self._buckets) > 50_000:  # bounded memory under a spray of device ids
-                self._buckets.pop(next(iter(self._buckets)))
-        return 0.0 if allowed else (1.0 - tokens) / rate
-
-    def reset(self) -> None:
-        with self._lock:
-            self._buckets.clear()
-
-
-LIMITER = RateLimiter()
 _last_note: dict[str, float] = {}
 _note_lock = threading.Lock()
 
@@ -107,6 +75,30 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+def _lone_surrogate(value: Any, where: str = "") -> str | None:
+    """The first field (dotted path) whose text holds an unpaired UTF-16 surrogate, else None.
+
+    json.loads accepts "\\ud800" and returns a str that no database can store: found here,
+    the request is refused with its reason (400) instead of failing at the store (500,
+    which SMSsync retries forever).
+    """
+    if isinstance(value, str):
+        return where or "?" if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and _lone_surrogate(key) is not None:
+            return (where + "." if where else "") + "(nama kolom)"
+        found = _lone_surrogate(item, f"{where}.{key}" if where else str(key))
+        if found is not None:
+            return found
+    return None
+
+
 async def _fields(request: Request, body: bytes) -> dict[str, Any]:
     """The request's fields from a URL-encoded, multipart or JSON body (SMSsync's formats); ValueError otherwise."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -114,6 +106,10 @@ async def _fields(request: Request, body: bytes) -> dict[str, Any]:
         data = json.loads(body.decode("utf-8")) if body.strip() else {}
         if not isinstance(data, dict):
             raise ValueError("isi JSON harus berupa objek")
+        where = _lone_surrogate(data)
+        if where is not None:
+            raise ValueError(f"kolom «{where}» memuat karakter \\uD800-\\uDFFF tunggal (surrogate tanpa "
+                             "pasangan), bukan teks Unicode yang sah")
         return data
     if kind in ("application/x-www-form-urlencoded", "multipart/form-data", ""):
         if not body:
@@ -152,7 +148,7 @@ def _note_refusal(address: str, error: str) -> None:
 
 def _too_many(wait: float) -> JSONResponse:
     seconds = max(1, math.ceil(wait))
-    return _refusal(f"Terlalu banyak permintaan dari perangkat ini; coba lagi dalam {seconds} detik.", 429,
+    return _refusal(f"Terlalu banyak permintaan dari ponsel ini; coba lagi dalam {seconds} detik.", 429,
                     {"Retry-After": str(seconds)})
 
 
@@ -187,41 +183,42 @@ async def sync(request: Request) -> Response:
         return _refusal(f"Permintaan tidak dapat dibaca: paling banyak {MAX_FIELDS} kolom teks, tanpa berkas.", 400)
     given = fields.get("secret") if isinstance(fields.get("secret"), str) else request.query_params.get("secret")
     engine = store.get_engine()
-    try:
-        expected = await run_in_threadpool(smssync.ensure_secret, engine)
-    except Exception as exc:  # noqa: BLE001
-        return _store_failed(exc)
-
+    per_minute = int(settings().smssync.requests_per_minute)
     method = "POST" if request.method == "PUT" else request.method  # the same call, by the phone's choice
-    if method == "POST" and task == "sent":
-        # Message Results API: the client sends no secret here (ProcessMessageResult.java); a wrong one is refused.
-        if given is not None and not smssync.secret_ok(given, expected):
-            return await _wrong_secret(address, "")
-        wait = LIMITER.check("addr:" + address, settings().smssync.requests_per_minute)
-        if wait:
-            return _too_many(wait)
-        uuids = await run_in_threadpool(smssync.confirm_queued, engine, fields.get("queued_messages"))
-        return _answer({"message_uuids": uuids})
-
-    device = smssync.clean_device_id(fields.get("device_id"))
-    if not smssync.secret_ok(given, expected):
-        return await _wrong_secret(address, device)
-    wait = LIMITER.check(("dev:" + device) if device else ("addr:" + address), settings().smssync.requests_per_minute)
+    try:
+        phone = await run_in_threadpool(smssync.phone_for_secret, engine, given)
+        if method == "POST" and task == "sent":
+            # Message Results API: the client sends no secret here (ProcessMessageResult.java); a wrong one is refused.
+            if given is not None and phone is None:
+                return await _wrong_secret(address, "")
+            wait = await run_in_threadpool(smssync.count_request, engine, phone, address, per_minute)
+            if wait:
+                return _too_many(wait)
+            uuids = await run_in_threadpool(smssync.confirm_queued, engine, fields.get("queued_messages"))
+            return _answer({"message_uuids": uuids})
+        device = smssync.clean_device_id(fields.get("device_id"))
+        if phone is None:
+            return await _wrong_secret(address, device)
+        wait = await run_in_threadpool(smssync.count_request, engine, phone, address, per_minute)
+    except Exception as exc:  # noqa: BLE001 - the store is down: the phone retries
+        return _store_failed(exc)
     if wait:
         return _too_many(wait)
+    secret = str(given).strip()  # proven: echoed in payload.secret, which the phone compares with its own
 
     try:
         if method == "GET" and task == "send":
-            messages = await run_in_threadpool(smssync.take_waiting, engine)
+            messages = await run_in_threadpool(smssync.take_waiting, engine, phone)
             await run_in_threadpool(smssync.note_device, engine, device, address)
-            return _answer(smssync.payload(True, None, messages, secret=expected))
+            await run_in_threadpool(smssync.touch_phone, engine, phone)
+            return _answer(smssync.payload(True, None, messages, secret=secret))
         if method == "GET" and task == "result":
-            return _answer({"message_uuids": await run_in_threadpool(smssync.awaiting_result, engine)})
+            return _answer({"message_uuids": await run_in_threadpool(smssync.awaiting_result, engine, phone)})
         if method == "POST" and task == "result":
-            n = await run_in_threadpool(smssync.record_results, engine, fields.get("message_result"))
+            n = await run_in_threadpool(smssync.record_results, engine, fields.get("message_result"), phone)
             return _answer({"payload": {"success": True, "error": None, "diperbarui": n}})
         if method == "POST" and not task:
-            return await _incoming(engine, fields, device, address, expected)
+            return await _incoming(engine, fields, device, address, phone, secret)
     except Exception as exc:  # noqa: BLE001 - the phone gets a JSON error and retries; the log has the detail
         return _store_failed(exc)
     if method == "GET" and not task:
@@ -244,10 +241,12 @@ async def _wrong_secret(address: str, device: str) -> JSONResponse:
     return _refusal(REFUSED_KEY_MESSAGE, 403)
 
 
-async def _incoming(engine, fields: dict[str, Any], device: str, address: str, secret: str) -> JSONResponse:
-    """A new SMS: stored through the shared intake (idempotent by message_id), answered with its receipt."""
+async def _incoming(engine, fields: dict[str, Any], device: str, address: str, phone: smssync.Phone,
+                    secret: str) -> JSONResponse:
+    """A new SMS carried by `phone`: stored through the shared intake (idempotent by its identity), answered
+    with its receipt."""
     try:
-        msg = smssync.read_message(fields)
+        msg = smssync.read_message(fields, phone=phone)
     except smssync.ProtocolError as exc:
         await run_in_threadpool(smssync.note_device, engine, device, address, f"Permintaan ditolak: {exc}")
         return _refusal(str(exc), 400)
@@ -262,6 +261,7 @@ async def _incoming(engine, fields: dict[str, Any], device: str, address: str, s
         out = await run_in_threadpool(smssync.queue_reply, engine, msg, outcome.reply, hand_over)
         messages = [out] if out is not None else []
     await run_in_threadpool(smssync.note_device, engine, device, address)
+    await run_in_threadpool(smssync.touch_phone, engine, phone)
     return _answer(smssync.payload(True, None, messages, secret=secret if messages else None))
 
 

@@ -78,10 +78,15 @@ def _healthy(url: str) -> bool:
 
 @contextmanager
 def run_app(env: dict[str, str], script: str = "app.py", timeout: float = 90.0,
-            log_dir: Path | None = None) -> Iterator[RunningApp]:
-    """Start `streamlit run <script>` on a free port; yield once healthy; always stop it."""
-    port = free_port()
+            log_dir: Path | None = None, port: int | None = None) -> Iterator[RunningApp]:
+    """Start `streamlit run <script>` on a free port (or `port`, to restart a process in its
+    place); yield once healthy; always stop it."""
+    port = port or free_port()
     log_path = (log_dir or ARTIFACTS) / f"streamlit-{port}.log"
+    n = 1
+    while log_path.exists():  # a restart in the same place keeps the first run's log
+        n += 1
+        log_path = log_path.with_name(f"streamlit-{port}-{n}.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
         sys.executable, "-m", "streamlit", "run", script,

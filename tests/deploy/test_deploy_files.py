@@ -65,7 +65,7 @@ def test_the_site_has_sticky_sessions_websockets_long_timeouts_and_the_apps_uplo
     lines = [line.strip() for line in site.splitlines()]
     assert "hash $sikondusif_rute consistent;" in lines
     for port in (8501, 8502, 8503):
-        assert f"server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;" in lines
+        assert f"server 127.0.0.1:{port} max_fails=3 fail_timeout=10s;" in lines
     assert "proxy_set_header Upgrade $http_upgrade;" in lines
     assert "proxy_set_header Connection $sikondusif_connection;" in lines
     assert "proxy_read_timeout 1h;" in lines and "proxy_send_timeout 1h;" in lines
@@ -84,7 +84,99 @@ def test_the_render_command_writes_the_site(tmp_path):
     assert proc.returncode == 0, proc.stderr
     text = out.read_text(encoding="utf-8")
     assert "ssl_certificate     /etc/letsencrypt/live/sikondusif.test/fullchain.pem;" in text
-    assert "server 127.0.0.1:8602 max_fails=1 fail_timeout=10s;" in text
+    assert "server 127.0.0.1:8602 max_fails=3 fail_timeout=10s;" in text
+
+
+def test_nginx_drops_idle_app_connections_before_the_app_and_tolerates_one_error():
+    """Issue 31.5: uvicorn (under Streamlit) closes an idle connection after 5 s; nginx kept it 60 s and
+    then sent a request down a closed socket, and max_fails=1 marked the healthy process down for 10 s."""
+    assert render.app_idle_close_seconds() == 5  # uvicorn's timeout_keep_alive; Streamlit sets none
+    site = render.render("sikondusif.test", [8501, 8502], "/c.pem", "/k.pem")
+    lines = [line.strip() for line in site.splitlines()]
+    assert lines.count("keepalive_timeout 4s;") == 3  # the shared group and one per process
+    assert "max_fails=1" not in site
+    assert "server 127.0.0.1:8501 max_fails=3 fail_timeout=10s;" in lines
+
+
+def test_a_browser_stays_on_the_process_that_served_it_last():
+    """Issue 31.4: each process has its own group (it first, the others backup) chosen by the cookie
+    nginx sets to the last upstream that answered, so after a failover uploads follow the websocket."""
+    site = render.render("sikondusif.test", [8501, 8502], "/c.pem", "/k.pem")
+    lines = [line.strip() for line in site.splitlines()]
+    assert "proxy_pass http://$sikondusif_tujuan;" in lines
+    assert '"127.0.0.1:8501" sikondusif_p8501;' in lines and '"127.0.0.1:8502" sikondusif_p8502;' in lines
+    group = site[site.index("upstream sikondusif_p8502 {"):]
+    group = group[:group.index("}")]
+    assert "server 127.0.0.1:8502 max_fails=3 fail_timeout=10s;" in group
+    assert "server 127.0.0.1:8501 backup;" in group
+    assert "add_header Set-Cookie $sikondusif_proses_kuki always;" in lines
+
+
+def test_the_access_log_names_the_process_that_served(tmp_path):
+    site = render.render("sikondusif.test", [8501, 8502], "/c.pem", "/k.pem", log_dir="/var/log/nginx")
+    assert "upstream=$upstream_addr" in site
+    lines = [line.strip() for line in site.splitlines()]
+    assert "access_log /var/log/nginx/sikondusif.access.log sikondusif_proses;" in lines
+
+
+def test_upgrade_restarts_the_app_processes_one_after_the_other(tmp_path):
+    """Issue 31.7: schema first, then each process, the next only once the previous answers healthy."""
+    log = tmp_path / "systemctl.log"
+    served = tmp_path / "www"
+    (served / "_stcore").mkdir(parents=True)
+    (served / "_stcore" / "health").write_text("ok", encoding="utf-8")
+    ports = [_free_port(), _free_port()]
+    fake = tmp_path / "systemctl"
+    # restart of a process = its health answers from now on; each call notes which processes answer
+    fake.write_text(f"""#!/usr/bin/env bash
+up() {{ for p in {' '.join(map(str, ports))}; do
+  python3 -c "import sys,urllib.request; urllib.request.urlopen('http://127.0.0.1:'+sys.argv[1]+'/_stcore/health', timeout=2)" $p 2>/dev/null && printf ' %s' $p; done; }}
+echo "$* | answering:$(up)" >> {log}
+case "$2" in sikondusif@*.service)
+  port=${{2#sikondusif@}}; port=${{port%.service}}
+  setsid python3 -m http.server "$port" --bind 127.0.0.1 --directory {served} >/dev/null 2>&1 &
+  echo $! >> {tmp_path}/pids;;
+esac
+""", encoding="utf-8")
+    fake.chmod(0o755)
+    env = {**os.environ, "SYSTEMCTL": str(fake), "SIKONDUSIF_PORTS": f"{ports[0]} {ports[1]}",
+           "SIKONDUSIF_UPGRADE_WAIT": "60"}
+    try:
+        proc = subprocess.run(["bash", str(DEPLOY / "sikondusif-upgrade.sh")], env=env, capture_output=True,
+                              text=True, timeout=180)
+    finally:
+        for pid in (tmp_path / "pids").read_text().split() if (tmp_path / "pids").exists() else []:
+            subprocess.run(["kill", pid], capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    calls = log.read_text(encoding="utf-8").splitlines()
+    assert calls == [
+        "restart sikondusif-migrate.service | answering:",
+        f"restart sikondusif@{ports[0]}.service | answering:",
+        f"restart sikondusif@{ports[1]}.service | answering: {ports[0]}",  # the first one is back first
+    ]
+    assert "Selesai" in proc.stdout
+
+
+def test_upgrade_stops_at_a_process_that_does_not_come_back(tmp_path):
+    fake = tmp_path / "systemctl"
+    fake.write_text(f'#!/usr/bin/env bash\necho "$*" >> {tmp_path}/log\n', encoding="utf-8")
+    fake.chmod(0o755)
+    port = _free_port()  # nothing will answer there
+    env = {**os.environ, "SYSTEMCTL": str(fake), "SIKONDUSIF_PORTS": f"{port} 1", "SIKONDUSIF_UPGRADE_WAIT": "2"}
+    proc = subprocess.run(["bash", str(DEPLOY / "sikondusif-upgrade.sh")], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1
+    assert f"proses {port} tidak sehat" in proc.stderr
+    assert (tmp_path / "log").read_text().splitlines() == ["restart sikondusif-migrate.service",
+                                                           f"restart sikondusif@{port}.service"]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _units_for_this_checkout(tmp: Path) -> list[Path]:

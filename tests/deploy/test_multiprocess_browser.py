@@ -56,6 +56,7 @@ RT_USER, RT_PIN = "rt-airkuti-03", "482915"
 PANWASLU_USER, PANWASLU_PASSWORD = "panwaslu-posko", "Posko-pilkada-2018"
 REPORT_NO = re.compile(r"LLG-\d{4}-\d{6}")
 ROUTE_COOKIE = "sikondusif_rute"
+PROCESS_COOKIE = "sikondusif_proses"  # issue 31: the process that answered last
 
 
 def nginx_binary() -> str:
@@ -77,13 +78,21 @@ def _insecure() -> ssl.SSLContext:
     return ctx
 
 
+def _headers(message) -> dict[str, str]:
+    """Lower-case names; several Set-Cookie headers (route and process) joined with ", " in order."""
+    out: dict[str, str] = {}
+    for k, v in message.items():
+        out[k.lower()] = f"{out[k.lower()]}, {v}" if k.lower() in out else v
+    return out
+
+
 def fetch(url: str, cookie: str | None = None) -> tuple[int, dict[str, str]]:
     req = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     try:
         with urllib.request.urlopen(req, timeout=10, context=_insecure()) as resp:  # noqa: S310 - loopback
-            return resp.status, {k.lower(): v for k, v in resp.headers.items()}
+            return resp.status, _headers(resp.headers)
     except urllib.error.HTTPError as exc:
-        return exc.code, {k.lower(): v for k, v in exc.headers.items()}
+        return exc.code, _headers(exc.headers)
     except OSError:
         return 0, {}
 
@@ -156,7 +165,8 @@ def cluster(pg_server, tmp_path):
         ports = [int(a.url.rsplit(":", 1)[1]) for a in apps]
         url, http_port = stack.enter_context(run_nginx(tmp_path, ports))
         try:
-            yield {"url": url, "http_port": http_port, "apps": apps, "ports": ports, "engine": engine}
+            yield {"url": url, "http_port": http_port, "apps": apps, "ports": ports, "engine": engine,
+                   "env": env, "logs": tmp_path / "logs", "stack": stack, "nginx_logs": tmp_path / "nginx" / "logs"}
         finally:
             engine.dispose()
 
@@ -170,13 +180,22 @@ def _context(browser, url: str, route: str, **options):
 
 
 def _served_by(page, url: str) -> str:
-    """The app process nginx sends this browser's requests to (its route cookie, the same hash)."""
-    cookie = next(c for c in page.context.cookies(url) if c["name"] == ROUTE_COOKIE)
-    tried = fetch(f"{url}/_stcore/health", cookie=f"{ROUTE_COOKIE}={cookie['value']}")[1]["x-sikondusif-proses"]
+    """The app process nginx sends this browser's requests to (its route and process cookies)."""
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies(url)
+                        if c["name"] in (ROUTE_COOKIE, PROCESS_COOKIE))
+    tried = fetch(f"{url}/_stcore/health", cookie=cookies)[1]["x-sikondusif-proses"]
     return tried.split(", ")[-1]  # "A, B" when nginx found A dead and went on to B
 
 
 def _file_report(page, title: str) -> str:
+    _fill_form(page, title)
+    page.get_by_role("button", name="Kirim laporan").click()
+    found = REPORT_NO.search(wait_for_text(page, "Nomor laporan Anda").inner_text())
+    assert found
+    return found.group()
+
+
+def _fill_form(page, title: str, photo: Path | None = None) -> None:
     wait_for_text(page, "RT 03, Kelurahan Air Kuti")
     box = page.get_by_role("combobox", name="Kategori")
     box.click()
@@ -185,11 +204,10 @@ def _file_report(page, title: str) -> str:
     page.locator('[data-testid="stRadio"]').get_by_text("Berat", exact=True).click()
     page.get_by_label("Judul singkat").fill(title)
     page.get_by_label("Uraian").fill("Amplop dibagikan ke rumah warga oleh dua orang berboncengan.")
+    if photo is not None:
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(photo))
+        wait_for_text(page, photo.name)
     wait_idle(page)
-    page.get_by_role("button", name="Kirim laporan").click()
-    found = REPORT_NO.search(wait_for_text(page, "Nomor laporan Anda").inner_text())
-    assert found
-    return found.group()
 
 
 def _search(page, text: str) -> None:
@@ -321,3 +339,115 @@ def test_two_processes_behind_nginx_share_reports_alerts_and_survive_a_killed_pr
     finally:
         for ctx in (rt_ctx, pw_ctx):
             ctx.close()
+
+
+def _photo(tmp: Path, name: str) -> Path:
+    from PIL import Image
+
+    path = tmp / name
+    Image.new("RGB", (64, 48), (183, 28, 28)).save(path, "JPEG")
+    return path
+
+
+def _kill_and_wait_for_reconnect(page, app) -> None:
+    with page.expect_event("websocket", timeout=90_000) as reconnect:
+        os.kill(app.process.pid, signal.SIGKILL)
+    app.process.wait(timeout=30)
+    assert reconnect.value.url.endswith("/_stcore/stream")
+    wait_idle(page)
+
+
+def _filed(engine, title: str) -> list[tuple[str, int]]:
+    """(report number, attachments) of the reports with this title."""
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(
+            "SELECT i.report_no, (SELECT count(*) FROM attachments a WHERE a.incident_id = i.id) "
+            "FROM incidents i WHERE i.title = :t ORDER BY i.report_no"), {"t": title})]
+
+
+def _one_tap_outcome(page) -> str:
+    """After ONE tap on «Kirim laporan»: the report number, or the form's own clear message. Never silence."""
+    page.get_by_role("button", name="Kirim laporan").click()
+    wait_until(lambda: page.get_by_text("Nomor laporan Anda").count() or page.get_by_text("Ketuk lagi").count()
+               or page.get_by_text("pilih fotonya lagi").count(),
+               timeout=60, message="a report number or a message after one tap")
+    wait_idle(page)
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_failover_files_what_was_typed_with_one_tap_keeps_the_photo_and_uploads_follow_the_session(
+        cluster, browser, tmp_path):
+    """Issue 31.2: the RT types a report on A, A dies, ONE tap on B files it; A comes back on its port
+    and the RT's upload still goes to B (where its websocket is); a photo chosen on B before B dies is
+    filed on A or asked for again with the typed text kept."""
+    url, (app_a, app_b), (port_a, port_b) = cluster["url"], cluster["apps"], cluster["ports"]
+    engine = cluster["engine"]
+    rt_ctx, rt = _context(browser, url, route_to(url, port_a), viewport={"width": 360, "height": 740},
+                          is_mobile=True, has_touch=False)
+    try:
+        rt.goto(url)
+        assert submit_login(rt, RT_USER, RT_PIN).status == 303
+        assert _served_by(rt, url) == f"127.0.0.1:{port_a}"
+
+        # 1. Typed on A (not sent), A killed: the text is still on screen and ONE tap files it on B.
+        title1 = "Amplop diketik sebelum proses mati"
+        _fill_form(rt, title1)
+        _kill_and_wait_for_reconnect(rt, app_a)
+        assert rt.get_by_label("Judul singkat").input_value() == title1
+        text = _one_tap_outcome(rt)
+        _shot(rt, "deploy_failover_one_tap.png")
+        assert "Nomor laporan Anda" in text, text
+        assert [n for n, _ in _filed(engine, title1)] == [REPORT_NO.search(text).group()]
+        assert _served_by(rt, url) == f"127.0.0.1:{port_b}"
+
+        # 2. A restarts in its place. The RT stays on B: the photo upload goes to B, the report has it.
+        restarted = cluster["stack"].enter_context(run_app(cluster["env"], log_dir=cluster["logs"], port=port_a))
+        rt.get_by_role("button", name="Buat laporan baru").click()
+        title2 = "Spanduk dirobek sesudah proses kembali"
+        _fill_form(rt, title2, photo=_photo(tmp_path, "spanduk.jpg"))
+        text = _one_tap_outcome(rt)
+        _shot(rt, "deploy_upload_after_restart.png")
+        assert "Nomor laporan Anda" in text, text
+        assert _filed(engine, title2) == [(REPORT_NO.search(text).group(), 1)]
+        access_log = (cluster["nginx_logs"] / "sikondusif.access.log").read_text(encoding="utf-8")
+        uploads = [line for line in access_log.splitlines() if "/_stcore/upload_file/" in line]
+        assert uploads and all(f"upstream=127.0.0.1:{port_b}" in line for line in uploads), uploads
+
+        # 3. A photo chosen on B, then B killed: on A the report is filed with its photo, or the
+        #    form asks for the photo again and keeps the typed text; a tap after that files both.
+        rt.get_by_role("button", name="Buat laporan baru").click()
+        title3 = "Foto dipilih sebelum proses mati"
+        _fill_form(rt, title3, photo=_photo(tmp_path, "amplop.jpg"))
+        _kill_and_wait_for_reconnect(rt, app_b)
+        text = _one_tap_outcome(rt)
+        _shot(rt, "deploy_photo_after_failover.png")
+        if "Nomor laporan Anda" in text:
+            assert _filed(engine, title3) == [(REPORT_NO.search(text).group(), 1)]
+        else:
+            assert "pilih fotonya lagi" in text and _filed(engine, title3) == []
+            assert rt.get_by_label("Judul singkat").input_value() == title3
+            assert rt.get_by_text("amplop.jpg").count() == 0  # the photo field is empty, ready for it again
+            rt.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
+                str(_photo(tmp_path, "amplop.jpg")))
+            wait_for_text(rt, "amplop.jpg")
+            wait_idle(rt)
+            rt.get_by_role("button", name="Kirim laporan").click()
+            text = wait_for_text(rt, "Nomor laporan Anda", timeout=60).inner_text()
+            assert _filed(engine, title3) == [(REPORT_NO.search(text).group(), 1)]
+        assert restarted.process.poll() is None
+    except BaseException:
+        try:
+            _shot(rt, "deploy_failover_failed_rt.png")
+        except Exception as exc:  # noqa: BLE001 - keep the real failure
+            print(f"screenshot failed: {exc}")
+        access = cluster["nginx_logs"] / "sikondusif.access.log"
+        if access.exists():  # which process each upload and page went to
+            print("\n".join(line for line in access.read_text(encoding="utf-8").splitlines()
+                            if "upload_file" in line or "_stcore/stream" in line))
+        for log in sorted(cluster["logs"].glob("*.log")):  # the app's own account of a server error
+            text = log.read_text(encoding="utf-8", errors="replace")
+            if "Traceback" in text:
+                print(f"--- {log.name}\n{text[text.index('Traceback') - 300:][:4000]}")
+        raise
+    finally:
+        rt_ctx.close()

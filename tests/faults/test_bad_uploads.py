@@ -23,6 +23,7 @@ import tracemalloc
 import zlib
 
 import pytest
+import signin
 import sqlalchemy as sa
 from fault_helpers import ROOT, cli_env, incident_count
 from PIL import Image
@@ -73,7 +74,7 @@ def test_truncated_xlsx_on_the_import_page_and_in_the_cli(engine, db_url, tmp_pa
     registry.ensure_rt_registry(engine)
     broken = truncated_xlsx()[3]
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = PANWASLU
+    signin.sign_in(at, PANWASLU)
     at.run()
     at.switch_page("screens/impor.py")
     at.run()
@@ -142,7 +143,7 @@ def test_png_bomb_is_refused_without_decoding_it():
 def test_bad_photo_on_the_form_is_named_and_the_rest_is_kept(engine):
     registry.ensure_rt_registry(engine)
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = RT_VIEWER
+    signin.sign_in(at, RT_VIEWER)
     at.run()
     at.switch_page("screens/lapor.py")
     at.run()
@@ -239,7 +240,7 @@ def test_import_page_refuses_a_file_over_the_limit(engine, monkeypatch):
     big = b"Tanggal;Kelurahan;RT;Jenis;Tingkat;Judul\n" + b"20/06/2018 14.32;Air Kuti;03;APK;ringan;x\n" * 40_000
     assert len(big) > MB
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = PANWASLU
+    signin.sign_in(at, PANWASLU)
     at.run()
     at.switch_page("screens/impor.py")
     at.run()

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import signin
 import sqlalchemy as sa
 from fault_helpers import ROOT, cli_env, incident_count, sqlite_path, unreachable_pg_url
 from streamlit.testing.v1 import AppTest
@@ -75,7 +76,7 @@ def write_lock(db_url: str):
 
 def open_form(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     at.switch_page("screens/lapor.py")
     at.run()
@@ -190,7 +191,9 @@ def test_unreachable_store_before_the_form_is_drawn_values_come_back_on_retry(bu
     assert stored_titles(busy_store) == [TYPED["lapor_title"]]
 
 
-def test_app_start_with_unreachable_store_shows_a_message_not_a_traceback(monkeypatch):
+def test_app_start_with_unreachable_store_shows_a_message_not_a_traceback(engine, monkeypatch):
+    # A browser that signed in while the store was up still carries its cookie.
+    cookie = signin.login_cookie(Viewer("pejabat", Role.PEJABAT, "Pejabat"))
     monkeypatch.setenv("KONDUSIF_DB_URL", unreachable_pg_url())
     settings.cache_clear()
     store.dispose_engines()
@@ -203,7 +206,7 @@ def test_app_start_with_unreachable_store_shows_a_message_not_a_traceback(monkey
         assert not [e for e in at.main if type(e).__name__ == "Html" and "/sesi/masuk" in e.proto.body]
 
         signed_in = AppTest.from_file(DASHBOARD, default_timeout=60)
-        signed_in.session_state["viewer"] = Viewer("pejabat", Role.PEJABAT, "Pejabat")
+        signin.carry_cookie(signed_in, cookie)
         signed_in.run()
         assert not signed_in.exception, signed_in.exception
         assert PAGE_MESSAGE in errors(signed_in)

@@ -17,6 +17,7 @@ import sys
 from datetime import datetime
 
 import pytest
+import signin
 import sqlalchemy as sa
 from fault_helpers import ROOT, incident_count
 from streamlit.testing.v1 import AppTest
@@ -49,6 +50,9 @@ def _fill(folder) -> None:
                 continue
 
 
+cookies: dict[str, str] = {}  # username -> session cookie obtained by full_disk
+
+
 @pytest.fixture
 def full_disk(tmp_path, monkeypatch):
     """Data dir and SQLite store on a 4 MB tmpfs holding one report, then filled up."""
@@ -72,6 +76,7 @@ def full_disk(tmp_path, monkeypatch):
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         (mnt / "impor").mkdir(exist_ok=True)
         (mnt / "laporan.csv").write_text(CSV, encoding="utf-8")
+        cookies[RT_VIEWER.username] = signin.login_cookie(RT_VIEWER)  # signed in before the disk filled up
         _fill(mnt)
         before = {p.name for p in mnt.rglob("*")}
         yield engine, mnt, url, first, before
@@ -94,7 +99,7 @@ def _cli(args: list[str], url: str, mnt) -> subprocess.CompletedProcess:
 def test_form_on_a_full_disk_says_so_and_keeps_the_typed_report(full_disk):
     engine, mnt, _url, _first, before = full_disk
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = RT_VIEWER
+    signin.carry_cookie(at, cookies[RT_VIEWER.username])
     at.run()
     at.switch_page("screens/lapor.py")
     at.run()

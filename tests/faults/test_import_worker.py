@@ -13,6 +13,7 @@ import zipfile
 
 import openpyxl
 import pytest
+import signin
 from fault_helpers import ROOT, fault_env, incident_count, wait_until
 from streamlit.testing.v1 import AppTest
 
@@ -78,7 +79,7 @@ def test_a_row_flood_is_refused_while_streaming_and_another_session_runs_meanwhi
         monkeypatch.setenv(name, value)
 
     first = AppTest.from_file(DASHBOARD, default_timeout=120)
-    first.session_state["viewer"] = PANWASLU
+    signin.sign_in(first, PANWASLU)
     first.run()
     first.switch_page("screens/impor.py")
     first.run()
@@ -104,7 +105,7 @@ def test_a_row_flood_is_refused_while_streaming_and_another_session_runs_meanwhi
 
         # While that import is in its worker, another user's page run completes.
         other = AppTest.from_file(DASHBOARD, default_timeout=60)
-        other.session_state["viewer"] = PEJABAT
+        signin.sign_in(other, PEJABAT)
         other.run()
         assert not other.exception, other.exception
         assert other.title and other.title[0].value, "the other session's page did not draw"

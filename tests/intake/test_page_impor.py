@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import signin
 from intake_helpers import PANWASLU, RT_AIR_KUTI_3, fixture_bytes
 from streamlit.testing.v1 import AppTest
 
@@ -16,7 +17,7 @@ DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 def open_page(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     at.switch_page("screens/impor.py")
     at.run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import signin
 import sqlalchemy as sa
 from intake_helpers import PANWASLU
 from streamlit.testing.v1 import AppTest
@@ -28,7 +29,7 @@ def count(engine) -> int:
 
 def open_with(name: str, data: bytes) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = PANWASLU
+    signin.sign_in(at, PANWASLU)
     at.run()
     at.switch_page("screens/impor.py")
     at.run()
@@ -102,7 +103,7 @@ def test_chat_preview_says_the_group_kelurahan_before_anything_is_written(store_
     from test_chat_group import ANDROID
 
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = PANWASLU
+    signin.sign_in(at, PANWASLU)
     at.run()
     at.switch_page("screens/impor.py")
     at.run()

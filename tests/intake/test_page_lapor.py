@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import signin
 import sqlalchemy as sa
 from intake_helpers import HTML, PANWASLU_UTARA2, RT_AIR_KUTI_3
 from streamlit.testing.v1 import AppTest
@@ -17,7 +18,7 @@ DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 def open_form(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     at.switch_page("screens/lapor.py")
     at.run()
@@ -109,7 +110,7 @@ def test_panwaslu_files_for_a_chosen_rt_of_its_kecamatan(store_engine):
 @pytest.mark.parametrize("role", [Role.PEJABAT])
 def test_other_roles_refused(store_engine, role):
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = Viewer("pejabat", role)
+    signin.sign_in(at, Viewer("pejabat", role))
     at.run()
     at.switch_page("screens/lapor.py")
     at.run()

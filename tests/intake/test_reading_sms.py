@@ -53,3 +53,21 @@ def test_calm_and_instruction_sms_make_no_incident(engine):
         out = receive_sms(_sms(text, f"c{i}"), engine=engine)
         assert out.status != "laporan" and out.incident_number is None
     assert len(store.query_incidents(engine, None, SYSTEM)) == 0
+
+
+def test_questions_and_doubts_from_a_registered_number_are_not_filed(engine):
+    _register(engine)
+    texts = ["Pak, apakah bagi sembako di RT 12 Petanang Ulu tadi sore termasuk politik uang?",
+             "sepertinya ada amplop dibagi di RT 12, belum pasti dari siapa"]
+    for i, text in enumerate(texts):
+        out = receive_sms(_sms(text, f"q{i}"), engine=engine)
+        assert out.status == "antrean" and out.incident_number is None
+    assert len(store.query_incidents(engine, None, SYSTEM)) == 0
+
+
+def test_a_report_naming_no_place_is_filed_for_the_registered_rt(engine):
+    _register(engine)
+    out = receive_sms(_sms("ado wong bagi2 duit ke warga malam ini", "p1"), engine=engine)
+    assert out.status == "laporan"
+    row = store.query_incidents(engine, None, SYSTEM).iloc[0]
+    assert (row["category"], int(row["rt"]), row["kode_kelurahan"]) == ("politik_uang", 12, PETANANG_ULU)

@@ -17,7 +17,7 @@ from kondusif.intake.validate import (
     parse_rt,
     rt_range_text,
 )
-from kondusif.model import Severity
+from kondusif.model import SYSTEM, Severity
 from kondusif.timeutil import WIB
 
 GOOD = {
@@ -30,7 +30,7 @@ KENANGA_POINT = (-3.28545, 102.86995)  # inside Kenanga
 
 @pytest.fixture
 def rules(store_engine) -> Rules:
-    return make_rules(store_engine)
+    return make_rules(store_engine, SYSTEM)
 
 
 def errors(checked) -> dict[str, list[str]]:

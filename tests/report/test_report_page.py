@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import signin
 from streamlit.testing.v1 import AppTest
 
 from kondusif.model import Role, Viewer
@@ -16,7 +17,7 @@ PAGE = "screens/laporan_mingguan.py"
 
 def open_page(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=120)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     at.switch_page(PAGE)
     at.run()

@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from kondusif import auth
+from kondusif.accounts import auth
 from kondusif.web import routes as web_routes
 from kondusif.web.middleware import SecurityMiddleware
 

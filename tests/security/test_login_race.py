@@ -22,7 +22,8 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from kondusif import accounts, auth, registry, store
+from kondusif import accounts, registry, store
+from kondusif.accounts import auth
 from kondusif.model import Role, Viewer
 from kondusif.timeutil import now as utc_now
 

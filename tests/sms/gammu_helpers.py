@@ -147,6 +147,13 @@ class DummyPhone:
         os.replace(tmp, target)
         return location
 
+    def make_deletes_fail(self) -> None:
+        """The SIM inbox becomes read-only for SMSD (run it with `user`): it reads each SMS but cannot delete it,
+        so it hands the same SMS over again and again, as a modem whose delete command fails does."""
+        inbox = self.root / "sms" / "1"
+        shutil.chown(inbox, "root", "root")
+        inbox.chmod(0o755)
+
     def waiting(self) -> int:
         return sum(1 for _ in (self.root / "sms" / "1").iterdir())
 
@@ -154,8 +161,11 @@ class DummyPhone:
 class Smsd:
     """`gammu-smsd` on the dummy phone and a Gammu PostgreSQL database, as a child process."""
 
-    def __init__(self, workdir: Path, gammu_url: str, *, loop_sleep: int = 1, receive_every: int = 0) -> None:
+    def __init__(self, workdir: Path, gammu_url: str, *, loop_sleep: int = 1, receive_every: int = 0,
+                 user: str | None = None, tz: str | None = None, comm_timeout: int = 1) -> None:
         self.dir = workdir
+        self.tz = tz  # the zone of the machine SMSD runs on (its TZ), when a test sets one
+        self.user = user  # run as this user (root only): files it may read but not delete stay on the "phone"
         self.phone = DummyPhone(workdir / "phone")
         u = sa.engine.make_url(gammu_url)
         self.config = workdir / "smsdrc"
@@ -164,7 +174,7 @@ class Smsd:
             "[gammu]", "model = dummy", "connection = none", f"port = {self.phone.root}", "",
             "[smsd]", "service = sql", "driver = native_pgsql", f"host = {u.host}:{u.port}",
             f"user = {u.username}", f"password = {u.password or ''}", f"database = {u.database}",
-            f"logfile = {self.log}", "debuglevel = 1", "commtimeout = 1", f"receivefrequency = {receive_every}",
+            f"logfile = {self.log}", "debuglevel = 1", f"commtimeout = {comm_timeout}", f"receivefrequency = {receive_every}",
             "statusfrequency = 5", f"loopsleep = {loop_sleep}", "multiparttimeout = 10", "checksecurity = 0",
             "checkbattery = 0", "checksignal = 0", "checknetwork = 0", "",
         ]), encoding="utf-8")
@@ -172,8 +182,14 @@ class Smsd:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> Smsd:
-        self.proc = subprocess.Popen(["gammu-smsd", "-c", str(self.config), "-p", str(self.dir / "smsd.pid")],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        prefix: list[str] = []
+        if self.user:
+            for path in [self.dir, *self.dir.rglob("*")]:
+                shutil.chown(path, self.user)
+            prefix = ["runuser", "-u", self.user, "--"]
+        env = {**os.environ, "TZ": self.tz} if self.tz else None
+        self.proc = subprocess.Popen([*prefix, "gammu-smsd", "-c", str(self.config), "-p", str(self.dir / "smsd.pid")],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         wait_until(lambda: self.log.exists() and "Starting phone communication" in self.log.read_text(),
                    timeout=20, message="gammu-smsd to start")
         return self

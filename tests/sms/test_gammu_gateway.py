@@ -7,11 +7,15 @@ SMSD "sends" it through the dummy phone (row moves to sentitems).
 
 from __future__ import annotations
 
+import shutil
 import signal
-from datetime import date, datetime
+import tempfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from gammu_helpers import (
     Smsd,
     ThrowawayPostgres,
@@ -121,15 +125,15 @@ def test_registered_lapor_is_on_the_map_within_seconds_and_gets_its_receipt(engi
     assert wait_until(lambda: sent(gammu), timeout=20, message="the receipt") == [(RT_PHONE, RECEIPT_1)]
 
 
-def test_unknown_number_free_text_is_queued_with_one_format_reply(engine, gammu, reader):
+def test_unknown_number_free_text_is_queued_and_told_so_once(engine, gammu, reader):
     reader()
     gammu.phone.receive(STRANGER, "Tolong pak ada ribut-ribut di dekat TPS tadi malam, banyak orang datang",
                         at=VOTING_DAY)
     wait_until(lambda: len(review.queue_frame(engine, SYSTEM)) == 1, timeout=20, message="the queue item")
     gammu.phone.receive(STRANGER, "Pak tolong dicek lagi ya kejadian yang tadi itu di tempat kami", at=VOTING_DAY)
     wait_until(lambda: len(review.queue_frame(engine, SYSTEM)) == 2, timeout=20, message="the second item")
-    assert wait_until(lambda: sent(gammu), timeout=20, message="the format reply") == [
-        (STRANGER, replies.FORMAT_REPLY)]
+    assert wait_until(lambda: sent(gammu), timeout=20, message="the reply") == [
+        (STRANGER, replies.UNREGISTERED_REPLY)]
     wait_until(lambda: gammu_rows(gammu.url, "SELECT count(*) FROM inbox WHERE NOT \"Processed\"")[0][0] == 0,
                timeout=20, message="both rows processed")
     assert replies_queued(gammu) == 1
@@ -202,3 +206,86 @@ def test_kill_9_of_the_reader_loses_and_doubles_nothing(engine, gammu, reader, t
     wait_until(lambda: store.count_incidents(engine, None, SYSTEM) == N_BATCH, timeout=60, message="the rest")
     wait_until(lambda: replies_queued(gammu) == N_BATCH, timeout=30, message="every receipt")
     _everything_once(engine, gammu, texts)
+
+
+# --------------------------------------------------------------------------- issue 25.4: Gammu never doubles
+
+LAPOR = "LAPOR uang berat RT 3 Air Kuti: amplop dibagikan di pos ronda"
+
+
+def processed(gammu) -> int:
+    return gammu_rows(gammu.url, 'SELECT count(*) FROM inbox WHERE "Processed"')[0][0]
+
+
+def test_the_same_sms_handed_over_again_adds_no_report_and_no_receipt(engine, gammu, reader):
+    register_rt(engine)
+    wait_ready(reader())
+    gammu.phone.receive(RT_PHONE, LAPOR, at=VOTING_DAY)
+    gammu.phone.receive(RT_PHONE, LAPOR, at=VOTING_DAY)  # the identical SMS again at once: a second inbox row
+    wait_until(lambda: processed(gammu) == 2, timeout=20, message="both rows processed")
+    assert wait_until(lambda: sent(gammu), timeout=20, message="the receipt") == [(RT_PHONE, RECEIPT_1)]
+    gammu.phone.receive(RT_PHONE, LAPOR, at=VOTING_DAY)  # and again after its receipt left
+    wait_until(lambda: processed(gammu) == 3, timeout=20, message="the third row processed")
+    assert store.count_incidents(engine, None, SYSTEM) == 1
+    assert [text for _, text in reader_replies(gammu)] == [RECEIPT_1]  # marked in the same transaction
+    # The same words sent again a minute later are another SMS (another SMSC time): a second report.
+    gammu.phone.receive(RT_PHONE, LAPOR, at=VOTING_DAY + timedelta(minutes=1))
+    wait_until(lambda: store.count_incidents(engine, None, SYSTEM) == 2, timeout=20, message="a second report")
+
+
+@pytest.fixture
+def stuck_gammu(gammu_pg):
+    """gammu-smsd as user nobody on a dummy phone whose SIM inbox it may read but not delete from."""
+    url = create_gammu_db(gammu_pg)
+    work = Path(tempfile.mkdtemp(prefix="sikondusif-smsd."))
+    work.chmod(0o755)  # pytest's tmp_path is private to root; nobody must reach its files
+    smsd = Smsd(work / "smsd", url, user="nobody")
+    smsd.phone.root.parent.mkdir(parents=True, exist_ok=True)
+    smsd.start()
+    smsd.phone.make_deletes_fail()
+    yield smsd
+    smsd.stop()
+    drop_db(gammu_pg, url)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def test_a_modem_whose_delete_fails_hands_the_sms_over_again_and_again_one_report_one_receipt(
+        engine, stuck_gammu, db_url):
+    register_rt(engine)
+    proc = start_reader(stuck_gammu.url, reader_env(db_url))
+    try:
+        wait_ready(proc)
+        stuck_gammu.phone.receive(RT_PHONE, LAPOR, at=VOTING_DAY)
+        wait_until(lambda: processed(stuck_gammu) >= 6, timeout=40, message="SMSD handing the SMS over 6 times")
+        assert "Error deleting SMS" in stuck_gammu.log.read_text()  # the delete really failed
+        assert store.count_incidents(engine, None, SYSTEM) == 1
+        assert [text for _, text in reader_replies(stuck_gammu)] == [RECEIPT_1]
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(store.sms_messages)).scalar() == 1
+    finally:
+        stop_reader(proc)
+
+
+# --------------------------------------------------------------------------- issue 25.4: which clock Gammu writes
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Jakarta"])
+def test_the_report_time_is_the_sms_time_whatever_zone_the_server_runs_in(engine, gammu_pg, db_url, tmp_path, zone):
+    """gammu-smsd writes ReceivingDateTime in its machine's local time; the reader on that machine reads it so."""
+    register_rt(engine)
+    url = create_gammu_db(gammu_pg)
+    (tmp_path / "smsd").mkdir()
+    smsd = Smsd(tmp_path / "smsd", url, tz=zone).start()
+    proc = start_reader(url, reader_env(db_url, TZ=zone))
+    try:
+        wait_ready(proc)
+        smsd.phone.receive(RT_PHONE, LAPOR, at=VOTING_DAY)  # 10:15 WIB = 03:15 UTC on the SMSC clock
+        wait_until(lambda: store.count_incidents(engine, None, SYSTEM) == 1, timeout=20, message="the report")
+        stored = gammu_rows(url, 'SELECT "ReceivingDateTime" FROM inbox')[0][0]
+        assert stored == (datetime(2018, 6, 27, 3, 15) if zone == "UTC" else datetime(2018, 6, 27, 10, 15))
+        row = store.query_incidents(engine, None, SYSTEM).iloc[0]
+        assert row["occurred_at"].to_pydatetime() == datetime(2018, 6, 27, 3, 15, tzinfo=UTC)
+    finally:
+        stop_reader(proc)
+        smsd.stop()
+        drop_db(gammu_pg, url)

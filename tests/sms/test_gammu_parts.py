@@ -49,12 +49,25 @@ def test_an_incomplete_message_waits_then_goes_as_it_is():
     assert [(g.ids(), g.text()) for g in late] == [([5, 6], "awal pesan tengah")]
 
 
-def test_the_message_id_is_the_first_row_plus_a_hash_of_it():
-    one = group_parts([part(7, "halo")])[0]
-    same_row_again = group_parts([part(7, "halo")])[0]
-    recreated_db = group_parts([part(7, "pesan lain")])[0]  # a new Gammu database reuses ID 7
-    assert message_id(one) == message_id(same_row_again)
-    assert message_id(one).startswith("7-") and message_id(one) != message_id(recreated_db)
+def test_the_message_id_is_the_sms_not_gammus_row():
+    """Issue 25.4: the same SMS in a new inbox row (a failed delete on the modem) is the same message."""
+    one = message_id(group_parts([part(7, "halo pak")])[0])
+    assert message_id(group_parts([part(8, "halo pak")])[0]) == one  # redelivered: new row ID, same SMS
+    assert message_id(group_parts([part(7, "halo bu")])[0]) != one  # a recreated Gammu DB reuses ID 7
+    assert message_id(group_parts([part(9, "halo pak", sender="+6281234567891")])[0]) != one
+    later = Part(10, "+6281234567890", "halo pak", datetime(2018, 6, 27, 10, 16), "")
+    assert message_id(group_parts([later])[0]) != one  # sent again a minute later: another SMS
+
+
+def test_a_two_part_sms_redelivered_is_the_same_message_and_a_part_twice_is_marked_with_its_group():
+    first = group_parts([part(1, "satu ", "050003A70201"), part(2, "dua", "050003A70202")])
+    again = group_parts([part(5, "dua", "050003A70202"), part(6, "satu ", "050003A70201")])
+    assert [message_id(g) for g in first] == [message_id(g) for g in again]
+    other_ref = group_parts([part(7, "satu ", "050003A80201"), part(8, "dua", "050003A80202")])
+    assert message_id(other_ref[0]) != message_id(first[0])
+    (doubled,) = group_parts([part(1, "satu ", "050003A70201"), part(2, "dua", "050003A70202"),
+                              part(3, "dua", "050003A70202")])
+    assert (doubled.text(), doubled.ids()) == ("satu dua", [1, 2, 3])
 
 
 def test_an_unreachable_gammu_database_is_a_clear_message(engine, capsys):

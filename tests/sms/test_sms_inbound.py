@@ -99,10 +99,10 @@ def test_the_same_message_from_two_threads_is_stored_once(engine):
     assert len(incidents(engine)) == 1 and sms_rows(engine) == 1
 
 
-def test_unknown_number_free_text_goes_to_the_queue_with_one_format_reply(engine):
+def test_unknown_number_free_text_goes_to_the_queue_with_one_reply_an_hour(engine):
     text = "Tolong pak ada ribut-ribut di dekat TPS tadi malam, banyak orang datang"
     out = receive_sms(sms(text, sender="0852-9999-0000", mid="a"), engine=engine)
-    assert (out.status, out.incident_number, out.reply) == ("antrean", None, replies.FORMAT_REPLY)
+    assert (out.status, out.incident_number, out.reply) == ("antrean", None, replies.UNREGISTERED_REPLY)
     queue = review.queue_frame(engine, SYSTEM)
     assert len(queue) == 1
     item = queue.iloc[0]
@@ -278,3 +278,71 @@ def test_a_burst_rechecks_rawan_once_per_batch_and_still_alerts(engine, monkeypa
         kinds = [r[0] for r in conn.execute(sa.select(store.alerts.c.kind).where(
             store.alerts.c.kode_kelurahan == AIR_KUTI))]
     assert "rawan" in kinds
+
+
+# --------------------------------------------------------------------------- issue 25.5: replies that tell the truth
+
+QUEUED = "Pesan Anda diterima dan akan diperiksa petugas"  # what every queued SMS is told first (written by hand)
+HOW_TO = "LAPOR jenis tingkat RT no kelurahan: uraian"
+
+
+def test_a_registered_rts_ambiguous_report_is_queued_and_told_so_every_time(engine):
+    register_rt(engine)
+    first = receive_sms(sms("Tadi ada amplop dibagikan dan baliho calon dirusak orang di ujung gang", mid="q1"),
+                        engine=engine)
+    second = receive_sms(sms("Ada lagi amplop dibagikan dan baliho dirobek di dekat masjid", mid="q2"),
+                         engine=engine)
+    assert (first.status, first.reply) == ("antrean", "Pesan Anda diterima dan akan diperiksa petugas sebelum "
+                                                       "masuk peta. Terima kasih.")
+    assert (second.status, second.reply) == ("antrean", first.reply)  # not rationed: the RT must know each one
+    assert HOW_TO not in first.reply and len(review.queue_frame(engine, SYSTEM)) == 2
+
+
+@pytest.mark.parametrize("sender", [RT_PHONE, STRANGER])
+def test_the_format_comes_only_when_nothing_of_a_report_can_be_read_and_still_says_queued(engine, sender):
+    register_rt(engine)
+    out = receive_sms(sms("tambahan: pelakunya tim sukses", sender=sender, mid="f"), engine=engine)
+    assert out.status == "antrean" and out.reply.startswith(QUEUED + ".") and HOW_TO in out.reply
+    assert len(review.queue_frame(engine, SYSTEM)) == 1
+
+
+def test_an_unregistered_readable_report_is_told_queued_without_the_format(engine):
+    out = receive_sms(sms("Warga melihat amplop dibagikan tim sukses di pos ronda", sender=STRANGER),
+                      engine=engine)
+    assert out.status == "antrean" and out.reply.startswith(QUEUED + ".")
+    assert "belum terdaftar" in out.reply and HOW_TO not in out.reply
+
+
+def test_every_queued_reply_starts_by_saying_it_was_received():
+    for text in (replies.QUEUED_REPLY, replies.FORMAT_REPLY, replies.UNREGISTERED_REPLY):
+        assert text.startswith(QUEUED) and len(text) <= 160
+
+
+# --------------------------------------------------------------------------- issue 27.7: control characters
+
+
+def test_control_characters_and_bidi_overrides_never_reach_the_store_or_the_reply(engine):
+    out = receive_sms(sms("Warga lihat amplop\x1b[31m dibagikan \u202etim sukses\u202c di pos ronda",
+                          sender="+62852\u202e9999\x070000", mid="c1"), engine=engine)
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(store.sms_messages.c.sender, store.sms_messages.c.text)).one()
+    assert tuple(row) == (STRANGER, "Warga lihat amplop[31m dibagikan tim sukses di pos ronda")
+    item = review.queue_frame(engine, SYSTEM).iloc[0]
+    assert (item["sender"], item["text"]) == tuple(row)
+    assert out.reply == replies.UNREGISTERED_REPLY
+
+
+def test_an_alphanumeric_sender_keeps_no_control_characters(engine):
+    receive_sms(sms("Info promo pulsa murah hari ini", sender="TELK\u202eOMSEL\x1b", mid="c2"), engine=engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(store.sms_messages.c.sender)).scalar_one() == "TELKOMSEL"
+
+
+def test_the_gateway_phone_is_recorded_with_the_sms_and_named_in_the_source(engine):
+    register_rt(engine)
+    msg = InboundSms("smssync", "ss:abc", RT_PHONE, "LAPOR uang berat RT 3 Air Kuti: amplop", VOTING_DAY,
+                     gateway_phone="posko-setda-1")
+    assert receive_sms(msg, engine=engine).reply == RECEIPT_1
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(store.sms_messages.c.gateway_phone)).scalar_one() == "posko-setda-1"
+    assert incidents(engine).iloc[0]["source_ref"] == "smssync:posko-setda-1:ss:abc"

@@ -14,7 +14,7 @@ import http.client
 import json
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -42,6 +42,7 @@ class Gateway:
     url: str
     db_url: str
     data_dir: Path
+    secrets: dict[str, str] = field(default_factory=dict)  # phone label -> its secret (shown once at registration)
 
     @property
     def host(self) -> str:
@@ -52,10 +53,20 @@ class Gateway:
 
         return store.get_engine(self.db_url)
 
-    def secret(self) -> str:
+    def secret(self, label: str = "uji-posko") -> str:
+        """The secret of the gateway phone `label`, registered by the admin on first use (as on Gerbang SMS)."""
+        from kondusif.model import Role, Viewer
         from kondusif.sms import smssync
 
-        return smssync.ensure_secret(self.engine())
+        if label not in self.secrets:
+            _, self.secrets[label] = smssync.register_phone(self.engine(), Viewer("uji-admin", Role.ADMIN, "Admin"),
+                                                            label)
+        return self.secrets[label]
+
+    def phone(self, label: str = "uji-posko"):
+        from kondusif.sms import smssync
+
+        return smssync.phone_for_secret(self.engine(), self.secret(label))
 
     def raw(self, request: bytes) -> Answer:
         """Send these exact bytes; read one HTTP response."""

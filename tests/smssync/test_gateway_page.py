@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import signin
 from streamlit.testing.v1 import AppTest
 
 from kondusif import accounts, registry
 from kondusif.model import SYSTEM, Role, Viewer, rt_username
 from kondusif.sms import senders, smssync
-from kondusif.ui import guard
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = Viewer("uji-admin", Role.ADMIN, "Admin Uji")
@@ -19,7 +19,7 @@ AIR_KUTI = "16.73.01.1001"
 
 def open_page(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.session_state[guard.VIEWER_KEY] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     at.switch_page("screens/gerbang_sms.py").run()
     assert not at.exception, at.exception
@@ -59,19 +59,25 @@ def test_a_hostile_or_wrong_number_is_refused_in_indonesian_and_nothing_changes(
     assert senders.find_sender(engine, "+6281234567801").username == rt_account
 
 
-def test_the_page_shows_the_sync_url_and_the_secret_and_renews_it_only_when_confirmed(engine):
+def test_the_admin_registers_a_phone_sees_its_secret_once_and_revokes_it_only_when_confirmed(engine):
     at = open_page(ADMIN)
-    codes = [c.value for c in at.code]
-    secret = smssync.ensure_secret(engine)
-    assert codes[0].endswith("/sms/smssync") and secret in codes
-    renew = next(b for b in at.button if b.label == "Buat rahasia baru")
-    assert renew.disabled
-    at.checkbox(key="gerbang_ganti_ok").check().run()
-    next(b for b in at.button if b.label == "Buat rahasia baru").click().run()
+    assert [c.value for c in at.code][0].endswith("/sms/smssync")
+    next(t for t in at.text_input if t.label == "Nama ponsel baru").input("posko-setda-1")
+    next(b for b in at.button if b.label == "Daftarkan ponsel dan buat rahasianya").click().run()
     assert not at.exception, at.exception
-    fresh = smssync.ensure_secret(engine)
-    assert fresh != secret and fresh in [c.value for c in at.code]
-    assert [s.value for s in at.success] == ["Rahasia baru dibuat. Isi ulang kolom Secret di setiap ponsel gerbang."]
+    (phone,) = smssync.list_phones(engine, ADMIN)
+    shown = [c.value for c in at.code if c.value.count("-") == 4 and not c.value.startswith("http")]
+    assert phone["label"] == "posko-setda-1" and len(shown) == 1
+    assert smssync.phone_for_secret(engine, shown[0]).label == "posko-setda-1"
+    at.run()  # the next run: the secret is not shown again
+    assert shown[0] not in [c.value for c in at.code]
+    at.selectbox(key="smssync_cabut_pilih").set_value("posko-setda-1").run()
+    assert next(b for b in at.button if b.label == "Cabut").disabled
+    at.checkbox(key="smssync_cabut_ok").check().run()
+    next(b for b in at.button if b.label == "Cabut").click().run()
+    assert not at.exception, at.exception
+    assert smssync.phone_for_secret(engine, shown[0]) is None
+    assert [s.value for s in at.success] == ["Rahasia ponsel «posko\\-setda\\-1» dicabut."]
 
 
 @pytest.mark.parametrize("role", [Role.PANWASLU, Role.PEJABAT, Role.RT])
@@ -79,9 +85,9 @@ def test_other_roles_opening_the_address_get_no_figures_and_no_secret(engine, ro
     viewer = Viewer(f"uji-{role.value}", role, "Uji", kelurahan=AIR_KUTI if role == Role.RT else None,
                     rt=3 if role == Role.RT else None)
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.session_state[guard.VIEWER_KEY] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     at.switch_page("screens/gerbang_sms.py").run()
-    secret = smssync.ensure_secret(engine)
-    assert not at.metric and secret not in [c.value for c in at.code]
+    assert not at.metric and not at.code
+    assert smssync.list_phones(engine, ADMIN) == []
     assert "Gerbang SMS" not in [t.value for t in at.title]

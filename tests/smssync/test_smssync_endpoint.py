@@ -79,7 +79,7 @@ def test_task_send_hands_each_waiting_reply_once_and_the_results_api_closes_the_
     engine = gateway.engine()
     msg = smssync.SyncMessage(message_id="uji-tugas-1", sender="+6281234567899", text="LAPOR ...",
                               received_at=smssync.parse_timestamp("1529989200000"), device_id="hp-tugas",
-                              sent_to="")
+                              sent_to="", phone=gateway.phone())
     assert smssync.queue_reply(engine, msg, "Laporan LLG-2018-000123 diterima. Terima kasih.", hand_over=False) is None
 
     first = gateway.recorded("task_send.http", address="10.15.0.5")
@@ -114,7 +114,7 @@ def test_the_rate_is_limited_per_caller(gateway):
     assert answers[-1] == 429
     limited = gateway.recorded("task_send.http", address="10.15.0.6")
     assert limited.status == 429 and int(limited.headers["retry-after"]) >= 1
-    assert limited.json["payload"]["error"].startswith("Terlalu banyak permintaan dari perangkat ini; coba lagi dalam")
+    assert limited.json["payload"]["error"].startswith("Terlalu banyak permintaan dari ponsel ini; coba lagi dalam")
     assert gateway.recorded("task_send.http", address="10.15.0.7").status == 200
 
 
@@ -138,7 +138,8 @@ def test_the_endpoint_needs_no_cookie_and_answers_json_under_the_apps_headers(ga
 
 
 def smssync_refusal() -> str:
-    return "Rahasia SMSsync salah. Salin rahasia dari halaman Gerbang SMS ke pengaturan Sync URL di ponsel."
+    return ("Rahasia SMSsync salah atau sudah dicabut. Daftarkan ponsel ini di halaman Gerbang SMS "
+            "(atau `smssync ponsel tambah NAMA`) dan isi rahasianya di pengaturan Sync URL ponsel.")
 
 
 def admin():

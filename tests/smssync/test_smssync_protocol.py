@@ -1,7 +1,8 @@
-"""Issue 15: the SMSsync protocol's pieces without HTTP: timestamps, fields, the secret, the outbox."""
+"""Issues 15, 27: the SMSsync protocol's pieces without HTTP: timestamps, fields, phone credentials, the outbox."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,6 @@ from kondusif.errors import NotPermitted
 from kondusif.model import Role, Viewer
 from kondusif.sms import smssync
 from kondusif.timeutil import format_wib
-from kondusif.web.smssync import RateLimiter
 
 NOW = datetime(2018, 6, 27, 3, 0, tzinfo=UTC)  # 10:00 WIB on voting day
 ADMIN = Viewer("uji-admin", Role.ADMIN, "Admin Uji")
@@ -39,20 +39,36 @@ def test_a_phone_clock_far_ahead_is_not_believed():
     assert format_wib(smssync.parse_timestamp(close, NOW)) == "27/06/2018 10:05 WIB"
 
 
-def test_the_fields_of_a_sync_post():
-    msg = smssync.read_message({"from": "+6281234567801", "message": "LAPOR uang berat RT 3 Air Kuti: amplop\r\n",
-                                "message_id": "7f1c2f0e-5b0e-4c55-9d43-2f0d1c1a8e01", "sent_timestamp": "1529989200000",
-                                "sent_to": "+6281377770001", "device_id": "hp-kesbangpol\x00", "secret": "x"}, NOW)
-    assert msg == smssync.SyncMessage(
-        message_id="7f1c2f0e-5b0e-4c55-9d43-2f0d1c1a8e01", sender="+6281234567801",
-        text="LAPOR uang berat RT 3 Air Kuti: amplop\n", received_at=datetime(2018, 6, 26, 5, 0, tzinfo=UTC),
-        device_id="hp-kesbangpol", sent_to="+6281377770001")
+PHONE = smssync.Phone(7, "posko-setda-1")
+
+
+def test_the_fields_of_a_sync_post_cleaned_of_controls_and_bidi_overrides():
+    msg = smssync.read_message({"from": "+62812\u202e34567801", "message": "LAPOR uang berat RT 3 Air Kuti: "
+                                "amplop\x1b[2J\r\n", "message_id": "7f1c2f0e-5b0e-4c55-9d43-2f0d1c1a8e01",
+                                "sent_timestamp": "1529989200000", "sent_to": "+6281377770001",
+                                "device_id": "hp-kesbangpol\x00", "secret": "x"}, NOW, phone=PHONE)
+    assert (msg.sender, msg.text, msg.received_at, msg.device_id, msg.sent_to, msg.phone, msg.client_id) == (
+        "+6281234567801", "LAPOR uang berat RT 3 Air Kuti: amplop[2J\n", datetime(2018, 6, 26, 5, 0, tzinfo=UTC),
+        "hp-kesbangpol", "+6281377770001", PHONE, "7f1c2f0e-5b0e-4c55-9d43-2f0d1c1a8e01")
+
+
+def test_an_sms_is_its_phone_id_sender_and_text_not_the_phones_message_id_alone():
+    fields = {"from": "+6281234567801", "message": "LAPOR uang berat RT 3 Air Kuti: amplop", "message_id": "42"}
+    first = smssync.read_message(fields, NOW, phone=PHONE)
+    assert smssync.read_message(dict(fields), NOW, phone=PHONE).message_id == first.message_id  # a true retry
+    others = [
+        smssync.read_message({**fields, "from": "+6281234567802"}, NOW, phone=PHONE),  # another sender, same id
+        smssync.read_message({**fields, "message": "LAPOR uang berat RT 3 Air Kuti: kaos"}, NOW, phone=PHONE),
+        smssync.read_message(fields, NOW, phone=smssync.Phone(8, "posko-2")),  # another phone's counter
+        smssync.read_message({**fields, "message_id": "43"}, NOW, phone=PHONE),  # the same text sent again
+    ]
+    assert len({first.message_id, *(o.message_id for o in others)}) == 5
 
 
 def test_without_a_message_id_the_same_sms_gets_the_same_key():
     fields = {"from": "081234567801", "message": "ada amplop", "sent_timestamp": "1529989200"}
     first, again = smssync.read_message(fields, NOW), smssync.read_message(dict(fields), NOW)
-    assert first.message_id == again.message_id and first.message_id.startswith("fp:")
+    assert first.message_id == again.message_id and first.client_id == "ts:1529989200"
     other = smssync.read_message({**fields, "message": "ada amplop lagi"}, NOW)
     assert other.message_id != first.message_id
 
@@ -73,38 +89,65 @@ def test_a_malformed_sync_post_names_the_field(fields, error):
     assert str(caught.value) == error
 
 
-def test_the_secret_is_made_once_typeable_and_compared_exactly(engine):
-    first = smssync.ensure_secret(engine)
-    assert smssync.ensure_secret(engine) == first
-    groups = first.split("-")
-    assert [len(g) for g in groups] == [5, 5, 5, 5, 5]
-    assert not set(first.replace("-", "")) & set("il1o0")  # nothing to misread when typing it into a phone
-    assert smssync.secret_ok(first, first) and smssync.secret_ok(f" {first} ", first)
-    for wrong in (None, "", first.upper(), first[:-1], first + "x", 12345, ["x"]):
-        assert not smssync.secret_ok(wrong, first), wrong
-    # never copied into the audit log
-    with engine.connect() as conn:
-        details = [r[0] or "" for r in conn.execute(sa.select(store.audit_log.c.details, store.audit_log.c.note))]
-    assert all(first not in d for d in details)
+def test_each_phone_gets_its_own_typeable_secret_kept_only_as_a_hash(engine):
+    one, secret_one = smssync.register_phone(engine, ADMIN, "  posko   setda-1 ")
+    two, secret_two = smssync.register_phone(engine, ADMIN, "hp.kesbangpol_2")
+    assert (one.label, two.label) == ("posko setda-1", "hp.kesbangpol_2") and secret_one != secret_two
+    assert [len(g) for g in secret_one.split("-")] == [5, 5, 5, 5, 5]
+    assert not set(secret_one.replace("-", "")) & set("il1o0")  # nothing to misread when typing it into a phone
+    assert smssync.phone_for_secret(engine, secret_one) == one
+    assert smssync.phone_for_secret(engine, f" {secret_two}\n") == two
+    for wrong in (None, "", secret_one.upper(), secret_one[:-1], secret_one + "x", 12345, ["x"], "a" * 5000):
+        assert smssync.phone_for_secret(engine, wrong) is None, wrong
+    with engine.connect() as conn:  # neither in the phones table nor in the audit log
+        dumped = " ".join(str(v) for t in (store.smssync_phones, store.audit_log)
+                          for row in conn.execute(sa.select(t)) for v in row)
+    assert secret_one not in dumped and secret_two not in dumped
+    assert "ponsel gerbang SMSsync «posko setda-1» didaftarkan" in dumped
 
 
-def test_only_the_admin_sees_or_changes_the_secret(engine):
-    secret = smssync.show_secret(engine, ADMIN)
+def test_a_revoked_phone_is_refused_and_the_others_keep_working(engine):
+    lost, lost_secret = smssync.register_phone(engine, ADMIN, "hilang")
+    kept, kept_secret = smssync.register_phone(engine, ADMIN, "posko")
+    assert smssync.revoke_phone(engine, ADMIN, "HILANG") == lost
+    assert smssync.phone_for_secret(engine, lost_secret) is None
+    assert smssync.phone_for_secret(engine, kept_secret) == kept
+    with pytest.raises(smssync.PhoneError, match="sudah dicabut"):
+        smssync.revoke_phone(engine, ADMIN, "hilang")
+    with pytest.raises(smssync.PhoneError, match="sudah dipakai"):
+        smssync.register_phone(engine, ADMIN, "Hilang")  # a revoked name stays taken: old SMS keep naming it
+    listed = smssync.list_phones(engine, ADMIN)
+    assert [(p["label"], p["revoked_by"]) for p in listed] == [("posko", None), ("hilang", "uji-admin")]
+
+
+@pytest.mark.parametrize(("label", "error"), [
+    ("", "Nama ponsel kosong. Contoh: posko-setda-1."),
+    ("\u202e\x1b", "Nama ponsel kosong. Contoh: posko-setda-1."),
+    ("hp<script>", "Nama ponsel «hp<script>» tidak dapat dipakai: paling banyak 40 karakter, hanya huruf, angka, "
+                   "spasi, titik, garis (-) dan garis bawah (_)."),
+    ("x" * 41, "Nama ponsel «" + "x" * 41 + "» tidak dapat dipakai: paling banyak 40 karakter, hanya huruf, angka, "
+               "spasi, titik, garis (-) dan garis bawah (_)."),
+])
+def test_a_bad_phone_name_is_refused_by_name(engine, label, error):
+    with pytest.raises(smssync.PhoneError) as caught:
+        smssync.register_phone(engine, ADMIN, label)
+    assert str(caught.value) == error
+    assert smssync.list_phones(engine, ADMIN) == []
+
+
+def test_only_the_admin_registers_lists_or_revokes_phones(engine):
+    smssync.register_phone(engine, ADMIN, "posko")
     for role in (Role.PANWASLU, Role.PEJABAT, Role.RT):
-        with pytest.raises(NotPermitted):
-            smssync.show_secret(engine, Viewer("x", role, "X", kelurahan="16.73.01.1001", rt=1))
-        with pytest.raises(NotPermitted):
-            smssync.rotate_secret(engine, Viewer("x", role, "X", kelurahan="16.73.01.1001", rt=1))
-    fresh = smssync.rotate_secret(engine, ADMIN)
-    assert fresh != secret and smssync.ensure_secret(engine) == fresh
-    with engine.connect() as conn:
-        notes = [r[0] for r in conn.execute(sa.select(store.audit_log.c.note).where(
-            store.audit_log.c.entity_id == smssync.KV_KEY).order_by(store.audit_log.c.id))]
-    assert notes == ["rahasia SMSsync dibuat", "rahasia SMSsync diganti"]
+        who = Viewer("x", role, "X", kelurahan="16.73.01.1001", rt=1)
+        for call, args in ((smssync.register_phone, ("lain",)), (smssync.list_phones, ()),
+                           (smssync.revoke_phone, ("posko",))):
+            with pytest.raises(NotPermitted):
+                call(engine, who, *args)
+    assert [p["label"] for p in smssync.list_phones(engine, ADMIN)] == ["posko"]
 
 
-def _msg(mid: str) -> smssync.SyncMessage:
-    return smssync.SyncMessage(mid, "+6281234567801", "LAPOR …", NOW, "hp-1", "")
+def _msg(mid: str, phone: smssync.Phone | None = None) -> smssync.SyncMessage:
+    return smssync.SyncMessage(mid, "+6281234567801", "LAPOR …", NOW, "hp-1", "", phone)
 
 
 def test_one_reply_per_message_handed_again_only_while_unconfirmed(engine):
@@ -125,9 +168,19 @@ def test_one_reply_per_message_handed_again_only_while_unconfirmed(engine):
 
 def test_in_task_mode_the_reply_waits_for_a_poll_and_is_handed_once(engine):
     assert smssync.queue_reply(engine, _msg("m-2"), "balasan", False) is None
-    taken = smssync.take_waiting(engine)
+    taken = smssync.take_waiting(engine, None)
     assert [(t.to, t.message) for t in taken] == [("+6281234567801", "balasan")]
-    assert smssync.take_waiting(engine) == []
+    assert smssync.take_waiting(engine, None) == []
+
+
+def test_a_phone_polls_only_the_replies_to_sms_it_carried(engine):
+    mine, _ = smssync.register_phone(engine, ADMIN, "posko-1")
+    other, _ = smssync.register_phone(engine, ADMIN, "posko-2")
+    smssync.queue_reply(engine, _msg("m-a", mine), "untuk posko 1", False)
+    smssync.queue_reply(engine, _msg("m-b", other), "untuk posko 2", False)
+    assert [t.message for t in smssync.take_waiting(engine, other)] == ["untuk posko 2"]
+    assert smssync.take_waiting(engine, other) == []
+    assert [t.message for t in smssync.take_waiting(engine, mine)] == ["untuk posko 1"]
 
 
 def test_garbage_from_the_results_api_changes_nothing(engine):
@@ -139,10 +192,50 @@ def test_garbage_from_the_results_api_changes_nothing(engine):
     assert smssync.outbox_counts(engine, ADMIN)["diserahkan"] == 1
 
 
-def test_the_rate_limiter_refills_over_time():
-    limiter = RateLimiter()
-    clock = iter([0.0] * 3 + [0.0, 20.0, 20.0]).__next__
-    assert [limiter.check("hp", 3, clock) for _ in range(3)] == [0.0, 0.0, 0.0]
-    assert limiter.check("hp", 3, clock) == pytest.approx(20.0)  # 3 a minute: the next token in 20 s
-    assert limiter.check("hp", 3, clock) == 0.0  # 20 s later one token is back
-    assert limiter.check("hp", 3, clock) == pytest.approx(20.0)
+def test_the_rate_is_counted_per_phone_and_address_in_the_store_by_racing_threads(engine):
+    """30 requests a minute for (phone, address): 40 racing requests let exactly 30 through."""
+    phone, _ = smssync.register_phone(engine, ADMIN, "posko")
+    start = threading.Barrier(8)
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def racer() -> None:
+        start.wait()
+        for _ in range(5):
+            w = smssync.count_request(engine, phone, "10.0.0.5", 30)
+            with lock:
+                waits.append(w)
+
+    threads = [threading.Thread(target=racer) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if sum(1 for w in waits if w == 0.0) != 30:  # a minute boundary passed mid-race: count once more, fresh
+        pytest.skip("minute boundary during the race")
+    assert sum(1 for w in waits if w > 0) == 10 and all(0 < w <= 60 for w in waits if w)
+    assert smssync.count_request(engine, phone, "10.0.0.6", 30) == 0.0  # another address: its own count
+    other, _ = smssync.register_phone(engine, ADMIN, "posko-2")
+    assert smssync.count_request(engine, other, "10.0.0.5", 30) == 0.0  # another phone: its own count
+
+
+def test_a_schema_3_store_turns_the_old_shared_secret_into_one_revocable_phone(engine):
+    """The phone already holding the installation's old secret keeps working as «ponsel-lama»; the value goes."""
+    old = "k7mpx-2qrst-uvwxy-z2345-6789a"
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE sms_messages DROP COLUMN gateway_phone")
+        conn.exec_driver_sql("ALTER TABLE smssync_outbox DROP COLUMN phone_id")
+        conn.execute(store.settings_kv.insert().values(key="smssync_secret", value=f'"{old}"', updated_at=NOW,
+                                                       updated_by="sistem"))
+        conn.execute(store.meta.update().where(store.meta.c.key == "schema_version").values(value="3"))
+    store.init_db(engine)
+    assert store.schema_version(engine) == store.SCHEMA_VERSION
+    assert smssync.phone_for_secret(engine, old).label == "ponsel-lama"
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(store.settings_kv.c.key).where(
+            store.settings_kv.c.key == "smssync_secret")).first() is None
+        assert {"gateway_phone"} <= {c["name"] for c in sa.inspect(conn).get_columns("sms_messages")}
+    smssync.revoke_phone(engine, ADMIN, "ponsel-lama")
+    assert smssync.phone_for_secret(engine, old) is None
+    store.init_db(engine)  # a second start changes nothing
+    assert [p["label"] for p in smssync.list_phones(engine, ADMIN)] == ["ponsel-lama"]

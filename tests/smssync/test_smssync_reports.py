@@ -13,8 +13,8 @@ from kondusif.timeutil import format_wib
 
 AIR_KUTI = "16.73.01.1001"  # Kel. Air Kuti, Kec. Lubuk Linggau Timur I
 RECEIPT = "Laporan LLG-2018-000001 diterima (Politik uang, berat, RT 03 Air Kuti). Terima kasih."
-FORMAT = ("Format: LAPOR jenis tingkat RT no kelurahan: uraian. Tingkat: ringan/sedang/berat. "
-          "Contoh: LAPOR politik uang berat RT 3 Air Kuti: amplop dibagikan")
+UNREGISTERED = ("Pesan Anda diterima dan akan diperiksa petugas. Nomor ini belum terdaftar sebagai Ketua RT; "
+                "hubungi operator Setda untuk mendaftarkannya.")
 
 
 def rows(gw, table: str) -> list[dict]:
@@ -55,11 +55,11 @@ def test_a_lapor_from_a_registered_phone_is_on_the_map_and_its_receipt_goes_back
     assert phone["last_address"] == "10.16.0.1" and phone["last_error"] is None
 
 
-def test_free_text_from_an_unknown_number_is_queued_with_one_format_reply_an_hour(gateway):
+def test_free_text_from_an_unknown_number_is_queued_and_told_so_once_an_hour(gateway):
     first = gateway.recorded("sync_free_text.http", address="10.16.0.2", MESSAGE_ID=new_message_id(),
                              DEVICE_ID="hp-kesbangpol")
     assert first.status == 200
-    assert [(m["to"], m["message"]) for m in first.json["payload"]["messages"]] == [("085299990002", FORMAT)]
+    assert [(m["to"], m["message"]) for m in first.json["payload"]["messages"]] == [("085299990002", UNREGISTERED)]
     queued = [q for q in rows(gateway, "review_queue") if q["sender"] == "+6285299990002"]
     assert [(q["channel"], q["state"], q["text"]) for q in queued] == \
         [("sms", "antri", "pak ada ribut ribut di dekat tps kami")]
@@ -68,15 +68,17 @@ def test_free_text_from_an_unknown_number_is_queued_with_one_format_reply_an_hou
     assert second.status == 200 and second.json == {"payload": {"success": True, "error": None}}
 
 
-def test_the_rate_is_limited_per_device(gateway):
-    def post(device: str):
-        return gateway.post_form({"secret": gateway.secret(), "from": "+6285200000001", "message": "ok",
+def test_the_rate_is_counted_per_phone_and_address_whatever_device_id_the_client_sends(gateway):
+    def post(device: str, label: str = "uji-posko"):
+        return gateway.post_form({"secret": gateway.secret(label), "from": "+6285200000001", "message": "ok",
                                   "message_id": new_message_id(), "sent_timestamp": "1529989200000",
                                   "device_id": device}, address="10.16.0.3")
 
-    statuses = [post("hp-banjir").status for _ in range(RATE_PER_MINUTE + 1)]
-    assert statuses == [200] * RATE_PER_MINUTE + [429]
-    assert post("hp-lain").status == 200  # same address, another phone
+    statuses = [post(f"hp-{i}").status for i in range(RATE_PER_MINUTE + 5)]  # a new device id every time
+    if statuses[:RATE_PER_MINUTE] != [200] * RATE_PER_MINUTE:  # a minute boundary mid-run: the count restarted
+        statuses = [post(f"hp-ulang-{i}").status for i in range(RATE_PER_MINUTE + 5)]
+    assert statuses == [200] * RATE_PER_MINUTE + [429] * 5
+    assert post("hp-0", label="uji-posko-2").status == 200  # same address, another registered phone
 
 
 def test_what_the_intake_refuses_is_a_400_naming_the_field_and_stores_nothing(gateway):
@@ -104,8 +106,8 @@ def test_the_other_sync_schemes_json_and_put_are_the_same_call_and_odd_bodies_ar
 
     as_put = raw("PUT", "application/x-www-form-urlencoded", urlencode({**fields, "message_id": "put-1"}).encode())
     assert as_put.status == 200
-    stored = {r["message_id"] for r in rows(gateway, "sms_messages") if r["sender"] == "+6285200000077"}
-    assert stored == {"json-1", "put-1"}
+    stored = [r for r in rows(gateway, "sms_messages") if r["sender"] == "+6285200000077"]
+    assert len(stored) == 2 and {r["gateway_phone"] for r in stored} == {"uji-posko"}
 
     def error(answer) -> str:
         assert answer.status == 400, answer.body
@@ -125,3 +127,68 @@ def test_the_other_sync_schemes_json_and_put_are_the_same_call_and_odd_bodies_ar
     assert error(raw("POST", f"multipart/form-data; boundary={boundary}", upload)) == \
         "Permintaan tidak dapat dibaca: paling banyak 20 kolom teks, tanpa berkas."
     assert raw("DELETE", "text/plain", b"").status == 405
+
+
+def test_a_json_body_with_a_lone_surrogate_is_a_400_with_the_reason_and_stores_nothing(gateway):
+    before = len(rows(gateway, "sms_messages"))
+    body = ('{"secret": "' + gateway.secret() + '", "from": "+6285200000088", "message": "amplop \\ud800 '
+            'dibagikan", "message_id": "sur-1", "device_id": "hp-json"}').encode()
+    answer = gateway.raw(f"POST /sms/smssync HTTP/1.1\r\nHost: {gateway.host}\r\nX-Forwarded-For: 10.16.0.6\r\n"
+                         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                         "Connection: close\r\n\r\n".encode() + body)
+    assert answer.status == 400, answer.body
+    assert answer.json["payload"]["error"] == (
+        "Permintaan tidak dapat dibaca: kolom «message» memuat karakter \\uD800-\\uDFFF tunggal (surrogate tanpa "
+        "pasangan), bukan teks Unicode yang sah.")
+    assert len(rows(gateway, "sms_messages")) == before
+
+
+def test_a_different_sms_reusing_a_message_id_is_stored_and_answered_to_its_own_sender(gateway):
+    """Issue 27.2: another phone (or one whose counter restarted) reuses an id: never a no-op, never the
+    first sender's receipt."""
+    def post(sender: str, text: str, label: str = "uji-posko"):
+        answer = gateway.post_form({"secret": gateway.secret(label), "from": sender, "message": text,
+                                    "message_id": "42", "sent_timestamp": "1529989200000", "device_id": "hp-a"},
+                                   address="10.16.0.7")
+        assert answer.status == 200, answer.body
+        return [(m["to"], m["message"]) for m in answer.json["payload"].get("messages", [])]
+
+    first = post("+6285211110001", "Warga lihat amplop dibagikan tim sukses di pos ronda")
+    assert first == [("+6285211110001", UNREGISTERED)]
+    assert post("+6285211110001", "Warga lihat amplop dibagikan tim sukses di pos ronda") == first  # a true retry
+    other_sender = post("+6285211110002", "Baliho calon dirusak orang tak dikenal semalam")
+    assert other_sender == [("+6285211110002", UNREGISTERED)]
+    other_phone = post("+6285211110003", "Warga lihat amplop dibagikan tim sukses di pos ronda", "uji-posko-3")
+    assert other_phone == [("+6285211110003", UNREGISTERED)]
+    queued = sorted(q["sender"] for q in rows(gateway, "review_queue") if q["sender"].startswith("+62852111100"))
+    assert queued == ["+6285211110001", "+6285211110002", "+6285211110003"]
+
+
+def test_a_revoked_phone_is_refused_and_a_phone_never_polls_another_phones_replies(gateway):
+    from kondusif.model import Role, Viewer
+    from kondusif.sms import smssync
+
+    def poll(label: str, address: str):
+        return gateway.raw(f"GET /sms/smssync?task=send&secret={gateway.secret(label)} HTTP/1.1\r\n"
+                           f"Host: {gateway.host}\r\nX-Forwarded-For: {address}\r\nConnection: close\r\n\r\n".encode())
+
+    engine = gateway.engine()
+    smssync.queue_reply(engine, smssync.SyncMessage("uji-kirim-a", "+6285233330001", "x", smssync.now(), "", "",
+                                                    gateway.phone("uji-pemilik")), "untuk pemilik", False)
+    stranger = poll("uji-orang-lain", "10.16.0.8")
+    assert stranger.status == 200 and stranger.json["payload"]["messages"] == []
+    owner = poll("uji-pemilik", "10.16.0.8")
+    assert [m["message"] for m in owner.json["payload"]["messages"]] == ["untuk pemilik"]
+    smssync.revoke_phone(engine, Viewer("uji-admin", Role.ADMIN, "Admin"), "uji-pemilik")
+    refused = poll("uji-pemilik", "10.16.0.9")
+    assert refused.status == 403 and "dicabut" in refused.json["payload"]["error"]
+
+
+def test_control_characters_in_from_and_message_never_come_back(gateway):
+    answer = gateway.post_form({"secret": gateway.secret(), "from": "+62852\u202e4444\x1b0001",
+                                "message": "Warga lihat amplop\x1b[2J dibagikan \u2066tim sukses\u2069",
+                                "message_id": new_message_id(), "device_id": "hp-a"}, address="10.16.0.10")
+    assert answer.status == 200, answer.body
+    assert [m["to"] for m in answer.json["payload"]["messages"]] == ["+6285244440001"]
+    (row,) = [r for r in rows(gateway, "sms_messages") if r["sender"] == "+6285244440001"]
+    assert row["text"] == "Warga lihat amplop[2J dibagikan tim sukses"

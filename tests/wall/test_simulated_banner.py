@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import signin
 from streamlit.testing.v1 import AppTest
 
 from kondusif import simulated, store
@@ -47,7 +48,7 @@ def test_count_in_view_respects_scope_and_the_source_filter(mixed_store):
 
 def map_warnings(params: dict[str, str]) -> list[str]:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.session_state["viewer"] = PEJABAT
+    signin.sign_in(at, PEJABAT)
     at.query_params.update(params)
     at.run()
     assert not at.exception, at.exception
@@ -57,7 +58,7 @@ def map_warnings(params: dict[str, str]) -> list[str]:
 
 def workbench_warnings(params: dict[str, str]) -> list[str]:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.session_state["viewer"] = PANWASLU
+    signin.sign_in(at, PANWASLU)
     at.run()
     at.switch_page("screens/insiden.py")
     for key in list(at.query_params):

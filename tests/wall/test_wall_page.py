@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import signin
 from streamlit.testing.v1 import AppTest
 from wall_fixtures import ACCOUNT, NAME, OTHER, PHONE
 
@@ -27,7 +28,7 @@ VOTING_DAY = {"segar": "20", "periode": "hari-ini", "per": "2018-06-27"}
 
 def open_wall(viewer: Viewer, params: dict[str, str]) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     at.switch_page(PAGE).run()
     for key in list(at.query_params):  # the home page put its own filter in the URL

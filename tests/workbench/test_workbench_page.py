@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import signin
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 from wb_helpers import KEL_A, PANWASLU, PEJABAT, WHEN, audit_rows, rt_viewer, scoped_panwaslu
@@ -26,7 +27,7 @@ SEASON = {"periode": "rentang", "dari": "2018-02-01", "sampai": "2018-07-31"}
 def open_page(viewer: Viewer, page: str = "screens/insiden.py") -> AppTest:
     """Sign in, open `page`, then load the whole season as a shared link would (URL parameters)."""
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)
     at.run()
     at.switch_page(page)
     at.run()
@@ -254,22 +255,26 @@ def banner_script() -> None:
     """A bare page with only the banner (AppTest.from_function runs it)."""
     import streamlit as st
 
+    from kondusif.ui import session
     from kondusif.ui.alerts import render_alert_banner
 
-    render_alert_banner(st.session_state["viewer"])
+    viewer = session.current_session()  # the cookie's login, as every page has it
+    if viewer is None:
+        st.stop()
+    render_alert_banner(viewer)
     st.write("isi halaman")
 
 
 def banner_app(viewer: Viewer) -> AppTest:
     at = AppTest.from_function(banner_script, default_timeout=30)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)
     return at.run()
 
 
 def home(viewer: Viewer) -> AppTest:
     """The first run of dashboard.py for a freshly signed-in user (their home page)."""
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)
     return at.run()
 
 
