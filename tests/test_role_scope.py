@@ -338,7 +338,7 @@ def probe_workflow(world, kind):
     fresh = fresh[fresh["status"] == "baru"]
     assert len(fresh) >= 6, f"{kind}: too few new reports for the probe"
     rows = [store.get_incident(e, i, SYSTEM) for i in fresh["id"][:6]]
-    assert workflow.can_act(viewer) == (kind not in ("pejabat", "rt"))
+    assert access.allows(viewer, "incident.transition") == (kind not in ("pejabat", "rt"))
     if kind in ("pejabat", "rt"):
         for name, row in zip(ACTIONS, rows, strict=True):
             with pytest.raises(NotPermitted, match="tidak berhak mengubah status laporan"):
@@ -536,7 +536,6 @@ DATA_FUNCTIONS: dict[str, object] = {
     "workflow.follow_up": probe_workflow,
     "workflow.close": probe_workflow,
     "workflow.bulk_change_status": probe_workflow,
-    "workflow.can_act": probe_workflow,
     "workflow.allowed_actions": WB + "test_workbench_workflow.py::test_allowed_actions_follow_transitions",
     "workflow.can_reopen": probe_role_answers,
     "workflow.reopen": WB + "test_workbench_workflow.py::test_reopen_outside_the_scope_is_not_found",
@@ -630,7 +629,7 @@ NO_VIEWER: dict[str, str] = {
     **{f"report.archive.{n}": _CITY_WIDE for n in ("next_version", "save_snapshot", "list_snapshots",
                                                    "load_snapshot")},
     **{f"report.build.{n}": _CITY_WIDE for n in ("build_report", "generate_snapshot", "reproduce")},
-    **{f"demo.{n}": _SYSTEM_JOB for n in ("seed_demo", "existing_simulation")},
+    "demo.seed_demo": _SYSTEM_JOB,
     **{f"health.{n}": "figures of the installation (disk, queues, worker state), no report content"
        for n in ("check", "disk_of", "free_space", "low_disk_warning")},
     **{f"intake.layouts.{n}": ("remembered column layouts of file headers: no report content; callers hold "
