@@ -289,6 +289,7 @@ class RemovedRt:
     rt: int
     reports: int
     accounts: int
+    checkins: int = 0
 
 
 @dataclass
@@ -314,13 +315,13 @@ class RegistryDiff:
             return f"Tidak ada perubahan: daftar ini sama dengan daftar resmi yang dipakai ({self.total} RT)."
         parts = [f"{self.total} RT"]
         if self.replaces_sample:
-            kept = sum(1 for r in self.removed if r.reports or r.accounts)
+            kept = sum(1 for r in self.removed if r.reports or r.accounts or r.checkins)
             parts += ["menggantikan daftar CONTOH", f"{len(self.added)} RT baru",
-                      f"{len(self.removed)} RT contoh tidak ada di daftar resmi ({kept} di antaranya punya laporan "
-                      "atau akun: disimpan dan ditandai)"]
+                      f"{len(self.removed)} RT contoh tidak ada di daftar resmi ({kept} di antaranya punya laporan, "
+                      "kabar aman atau akun: disimpan dan ditandai)"]
         else:
             parts += [f"{len(self.added)} RT baru",
-                      f"{len(self.removed)} RT dihapus (laporan dan akunnya disimpan, RT-nya ditandai)"]
+                      f"{len(self.removed)} RT dihapus (laporan, kabar aman dan akunnya disimpan, RT-nya ditandai)"]
         parts += [f"{len(self.renamed)} ketua berganti nama", f"{len(self.new_phones)} nomor HP baru"]
         if self.other_changes:
             parts.append(f"{self.other_changes} titik lokasi berubah")
@@ -377,8 +378,9 @@ def _diff(conn, frame: pd.DataFrame) -> RegistryDiff:
         reports = _counts(conn, store.incidents.c.kode_kelurahan, store.incidents.c.rt, store.incidents)
         users = store.users
         accounts = _counts(conn, users.c.kelurahan, users.c.rt, users)
+        calm = _counts(conn, store.checkins.c.kode_kelurahan, store.checkins.c.rt, store.checkins)
         for key in gone:
-            diff.removed.append(RemovedRt(*key, reports.get(key, 0), accounts.get(key, 0)))
+            diff.removed.append(RemovedRt(*key, reports.get(key, 0), accounts.get(key, 0), calm.get(key, 0)))
     return diff
 
 
@@ -424,22 +426,26 @@ def apply_official(engine: Engine, viewer: Viewer, parsed: OfficialFile) -> Appl
         stamp = now()
         stored = _stored(conn)
         new = _new_rows(parsed.frame)
+        at_key = (t.c.kode_kelurahan == sa.bindparam("b_kel")) & (t.c.rt == sa.bindparam("b_rt"))
         if diff.replaces_sample:
-            # the sample's invented rows go; its RTs that reports or accounts name stay, flagged
-            keep = {(r.kode_kelurahan, r.rt) for r in diff.removed if r.reports or r.accounts}
-            for key, row in stored.items():
-                if row["contoh"] and key not in new and key not in keep:
-                    conn.execute(t.delete().where((t.c.kode_kelurahan == key[0]) & (t.c.rt == key[1])))
-        for key, row in new.items():
-            if key in stored:
-                conn.execute(t.update().where((t.c.kode_kelurahan == key[0]) & (t.c.rt == key[1]))
-                             .values(nama_ketua=row["nama_ketua"], telepon=row["telepon"], lat=row["lat"],
-                                     lon=row["lon"], contoh=False, removed_at=None))
-            else:
-                conn.execute(t.insert().values(**row, removed_at=None))
-        for gone in diff.removed:
-            conn.execute(t.update().where((t.c.kode_kelurahan == gone.kode_kelurahan) & (t.c.rt == gone.rt))
-                         .values(removed_at=stamp, contoh=False))
+            # the sample's invented rows go; its RTs that reports, check-ins or accounts name stay, flagged
+            keep = {(r.kode_kelurahan, r.rt) for r in diff.removed if r.reports or r.accounts or r.checkins}
+            invented = [{"b_kel": k[0], "b_rt": k[1]} for k, row in stored.items()
+                        if row["contoh"] and k not in new and k not in keep]
+            if invented:
+                conn.execute(t.delete().where(at_key), invented)
+        updates = [{"b_kel": k[0], "b_rt": k[1], "b_nama": r["nama_ketua"], "b_telepon": r["telepon"],
+                    "b_lat": r["lat"], "b_lon": r["lon"]} for k, r in new.items() if k in stored]
+        if updates:  # one statement, many rows (522 round trips took seconds on PostgreSQL)
+            conn.execute(t.update().where(at_key).values(
+                nama_ketua=sa.bindparam("b_nama"), telepon=sa.bindparam("b_telepon"), lat=sa.bindparam("b_lat"),
+                lon=sa.bindparam("b_lon"), contoh=False, removed_at=None), updates)
+        inserts = [{**r, "removed_at": None} for k, r in new.items() if k not in stored]
+        if inserts:
+            conn.execute(t.insert(), inserts)
+        if diff.removed:
+            conn.execute(t.update().where(at_key).values(removed_at=stamp, contoh=False),
+                         [{"b_kel": r.kode_kelurahan, "b_rt": r.rt} for r in diff.removed])
         store.add_audit(conn, actor, "rt_registry", None, "import_official", note=diff.summary(), details={
             "berkas": parsed.filename, "sha256": parsed.sha256, "rt": diff.total, "baru": len(diff.added),
             "dihapus": [f"{r.kode_kelurahan}/{r.rt}" for r in diff.removed], "ganti_nama": len(diff.renamed),

@@ -59,9 +59,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     if diff.replaces_sample:
         # the sample's invented RTs are many and mean nothing; name only those reports or accounts use
         print(f"Daftar RT CONTOH diganti: {len(removed)} RT contoh tidak ada di daftar resmi.")
-        removed = [x for x in removed if x.reports or x.accounts]
+        removed = [x for x in removed if x.reports or x.accounts or x.checkins]
     _print_list("RT dihapus dari daftar (laporan dan akunnya tetap disimpan, RT-nya ditandai)",
-                [f"{_place(x.kode_kelurahan, x.rt)}: {x.reports} laporan, {x.accounts} akun" for x in removed])
+                [f"{_place(x.kode_kelurahan, x.rt)}: {x.reports} laporan, {x.checkins} kabar aman, {x.accounts} akun"
+                 for x in removed])
     _print_list("Ketua berganti nama", [f"{_place(k, r)}: {old or '-'} → {new or '-'}"
                                         for k, r, old, new in diff.renamed])
     _print_list("Nomor HP baru", [f"{_place(k, r)}: {p}" for k, r, p in diff.new_phones])

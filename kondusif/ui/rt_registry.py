@@ -78,11 +78,12 @@ def _preview_and_apply(engine: Engine, viewer: Viewer, data: bytes, name: str) -
     if diff.added:
         with st.expander(f"RT baru ({len(diff.added)})"):
             _table([{"Kelurahan": _kel(k), "RT": f"{r:03d}"} for k, r in diff.added])
-    shown_removed = [x for x in diff.removed if x.reports or x.accounts] if diff.replaces_sample else diff.removed
+    shown_removed = ([x for x in diff.removed if x.reports or x.accounts or x.checkins] if diff.replaces_sample
+                     else diff.removed)
     if shown_removed:
         with st.expander(f"RT dihapus yang punya laporan atau akun ({len(shown_removed)}): disimpan dan ditandai"):
             _table([{"Kelurahan": _kel(x.kode_kelurahan), "RT": f"{x.rt:03d}", "Laporan": x.reports,
-                     "Akun": x.accounts} for x in shown_removed])
+                     "Kabar aman": x.checkins, "Akun": x.accounts} for x in shown_removed])
     if diff.renamed:
         with st.expander(f"Ketua berganti nama ({len(diff.renamed)})"):
             _table([{"Kelurahan": _kel(k), "RT": f"{r:03d}", "Lama": old or "-", "Baru": new or "-"}

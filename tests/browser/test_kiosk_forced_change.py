@@ -40,6 +40,6 @@ def test_the_wall_accounts_forced_change_returns_to_the_wall(app, browser, db_ur
         assert renewed.value.headers["location"].endswith(KIOSK), renewed.value.headers["location"]
         page.wait_for_selector("[data-testid=skw-tiles]", timeout=60_000)  # the wall, not the map
         wait_until(lambda: page.url.endswith(KIOSK), message=f"the kiosk URL, not {page.url}")
-        assert page.get_by_text("Ganti kata sandi").count() == 0
+        assert page.get_by_label("Kata sandi/PIN baru", exact=True).count() == 0  # no password form left
     finally:
         context.close()

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from kondusif import accounts, registry, store
+from kondusif import accounts, checkins, registry, store
 from kondusif.__main__ import main
 from kondusif.errors import KondusifError, NotPermitted
 from kondusif.model import SYSTEM, Category, Incident, Role, Severity, Viewer, rt_username
@@ -192,16 +192,19 @@ def test_an_rt_the_new_list_drops_keeps_its_reports_and_account_flagged(engine):
         store.insert_incidents(conn, [Incident(
             kode_kelurahan=AIR_KUTI, rt=99, category=Category.POLITIK_UANG, severity=Severity.SEDANG,
             title="Amplop", occurred_at=registry.now())])
+    checkins.record_checkin(engine, SYSTEM, kelurahan=AIR_KUTI, rt=99, channel="cli", source_ref="uji-aman-99")
     without_99 = "\n".join(line for line in OFFICIAL_CSV.splitlines() if ";099;" not in line) + "\n"
     out = _official(engine, without_99)
     assert out.applied
-    assert [(r.rt, r.reports, r.accounts) for r in out.diff.removed] == [(99, 1, 1)]
+    assert [(r.rt, r.reports, r.checkins, r.accounts) for r in out.diff.removed] == [(99, 1, 1, 1)]
     assert 99 not in set(registry.rt_registry(engine)["rt"])
     removed = registry.removed_rts(engine, ADMIN)
     assert list(removed["rt"]) == [99] and removed["removed_at"].notna().all()
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(store.incidents)
                             .where(store.incidents.c.rt == 99)).scalar_one() == 1
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.checkins)
+                            .where(store.checkins.c.rt == 99)).scalar_one() == 1
     assert accounts.get_account(engine, ADMIN, "rt99") is not None
     # back on the list: unflagged, same row
     assert _official(engine).diff.added == [(AIR_KUTI, 99)]
