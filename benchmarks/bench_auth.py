@@ -10,6 +10,7 @@ import os
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -45,6 +46,8 @@ def main() -> None:
         epoch = accounts.get_account(engine, SYSTEM, "budi")["session_epoch"]
         print(f"session re-check per run : {timed(lambda: auth.restore_session(engine, 'budi', epoch), 200) * 1000:7.2f} ms")
 
+        parallel_guesses(engine)
+
         t0 = time.perf_counter()
         plan = accounts.plan_rt_accounts(engine)
         out = Path(tmp) / "kartu.csv"
@@ -57,6 +60,39 @@ def main() -> None:
         size = out.with_suffix(".pdf").stat().st_size / 1024
         print(f"bulk-rt                  : {n} accounts in {total:5.1f} s (PDF {t_pdf:4.1f} s, {size:.0f} KiB), "
               f"{os.cpu_count()} CPU")
+
+
+def parallel_guesses(engine, n: int = 40) -> None:
+    """Issue 27: n wrong passwords at one account at once, each from its own address (no address
+    limit in the way): how many were really checked, and how long the burst took."""
+    from kondusif.login_throttle import StoreAddressThrottle
+
+    accounts.create_account(engine, Viewer("bench", Role.ADMIN), "sasaran", Role.PEJABAT, "Rahasia-kota-9",
+                            must_change=False)
+    checked: list[bool] = []
+    real_verify = auth.verify_password
+
+    def counting(stored, password):
+        checked.append(True)
+        return real_verify(stored, password)
+
+    auth.verify_password = counting  # benchmark only: count the checks of a stored hash
+    barrier = threading.Barrier(n)
+    throttle = StoreAddressThrottle(engine)
+
+    def guess(i: int) -> None:
+        barrier.wait()
+        auth.authenticate_from(engine, throttle, f"198.51.100.{i + 1}", "sasaran", f"salah-{i:03d}")
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    auth.verify_password = real_verify
+    print(f"{n} parallel wrong logins : {len(checked)} passwords checked (limit {auth.MAX_FAILED_ATTEMPTS}), "
+          f"burst {time.perf_counter() - t0:5.1f} s")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
@@ -105,8 +106,9 @@ def _counts(url_text: str) -> dict[str, int]:
     engine = store.make_engine(url_text)
     try:
         with engine.connect() as conn:
-            return {name: int(conn.execute(sa.select(sa.func.count()).select_from(store.metadata.tables[name]))
-                              .scalar()) for name in COUNTED if name in store.metadata.tables}
+            return {name: int(cast(int, conn.execute(sa.select(sa.func.count())
+                                                     .select_from(store.metadata.tables[name])).scalar()))
+                    for name in COUNTED if name in store.metadata.tables}
     finally:
         engine.dispose()
 
@@ -438,19 +440,20 @@ def restore(db_url: str, backup_file: Path | str, checked: BackupCheck | None = 
     path = Path(backup_file)
     store.dispose_engines()
     registry.invalidate_cache()
-    aside = aside_path(db_url)
+    copy = aside_path(db_url)
+    aside: Path | None = copy  # None when there was no store to copy aside
     try:
-        aside.parent.mkdir(parents=True, exist_ok=True)
+        copy.parent.mkdir(parents=True, exist_ok=True)
         if url.get_backend_name() == "sqlite":
             target = _sqlite_path(url)
             if target.exists():
-                _private_file(aside)
-                _sqlite_copy(target, aside)
+                _private_file(copy)
+                _sqlite_copy(target, copy)
             else:
                 aside = None
         else:
-            _private_file(aside)
-            _pg_dump(url, aside)
+            _private_file(copy)
+            _pg_dump(url, copy)
     except (OSError, sqlite3.Error) as exc:
         if aside is not None:
             aside.unlink(missing_ok=True)

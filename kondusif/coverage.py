@@ -85,28 +85,28 @@ def _scope(viewer: Viewer, kelurahan: str | None, kecamatan: str | None) -> tupl
 
 def _contacts(conn, table: sa.Table, time_col: sa.Column, start: datetime, end: datetime,
               kelurahan: str | None, kecamatan: str | None) -> pd.DataFrame:
-    """Count and newest time per (kelurahan, RT) of the rows in [start, end).
+    """Count and newest time per (kelurahan, RT) of the rows in [start, end): one grouped read by the time index.
 
-    The rows of the period are read by the time index and grouped here: with a GROUP BY in
-    SQL, SQLite walks the whole (kelurahan, time) index to skip a sort (0.8 s on 250,000 rows).
+    The newest time comes as the driver gives it (SQLite: UTC text) and is parsed by pandas at once;
+    the few hundred rows are handed to pandas as columns (not Row objects, which it probes one by one).
     """
     c = table.c
-    # The time as the driver gives it (SQLite: UTC text), parsed by pandas at once, not row by row.
-    raw_time = sa.type_coerce(time_col, sa.String)
-    q = sa.select(c.kode_kelurahan, c.rt, raw_time).where(time_col >= start, time_col < end, c.rt.is_not(None))
+    last = sa.type_coerce(sa.func.max(time_col), sa.String)
+    q = (sa.select(c.kode_kelurahan, c.rt, sa.func.count(), last)
+         .where(time_col >= start, time_col < end, c.rt.is_not(None))
+         .group_by(c.kode_kelurahan, c.rt))
     if kelurahan:
         q = q.where(c.kode_kelurahan == kelurahan)
     elif kecamatan:
         q = q.where(c.kode_kecamatan == kecamatan)
-    rows = pd.DataFrame.from_records(conn.execute(q).fetchall(), columns=["kode_kelurahan", "rt", "at"])
-    if not len(rows):
-        return pd.DataFrame({"kode_kelurahan": pd.Series(dtype=object), "rt": pd.Series(dtype="int64"),
-                             "n": pd.Series(dtype="int64"), "last": pd.Series(dtype="datetime64[us, UTC]")})
-    rows["rt"] = rows["rt"].astype("int64")
-    text = isinstance(rows["at"].iloc[0], str)  # SQLite text; PostgreSQL's driver gives datetimes
-    rows["at"] = pd.to_datetime(rows["at"], utc=True, format="ISO8601" if text else None)
-    return rows.groupby(["kode_kelurahan", "rt"], as_index=False, sort=False).agg(n=("at", "size"),
-                                                                                   last=("at", "max"))
+    rows = conn.execute(q).all()
+    kel, rt, n, newest = (list(col) for col in zip(*rows, strict=True)) if rows else ([], [], [], [])
+    text = bool(newest) and isinstance(newest[0], str)  # SQLite text; PostgreSQL's driver gives datetimes
+    return pd.DataFrame({
+        "kode_kelurahan": pd.Series(kel, dtype=object), "rt": pd.Series(rt, dtype="int64"),
+        "n": pd.Series(n, dtype="int64"),
+        "last": pd.to_datetime(pd.Series(newest, dtype=object), utc=True, format="ISO8601" if text else None),
+    })
 
 
 def coverage(engine: Engine, viewer: Viewer, start: datetime, end: datetime, *, kelurahan: str | None = None,

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from kondusif import access
 from kondusif.config import Calendar, settings
@@ -335,7 +336,7 @@ class Filter:
         period = self.resolve(now, calendar)
         parts = [period.label]
         if period.replay:
-            parts.append(f"per {format_long_date(self.as_of)}")
+            parts.append(f"per {format_long_date(cast(date, self.as_of))}")  # replay: as_of is set
         if self.kecamatan:
             parts.append("Kecamatan " + ", ".join(gazetteer.kecamatan_label(k) for k in self.kecamatan))
         if self.kelurahan:

@@ -14,6 +14,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -103,7 +104,7 @@ def check(engine: Engine) -> Health:
         wal = wal_path.stat().st_size if wal_path.exists() else 0
     else:
         with engine.connect() as conn:
-            size = int(conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar())
+            size = int(cast(int, conn.execute(sa.text("SELECT pg_database_size(current_database())")).scalar()))
     free, total = free_space(engine)
     last = _last_backup()
     since = now() - timedelta(hours=1)
@@ -116,7 +117,8 @@ def check(engine: Engine) -> Health:
                                .where(store.alerts.c.delivery_state == "failed")).scalar()
     at = datetime.fromisoformat(last["at"]) if last and last.get("at") else None
     return Health(engine.dialect.name, size, wal, disk_of(engine), free, total, min_free_bytes(), at,
-                  last.get("path") if last else None, int(recent), int(queue), int(failing))
+                  last.get("path") if last else None, int(cast(int, recent)), int(cast(int, queue)),
+                  int(cast(int, failing)))
 
 
 def low_disk_warning(engine: Engine) -> str | None:

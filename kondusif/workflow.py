@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -415,8 +415,8 @@ def _apply(conn: Connection, viewer: Viewer, incident_id: str, expected_version:
     elif target not in TRANSITIONS[current]:
         allowed = ", ".join(STATUS_LABELS[s] for s in sorted(TRANSITIONS[current], key=list(Status).index))
         raise TransitionRefused(
-            f"Laporan {row['report_no']} berstatus «{current.label}» dan tidak bisa diubah menjadi "
-            f"«{target.label}»" + (f" (yang boleh: {allowed})." if allowed else " (status akhir).")
+            f"Laporan {row['report_no']} berstatus «{cast(Status, current).label}» dan tidak bisa diubah menjadi "
+            f"«{cast(Status, target).label}»" + (f" (yang boleh: {allowed})." if allowed else " (status akhir).")
         )
 
     values: dict[str, Any] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -64,8 +65,9 @@ def _import(args: argparse.Namespace) -> int:
         rep = import_official(args.file, dest=args.dest, code_field=args.code_field,
                               name_field=args.name_field, kecamatan_field=args.kecamatan_field)
     except ImportFailed as exc:
-        if exc.report is not None and getattr(exc.report, "features", 0):
-            for line in exc.report.lines():
+        report: Any = exc.report
+        if report is not None and getattr(report, "features", None):
+            for line in report.lines():
                 print(line)
         print(f"Gagal: {exc}", file=sys.stderr)
         return EXIT_DATA

@@ -92,14 +92,15 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
 
 def _read_text(source: str | Path | IO[str] | IO[bytes]) -> str:
     if hasattr(source, "read"):
-        data = source.read()  # type: ignore[union-attr]
+        data = source.read()
     else:
         data = Path(source).read_bytes()
     if isinstance(data, bytes):
+        raw = data
         try:
-            data = data.decode("utf-8-sig")
+            data = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            data = data.decode("cp1252", errors="replace")  # Excel on Windows
+            data = raw.decode("cp1252", errors="replace")  # Excel on Windows
     return data.lstrip("\ufeff")
 
 

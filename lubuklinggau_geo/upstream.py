@@ -91,7 +91,9 @@ def _rings_to_geometry(rings: list[list[list[float]]]) -> Polygon | MultiPolygon
     polys = [Polygon(_ring(r)) for r in rings if len(r) >= 4]
     if not polys:
         raise ValueError("tidak ada ring yang sah")
-    outer, parts, holes = polys[0], [], []
+    outer = polys[0]
+    parts: list = []
+    holes: list = []
     for p in polys[1:]:
         (holes if outer.contains(p.representative_point()) and p.area < outer.area else parts).append(p)
     shell = Polygon(outer.exterior.coords, [h.exterior.coords for h in holes])

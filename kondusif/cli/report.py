@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import cast
 
 from kondusif import access, store
 from kondusif.config import settings
@@ -121,7 +122,7 @@ def _generate(args: argparse.Namespace) -> int:
         return _err(problem)
     if args.out is not None and args.out.exists() and not args.force:
         return _err(f"{args.out} sudah ada; pakai --force untuk menimpanya atau pilih --out lain.")
-    info, built = build.generate_snapshot(engine, week, actor, max_rows=max_rows)
+    info, built = build.generate_snapshot(engine, week, cast(str, actor), max_rows=max_rows)  # no problem: an actor
     out = args.out or settings().data_dir / "snapshots" / info.filename
     problem = _write(out, built.pdf, force=args.force or args.out is None)
     if problem:

@@ -26,7 +26,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from kondusif.config import settings
 
@@ -305,7 +305,7 @@ def _first_sheet_member(zf: zipfile.ZipFile) -> str:
         book = zf.read("xl/workbook.xml")[:1_000_000]
         rels = zf.read("xl/_rels/workbook.xml.rels")[:1_000_000]
         first = _SHEET_TAG.search(book)
-        rid = _RID.search(first.group(0)).group(1) if first else None
+        rid = cast(re.Match[bytes], _RID.search(first.group(0))).group(1) if first else None
         for rel in _REL.findall(rels):
             m_id = re.search(rb'\bId="([^"]+)"', rel)
             m_target = re.search(rb'\bTarget="([^"]+)"', rel)
@@ -419,7 +419,7 @@ def _read_xlsx_calamine(data: bytes) -> Table:
     notes = []
     if len(names) > 1:
         notes.append(f"Hanya lembar pertama («{names[0]}») yang dibaca.")
-    return Table(list(header_row), rows, numbers, "xlsx", notes=notes)
+    return Table(cast(list[str], list(header_row)), rows, numbers, "xlsx", notes=notes)
 
 
 def _read_xlsx_openpyxl(data: bytes) -> Table:

@@ -234,9 +234,11 @@ def _guess(header: Sequence[str], skip: Iterable[str] = ()) -> dict[str, str]:
             used.add(i)
             continue
         if re.search(r"(?:^|_)(?:lat|latitude)$", k) and "lat" not in found:
-            found["lat"], _ = header[i], used.add(i)
+            found["lat"] = header[i]
+            used.add(i)
         elif re.search(r"(?:^|_)(?:lon|lng|long|longitude)$", k) and "lon" not in found:
-            found["lon"], _ = header[i], used.add(i)
+            found["lon"] = header[i]
+            used.add(i)
     for target, names in _EXACT.items():
         if target in found:
             continue

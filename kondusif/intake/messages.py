@@ -1,21 +1,24 @@
-"""Read one chat or SMS message as a report, or say why it cannot be read confidently.
+"""Read one chat or SMS message: a report, a check-in ("aman"), a case for a person, or not a report.
 
-The documented format for RT heads (README, "Format pesan laporan")::
+The one reader of chat import and both SMS gateways; the rules, in Indonesian for
+the people who agree with them, are in docs/reading.md. The documented format::
 
     LAPOR <kategori> <tingkat> RT <n> <kelurahan>: <uraian>
     LAPOR politik uang berat RT 03 Air Kuti: amplop Rp50rb dibagikan malam ini
 
-Free text is read tolerantly: the kelurahan through the gazetteer's name
-matcher (in the text, else in the sender's name "Pak Rahman RT 03 Air Kuti"),
-the RT number from "RT 3"/"RT.03" (text, else sender), the category from
-keywords (vocab.KEYWORD_RULES), the severity from words like "berat"/"luka";
-a message that names no severity is **sedang**. The time is the message's own
-timestamp (WIB).
+(colon optional; the stated code and severity win over the description's words).
+Free text is read tolerantly: the kelurahan through the gazetteer's name matcher
+(in the text, else in the sender's name "Pak Rahman RT 03 Air Kuti", else the
+group's), the RT number (text, else sender), the category from keywords
+(vocab.KEYWORD_RULES), the severity only from words that say it, else **sedang**
+with the reason given. The time is the message's own timestamp.
 
 Outcome per message: ``report`` (a candidate for validate.check_records),
-``review`` (a possible report something is missing from: goes to the review
-queue with the reason) or ``rejected`` (system lines, media without text,
-chatter such as greetings and "ok"), each with a reason in Indonesian.
+``checkin`` (a calm message: raw = occurred_at, rt, kelurahan, reporter_name,
+reporter_phone, description), ``review`` (a possible report something is missing
+from: the review queue, with the reason) or ``rejected`` (system lines, media,
+chatter, and messages about reporting: format help, instructions, reminders,
+notices, forwards, questions, thanks), each with a reason in Indonesian.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ LAPOR_RT = re.compile(r"^(?P<head>.*?)[\s,]*\bRT(?=[\s.:\-/]*\d)[\s.:\-/]*0*(?P<
                       r"(?:\s*[/,]?\s*RW[\s.:\-]*\d+)?[\s,.\-]*(?P<rest>.*)$", re.IGNORECASE | re.DOTALL)
 RT_IN_TEXT = re.compile(r"\bRT(?=[\s.:\-/]*\d)[\s.:\-/]*0*(\d{1,3})\b", re.IGNORECASE)
 _EDITED = re.compile(r"\s*<?\s*(?:pesan ini (?:telah )?diedit|this message was edited|diedit)\s*>?\s*$", re.IGNORECASE)
+_PLACE_TAIL = re.compile(r"^[\s,.\-]*(?:(?:kec|kecamatan)\b.*)?$", re.IGNORECASE)  # "Air Kuti, Kec. Lubuklinggau Timur I"
 _PLACE_PREFIX = re.compile(r"^\W*(?:(?:di|kel|kelurahan|ds|desa|wilayah)\W+)*$", re.IGNORECASE)
 CHATTER = re.compile(
     r"^(?:ok(?:e|ey|ay)?|oke+|sip+|siap+|siyap|baik|iya+|ya+|y|tidak|nggak|gak|enggak|noted|mantap|"
@@ -171,12 +175,16 @@ def read_message(msg: ChatMessage, default_kelurahan: str | None = None) -> Read
 def _split_place(rest: str) -> tuple[str | None, str]:
     """The kelurahan part and the description of what follows "RT n" in a LAPOR line, colon or not."""
     head, colon, tail = rest.partition(":")
-    if colon and len(head) <= 60 and "\n" not in head:
-        return (head.strip(" ,.-") or None), tail.strip()
-    found = find_kelurahan_in_text(rest)
+    by_colon = bool(colon) and len(head) <= 60 and "\n" not in head
+    in_head = find_kelurahan_in_text(head) if by_colon else None
+    if in_head is not None and _PLACE_PREFIX.match(head[:in_head[1][0]]) and _PLACE_TAIL.match(head[in_head[1][1]:]):
+        return head.strip(" ,.-"), tail.strip()
+    found = find_kelurahan_in_text(rest)  # no colon, or a colon further on ("jam 19:30")
     if found is not None and _PLACE_PREFIX.match(rest[:found[1][0]]):
         end = found[1][1]
         return rest[:end].strip(" ,.-"), rest[end:].strip(" ,.-:")
+    if by_colon:
+        return (head.strip(" ,.-") or None), tail.strip()
     return None, rest.strip(" ,.-:")
 
 
@@ -230,10 +238,10 @@ def _read_lapor(msg: ChatMessage, text: str, body: str, default_kel: str | None)
                rt=rt, kelurahan=kel_text or kel_code)
     guess = _guess(kel_code, rt, [cat], sev or DEFAULT_SEVERITY)
     if rt is None:
-        return Reading("review", reason="nomor RT tidak terbaca", guess=guess, via="format")
+        return Reading("review", reason="nomor RT tidak terbaca", guess=guess, via="format", place_missing_only=True)
     if raw["kelurahan"] is None:
         return Reading("review", reason="format LAPOR tidak lengkap; kelurahan tidak disebut", guess=guess,
-                       via="format")
+                       via="format", place_missing_only=True)
     return Reading("report", raw, reason=reason, guess=guess, via="format")
 
 

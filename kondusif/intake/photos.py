@@ -69,9 +69,9 @@ def clean_photo(data: bytes, filename: str = "foto", max_bytes: int | None = Non
                 raise PhotoRejected("Hanya foto JPEG atau PNG yang diterima.")
             if w * h > MAX_PIXELS:
                 raise PhotoRejected("Ukuran gambar terlalu besar (piksel).")
-            with Image.open(io.BytesIO(data)) as img:
-                img.load()
-                img = ImageOps.exif_transpose(img)
+            with Image.open(io.BytesIO(data)) as opened:
+                opened.load()
+                img: Image.Image = ImageOps.exif_transpose(opened)
                 img.thumbnail((MAX_EDGE, MAX_EDGE))
                 img.info = {}  # no comment, exif, xmp or text chunk may ride along
                 out = io.BytesIO()

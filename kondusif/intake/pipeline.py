@@ -27,7 +27,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -95,6 +95,11 @@ class RowResult:
         if self.errors:
             return "; ".join(str(e) for e in self.errors)
         return self.note
+
+
+def _passed(r: RowResult) -> dict[str, Any]:
+    """The record of a row with status baik or aman (only those are read through here): never None."""
+    return cast(dict[str, Any], r.record)
 
 
 @dataclass
@@ -212,7 +217,7 @@ def insert_records(conn: Connection, records: list[dict[str, Any]], actor: str,
             for row, det in zip(rows, details, strict=True)
         ])
     if big_sqlite:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(previous_cache)}")  # pooled connection: give it back
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(cast(int, previous_cache))}")  # pooled connection: give it back
     return rows, len(flagged)
 
 
@@ -369,7 +374,9 @@ def _file_rules(mapping: layouts.ColumnMapping, rules: Rules) -> Rules:
 
 def preview_file(engine: Engine, data: bytes, filename: str, viewer: Viewer,
                  mapping: layouts.ColumnMapping | None = None, rules: Rules | None = None) -> FilePreview:
-    """Read, map and validate a file; nothing is written. Raises FileRefused for unreadable files."""
+    """Read, map and validate a file; nothing is written. Raises FileRefused for unreadable files,
+    NotPermitted for a viewer who may not import (the preview reads the registry and the store)."""
+    _require_importer(viewer)
     table = read_table(data, filename)
     sig = layouts.signature(table.header)
     chosen = detected = layouts.resolve_mapping(engine, table.header, mapping, table.rows)
@@ -414,7 +421,7 @@ def preview_file(engine: Engine, data: bytes, filename: str, viewer: Viewer,
         if not ch.ok:
             results.append(RowResult(number, "ditolak", ch.errors, warnings, cells=row))
             continue
-        rec = ch.record
+        rec = cast(dict[str, Any], ch.record)  # ch.ok: a record
         rec["source"] = Source.IMPORT.value
         rec["source_ref"] = raw["ref"] or "fp:" + fingerprint(rec)
         rec["created_by"] = viewer.username
@@ -426,8 +433,8 @@ def preview_file(engine: Engine, data: bytes, filename: str, viewer: Viewer,
         results.append(RowResult(number, "baik", [], warnings, rec, row, unlisted_rt=ch.unlisted_rt))
     stored = existing_refs(engine, Source.IMPORT.value, seen)
     for r in results:
-        if r.status == "baik" and r.record["source_ref"] in stored:
-            r.status, r.note = "sudah_ada", f"sudah diimpor sebelumnya ({stored[r.record['source_ref']]})"
+        if r.status == "baik" and _passed(r)["source_ref"] in stored:
+            r.status, r.note = "sudah_ada", f"sudah diimpor sebelumnya ({stored[_passed(r)['source_ref']]})"
             r.record = None
     in_queue = queued_fingerprints(engine, seen_queue)
     for r in results:
@@ -478,9 +485,9 @@ def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportR
     batch = new_id()
     good = [r for r in preview.results if r.status == "baik"]
     with store.write(engine) as conn:
-        stored = existing_refs(conn, Source.IMPORT.value, (r.record["source_ref"] for r in good))
-        fresh = [r for r in good if r.record["source_ref"] not in stored]
-        records = [r.record for r in fresh]  # not copied: 100,000 rows; ids set here are kept on retry
+        stored = existing_refs(conn, Source.IMPORT.value, (_passed(r)["source_ref"] for r in good))
+        fresh = [r for r in good if _passed(r)["source_ref"] not in stored]
+        records = [_passed(r) for r in fresh]  # not copied: 100,000 rows; ids set here are kept on retry
         details = [{"impor": batch, "baris": r.row, **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})}
                    for r in fresh]
         rows, flagged = insert_records(conn, records, actor, details, engine)
@@ -583,13 +590,14 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
     (a WhatsApp group of one kelurahan); without it, the kelurahan the group's
     name names ("RT se-Kel Taba Jemekeh") does (issue 12).
     """
+    _require_importer(viewer)
     parsed = chat_mod.read_chat(data, channel)
     rules = rules or make_rules(engine, viewer)
     results: list[RowResult] = []
     group_kel = default_kelurahan or subject_kelurahan(parsed.subject)
     readings = [read_message(m, group_kel) for m in parsed.messages]
     report_idx = [i for i, rd in enumerate(readings) if rd.outcome == "report"]
-    checked = dict(zip(report_idx, check_records([readings[i].raw for i in report_idx], rules), strict=True))
+    checked = dict(zip(report_idx, check_records([cast(dict[str, Any], readings[i].raw) for i in report_idx], rules), strict=True))
     preview = ChatPreview(filename, hashlib.sha256(data).hexdigest(), parsed, results, group_kelurahan=group_kel,
                           kelurahan_given=default_kelurahan is not None)
     seen: dict[str, int] = {}
@@ -610,7 +618,7 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
         if rd.outcome == "report":
             ch = checked[i]
             if ch.ok:
-                rec = ch.record
+                rec = cast(dict[str, Any], ch.record)  # ch.ok: a record
                 rec.update(source=Source.CHAT.value, source_ref=_chat_ref(msg), created_by=viewer.username)
                 results.append(RowResult(msg.number, "baik", [], ch.warnings, rec, line=msg.line,
                                          note=f"terbaca ({'format LAPOR' if rd.via == 'format' else 'teks bebas'})"
@@ -631,9 +639,9 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
     live = [r for r in results if r.status in ("baik", "antri")]
     stored = existing_refs(engine, Source.CHAT.value, (prefix + fps[r.row] for r in live))
     in_queue = queued_fingerprints(engine, (fps[r.row] for r in live))
-    calm_refs = _existing_checkins(engine, [r.record["source_ref"] for r in results if r.status == "aman"])
+    calm_refs = _existing_checkins(engine, [_passed(r)["source_ref"] for r in results if r.status == "aman"])
     for r in results:
-        if r.status == "aman" and r.record["source_ref"] in calm_refs:
+        if r.status == "aman" and _passed(r)["source_ref"] in calm_refs:
             r.status, r.record, r.note = "sudah_ada", None, "laporan aman ini sudah dicatat sebelumnya"
     for r in live:
         no = stored.get(prefix + fps[r.row])
@@ -684,13 +692,13 @@ def commit_chat(engine: Engine, preview: ChatPreview, viewer: Viewer) -> ImportR
     good = [r for r in preview.results if r.status == "baik"]
     to_queue = [r for r in preview.results if r.status == "antri"]
     with store.write(engine) as conn:
-        stored = existing_refs(conn, Source.CHAT.value, (r.record["source_ref"] for r in good))
-        fresh = [r for r in good if r.record["source_ref"] not in stored]
+        stored = existing_refs(conn, Source.CHAT.value, (_passed(r)["source_ref"] for r in good))
+        fresh = [r for r in good if _passed(r)["source_ref"] not in stored]
         in_queue = queued_fingerprints(conn, (preview.queue_rows[r.row]["fingerprint"] for r in to_queue))
         queue_fresh = [r for r in to_queue if preview.queue_rows[r.row]["fingerprint"] not in in_queue]
         details = [{"impor_chat": batch, "pesan": r.row, "baris": r.line,
                     **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})} for r in fresh]
-        rows, flagged = insert_records(conn, [dict(r.record) for r in fresh], actor, details, engine)
+        rows, flagged = insert_records(conn, [dict(_passed(r)) for r in fresh], actor, details, engine)
         stamp = now()
         if queue_fresh:
             conn.execute(store.review_queue.insert(),
@@ -804,7 +812,7 @@ def submit_form(
             errors.append(FieldError("photo", str(exc)))
     if errors:
         return FormOutcome(errors=errors, warnings=checked.warnings)
-    rec = checked.record
+    rec = cast(dict[str, Any], checked.record)  # no errors: a record
     rec.update(source=Source.FORM.value, source_ref=token, created_by=viewer.username, id=new_id())
     detail: dict[str, Any] = {"formulir": True}
     if checked.warnings:

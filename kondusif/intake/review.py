@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -134,8 +134,8 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
     checked = check_record(raw, rules)
     if not checked.ok:
         return ClassifyOutcome(None, checked)
-    access.require(viewer, "review.place", access.Place(checked.record["kode_kelurahan"]))
-    rec = checked.record
+    rec = cast(dict[str, Any], checked.record)  # checked.ok: a record
+    access.require(viewer, "review.place", access.Place(rec["kode_kelurahan"]))
     if from_file:
         guess = item.get("guess")
         guess = json.loads(guess) if isinstance(guess, str) else (guess or {})

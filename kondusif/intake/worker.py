@@ -27,8 +27,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from kondusif import access
 from kondusif.config import PROJECT_ROOT, child_environment, settings
 from kondusif.intake import files
 from kondusif.intake.files import FileRefused
@@ -157,7 +158,10 @@ class Job:
 def start(kind: str, data: bytes, filename: str, viewer: Viewer, *, mapping: Any = None,
           channel: str | None = None, default_kelurahan: str | None = None, db_url: str | None = None,
           limits: Limits | None = None) -> Job:
-    """Start a worker that previews `data` (kind "file" or "chat"); returns at once."""
+    """Start a worker that previews `data` (kind "file" or "chat"); returns at once.
+
+    Only a viewer who may import starts one (NotPermitted otherwise, before any work)."""
+    access.require(viewer, "import.run")
     if kind not in ("file", "chat"):
         raise ValueError(kind)
     limits = limits or Limits.from_env()
@@ -247,7 +251,7 @@ def _preview_file_in_chunks(folder: Path, engine, data: bytes, filename: str, vi
                 mapping = part.mapping  # every later chunk uses the first chunk's mapping (and its proposal)
             for r in part.results:
                 if r.status == "baik":
-                    key = hashlib.blake2b(r.record["source_ref"].encode(), digest_size=12).digest()
+                    key = hashlib.blake2b(cast(dict, r.record)["source_ref"].encode(), digest_size=12).digest()
                     if key in seen:
                         r.status, r.record = "sudah_ada", None
                         r.note = f"sama dengan baris {seen[key]} di berkas ini"

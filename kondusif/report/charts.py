@@ -7,6 +7,7 @@ always give the same bytes.
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import matplotlib
 
@@ -56,7 +57,7 @@ def daily_trend_png(daily: pd.DataFrame, width_mm: float = 180, height_mm: float
             ls="--", label="Jumlah minggu lalu (hari yang sama)")
     top = max(float(bottom.max(initial=0)), float(daily["prev_total"].max() if len(daily) else 0), 1.0)
     for xi, total in zip(x, daily["total"], strict=True):
-        ax.text(xi, total + top * 0.02, str(int(total)), ha="center", va="bottom", fontsize=7.5,
+        ax.text(cast(float, xi), total + top * 0.02, str(int(total)), ha="center", va="bottom", fontsize=7.5,
                 fontweight="bold")
     ax.set_ylim(0, top * 1.18)
     ax.set_xticks(x, [f"{HARI[d.weekday()]}\n{d.day}/{d.month}" for d in daily["day"]])

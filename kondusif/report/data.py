@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -107,7 +108,7 @@ def _frame(engine: Engine, stmt: sa.Select) -> pd.DataFrame:
 def _count(engine: Engine, *clauses: sa.ColumnElement[bool]) -> int:
     stmt = sa.select(sa.func.count()).select_from(store.incidents).where(*clauses)
     with engine.connect() as conn:
-        return int(conn.execute(stmt).scalar())
+        return int(cast(int, conn.execute(stmt).scalar()))
 
 
 def _window_frame(engine: Engine, start: datetime, end: datetime) -> pd.DataFrame:

@@ -185,7 +185,8 @@ def touch_phone(engine: Engine, phone: Phone) -> None:
             p.c.last_used_at.is_(None), p.c.last_used_at < stamp - timedelta(minutes=1))).values(last_used_at=stamp))
 
 
-def count_request(engine: Engine, phone: Phone | None, address: str, per_minute: int) -> float:
+def count_request(engine: Engine, phone: Phone | None, address: str, per_minute: int,
+                  moment: datetime | None = None) -> float:
     """Count one request of (phone, client address) in the store; 0.0 when allowed, else seconds to wait.
 
     A fixed one-minute window per key, counted by one upsert, so every app process adds to
@@ -193,7 +194,7 @@ def count_request(engine: Engine, phone: Phone | None, address: str, per_minute:
     caller cannot choose: the credential it proved and the address it comes from.
     """
     per_minute = max(1, int(per_minute))
-    stamp = now()
+    stamp = as_utc(moment) if moment is not None else now()
     window = stamp.replace(second=0, microsecond=0)
     key = f"{phone.id if phone else '-'}|{address}"[:160]
     r = store.smssync_rate

@@ -28,7 +28,7 @@ def _ack(viewer: Viewer, ids: list[int] | None) -> None:
         st.session_state["_alert_ack_failed"] = True
 
 
-def render_alert_banner(viewer: Viewer | None) -> None:
+def render_alert_banner(viewer: Viewer) -> None:
     """Show this viewer's unacknowledged alerts (nothing for other roles); never raises."""
     if not alerts.sees_alerts(viewer):
         return

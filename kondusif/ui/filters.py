@@ -9,8 +9,10 @@ address bar always holds a link to the current view.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from typing import Any, cast
 
 import streamlit as st
 from sqlalchemy.engine import Engine
@@ -139,10 +141,11 @@ def filter_sidebar(viewer: Viewer, engine: Engine) -> tuple[Filter, Period, list
     sb.header("Filter")
     if ss.get(W + "period") not in options:
         ss[W + "period"] = flt_mod.DEFAULT_PERIOD
-    period_key = sb.selectbox("Periode", list(options), format_func=options.get, key=W + "period")
+    period_key = sb.selectbox("Periode", list(options), format_func=cast("Callable[[str], str]", options.get),
+                              key=W + "period")
     start = end = None
     if period_key == CUSTOM:
-        picked = sb.date_input("Rentang tanggal (WIB)", key=W + "range", min_value=MIN_DATE, max_value=today,
+        picked: Any = sb.date_input("Rentang tanggal (WIB)", key=W + "range", min_value=MIN_DATE, max_value=today,
                                format="DD/MM/YYYY")
         picked = tuple(picked) if isinstance(picked, list | tuple) else (picked,)
         if picked:
@@ -189,7 +192,7 @@ def filter_sidebar(viewer: Viewer, engine: Engine) -> tuple[Filter, Period, list
     sb.button("Hapus filter", on_click=_clear, args=(today,), help="Kembali ke semua wilayah dan kategori.")
 
     f = Filter(
-        period=period_key if period_key in options else flt_mod.DEFAULT_PERIOD,
+        period=period_key if period_key is not None and period_key in options else flt_mod.DEFAULT_PERIOD,
         start=start if period_key == CUSTOM else None,
         end=end if period_key == CUSTOM else None,
         as_of=as_of,

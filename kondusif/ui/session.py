@@ -126,7 +126,7 @@ def current_session() -> Viewer | None:
         if token:
             claims = auth_tokens.read(token)
             sess = auth.restore_session(engine, claims.username, claims.epoch) if claims else None
-            if sess is not None:
+            if sess is not None and claims is not None:  # sess is None whenever claims is
                 return _store_session(sess, expires=claims.issued_at + auth_tokens.max_age_seconds(),
                                       token=token)
             # A dead cookie (forged, expired, old epoch): the server deletes it on the next page load.

@@ -18,6 +18,7 @@ import hashlib
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -166,7 +167,7 @@ class SecurityMiddleware:
             await response(scope, receive, send)
             return
         drop = bool(token) and not path.startswith(_ASSET_PREFIXES) and \
-            not await run_in_threadpool(_token_alive, token)
+            not await run_in_threadpool(_token_alive, cast(str, token))  # bool(token): a str
         deleting = PlainTextResponse("")
         if drop:
             delete_session_cookie(deleting, conn)

@@ -96,7 +96,7 @@ async def renew(request: Request) -> Response:
     sess = None
     if claims is not None:
         sess = await run_in_threadpool(auth.restore_session, store.get_engine(), claims.username, claims.epoch)
-    if sess is None:
+    if claims is None or sess is None:  # sess is None whenever claims is
         response = RedirectResponse(LOGIN_PAGE, status_code=303)
         delete_session_cookie(response, request)
         return response

@@ -113,7 +113,8 @@ def test_queue_items_classified_or_discarded_and_audited(store_engine):
     review.discard(store_engine, other, "obrolan biasa", PANWASLU)
     with pytest.raises(review.ReviewError):
         review.discard(store_engine, other, "lagi", PANWASLU)
-    assert review.queue_counts(store_engine, SYSTEM) == {"antri": 1, "diklasifikasi": 1, "dibuang": 1}
+    assert review.queue_counts(store_engine, SYSTEM) == {"antri": 1, "diklasifikasi": 1, "dibuang": 1,
+                                                        "dicatat_aman": 0}
     audit = store.audit_for(store_engine, "review", str(other))
     assert audit["action"].tolist() == ["discard"] and audit["note"].tolist() == ["obrolan biasa"]
     assert store.audit_for(store_engine, "review", str(baliho["id"]))["action"].tolist() == ["classify"]

@@ -173,7 +173,9 @@ def test_hostile_files_refused_without_traceback(store_engine, name):
 def test_rt_accounts_may_not_import(store_engine):
     from intake_helpers import RT_AIR_KUTI_3
 
-    p = pipeline.preview_file(store_engine, fixture_bytes("kobo.csv"), "kobo.csv", RT_AIR_KUTI_3)
+    with pytest.raises(PermissionError):  # not even a preview: it reads the registry and the store
+        pipeline.preview_file(store_engine, fixture_bytes("kobo.csv"), "kobo.csv", RT_AIR_KUTI_3)
+    p = pipeline.preview_file(store_engine, fixture_bytes("kobo.csv"), "kobo.csv", ADMIN)
     with pytest.raises(PermissionError):
         pipeline.commit_file(store_engine, p, RT_AIR_KUTI_3)
 

@@ -48,7 +48,8 @@ def test_queue_classify_and_discard_from_the_page(store_engine):
     next(b for b in at.button if b.label == "Buang pesan").click()
     at.run()
     assert "dibuang" in at.success[0].value
-    assert review.queue_counts(store_engine, SYSTEM) == {"antri": 1, "diklasifikasi": 1, "dibuang": 1}
+    assert review.queue_counts(store_engine, SYSTEM) == {"antri": 1, "diklasifikasi": 1, "dibuang": 1,
+                                                        "dicatat_aman": 0}
 
 
 def test_discard_without_reason_refused_on_the_page(store_engine):

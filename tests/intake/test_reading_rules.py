@@ -158,3 +158,9 @@ def test_everyday_lubuklinggau_writing():
     r = read("wong bagi2 duit galo di RT 10 Majapahit kagek malam, sdh byk yg nerimo")
     assert r.outcome == "report" and r.raw["category"] == Category.POLITIK_UANG
     assert (r.raw["rt"], r.raw["kelurahan"]) == (10, MAJAPAHIT)
+
+
+def test_a_time_with_a_colon_in_a_lapor_line_without_colon_is_description():
+    r = read("LAPOR uang berat RT 6 Dempo amplop dibagi jam 21:15 di pos ronda")
+    assert r.outcome == "report" and r.raw["kelurahan"] == "Dempo"
+    assert r.raw["description"] == "amplop dibagi jam 21:15 di pos ronda"

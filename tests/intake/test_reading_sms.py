@@ -71,3 +71,11 @@ def test_a_report_naming_no_place_is_filed_for_the_registered_rt(engine):
     assert out.status == "laporan"
     row = store.query_incidents(engine, None, SYSTEM).iloc[0]
     assert (row["category"], int(row["rt"]), row["kode_kelurahan"]) == ("politik_uang", 12, PETANANG_ULU)
+
+
+def test_lapor_without_kelurahan_from_a_registered_number_is_filed_for_its_rt(engine):
+    _register(engine)
+    out = receive_sms(_sms("LAPOR hoaks ringan RT 12: ada selebaran fitnah di pos ronda", "k1"), engine=engine)
+    assert out.status == "laporan"
+    row = store.query_incidents(engine, None, SYSTEM).iloc[0]
+    assert (row["category"], row["severity"], row["kode_kelurahan"]) == ("kampanye_hitam", "ringan", PETANANG_ULU)

@@ -62,7 +62,8 @@ def test_a_scoped_panwaslu_sees_its_kecamatan_and_the_unplaced_items_only(store_
     assert seen(CITY) == seen(SYSTEM) == set(queued.values())
     assert seen(TIMUR1) == {queued["timur1"], queued["unplaced"]}
     assert seen(UTARA2) == {queued["utara2"], queued["unplaced"]}
-    assert review.queue_counts(store_engine, TIMUR1) == {"antri": 2, "diklasifikasi": 0, "dibuang": 0}
+    assert review.queue_counts(store_engine, TIMUR1) == {"antri": 2, "diklasifikasi": 0, "dibuang": 0,
+                                                          "dicatat_aman": 0}
     assert review.queue_counts(store_engine, CITY)["antri"] == 3
     assert review.get_item(store_engine, TIMUR1, queued["utara2"]) is None
     assert review.get_item(store_engine, TIMUR1, queued["unplaced"])["id"] == queued["unplaced"]

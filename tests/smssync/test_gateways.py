@@ -134,7 +134,7 @@ def test_the_cron_check_raises_it_too(engine):
     done = subprocess.run([sys.executable, "-m", "kondusif", "alerts", "check", "--per", "2018-06-27T09:00:00+07:00"],
                           cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[-2:] == [
-        "Tidak ada SMS masuk selama 180 menit pada hari pemungutan suara (belum ada SMS masuk sejak 27/06/2018 "
-        "06:00 WIB). Periksa modem dan ponsel gerbang SMS: sinyal, pulsa, daya, kabel USB.",
-        "1 peringatan baru."]
+    lines = done.stdout.splitlines()  # other checks (e.g. RT coverage, issue 24) may raise theirs beside it
+    assert ("Tidak ada SMS masuk selama 180 menit pada hari pemungutan suara (belum ada SMS masuk sejak 27/06/2018 "
+            "06:00 WIB). Periksa modem dan ponsel gerbang SMS: sinyal, pulsa, daya, kabel USB.") in lines
+    assert lines[-1].endswith(" peringatan baru.")

@@ -100,7 +100,14 @@ def test_nginx_logs_the_sync_url_without_the_secret_and_other_paths_as_before(tm
         assert _get(f"{url}/sms/smssync?task=send&secret={SECRET}") == 200
         assert _get(f"{url}/sms/smssync?task=result&secret={SECRET}") == 200
         assert _get(f"{url}/peta?kelurahan=air-kuti") == 200
-        log = (logs / "sikondusif.access.log").read_text(encoding="utf-8")
+        access = logs / "sikondusif.access.log"
+        # nginx writes a request's line once the response is done: wait for the last one.
+
+        def complete() -> str | None:
+            text = access.read_text(encoding="utf-8") if access.exists() else ""
+            return text if "/peta?" in text else None
+
+        log = wait_until(complete, timeout=10, message="the access log lines")
         lines = log.splitlines()
         assert sum('"GET /sms/smssync HTTP/1.1" 200' in line for line in lines) == 2, log
         assert SECRET not in log and "secret=" not in log
