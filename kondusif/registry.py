@@ -149,6 +149,7 @@ _HEADER_SCAN_ROWS = 10  # title rows above the header that a spreadsheet may car
 # 50 MB (the upload limit) row by row held the server for minutes and gigabytes.
 MAX_ROWS = 20_000
 MAX_COLUMNS = 50
+MAX_CSV_BYTES = 4 * 1024 * 1024  # 20 000 rows of about 200 characters; one endless line is refused too
 
 
 class RegistryFileError(KondusifError):
@@ -218,7 +219,7 @@ def _rows_of(data: bytes, filename: str) -> list[list[str]]:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")  # Excel on Windows
     text = text.lstrip("\ufeff")
-    if text.count("\n") >= MAX_ROWS:
+    if len(data) > MAX_CSV_BYTES or max(text.count("\n"), text.count("\r")) >= MAX_ROWS:
         raise _too_many_rows(filename)
     lines = text.splitlines()
     sample = "\n".join(lines[:_HEADER_SCAN_ROWS])

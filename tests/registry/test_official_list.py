@@ -323,3 +323,11 @@ def test_a_small_xlsx_that_unpacks_to_a_huge_sheet_is_refused(tmp_path):
     book.save(path)
     with pytest.raises(registry.RegistryFileError, match="terlalu"):
         registry.read_official(path.read_bytes(), "bom.xlsx")
+
+
+def test_a_huge_csv_on_one_line_or_with_old_mac_line_ends_is_refused_too():
+    """attack: the row count alone missed a file of CR line ends or one endless line."""
+    for data in (b"Kelurahan;No. RT\r" + b"Air Kuti;1\r" * 100_000,
+                 b"Kelurahan;No. RT\n" + b"Air Kuti;1;" * 500_000):
+        with pytest.raises(registry.RegistryFileError, match="terlalu"):
+            registry.read_official(data, "besar.csv")
