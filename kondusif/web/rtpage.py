@@ -398,8 +398,12 @@ async def point_check(request: Request) -> Response:
 
 
 def landing_for(viewer: Viewer, target: str) -> str:
-    """Where a login goes: an RT account to /rt/ (the light page), everybody else to `target`."""
-    if access.allows(viewer, "rtpage.use") and not target.startswith(PREFIX):
+    """Where a login goes: an RT account signing in on the main login page ("/") to /rt/.
+
+    A deep link (e.g. /lapor) is kept: whoever asked for a Streamlit screen gets it;
+    staff always go to `target`.
+    """
+    if access.allows(viewer, "rtpage.use") and target.split("?", 1)[0] == "/":
         return PREFIX
     return target
 

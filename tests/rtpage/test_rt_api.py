@@ -68,6 +68,9 @@ def checkin_rows(engine) -> list[tuple]:
 def test_an_rt_signing_in_on_the_main_page_lands_on_rt_and_staff_keep_their_page(app):
     assert Browser(app).login("rt-airkuti-3", PIN, next_path="/") == (303, "/rt/")
     assert Browser(app).login("panwas", STAFF_PASSWORD, next_path="/insiden") == (303, "/insiden")
+    assert Browser(app).login("panwas", STAFF_PASSWORD, next_path="/") == (303, "/")
+    # a deep link to a Streamlit screen is kept, for an RT too
+    assert Browser(app).login("rt-airkuti-3", PIN, next_path="/lapor") == (303, "/lapor")
     # a wrong PIN comes back to the RT page with the app's own flag and message
     phone = Browser(app)
     assert phone.login("rt-airkuti-3", "000000") == (303, "/rt/?masuk=gagal")
