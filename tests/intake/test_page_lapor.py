@@ -81,7 +81,9 @@ def test_double_submit_files_one_report(store_engine):
     at.run()
     submit(at)
     assert len(incidents(store_engine)) == 1
-    assert number in at.info[-1].value and "sudah terkirim" in at.info[-1].value
+    # success style with the issue-26 wording, not a blue notice
+    assert f"Laporan Anda sudah tercatat: **{number}**" in at.success[-1].value
+    assert not any(number in i.value for i in at.info)
     # a new report gets a new number
     next(b for b in at.button if b.label == "Buat laporan baru").click()
     at.run()
