@@ -116,14 +116,14 @@
   function done(item, res) {
     var data = res.data || {};
     if (item.jenis === "aman") {
-      if (data.ok) { text("aman-terakhir", data.aman_terakhir); result(data.pesan, null); }
+      if (data.ok) { text("aman-terakhir", data.aman_terakhir); remember({ aman_terakhir: data.aman_terakhir }); result(data.pesan, null); }
       else { message(data.pesan); }
       return;
     }
     if (data.ok) {
       result(data.baru ? "Laporan terkirim. Nomor laporan Anda:" : "Laporan Anda sudah tercatat:", data.nomor,
              data.peringatan);
-      if (data.laporan) { drawReports(data.laporan); }
+      if (data.laporan) { drawReports(data.laporan); remember({ laporan: data.laporan }); }
       resetForm();
     } else if (data.galat) {
       restoreForm(item);
@@ -132,6 +132,13 @@
       restoreForm(item);
       message(data.pesan || "Laporan tidak terkirim.");
     }
+  }
+
+  function remember(change) {
+    var saved = {};
+    try { saved = JSON.parse(localStorage.getItem("rt_saya") || "{}") || {}; } catch (e) { saved = {}; }
+    Object.keys(change).forEach(function (k) { saved[k] = change[k]; });
+    localStorage.setItem("rt_saya", JSON.stringify(saved));
   }
 
   // ---------------------------------------------------------------- screens
@@ -238,6 +245,7 @@
 
   function resetForm() {
     $("form-lapor").reset();
+    text("foto-nama", "Belum ada foto.");
     setPoint(null);
   }
 
@@ -270,15 +278,20 @@
 
   function queueAndSend(item) {
     return outboxPut(item).then(function () {
-      if (!navigator.onLine) { showQueue(1); result("Kiriman disimpan di ponsel,", null, [WAIT_TEXT + "."]); return; }
+      if (!navigator.onLine) { kept(item); return; }
       return flush().then(function () {
         return outboxAll().then(function (left) {
-          if (left && left.some(function (i) { return i.kunci === item.kunci; })) {
-            result("Kiriman disimpan di ponsel,", null, [WAIT_TEXT + "."]);
-          }
+          if (left && left.some(function (i) { return i.kunci === item.kunci; })) { kept(item); }
         });
       });
     });
+  }
+
+  // kept in IndexedDB: the form is emptied (it is safe on the phone) so it is not sent twice by hand
+  function kept(item) {
+    outboxAll().then(function (all) { showQueue(all ? all.length : 1); });
+    result("Kiriman disimpan di ponsel,", null, [WAIT_TEXT + "."]);
+    if (item.jenis === "lapor") { resetForm(); }
   }
 
   function noKey() {
@@ -415,7 +428,11 @@
     $("tombol-gps").addEventListener("click", onGps);
     $("tombol-peta").addEventListener("click", onMap);
     $("hapus-titik").addEventListener("click", function () { setPoint(null); });
-    window.addEventListener("online", function () { flush(); });
+    window.addEventListener("online", function () { message(""); start(); });
+    $("foto").addEventListener("change", function () {
+      var f = $("foto").files[0];
+      text("foto-nama", f ? "Foto: " + f.name : "Belum ada foto.");
+    });
     setInterval(function () { if (navigator.onLine) { flush(); } }, 5000);
     if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/rt/sw.js", { scope: "/rt/" }); }
     start();
