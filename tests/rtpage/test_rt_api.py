@@ -258,3 +258,23 @@ def test_point_outside_the_kelurahan_is_a_warning_and_the_outline_is_served(app,
 
 def test_the_origin_constant_is_this_site():
     assert ORIGIN.startswith("http://")
+
+
+def test_a_photo_travels_with_the_report(app, engine):
+    from io import BytesIO
+
+    from PIL import Image
+
+    buf = BytesIO()
+    Image.new("RGB", (640, 480), (200, 30, 30)).save(buf, format="JPEG", quality=80)
+    phone, me = signed_in(app)
+    status, out = phone.post("/rt/api/lapor", report_fields(me["kunci"][0]), csrf=me["csrf"],
+                             files={"foto": ("foto.jpg", buf.getvalue(), "image/jpeg")})
+    assert status == 200 and out["ok"], out
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.attachments)).scalar() == 1
+    # not a picture: the photo field says so, and nothing is filed
+    status, out = phone.post("/rt/api/lapor", report_fields(me["kunci"][1]), csrf=me["csrf"],
+                             files={"foto": ("foto.jpg", b"bukan gambar", "image/jpeg")})
+    assert status == 422 and out["galat"]["photo"][0].startswith("Foto: ")
+    assert len(incidents(engine)) == 1
