@@ -133,3 +133,19 @@ def test_an_over_long_description_is_refused_with_its_text_kept_not_dropped(stor
     assert "Uraian: terlalu panjang (13.999 karakter; paling banyak 10.000)" in errors, errors
     assert at.text_area(key="lapor_desc").value == long_text
     assert not incidents(store_engine)
+
+
+def _forms(node):
+    """Form blocks under `node` (AppTest's public element tree: .proto, .children)."""
+    proto = getattr(node, "proto", None)
+    if proto is not None and "form" in getattr(proto.DESCRIPTOR, "fields_by_name", {}) and proto.HasField("form"):
+        yield proto.form
+    for child in (getattr(node, "children", None) or {}).values():
+        yield from _forms(child)
+
+
+def test_enter_in_the_title_does_not_send_the_form(store_engine):
+    """Issue 26 item 5: a half-written report must not go out when Enter is pressed in «Judul singkat»."""
+    at = open_form(RT_AIR_KUTI_3)
+    (lapor,) = [f for f in _forms(at.main) if f.form_id == "lapor_form"]
+    assert lapor.enter_to_submit is False and lapor.clear_on_submit is False
