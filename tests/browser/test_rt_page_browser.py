@@ -113,3 +113,28 @@ def test_rt_page_files_checks_in_and_sends_an_offline_report_when_back(app, brow
         assert violations == []
     finally:
         context.close()
+
+
+def test_rt_page_map_pins_a_tap_and_warns_outside_the_kelurahan(app, browser, rt_db):
+    running = app(rt_db)
+    context = browser.new_context(**PHONE)
+    pg = context.new_page()
+    try:
+        pg.goto(running.url + "/rt/")
+        pg.get_by_label("Nama pengguna").fill(RT_USER)
+        pg.get_by_label("PIN", exact=True).fill(RT_PIN)
+        pg.get_by_role("button", name="Masuk", exact=True).click()
+        wait_for_text(pg, "RT 03 Kelurahan Air Kuti", timeout=30)
+        pg.get_by_role("button", name="Tandai di peta").click()
+        pg.locator("#peta path.leaflet-interactive").first.wait_for(timeout=30_000)  # the kelurahan outline
+        box = pg.locator("#peta").bounding_box()
+        assert box is not None and box["width"] <= 360
+        # a corner of the outline's bounding box lies outside Air Kuti
+        pg.locator("#peta").click(position={"x": 12, "y": box["height"] - 12})  # not the zoom buttons
+        wait_for_text(pg, "Titik: ", timeout=10)
+        assert pg.locator("#peta path.leaflet-interactive").count() == 2  # outline + the pin
+        pg.locator("#titik-peringatan").wait_for(state="visible", timeout=10_000)
+        assert "Lokasi di luar kelurahan Anda" in pg.locator("#titik-peringatan").inner_text()
+        shot(pg, "peta-di-luar")
+    finally:
+        context.close()
