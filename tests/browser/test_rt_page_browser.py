@@ -138,3 +138,34 @@ def test_rt_page_map_pins_a_tap_and_warns_outside_the_kelurahan(app, browser, rt
         shot(pg, "peta-di-luar")
     finally:
         context.close()
+
+
+def test_rt_page_scales_a_big_photo_on_the_phone_before_upload(app, browser, rt_db, tmp_path):
+    import os
+
+    from PIL import Image
+
+    big = tmp_path / "foto-besar.png"
+    Image.frombytes("RGB", (2000, 1500), os.urandom(2000 * 1500 * 3)).save(big)  # noise: the worst case
+    assert big.stat().st_size > 5_000_000
+    running = app(rt_db)
+    context = browser.new_context(**PHONE)
+    pg = context.new_page()
+    sent: list[int] = []
+    pg.on("request", lambda r: sent.append(len(r.post_data_buffer or b"")) if r.url.endswith("/rt/api/lapor") else None)
+    try:
+        pg.goto(running.url + "/rt/")
+        pg.get_by_label("Nama pengguna").fill(RT_USER)
+        pg.get_by_label("PIN", exact=True).fill(RT_PIN)
+        pg.get_by_role("button", name="Masuk", exact=True).click()
+        wait_for_text(pg, "RT 03 Kelurahan Air Kuti", timeout=30)
+        fill_report(pg, "Amplop dengan foto")
+        pg.locator("#foto").set_input_files(str(big))
+        pg.get_by_role("button", name="Kirim laporan").click()
+        wait_for_text(pg, "Nomor laporan Anda:", timeout=60)
+        assert len(sent) == 1 and sent[0] <= 300 * 1024 + 4096, sent  # photo <= 300 KB plus the text fields
+        engine = store.get_engine(rt_db)
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(store.attachments)).scalar() == 1
+    finally:
+        context.close()
