@@ -572,7 +572,8 @@ DATA_FUNCTIONS: dict[str, object] = {
     "intake.review.classify": REVIEW + "test_a_scoped_panwaslu_places_unplaced_items_only_inside_its_kecamatan",
     # Issue 24: check-ins and coverage.
     "intake.review.accept_checkin": "tests/checkins/test_sms_checkins.py::test_the_queue_accepts_a_checkin_candidate",
-    "overview.with_contact": "tests/checkins/test_map_contact.py::test_silent_list_identity_only_for_identity_roles",
+    "overview.with_contact": "tests/checkins/test_map_contact.py::"
+                             "test_with_contact_marks_silence_within_the_viewers_scope_only",
     **{f"checkins.{n}": "tests/checkins/test_checkins.py::test_an_rt_account_checks_in_only_for_its_own_rt"
        for n in ("insert_checkin", "record_checkin", "last_checkin")},
     "checkins.list_checkins": "tests/checkins/test_checkins.py::test_kecamatan_panwaslu_sees_only_its_kecamatan",
