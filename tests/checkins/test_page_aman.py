@@ -18,7 +18,7 @@ PANWASLU = Viewer("panwaslu-kota", Role.PANWASLU, "Panwaslu Kota")
 
 def open_form(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    signin.sign_in(at, viewer)  # the real login route and cookie, as a browser
+    signin.sign_in(at, viewer)  # the real login route and cookie
     at.run()
     at.switch_page("screens/lapor.py")
     at.run()

@@ -13,7 +13,7 @@ from .test_checkins import AIR_KUTI, PANWASLU, PEJABAT, aman, wib
 
 def open_map(viewer) -> AppTest:
     at = AppTest.from_file("../../dashboard.py", default_timeout=90)
-    signin.sign_in(at, viewer)  # the real login route and cookie, as a browser
+    signin.sign_in(at, viewer)  # the real login route and cookie
     at.query_params["per"] = "2018-06-27"
     at.query_params["periode"] = "24j"
     at.run()
