@@ -80,7 +80,7 @@ def test_racing_deliveries_of_one_sms_count_once(engine):
 def test_aman_from_an_unknown_number_naming_rt_waits_as_a_candidate(engine):
     register_rt(engine)
     out = receive_sms(sms("AMAN RT 004 Kayu Ara", sender=STRANGER, mid="s1"), engine=engine)
-    assert (out.status, out.reply) == ("antrean", replies.queued_reply())
+    assert (out.status, out.reply) == ("antrean", replies.unregistered_reply())  # told why it waits
     assert checkin_rows(engine) == [] and n_incidents(engine) == 0
     (item,) = review.queue_frame(engine, PANWASLU).to_dict("records")
     assert item["reason"].startswith("calon laporan aman") and item["guess"]["laporan_aman"] is True
