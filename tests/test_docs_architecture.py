@@ -1,6 +1,7 @@
 """docs/architecture.md stays true to the tree: every path it names exists, every module is named.
 
-Rule for modules: every .py file under kondusif/ except `__init__.py` is named either by its
+Rule for modules: every screen file (screens/*.py) is named by its path, and every .py file
+under kondusif/ except `__init__.py` is named either by its
 full path (`kondusif/intake/files.py`) or, for a module of a subpackage, by its file name
 (`week.py`) in the same paragraph or table row as its package folder (`kondusif/report/`).
 """
@@ -46,14 +47,15 @@ def blocks(text: str) -> list[str]:
 def unnamed_modules(text: str, root: Path) -> list[str]:
     parts = blocks(text)
     missing = []
-    for file in sorted((root / "kondusif").rglob("*.py")):
+    files = sorted((root / "kondusif").rglob("*.py")) + sorted((root / "screens").glob("*.py"))
+    for file in files:
         if file.name == "__init__.py":
             continue
         rel = file.relative_to(root).as_posix()
         if rel in text:
             continue
         package = file.parent.relative_to(root).as_posix() + "/"
-        if package != "kondusif/" and any(
+        if package not in ("kondusif/", "screens/") and any(
             package in part and re.search(rf"(?<![\w/]){re.escape(file.name)}", part) for part in parts
         ):
             continue
@@ -72,10 +74,11 @@ def test_every_kondusif_module_is_named() -> None:
 def test_the_checks_can_fail(tmp_path: Path) -> None:
     """A made-up path is reported, and so is a module nobody names (hand-made tree)."""
     (tmp_path / "kondusif" / "report").mkdir(parents=True)
+    (tmp_path / "screens").mkdir()
     for name in ("kondusif/model.py", "kondusif/report/week.py", "kondusif/report/pdf.py",
-                 "kondusif/report/__init__.py", "kondusif/orphan.py"):
+                 "kondusif/report/__init__.py", "kondusif/orphan.py", "screens/peta.py"):
         (tmp_path / name).write_text("", encoding="utf-8")
-    text = ("`kondusif/model.py` and `kondusif/nowhere.py`; `kondusif/ui/<feature>.py` is a template.\n"
+    text = ("`kondusif/model.py`, `screens/peta.py` and `kondusif/nowhere.py`; `kondusif/ui/<feature>.py` is a template.\n"
             "`kondusif/report/`: `week.py`, `pdf.py`. See `screens/gone.py` and "
             "`kondusif/intake/pipeline.py::insert_records`.\n")
     assert missing_paths(text, tmp_path) == [
@@ -84,4 +87,4 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     # a subpackage module named away from its package (another paragraph, another row) does not count
     assert unnamed_modules("`kondusif/model.py`, `kondusif/orphan.py`, `kondusif/report/`\n\n"
                            "| `week.py` |\n| `kondusif/report/` | `pdf.py` |\n", tmp_path) == [
-        "kondusif/report/week.py"]
+        "kondusif/report/week.py", "screens/peta.py"]
