@@ -363,8 +363,18 @@ _COURTESY_TAIL = re.compile(
 
 
 def _without_courtesy(text: str) -> str:
-    """The message without thanks/amin before it and thanks/wishes after it (a clause of their own)."""
-    return _COURTESY_TAIL.sub("", _COURTESY_HEAD.sub("", text)).strip()
+    """The message without thanks/amin before it and thanks/wishes after it (a clause of their own).
+
+    A closing clause that says more ("terima kasih, tapi ada amplop") stays: it is read like the rest.
+    """
+    text = _COURTESY_HEAD.sub("", text)
+    tail = _COURTESY_TAIL.search(text)
+    if tail is None:
+        return text.strip()
+    said = norm(tail.group(0))
+    if _NOT_CALM.search(said) or categories_in_text(_DENIAL.sub(" ", said)) or severity_in_text(said) is not None:
+        return text.strip()
+    return text[:tail.start()].strip()
 
 
 def is_calm(text: str) -> bool:

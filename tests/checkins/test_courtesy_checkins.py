@@ -38,6 +38,10 @@ NOT_CALM = [
     "Aamiin ya Allah",
     "Terima kasih pak, sudah saya sampaikan ke warga",
     "Alhamdulillah aman, tapi semalam ada amplop beredar",
+    # a closing thanks or wish that goes on to tell of trouble is not courtesy
+    "RT 6 aman, makasih, tapi tadi subuh ada amplop",
+    "Aman bu, terima kasih. Semalam baliho paslon dirobek orang",
+    "Kondusif pak, insya allah nanti sore warga ribut soal DPT",
 ]
 
 

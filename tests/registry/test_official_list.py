@@ -331,3 +331,23 @@ def test_a_huge_csv_on_one_line_or_with_old_mac_line_ends_is_refused_too():
                  b"Kelurahan;No. RT\n" + b"Air Kuti;1;" * 500_000):
         with pytest.raises(registry.RegistryFileError, match="terlalu"):
             registry.read_official(data, "besar.csv")
+
+
+def _hostile_name_script():
+    from kondusif import store
+    from kondusif.model import Role, Viewer
+    from kondusif.ui import rt_registry
+
+    rt_registry._preview_and_apply(store.get_engine(), Viewer("operator", Role.ADMIN), b"bukan daftar",
+                                   "[klik](https://jahat.example)**tebal**.csv")
+
+
+def test_an_unreadable_file_is_named_without_rendering_its_name_as_markdown(engine):
+    """attack: the uploaded file's name went into st.error unescaped: a link and bold text on the admin page."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_hostile_name_script, default_timeout=60).run()
+    assert not at.exception, at.exception
+    shown = at.error[0].value
+    assert "Baris judul tidak ditemukan" in shown
+    assert "](https" not in shown and "**tebal**" not in shown
