@@ -420,6 +420,10 @@ def apply_official(engine: Engine, viewer: Viewer, parsed: OfficialFile) -> Appl
         raise KondusifError(f"Daftar tidak diterapkan: berkas «{parsed.filename}» tidak berisi satu RT pun.")
     t = store.rt_units
     with store.write(engine) as conn:
+        if conn.dialect.name == "postgresql":
+            # two operators (or processes) applying at once: the second waits, then sees no change
+            # (SQLite's write already serialises them)
+            conn.exec_driver_sql("LOCK TABLE rt_units IN SHARE ROW EXCLUSIVE MODE")
         diff = _diff(conn, parsed.frame)
         if diff.empty:
             return ApplyOutcome(False, diff, diff.summary())

@@ -28,6 +28,7 @@ import ast
 import importlib
 import inspect
 import pkgutil
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -245,6 +246,8 @@ def probe_overview_figures(world, kind):
     else:
         assert units == {v[kind].kelurahan}
     assert set(in_period["kode_kelurahan"]) <= units
+    if levels.coverage is not None:  # check-in contact (issue 24): only the viewer's own RT are counted
+        assert set(levels.coverage.rt["kode_kelurahan"]) <= units
     every = store.query_incidents(e, None, SYSTEM)
     wide = overview.levels_from_frame(every, v[kind], flt, period.as_of, registry.rt_registry(e))
     assert set(wide.kelurahan["kode_kelurahan"]) == units
@@ -340,6 +343,7 @@ def probe_workflow(world, kind):
     fresh = own_rows(world, kind)
     fresh = fresh[fresh["status"] == "baru"]
     rows = [store.get_incident(e, i, SYSTEM) for i in fresh["id"][:7]]
+    assert access.allows(viewer, "incident.transition") == (kind not in ("pejabat", "rt"))
     if kind in ("pejabat", "rt"):
         assert rows, f"{kind}: no new report for the probe"
         for i, name in enumerate(ACTIONS):
@@ -571,9 +575,11 @@ DATA_FUNCTIONS: dict[str, object] = {
     "intake.review.classify": REVIEW + "test_a_scoped_panwaslu_places_unplaced_items_only_inside_its_kecamatan",
     # Issue 24: check-ins and coverage.
     "intake.review.accept_checkin": "tests/checkins/test_sms_checkins.py::test_the_queue_accepts_a_checkin_candidate",
-    "overview.with_contact": "tests/checkins/test_map_contact.py::test_silent_list_identity_only_for_identity_roles",
+    "overview.with_contact": probe_overview_figures,
     **{f"checkins.{n}": "tests/checkins/test_checkins.py::test_an_rt_account_checks_in_only_for_its_own_rt"
-       for n in ("insert_checkin", "record_checkin", "last_checkin")},
+       for n in ("record_checkin", "last_checkin")},
+    "checkins.insert_checkin": "tests/checkins/test_checkins.py::test_an_rt_account_checks_in_only_for_its_own_rt"
+                               " via record_checkin",
     "checkins.list_checkins": "tests/checkins/test_checkins.py::test_kecamatan_panwaslu_sees_only_its_kecamatan",
     "coverage.coverage": "tests/checkins/test_checkins.py::test_kecamatan_panwaslu_sees_only_its_kecamatan",
     "rounds.round_view": "tests/checkins/test_rounds.py::test_silent_list_after_the_first_round",
@@ -759,19 +765,41 @@ def test_a_missing_viewer_is_refused_not_read_as_unrestricted(engine):
 
 
 def _test_source(entry: str) -> str:
+    """The test's source plus that of the helpers of its file it calls (followed transitively)."""
     path, _, test = entry.partition("::")
     tree = ast.parse((ROOT / path).read_text(encoding="utf-8"))
-    node = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == test), None)
-    assert node is not None, f"{entry} does not exist"
-    return ast.unparse(node)
+    defs = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    assert test in defs, f"{entry} does not exist"
+    todo, seen, parts = [test], set(), []
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        text = ast.unparse(defs[name])
+        parts.append(text)
+        todo += [d for d in defs if d != name and f"{d}(" in text]
+    return "\n".join(parts)
 
 
 def test_every_elsewhere_entry_names_a_test_that_calls_the_function():
+    """`path::test` must call the function (in its body or a helper of its file); `path::test via f`
+    must call `f`, a function of the same module whose own body calls the listed one."""
+    found = public_data_functions()
+    bad = []
     for name, entry in DATA_FUNCTIONS.items():
         if callable(entry):
             continue
+        where, _, through = str(entry).partition(" via ")
         fname = name.rsplit(".", 1)[1]
-        assert f"{fname}(" in _test_source(str(entry)), f"{name}: {entry} never calls {fname}"
+        if through:
+            outer = found.get(name.rsplit(".", 1)[0] + "." + through)
+            if outer is None or f"{fname}(" not in inspect.getsource(outer):
+                bad.append(f"{name}: {through} does not call {fname}")
+            fname = through
+        if not re.search(rf"\.{fname}\b|\b{fname}\(", _test_source(where)):  # called, or handed on to call
+            bad.append(f"{name}: {where} never calls {fname}")
+    assert not bad, bad
 
 
 PROBES = sorted({e.__name__: e for e in DATA_FUNCTIONS.values() if callable(e)}.items())

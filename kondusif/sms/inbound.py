@@ -147,14 +147,14 @@ def _checkin_plan(engine: Engine, reading, guess: dict[str, Any], sender: Sender
         reason = "calon laporan aman: nomor pengirim belum terdaftar sebagai Ketua RT"
         if not named:
             reason += "; RT dan kelurahan tidak disebut"
-        return _Plan("antrean", reason=reason, guess=guess, reply_kind="antrean")
+        return _Plan("antrean", reason=reason, guess=guess, reply_kind="belum_terdaftar")
     guess.update(kelurahan=sender.kelurahan, rt=sender.rt, akun=sender.username)
     try:
         checkins.check_place(engine, sender.kelurahan, sender.rt)
         checkins.check_time(occurred, received)
         access.require(sender.viewer(), "checkin.file", access.Place(sender.kelurahan, rt=sender.rt))
     except (checkins.CheckinRefused, access.NotPermitted) as exc:
-        return _Plan("antrean", reason=f"laporan aman tidak dapat dicatat: {exc}", guess=guess)
+        return _Plan("antrean", reason=f"laporan aman tidak dapat dicatat: {exc}", guess=guess, reply_kind="antrean")
     return _Plan("aman", record={"kelurahan": sender.kelurahan, "rt": sender.rt, "at": occurred},
                  reply_kind="aman")
 

@@ -14,11 +14,6 @@ MUST_CHANGE_KEY = session.MUST_CHANGE_KEY
 CHANGE_PASSWORD_PAGE = "ganti_sandi"
 
 
-def current_viewer() -> Viewer | None:
-    """The signed-in viewer of this session, or None (no store access)."""
-    return session.viewer_in_state()
-
-
 def require_page(key: str) -> Viewer:
     """Stop the page unless the signed-in viewer's role may open page `key`.
 

@@ -117,6 +117,12 @@ def test_an_rt_account_checks_in_only_for_its_own_rt(small):
     assert got.created and got.place_label == "RT 03 Air Kuti"
     with pytest.raises(NotPermitted):
         aman(small, AIR_KUTI, 4, wib(27, 12), "rt3-other", viewer=RT3, channel="form")
+    with pytest.raises(NotPermitted):
+        checkins.record_checkin(small, RT3, kelurahan=MAJAPAHIT, rt=3, at=wib(27, 12), channel="form",
+                                source_ref="rt3-elsewhere", clock=CLOCK)
+    with store.write(small) as conn, pytest.raises(NotPermitted):
+        checkins.insert_checkin(conn, small, RT3, kelurahan=AIR_KUTI, rt=5, at=wib(27, 12), channel="form",
+                                source_ref="rt3-in-tx", clock=CLOCK)
     assert checkins.last_checkin(small, RT3, AIR_KUTI, 3) == datetime(2018, 6, 27, 5, 0, tzinfo=UTC)
 
 

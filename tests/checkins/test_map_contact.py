@@ -73,6 +73,9 @@ def test_silent_list_identity_only_for_identity_roles(engine):
     assert list(detail.silent.columns) == ["RT"] and len(detail.silent) == 7
     flt, period, data = _day_view(engine, KEC_02)
     assert set(data.levels.coverage.rt["kode_kecamatan"]) == {"16.73.02"}
+    plain = overview.Levels(period.as_of, data.levels.kelurahan, data.levels.rt, data.levels.registry, True)
+    scoped = overview.with_contact(engine, KEC_02, plain, period.start, period.end)
+    assert set(scoped.coverage.kelurahan["kode_kecamatan"]) == {"16.73.02"}
 
 
 def test_the_panel_says_which_reports_a_filtered_level_counts():

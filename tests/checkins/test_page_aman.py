@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import signin
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
@@ -17,7 +18,7 @@ PANWASLU = Viewer("panwaslu-kota", Role.PANWASLU, "Panwaslu Kota")
 
 def open_form(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)  # the real login route and cookie
     at.run()
     at.switch_page("screens/lapor.py")
     at.run()

@@ -3,6 +3,7 @@ with the RT head's name and number for Panwaslu only (AppTest)."""
 
 from __future__ import annotations
 
+import signin
 from streamlit.testing.v1 import AppTest
 
 from kondusif import registry
@@ -12,7 +13,7 @@ from .test_checkins import AIR_KUTI, PANWASLU, PEJABAT, aman, wib
 
 def open_map(viewer) -> AppTest:
     at = AppTest.from_file("../../dashboard.py", default_timeout=90)
-    at.session_state["viewer"] = viewer
+    signin.sign_in(at, viewer)  # the real login route and cookie
     at.query_params["per"] = "2018-06-27"
     at.query_params["periode"] = "24j"
     at.run()

@@ -235,7 +235,7 @@ def test_import_page_refuses_a_file_over_the_limit(engine, monkeypatch):
     registry.ensure_rt_registry(engine)
     real = config.load_settings
     monkeypatch.setattr(config, "load_settings",
-                        lambda env=None: dataclasses.replace(real(env), max_upload_bytes=MB))
+                        lambda env=None, overrides=None: dataclasses.replace(real(env, overrides), max_upload_bytes=MB))
     config.settings.cache_clear()
     big = b"Tanggal;Kelurahan;RT;Jenis;Tingkat;Judul\n" + b"20/06/2018 14.32;Air Kuti;03;APK;ringan;x\n" * 40_000
     assert len(big) > MB

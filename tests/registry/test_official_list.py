@@ -270,3 +270,33 @@ def test_control_characters_in_a_cell_never_reach_the_terminal():
     text = "Kelurahan;RT;Nama Ketua\nAir Kuti;1;Harun\x1b[2J\x07 Rasyid\n"
     parsed = registry.read_official(text.encode("utf-8"), "rt.csv")
     assert parsed.errors == [] and parsed.frame.iloc[0]["nama_ketua"] == "Harun [2J Rasyid"
+
+
+def test_two_operators_applying_the_same_list_at_once_change_it_once(engine):
+    """Two racers released together by a barrier: one applies the list, the other finds nothing to do."""
+    import threading
+
+    registry.ensure_rt_registry(engine)
+    parsed = registry.read_official(OFFICIAL_CSV.encode("utf-8"), "daftar-rt.csv")
+    before = _audit_rows(engine)
+    barrier = threading.Barrier(2)
+    outcomes: list[registry.ApplyOutcome] = []
+    failures: list[BaseException] = []
+
+    def racer() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(registry.apply_official(engine, ADMIN, parsed))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=racer) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert failures == []
+    assert sorted(o.applied for o in outcomes) == [False, True]
+    assert _audit_rows(engine) == before + 1
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.rt_units)).scalar_one() == 4
