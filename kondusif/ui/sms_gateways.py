@@ -89,7 +89,7 @@ def render(viewer: Viewer) -> None:
     with tab_rt:
         st.markdown("SMS dari nomor yang terdaftar langsung menjadi laporan untuk RT akun itu (RT yang ditulis di "
                     "SMS tidak dapat memindahkannya). SMS dari nomor lain masuk antrean tinjauan di halaman "
-                    "*Impor laporan*.")
+                    "*Antrean periksa*.")
         rt_accounts = accounts.list_accounts(engine, viewer, role="rt")
         phones = senders.registered_phones(engine, viewer)
         phone_of = dict(zip(phones["username"], phones["phone"], strict=True))
