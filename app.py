@@ -14,6 +14,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from kondusif.ui.errors import on_script_error
+from kondusif.web.compression import StaticGZipMiddleware
 from kondusif.web.lifespan import lifespan
 from kondusif.web.middleware import SecurityMiddleware
 from kondusif.web.routes import routes
@@ -24,7 +25,8 @@ os.umask(0o077)  # every file this process creates (store, WAL/SHM, key, exports
 app = st.App(
     "dashboard.py",
     routes=routes(),
-    middleware=[Middleware(SecurityMiddleware)],
+    # issue 26: gzip for Streamlit's bundle, the map files and /rt/ (Streamlit skips its static files)
+    middleware=[Middleware(StaticGZipMiddleware), Middleware(SecurityMiddleware)],
     on_script_error=on_script_error,
     lifespan=lifespan,  # the signing key, then this process's alert delivery (once)
 )

@@ -53,6 +53,8 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
                               "melihat pengirim laporan aman serta nama dan nomor Ketua RT yang senyap"),
     "coverage.read": (frozenset({A, J, P}), "melihat cakupan kabar RT (RT yang memberi kabar dan yang senyap)"),
     "gateway.manage": (frozenset({A}), "mengelola gerbang SMS (rahasia SMSsync, nomor telepon Ketua RT)"),
+    # Issue 26: the light RT page (/rt/, kondusif.web.rtpage); an account holding it lands there after login.
+    "rtpage.use": (frozenset({R}), "memakai halaman ringan Ketua RT (/rt/)"),
     # One capability per page: kondusif.ui.pages.PAGES takes its roles from here.
     "page.peta": (frozenset({A, J, P}), "halaman Peta kondusivitas"),
     "page.insiden": (frozenset({A, P}), "halaman Insiden"),

@@ -464,6 +464,7 @@ def restore(db_url: str, backup_file: Path | str, checked: BackupCheck | None = 
         else:
             _pg_restore(url, path)
         engine = store.get_engine(db_url)  # upgrades an older schema in place
+        _check_columns(engine)
         counts = _counts(db_url)
         if counts != check.counts:
             raise BackupError(f"Isi setelah pemulihan ({counts}) tidak sama dengan cadangan ({check.counts}).")
@@ -479,6 +480,27 @@ def restore(db_url: str, backup_file: Path | str, checked: BackupCheck | None = 
         raise
     del engine
     return BackupResult(path, check.backend, counts.get("incidents", 0), path.stat().st_size, counts, aside)
+
+
+def _check_columns(engine: sa.Engine) -> None:
+    """Refuse a restored (and upgraded) store that lacks a table or column this version reads.
+
+    Tables are matched by name only before the restore, so a backup whose `users` lost its
+    columns passed, and afterwards every login and page failed with "no such column".
+    """
+    present = sa.inspect(engine)
+    missing = []
+    for table in store.metadata.sorted_tables:
+        if not present.has_table(table.name):
+            missing.append(f"tabel «{table.name}»")
+            continue
+        have = {c["name"] for c in present.get_columns(table.name)}
+        lost = [c.name for c in table.columns if c.name not in have]
+        if lost:
+            missing.append(f"tabel «{table.name}» tanpa kolom {', '.join(lost[:6])}" + (" …" if len(lost) > 6 else ""))
+    if missing:
+        raise BackupError("Cadangan ditolak: tidak lengkap untuk SiKondusif versi ini ("
+                          + "; ".join(missing[:_SHOWN_OBJECTS]) + ").")
 
 
 def _sqlite_restore(src_path: Path, target: Path) -> None:

@@ -145,6 +145,11 @@ _HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 }
 _ALIAS_TO_FIELD = {alias: name for name, aliases in _HEADER_ALIASES.items() for alias in aliases}
 _HEADER_SCAN_ROWS = 10  # title rows above the header that a spreadsheet may carry
+# Lubuklinggau has about a thousand RT: a file far beyond that is not an RT list, and reading
+# 50 MB (the upload limit) row by row held the server for minutes and gigabytes.
+MAX_ROWS = 20_000
+MAX_COLUMNS = 50
+MAX_CSV_BYTES = 4 * 1024 * 1024  # 20 000 rows of about 200 characters; one endless line is refused too
 
 
 class RegistryFileError(KondusifError):
@@ -184,6 +189,12 @@ def _text_or_none(value: object) -> str | None:
     return text or None
 
 
+def _too_many_rows(filename: str) -> RegistryFileError:
+    limit = f"{MAX_ROWS:,}".replace(",", ".")
+    return RegistryFileError(f"Berkas «{filename}» terlalu besar untuk daftar RT: lebih dari {limit} baris "
+                             "(Lubuklinggau punya sekitar seribu RT). Periksa apakah berkasnya benar.")
+
+
 def _rows_of(data: bytes, filename: str) -> list[list[str]]:
     if filename.lower().endswith((".xlsx", ".xlsm")):
         import openpyxl
@@ -193,7 +204,12 @@ def _rows_of(data: bytes, filename: str) -> list[list[str]]:
         except Exception as exc:  # zipfile/openpyxl raise many kinds for a damaged file
             raise RegistryFileError(f"Berkas «{filename}» bukan berkas Excel (.xlsx) yang terbaca.") from exc
         sheet = book.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        rows: list[list[str]] = []
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+            if len(rows) >= MAX_ROWS:
+                book.close()
+                raise _too_many_rows(filename)
+            rows.append([_cell_text(v) for v in row])
         book.close()
         return rows
     if filename.lower().endswith(".xls"):
@@ -203,6 +219,8 @@ def _rows_of(data: bytes, filename: str) -> list[list[str]]:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")  # Excel on Windows
     text = text.lstrip("\ufeff")
+    if len(data) > MAX_CSV_BYTES or max(text.count("\n"), text.count("\r")) >= MAX_ROWS:
+        raise _too_many_rows(filename)
     lines = text.splitlines()
     sample = "\n".join(lines[:_HEADER_SCAN_ROWS])
     delim = max((";", ",", "\t"), key=sample.count)

@@ -134,3 +134,24 @@ def test_a_clean_backup_of_an_upgraded_store_is_still_accepted(live, tmp_path):
     store.dispose_engines()
     proc = cli("restore", str(out), "--yes")
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_backup_whose_table_lacks_columns_is_refused_and_the_store_put_back(live, tmp_path):
+    """attack: a backup whose `users` table lost its columns was restored; afterwards every login and page failed
+    with a traceback (no such column). The restored store must have every column this version reads."""
+    if live.dialect.name != "sqlite":
+        pytest.skip("the backup file is edited with sqlite3")
+    import sqlite3
+
+    out = tmp_path / "kolom-hilang.bak"
+    assert cli("backup", "--out", str(out)).returncode == 0
+    conn = sqlite3.connect(out)
+    conn.executescript("CREATE TABLE users_x AS SELECT id, username, role, password_hash FROM users; "
+                       "DROP TABLE users; ALTER TABLE users_x RENAME TO users;")
+    conn.close()
+    before = _snapshot(live)
+    store.dispose_engines()
+    proc = cli("restore", str(out), "--yes")
+    assert proc.returncode == 1, proc.stderr
+    assert "users" in proc.stderr and "display_name" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert _snapshot(store.get_engine()) == before

@@ -98,13 +98,18 @@ def test_report_title_and_description_on_the_incident_page(engine):
 
 def test_review_queue_reason_built_from_message_text(engine):
     registry.ensure_rt_registry(engine)
-    sms = f"waktu;nomor;pesan\n2018-06-20 14:32;081200000011;LAPOR {HOSTILE} sedang RT 2 Air Kuti: teks\n"
+    # The reader rejects a code with "[" or "<" as a format explanation (issue 25), so the hostile
+    # Markdown of the code that lands in the reason is bold text and a bare URL; HOSTILE is in the text.
+    code = "**x** (http://127.0.0.1:9/x.png)"
+    sms = f"waktu;nomor;pesan\n2018-06-20 14:32;081200000011;LAPOR {code} sedang RT 2 Air Kuti: {HOSTILE}\n"
     panwaslu = Viewer("uji-panwaslu", Role.PANWASLU, "Panwaslu Uji")
     p = pipeline.preview_chat(engine, sms.encode(), "sms.txt", panwaslu)
     assert p.queued == 1
     pipeline.commit_chat(engine, p, panwaslu)
     at = open_as(panwaslu, "screens/impor.py")
-    assert_inert(at)
+    assert_inert(at, must_show=0)  # HOSTILE itself stays in the text, not in Markdown
+    code_escaped = r"\*\*x\*\* \(http" + "\u2060" + r"\:\/\/127\.0\.0\.1\:9\/x\.png\)"  # by hand
+    assert f"Alasan masuk antrean: kategori “{code_escaped}” tidak dikenal" in markdown_bodies(at)
 
 
 @pytest.mark.parametrize("reason", [HOSTILE, f"Skor naik\n# {HOSTILE}"])

@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from kondusif import checkins, coverage, store
 from kondusif.model import Role, Viewer
-from kondusif.safe import neutralise_cell
+from kondusif.safe import clean_text, neutralise_cell
 from kondusif.timeutil import as_utc, format_wib, now
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo.names import GeoNameError, find_kecamatan, find_kelurahan
@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _err(msg: str) -> int:
-    print(f"Galat: {msg}", file=sys.stderr)
+    """Print an error; control characters of echoed arguments are dropped so they cannot repaint the terminal."""
+    print(f"Galat: {clean_text(msg)}", file=sys.stderr)
     return 2
 
 

@@ -279,7 +279,7 @@ def _read_free_text(msg: ChatMessage, text: str, said_lapor: bool, default_kel: 
     plain = _DENIED.sub(" ", everyday)  # for the category words only; severity reads denials itself
     kel_text, rt_text = _kelurahan(text), _rt(text)
     not_report = vocab.not_report_reason(text)
-    if not_report is not None:
+    if not_report is not None and not vocab.is_calm(text):  # "Terima kasih pak, RT 05 aman" is a check-in
         return Reading("rejected", reason=not_report)
     found = vocab.categories_in_text(plain)
     cats = list(found)

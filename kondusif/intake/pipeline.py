@@ -627,6 +627,8 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
             reason = "; ".join(str(e) for e in ch.errors)
         else:
             reason = calm or rd.reason
+            if rd.outcome == "checkin":
+                rd.guess["laporan_aman"] = True  # the queue offers "Catat sebagai laporan aman"
         results.append(RowResult(msg.number, "antri", note=reason, line=msg.line))
         preview.queue_rows[msg.number] = {
             "fingerprint": fp, "channel": msg.channel, "sent_at": msg.sent_at,

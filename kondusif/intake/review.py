@@ -168,6 +168,14 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
     return ClassifyOutcome(rows[0]["report_no"], checked)
 
 
+def is_checkin_candidate(guess: dict[str, Any] | None, reason: object = "") -> bool:
+    """A queued calm message ("AMAN" from an unregistered number, or a chat "aman" naming no place):
+    the queue offers to record it as a check-in rather than an incident."""
+    if (guess or {}).get("laporan_aman"):
+        return True
+    return str(reason or "").startswith(("laporan aman", "calon laporan aman"))  # rows queued before the flag
+
+
 def accept_checkin(engine: Engine, item_id: int, viewer: Viewer, kelurahan: str | None = None,
                    rt: int | None = None) -> Any:
     """Record a queued calm message as a check-in (issue 24: an "AMAN" from a number not yet registered).

@@ -337,7 +337,7 @@ def _choice_severity(key: str) -> Severity | None:
 
 # Calm ("aman") words: a message made only of these, places and times is a check-in.
 _CALM_CORE = re.compile(
-    r"\b(?:aman|amaan+|amn|kondusif|kondusip|nihil|nihel|terkendali|tenang|damai|tertib|lancar|"
+    r"\b(?:aman2?|amaan+|amn|kondusif|kondusip|nihil|nihel|terkendali|tenang|damai|tertib|lancar|"
     r"tidak ada (?:kejadian|gangguan|masalah|laporan|apa apa|hal)|tdk ada (?:kejadian|gangguan|masalah|apa apa)|"
     r"dak ada (?:kejadian|gangguan|masalah|apo apo)|idak ada (?:kejadian|gangguan|masalah|apo apo)|"
     r"(?:dak|idak) ado (?:kejadian|gangguan|masalah|apo apo))\b")
@@ -348,8 +348,33 @@ _DENIAL = re.compile(r"\b(?:tidak|tdk|tak|dak|idak|ndak|nggak|gak|belum|blm) (?:
 _NOT_CALM = re.compile(r"\b(?:tidak|tdk|tak|dak|idak|ndak|nggak|gak|kurang|belum|blm|belom|mulai|jadi|"
                        r"semakin|makin) (?:aman|kondusif|tenang|terkendali|tertib|lancar)\b|"
                        r"\b(?:tapi|tetapi|namun|cuma|kecuali|hanya saja|cuman|tp)\b|\bsempat\b")
-_WISH = re.compile(r"\b(?:semoga|smoga|moga moga|mudah mudahan|mudah2an|mari|ayo|yuk|jaga|menjaga|jagalah|"
+_WISH = re.compile(r"\b(?:semoga|mohon(?! izin)|dimohon|tolong|smoga|moga moga|mudah mudahan|mudah2an|mari|ayo|yuk|jaga|menjaga|jagalah|"
                    r"wujudkan|ciptakan|agar|supaya|biar|harap|diharapkan|insya ?allah)\b")
+
+
+# Courtesy around a calm message: thanks or "amin" before it, thanks or a wish after it
+# ("Terima kasih pak, RT 05 aman", "Alhamdulillah aman, semoga tetap kondusif"). The calm word wins.
+_COURTESY_HEAD = re.compile(
+    r"^\W*(?:(?:terima ?kasih|terimakasih|makasih|makasi|mksh|trims|trimakasih|tq|thx|thanks|matur nuwun|nuwun|"
+    r"amin+|aamiin+|banyak|(?:pak|bu|bapak|ibu|bpk|pk|admin|min)\b(?: [a-z]+\W)?)\W+)+", re.IGNORECASE)
+_COURTESY_TAIL = re.compile(
+    r"[,.;!\n]+\W*(?:terima ?kasih|terimakasih|makasih|tq|thx|thanks|semoga|smoga|moga moga|mudah mudahan|"
+    r"mudah2an|insya ?allah|amin+|aamiin+)\b[^?]*$", re.IGNORECASE)
+
+
+def _without_courtesy(text: str) -> str:
+    """The message without thanks/amin before it and thanks/wishes after it (a clause of their own).
+
+    A closing clause that says more ("terima kasih, tapi ada amplop") stays: it is read like the rest.
+    """
+    text = _COURTESY_HEAD.sub("", text)
+    tail = _COURTESY_TAIL.search(text)
+    if tail is None:
+        return text.strip()
+    said = norm(tail.group(0))
+    if _NOT_CALM.search(said) or categories_in_text(_DENIAL.sub(" ", said)) or severity_in_text(said) is not None:
+        return text.strip()
+    return text[:tail.start()].strip()
 
 
 def is_calm(text: str) -> bool:
@@ -362,7 +387,7 @@ def is_calm(text: str) -> bool:
     """
     from lubuklinggau_geo.names import find_kelurahan_in_text
 
-    raw = str(text or "")
+    raw = _without_courtesy(str(text or ""))
     if "?" in raw or not _CALM_CORE.search(norm(raw)) or not_report_reason(raw) is not None:
         return False  # the cheap tests first: most messages hold no calm word at all
     found = find_kelurahan_in_text(raw)

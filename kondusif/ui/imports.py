@@ -231,7 +231,7 @@ def _queue_tab(v: Viewer) -> None:
     engine = store.get_engine()
     counts = review.queue_counts(engine, v)
     st.write(f"Menunggu: **{counts['antri']}** · dijadikan laporan: {counts['diklasifikasi']} · "
-             f"dibuang: {counts['dibuang']}")
+             f"dicatat aman: {counts['dicatat_aman']} · dibuang: {counts['dibuang']}")
     note = st.session_state.pop("impor_queue_note", None)
     if note:
         st.success(note)
@@ -249,6 +249,8 @@ def _queue_tab(v: Viewer) -> None:
     st.caption(("Diterima lewat " + via + " · " if via else "") + (escape_markdown(origin) + " · " if origin else "")
                + "Alasan masuk antrean: " + escape_markdown(item["reason"]))
     st.text(str(item["text"]))  # as typed, never rendered as markdown/HTML
+    if review.is_checkin_candidate(guess, item["reason"]):
+        _checkin_form(v, item, guess)
     _classify_form(v, item, guess)
     with st.form(f"impor_discard_{pick}", border=True):
         reason = st.text_input("Alasan membuang (wajib)", key=f"impor_discard_reason_{pick}")
@@ -271,6 +273,35 @@ def origin_text(guess: dict) -> str:
     if guess.get("grup"):
         parts.append(f"grup «{guess['grup']}»")
     return " · ".join(parts)
+
+
+def _checkin_form(v: Viewer, item: pd.Series, guess: dict) -> None:
+    """Issue 24: a queued calm message becomes a check-in for the RT chosen here (never an incident)."""
+    from kondusif.checkins import CheckinRefused
+
+    engine = store.get_engine()
+    pick = int(item["id"])
+    kel_opts = overview.kelurahan_choices(v)
+    kel_guess = guess.get("kelurahan")
+    with st.form(f"impor_checkin_{pick}", border=True):
+        st.markdown("**Catat sebagai laporan aman** (bukan kejadian)")
+        kel = st.selectbox("Kelurahan", kel_opts, format_func=_kel_label, key=f"impor_checkin_kel_{pick}",
+                           index=kel_opts.index(kel_guess) if kel_guess in kel_opts else None,
+                           placeholder="Pilih kelurahan")
+        rt = st.number_input("RT", min_value=1, max_value=999, step=1, value=guess.get("rt") or None,
+                             placeholder="nomor RT", key=f"impor_checkin_rt_{pick}")
+        if st.form_submit_button("Catat laporan aman", type="primary"):
+            if kel is None or rt is None:
+                st.error("Pilih kelurahan dan isi nomor RT untuk mencatat laporan aman ini.")
+                return
+            try:
+                got = review.accept_checkin(engine, pick, v, kelurahan=kel, rt=int(rt))
+            except (review.ReviewError, CheckinRefused, NotPermitted) as exc:
+                st.error(escape_markdown(str(exc)))
+                return
+            st.session_state["impor_queue_note"] = (f"Pesan #{pick} dicatat sebagai laporan aman RT {got.rt:02d} "
+                                                     f"Kelurahan {_kel_label(got.kode_kelurahan)}.")
+            st.rerun()
 
 
 def _classify_form(v: Viewer, item: pd.Series, guess: dict) -> None:

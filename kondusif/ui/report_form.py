@@ -219,7 +219,8 @@ def _map(kel: str | None) -> None:
 def _form(v: Viewer) -> None:
     cal = settings().calendar
     today = to_wib(now()).date()
-    with st.form("lapor_form", clear_on_submit=False, border=False):
+    # Enter in "Judul singkat" must not send a half-written report (issue 26 item 5)
+    with st.form("lapor_form", clear_on_submit=False, enter_to_submit=False, border=False):
         st.selectbox("Kategori", [c.value for c in Category], format_func=lambda c: CATEGORY_LABELS[Category(c)],
                      index=None, placeholder="Pilih jenis kejadian", key=_key("cat"))
         _field_error("category")
@@ -266,8 +267,9 @@ def _result(v: Viewer, result: dict) -> None:
     if result["created"]:
         st.success(f"Laporan terkirim. Nomor laporan Anda: **{result['report_no']}**", icon=":material/check_circle:")
     else:
-        st.info(f"Laporan ini sudah terkirim sebelumnya dengan nomor **{result['report_no']}** "
-                "(tidak dikirim dua kali).", icon=":material/info:")
+        # a resend of a filed report is good news, not a notice (issue 26 item 5)
+        st.success(f"Laporan Anda sudah tercatat: **{result['report_no']}** (tidak dikirim dua kali).",
+                   icon=":material/check_circle:")
     st.caption("Simpan nomor ini untuk menanyakan tindak lanjutnya ke Panwaslu.")
     for w in result["warnings"]:
         st.warning(escape_markdown(w))
@@ -333,7 +335,8 @@ def render(viewer: Viewer) -> None:
             _result(viewer, result)
         else:
             _ensure_defaults()
-            kel, _rt = _place(viewer)
-            _map(kel)
-            _form(viewer)
+            with st.spinner("Memuat…"):  # the blank wait while the map and form are drawn
+                kel, _rt = _place(viewer)
+                _map(kel)
+                _form(viewer)
         _recent(viewer)

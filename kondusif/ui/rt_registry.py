@@ -60,8 +60,8 @@ def render_registry_section(engine: Engine, viewer: Viewer) -> None:
 def _preview_and_apply(engine: Engine, viewer: Viewer, data: bytes, name: str) -> None:
     try:
         parsed = registry.read_official(data, name)
-    except KondusifError as exc:
-        st.error(str(exc))
+    except KondusifError as exc:  # the message names the uploaded file, whose name the uploader chose
+        st.error(escape_markdown(str(exc)))
         return
     st.write(f"{parsed.result.rows_read} baris dibaca, {len(parsed.frame)} RT baik.")
     if parsed.errors:

@@ -72,10 +72,25 @@ def _page_script_hashes() -> tuple[str, ...]:
     return tuple(found + _inline_hashes(RENEW_SCRIPT_HTML) + _inline_hashes(SCREEN_SCRIPT_HTML))
 
 
+# Issue 26: the light RT page (kondusif.web.rtpage) has no inline script or style at all.
+RT_PAGE_PREFIX = "/rt/"
+
+
+def rt_page_policy(img: str) -> str:
+    """/rt/: only files of this origin; no inline code, no eval, no frames, no other host but tiles."""
+    return "; ".join([
+        "default-src 'self'", "script-src 'self'", "style-src 'self'", img, "font-src 'self'",
+        "connect-src 'self'", "worker-src 'self'", "manifest-src 'self'", "frame-src 'none'",
+        "object-src 'none'", "base-uri 'self'", "form-action 'self'", "frame-ancestors 'none'",
+    ])
+
+
 def content_security_policy(path: str = "/") -> str:
-    """The policy for a response to `path`: strict for the app, looser for the map's iframe."""
+    """The policy for a response to `path`: strict for the app, stricter for /rt/, looser for the map's iframe."""
     tiles = tile_origin()
     img = "img-src 'self' data: blob:" + (f" {tiles}" if tiles else "")
+    if path.startswith(RT_PAGE_PREFIX) or path == RT_PAGE_PREFIX.rstrip("/"):
+        return rt_page_policy(img)
     if path.startswith(INLINE_SCRIPT_FRAMES):
         scripts = "script-src 'self' 'unsafe-inline'"
     else:

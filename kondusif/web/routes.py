@@ -17,7 +17,7 @@ from starlette.routing import Route
 from kondusif import store
 from kondusif.accounts import auth, auth_tokens
 from kondusif.login_throttle import StoreAddressThrottle
-from kondusif.web import smssync
+from kondusif.web import rtpage, smssync
 from kondusif.web.edge import (
     client_address,
     delete_session_cookie,
@@ -58,7 +58,8 @@ async def login(request: Request) -> Response:
     if not result.ok or result.viewer is None:
         code = "dibatasi" if result.message == auth.THROTTLED else "gagal"
         return RedirectResponse(safe_next(target, masuk=code), status_code=303)
-    response = RedirectResponse(safe_next(target), status_code=303)
+    # issue 26: a Ketua RT lands on the light page /rt/; staff keep the Streamlit app
+    response = RedirectResponse(safe_next(rtpage.landing_for(result.viewer, safe_next(target))), status_code=303)
     set_session_cookie(response, request, auth_tokens.issue(result.viewer.username, result.epoch))
     return response
 
@@ -110,5 +111,6 @@ def routes() -> list[Route]:
         Route(LOGIN_PATH, login, methods=["POST"]),
         Route(LOGOUT_PATH, logout, methods=["POST"]),
         Route(RENEW_PATH, renew, methods=["POST"]),
+        *rtpage.routes(),  # issue 26: the light RT page and its JSON API
         *smssync.routes(),  # issue 15: the SMSsync sync URL (secret-authenticated, no cookie)
     ]

@@ -229,7 +229,7 @@ def test_phone_forced_password_change_lands_home_with_indonesian_uploader(app, b
     running = app(screen_db)
     pg = new_page(browser, PHONE)
     try:
-        sign_in(pg, running.url, RT_USER, RT_ONE_TIME)
+        sign_in(pg, running.url, RT_USER, RT_ONE_TIME, "lapor")  # "/" sends an RT to /rt/ (issue 26)
         wait_for_text(pg, "Kata sandi/PIN saat ini", timeout=60)
         pg.get_by_role("textbox", name="Kata sandi/PIN saat ini").fill(RT_ONE_TIME)
         pg.get_by_role("textbox", name="Kata sandi/PIN baru").fill(RT_NEW)

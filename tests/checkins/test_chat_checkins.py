@@ -67,3 +67,17 @@ def test_cli_import_chat_counts_checkins(engine, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Masuk      : 11 = 1 diimpor + 5 laporan aman + 1 ke antrean tinjauan + 4 ditolak + 0 sudah ada" in out
     assert _counts(engine)[1] == [3, 5, 1, 7, 3]
+
+
+def test_a_queued_chat_aman_is_offered_and_accepted_as_a_checkin(engine):
+    """"aman" from a sender naming no RT waits in the queue flagged as a check-in candidate; accepting it
+    with the RT a person confirmed records a check-in, not an incident."""
+    from kondusif.intake import review
+
+    registry.ensure_rt_registry(engine)
+    pipeline.commit_chat(engine, pipeline.preview_chat(engine, CHAT.encode(), "hari-h.txt", PANWASLU), PANWASLU)
+    (item,) = review.queue_frame(engine, PANWASLU, "antri").to_dict("records")
+    assert item["text"] == "aman" and review.is_checkin_candidate(item["guess"], item["reason"])
+    got = review.accept_checkin(engine, item["id"], PANWASLU, rt=8)
+    assert (got.kode_kelurahan, got.rt) == (TABA_JEMEKEH, 8)
+    assert _counts(engine) == (1, [3, 5, 1, 7, 3, 8])

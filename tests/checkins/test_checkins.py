@@ -205,3 +205,15 @@ def test_a_schema_3_store_gains_the_checkins_table(db_url):
     assert aman(engine, AIR_KUTI, 3, wib(27, 7, 5), "u1").created
     store.init_db(engine)  # idempotent
     engine.dispose()
+
+
+def test_cli_never_echoes_terminal_escapes_from_a_hostile_argument(engine, capsys):
+    """attack: a --kelurahan carrying ESC sequences must not repaint the operator's terminal."""
+    assert main(["aman", "--kelurahan", "Air\x1b[2J\x1b[31mKuti", "--rt", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "tidak dikenal" in err
+    assert "\x1b" not in err
+    assert main(["cakupan", "--tanggal", "2018-06-27", "--kecamatan", "Timur\x1b]0;pwned\x07"]) == 2
+    err = capsys.readouterr().err
+    assert "tidak dikenal" in err
+    assert "\x1b" not in err and "\x07" not in err

@@ -82,3 +82,27 @@ def test_the_panel_says_which_reports_a_filtered_level_counts():
     assert overview.counted_reports_note(Filter()) == ""
     note = overview.counted_reports_note(Filter(category=("politik_uang",), source=("sms",)))
     assert note.startswith("Tingkat ini hanya menghitung laporan kategori Politik uang; sumber SMS langsung")
+
+
+def test_with_contact_marks_silence_within_the_viewers_scope_only(engine):
+    """with_contact itself: coverage follows the viewer's scope, and a role without coverage.read gets no change."""
+    registry.ensure_rt_registry(engine)
+    aman(engine, AIR_KUTI, 1, wib(27, 7, 5), "a1")
+    taba_jemekeh = "16.73.01.1003"
+    quiet = pd.DataFrame([{"kode_kelurahan": k, "score": 0.0, "level": Level.KONDUSIF, "n": 0,
+                           "reasons": ["Tidak ada laporan"]} for k in (AIR_KUTI, taba_jemekeh, KAYU_ARA)])
+    base = overview.Levels(wib(27, 20), quiet, pd.DataFrame(), registry.rt_registry(engine), True)
+    start, end = wib(27, 0), datetime(2018, 6, 28, tzinfo=WIB)
+
+    city = overview.with_contact(engine, PANWASLU, base, start, end)
+    lv = city.kelurahan.set_index("kode_kelurahan")["level"]
+    assert lv[AIR_KUTI] == Level.KONDUSIF  # RT 1 said aman
+    assert lv[taba_jemekeh] == Level.TIDAK_ADA_KABAR and lv[KAYU_ARA] == Level.TIDAK_ADA_KABAR
+    assert city.coverage is not None and {"16.73.01", "16.73.02"} <= set(city.coverage.rt["kode_kecamatan"])
+
+    kec = overview.with_contact(engine, KEC_02, base, start, end)
+    assert kec.coverage is not None and set(kec.coverage.rt["kode_kecamatan"]) == {"16.73.02"}
+    assert kec.kelurahan.set_index("kode_kelurahan")["level"][KAYU_ARA] == Level.TIDAK_ADA_KABAR
+
+    rt_user = Viewer("rt-1673011001-003", Role.RT, "Ketua RT 3", kelurahan=AIR_KUTI, rt=3)
+    assert overview.with_contact(engine, rt_user, base, start, end) is base  # no coverage.read: nothing applied

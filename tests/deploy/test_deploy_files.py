@@ -308,3 +308,14 @@ def test_the_server_cli_wrapper_reads_the_env_files(tmp_path, db_url):
     owner = subprocess.run(["bash", str(DEPLOY / "sikondusif-cli.sh"), "--pemilik", "info"], env=env,
                            capture_output=True, text=True, timeout=300)
     assert owner.returncode != 0  # the owner URL (a closed port here) is the one used
+
+
+def test_the_site_gzips_text_files_for_weak_phone_signals(tmp_path):
+    """Issue 26: nginx compresses the app's CSS/JS, /rt/ and its JSON; nginx -t accepts it."""
+    site = render.render("sikondusif.test", [8501], "/c.pem", "/k.pem")
+    lines = [line.strip() for line in site.splitlines()]
+    assert "gzip on;" in lines and "gzip_proxied any;" in lines
+    types = " ".join(lines[lines.index(next(x for x in lines if x.startswith("gzip_types"))):][:2])
+    for kind in ("text/css", "application/javascript", "text/javascript", "application/json",
+                 "application/manifest+json"):
+        assert kind in types

@@ -291,7 +291,7 @@ def test_two_processes_behind_nginx_share_reports_alerts_and_survive_a_killed_pr
         assert submit_login(pw, PANWASLU_USER, PANWASLU_PASSWORD).status == 303
         wait_for_text(pw, "Cari judul, uraian atau no. laporan")
         signed_in_sockets = len(sockets)  # the login's 303 loaded the page once more: a new websocket
-        rt.goto(url)
+        rt.goto(f"{url}/lapor")  # the Streamlit form; "/" sends an RT to /rt/ (issue 26)
         answer = submit_login(rt, RT_USER, RT_PIN)
         assert answer.status == 303 and answer.headers.get("x-sikondusif-proses") == f"127.0.0.1:{port_a}"
         first = _file_report(rt, "Amplop dibagikan di RT 03")
@@ -393,7 +393,7 @@ def test_failover_files_what_was_typed_with_one_tap_and_uploads_follow_the_sessi
     rt_ctx, rt = _context(browser, url, route_to(url, port_a), viewport={"width": 360, "height": 740},
                           is_mobile=True, has_touch=False)
     try:
-        rt.goto(url)
+        rt.goto(f"{url}/lapor")  # the Streamlit form; "/" sends an RT to /rt/ (issue 26)
         assert submit_login(rt, RT_USER, RT_PIN).status == 303
         assert _served_by(rt, url) == f"127.0.0.1:{port_a}"
 
@@ -452,7 +452,7 @@ def test_a_photo_chosen_before_a_failover_is_filed_or_asked_for_again(cluster, b
     rt_ctx, rt = _context(browser, url, route_to(url, port_a), viewport={"width": 360, "height": 740},
                           is_mobile=True, has_touch=False)
     try:
-        rt.goto(url)
+        rt.goto(f"{url}/lapor")  # the Streamlit form; "/" sends an RT to /rt/ (issue 26)
         assert submit_login(rt, RT_USER, RT_PIN).status == 303
         # A photo chosen on A, then A killed: on B the report is filed with its photo, or the
         #    form asks for the photo again and keeps the typed text; a tap after that files both.

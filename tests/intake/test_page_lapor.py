@@ -81,7 +81,9 @@ def test_double_submit_files_one_report(store_engine):
     at.run()
     submit(at)
     assert len(incidents(store_engine)) == 1
-    assert number in at.info[-1].value and "sudah terkirim" in at.info[-1].value
+    # success style with the issue-26 wording, not a blue notice
+    assert f"Laporan Anda sudah tercatat: **{number}**" in at.success[-1].value
+    assert not any(number in i.value for i in at.info)
     # a new report gets a new number
     next(b for b in at.button if b.label == "Buat laporan baru").click()
     at.run()
@@ -131,3 +133,19 @@ def test_an_over_long_description_is_refused_with_its_text_kept_not_dropped(stor
     assert "Uraian: terlalu panjang (13.999 karakter; paling banyak 10.000)" in errors, errors
     assert at.text_area(key="lapor_desc").value == long_text
     assert not incidents(store_engine)
+
+
+def _forms(node):
+    """Form blocks under `node` (AppTest's public element tree: .proto, .children)."""
+    proto = getattr(node, "proto", None)
+    if proto is not None and "form" in getattr(proto.DESCRIPTOR, "fields_by_name", {}) and proto.HasField("form"):
+        yield proto.form
+    for child in (getattr(node, "children", None) or {}).values():
+        yield from _forms(child)
+
+
+def test_enter_in_the_title_does_not_send_the_form(store_engine):
+    """Issue 26 item 5: a half-written report must not go out when Enter is pressed in «Judul singkat»."""
+    at = open_form(RT_AIR_KUTI_3)
+    (lapor,) = [f for f in _forms(at.main) if f.form_id == "lapor_form"]
+    assert lapor.enter_to_submit is False and lapor.clear_on_submit is False

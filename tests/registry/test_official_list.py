@@ -300,3 +300,54 @@ def test_two_operators_applying_the_same_list_at_once_change_it_once(engine):
     assert _audit_rows(engine) == before + 1
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(store.rt_units)).scalar_one() == 4
+
+
+def test_a_huge_csv_is_refused_before_it_is_read_row_by_row():
+    """attack: a 50 MB upload (the page's limit) of RT rows held the server for minutes and gigabytes.
+
+    Lubuklinggau has about a thousand RT; a file of 100 000 rows is not an RT list.
+    """
+    data = b"Kelurahan;No. RT\n" + b"Air Kuti;1\n" * 100_000
+    with pytest.raises(registry.RegistryFileError, match="terlalu"):
+        registry.read_official(data, "besar.csv")
+
+
+def test_a_small_xlsx_that_unpacks_to_a_huge_sheet_is_refused(tmp_path):
+    """attack: an XLSX compresses 100 000 rows into a few hundred KB; the row cap stops it too."""
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["Kelurahan", "No. RT"])
+    for _ in range(100_000):
+        sheet.append(["Air Kuti", 1])
+    path = tmp_path / "bom.xlsx"
+    book.save(path)
+    with pytest.raises(registry.RegistryFileError, match="terlalu"):
+        registry.read_official(path.read_bytes(), "bom.xlsx")
+
+
+def test_a_huge_csv_on_one_line_or_with_old_mac_line_ends_is_refused_too():
+    """attack: the row count alone missed a file of CR line ends or one endless line."""
+    for data in (b"Kelurahan;No. RT\r" + b"Air Kuti;1\r" * 100_000,
+                 b"Kelurahan;No. RT\n" + b"Air Kuti;1;" * 500_000):
+        with pytest.raises(registry.RegistryFileError, match="terlalu"):
+            registry.read_official(data, "besar.csv")
+
+
+def _hostile_name_script():
+    from kondusif import store
+    from kondusif.model import Role, Viewer
+    from kondusif.ui import rt_registry
+
+    rt_registry._preview_and_apply(store.get_engine(), Viewer("operator", Role.ADMIN), b"bukan daftar",
+                                   "[klik](https://jahat.example)**tebal**.csv")
+
+
+def test_an_unreadable_file_is_named_without_rendering_its_name_as_markdown(engine):
+    """attack: the uploaded file's name went into st.error unescaped: a link and bold text on the admin page."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_hostile_name_script, default_timeout=60).run()
+    assert not at.exception, at.exception
+    shown = at.error[0].value
+    assert "Baris judul tidak ditemukan" in shown
+    assert "](https" not in shown and "**tebal**" not in shown

@@ -205,3 +205,16 @@ def test_tiles_are_allowed_only_from_the_configured_host(monkeypatch):
     settings.cache_clear()
     img = next(d for d in content_security_policy("/").split("; ") if d.startswith("img-src"))
     assert img == "img-src 'self' data: blob:"
+
+
+def test_the_rt_page_has_the_strictest_policy_and_the_app_keeps_its_own():
+    """Issue 26: /rt/ and its API allow no inline code, no eval and no framing; the app's policy is unchanged."""
+    from kondusif.web.middleware import content_security_policy
+
+    for path in ("/rt", "/rt/", "/rt/rt.js", "/rt/api/saya"):
+        policy = dict(d.split(" ", 1) for d in content_security_policy(path).split("; "))
+        assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'", path
+        assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+        assert "unsafe" not in content_security_policy(path)
+    assert "'unsafe-inline'" in content_security_policy("/")  # Streamlit's emotion styles still need it
+    assert content_security_policy("/rtx") == content_security_policy("/")
