@@ -191,12 +191,12 @@ def _map(kel: str | None) -> None:
                                ).add_to(fmap)
                 minx, miny, maxx, maxy = shape.total_bounds
                 fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-        # The chosen point travels as a separate layer, so a new tap does not rebuild the map itself.
-        chosen = folium.FeatureGroup(name="titik")
+        # The pin is part of the map itself: streamlit-folium draws `feature_group_to_add` with eval(),
+        # which the Content-Security-Policy forbids (no 'unsafe-eval'), so a separate layer never showed.
         if point:
-            folium.CircleMarker(point, radius=9, color="#b71c1c", fill=True, fill_opacity=0.9).add_to(chosen)
+            folium.CircleMarker(point, radius=9, color="#b71c1c", fill=True, fill_opacity=0.9).add_to(fmap)
         out = st_folium(fmap, height=260, use_container_width=True, returned_objects=["last_clicked"],
-                        feature_group_to_add=chosen, key=_key("map"))
+                        key=_key("map"))
         clicked = (out or {}).get("last_clicked")
         if clicked and clicked.get("lat") is not None:
             new = (round(float(clicked["lat"]), 6), round(float(clicked["lng"]), 6))
