@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from kondusif import access, maps, overview, store
+from kondusif.accounts import auth_tokens
 from kondusif.config import settings
 from kondusif.db_unavailable import form_message, is_unavailable
 from kondusif.duplicates import window_hours
@@ -103,7 +104,8 @@ def _submit(v: Viewer) -> None:
     taps.note_handled(_key("tapped"))
     ss = st.session_state
     upload = ss.get(_photo_key())
-    if taps.photo_lost(upload):  # issue 31: chosen on a process that died; nothing filed, text kept
+    # issue 31: chosen on a process that died, or its upload cut off by the failover; nothing filed, text kept
+    if taps.photo_lost(upload, st.context.cookies.get(auth_tokens.COOKIE_NAME)):
         ss[_key("errors")] = {"photo": [taps.LOST_PHOTO]}
         ss[_key("photo_gen")] = ss.get(_key("photo_gen"), 0) + 1  # an empty photo field to choose it again
         return
