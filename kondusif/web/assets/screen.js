@@ -27,7 +27,10 @@
     "Press Enter to apply": "Tekan Enter untuk menerapkan",
     "Choose an option": "Pilih salah satu",
     "Choose options": "Pilih satu atau lebih",
-    "Help": "Bantuan"
+    "Help": "Bantuan",
+    "Fullscreen": "Layar penuh",
+    "Close fullscreen": "Tutup layar penuh",
+    "Exit fullscreen": "Tutup layar penuh"
   }, PATTERNS = [
     [/^(\d+(?:[.,]\d+)?)\s?([KMG]B) per file(.*)$/, "Maks. $1 $2 per berkas$3"],
     [/^(.+) files are not allowed\.$/, "Berkas $1 tidak diterima."],
