@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 from kondusif.ui.errors import on_script_error
 from kondusif.web.compression import StaticGZipMiddleware
 from kondusif.web.lifespan import lifespan
+from kondusif.web.lost_uploads import LostUploadMiddleware
 from kondusif.web.middleware import SecurityMiddleware
 from kondusif.web.routes import routes
 
@@ -26,7 +27,8 @@ app = st.App(
     "dashboard.py",
     routes=routes(),
     # issue 26: gzip for Streamlit's bundle, the map files and /rt/ (Streamlit skips its static files)
-    middleware=[Middleware(StaticGZipMiddleware), Middleware(SecurityMiddleware)],
+    middleware=[Middleware(StaticGZipMiddleware), Middleware(SecurityMiddleware),
+                Middleware(LostUploadMiddleware)],  # issue 31: a photo refused after a failover
     on_script_error=on_script_error,
     lifespan=lifespan,  # the signing key, then this process's alert delivery (once)
 )

@@ -60,6 +60,7 @@ CAPABILITIES: dict[str, tuple[frozenset[Role], str]] = {
     "page.insiden": (frozenset({A, P}), "halaman Insiden"),
     "page.lapor": (frozenset({A, P, R}), "halaman Kirim laporan"),
     "page.impor": (frozenset({A, P}), "halaman Impor laporan"),
+    "page.antrean": (frozenset({A, P}), "halaman Antrean periksa (pesan yang belum terbaca)"),
     "page.laporan_mingguan": (frozenset({A, J, P}), "halaman Laporan mingguan"),
     "page.ruang_pantau": (frozenset({A, J, P}), "halaman Ruang pantau (layar dinding posko)"),
     "page.admin_akun": (frozenset({A}), "halaman Kelola akun"),

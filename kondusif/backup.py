@@ -9,7 +9,8 @@ SQLite backups must pass ``PRAGMA integrity_check``; PostgreSQL dumps must pass
 ``pg_restore --list`` and a trial restore into a scratch database. The schema objects
 (tables, indexes, triggers, views, functions, ...) must be ones this version creates,
 fresh or upgraded (issue 27): a trigger slipped into a backup would otherwise run inside
-the live app after the restore. What is found extra is named and nothing is restored. The schema
+the live app after the restore. What is found extra is named and nothing is restored; a store that
+lacks a table or column this version reads is put back the same way. The schema
 version must be one this code can upgrade, and the row counts are returned for
 the operator to confirm. The current store is then copied aside (its path is
 reported) and put back automatically if the restore fails half-way. A full or

@@ -3,9 +3,12 @@
 The rows are exactly `store.query_incidents(engine, q, viewer)`: the same
 filter, the same scope, the same private-column rule (reporter name and phone
 only for roles with `Viewer.sees_identity`). Labels are human (Indonesian),
-times are WIB, and every text cell that a spreadsheet could run as a formula
-(=, +, -, @, tab, CR) is neutralised with `kondusif.safe`. The file name says
-the period and the filter.
+times are WIB. In the CSV files every text field that a spreadsheet could run as
+a formula (=, +, -, @, tab, CR) is neutralised with `kondusif.safe`; the XLSX
+writes text as string cells, which no spreadsheet runs, so it needs no
+apostrophe (issue 30). Spreadsheets show RT as "06" and phone numbers as people
+write them ("0812-3456-7890": text in Excel, no leading 0 lost). The file name
+says the period and the filter.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from kondusif.model import (
     Status,
     Viewer,
 )
+from kondusif.phone import national_form
 from kondusif.safe import FORMULA_PREFIXES, neutralise_cell
 from kondusif.timeutil import WIB, format_wib, now, to_wib
 from lubuklinggau_geo import gazetteer
@@ -95,6 +99,7 @@ FORMAT_HELP = {
     "csv": "standar: untuk LibreOffice, Google Sheets, Python/R",
     "csv-excel": "dibuka langsung oleh Excel berbahasa Indonesia; desimal pakai koma",
 }
+RT_PREFIX_EXCEL = "RT "  # "RT 06": digits alone would become the number 6 in Excel
 EXCEL_SUFFIX = "_excel-titik-koma"
 # Characters a spreadsheet may split a CSV line on (issue 12: Indonesian Excel splits on ";").
 SPLIT_CHARS = ";,\t|"
@@ -321,7 +326,7 @@ def to_csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
     ``excel``: ``;`` between fields and decimal commas, what Excel in an Indonesian
     locale expects (it splits CSV on ``;``); the default is the standard comma file.
     """
-    out = frame.copy()
+    out = spreadsheet_text_columns(frame, RT_PREFIX_EXCEL if excel else "")
     for key in TIME_KEYS:
         if key in out.columns:
             out[key] = _minute_text(out[key])
@@ -340,6 +345,23 @@ def to_csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
     writer.writerow(out.columns)
     writer.writerows(zip(*(_csv_cells(out[col], excel) for col in out.columns), strict=True))
     return buf.getvalue().encode("utf-8-sig")
+
+
+def rt_text(series: pd.Series, prefix: str = "") -> pd.Series:
+    """RT numbers as two-digit text ("06", or "RT 06" with `prefix`); a missing RT stays missing."""
+    values = series.astype(object).tolist()
+    return pd.Series([None if v is None or v is pd.NA or v != v else f"{prefix}{int(v):02d}" for v in values],
+                     index=series.index, dtype=object)
+
+
+def spreadsheet_text_columns(frame: pd.DataFrame, rt_prefix: str = "") -> pd.DataFrame:
+    """The RT and phone columns as a spreadsheet must keep them: text, leading 0 included (issue 30)."""
+    out = frame.copy()
+    if "rt" in out.columns:
+        out["rt"] = rt_text(out["rt"], rt_prefix)
+    if "telepon_pelapor" in out.columns:
+        out["telepon_pelapor"] = _map_text(out["telepon_pelapor"], national_form)
+    return out
 
 
 def _csv_cells(s: pd.Series, excel: bool) -> list:
@@ -386,9 +408,9 @@ EXCEL_TIME_FORMAT = "yyyy-mm-dd h:mm:ss"  # what openpyxl gave datetime cells be
 
 
 def _xlsx_columns(frame: pd.DataFrame) -> list[tuple[bool, list]]:
-    """Per column (is_time, cell values): neutralised text, Python numbers, Excel day serials
-    for times (naive WIB wall clock), None for an empty cell."""
-    safe = neutralise_text_columns(frame).set_axis(list(frame.columns), axis=1)
+    """Per column (is_time, cell values): text (string cells: never a formula, so no apostrophe),
+    Python numbers, Excel day serials for times (naive WIB wall clock), None for an empty cell."""
+    safe = spreadsheet_text_columns(frame)
     out = []
     for key in frame.columns:
         s = safe[key]
@@ -488,11 +510,28 @@ def _write_rows_fast(ws, columns: list[tuple[bool, list]], when) -> None:
     ws.dim_colmax = max(ws.dim_colmax, len(columns) - 1)
 
 
+def column_widths(frame: pd.DataFrame, sample: int = 2000) -> list[float]:
+    """Excel column widths (characters) that fit the heading and the first `sample` cells, 8 to 60."""
+    widths = []
+    for key in frame.columns:
+        longest = len(LABELS.get(key, key))
+        if key in TIME_KEYS:
+            longest = max(longest, 16)
+        else:
+            head = frame[key].head(sample)
+            texts = head[head.notna()].astype(str)
+            if len(texts):
+                longest = max(longest, int(texts.str.len().max()))
+        widths.append(float(min(max(longest + 2, 8), 60)))
+    return widths
+
+
 def to_xlsx_bytes(frame: pd.DataFrame, about: list[tuple[str, str]] | None = None) -> bytes:
     """One sheet of rows (times as real dates, WIB wall clock), plus a 'Keterangan' sheet about the view.
 
-    Every text cell is neutralised first, and cells are written as strings, numbers
-    or dates only (never write() guessing a formula), so no cell can become a formula.
+    Cells are written as strings, numbers or dates only (never write() guessing a
+    formula), so no cell can become a formula and text needs no apostrophe. Columns
+    are sized to their contents and the heading row carries Excel's filter buttons.
     xlsxwriter in constant_memory mode streams rows to disk (issue 14: 100,000 rows
     in seconds, where openpyxl's write-only mode took a minute).
     """
@@ -502,18 +541,24 @@ def to_xlsx_bytes(frame: pd.DataFrame, about: list[tuple[str, str]] | None = Non
     when = wb.add_format({"num_format": EXCEL_TIME_FORMAT})
     ws = wb.add_worksheet("Insiden")  # numbers as 16 significant digits, as openpyxl wrote them
     ws.freeze_panes(1, 1)
-    for c, key in enumerate(frame.columns):
-        ws.write_string(0, c, neutralise_cell(LABELS.get(key, key)), bold)
     columns = _xlsx_columns(frame)
+    for c, width in enumerate(column_widths(spreadsheet_text_columns(frame))):
+        ws.set_column(c, c, width)
+    for c, key in enumerate(frame.columns):
+        ws.write_string(0, c, LABELS.get(key, key), bold)
+    if len(frame.columns):
+        ws.autofilter(0, 0, max(len(frame), 1), len(frame.columns) - 1)
     # Past Excel's 1,048,576 rows xlsxwriter drops the cells; its own writers keep that behaviour.
     if xlsxwriter.__version__ == FAST_XLSX_VERSION and 0 < len(frame) < ws.xls_rowmax:
         _write_rows_fast(ws, columns, when)
     else:
         _write_rows(ws, columns, when)
     info = wb.add_worksheet("Keterangan")
+    info.set_column(0, 0, 20)
+    info.set_column(1, 1, 60)
     for r, (k, v) in enumerate(about or []):
-        info.write_string(r, 0, str(neutralise_cell(k)))
-        info.write_string(r, 1, str(neutralise_cell(v)))
+        info.write_string(r, 0, str(k))
+        info.write_string(r, 1, str(v))
     wb.close()
     return buf.getvalue()
 

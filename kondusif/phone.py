@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 _KEEP = re.compile(r"[^\d+]")
+_PHONE_CHARS = re.compile(r"\+?[\d ()./-]+")
 
 
 def normalise_phone(text: object) -> str | None:
@@ -41,3 +42,21 @@ def normalise_phone(text: object) -> str | None:
         return ("+" if plus else "") + digits
     rest = rest.lstrip("0")
     return "+62" + rest
+
+
+def national_form(phone: object) -> str | None:
+    """'+6281234567890' -> '0812-3456-7890': the way people write it, for spreadsheet cells.
+
+    Excel turns a CSV field of digits into a number and drops its leading 0 (and
+    reads a leading "+" as a formula); grouped with hyphens the number stays text
+    in every locale, with no apostrophe or formula around it (issue 30). Only
+    text made of phone characters that is an Indonesian number is rewritten
+    ('081234567890' too); anything else is returned as it is.
+    """
+    if not isinstance(phone, str):
+        return None
+    canonical = normalise_phone(phone) if _PHONE_CHARS.fullmatch(phone) else None
+    m = re.fullmatch(r"\+62(\d{3})(\d{1,4})(\d*)", canonical or "")
+    if m is None:
+        return phone
+    return "-".join(p for p in ("0" + m.group(1), m.group(2), m.group(3)) if p)

@@ -25,9 +25,11 @@ def _alert_scope(viewer: Viewer) -> sa.ColumnElement[bool] | None:
 
 
 def _visible_stmt(viewer: Viewer, unacked: bool) -> sa.Select:
-    a, k = store.alerts, store.alert_acks
+    a, k, i = store.alerts, store.alert_acks, store.incidents
+    # The report's number rides along so the banner can link to it (issue 30.6).
     stmt = sa.select(a.c.id, a.c.created_at, a.c.kind, a.c.kode_kecamatan, a.c.kode_kelurahan,
-                     a.c.incident_id, a.c.message)
+                     a.c.incident_id, a.c.message, i.c.report_no).select_from(
+        a.outerjoin(i, i.c.id == a.c.incident_id))
     if not sees_alerts(viewer):
         return stmt.where(sa.false())
     scope = _alert_scope(viewer)

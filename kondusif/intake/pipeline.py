@@ -633,7 +633,9 @@ def preview_chat(engine: Engine, data: bytes, filename: str, viewer: Viewer, cha
         preview.queue_rows[msg.number] = {
             "fingerprint": fp, "channel": msg.channel, "sent_at": msg.sent_at,
             "sender": normalise_phone(msg.phone) if msg.phone else msg.sender,
-            "text": msg.text, "guess": json.dumps(rd.guess, ensure_ascii=False, default=str),
+            "text": msg.text,  # the guess also says where the message came from (issue 30.1)
+            "guess": json.dumps({**rd.guess, "berkas": safe.clean_text(filename), "grup": safe.clean_text(parsed.subject)},
+                                ensure_ascii=False, default=str),
             "reason": reason, "state": "antri", **queue_place(rd.guess.get("kelurahan")),
         }
     prefix = "wa:" if parsed.channel == "whatsapp" else "sms:"

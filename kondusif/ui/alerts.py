@@ -11,10 +11,11 @@ import logging
 
 import streamlit as st
 
-from kondusif import alerts, store
+from kondusif import access, alerts, store
 from kondusif.model import Viewer
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib
+from kondusif.ui import pages
 
 log = logging.getLogger(__name__)
 SHOWN = 3  # newest alerts shown one by one; the rest are counted
@@ -52,6 +53,11 @@ def render_alert_banner(viewer: Viewer) -> None:
                           f"{format_wib(alert['created_at'])} — {escape_markdown(alert['message'])}", icon=icon)
             cols[1].button("Tandai sudah dibaca", key=f"alert_ack_{alert['id']}", on_click=_ack,
                            args=(viewer, [alert["id"]]), width="stretch")
+            report_no = alert.get("report_no")
+            if report_no and access.allows(viewer, "page.insiden"):
+                # Issue 30.6: the banner opens its report on the desk (the link the desk itself reads).
+                cols[0].page_link(pages.page("insiden").path, label=f"Buka laporan {report_no}",
+                                  icon=":material/open_in_new:", query_params={"laporan": report_no})
         rest = total - len(pending)
         if rest > 0:
             cols = st.columns([0.82, 0.18], vertical_alignment="center")

@@ -23,7 +23,7 @@ from kondusif.model import CATEGORY_LABELS, Category, Severity, Viewer
 from kondusif.safe import escape_markdown
 from kondusif.sms.gateways import CHANNEL_LABELS as GATEWAY_LABELS
 from kondusif.timeutil import WIB, format_wib, now, to_wib
-from kondusif.ui import jobs
+from kondusif.ui import jobs, pages
 from lubuklinggau_geo import gazetteer
 
 NONE = "— tidak ada —"
@@ -245,8 +245,9 @@ def _queue_tab(v: Viewer) -> None:
     item = items[items["id"] == pick].iloc[0]
     guess = item["guess"] or {}
     via = GATEWAY_LABELS.get(str(guess.get("gateway") or ""))  # issue 15: an SMS a gateway received live
-    st.caption(("Diterima lewat " + via + " · " if via else "") + "Alasan masuk antrean: "
-               + escape_markdown(item["reason"]))
+    origin = origin_text(guess)
+    st.caption(("Diterima lewat " + via + " · " if via else "") + (escape_markdown(origin) + " · " if origin else "")
+               + "Alasan masuk antrean: " + escape_markdown(item["reason"]))
     st.text(str(item["text"]))  # as typed, never rendered as markdown/HTML
     if review.is_checkin_candidate(guess, item["reason"]):
         _checkin_form(v, item, guess)
@@ -261,6 +262,17 @@ def _queue_tab(v: Viewer) -> None:
             else:
                 st.session_state["impor_queue_note"] = f"Pesan #{pick} dibuang."
                 st.rerun()
+
+
+def origin_text(guess: dict) -> str:
+    """Where a queued message came from (issue 30.1): the file (and row) or the chat file and its group."""
+    parts = []
+    if guess.get("berkas"):
+        row = f", baris {guess['baris']}" if guess.get("baris") else ""
+        parts.append(f"Dari berkas «{guess['berkas']}»{row}")
+    if guess.get("grup"):
+        parts.append(f"grup «{guess['grup']}»")
+    return " · ".join(parts)
 
 
 def _checkin_form(v: Viewer, item: pd.Series, guess: dict) -> None:
@@ -345,4 +357,15 @@ def render(viewer: Viewer) -> None:
     with tab_chat:
         _chat_tab(viewer)
     with tab_queue:
-        _queue_tab(viewer)
+        st.markdown("Pesan dan baris yang belum terbaca pasti menunggu di layar tersendiri, agar tetap di sana "
+                    "setelah setiap pesan disimpan atau dibuang.")
+        st.page_link(pages.page("antrean").path, label=f"Buka Antrean periksa ({queued} menunggu)",
+                     icon=":material/inbox:")
+
+
+def render_queue(viewer: Viewer) -> None:
+    """The review queue screen (issue 30.1): after "Simpan sebagai laporan" or "Buang pesan" the user stays
+    here and reads which report number the message became."""
+    st.title("Antrean periksa")
+    st.caption("Pesan chat/SMS dan baris berkas yang tidak terbaca pasti: jadikan laporan atau buang dengan alasan.")
+    _queue_tab(viewer)

@@ -41,6 +41,8 @@ PAGES: tuple[PageSpec, ...] = (
     # issue 5: report intake (the RT form; file/chat imports and the review queue)
     PageSpec("lapor", "screens/lapor.py", "Kirim laporan", ":material/campaign:", "lapor"),
     PageSpec("impor", "screens/impor.py", "Impor laporan", ":material/upload_file:", "impor"),
+    # issue 30: the review queue on its own screen (messages a person must read)
+    PageSpec("antrean", "screens/antrean.py", "Antrean periksa", ":material/inbox:", "antrean"),
     # issue 15: the SMS gateways (Gammu modem, SMSsync phone) and the Ketua RT numbers
     PageSpec("gerbang_sms", "screens/gerbang_sms.py", "Gerbang SMS", ":material/sms:", "gerbang_sms"),
     # issue 7: the weekly PDF snapshot and its archive

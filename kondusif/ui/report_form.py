@@ -15,6 +15,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from kondusif import access, maps, overview, store
+from kondusif.accounts import auth_tokens
 from kondusif.config import settings
 from kondusif.db_unavailable import form_message, is_unavailable
 from kondusif.duplicates import window_hours
@@ -103,7 +104,8 @@ def _submit(v: Viewer) -> None:
     taps.note_handled(_key("tapped"))
     ss = st.session_state
     upload = ss.get(_photo_key())
-    if taps.photo_lost(upload):  # issue 31: chosen on a process that died; nothing filed, text kept
+    # issue 31: chosen on a process that died, or its upload cut off by the failover; nothing filed, text kept
+    if taps.photo_lost(upload, st.context.cookies.get(auth_tokens.COOKIE_NAME)):
         ss[_key("errors")] = {"photo": [taps.LOST_PHOTO]}
         ss[_key("photo_gen")] = ss.get(_key("photo_gen"), 0) + 1  # an empty photo field to choose it again
         return
@@ -191,12 +193,12 @@ def _map(kel: str | None) -> None:
                                ).add_to(fmap)
                 minx, miny, maxx, maxy = shape.total_bounds
                 fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-        # The chosen point travels as a separate layer, so a new tap does not rebuild the map itself.
-        chosen = folium.FeatureGroup(name="titik")
+        # The pin is part of the map itself: streamlit-folium draws `feature_group_to_add` with eval(),
+        # which the Content-Security-Policy forbids (no 'unsafe-eval'), so a separate layer never showed.
         if point:
-            folium.CircleMarker(point, radius=9, color="#b71c1c", fill=True, fill_opacity=0.9).add_to(chosen)
+            folium.CircleMarker(point, radius=9, color="#b71c1c", fill=True, fill_opacity=0.9).add_to(fmap)
         out = st_folium(fmap, height=260, use_container_width=True, returned_objects=["last_clicked"],
-                        feature_group_to_add=chosen, key=_key("map"))
+                        key=_key("map"))
         clicked = (out or {}).get("last_clicked")
         if clicked and clicked.get("lat") is not None:
             new = (round(float(clicked["lat"]), 6), round(float(clicked["lng"]), 6))

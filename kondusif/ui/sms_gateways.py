@@ -6,6 +6,7 @@ reader); numbers are registered through kondusif.sms.senders on the RT account.
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -22,6 +23,25 @@ from lubuklinggau_geo import gazetteer
 
 NOTICE_KEY = "_gerbang_sms_notice"
 
+
+
+PICKED_ACCOUNT = "gerbang_rt_akun_pilihan"  # the account picked last, kept across a new picker key
+
+
+def _account_picker(names: list[str], label, phone_of: dict) -> str:
+    """The RT account select box; its labels carry each account's number.
+
+    The browser keeps the label it showed for a keyed select box even when the server
+    sends new labels, so after a number is saved the box still said "belum ada nomor"
+    (issue 30.6). The key therefore changes with the numbers, and the pick is carried over.
+    """
+    digest = hashlib.sha1(repr(sorted(phone_of.items())).encode()).hexdigest()[:10]
+    last = st.session_state.get(PICKED_ACCOUNT)
+    chosen = st.selectbox("Akun Ketua RT", names, format_func=label, key=f"gerbang_rt_akun_{digest}",
+                          index=names.index(last) if last in names else 0,
+                          placeholder="Pilih atau ketik nama kelurahan")
+    st.session_state[PICKED_ACCOUNT] = chosen
+    return chosen
 
 def _when(value) -> str:
     return format_wib(value) if value is not None and value == value else "-"
@@ -69,7 +89,7 @@ def render(viewer: Viewer) -> None:
     with tab_rt:
         st.markdown("SMS dari nomor yang terdaftar langsung menjadi laporan untuk RT akun itu (RT yang ditulis di "
                     "SMS tidak dapat memindahkannya). SMS dari nomor lain masuk antrean tinjauan di halaman "
-                    "*Impor laporan*.")
+                    "*Antrean periksa*.")
         rt_accounts = accounts.list_accounts(engine, viewer, role="rt")
         phones = senders.registered_phones(engine, viewer)
         phone_of = dict(zip(phones["username"], phones["phone"], strict=True))
@@ -85,8 +105,7 @@ def render(viewer: Viewer) -> None:
                 rt = f"RT {int(row['rt']):03d}" if row["rt"] is not None and row["rt"] == row["rt"] else "RT -"
                 return f"{rt} {kel} · {name} · {phone_of.get(name) or 'belum ada nomor'}"
 
-            chosen = st.selectbox("Akun Ketua RT", list(rt_accounts["username"]), format_func=_label,
-                                  key="gerbang_rt_akun", placeholder="Pilih atau ketik nama kelurahan")
+            chosen = _account_picker(list(rt_accounts["username"]), _label, phone_of)
             with st.form(f"nomor_{chosen}"):
                 number = st.text_input("Nomor HP untuk SMS", value=phone_of.get(chosen) or "", max_chars=32,
                                        help="Boleh ditulis 0812…, 62812… atau +62 812-…; disimpan sebagai +62…. "

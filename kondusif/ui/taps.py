@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kondusif.web import lost_uploads
+
 
 def note_handled(flag_key: str) -> None:
     """Call first thing in the submit callback: this tap was handled by it."""
@@ -27,10 +29,17 @@ LOST_PHOTO = ("Foto yang Anda pilih tidak sampai ke server (sambungan sempat ter
               "terkirim. Isian Anda tetap ada: pilih fotonya lagi, lalu ketuk «Kirim laporan».")
 
 
-def photo_lost(upload: object) -> bool:
-    """True when the browser still shows a chosen file this process never received.
+def photo_lost(upload: object, token: str | None = None) -> bool:
+    """True when the RT chose a photo that this process never received.
 
-    The file went to the process that died; Streamlit then hands the session a
-    placeholder without content instead of the file (in session_state, as here).
+    Either the file went to the process that died (Streamlit then hands the session a
+    placeholder without content instead of the file, in session_state as here), or its
+    upload was cut off by the failover and refused here, so the form carries no file at
+    all (noted by kondusif.web.lost_uploads under the browser's sign-in cookie `token`).
     """
-    return upload is not None and not hasattr(upload, "getvalue")
+    if upload is not None:
+        if not hasattr(upload, "getvalue"):
+            return True
+        lost_uploads.forget(token)  # the photo is here after all
+        return False
+    return lost_uploads.take_refused(token)

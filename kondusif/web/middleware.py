@@ -1,10 +1,9 @@
 """Security headers on every response, metrics for admins only, /media for sessions only, dead cookies deleted.
 
 Content-Security-Policy, as measured in Chromium on every page (docs/architecture.md):
-- scripts: only this origin. 'unsafe-inline' is needed by the map only: folium writes
-  its map as inline <script> in the streamlit-folium component iframe; 'unsafe-eval'
-  is needed by Vega (Altair charts) and streamlit-folium, which compile expressions
-  with `new Function`. Without them the map and the charts stay blank.
+- scripts: only this origin plus the hashes of the app page's inline scripts; no
+  'unsafe-eval' anywhere. 'unsafe-inline' only in the streamlit-folium component iframe,
+  because folium writes its map as inline <script> whose text changes with the data.
 - styles: this origin + 'unsafe-inline' (Streamlit's emotion CSS-in-JS writes <style>).
 - images: this origin, data:/blob: (Leaflet icons, st.image), the configured tile host.
 - fonts: this origin + data:; frames: this origin (component iframes) and their srcdoc;

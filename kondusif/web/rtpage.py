@@ -108,11 +108,11 @@ def corrected_time(made_ms: object, sent_ms: object, received: datetime | None =
         return at
     if made != made or sent != sent:  # NaN
         return at
-    held = timedelta(milliseconds=max(0.0, sent - made))
-    if held > MAX_HELD:
+    held_ms = max(0.0, sent - made)
+    if held_ms > MAX_HELD / timedelta(milliseconds=1):  # compared as a number: 1e300 ms overflows timedelta
         raise TimeRefused(f"Laporan ini tertahan di ponsel lebih dari {MAX_HELD.days} hari "
                           "(atau jam ponsel berubah jauh); tidak dikirim. Buat laporan baru.")
-    return at - held
+    return at - timedelta(milliseconds=held_ms)
 
 
 @dataclass(frozen=True)

@@ -169,3 +169,43 @@ def test_rt_page_scales_a_big_photo_on_the_phone_before_upload(app, browser, rt_
             assert conn.execute(sa.select(sa.func.count()).select_from(store.attachments)).scalar() == 1
     finally:
         context.close()
+
+
+def test_rt_page_keeps_an_offline_check_in_and_stores_it_once_when_back(app, browser, rt_db):
+    running = app(rt_db)
+    context = browser.new_context(**PHONE)
+    pg = context.new_page()
+    try:
+        pg.goto(running.url + "/rt/")
+        pg.get_by_label("Nama pengguna").fill(RT_USER)
+        pg.get_by_label("PIN", exact=True).fill(RT_PIN)
+        pg.get_by_role("button", name="Masuk", exact=True).click()
+        wait_for_text(pg, "RT 03 Kelurahan Air Kuti", timeout=30)
+        wait_until(lambda: pg.evaluate("() => !!navigator.serviceWorker.controller") or
+                   pg.reload() is None and False, timeout=30, message="service worker in control")
+        wait_for_text(pg, "RT 03 Kelurahan Air Kuti", timeout=30)
+        assert rows(rt_db) == ([], 0)
+
+        context.set_offline(True)
+        pg.get_by_role("button", name="Lingkungan aman").click()
+        pg.get_by_role("button", name="Ya, lingkungan aman").click()
+        wait_for_text(pg, "menunggu sinyal — akan dikirim otomatis", timeout=15)
+        assert rows(rt_db) == ([], 0)  # nothing reached the server yet
+        shot(pg, "aman-menunggu-sinyal")
+
+        context.set_offline(False)
+        wait_until(lambda: rows(rt_db)[1] == 1, timeout=15, message="offline check-in stored after reconnect")
+        wait_for_text(pg, "Laporan AMAN RT 03 Air Kuti pukul", timeout=15)
+        pg.wait_for_timeout(6000)  # the outbox is polled every 5 s: the check-in is not sent twice
+        assert rows(rt_db) == ([], 1)
+        assert pg.evaluate("""() => new Promise((ok, fail) => {
+            const open = indexedDB.open("sikondusif-rt");
+            open.onerror = fail;
+            open.onsuccess = () => {
+              const count = open.result.transaction("kiriman").objectStore("kiriman").count();
+              count.onsuccess = () => ok(count.result);
+            };
+        })""") == 0  # the phone's outbox is empty
+        shot(pg, "aman-terkirim-setelah-sinyal")
+    finally:
+        context.close()

@@ -440,13 +440,14 @@ def test_failover_files_what_was_typed_with_one_tap_and_uploads_follow_the_sessi
         rt_ctx.close()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "issue 31, open: after the failover the new process usually gets a placeholder for the photo and the form "
-    "asks for it again (kondusif/ui/taps.py photo_lost), but in some runs it gets no file at all and files the "
-    "report without its photo"))
-def test_a_photo_chosen_before_a_failover_is_filed_or_asked_for_again(cluster, browser, tmp_path):
+@pytest.mark.parametrize("cut_upload", [False, True], ids=["uploaded", "upload-cut-off"])
+def test_a_photo_chosen_before_a_failover_is_filed_or_asked_for_again(cluster, browser, tmp_path, cut_upload):
     """Issue 31.2: a photo chosen on A before A dies is filed on B, or the form asks for it again with the typed
-    text kept and one more tap files both. Never a report silently without its photo."""
+    text kept and one more tap files both. Never a report silently without its photo.
+
+    `upload-cut-off` is the race that once filed reports without their photo: A dies while the photo is still
+    uploading (held here until A is dead), nginx sends the upload on to B, which refuses it (unknown session),
+    and Streamlit's uploader leaves the file out of the form. B must still ask for the photo."""
     url, (app_a, _app_b), (port_a, _port_b) = cluster["url"], cluster["apps"], cluster["ports"]
     engine = cluster["engine"]
     rt_ctx, rt = _context(browser, url, route_to(url, port_a), viewport={"width": 360, "height": 740},
@@ -457,8 +458,21 @@ def test_a_photo_chosen_before_a_failover_is_filed_or_asked_for_again(cluster, b
         # A photo chosen on A, then A killed: on B the report is filed with its photo, or the
         #    form asks for the photo again and keeps the typed text; a tap after that files both.
         title3 = "Foto dipilih sebelum proses mati"
+        held: list = []
+        if cut_upload:  # the photo's upload waits until A is dead, then goes through nginx like any upload
+            rt.route("**/_stcore/upload_file/**",
+                     lambda route: held.append(route) if route.request.method == "PUT" else route.continue_())
         _fill_form(rt, title3, photo=_photo(tmp_path, "amplop.jpg"))
+        if cut_upload:
+            wait_until(lambda: held, timeout=30, message="the photo's upload, held")
         _kill_and_wait_for_reconnect(rt, app_a)
+        if cut_upload:
+            for route in held:
+                route.continue_()
+            rt.unroute("**/_stcore/upload_file/**")
+            wait_until(lambda: "upload_file" in (cluster["nginx_logs"] / "sikondusif.access.log").read_text(),
+                       timeout=30, message="the held upload answered")
+            wait_idle(rt)
         text = _one_tap_outcome(rt)
         _shot(rt, "deploy_photo_after_failover.png")
         if "Nomor laporan Anda" in text:

@@ -60,7 +60,7 @@ def test_every_text_field_is_quoted(hostile, fmt, sep):
     header, body = data.decode("utf-8-sig").split("\r\n")[:2]
     assert header.startswith('"No. laporan"' + sep + '"Waktu kejadian (WIB)"')
     assert f'{sep}"Air Kuti"{sep}' in body and f'{sep}"Politik uang"{sep}' in body
-    assert f'{sep}"Pak Rahman"{sep}"\'+6281234567890"{sep}' in body
+    assert f'{sep}"Pak Rahman"{sep}"0812-3456-7890"{sep}' in body
 
 
 def test_excel_file_uses_semicolons_and_decimal_commas_and_says_so(hostile):
@@ -70,7 +70,7 @@ def test_excel_file_uses_semicolons_and_decimal_commas_and_says_so(hostile):
     assert plain_name.endswith(".csv") and "excel" not in plain_name and name != plain_name
     (row,) = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert (row["Lintang"], row["Bujur"]) == ("-3,2819", "102,9147")  # numbers Indonesian Excel reads as numbers
-    assert row["RT"] == "3"
+    assert row["RT"] == "RT 03"  # digits alone would become the number 3 in Excel
     assert exports.FORMAT_LABELS["csv"] == "CSV (pemisah koma)"
     assert exports.FORMAT_LABELS["csv-excel"] == "CSV untuk Excel Indonesia (pemisah titik koma)"
     assert exports.formats_note() == (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import signin
@@ -15,11 +16,12 @@ from kondusif.model import SYSTEM, Viewer
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 
-def open_page(viewer: Viewer) -> AppTest:
+def open_page(viewer: Viewer, screen: str = "screens/antrean.py") -> AppTest:
+    """The review queue's own screen (issue 30.1), or another screen."""
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     signin.sign_in(at, viewer)
     at.run()
-    at.switch_page("screens/impor.py")
+    at.switch_page(screen)
     at.run()
     return at
 
@@ -28,9 +30,17 @@ def test_queue_classify_and_discard_from_the_page(store_engine):
     data = fixture_bytes("wa_android.txt").replace(b'"RT se-Kel. Air Kuti"', b'"Info Warga"')  # no group kelurahan
     p = pipeline.preview_chat(store_engine, data, "wa.txt", PANWASLU)
     pipeline.commit_chat(store_engine, p, PANWASLU)
+    impor = open_page(PANWASLU, "screens/impor.py")
+    assert not impor.exception
+    assert [t.label for t in impor.tabs] == ["Berkas CSV/XLSX", "Chat WhatsApp/SMS", "Antrean tinjauan (3)"]  # message 11 asks about a meeting: not queued
+    (link,) = [e for e in impor.get("page_link") if "Antrean periksa" in e.proto.label]
+    assert (link.proto.label, link.proto.page) == ("Buka Antrean periksa (3 menunggu)", "antrean")
     at = open_page(PANWASLU)
     assert not at.exception
-    assert [t.label for t in at.tabs] == ["Berkas CSV/XLSX", "Chat WhatsApp/SMS", "Antrean tinjauan (3)"]  # message 11 asks about a meeting: not queued
+    assert at.title[0].value == "Antrean periksa"
+    # Issue 30.1: the item says which chat file and group it came from.
+    shown = [re.sub(r"\\(.)", r"\1", str(c.value)) for c in at.caption]  # as a reader sees it
+    assert any("Dari berkas «wa.txt» · grup «Info Warga» · Alasan masuk antrean:" in c for c in shown), shown
     first = review.queue_frame(store_engine, SYSTEM).iloc[0]
     assert at.text[0].value == first["text"]  # shown as typed, as plain text
     next(s for s in at.selectbox if s.label == "Kelurahan").select("16.73.01.1001")
@@ -41,6 +51,7 @@ def test_queue_classify_and_discard_from_the_page(store_engine):
     assert not at.exception
     note = at.success[0].value
     assert note.startswith("Pesan #") and "LLG-2018-" in note
+    assert at.title[0].value == "Antrean periksa" and not at.tabs  # still on the queue, nothing to jump back to
     inc = store.get_incident(store_engine, note.rsplit(" ", 1)[1].rstrip("."), viewer=SYSTEM)
     assert (inc["kode_kelurahan"], inc["rt"], inc["category"]) == ("16.73.01.1001", 5, "perusakan_apk")
 
@@ -63,7 +74,7 @@ def test_discard_without_reason_refused_on_the_page(store_engine):
 
 
 def test_rt_accounts_cannot_open_the_import_page(store_engine):
-    at = open_page(RT_AIR_KUTI_3)
+    at = open_page(RT_AIR_KUTI_3, "screens/impor.py")
     assert any("Akses ditolak" in e.value for e in at.error)
     assert not at.tabs
 

@@ -278,3 +278,16 @@ def test_a_photo_travels_with_the_report(app, engine):
                              files={"foto": ("foto.jpg", b"bukan gambar", "image/jpeg")})
     assert status == 422 and out["galat"]["photo"][0].startswith("Foto: ")
     assert len(incidents(engine)) == 1
+
+
+@pytest.mark.parametrize(("made", "sent"), [("-1e300", "0"), ("-Infinity", "0"), ("0", "1e300")])
+def test_an_absurd_phone_clock_is_refused_in_indonesian_not_a_server_error(app, engine, made, sent):
+    """attack: "dibuat"/"dikirim" far apart overflowed timedelta (500, and the phone resends for ever)."""
+    phone, me = signed_in(app)
+    status, out = phone.post("/rt/api/aman", {"kunci": me["kunci"][0], "dibuat": made, "dikirim": sent},
+                             csrf=me["csrf"])
+    assert status == 422 and "tertahan di ponsel" in out["pesan"]
+    status, out = phone.post("/rt/api/lapor", report_fields(me["kunci"][1], dibuat=made, dikirim=sent),
+                             csrf=me["csrf"])
+    assert status == 422 and "tertahan di ponsel" in out["pesan"]
+    assert checkin_rows(engine) == [] and incidents(engine) == []

@@ -17,6 +17,11 @@ ADMIN = Viewer("uji-admin", Role.ADMIN, "Admin Uji")
 AIR_KUTI = "16.73.01.1001"
 
 
+def account_picker(at: AppTest):
+    """The RT account select box (its key changes with the stored numbers, issue 30.6)."""
+    return next(s for s in at.selectbox if s.label == "Akun Ketua RT")
+
+
 def open_page(viewer: Viewer) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     signin.sign_in(at, viewer)
@@ -38,7 +43,7 @@ def rt_account(engine) -> str:
 def test_the_admin_registers_a_ketua_rts_number_as_typed_and_it_is_stored_normalised(engine, rt_account):
     at = open_page(ADMIN)
     assert [m.label for m in at.metric] == ["SMS 1 jam terakhir", "Balasan belum terkirim"] * 2
-    at.selectbox(key="gerbang_rt_akun").set_value(rt_account).run()
+    account_picker(at).set_value(rt_account).run()
     at.text_input[0].input("0812-3456-7801")
     next(b for b in at.button if b.label == "Simpan nomor").click().run()
     assert not at.exception, at.exception
@@ -49,7 +54,7 @@ def test_the_admin_registers_a_ketua_rts_number_as_typed_and_it_is_stored_normal
 def test_a_hostile_or_wrong_number_is_refused_in_indonesian_and_nothing_changes(engine, rt_account):
     senders.set_phone(engine, SYSTEM, rt_account, "081234567801")
     at = open_page(ADMIN)
-    at.selectbox(key="gerbang_rt_akun").set_value(rt_account).run()
+    account_picker(at).set_value(rt_account).run()
     at.text_input[0].input("<script>alert(1)</script>")
     next(b for b in at.button if b.label == "Simpan nomor").click().run()
     assert not at.exception, at.exception
@@ -91,3 +96,17 @@ def test_other_roles_opening_the_address_get_no_figures_and_no_secret(engine, ro
     assert not at.metric and not at.code
     assert smssync.list_phones(engine, ADMIN) == []
     assert "Gerbang SMS" not in [t.value for t in at.title]
+
+
+def test_after_saving_a_number_the_account_picker_shows_it(engine, rt_account):
+    """Issue 30.6: the picker's label for the account is the new number, not "belum ada nomor"."""
+    at = open_page(ADMIN)
+    picker = account_picker(at)
+    picker.set_value(rt_account).run()
+    assert "belum ada nomor" in account_picker(at).format_func(rt_account)
+    at.text_input[0].input("0812-3456-7801")
+    next(b for b in at.button if b.label == "Simpan nomor").click().run()
+    assert not at.exception, at.exception
+    picker = account_picker(at)
+    assert picker.value == rt_account  # still the account just edited
+    assert picker.format_func(rt_account).endswith(" · +6281234567801")

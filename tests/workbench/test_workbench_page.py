@@ -315,3 +315,17 @@ def test_no_banner_out_of_scope(engine, viewer):
         assert not at.exception, at.exception
         assert alert["message"] not in texts(at.error)
         assert banner_buttons(at) == []
+
+
+def test_berat_banner_links_to_its_report_for_the_desk(engine):
+    """Issue 30.6: the berat banner opens its report on the desk; pejabat (no desk) gets no link."""
+    alert = raise_berat_alert(engine)
+    report_no = store.query_incidents(engine, None, viewer=SYSTEM)["report_no"].iloc[0]
+    at = home(PANWASLU)
+    assert not at.exception, at.exception
+    (link,) = [e for e in at.get("page_link") if "Buka laporan" in e.proto.label]
+    assert (link.proto.label, link.proto.page, link.proto.query_string) == (
+        f"Buka laporan {report_no}", "insiden", f"laporan={report_no}")
+    assert alert["message"] in texts(at.error)
+    pejabat = home(PEJABAT)
+    assert not [e for e in pejabat.get("page_link") if "Buka laporan" in e.proto.label]
