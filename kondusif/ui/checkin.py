@@ -11,6 +11,7 @@ import streamlit as st
 from sqlalchemy.engine import Engine
 
 from kondusif import access, checkins
+from kondusif.db_unavailable import is_unavailable
 from kondusif.model import Viewer, new_id
 from kondusif.timeutil import format_wib
 from lubuklinggau_geo import gazetteer
@@ -53,9 +54,14 @@ def aman_block(engine: Engine, viewer: Viewer) -> None:
     if area.level != access.SCOPE_RT or not area.linked or not access.allows(viewer, "checkin.file"):
         return
     with st.container(border=True, key="sk_aman"):
-        last = checkins.last_checkin(engine, viewer, str(viewer.kelurahan), int(viewer.rt or 0))
-        st.markdown(f"**{place_text(viewer)}**  \n:small[Laporan aman terakhir: "
-                    f"{format_wib(last) if last else 'belum pernah'}]")
+        try:
+            last = checkins.last_checkin(engine, viewer, str(viewer.kelurahan), int(viewer.rt or 0))
+            last_text = format_wib(last) if last else "belum pernah"
+        except Exception as exc:  # an outage must not stop the report form below (issue 8: typed values kept)
+            if not is_unavailable(exc):
+                raise
+            last_text = "belum dapat dibaca (basis data sibuk atau tidak dapat dihubungi)"
+        st.markdown(f"**{place_text(viewer)}**  \n:small[Laporan aman terakhir: {last_text}]")
         done = st.session_state.get(K + "done")
         if done:
             (st.success if done[0] == "ok" else st.error)(done[1])

@@ -72,11 +72,13 @@ def full_disk(tmp_path, monkeypatch):
             "description": "Baliho paslon dicoret orang tak dikenal.",
             "occurred_at": datetime(2018, 6, 20, 14, 32, tzinfo=WIB)}, "token-pertama")
         assert first.ok, first.errors
-        with engine.connect() as conn:  # an empty WAL: the next write must grow a file
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         (mnt / "impor").mkdir(exist_ok=True)
         (mnt / "laporan.csv").write_text(CSV, encoding="utf-8")
         cookies[RT_VIEWER.username] = signin.login_cookie(RT_VIEWER)  # signed in before the disk filled up
+        # After the sign-in (it writes the account and its audit rows): an empty WAL, so the next write
+        # must grow a file. Checkpointing before it left WAL space a later write could reuse.
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         _fill(mnt)
         before = {p.name for p in mnt.rglob("*")}
         yield engine, mnt, url, first, before
