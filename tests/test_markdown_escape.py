@@ -106,10 +106,12 @@ def test_review_queue_reason_built_from_message_text(engine):
     p = pipeline.preview_chat(engine, sms.encode(), "sms.txt", panwaslu)
     assert p.queued == 1
     pipeline.commit_chat(engine, p, panwaslu)
-    at = open_as(panwaslu, "screens/impor.py")
+    at = open_as(panwaslu, "screens/antrean.py")  # the review queue's own screen (issue 30.1)
     assert_inert(at, must_show=0)  # HOSTILE itself stays in the text, not in Markdown
     code_escaped = r"\*\*x\*\* \(http" + "\u2060" + r"\:\/\/127\.0\.0\.1\:9\/x\.png\)"  # by hand
-    assert f"Alasan masuk antrean: kategori “{code_escaped}” tidak dikenal" in markdown_bodies(at)
+    # The caption names the message's origin first (issue 30.1: file and group), then the reason.
+    reason = f"Alasan masuk antrean: kategori “{code_escaped}” tidak dikenal"
+    assert any(b.endswith(reason) for b in markdown_bodies(at)), markdown_bodies(at)
 
 
 @pytest.mark.parametrize("reason", [HOSTILE, f"Skor naik\n# {HOSTILE}"])
