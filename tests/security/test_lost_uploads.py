@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 from starlette.applications import Starlette
@@ -40,7 +41,10 @@ def _put(path: str, token: str | None, method: str = "PUT") -> int:
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(APP(scope, receive, send))
+    # A thread of its own: a browser test earlier in the same run may leave Playwright's loop running here.
+    runner = threading.Thread(target=lambda: asyncio.run(APP(scope, receive, send)))
+    runner.start()
+    runner.join()
     return sent[0]["status"]
 
 

@@ -35,7 +35,9 @@ def _listeners(port: int) -> list[str]:
 
 def test_make_run_goes_through_serve_in_both_modes():
     for extra in ([], ["PRODUKSI=1"]):
-        plan = subprocess.run(["make", "-n", "run", *extra], cwd=ROOT,
+        # `make test` runs this inside make: without MAKEFLAGS/MAKELEVEL the plan has no directory lines
+        env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+        plan = subprocess.run(["make", "--no-print-directory", "-n", "run", *extra], cwd=ROOT, env=env,
                               capture_output=True, text=True).stdout
         last = [line for line in plan.splitlines() if line.strip()][-1]
         assert "-m kondusif serve" in last and "streamlit run" not in last, plan
