@@ -123,7 +123,7 @@ class CityLayers(JSCSSMixin, MacroElement):
 
     def __init__(self, geo: StaticLayers, kel_props: dict, rt_data: dict | None, incident_data: dict | None,
                  vendor: dict[str, str], show_rt: bool, show_incidents: bool, has_out_of_scope: bool,
-                 collapsed: bool):
+                 collapsed: bool, live_attribute: str | None = None):
         super().__init__()
         self._name = "CityLayers"
         self.geo = geo
@@ -132,6 +132,7 @@ class CityLayers(JSCSSMixin, MacroElement):
         self.rt_data = js_json(rt_data) if rt_data else "null"
         self.incident_data = js_json(incident_data) if incident_data else "null"
         self.show = js_json({"rt": show_rt, "incidents": show_incidents})
+        self.live = js_json(live_attribute) if live_attribute else None
         self.constants = js_json({
             "levelColors": [LEVEL_COLORS[lv] for lv in LEVELS],
             "levelLabels": [lv.label for lv in LEVELS],
@@ -177,7 +178,8 @@ class CityLayers(JSCSSMixin, MacroElement):
             f"var INC = {self.incident_data};\n"
             f"var C = {self.constants};\n"
             f"var SHOW = {self.show};\n"
-            f"window.skCityLayers({self._parent.get_name()}, GEO, KEC, KEL, RT, INC, C, SHOW);\n"
+            f"var API = window.skCityLayers({self._parent.get_name()}, GEO, KEC, KEL, RT, INC, C, SHOW);\n"
+            + (f"window.skCityLive(API, {self.live});\n" if self.live else "")
         )
 
 
@@ -253,6 +255,7 @@ def build_map(
     collapsed_controls: bool = False,
     packed_incidents: dict | None = None,
     contact: pd.DataFrame | None = None,
+    live_attribute: str | None = None,
 ) -> folium.Map:
     """The interactive city map as a folium Map (render with .get_root().render()).
 
@@ -262,6 +265,8 @@ def build_map(
     identity columns), or `packed_incidents` is pack_incidents(...) of them done
     earlier (the page caches it). `contact` (coverage.Coverage.kelurahan) adds the
     coverage layer, off until switched on. No CDN: Leaflet and plugins come from static/vendor/.
+    `live_attribute` (issue 29.1, kondusif/maps/live.py): the map takes its data from the page's
+    element with that attribute, now and whenever it changes, and fits its first data set itself.
     """
     geo = static_layers()
     vendor = vendor_urls(base_url_path)
@@ -278,7 +283,9 @@ def build_map(
     if inc_data is None and incidents is not None and len(incidents):
         inc_data = pack_incidents(incidents, geo.points, rt_points(registry))
     CityLayers(geo, props, rt_data, inc_data, vendor, show_rt, show_incidents, has_out_of_scope,
-               collapsed_controls).add_to(fmap)
+               collapsed_controls, live_attribute).add_to(fmap)
+    if live_attribute:
+        return fmap
     # A view limited to some kelurahan (a scoped Panwascam, a kecamatan filter) opens on them.
     south_west, north_east = geo.bounds_of(props) if has_out_of_scope and props else geo.bounds
     fmap.fit_bounds([list(south_west), list(north_east)])

@@ -10,6 +10,7 @@ from datetime import timedelta
 import streamlit as st
 
 from kondusif import overview, store
+from kondusif.filters import Filter
 from kondusif.model import Viewer
 from kondusif.ui import filters as ui_filters
 from kondusif.ui import mapview, peta_data, rounds_panel
@@ -41,7 +42,7 @@ def render(viewer: Viewer) -> None:
     with st.container(key="sk_peta_map"):
         map_col, panel_col = st.columns([2, 1], gap="medium")
         with map_col:
-            clicked = mapview.city_map(levels, view.layer)
+            clicked = mapview.city_map(levels, view.layer, overview.kelurahan_units(Filter(), viewer), view.map_data)
         with panel_col:
             kode = mapview.choose_kelurahan(clicked, units, levels)
             detail = overview.kelurahan_detail(engine, viewer, flt, period, levels, kode) if kode else None

@@ -18,6 +18,7 @@ from streamlit_folium import st_folium
 from kondusif import charts, maps, overview, simulated, status, store
 from kondusif.config import settings
 from kondusif.filters import Filter, Period, format_moment
+from kondusif.maps import live as live_map
 from kondusif.model import Viewer
 from kondusif.safe import escape_markdown
 from kondusif.status import MEASURE_NOTICE, Level, window_label
@@ -131,8 +132,13 @@ class MapLayer:
 # --------------------------------------------------------------------------- widgets
 
 
-def city_map(levels: overview.Levels, layer: MapLayer) -> str | None:
-    """Draw the map; returns the kelurahan code the user clicked (None if nothing new)."""
+def city_map(levels: overview.Levels, layer: MapLayer, scope_units: list[str], map_data: str) -> str | None:
+    """Draw the map; returns the kelurahan code the user clicked (None if nothing new).
+
+    Issue 29.1: the map itself is the same for every view of this viewer (`scope_units`, their
+    kelurahan); `map_data` (kondusif/maps/live.py) carries the view's levels and reports to it,
+    so a new period or filter keeps the zoom and position and re-sends no map.
+    """
     missing = maps.missing_vendor_files()
     if missing:
         st.error(maps.MISSING_VENDOR_MESSAGE)
@@ -146,14 +152,9 @@ def city_map(levels: overview.Levels, layer: MapLayer) -> str | None:
             "periode ini; persempit filter untuk melihat semuanya."
         )
     cfg = settings()
-    fmap = maps.build_map(
-        levels.kelurahan, None, levels.rt, levels.registry,
-        registry_is_sample=levels.registry_is_sample,
-        base_url_path=st.get_option("server.baseUrlPath") or "",
-        tile_url=cfg.tile_url, tile_attribution=cfg.tile_attribution,
-        packed_incidents=layer.packed,
-        contact=levels.coverage.kelurahan if levels.coverage is not None else None,
-    )
+    st.html(map_data)  # before the map: its first run finds the data at once
+    fmap = live_map.base_map(scope_units, base_url_path=st.get_option("server.baseUrlPath") or "",
+                             tile_url=cfg.tile_url, tile_attribution=cfg.tile_attribution)
     result = st_folium(fmap, key="peta_map", height=MAP_HEIGHT, use_container_width=True,
                        returned_objects=["last_active_drawing"])
     if levels.registry_is_sample:

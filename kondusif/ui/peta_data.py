@@ -14,8 +14,10 @@ import streamlit as st
 
 from kondusif import maps, overview, registry, store
 from kondusif.filters import Filter, Period
+from kondusif.maps import live
 from kondusif.model import Viewer
 from kondusif.ui.mapview import BY_SCOPE, CACHE_TTL, MapLayer
+from lubuklinggau_geo import gazetteer
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class PageView:
     layer: MapLayer
     trend: pd.DataFrame
     kecamatan: pd.DataFrame
+    map_data: str  # the live map's data element (kondusif/maps/live.py), built once per cached view
 
 
 @st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=16, show_spinner=False)
@@ -36,5 +39,10 @@ def cached_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period
     packed = None
     if len(inc.frame):
         packed = maps.pack_incidents(inc.frame, maps.static_layers().points, maps.rt_points(reg))
-    return PageView(data.levels, data.headline, MapLayer(packed, len(inc.frame), inc.total), data.trend,
-                    data.kecamatan)
+    levels = data.levels
+    map_data = live.data_element(live.live_data(
+        levels.kelurahan, levels.rt, levels.registry, registry_is_sample=levels.registry_is_sample,
+        packed_incidents=packed, contact=levels.coverage.kelurahan if levels.coverage is not None else None,
+        n_kelurahan=len(gazetteer.kelurahan_codes()), version=version))
+    return PageView(levels, data.headline, MapLayer(packed, len(inc.frame), inc.total), data.trend,
+                    data.kecamatan, map_data)

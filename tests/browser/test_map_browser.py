@@ -8,7 +8,7 @@ from datetime import datetime
 from urllib.parse import urlparse
 
 import pytest
-from browser_helpers import ARTIFACTS, wait_for_text, wait_until
+from browser_helpers import ARTIFACTS, log_in, wait_for_text, wait_idle, wait_until
 
 from kondusif import accounts, demo, registry, store
 from kondusif.model import Incident, Role, Viewer
@@ -148,3 +148,53 @@ def test_a_large_map_paints_kelurahan_first_then_every_report(app, page, big_map
                timeout=90, message="every report in the cluster layer")
     wait_until(lambda: frame.locator(".sk-cluster").count() > 0, timeout=60, message="report clusters")
     assert "<table class='sk-popup'>" in handle.evaluate(f"window.SiKondusif.popupHtml({total - 1})")
+
+
+LIVE_STATE = """() => ({
+    applied: window.SiKondusifMap ? window.SiKondusifMap.applied : 0,
+    same: window.__skSameMap === 1,
+    fills: [...document.querySelectorAll('path.sk-kel')].map(p => p.getAttribute('data-kode') + p.getAttribute('fill')),
+    box: (() => { const r = document.querySelector("path.sk-kel[data-kode='16.73.01.1001']").getBoundingClientRect();
+                  return [r.x, r.y, r.width, r.height].map(Math.round); })(),
+})"""
+
+
+def test_the_map_stays_when_the_period_changes(app, page, map_db):
+    """Issue 29.1: zoomed in, the official changes the period; the same map (no new iframe document)
+    keeps its zoom and centre, shows the new levels, and applied the new data exactly once."""
+    running = app(map_db)
+    page.goto(running.url)
+    log_in(page, USERNAME, PASSWORD)
+    wait_for_text(page, "Peta kondusivitas Kota Lubuklinggau", timeout=60)
+    page.wait_for_selector(MAP_FRAME, timeout=60_000)
+    handle = page.wait_for_selector(MAP_FRAME).content_frame()
+    wait_until(lambda: handle.evaluate("document.querySelectorAll('path.sk-kel').length") == 72, timeout=60,
+               message="72 kelurahan polygons")
+    wait_until(lambda: handle.evaluate(LIVE_STATE)["applied"] == 1, timeout=60, message="the first data applied")
+    wait_idle(page, timeout=60)
+    frame = page.frame_locator(MAP_FRAME)
+    for _ in range(2):
+        frame.locator(".leaflet-control-zoom-in").click()
+    last: list = []
+
+    def zoom_settled() -> bool:  # the zoom animation is over: the kelurahan stays where it is
+        box = handle.evaluate(LIVE_STATE)["box"]
+        steady = box == (last[-1] if last else None)
+        last.append(box)
+        return steady
+
+    wait_until(zoom_settled, timeout=30, interval=0.5, message="zoom finished")
+    handle.evaluate("() => { window.__skSameMap = 1; }")
+    before = handle.evaluate(LIVE_STATE)
+    assert before["box"][2] > 0
+
+    page.get_by_role("combobox", name="Periode").click()
+    page.get_by_role("option", name="Masa kampanye", exact=True).click()
+    wait_for_text(page, "Laporan · Masa kampanye", timeout=60)
+    wait_until(lambda: handle.evaluate(LIVE_STATE)["applied"] >= 2, timeout=60, message="the new data applied")
+    wait_idle(page, timeout=60)
+    after = handle.evaluate(LIVE_STATE)
+    assert after["same"], "the map was rebuilt"
+    assert after["box"] == before["box"], "zoom or centre moved"
+    assert after["fills"] != before["fills"], "the levels did not change"
+    assert after["applied"] == 2, "the new data was applied more than once"
