@@ -175,8 +175,10 @@ def one_round(browser, url: str, password: str, i: int, baru: set[str]) -> dict[
         if report_no is None:
             raise RuntimeError(f"no Baru report among {shown[:5]}")
         baru.discard(report_no)
+        page.keyboard.type(report_no)  # the search of the select box: one option left, whatever the scroll
+        page.get_by_role("option", name=report_no, exact=True).wait_for()
         t0 = _now(page)
-        options.nth(shown.index(report_no)).click()
+        page.keyboard.press("Enter")
         got["open report"] = _settled(page, t0, text=f"{report_no} · Baru")
 
         page.locator('[data-testid="stRadio"]').get_by_text("Verifikasi", exact=True).click()

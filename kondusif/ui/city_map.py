@@ -10,7 +10,7 @@ from datetime import timedelta
 import streamlit as st
 
 from kondusif import overview, store
-from kondusif.filters import Filter
+from kondusif.filters import Filter, Period
 from kondusif.model import Viewer
 from kondusif.ui import filters as ui_filters
 from kondusif.ui import mapview, peta_data, rounds_panel
@@ -38,15 +38,8 @@ def render(viewer: Viewer) -> None:
         mapview.headline(head, period)
         rounds_panel.round_panel(engine, viewer, period.as_of - timedelta(microseconds=1))  # issue 24: silent list
 
-    units = overview.kelurahan_units(flt, viewer)
     with st.container(key="sk_peta_map"):
-        map_col, panel_col = st.columns([2, 1], gap="medium")
-        with map_col:
-            clicked = mapview.city_map(levels, view.layer, overview.kelurahan_units(Filter(), viewer), view.map_data)
-        with panel_col:
-            kode = mapview.choose_kelurahan(clicked, units, levels)
-            detail = overview.kelurahan_detail(engine, viewer, flt, period, levels, kode) if kode else None
-            mapview.kelurahan_panel(detail)
+        map_and_panel(viewer, flt, period, view)
 
     with st.container(key="sk_peta_rest"):
         st.subheader("Tren harian per kategori")
@@ -54,3 +47,20 @@ def render(viewer: Viewer) -> None:
 
         st.subheader("Per kecamatan")
         st.dataframe(view.kecamatan, hide_index=True, width="stretch")
+
+
+@st.fragment
+def map_and_panel(viewer: Viewer, flt: Filter, period: Period, view: peta_data.PageView) -> None:
+    """The map and the kelurahan panel beside it. Issue 29.2: a fragment, so a click on a kelurahan
+    or another choice in the panel reruns only these two, with the view of the last page run
+    (a filter change in the sidebar still reruns the whole page)."""
+    engine = store.get_engine()
+    levels = view.levels
+    units = overview.kelurahan_units(flt, viewer)
+    map_col, panel_col = st.columns([2, 1], gap="medium")
+    with map_col:
+        clicked = mapview.city_map(levels, view.layer, overview.kelurahan_units(Filter(), viewer), view.map_data)
+    with panel_col:
+        kode = mapview.choose_kelurahan(clicked, units, levels)
+        detail = overview.kelurahan_detail(engine, viewer, flt, period, levels, kode) if kode else None
+        mapview.kelurahan_panel(detail)
