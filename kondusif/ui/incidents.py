@@ -453,6 +453,15 @@ def render(viewer: Viewer) -> None:
     if len(selected) > 1:
         _bulk_actions(engine, viewer, selected, table_key)
     st.divider()
+    report_panel(viewer, rows, selected)
+
+
+@st.fragment
+def report_panel(viewer: Viewer, rows: pd.DataFrame, selected: pd.DataFrame) -> None:
+    """The opened report: picker, detail, actions, duplicates, history. Issue 29.2: a fragment, so
+    opening a report with the picker or choosing an action reruns only this part; a saved action
+    still reruns the whole page (st.rerun), whose table and counts changed with it."""
+    engine = store.get_engine()
     opened = _open_report(engine, viewer, rows, selected)
     if opened is None:
         return
