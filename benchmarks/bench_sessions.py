@@ -11,8 +11,15 @@ runs per N, the N where p95 passes 3 s, and what limits it: the server's CPU sec
 
 The machine is shared (2 cores, other sessions, Chromium on the same cores): figures are indicative.
 
+--browserless (issue 29.4): no Chromium. Each official signs in by POST /sesi/masuk and opens one
+websocket with that cookie, speaking Streamlit's protocol (streamlit.proto BackMsg / ForwardMsg); an
+interaction is the rerun a period change sends (30 hari <-> masa kampanye), timed until script_finished.
+Each of N sessions clicks every --interval s (5), --rounds times; prints p50/p95 per N and the server's
+CPU seconds per interaction. --processes 2 starts two app processes behind the shipped nginx site.
+
 Usage: python benchmarks/bench_sessions.py [--sessions 10,25,50] [--rounds 3] [--reports 100000]
        [--db-dir /tmp/bench-sessions-100000] [--map-params periode=kampanye]
+       python benchmarks/bench_sessions.py --browserless --sessions 10,50,100,200 [--processes 1|2]
 """
 
 from __future__ import annotations
@@ -257,6 +264,207 @@ async def drive(server: Server, accounts: list, levels: list[int], rounds: int, 
     return out
 
 
+# --------------------------------------------------------------------------- browserless mode (issue 29.4)
+# Streamlit's own wire format (the protobuf messages of the installed streamlit package): a session is
+# one websocket carrying the signed-in cookie; an interaction is the BackMsg rerun_script a browser sends
+# when a filter changes (here the period, through the query string the filter sidebar reads), timed until
+# the server's script_finished. Large elements the session already holds travel as references to their
+# hash, as for a browser: the session reports the hashes it has, like the browser does.
+
+MAP_TITLE = b"Peta kondusivitas Kota Lubuklinggau"
+PERIOD_CYCLE = ("periode=30h", "periode=kampanye")
+
+
+def sign_in_cookie(base: str, username: str, password: str) -> str:
+    """POST /sesi/masuk like the login form; the Cookie header value of the session it sets."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+
+    parts = urlsplit(base)
+    if parts.scheme == "https":
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=120,
+                                                                       context=_loopback_tls())
+    else:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+    body = urlencode({"username": username, "password": password, "next": "/peta"})
+    conn.request("POST", "/sesi/masuk", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": base, "Referer": f"{base}/"})
+    answer = conn.getresponse()
+    cookies = [h.split(";", 1)[0] for k, h in answer.getheaders() if k.lower() == "set-cookie"]
+    conn.close()
+    if answer.status != 303 or not cookies:
+        raise SystemExit(f"sign-in of {username} failed: HTTP {answer.status}")
+    return "; ".join(cookies)
+
+
+def _loopback_tls():
+    """TLS to the throw-away self-signed nginx of this run, on loopback only."""
+    import ssl
+
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE  # noqa: S501 - the certificate was made by this run, for 127.0.0.1
+    return ctx
+
+
+class Nginx:
+    """The shipped nginx site (deploy/render.py) in front of `ports`, TLS with a throw-away certificate."""
+
+    def __init__(self, data_dir: Path, ports: list[int]) -> None:
+        sys.path.insert(0, str(ROOT / "deploy"))
+        import render
+
+        prefix = data_dir / f"nginx-{secrets.token_hex(3)}"
+        (prefix / "logs").mkdir(parents=True)
+        cert, key = prefix / "site.crt", prefix / "site.key"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                        "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+        https_port, http_port = free_port(), free_port()
+        site = render.render("127.0.0.1", ports, str(cert), str(key), https_port=https_port, http_port=http_port,
+                             log_dir=str(prefix / "logs"))
+        (prefix / "site.conf").write_text(site.replace("listen [::]:", "# listen [::]:"), encoding="utf-8")
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        (prefix / "nginx.conf").write_text(
+            f"{user}daemon off;\nworker_processes 1;\npid {prefix}/nginx.pid;\nerror_log {prefix}/logs/error.log;\n"
+            f"events {{ worker_connections 1024; }}\nhttp {{\n  include {prefix}/site.conf;\n}}\n", encoding="utf-8")
+        self.proc = subprocess.Popen([shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(prefix), "-c",
+                                      str(prefix / "nginx.conf")], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        self.url = f"https://127.0.0.1:{https_port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"nginx exited: see {prefix / 'logs'}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2,  # noqa: S310 - loopback
+                                            context=_loopback_tls()) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise SystemExit("nginx not healthy after 60 s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGQUIT)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+
+
+class WsSession:
+    """One signed-in Streamlit session on the map page, spoken to without a browser."""
+
+    def __init__(self, base: str, cookie: str) -> None:
+        self.base, self.cookie = base, cookie
+        self.cached: set[str] = set()
+        self.ws = None
+        self.saw_map = False
+
+    async def __aenter__(self) -> WsSession:
+        from websockets.asyncio.client import connect
+
+        secure = self.base.startswith("https://")
+        uri = ("wss://" + self.base[len("https://"):] if secure else "ws://" + self.base[len("http://"):]) \
+            + "/_stcore/stream"
+        self.ws = await connect(uri, additional_headers={"Cookie": self.cookie}, origin=self.base,
+                                subprotocols=["streamlit"], max_size=None, open_timeout=120,
+                                ssl=_loopback_tls() if secure else None)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.ws.close()
+
+    async def run(self, query: str, timeout_s: float) -> float:
+        """Seconds from sending the rerun until the script run finished (a rerun it asked for itself counts)."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        msg = BackMsg()
+        msg.rerun_script.query_string = query
+        msg.rerun_script.page_name = "peta"
+        msg.rerun_script.cached_message_hashes.extend(sorted(self.cached))
+        t0 = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        async with asyncio.timeout(timeout_s):
+            while True:
+                data = await self.ws.recv()
+                if MAP_TITLE in data:
+                    self.saw_map = True
+                fm = ForwardMsg.FromString(data)
+                if fm.metadata.cacheable:
+                    self.cached.add(fm.hash)
+                if fm.WhichOneof("type") != "script_finished":
+                    continue
+                if fm.script_finished in (ForwardMsg.FINISHED_SUCCESSFULLY,
+                                          ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+                    return time.perf_counter() - t0
+                if fm.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    raise RuntimeError(f"script run ended with {fm.script_finished}")
+
+
+async def ws_level(servers: list[Server], base: str, cookies: list[str], n: int, rounds: int, interval: float,
+                   timeout_s: float) -> dict:
+    """n sessions open (first run not timed), then each one interaction every `interval` s, `rounds` times."""
+    import random
+
+    sessions = [WsSession(base, c) for c in cookies[:n]]
+    sem = asyncio.Semaphore(10)
+
+    async def opened(sess: WsSession) -> None:
+        async with sem:
+            await sess.__aenter__()
+            await sess.run(PERIOD_CYCLE[0], timeout_s)
+
+    await asyncio.gather(*(opened(s) for s in sessions))
+    if not all(s.saw_map for s in sessions):
+        raise SystemExit("a session did not get the map page (sign-in or role?)")
+    times: list[float] = []
+    failures = 0
+    cpu0 = sum(sv.cpu_seconds() for sv in servers)
+    t_all = time.perf_counter()
+
+    async def drive_one(i: int, sess: WsSession) -> None:
+        nonlocal failures
+        await asyncio.sleep(random.uniform(0, interval))  # noqa: S311 - spread the starts, not a secret
+        for r in range(rounds):
+            started = time.perf_counter()
+            try:
+                times.append(await sess.run(PERIOD_CYCLE[(r + 1) % 2], timeout_s))
+            except (TimeoutError, RuntimeError):
+                failures += 1
+            await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
+
+    await asyncio.gather(*(drive_one(i, s) for i, s in enumerate(sessions)))
+    wall = time.perf_counter() - t_all
+    cpu = sum(sv.cpu_seconds() for sv in servers) - cpu0
+    for s in sessions:
+        await s.__aexit__(None, None, None)
+    return {"n": n, "runs": len(times), "failures": failures, "wall": wall, "cpu": cpu,
+            "p50": percentile(times, 50) if times else float("nan"),
+            "p95": percentile(times, 95) if times else float("nan")}
+
+
+def browserless(servers: list[Server], base: str, accounts: list, levels: list[int], rounds: int, interval: float,
+                timeout_s: float) -> None:
+    officials = [a for a in accounts if a[0] == "pejabat"]
+    cookies = [sign_in_cookie(base, u, p) for _, u, p in officials[:max(levels)]]
+    where = f"{len(servers)} app processes behind nginx" if len(servers) > 1 else "1 app process, direct"
+    print(f"browserless, {where}: {len(cookies)} officials signed in by POST /sesi/masuk; each session changes "
+          f"the period of /peta (30 hari <-> masa kampanye) every {interval:.0f} s, {rounds} times", flush=True)
+    for n in levels:
+        row = asyncio.run(ws_level(servers, base, cookies, n, rounds, interval, timeout_s))
+        print(f"N={n:3d}: {row['runs']:4d} interactions ({row['failures']} unfinished in {timeout_s:.0f} s) "
+              f"p50 {row['p50']:5.2f} s  p95 {row['p95']:5.2f} s | server CPU "
+              f"{row['cpu'] / max(row['runs'], 1):.3f} s per interaction, {row['cpu'] / row['wall'] * 100:3.0f}% "
+              f"of one core [load {os.getloadavg()[0]:.1f}]", flush=True)
+        if row["p95"] > SKIP_FACTOR * P95_LIMIT:
+            print(f"  (p95 past {SKIP_FACTOR * P95_LIMIT:.0f} s: larger N skipped)")
+            break
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", default="10,25,50")
@@ -265,6 +473,11 @@ def main() -> None:
     ap.add_argument("--db-dir", type=Path)
     ap.add_argument("--map-params", default="", help="query of the officials' map page, e.g. periode=kampanye")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds before a page run counts as unfinished")
+    ap.add_argument("--browserless", action="store_true",
+                    help="speak Streamlit's websocket protocol instead of driving Chromium (officials on /peta)")
+    ap.add_argument("--interval", type=float, default=5.0, help="browserless: seconds between one session's clicks")
+    ap.add_argument("--processes", type=int, default=1, choices=(1, 2),
+                    help="browserless: 2 = two app processes behind the shipped nginx site (deploy/render.py)")
     args = ap.parse_args()
     levels = [int(x) for x in args.sessions.split(",") if x]
     tmp = None
@@ -275,10 +488,22 @@ def main() -> None:
         data_dir = args.db_dir
         data_dir.mkdir(parents=True, exist_ok=True)
     server = None
+    proxy: Nginx | None = None
+    extra: list = []  # more app processes and nginx, stopped at the end
     try:
         db_url = seed(data_dir, args.reports)
-        accounts = make_accounts(db_url, max(*levels, 2))
+        accounts = make_accounts(db_url, max(*levels, 2) * (2 if args.browserless else 1))
+        os.environ.setdefault("KONDUSIF_SECRET_KEY", secrets.token_urlsafe(32))  # one key for every process
         server = Server(data_dir, db_url)
+        if args.browserless:
+            servers = [server] + [Server(data_dir, db_url) for _ in range(args.processes - 1)]
+            extra.extend(servers[1:])
+            if len(servers) > 1:
+                proxy = Nginx(data_dir, [sv.port for sv in servers])
+                extra.append(proxy)
+            browserless(servers, proxy.url if proxy else server.url, accounts, levels, args.rounds, args.interval,
+                        args.timeout)
+            return
         print(f"{args.reports:,} simulated reports (SQLite); sessions: every second one a pejabat on /peta"
               f"{'?' + args.map_params if args.map_params else ''}, the others an RT on /lapor; each reloads "
               f"its page {args.rounds}x, all at once; one Chromium, {os.cpu_count()} cores (shared: indicative)",
@@ -303,6 +528,8 @@ def main() -> None:
                       "drawing N maps on the same cores) and the machine's other load; the server idles between")
 
     finally:
+        for other in reversed(extra):
+            other.stop()
         if server is not None:
             server.stop()
         if tmp is not None:
