@@ -1,0 +1,62 @@
+"""Issue 29.2 in Chromium: the desk's report panel is a fragment; it must still open the report asked for
+and apply an action once.
+
+Two Baru reports filed through the form's code path. The Panwaslu picks the first, then the second in
+"Buka laporan" (a fragment run each): the heading names the report picked each time. "Verifikasi" saved
+with a double click verifies the second report once (one audit row), and the first stays Baru.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from browser_helpers import log_in, wait_for_text, wait_idle
+from journey_data import PANWASLU_PASSWORD, PANWASLU_USER, file_as_rt, incident, seed_store
+
+from kondusif import store
+from kondusif.timeutil import now
+
+pytestmark = pytest.mark.browser
+
+
+def pick_report(page, report_no: str) -> None:
+    box = page.get_by_role("combobox", name="Buka laporan")
+    box.click()
+    page.keyboard.type(report_no)
+    page.get_by_role("option", name=report_no, exact=True).click()
+
+
+def test_the_picked_report_opens_and_a_double_click_verifies_it_once(app, page, db_url):
+    seed_store(db_url)
+    first = file_as_rt(db_url, now() - timedelta(hours=2))
+    second = file_as_rt(db_url, now() - timedelta(hours=1))
+    store.dispose_engines()
+    running = app(db_url)
+    page.goto(running.url)
+    log_in(page, PANWASLU_USER, PANWASLU_PASSWORD)
+    page.goto(f"{running.url}/insiden")
+    wait_for_text(page, "Buka laporan", timeout=60)
+    wait_idle(page, timeout=60)
+
+    pick_report(page, first)
+    wait_for_text(page, f"{first} · Baru", timeout=60)
+    wait_idle(page)
+    pick_report(page, second)
+    wait_for_text(page, f"{second} · Baru", timeout=60)
+    wait_idle(page)
+    assert page.get_by_text(f"{first} · Baru").count() == 0  # the panel shows one report: the one picked
+
+    page.locator('[data-testid="stRadio"]').get_by_text("Verifikasi", exact=True).click()
+    save = page.get_by_role("button", name="Simpan: Verifikasi")
+    save.wait_for(timeout=30_000)
+    wait_idle(page)
+    page.get_by_label("Alasan / catatan", exact=False).first.fill("Dicek langsung oleh PPL")
+    save.dblclick()
+    wait_for_text(page, f"{second} · Diverifikasi", timeout=60)
+    wait_idle(page)
+
+    row = incident(db_url, second)
+    assert (row["status"], row["version"]) == ("diverifikasi", 2)
+    assert store.audit_for(store.get_engine(db_url), "incident", row["id"])["action"].tolist() == ["create", "verify"]
+    assert incident(db_url, first)["status"] == "baru"
