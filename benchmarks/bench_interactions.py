@@ -136,7 +136,7 @@ def _pick(page, label: str, option: str) -> None:
     page.get_by_role("option", name=option, exact=True).click()
 
 
-def one_round(browser, url: str, password: str, i: int, baru: set[str]) -> dict[str, float]:
+def one_round(browser, url: str, password: str, i: int, baru: list[str]) -> dict[str, float]:
     ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="id-ID", timezone_id="Asia/Jakarta")
     ctx.add_init_script(WS_RECORDER)
     page = ctx.new_page()
@@ -169,12 +169,8 @@ def one_round(browser, url: str, password: str, i: int, baru: set[str]) -> dict[
         page.goto(f"{url}/insiden?status=baru,diverifikasi")  # the verified report stays in view
         page.get_by_text("Menampilkan 1–").first.wait_for()
         page.wait_for_function(IDLE, arg=QUIET_MS, polling=50)
-        options = _open_options(page, "Buka laporan")
-        shown = [t.strip() for t in options.all_inner_texts()]
-        report_no = next((no for no in shown if no in baru), None)
-        if report_no is None:
-            raise RuntimeError(f"no Baru report among {shown[:5]}")
-        baru.discard(report_no)
+        _open_options(page, "Buka laporan")
+        report_no = baru.pop(0)  # the newest Baru report not verified yet: on the first page of the table
         page.keyboard.type(report_no)  # the search of the select box: one option left, whatever the scroll
         page.get_by_role("option", name=report_no, exact=True).wait_for()
         t0 = _now(page)
@@ -231,7 +227,8 @@ def main() -> None:
         db_url = f"sqlite:///{data / 'kondusif.db'}"
         password = make_account(db_url)
         with sqlite3.connect(data / "kondusif.db") as con:
-            baru = {r[0] for r in con.execute("SELECT report_no FROM incidents WHERE status = 'baru'")}
+            baru = [r[0] for r in con.execute(
+                "SELECT report_no FROM incidents WHERE status = 'baru' ORDER BY occurred_at DESC LIMIT 100")]
         print(f"== {args.label or 'interactions'}: {args.reports:,} simulated reports, {args.runs} rounds "
               f"(load average before: {os.getloadavg()[0]:.1f}, {os.cpu_count()} cores)")
         server = Server(data, db_url)
