@@ -44,5 +44,6 @@ def cached_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period
         levels.kelurahan, levels.rt, levels.registry, registry_is_sample=levels.registry_is_sample,
         packed_incidents=packed, contact=levels.coverage.kelurahan if levels.coverage is not None else None,
         n_kelurahan=len(gazetteer.kelurahan_codes()), version=version))
-    return PageView(levels, data.headline, MapLayer(packed, len(inc.frame), inc.total), data.trend,
+    # The packed reports travel once, inside map_data: a cache hit unpickles them once, not twice.
+    return PageView(levels, data.headline, MapLayer(None, len(inc.frame), inc.total), data.trend,
                     data.kecamatan, map_data)
