@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from browser_helpers import log_in, wait_for_text, wait_idle
+from browser_helpers import log_in, wait_for_text, wait_idle, wait_until
 from journey_data import PANWASLU_PASSWORD, PANWASLU_USER, file_as_rt, incident, seed_store
 
 from kondusif import store
@@ -21,10 +21,18 @@ pytestmark = pytest.mark.browser
 
 
 def pick_report(page, report_no: str) -> None:
+    """Type the number into the picker's search (opening it again if a rerun closed it) and take it."""
     box = page.get_by_role("combobox", name="Buka laporan")
-    box.click()
-    page.keyboard.type(report_no)
-    page.get_by_role("option", name=report_no, exact=True).click()
+    option = page.get_by_role("option", name=report_no, exact=True)
+
+    def offered() -> bool:
+        if option.count() == 0:
+            box.click()
+            box.fill(report_no)
+        return option.count() > 0
+
+    wait_until(offered, timeout=30, interval=0.5, message=f"{report_no} offered by the picker")
+    option.click()
 
 
 def test_the_picked_report_opens_and_a_double_click_verifies_it_once(app, page, db_url):
