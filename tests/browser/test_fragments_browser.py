@@ -55,7 +55,10 @@ def test_the_picked_report_opens_and_a_double_click_verifies_it_once(app, page, 
     wait_idle(page)
     assert page.get_by_text(f"{first} · Baru").count() == 0  # the panel shows one report: the one picked
 
-    page.locator('[data-testid="stRadio"]').get_by_text("Verifikasi", exact=True).click()
+    verify = page.locator('[data-testid="stRadio"]').get_by_text("Verifikasi", exact=True)
+    # A fragment run may show the previous report's actions greyed out until it ends: wait for one set.
+    wait_until(lambda: verify.count() == 1, timeout=30, message="the actions of one report")
+    verify.click()
     save = page.get_by_role("button", name="Simpan: Verifikasi")
     save.wait_for(timeout=30_000)
     wait_idle(page)
