@@ -9,6 +9,7 @@ past their due date come first in every listing and are counted in the headline.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kondusif import duplicates, store
+from kondusif import duplicates, safe, store
 from kondusif.model import (
     CATEGORY_LABELS,
     OPEN_STATUSES,
@@ -277,6 +278,56 @@ def duplicate_candidates(engine: Engine, row: dict[str, Any], viewer: Viewer,
     ]
     found = found.sort_values(["similarity", "hours_apart"], ascending=[False, True], ignore_index=True)
     return found.head(limit)
+
+
+ORIGINAL_CHOICE_COLUMNS = ["id", "report_no", "occurred_at", "kode_kelurahan", "rt", "category", "title", "status"]
+
+
+def original_choices(engine: Engine, viewer: Viewer, row: dict[str, Any], twins: pd.DataFrame,
+                     limit: int = 30) -> pd.DataFrame:
+    """The reports offered as the original of `row` (issue 30.4): suspected twins first, then the
+    other reports of its kelurahan nearest in time. Only what `viewer` may see; never `row` itself
+    and never a report that is already a duplikat (an original is a report that stands)."""
+    cols = ORIGINAL_CHOICE_COLUMNS
+    stmt = store.incidents_select(store.IncidentQuery(), viewer, cols).where(
+        c.kode_kelurahan == row["kode_kelurahan"], c.id != row["id"], c.status != Status.DUPLIKAT.value)
+    moment = as_utc(pd.Timestamp(row["occurred_at"]).to_pydatetime(warn=False))
+    # nearest in time first: the absolute gap is ordered in Python (portable across SQLite and PostgreSQL)
+    with engine.connect() as conn:
+        before = conn.execute(stmt.where(c.occurred_at <= moment).order_by(c.occurred_at.desc()).limit(limit))
+        after = conn.execute(stmt.where(c.occurred_at > moment).order_by(c.occurred_at).limit(limit))
+        near = pd.DataFrame([*before.mappings(), *after.mappings()], columns=cols)
+    if not near.empty:
+        near["occurred_at"] = pd.to_datetime(near["occurred_at"], utc=True)
+        near["gap"] = (near["occurred_at"] - pd.Timestamp(moment)).abs()
+        near = near.sort_values(["gap", "report_no"]).drop(columns="gap")
+    twins = twins[twins["id"] != row["id"]] if len(twins) else twins
+    first = twins[[col for col in cols if col in twins.columns]] if len(twins) else pd.DataFrame(columns=cols)
+    rest = near[~near["id"].isin(first["id"])] if len(near) else near
+    out = pd.concat([first.assign(twin=True), rest.assign(twin=False)], ignore_index=True)
+    return out.head(max(limit, len(first)))
+
+
+def first_words(text: Any, n: int = 6, width: int = 48) -> str:
+    """The first words of a report's text for a one-line label: control characters gone, spaces
+    collapsed, cut at a word with an ellipsis."""
+    words = " ".join((safe.clean_text(str(text or "")) or "").split()).split(" ")
+    short = " ".join(words[:n])
+    if len(short) > width:
+        short = short[:width].rsplit(" ", 1)[0] or short[:width]
+    return short + ("…" if short != " ".join(words) else "")
+
+
+def choice_label(choice: Mapping[str, Any]) -> str:
+    """One line naming a report in a picker: number, time WIB, kelurahan/RT, category, first words.
+
+    Plain text (a select box shows it as such); user text is cleaned and shortened by `first_words`."""
+    rt = choice.get("rt")
+    place = kelurahan_label(choice.get("kode_kelurahan")) + ("" if rt is None or pd.isna(rt) else f" RT {int(rt):02d}")
+    when = format_wib(pd.Timestamp(choice["occurred_at"]).to_pydatetime(warn=False))
+    twin = "kembar? · " if choice.get("twin") else ""
+    return (f"{twin}{choice['report_no']} · {when} · {place} · {category_label(choice.get('category'))} · "
+            f"{first_words(choice.get('title'))}")
 
 
 def detail_fields(row: dict[str, Any], viewer: Viewer, dup_no: str | None = None) -> list[tuple[str, str]]:
