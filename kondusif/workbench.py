@@ -32,7 +32,7 @@ from kondusif.model import (
     Viewer,
 )
 from kondusif.safe import escape_html
-from kondusif.timeutil import as_utc, format_wib, now
+from kondusif.timeutil import as_utc, format_wib, now, to_wib
 from lubuklinggau_geo import gazetteer
 
 c = store.incidents.c
@@ -187,7 +187,7 @@ def source_label(value: Any) -> str:
 def table_view(rows: pd.DataFrame) -> pd.DataFrame:
     """The page's rows as the table shows them (labels, WIB)."""
     out = pd.DataFrame(index=rows.index)
-    out["Tenggat lewat"] = rows["overdue"].map(lambda v: "⚠" if v else "")
+    out["Terlambat"] = rows["overdue"].map(lambda v: "⚠ ya" if v else "")
     out["No. laporan"] = rows["report_no"]
     out["Waktu kejadian (WIB)"] = rows["occurred_at"].map(lambda v: format_wib(v.to_pydatetime()))
     out["Kelurahan"] = rows["kode_kelurahan"].map(kelurahan_label)
@@ -200,6 +200,20 @@ def table_view(rows: pd.DataFrame) -> pd.DataFrame:
     out["Tenggat (WIB)"] = rows["followup_due"].map(lambda v: "" if pd.isna(v) else format_wib(v.to_pydatetime()))
     out["Duplikat?"] = rows["possible_duplicate"].map(lambda v: "mungkin" if v else "")
     return out.reset_index(drop=True)
+
+
+def compact_view(rows: pd.DataFrame) -> pd.DataFrame:
+    """The page's rows for a phone (issue 30.7): one cell per report, wrapped by the table over two
+    or three lines — number (and a late follow-up), short WIB time, kelurahan/RT, category,
+    severity, status — so a 360 px screen shows what the wide table spreads over twelve columns."""
+    def cell(r: Any) -> str:
+        rt = "" if pd.isna(r.rt) else f" RT {int(r.rt):02d}"
+        late = " · ⚠ terlambat" if r.overdue else ""
+        return (f"{r.report_no}{late} · {to_wib(r.occurred_at.to_pydatetime()):%d/%m %H:%M} · "
+                f"{kelurahan_label(r.kode_kelurahan)}{rt} · "
+                f"{category_label(r.category)} · {severity_label(r.severity)} · {status_label(r.status)}")
+
+    return pd.DataFrame({"Laporan": [cell(r) for r in rows.itertuples()]})
 
 
 # --------------------------------------------------------------------------- one report

@@ -104,20 +104,30 @@ def _table(engine: Engine, viewer: Viewer, q: store.IncidentQuery, moment: datet
     # saved change gives a new key, so a ticked box can never move onto another report.
     table_key = "wb_table_" + hashlib.sha1(
         "|".join(f"{i}:{v}" for i, v in zip(rows["id"], rows["version"], strict=True)).encode()).hexdigest()[:12]
-    event = st.dataframe(
-        workbench.table_view(rows), key=table_key, on_select="rerun", selection_mode="multi-row",
-        hide_index=True, width="stretch",
-        column_config={
-            "Tenggat lewat": st.column_config.TextColumn("Lewat", width="small",  # issue 12.11: not "Tenggat lew…"
-                                                         help="Tindak lanjut sudah lewat tenggat"),
-            "RT": st.column_config.TextColumn(width="small"),
-            "Tingkat": st.column_config.TextColumn(width="small"),
-            "Judul": st.column_config.TextColumn(width="medium"),
-        },
-    )
-    selected_pos = list(event.selection.rows) if event is not None and hasattr(event, "selection") else []
+    with st.container(key="sk_wb_table_wide"):  # screen.css shows one of the two by the screen's width
+        event = st.dataframe(
+            workbench.table_view(rows), key=table_key, on_select="rerun", selection_mode="multi-row",
+            hide_index=True, width="stretch",
+            column_config={
+                "Terlambat": st.column_config.TextColumn(width="small",  # issue 30.5: not a bare "Lewat"
+                                                         help="Tindak lanjut sudah lewat tenggatnya"),
+                "RT": st.column_config.TextColumn(width="small"),
+                "Tingkat": st.column_config.TextColumn(width="small"),
+                "Judul": st.column_config.TextColumn(width="medium"),
+            },
+        )
+    with st.container(key="sk_wb_table_narrow"):  # issue 30.7: a phone gets one wrapped cell per report
+        narrow = st.dataframe(workbench.compact_view(rows), key=table_key + "_hp", on_select="rerun",
+                              selection_mode="multi-row", hide_index=True, width="stretch", row_height=78,
+                              column_config={"Laporan": st.column_config.TextColumn(width=270)})  # fits 360 px
+    selected_pos = _picked(event) or _picked(narrow)
     selected = rows.iloc[[p for p in selected_pos if p < len(rows)]]
     return rows, selected, table_key
+
+
+def _picked(event: Any) -> list[int]:
+    """The row positions ticked in one of the two tables (only one is on screen)."""
+    return list(event.selection.rows) if event is not None and hasattr(event, "selection") else []
 
 
 # --------------------------------------------------------------------------- exports

@@ -247,6 +247,24 @@ def test_duplicates_one_way_the_picker_offers_the_twin_first(engine, add_inciden
     assert f"laporan {later['report_no']} kini duplikat dari {first['report_no']}" in texts(at.success)
 
 
+def test_a_phone_gets_the_whole_report_in_one_cell(engine, add_incident):
+    """Issue 30.7: at 360 px the wide table showed a number and a cut time. The page also sends a
+    one-column table (screen.css shows it on a phone) whose cell holds number, short WIB time,
+    kelurahan/RT, category, severity and status; a late follow-up is said in words."""
+    inc = add_incident(rt=3, title="Amplop")
+    late = add_incident(rt=4, status="ditindaklanjuti", when=WHEN - timedelta(days=1),
+                        followup_to="Panwascam", followup_due=WHEN)
+    at = open_page(PANWASLU)
+    (phone,) = [df for df in at.dataframe if list(df.value.columns) == ["Laporan"]]
+    assert list(phone.value["Laporan"]) == [
+        f"{late['report_no']} · ⚠ terlambat · 19/06 14:00 · Air Kuti RT 04 · Politik uang · Sedang · "
+        "Ditindaklanjuti",
+        f"{inc['report_no']} · 20/06 14:00 · Air Kuti RT 03 · Politik uang · Sedang · Baru",
+    ]
+    (wide,) = [df for df in at.dataframe if "Judul" in df.value.columns]
+    assert "Terlambat" in wide.value.columns and "Tenggat lewat" not in wide.value.columns
+
+
 @pytest.mark.parametrize("viewer", [PEJABAT, rt_viewer()], ids=["pejabat", "rt"])
 def test_pejabat_and_rt_are_refused(demo_engine, viewer):
     at = open_page(viewer)
