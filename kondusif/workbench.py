@@ -9,6 +9,7 @@ past their due date come first in every listing and are counted in the headline.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -344,8 +345,48 @@ def choice_label(choice: Mapping[str, Any]) -> str:
             f"{first_words(choice.get('title'))}")
 
 
-def detail_fields(row: dict[str, Any], viewer: Viewer, dup_no: str | None = None) -> list[tuple[str, str]]:
-    """Every field of a report as (label, text) pairs; identity only for roles allowed."""
+_IMPORT_NOTE = re.compile(r"impor ([0-9a-f-]{36})(?:, berkas «[^»]*»)?(?:, baris (\d+))?")
+
+
+def source_text(engine: Engine, row: Mapping[str, Any]) -> str:
+    """How a report came in, in words (issue 30.5: the «Sumber» field showed a raw key, often a UUID):
+    the channel, plus the SMSsync phone's name, or the imported file's name and row. The file's
+    name is read from the import's own audit row, found through the report's "create" row."""
+    source = str(row.get("source") or "")
+    ref = str(row.get("source_ref") or "")
+    if source == Source.FORM.value:
+        return "Formulir" + (" (halaman ringan Ketua RT)" if ref.startswith("rt1.") else " di aplikasi")
+    if source == Source.SIMULASI.value:
+        return "Simulasi (dibuat program untuk demo)"
+    if source == Source.SMS.value:
+        sms = store.sms_messages.c
+        with engine.connect() as conn:
+            got = conn.execute(sa.select(sms.channel, sms.gateway_phone).where(sms.incident_id == row["id"])
+                               .limit(1)).first()
+        if got is None:
+            return source_label(source)
+        if got.channel == "smssync":
+            return "SMS langsung lewat ponsel SMSsync" + (f" «{got.gateway_phone}»" if got.gateway_phone else "")
+        return "SMS langsung lewat modem (Gammu)"
+    if source in (Source.IMPORT.value, Source.CHAT.value):
+        a = store.audit_log.c
+        with engine.connect() as conn:
+            note = conn.execute(sa.select(a.note).where(a.entity == "incident", a.entity_id == row["id"],
+                                                        a.action == "create").limit(1)).scalar()
+            found = _IMPORT_NOTE.search(note or "")
+            details = conn.execute(sa.select(a.details).where(a.entity == "import", a.entity_id == found.group(1))
+                                   .limit(1)).scalar() if found else None
+        name = json.loads(details).get("berkas") if details else None
+        where = (f" «{name}»" if name else "") + (f", baris {found.group(2)}" if found and found.group(2) else "")
+        return source_label(source) + where
+    return source_label(source)
+
+
+def detail_fields(row: dict[str, Any], viewer: Viewer, dup_no: str | None = None,
+                  source: str | None = None) -> list[tuple[str, str]]:
+    """Every field of a report as (label, text) pairs; identity only for roles allowed.
+
+    `source`: the channel in words (`source_text`); never the raw dedupe key."""
     rt = row.get("rt")
     fields = [
         ("No. laporan", row["report_no"]),
@@ -361,7 +402,7 @@ def detail_fields(row: dict[str, Any], viewer: Viewer, dup_no: str | None = None
         ("RT", "-" if rt is None else f"{int(rt):02d}"),
         ("Lokasi", "-" if row.get("lat") is None else
          f"{row['lat']:.5f}, {row['lon']:.5f}" + (" (perkiraan)" if row.get("location_approx") else "")),
-        ("Sumber", source_label(row.get("source")) + (f" · {row['source_ref']}" if row.get("source_ref") else "")),
+        ("Sumber", source or source_label(row.get("source"))),
     ]
     if viewer.sees_identity:
         fields += [("Nama pelapor", row.get("reporter_name") or "-"),

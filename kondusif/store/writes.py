@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kondusif.config import settings
-from kondusif.model import Incident, new_id
+from kondusif.model import Incident, created_note, new_id
 from kondusif.store.schema import audit_log, counters, incidents
 from kondusif.timeutil import as_utc, now
 
@@ -202,7 +202,7 @@ def insert_incidents(
                     "action": "create",
                     "from_status": None,
                     "to_status": row["status"],
-                    "note": f"Laporan {row['report_no']} dibuat (sumber: {row['source']})",
+                    "note": created_note(row["report_no"], row["source"]),
                     "details": None,
                 }
                 for row in rows
