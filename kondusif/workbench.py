@@ -348,10 +348,14 @@ def choice_label(choice: Mapping[str, Any]) -> str:
 _IMPORT_NOTE = re.compile(r"impor ([0-9a-f-]{36})(?:, berkas «[^»]*»)?(?:, baris (\d+))?")
 
 
-def source_text(engine: Engine, row: Mapping[str, Any]) -> str:
+def source_text(engine: Engine, viewer: Viewer, incident_id: str) -> str:
     """How a report came in, in words (issue 30.5: the «Sumber» field showed a raw key, often a UUID):
     the channel, plus the SMSsync phone's name, or the imported file's name and row. The file's
-    name is read from the import's own audit row, found through the report's "create" row."""
+    name is read from the import's own audit row, found through the report's "create" row.
+    "-" for a report the viewer may not see."""
+    row = store.get_incident(engine, incident_id, viewer)
+    if row is None:
+        return "-"
     source = str(row.get("source") or "")
     ref = str(row.get("source_ref") or "")
     if source == Source.FORM.value:

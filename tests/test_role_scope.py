@@ -545,7 +545,8 @@ DATA_FUNCTIONS: dict[str, object] = {
     "workbench.duplicate_candidates": WB + "test_workbench_queries.py::"
                                            "test_duplicate_candidates_rank_by_text_and_respect_scope",
     "workbench.detail_fields": probe_workbench_detail,
-    "workbench.original_choices": WB + "test_workbench_page.py::test_duplicates_one_way_the_picker_offers_the_twin_first",
+    "workbench.original_choices": WB + "test_original_choices.py::test_originals_offered_twins_first_within_scope",
+    "workbench.source_text": WB + "test_source_words.py::test_a_form_report_says_formulir_not_its_key",
     "workflow.change_status": probe_workflow,
     "workflow.apply_action": probe_workflow,
     "workflow.verify": probe_verify,
@@ -636,7 +637,6 @@ NO_VIEWER: dict[str, str] = {
     "demo_checkins.seed_checkins": "demo seeding from the CLI (simulated rows only)",
     "store.has_simulated": "yes/no flag shown to every role (the data holds simulated reports)",
     "workbench.report_numbers": "id → report number for ids the caller already read within its scope",
-    "workbench.source_text": "the channel of a report the caller already read within its scope, in words",
     "overview.data_version": "cache key (row count and newest change), no row content",
     "overview.epoch_seconds": _PRIMITIVE,
     **{f"alerts.{n}": _SYSTEM_JOB for n in (

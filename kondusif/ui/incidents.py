@@ -300,7 +300,7 @@ def _detail(engine: Engine, viewer: Viewer, row: dict, opened_row: dict) -> None
     with left:
         dup_no = workbench.report_numbers(engine, [row["duplicate_of"]]).get(row["duplicate_of"]) \
             if row.get("duplicate_of") else None
-        fields = workbench.detail_fields(row, viewer, dup_no, workbench.source_text(engine, row))
+        fields = workbench.detail_fields(row, viewer, dup_no, workbench.source_text(engine, viewer, row["id"]))
         st.dataframe(pd.DataFrame(fields, columns=["Isian", "Nilai"]), hide_index=True, width="stretch",
                      height=35 * (len(fields) + 1) + 3)
     with right:

@@ -24,7 +24,7 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-")
 
 def sumber(engine, report_no: str) -> str:
     row = store.get_incident(engine, report_no, PANWASLU)
-    return dict(workbench.detail_fields(row, PANWASLU, None, workbench.source_text(engine, row)))["Sumber"]
+    return dict(workbench.detail_fields(row, PANWASLU, None, workbench.source_text(engine, PANWASLU, row["id"])))["Sumber"]
 
 
 def create_note(engine, report_no: str) -> str:
@@ -41,6 +41,9 @@ def test_a_form_report_says_formulir_not_its_key(engine):
     }, new_id())
     assert out.ok, out.errors
     assert sumber(engine, out.report_no) == "Formulir di aplikasi"
+    # scope: a Panwascam of another kecamatan learns nothing about it
+    assert workbench.source_text(engine, Viewer("panwascam", Role.PANWASLU, kecamatan="16.73.05"),
+                                 store.get_incident(engine, out.report_no, SYSTEM)["id"]) == "-"
     assert create_note(engine, out.report_no) == f"Laporan {out.report_no} dibuat lewat formulir"
 
 
