@@ -27,7 +27,7 @@ KECAMATAN = ("Lubuk Linggau Timur II", "Lubuk Linggau Selatan II")
 def chips(pg) -> list[dict]:
     """Each chip of the sidebar's multi-selects: its text and whether any part of it is cut."""
     return pg.evaluate(
-        """() => [...document.querySelectorAll('[data-testid="stSidebar"] [data-baseweb="tag"]')].map(t => ({
+        """() => [...document.querySelectorAll('[data-testid="stSidebar"] [data-tag]')].map(t => ({
              text: t.innerText.trim(),
              cut: [t, ...t.querySelectorAll('*')].some(e => e.scrollWidth > e.clientWidth + 1
                     && getComputedStyle(e).overflow !== 'visible')}))""")
