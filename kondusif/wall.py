@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import access, alerts, overview, simulated, status, store
@@ -42,6 +43,7 @@ PARAM_REFRESH, PARAM_PERIOD, PARAM_AS_OF = "segar", "periode", "per"
 WALL_COLUMNS = ["report_no", "occurred_at", "reported_at", "kode_kelurahan", "rt", "category", "severity",
                 "status", "title", "source", "lat", "lon"]
 IDENTITY_COLUMNS = ("reporter_name", "reporter_phone", "created_by")
+COUNTED_STATUSES = tuple(s.value for s in Status if s is not Status.DUPLIKAT)  # what "Laporan" counts
 
 
 # --------------------------------------------------------------------------- the URL
@@ -131,6 +133,28 @@ def resolve_period(params: WallParams, now: datetime | None = None) -> Period:
     return Period(moment - timedelta(hours=hours), moment, label, replay)
 
 
+# --------------------------------------------------------------------------- has anything changed
+
+
+CHECK_SECONDS = 2  # how often an open wall asks data_version (issue 29.3: a new berat report within 5 s)
+
+
+def data_version(engine: Engine) -> tuple[int, int]:
+    """What the wall shows has changed when this has: (newest audit row id, newest alert id).
+
+    Every write of a report, status, check-in or review item records an audit row in its
+    transaction (the project's rule), and alerts (a Rawan alert comes after the commit of the
+    report that caused it) have their own increasing id: two primary-key maxima, one round
+    trip, an index lookup on SQLite and PostgreSQL alike whatever the store's size. Cheap
+    enough to ask every few seconds; the full read (`snapshot`) runs only when it changed.
+    """
+    stmt = sa.select(sa.select(sa.func.max(store.audit_log.c.id)).scalar_subquery(),
+                     sa.select(sa.func.max(store.alerts.c.id)).scalar_subquery())
+    with engine.connect() as conn:
+        audit, alert = conn.execute(stmt).one()
+    return int(audit or 0), int(alert or 0)
+
+
 # --------------------------------------------------------------------------- the snapshot
 
 
@@ -139,7 +163,7 @@ class WallSnapshot:
     """Everything one refresh of the wall shows (no reporter identity)."""
 
     period: Period
-    n_reports: int  # reports in the period
+    n_reports: int  # reports in the period, duplicates left out
     n_simulated: int  # of which simulated
     n_simulated_window: int  # simulated reports among those the levels are computed from
     n_rawan: int
@@ -170,7 +194,9 @@ def snapshot(engine: Engine, viewer: Viewer, params: WallParams, now: datetime |
     """Read what the wall shows for `viewer` (scope applied in SQL); needs map.read (not rt)."""
     access.require(viewer, "map.read")
     period = resolve_period(params, now)
-    q = store.IncidentQuery(start=period.start, end=period.end)
+    # Issue 30.8: a duplicate (marked or merged: status duplikat) is one event already counted
+    # with its original, so it is neither counted nor drawn as a dot of its own.
+    q = store.IncidentQuery(start=period.start, end=period.end, status=COUNTED_STATUSES)
     n = store.count_incidents(engine, q, viewer)
     n_sim = simulated.count_in_view(engine, q, viewer)
     unverified = store.count_incidents(engine, store.IncidentQuery(
