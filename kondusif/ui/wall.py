@@ -9,6 +9,12 @@ Layout (1920×1080 read from 3 m; still usable at 1366 and 360 px):
 Both fragments rerun every `segar` seconds (st.fragment(run_every=...)); the snapshot
 is cached per store fingerprint and minute, and an element whose content did not
 change is left alone by the browser. Every user-written string is HTML-escaped.
+
+Issue 29.3, the wall in seconds: a third fragment, `_watch`, draws nothing and runs every
+`wall.CHECK_SECONDS`; it asks the store's data version (one small indexed query) and, only when
+it differs from what the blocks show, reruns the page, so a new berat report is on the wall
+within seconds while an idle wall costs one tiny run per check. The map's iframe survives the
+rerun (same element, same script), and wall_live.js applies the new data in place.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ log = logging.getLogger(__name__)
 MAP_HEIGHT = 700
 MAP_KEY = "ruang_pantau_map"
 MEMORY_KEY = "_ruang_pantau_highlights"
+SHOWN_KEY = "_ruang_pantau_shown"  # fragment name -> the data version its blocks show
 CACHE_TTL = 300
 
 
@@ -101,6 +108,7 @@ def _current(viewer: Viewer, params: wall.WallParams) -> _View:
 def _blocks(name: str, view: _View, build: Callable[[], list[str]]) -> None:
     """Draw a fragment's blocks: built again only when `view.key` changed, else the same HTML again
     (Streamlit leaves an unchanged element alone in the browser; the map ignores unchanged data)."""
+    st.session_state.setdefault(SHOWN_KEY, {})[name] = view.version
     memo_key = f"{MEMORY_KEY}_{name}"
     memo = st.session_state.get(memo_key)
     if memo is None or memo[0] != view.key:
@@ -280,6 +288,25 @@ def _side(params: wall.WallParams) -> None:
     _blocks("side", view, lambda: [alerts_html(snap), coverage_html(snap), ticker_html(snap, active)])
 
 
+def _watch(params: wall.WallParams) -> None:
+    """The cheap check (issue 29.3): rerun the page when the store changed since the blocks were drawn.
+
+    Draws nothing and reads nothing but the version; the blocks re-check the session and show a
+    database outage themselves, so a failed check here just waits for the next one.
+    """
+    shown = st.session_state.get(SHOWN_KEY)
+    if not shown:
+        return
+    try:
+        version = wall.data_version(store.get_engine())
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        return
+    if any(v != version for v in shown.values()):
+        st.rerun(scope="app")
+
+
 def _head_block(params: wall.WallParams) -> None:
     _unavailable_here(_head, params)
 
@@ -313,13 +340,13 @@ def render(viewer: Viewer, params: wall.WallParams, notices: list[str]) -> None:
     st.html(static_files.style("wall.css"))
     for notice in notices:
         st.warning(escape_markdown(notice), icon=":material/link_off:")
-    every = min(params.refresh, wall.CHECK_SECONDS)  # a change is looked for often; cheap when there is none
-    st.fragment(_head_block, run_every=every)(params)
+    st.fragment(_head_block, run_every=params.refresh)(params)
     map_col, side_col = st.columns([0.64, 0.36], gap="medium")
     with map_col:
         _map(viewer)
     with side_col:
-        st.fragment(_side_block, run_every=every)(params)
+        st.fragment(_side_block, run_every=params.refresh)(params)
+    st.fragment(_watch, run_every=wall.CHECK_SECONDS)(params)  # last: the blocks above set what they show
 
 
 def render_page(viewer: Viewer) -> None:
