@@ -80,9 +80,9 @@ class _Memory:
 
 
 def _current(viewer: Viewer, params: wall.WallParams) -> _View:
-    """This check's view. Issue 29.3: every CHECK_SECONDS the fragments ask the store's data version
-    (one small indexed query); the snapshot is read again only when it changed or its minute is over,
-    and the HTML blocks are rebuilt only when the data, the `segar` tick or the highlights changed."""
+    """This refresh's view: the snapshot is read again only when the store's data version changed or
+    its minute is over, and the HTML blocks are rebuilt only when the data, the `segar` tick or the
+    highlights changed (issue 29.3: a rerun the change check asks for costs little beyond the new data)."""
     engine = store.get_engine()
     version = wall.data_version(engine)
     moment = now()
