@@ -61,6 +61,17 @@ def main() -> None:
     print(f"seeded {args.n:,} simulated reports in {time.perf_counter() - t0:.1f} s")
     viewer = Viewer("bench", Role.PEJABAT, "Bench")
     maps.static_layers()
+    from kondusif import overview
+
+    for label, probe in (("wall.data_version (the 2-second check)", wall.data_version),
+                         ("overview.data_version (count of reports + newest audit id)", overview.data_version)):
+        probe(engine)
+        times = []
+        for _ in range(50):
+            t0 = time.perf_counter()
+            probe(engine)
+            times.append(time.perf_counter() - t0)
+        print(f"{label}: median {statistics.median(times) * 1000:.2f} ms")
     for period in ("hari-ini", "7h"):
         params = wall.WallParams(30, period, date(2018, 6, 27))
         t0 = time.perf_counter()
