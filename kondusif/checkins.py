@@ -164,9 +164,18 @@ def insert_checkin(conn: Connection, engine: Engine, viewer: Viewer, *, keluraha
     note = f"Laporan aman RT {number:02d} {gazetteer.kelurahan_name(code)} ({CHANNELS[channel]})"
     if unlisted:
         note += "; RT tidak ada di daftar contoh, tetap diterima"
-    store.add_audit(conn, viewer.username, "checkin", checkin_id, "create", note=note,
-                    details={"channel": channel, "at": at_utc.isoformat()})
+    store.audit.record(conn, viewer.username, "checkin", checkin_id, "create", note=note,
+                       details={"channel": channel, "at": at_utc.isoformat()})
     return Checkin(checkin_id, code, number, at_utc, channel, True, unlisted)
+
+
+def load_simulated(conn: Connection, records: list[dict[str, Any]], seed: int) -> None:
+    """Bulk-load simulated check-ins (`demo_checkins`), recorded once in the audit."""
+    for i in range(0, len(records), 50_000):
+        store.executemany(conn, store.checkins, records[i:i + 50_000])
+    if records:
+        store.audit.record(conn, "simulasi", "checkin", None, "seed_demo",
+                           note=f"{len(records)} laporan aman SIMULASI ditambahkan (seed {seed})")
 
 
 def record_checkin(engine: Engine, viewer: Viewer, *, kelurahan: object, rt: object, at: datetime | None = None,

@@ -36,8 +36,11 @@ def _initial_state(cfg: DeliveryConfig | None = None) -> str:
     return PENDING if (cfg or delivery_config()).enabled else NONE
 
 
-def _create(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Insert alert rows, skipping events already alerted (dedupe_key); returns those created."""
+def create_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert alert rows, skipping events already alerted (dedupe_key); returns those created.
+
+    The one way to raise an alert of any kind (berat, rawan, cakupan, sms_senyap).
+    """
     created = []
     for row in rows:
         stmt = _insert(conn, store.alerts).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
@@ -101,7 +104,7 @@ def check_new_incidents(
             "delivery_attempts": 0,
         })
     with _in_transaction(conn_or_engine) as conn:
-        created = _create(conn, new_alerts)
+        created = create_alerts(conn, new_alerts)
         recent = recent_kelurahan(records, as_of) if levels else set()
         if recent:
             created += check_levels(conn, as_of=as_of, kelurahan=recent)
@@ -216,6 +219,6 @@ def check_levels(
                 set_={"level": stmt_up.excluded.level, "since": stmt_up.excluded.since,
                       "checked_at": stmt_up.excluded.checked_at},
             ))
-        created = _create(conn, new_alerts)
+        created = create_alerts(conn, new_alerts)
     _kick_after_commit(conn_or_engine, created)
     return created

@@ -127,8 +127,8 @@ def register_phone(engine: Engine, viewer: Viewer, label: object) -> tuple[Phone
             raise PhoneError(f"Nama ponsel «{name}» sudah dipakai (juga yang sudah dicabut); pilih nama lain.")
         new = conn.execute(p.insert().values(label=name, secret_sha256=_digest(secret), created_at=now(),
                                              created_by=viewer.username).returning(p.c.id)).scalar_one()
-        store.add_audit(conn, viewer.username, "smssync_phone", str(new), "create",
-                        note=f"ponsel gerbang SMSsync «{name}» didaftarkan")
+        store.audit.record(conn, viewer.username, "smssync_phone", str(new), "create",
+                           note=f"ponsel gerbang SMSsync «{name}» didaftarkan")
     return Phone(int(new), name), secret
 
 
@@ -146,8 +146,8 @@ def revoke_phone(engine: Engine, viewer: Viewer, label: object) -> Phone:
             raise PhoneError(f"Ponsel «{row.label}» sudah dicabut pada {format_wib(row.revoked_at)}.")
         conn.execute(p.update().where(p.c.id == row.id, p.c.revoked_at.is_(None))
                      .values(revoked_at=now(), revoked_by=viewer.username))
-        store.add_audit(conn, viewer.username, "smssync_phone", str(row.id), "revoke",
-                        note=f"ponsel gerbang SMSsync «{row.label}» dicabut")
+        store.audit.record(conn, viewer.username, "smssync_phone", str(row.id), "revoke",
+                           note=f"ponsel gerbang SMSsync «{row.label}» dicabut")
     return Phone(int(row.id), row.label)
 
 

@@ -10,7 +10,8 @@ A package split by concept, re-exported here so callers keep writing
 
 - `schema`: the tables and SCHEMA_VERSION;
 - `engine`: engines, `write()` / `on_commit()`, schema creation and upgrades;
-- `writes`: report numbers, incident rows, bulk inserts, the audit log;
+- `writes`: the incidents' write module (filing, transitions, simulated load), bulk inserts;
+- `audit`: the audit log's one writer, `store.audit.record` (called by write modules only);
 - `queries`: incident reads, each scoped by a `Viewer`;
 - `stored_settings`: settings changed in the app (`settings_kv`).
 
@@ -19,6 +20,7 @@ Submodule names differ from every re-exported name (`store.incidents` is the tab
 
 from __future__ import annotations
 
+from kondusif.store import audit
 from kondusif.store.engine import (
     after_commit_batched,
     build_reference_schema,
@@ -79,19 +81,20 @@ from kondusif.store.stored_settings import (
 )
 from kondusif.store.writes import (
     BULK_CACHE_KIB,
-    add_audit,
     bulk_insert,
     executemany,
     format_report_no,
     incident_row,
     insert_incidents,
+    load_simulated,
     reserve_numbers,
     secondary_indexes_deferred,
+    update_incident,
 )
 
 __all__ = [
     "after_commit_batched",
-    "add_audit",
+    "audit",
     "alert_acks",
     "alert_level_state",
     "alerts",
@@ -120,6 +123,7 @@ __all__ = [
     "build_reference_schema",
     "init_db",
     "insert_incidents",
+    "load_simulated",
     "login_failures",
     "make_engine",
     "meta",
@@ -144,6 +148,7 @@ __all__ = [
     "smssync_rate",
     "snapshots",
     "users",
+    "update_incident",
     "UTCDateTime",
     "visible_columns",
     "where_clauses",
