@@ -148,14 +148,11 @@ def insert_checkin(conn: Connection, engine: Engine, viewer: Viewer, *, keluraha
     if prior is not None:
         return prior
     at_utc = check_time(at, sent_at, clock)
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     checkin_id = new_id()
     row = {"id": checkin_id, "kode_kecamatan": code[:8], "kode_kelurahan": code, "rt": number, "at": at_utc,
            "stored_at": now(), "channel": channel, "source_ref": ref, "account": account, "phone": phone,
            "sender_name": sender_name, "unlisted_rt": unlisted, "created_by": viewer.username}
-    stmt = dialect_insert(store.checkins).values(**row).on_conflict_do_nothing(
+    stmt = store.insert_on_conflict(conn, store.checkins).values(**row).on_conflict_do_nothing(
         index_elements=["channel", "source_ref"]).returning(store.checkins.c.id)
     if conn.execute(stmt).first() is None:  # another writer stored this very check-in a moment ago
         again = _find(conn, channel, ref)

@@ -627,8 +627,8 @@ _SYSTEM_JOB = "system job (CLI, alert checks, delivery): acts for the city as a 
 _CITY_WIDE = "city-wide weekly snapshot: callers check report.weekly (page.laporan_mingguan, CLI --as)"
 NO_VIEWER: dict[str, str] = {
     **{f"store.{n}": _PRIMITIVE for n in (
-        "audit.record", "audit.record_rows", "audit_for", "executemany", "load_simulated", "update_incident",
-        "get_setting", "set_setting", "init_db", "insert_incidents",
+        "audit.record", "audit.record_rows", "audit_for", "executemany", "insert_on_conflict", "load_simulated",
+        "update_incident", "get_setting", "set_setting", "init_db", "insert_incidents",
         "reserve_numbers", "schema_version", "wib_day_expr", "write", "on_commit", "bulk_insert",
         "secondary_indexes_deferred", "build_reference_schema")},
     "accounts.admin.store_phone": "write step inside sms.senders.set_phone, which requires account.manage",

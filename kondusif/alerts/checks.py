@@ -20,7 +20,6 @@ from kondusif.alerts.common import (
     PENDING,
     _as_records,
     _in_transaction,
-    _insert,
     _ts,
 )
 from kondusif.alerts.delivery import DeliveryConfig, _kick_after_commit, delivery_config, kick_delivery
@@ -43,7 +42,7 @@ def create_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str
     """
     created = []
     for row in rows:
-        stmt = _insert(conn, store.alerts).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        stmt = store.insert_on_conflict(conn, store.alerts).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
         result = conn.execute(stmt.returning(store.alerts.c.id))
         new_id = result.scalar()
         if new_id is not None:
@@ -213,7 +212,7 @@ def check_levels(
             upserts.append({"kode_kelurahan": kode, "level": level.value,
                             "since": as_of if changed or prev is None else prev.since, "checked_at": as_of})
         for values in upserts:
-            stmt_up = _insert(conn, st).values(**values)
+            stmt_up = store.insert_on_conflict(conn, st).values(**values)
             conn.execute(stmt_up.on_conflict_do_update(
                 index_elements=["kode_kelurahan"],
                 set_={"level": stmt_up.excluded.level, "since": stmt_up.excluded.since,

@@ -214,11 +214,8 @@ def _plan(engine: Engine, channel: str, mid: str, phone: str, text: str, occurre
 
 def _claim_help(conn: Connection, phone: str, stamp: datetime) -> bool:
     """True when `phone` got no help reply in the last hour; records this one. One statement: races lose."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     t = store.sms_senders
-    stmt = dialect_insert(t).values(sender=phone, help_sent_at=stamp)
+    stmt = store.insert_on_conflict(conn, t).values(sender=phone, help_sent_at=stamp)
     stmt = stmt.on_conflict_do_update(index_elements=[t.c.sender], set_={"help_sent_at": stmt.excluded.help_sent_at},
                                       where=t.c.help_sent_at <= stamp - HELP_INTERVAL).returning(t.c.sender)
     return conn.execute(stmt).first() is not None

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from kondusif.config import settings
@@ -21,16 +22,18 @@ from kondusif.store.schema import counters, incidents
 from kondusif.timeutil import as_utc, now
 
 
+def insert_on_conflict(conn: Connection, table: sa.Table) -> Any:
+    """INSERT that can say ON CONFLICT (upserts, dedupe keys), on SQLite and PostgreSQL alike."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+
+
 def reserve_numbers(conn: Connection, name: str, n: int) -> int:
     """Reserve `n` consecutive numbers from counter `name`; returns the first one.
 
     One upsert statement, so two writers creating the same counter at once
     (PostgreSQL runs them truly in parallel) never collide.
     """
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = dialect_insert(counters).values(name=name, value=n)
+    stmt = insert_on_conflict(conn, counters).values(name=name, value=n)
     upsert = stmt.on_conflict_do_update(
         index_elements=[counters.c.name], set_={"value": counters.c.value + stmt.excluded.value}
     ).returning(counters.c.value)
