@@ -15,7 +15,8 @@ A package split by concept, re-exported here so callers keep writing
 - `queries`: incident reads, each scoped by a `Viewer`;
 - `stored_settings`: settings changed in the app (`settings_kv`).
 
-Submodule names differ from every re-exported name (`store.incidents` is the table).
+Submodule names differ from every re-exported name (`store.incidents` is the table), but
+`store.audit`, which is the audit submodule itself.
 """
 
 from __future__ import annotations
