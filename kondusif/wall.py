@@ -43,7 +43,6 @@ PARAM_REFRESH, PARAM_PERIOD, PARAM_AS_OF = "segar", "periode", "per"
 WALL_COLUMNS = ["report_no", "occurred_at", "reported_at", "kode_kelurahan", "rt", "category", "severity",
                 "status", "title", "source", "lat", "lon"]
 IDENTITY_COLUMNS = ("reporter_name", "reporter_phone", "created_by")
-COUNTED_STATUSES = tuple(s.value for s in Status if s is not Status.DUPLIKAT)  # what "Laporan" counts
 
 
 # --------------------------------------------------------------------------- the URL
@@ -195,10 +194,13 @@ def snapshot(engine: Engine, viewer: Viewer, params: WallParams, now: datetime |
     access.require(viewer, "map.read")
     period = resolve_period(params, now)
     # Issue 30.8: a duplicate (marked or merged: status duplikat) is one event already counted
-    # with its original, so it is neither counted nor drawn as a dot of its own.
-    q = store.IncidentQuery(start=period.start, end=period.end, status=COUNTED_STATUSES)
-    n = store.count_incidents(engine, q, viewer)
-    n_sim = simulated.count_in_view(engine, q, viewer)
+    # with its original, so it is neither counted nor drawn as a dot of its own. Counted as all
+    # minus duplicates: a "status in (all others)" filter would lead the database to the status
+    # index instead of the time index (0.13 s instead of 1 ms at 100,000 reports).
+    q = store.IncidentQuery(start=period.start, end=period.end)
+    dup = store.IncidentQuery(start=period.start, end=period.end, status=(Status.DUPLIKAT.value,))
+    n = store.count_incidents(engine, q, viewer) - store.count_incidents(engine, dup, viewer)
+    n_sim = simulated.count_in_view(engine, q, viewer) - simulated.count_in_view(engine, dup, viewer)
     unverified = store.count_incidents(engine, store.IncidentQuery(
         start=period.start, end=period.end, severity=(Severity.BERAT.value,), status=(Status.BARU.value,)), viewer)
     window = store.IncidentQuery(start=status.window_start(period.end), end=period.end)
@@ -214,6 +216,7 @@ def snapshot(engine: Engine, viewer: Viewer, params: WallParams, now: datetime |
     n_sim_window = int((frame["source"] == Source.SIMULASI.value).sum()) if len(frame) else 0
     reports = overview.read_incidents(engine, q, viewer, WALL_COLUMNS, limit=MAX_MARKERS) if n else \
         pd.DataFrame(columns=WALL_COLUMNS)
+    reports = reports[reports["status"] != Status.DUPLIKAT.value]
     reports = reports[[c for c in WALL_COLUMNS if c in reports.columns]]
     sees = alerts.sees_alerts(viewer)
     open_alerts = tuple(alerts.visible_alerts(engine, viewer, limit=ALERT_ROWS)) if sees else ()
