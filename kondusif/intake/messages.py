@@ -297,6 +297,8 @@ _FOLLOW_UP = re.compile(
 # Words that say something happened, without naming a category: such a message is read by a person.
 _EVENT = re.compile(r"\b(?:kejadian|peristiwa|insiden|mencurigakan|curiga|aneh|pelaku|korban|polisi|ditangkap|"
                     r"ngamuk|mengamuk|dicuri|hilang|takut|bahaya|tolong|darurat|timses|tim sukses)\b")
+# A question that names a place and asks whether something is a violation is read by a person.
+_VIOLATION = re.compile(r"\b(?:pelanggaran|melanggar|dilarang|terlarang|boleh tidak|termasuk)\b")
 _HEAD_FILLER = frozenset("pak bu bapak ibu di ado ada ini tadi min admin lurah mohon izin kami sy saya ke".split())
 # A category code and a severity take at most a few words ("perusakan alat peraga kampanye berat"); more
 # words before "RT n" are a sentence ("Lapor bu, ASN dinas PU pasang baliho ... di RT 05").
@@ -319,7 +321,7 @@ def _read_free_text(msg: ChatMessage, text: str, said_lapor: bool, default_kel: 
     found = vocab.categories_in_text(plain)
     cats = list(found)
     if vocab.is_question(text):
-        if cats and (kel_text or rt_text):
+        if (cats or _VIOLATION.search(plain)) and (kel_text or rt_text):
             return Reading("review", reason="pertanyaan yang menyebut kejadian; periksa apakah ini laporan",
                            guess=_guess(kel_text, rt_text, cats, None), via="teks")
         return Reading("rejected", reason="pertanyaan, bukan laporan")
@@ -329,7 +331,7 @@ def _read_free_text(msg: ChatMessage, text: str, said_lapor: bool, default_kel: 
     rt = rt_text or _rt(msg.sender or "")
     sev = vocab.severity_in_text(everyday)
     guess = _guess(kel, rt, cats, sev)
-    if not cats and not said_lapor and _FOLLOW_UP.search(plain) and not _EVENT.search(_FOLLOW_UP.sub(" ", plain)):
+    if not cats and not said_lapor and _FOLLOW_UP.search(everyday) and not _EVENT.search(_FOLLOW_UP.sub(" ", plain)):
         return Reading("rejected", reason="ralat, tindak lanjut atau urusan pengirim, bukan laporan baru", guess=guess)
     if not cats and not said_lapor and kel_text is None and rt_text is None:
         if len(text) <= 40:

@@ -295,3 +295,14 @@ def test_form_choice_names_added(value, expected):
 @pytest.mark.parametrize("value, expected", [("sedang_aja", Severity.SEDANG), ("berat_saja", Severity.BERAT)])
 def test_form_severity_with_saja(value, expected):
     assert vocab.match_severity(value) == expected
+
+
+def test_asking_leave_is_not_a_report_even_with_a_denial_in_it():
+    r = read("Bu lurah, sy izin dak ikut gotong royong besok, RT 5 ada hajatan", sender="Pak Amran RT 05 Dempo")
+    assert r.outcome == "rejected", r.reason
+
+
+def test_a_question_whether_a_named_place_saw_a_violation_goes_to_a_person():
+    r = read("Pak, caleg bagi kalender di RT 3 Dempo itu termasuk pelanggaran dak?")
+    assert r.outcome == "review" and "pertanyaan" in r.reason
+    assert read("Pak, bagi kalender itu termasuk pelanggaran dak?").outcome == "rejected"
