@@ -482,7 +482,8 @@ NOT_REPORT_RULES: tuple[tuple[str, str], ...] = (
      r"dilaporkan|diisi|diikuti)\b",
      "petunjuk atau permintaan kepada RT, bukan laporan"),
     (r"\b(?:wajib|harus|diwajibkan) (?:lapor|melapor)\b|\blaporkan(?:lah)? (?:dugaan|setiap|segala|semua|jika|bila|"
-     r"kepada|ke)\b|\b(?:jangan|jgn) takut (?:lapor|melapor)\b",
+     r"kepada|ke)\b|\b(?:jangan|jgn) takut (?:lapor|melapor)\b|\b(?:ketik|ketikkan|balas|jawab|tulis) (?:saja |aja |kata )?"
+     r"(?:aman|nihil|lapor)\b(?! (?:pak|bu|bapak|ibu)\b)",
      "petunjuk atau permintaan kepada RT, bukan laporan"),
     (r"\b(?:belum|blm|belom|lum|alum)\s+(?:ada\s+)?(?:kirim|mengirim|ngirim|lapor|melapor|memberi kabar|"
      r"kasih kabar|ngasih kabar|balas|membalas|laporan|kabar|setor|update)\b|\bpengingat\b|\breminder\b|"

@@ -306,3 +306,9 @@ def test_a_question_whether_a_named_place_saw_a_violation_goes_to_a_person():
     r = read("Pak, caleg bagi kalender di RT 3 Dempo itu termasuk pelanggaran dak?")
     assert r.outcome == "review" and "pertanyaan" in r.reason
     assert read("Pak, bagi kalender itu termasuk pelanggaran dak?").outcome == "rejected"
+
+
+def test_telling_people_what_to_type_is_not_a_checkin():
+    text = "Ibu bapak, besok pagi sblm jam 8 situasi wilayah ketik AMAN kalau tidak ada kejadian"
+    assert vocab.is_calm(text) is False
+    assert read(text, sender="Lurah Dempo").outcome == "rejected"
