@@ -38,6 +38,7 @@ from kondusif.alerts.checks import (
     check_levels,
     check_levels_after_insert,
     check_new_incidents,
+    create_alerts,
     rawan_message,
     recent_kelurahan,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "check_levels",
     "check_levels_after_insert",
     "check_new_incidents",
+    "create_alerts",
     "count_unacknowledged",
     "COUNTED_OUT",
     "deliver_alert",
