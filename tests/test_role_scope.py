@@ -643,6 +643,7 @@ NO_VIEWER: dict[str, str] = {
     "store.has_simulated": "yes/no flag shown to every role (the data holds simulated reports)",
     "workbench.report_numbers": "id → report number for ids the caller already read within its scope",
     "overview.data_version": "cache key (row count and newest change), no row content",
+    "wall.data_version": "change check (newest audit and alert ids), no row content",
     "overview.epoch_seconds": _PRIMITIVE,
     **{f"alerts.{n}": _SYSTEM_JOB for n in (
         "check_levels", "check_levels_after_insert", "check_new_incidents", "deliver_alert", "deliver_pending",
@@ -847,7 +848,7 @@ def test_the_export_probe_sees_a_leak_in_the_sql_identity_filter(world, monkeypa
 UI_FILES = sorted([*(ROOT / "screens").glob("*.py"), ROOT / "dashboard.py", ROOT / "app.py",
                    *(ROOT / "kondusif" / "ui").rglob("*.py")])
 UI_ALLOWED_NO_VIEWER = {
-    "store.has_simulated", "overview.data_version", "workbench.report_numbers", "accounts.active_demo_accounts",
+    "store.has_simulated", "overview.data_version", "wall.data_version", "workbench.report_numbers", "accounts.active_demo_accounts",
     "report.archive.list_snapshots", "report.archive.load_snapshot", "report.build.generate_snapshot",
     "report.data.gather", "store.get_engine", "store.write",
     "registry.rt_registry",  # the public RT list (kelurahan, RT numbers) for pickers
