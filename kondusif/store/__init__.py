@@ -9,7 +9,8 @@ A package split by concept, re-exported here so callers keep writing
 `store.incidents`, `store.write(...)`, `store.query_incidents(...)`:
 
 - `schema`: the tables and SCHEMA_VERSION;
-- `engine`: engines, `write()` / `on_commit()`, schema creation and upgrades;
+- `engine`: engines, `write()`, schema creation and upgrades;
+- `outbox`: typed events a write records, handled after commit (kondusif/worker.py);
 - `writes`: report numbers, incident rows, bulk inserts, the audit log;
 - `queries`: incident reads, each scoped by a `Viewer`;
 - `stored_settings`: settings changed in the app (`settings_kv`).
@@ -20,14 +21,12 @@ Submodule names differ from every re-exported name (`store.incidents` is the tab
 from __future__ import annotations
 
 from kondusif.store.engine import (
-    after_commit_batched,
     build_reference_schema,
     busy_timeout_ms,
     dispose_engines,
     get_engine,
     init_db,
     make_engine,
-    on_commit,
     schema_version,
     write,
 )
@@ -90,7 +89,6 @@ from kondusif.store.writes import (
 )
 
 __all__ = [
-    "after_commit_batched",
     "add_audit",
     "alert_acks",
     "alert_level_state",
@@ -124,7 +122,6 @@ __all__ = [
     "make_engine",
     "meta",
     "metadata",
-    "on_commit",
     "query_incidents",
     "reserve_numbers",
     "review_queue",
