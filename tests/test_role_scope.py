@@ -628,7 +628,7 @@ _CITY_WIDE = "city-wide weekly snapshot: callers check report.weekly (page.lapor
 NO_VIEWER: dict[str, str] = {
     **{f"store.{n}": _PRIMITIVE for n in (
         "add_audit", "audit_for", "executemany", "get_setting", "set_setting", "init_db", "insert_incidents",
-        "reserve_numbers", "schema_version", "wib_day_expr", "write", "on_commit", "bulk_insert",
+        "reserve_numbers", "schema_version", "wib_day_expr", "write", "bulk_insert",
         "secondary_indexes_deferred", "build_reference_schema")},
     "checkins.check_place": "checks a place against the RT registry (no row of any viewer's data)",
     "rounds.check_rounds": "background check as the system: writes alerts, each scoped by its kecamatan on reading",
@@ -638,8 +638,11 @@ NO_VIEWER: dict[str, str] = {
     "overview.data_version": "cache key (row count and newest change), no row content",
     "overview.epoch_seconds": _PRIMITIVE,
     **{f"alerts.{n}": _SYSTEM_JOB for n in (
-        "check_levels", "check_levels_after_insert", "check_new_incidents", "deliver_alert", "deliver_pending",
-        "kick_delivery", "start_delivery_worker", "list_alerts", "acks_for")},
+        "check_levels", "check_new_incidents", "deliver_alert", "deliver_pending", "deliver_ids", "announce",
+        "list_alerts", "acks_for")},
+    **{f"store.outbox.{n}": _PRIMITIVE for n in (
+        "record", "take_recorded", "after_commit", "claim", "finish", "fail", "heartbeat", "state")},
+    **{f"worker.{n}": _SYSTEM_JOB for n in ("handle", "handle_now")},
     "intake.pipeline.existing_refs": _PRIMITIVE,
     "intake.pipeline.queued_fingerprints": _PRIMITIVE,
     "intake.pipeline.insert_records": _PRIMITIVE,

@@ -12,6 +12,7 @@ import signal
 import sys
 
 from kondusif import store
+from kondusif.store import outbox
 from kondusif.worker import Worker
 
 
@@ -27,6 +28,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     worker = Worker(store.get_engine())
     if args.once:
+        outbox.heartbeat(worker.engine, worker.worker_id, worker.started_at, 0)
         done = 0
         while (step := worker.run_once()) > 0:
             done += step
