@@ -14,7 +14,6 @@ router (no pages/ folder, so Streamlit never enters its legacy pages-folder mode
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlencode
 
 import streamlit as st
@@ -26,7 +25,8 @@ from kondusif.ui.db_unavailable import stop_when_unavailable
 from kondusif.ui.health import render_low_disk_warning
 from kondusif.ui.pages import PAGES, PageSpec, pages_for
 
-FAVICON = str(Path(__file__).resolve().parent / "kondusif" / "ui" / "assets" / "favicon.png")  # served by the app
+# Streamlit's static folder, not /media: the sign-in page has no session yet and /media needs one.
+FAVICON = "/app/static/favicon.png"
 st.set_page_config(page_title="SiKondusif Lubuklinggau", page_icon=FAVICON, layout="wide")
 screen.apply()  # issue 12: phone layout, no cut-off text, Streamlit's own strings in Indonesian
 

@@ -62,4 +62,11 @@ if __name__ == "__main__":
     # Files the CLI writes (store, WAL/SHM, key, backups, exports) hold password hashes
     # and reporter identity: readable by the owner only.
     os.umask(0o077)
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `... | head`: the reader left; no traceback, and none again when Python flushes at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 141  # what a shell reports for a writer stopped by SIGPIPE
+    sys.exit(code)

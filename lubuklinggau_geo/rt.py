@@ -42,7 +42,8 @@ SAMPLE_NOTICE = (
     "Kota Lubuklinggau."
 )
 _TRUE = {"1", "true", "ya", "y", "yes", "benar"}
-_RT_RE = re.compile(r"^(?:rt\.?\s*)?0*(\d{1,4})(?:\.0+)?$", re.IGNORECASE)
+_RT_RE = re.compile(r"^(?:rt\.?\s*)?(\d{1,12})(?:\.0+)?$", re.IGNORECASE)
+MAX_RT = 9999  # RT numbers are small; a longer one is a typo or another column
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,8 @@ def load_registry(source: str | Path | IO[str] | IO[bytes], check_points: bool =
             row_errors.append(RowError(baris, "rt", "wajib diisi"))
         elif m is None or int(m.group(1)) < 1:
             row_errors.append(RowError(baris, "rt", f"{rt_raw!r} bukan bilangan bulat positif"))
+        elif int(m.group(1)) > MAX_RT:
+            row_errors.append(RowError(baris, "rt", f"nomor RT {int(m.group(1))} terlalu besar (paling besar {MAX_RT})"))
         else:
             rt = int(m.group(1))
         lat_raw, lon_raw = cell("lat"), cell("lon")

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from kondusif import checkins, coverage, store
 from kondusif.model import Role, Viewer
 from kondusif.safe import clean_text, neutralise_cell
-from kondusif.timeutil import as_utc, format_wib, now
+from kondusif.timeutil import as_utc, format_wib, now, to_wib
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo.names import GeoNameError, find_kecamatan, find_kelurahan
 
@@ -83,6 +83,10 @@ def cmd_cakupan(args: argparse.Namespace) -> int:
         day = date.fromisoformat(args.tanggal.strip())
     except ValueError:
         return _err(f"--tanggal {args.tanggal!r} bukan tanggal YYYY-MM-DD (contoh: 2018-06-27).")
+    today = to_wib(now()).date()
+    if day > today:  # every RT would read "senyap" for a day nobody could have reported yet
+        return _err(f"--tanggal {day:%d/%m/%Y} belum tiba (hari ini {today:%d/%m/%Y} WIB): "
+                    "cakupan hanya untuk hari yang sudah mulai.")
     kel = kec = None
     try:
         if args.kelurahan:

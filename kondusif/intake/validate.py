@@ -188,7 +188,8 @@ def clean_text(value: Any) -> str:
     return s.strip()
 
 
-_RT_RE = re.compile(r"^(?:rt[\s.:/-]*)?0*(\d{1,4})(?:\.0+)?$", re.IGNORECASE)
+_RT_RE = re.compile(r"^(?:rt[\s.:/-]*)?(\d{1,12})(?:\.0+)?$", re.IGNORECASE)
+MAX_RT = 9999  # as the RT list (lubuklinggau_geo.rt): a longer number is a typo or another column
 
 
 def parse_rt(value: Any) -> int | None:
@@ -198,14 +199,17 @@ def parse_rt(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | np.integer):
-        return int(value) if value > 0 else None
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and value > 0 else None
-    m = _RT_RE.match(str(value).strip())
-    if not m:
-        return None
-    n = int(m.group(1))
-    return n if n > 0 else None
+        n = int(value)
+    elif isinstance(value, float):
+        if not value.is_integer():
+            return None
+        n = int(value)
+    else:
+        m = _RT_RE.match(str(value).strip())
+        if not m:
+            return None
+        n = int(m.group(1))
+    return n if 0 < n <= MAX_RT else None
 
 
 def parse_number(value: Any) -> float | None:
@@ -509,7 +513,7 @@ def _check_place(raw: Mapping[str, Any], rules: Rules, out: dict[str, Any],
         if rules.require_rt:
             err("rt", "wajib diisi (nomor RT, misalnya 3)")
     elif rt is None:
-        err("rt", f"“{clean_text(rt_raw)[:20]}” bukan nomor RT (bilangan bulat positif, misalnya 3)")
+        err("rt", f"“{clean_text(rt_raw)[:20]}” bukan nomor RT (bilangan bulat 1–{MAX_RT}, misalnya 3)")
     out["rt"] = rt
     return kec_code, kel_raw
 

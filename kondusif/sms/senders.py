@@ -119,7 +119,9 @@ def phones_from_registry(engine: Engine, viewer: Viewer) -> RegistryPhones:
     u = store.users.c
     out = RegistryPhones()
     with store.write(engine) as conn:
-        rows = conn.execute(sa.select(r.kode_kelurahan, r.rt, r.telepon).where(r.telepon.is_not(None))
+        # an RT the official list removed keeps its row for history, not its place as a sender
+        rows = conn.execute(sa.select(r.kode_kelurahan, r.rt, r.telepon)
+                            .where(r.telepon.is_not(None), r.removed_at.is_(None))
                             .order_by(r.kode_kelurahan, r.rt)).fetchall()
         accounts = {name: (role, phone) for name, role, phone in conn.execute(sa.select(u.username, u.role, u.phone))}
         holders = {phone: name for name, (_, phone) in accounts.items() if phone}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from urllib.parse import urlencode, urlsplit
+from typing import Any
+from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 
-from starlette.requests import HTTPConnection
+from starlette.datastructures import FormData
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
 
 from kondusif.accounts import auth_tokens
@@ -87,3 +89,61 @@ def set_session_cookie(response: Response, conn: HTTPConnection, token: str) -> 
 def delete_session_cookie(response: Response, conn: HTTPConnection) -> None:
     response.delete_cookie(auth_tokens.COOKIE_NAME, path="/", httponly=True, samesite="strict",
                            secure=is_https(conn))
+
+
+class BodyTooLarge(Exception):
+    """The body passed the limit of its route (refused before it is all in memory)."""
+
+
+class FieldNotText(ValueError):
+    """A form field whose bytes are not UTF-8; `field` names it for the message."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, refused (BodyTooLarge) as soon as it passes `limit` bytes (a lying Content-Length too)."""
+    declared = request.headers.get("content-length")
+    if declared and declared.strip().isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def parse_form(request: Request, body: bytes, **limits: Any) -> FormData:
+    """Starlette's form parser over a body already read, refusing text that is not UTF-8 (FieldNotText).
+
+    Starlette decodes a broken multipart field as Latin-1 and broken %-escapes as U+FFFD: the
+    report would be stored garbled instead of the sender being told.
+    """
+    sent = False
+
+    async def replay() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    form = await Request(request.scope, replay).form(**limits)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "multipart/form-data":
+        for field, value in form.multi_items():
+            if isinstance(value, str) and not value.isascii() and value.encode("utf-8") not in body:
+                raise FieldNotText(field)
+    else:
+        for pair in body.split(b"&"):
+            raw_name, _, raw_value = pair.partition(b"=")
+            for part in (raw_name, raw_value):
+                try:
+                    unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+                except UnicodeDecodeError:
+                    raise FieldNotText(unquote_to_bytes(raw_name).decode("utf-8", "replace")) from None
+    return form

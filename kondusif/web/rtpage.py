@@ -32,6 +32,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -42,7 +43,14 @@ from kondusif.config import settings
 from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Severity, Status, Viewer
 from kondusif.secrets_file import signing_key
 from kondusif.timeutil import as_utc, format_wib, now
-from kondusif.web.edge import same_origin, set_session_cookie
+from kondusif.web.edge import (
+    BodyTooLarge,
+    FieldNotText,
+    parse_form,
+    read_body,
+    same_origin,
+    set_session_cookie,
+)
 from lubuklinggau_geo import gazetteer
 
 PREFIX = "/rt/"
@@ -54,6 +62,8 @@ ICON_SIZES = (192, 512)
 KEY_BATCH = 20  # keys handed out per /rt/api/saya: enough for a day of offline reports
 MAX_HELD = timedelta(days=3)  # a report kept offline longer than this is refused (ask to file again)
 MAX_PHOTO_FIELD = 8 * 1024 * 1024
+MAX_BODY = MAX_PHOTO_FIELD + 256 * 1024  # the photo plus the text fields and multipart framing
+FIELD_OF = {"kategori": "category", "tingkat": "severity", "judul": "title", "uraian": "description"}
 
 FOREIGN = "Permintaan ditolak: tidak berasal dari halaman SiKondusif. Muat ulang halaman lalu coba lagi."
 SIGNED_OUT = "Sesi Anda berakhir. Silakan masuk lagi."
@@ -265,11 +275,38 @@ async def me(request: Request) -> Response:
     return _json(await run_in_threadpool(_me, caller, code))
 
 
-async def _payload(request: Request) -> tuple[dict[str, str], UploadFile | None]:
-    form = await request.form(max_files=1, max_fields=20, max_part_size=MAX_PHOTO_FIELD)
+async def _payload(request: Request) -> tuple[dict[str, str], UploadFile | None] | JSONResponse:
+    """The form's text fields and photo, or the refusal naming what was wrong with the body."""
+    try:
+        body = await read_body(request, MAX_BODY)
+        form = await parse_form(request, body, max_files=1, max_fields=20, max_part_size=MAX_PHOTO_FIELD)
+    except BodyTooLarge:
+        return _refuse(f"Kiriman terlalu besar: foto paling besar {MAX_PHOTO_FIELD // (1024 * 1024)} MB.", 413)
+    except FieldNotText as exc:
+        from kondusif.intake.form import FIELD_LABELS
+
+        label = FIELD_LABELS.get(FIELD_OF.get(exc.field, exc.field), exc.field[:40])
+        return _refuse(f"Isian «{label}» bukan teks yang sah (UTF-8); laporan tidak disimpan. "
+                       "Muat ulang halaman lalu kirim lagi.", 400)
+    except MultiPartException:
+        return _refuse("Kiriman tidak dapat dibaca; laporan tidak disimpan. Muat ulang halaman lalu kirim lagi.", 400)
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     photo = form.get("foto")
     return fields, photo if isinstance(photo, UploadFile) else None
+
+
+async def _keyed_post(request: Request) -> tuple[Caller, dict[str, str], UploadFile | None] | JSONResponse:
+    """A report's or check-in's POST: the caller, the body, and the account's signed sending key checked."""
+    caller = await _guard(request, post=True)
+    if isinstance(caller, JSONResponse):
+        return caller
+    got = await _payload(request)
+    if isinstance(got, JSONResponse):
+        return got
+    fields, upload = got
+    if not key_valid(caller.viewer.username, fields.get("kunci")):
+        return _refuse(BAD_KEY, 403)
+    return caller, fields, upload
 
 
 def _file_report(caller: Caller, fields: dict[str, str], photo: tuple[bytes, str] | None) -> dict[str, Any]:
@@ -294,12 +331,10 @@ def _file_report(caller: Caller, fields: dict[str, str], photo: tuple[bytes, str
 
 async def report(request: Request) -> Response:
     """File one report (multipart: fields + optional photo); the key makes a resend return the first number."""
-    caller = await _guard(request, post=True)
-    if isinstance(caller, JSONResponse):
-        return caller
-    fields, upload = await _payload(request)
-    if not key_valid(caller.viewer.username, fields.get("kunci")):
-        return _refuse(BAD_KEY, 403)
+    got = await _keyed_post(request)
+    if isinstance(got, JSONResponse):
+        return got
+    caller, fields, upload = got
     photo = None
     if upload is not None:
         data = await upload.read()
@@ -326,12 +361,10 @@ async def check_in(request: Request) -> Response:
     """'Lingkungan aman': one check-in for the account's own RT."""
     from kondusif import checkins
 
-    caller = await _guard(request, post=True)
-    if isinstance(caller, JSONResponse):
-        return caller
-    fields, _ = await _payload(request)
-    if not key_valid(caller.viewer.username, fields.get("kunci")):
-        return _refuse(BAD_KEY, 403)
+    got = await _keyed_post(request)
+    if isinstance(got, JSONResponse):
+        return got
+    caller, fields, _ = got
     try:
         return _json(await run_in_threadpool(_check_in, caller, fields))
     except (TimeRefused, checkins.CheckinRefused) as exc:
@@ -348,7 +381,10 @@ async def change_pin(request: Request) -> Response:
     caller = await _guard(request, post=True, ready=False)
     if isinstance(caller, JSONResponse):
         return caller
-    fields, _ = await _payload(request)
+    got = await _payload(request)
+    if isinstance(got, JSONResponse):
+        return got
+    fields, _ = got
     try:
         epoch = await run_in_threadpool(_change_pin, caller, fields)
     except auth.AuthError as exc:

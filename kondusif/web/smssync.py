@@ -30,7 +30,7 @@ from kondusif.db_unavailable import is_unavailable
 from kondusif.errors import KondusifError
 from kondusif.login_throttle import StoreAddressThrottle
 from kondusif.sms import smssync
-from kondusif.web.edge import client_address
+from kondusif.web.edge import BodyTooLarge, FieldNotText, client_address, parse_form, read_body
 
 log = logging.getLogger(__name__)
 
@@ -55,24 +55,6 @@ def _answer(body: dict[str, Any], status: int = 200, headers: dict[str, str] | N
 
 def _refusal(error: str, status: int, headers: dict[str, str] | None = None) -> JSONResponse:
     return _answer(smssync.payload(False, error), status, headers)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """The whole body, refused (_TooLarge) as soon as it passes `limit` bytes (a lying Content-Length too)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.strip().isdigit() and int(declared) > limit:
-        raise _TooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _lone_surrogate(value: Any, where: str = "") -> str | None:
@@ -114,19 +96,10 @@ async def _fields(request: Request, body: bytes) -> dict[str, Any]:
     if kind in ("application/x-www-form-urlencoded", "multipart/form-data", ""):
         if not body:
             return {}
-        sent = False
-
-        async def replay() -> dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
         scope = dict(request.scope)
         if not kind:
             scope["headers"] = [*request.scope["headers"], (b"content-type", b"application/x-www-form-urlencoded")]
-        form = await Request(scope, replay).form(max_files=0, max_fields=MAX_FIELDS)
+        form = await parse_form(Request(scope), body, max_files=0, max_fields=MAX_FIELDS)
         return {k: v for k, v in form.items() if isinstance(v, str)}
     raise ValueError(f"format «{kind}» tidak didukung (pilih URLEncoded atau JSON di SMSsync)")
 
@@ -166,8 +139,8 @@ async def sync(request: Request) -> Response:
     address = client_address(request)
     limit = int(settings().smssync.max_body_bytes)
     try:
-        body = await _read_body(request, limit)
-    except _TooLarge:
+        body = await read_body(request, limit)
+    except BodyTooLarge:
         return _refusal(f"Permintaan terlalu besar: paling banyak {limit // 1024} KB "
                         f"({limit} byte). SMS sepanjang ini tidak dikirim oleh SMSsync.", 413)
     task = request.query_params.get("task", "").strip().lower()
@@ -177,6 +150,8 @@ async def sync(request: Request) -> Response:
         return _refusal("Permintaan tidak dapat dibaca: isi JSON rusak.", 400)
     except UnicodeDecodeError:
         return _refusal("Permintaan tidak dapat dibaca: isi bukan teks UTF-8.", 400)
+    except FieldNotText as exc:
+        return _refusal(f"Permintaan tidak dapat dibaca: kolom «{exc.field}» bukan teks UTF-8.", 400)
     except ValueError as exc:
         return _refusal(f"Permintaan tidak dapat dibaca: {exc}.", 400)
     except Exception:  # noqa: BLE001 - starlette/python-multipart: too many fields, a file, a broken boundary

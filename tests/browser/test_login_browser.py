@@ -173,3 +173,16 @@ def test_forced_password_change_renews_the_cookie_and_opens_home(app, page, db_u
     page.get_by_role("heading", name="Peta kondusivitas Kota Lubuklinggau").wait_for(timeout=60_000)
     assert page.url.split("?")[0] == running.url + "/", page.url
     assert violations == []
+
+
+def test_the_signed_out_page_shows_the_app_icon(app, page, seeded_url):
+    """The tab icon of the sign-in page: /media is closed to a browser without a session."""
+    running = app(seeded_url)
+    page.goto(running.url)
+    wait_for_text(page, LOGIN_TITLE, timeout=60)
+    href = wait_until(lambda: page.evaluate(
+        "() => { const l = document.querySelector(\"link[rel~='icon']\"); "
+        "return l && l.href.includes('favicon') ? l.href : null; }"), timeout=30, message="the page's icon link")
+    answer = page.request.get(href)
+    assert answer.status == 200 and answer.headers["content-type"] == "image/png"
+    assert answer.body()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -217,3 +217,11 @@ def test_cli_never_echoes_terminal_escapes_from_a_hostile_argument(engine, capsy
     err = capsys.readouterr().err
     assert "tidak dikenal" in err
     assert "\x1b" not in err and "\x07" not in err
+
+
+def test_cli_cakupan_refuses_a_day_that_has_not_come(small, capsys):
+    """A future day would list every RT as silent; the operator is told the date is wrong instead."""
+    assert main(["cakupan", "--tanggal", "2999-01-01"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "--tanggal 01/01/2999 belum tiba" in captured.err and "Traceback" not in captured.err

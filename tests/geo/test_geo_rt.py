@@ -47,6 +47,12 @@ def test_errors_by_row_and_good_rows_kept() -> None:
     assert list(res.errors_frame().columns) == ["baris", "kolom", "pesan"]
 
 
+def test_an_rt_number_too_long_is_named_as_such() -> None:
+    res = _load("16.73.01.1001,99999,,,,\n16.73.01.1001,RT 0012,,,,\n")
+    assert [str(e) for e in res.errors] == ["Baris 2, kolom rt: nomor RT 99999 terlalu besar (paling besar 9999)"]
+    assert list(res.df["rt"]) == [12]
+
+
 def test_missing_columns_and_separators(tmp_path: Path) -> None:
     res = rt.load_registry(io.StringIO("kelurahan,nomor\nAir Kuti,1\n"))
     assert {(e.baris, e.kolom) for e in res.errors} == {(1, "kode_kelurahan"), (1, "rt")} and res.df.empty

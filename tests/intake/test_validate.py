@@ -62,6 +62,10 @@ def test_unknown_and_ambiguous_kelurahan_explained(rules):
 def test_rt_must_be_positive_integer_in_the_registry(rules):
     assert "bukan nomor RT" in errors(check_record({**GOOD, "rt": "abc"}, rules))["rt"][0]
     assert "bukan nomor RT" in errors(check_record({**GOOD, "rt": "0"}, rules))["rt"][0]
+    # five digits is a typo or another column, not "not a positive number"; an int cell the same as its text
+    assert errors(check_record({**GOOD, "rt": "99999"}, rules))["rt"] == [
+        "“99999” bukan nomor RT (bilangan bulat 1–9999, misalnya 3)"]
+    assert "bukan nomor RT" in errors(check_record({**GOOD, "rt": 99999}, rules))["rt"][0]
     assert "wajib" in errors(check_record({**GOOD, "rt": ""}, rules))["rt"][0]
     official = replace(rules, registry_sample=False)
     out = check_record({**GOOD, "rt": "15"}, official)

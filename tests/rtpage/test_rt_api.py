@@ -7,6 +7,7 @@ the RT account of Air Kuti (16.73.01.1001) RT 03 files for that RT only.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +19,7 @@ from kondusif.accounts import auth
 from kondusif.model import SYSTEM, Role
 from kondusif.web import routes as web_routes
 from kondusif.web import rtpage
-from tests.rtpage.asgi import ORIGIN, Browser, build_app
+from tests.rtpage.asgi import ORIGIN, Browser, build_app, multipart
 
 AIR_KUTI = "16.73.01.1001"
 PIN = "482915"
@@ -291,3 +292,33 @@ def test_an_absurd_phone_clock_is_refused_in_indonesian_not_a_server_error(app, 
                              csrf=me["csrf"])
     assert status == 422 and "tertahan di ponsel" in out["pesan"]
     assert checkin_rows(engine) == [] and incidents(engine) == []
+
+
+def test_text_that_is_not_utf8_is_refused_by_name_not_stored_garbled(app, engine):
+    """Starlette would decode broken UTF-8 as Latin-1; the report must not be stored as mojibake."""
+    phone, me = signed_in(app)
+    body, ctype = multipart({k: v for k, v in report_fields(me["kunci"][0]).items() if k != "uraian"})
+    broken = (b"Content-Disposition: form-data; name=\"uraian\"\r\n\r\nAmplop di pos ronda \xff\xfe caf\xe9\r\n")
+    boundary = ctype.split("boundary=")[1].encode()
+    body = body.replace(b"--" + boundary + b"--", b"--" + boundary + b"\r\n" + broken + b"--" + boundary + b"--")
+    status, _, out = phone.request("POST", "/rt/api/lapor", body=body, ctype=ctype,
+                                   headers={"Origin": ORIGIN, "X-CSRF": me["csrf"]})
+    answer = json.loads(out)
+    assert status == 400 and answer["ok"] is False
+    assert "Isian «Uraian» bukan teks yang sah" in answer["pesan"]
+    assert incidents(engine) == []
+    # the same report in real UTF-8 (an Indonesian sentence with an accent) is filed as typed
+    status, out2 = phone.post("/rt/api/lapor", report_fields(me["kunci"][0], uraian="Pak Andé bagi amplop"),
+                              csrf=me["csrf"])
+    assert status == 200 and out2["ok"]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(store.incidents.c.description)).scalar_one() == "Pak Andé bagi amplop"
+
+
+def test_a_body_past_the_photo_limit_is_refused_before_it_is_read(app, engine):
+    phone, me = signed_in(app)
+    status, _, out = phone.request("POST", "/rt/api/lapor", body=b"x" * 100, ctype="multipart/form-data; boundary=b",
+                                   headers={"Origin": ORIGIN, "X-CSRF": me["csrf"],
+                                            "Content-Length": str(9 * 1024 * 1024)})
+    assert status == 413 and "foto paling besar 8 MB" in json.loads(out)["pesan"]
+    assert incidents(engine) == []

@@ -192,3 +192,16 @@ def test_control_characters_in_from_and_message_never_come_back(gateway):
     assert [m["to"] for m in answer.json["payload"]["messages"]] == ["+6285244440001"]
     (row,) = [r for r in rows(gateway, "sms_messages") if r["sender"] == "+6285244440001"]
     assert row["text"] == "Warga lihat amplop[2J dibagikan tim sukses"
+
+
+def test_a_form_field_that_is_not_utf8_is_a_400_naming_it_and_stores_nothing(gateway):
+    """%FF in URL-encoded text would become U+FFFD in the stored SMS; the phone is told instead."""
+    before = len(rows(gateway, "sms_messages"))
+    body = (f"secret={gateway.secret()}&from=%2B6285200000089&message=amplop+%FF%FE+dibagikan"
+            "&message_id=utf-1&device_id=hp-form").encode()
+    answer = gateway.raw(f"POST /sms/smssync HTTP/1.1\r\nHost: {gateway.host}\r\nX-Forwarded-For: 10.16.0.6\r\n"
+                         f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n"
+                         "Connection: close\r\n\r\n".encode() + body)
+    assert answer.status == 400, answer.body
+    assert answer.json["payload"]["error"] == "Permintaan tidak dapat dibaca: kolom «message» bukan teks UTF-8."
+    assert len(rows(gateway, "sms_messages")) == before
