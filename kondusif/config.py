@@ -149,6 +149,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("alerts.timeout_seconds", float, 10.0, "batas waktu satu pengiriman (detik)"),
     SettingSpec("alerts.max_attempts", int, 5, "jumlah percobaan kirim paling banyak", minimum=1),
     SettingSpec("alerts.backoff_seconds", float, 2.0, "jeda awal antar-percobaan (detik, berlipat)"),
+    # Kept so an older kondusif.toml still loads (an unknown key stops the app); the worker polls instead.
+    SettingSpec("alerts.poll_seconds", float, 30.0, "tidak dipakai lagi (pekerja latar memakai worker.poll_seconds)"),
     # Issue 15: the SMSsync endpoint (kondusif/sms/smssync.py) and the silent-gateway alert.
     SettingSpec("alerts.sms_silent_minutes", int, 30,
                 "peringatan bila tidak ada SMS masuk selama sekian menit pada hari pemungutan suara (0 = mati)"),
