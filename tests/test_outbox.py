@@ -185,3 +185,33 @@ def test_the_health_figures_show_the_worker_heartbeat(engine):
     got = outbox.state(engine)
     assert got.last_seen is not None and abs((got.last_seen - now()).total_seconds()) < 60
     assert (got.waiting, got.given_up) == (1, 0)
+
+
+def _claim_all(db_url: str, name: str, barrier, results) -> None:
+    """One racing process: claim in small batches until nothing is left (spawned: a process of its own)."""
+    engine = store.make_engine(db_url)
+    barrier.wait(60)
+    got = []
+    while claimed := outbox.claim(engine, name, limit=3):
+        got.extend(c.id for c in claimed)
+        outbox.finish(engine, name, [c.id for c in claimed])
+    results.put((name, got))
+    engine.dispose()
+
+
+def test_two_worker_processes_racing_take_each_event_once(engine, db_url):
+    """The same race across processes (SQLite's lock is then the file's, PostgreSQL's the rows')."""
+    import multiprocessing
+
+    with store.write(engine) as conn:
+        ids = [outbox.record(conn, AlertsCreated((i,))) for i in range(40)]
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_claim_all, args=(db_url, name, barrier, results)) for name in ("p1", "p2")]
+    for p in procs:
+        p.start()
+    got = dict(results.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert sorted(got["p1"] + got["p2"]) == ids and set(got["p1"]).isdisjoint(got["p2"])
