@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from kondusif import access, alerts, store
@@ -113,19 +112,13 @@ def check_rounds(engine: Engine, at: datetime | None = None) -> list[dict[str, A
     stamp = now()
     made: list[dict[str, Any]] = []
     with store.write(engine) as conn:
-        dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
         for row in view.below():
             kel = str(row["kode_kelurahan"])
             values = {"created_at": stamp, "kind": KIND_COVERAGE, "kode_kecamatan": kel[:8], "kode_kelurahan": kel,
                       "incident_id": None, "message": alert_message(view.round, row),
                       "dedupe_key": f"{KIND_COVERAGE}:{view.round.starts:%Y%m%dT%H%M}:{kel}",
                       "delivery_state": state, "delivery_attempts": 0}
-            new = conn.execute(dialect.insert(store.alerts).values(**values)
-                               .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                               .returning(store.alerts.c.id)).scalar()
-            if new is not None:
-                made.append({**values, "id": int(new)})
-        alerts.announce(conn, made)
+            made.extend(alerts.create_alerts(conn, [values]))  # their delivery recorded there
     return made
 
 

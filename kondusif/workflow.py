@@ -436,24 +436,6 @@ def _apply(conn: Connection, viewer: Viewer, incident_id: str, expected_version:
     elif target == Status.SELESAI:
         values.update(outcome=data.outcome)
 
-    stamp = now()
-    c = store.incidents.c
-    where = [c.id == row["id"], c.version == int(expected_version), c.status == current.value]
-    scope = store.scope_clause(viewer)
-    if scope is not None:
-        where.append(scope)
-    result = conn.execute(
-        store.incidents.update().where(*where).values(
-            status=target.value, version=c.version + 1, updated_at=stamp, **values
-        )
-    )
-    if result.rowcount != 1:
-        # Someone committed between our read and our update (possible on PostgreSQL).
-        fresh = _scoped_row(conn, viewer, row["id"])
-        if fresh is None:
-            raise NotFound(f"Laporan «{incident_id}» tidak ditemukan di wilayah Anda.")
-        raise _stale(conn, fresh, int(expected_version), opened)
-
     new_version = int(expected_version) + 1
     changes = {"status": [current.value, target.value]}
     for key, value in values.items():
@@ -472,13 +454,26 @@ def _apply(conn: Connection, viewer: Viewer, incident_id: str, expected_version:
         note = f"{data.note} (diserahkan kepada {data.followup_to}, tenggat {format_wib(values['followup_due'])})"
     if target == Status.SELESAI and not reopening:
         note = f"Hasil: {data.outcome}" + (f" — {data.note}" if data.note else "")
-    store.add_audit(conn, viewer.username, "incident", row["id"], action.value, note=note,
-                    from_status=current.value, to_status=target.value, details=details)
+    audits = [{"actor": viewer.username, "entity": "incident", "entity_id": row["id"], "action": action.value,
+               "note": note, "from_status": current.value, "to_status": target.value, "details": details}]
     if original is not None:
         # The original keeps its own record; its history says what was merged into it.
-        store.add_audit(conn, viewer.username, "incident", original["id"], "duplicate_linked",
-                        note=f"Laporan {row['report_no']} ditandai sebagai duplikat laporan ini: {data.note}",
-                        details={"duplicate_id": row["id"], "duplicate_report_no": row["report_no"]})
+        audits.append({"actor": viewer.username, "entity": "incident", "entity_id": original["id"],
+                       "action": "duplicate_linked",
+                       "note": f"Laporan {row['report_no']} ditandai sebagai duplikat laporan ini: {data.note}",
+                       "details": {"duplicate_id": row["id"], "duplicate_report_no": row["report_no"]}})
+    c = store.incidents.c
+    where = [c.id == row["id"], c.version == int(expected_version), c.status == current.value]
+    scope = store.scope_clause(viewer)
+    if scope is not None:
+        where.append(scope)
+    stamp = now()
+    if not store.update_incident(conn, where, {"status": target.value, "updated_at": stamp, **values}, audits):
+        # Someone committed between our read and our update (possible on PostgreSQL).
+        fresh = _scoped_row(conn, viewer, row["id"])
+        if fresh is None:
+            raise NotFound(f"Laporan «{incident_id}» tidak ditemukan di wilayah Anda.")
+        raise _stale(conn, fresh, int(expected_version), opened)
     row.update(values, status=target.value, version=new_version, updated_at=stamp)
     return row
 

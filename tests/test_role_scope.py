@@ -627,9 +627,14 @@ _SYSTEM_JOB = "system job (CLI, alert checks, delivery): acts for the city as a 
 _CITY_WIDE = "city-wide weekly snapshot: callers check report.weekly (page.laporan_mingguan, CLI --as)"
 NO_VIEWER: dict[str, str] = {
     **{f"store.{n}": _PRIMITIVE for n in (
-        "add_audit", "audit_for", "executemany", "get_setting", "set_setting", "init_db", "insert_incidents",
+        "audit.record", "audit.record_rows", "audit_for", "executemany", "insert_on_conflict", "load_simulated",
+        "update_incident", "get_setting", "set_setting", "init_db", "insert_incidents",
         "reserve_numbers", "schema_version", "wib_day_expr", "write", "bulk_insert",
         "secondary_indexes_deferred", "build_reference_schema")},
+    "accounts.admin.store_phone": "write step inside sms.senders.set_phone, which requires account.manage",
+    "alerts.create_alerts": _SYSTEM_JOB,
+    "checkins.load_simulated": "demo seeding inside demo_checkins.seed_checkins (simulated rows only)",
+    "intake.review.enqueue": "write step of the intake paths, each authorised by its caller (import, SMS)",
     "checkins.check_place": "checks a place against the RT registry (no row of any viewer's data)",
     "rounds.check_rounds": "background check as the system: writes alerts, each scoped by its kecamatan on reading",
     "demo_checkins.seed_checkins": "demo seeding from the CLI (simulated rows only)",

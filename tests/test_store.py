@@ -47,7 +47,7 @@ def test_exception_mid_write_leaves_store_unchanged(engine):
     with pytest.raises(RuntimeError):
         with store.write(engine) as conn:
             store.insert_incidents(conn, [make(rt=5), make(rt=6)])
-            store.add_audit(conn, "tester", "incident", None, "bulk")
+            store.audit.record(conn, "tester", "incident", None, "bulk")
             raise RuntimeError("gagal di tengah jalan")
     after = store.query_incidents(engine, q=None, viewer=SYSTEM)
     assert len(after) == len(before) == 1

@@ -39,6 +39,7 @@ from kondusif.alerts.checks import (
     berat_message,
     check_levels,
     check_new_incidents,
+    create_alerts,
     rawan_message,
     recent_kelurahan,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "berat_message",
     "check_levels",
     "check_new_incidents",
+    "create_alerts",
     "count_unacknowledged",
     "COUNTED_OUT",
     "deliver_alert",

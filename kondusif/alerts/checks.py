@@ -20,7 +20,6 @@ from kondusif.alerts.common import (
     PENDING,
     _as_records,
     _in_transaction,
-    _insert,
     _ts,
 )
 from kondusif.alerts.delivery import DeliveryConfig, announce, delivery_config
@@ -36,14 +35,15 @@ def _initial_state(cfg: DeliveryConfig | None = None) -> str:
     return PENDING if (cfg or delivery_config()).enabled else NONE
 
 
-def _create(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def create_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Insert alert rows, skipping events already alerted (dedupe_key); returns those created.
 
-    Their delivery is recorded in the same transaction (an outbox event for the worker).
+    The one way to raise an alert of any kind (berat, rawan, cakupan, sms_senyap); their
+    delivery is recorded in the same transaction (an outbox event for the worker).
     """
     created = []
     for row in rows:
-        stmt = _insert(conn, store.alerts).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        stmt = store.insert_on_conflict(conn, store.alerts).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
         result = conn.execute(stmt.returning(store.alerts.c.id))
         new_id = result.scalar()
         if new_id is not None:
@@ -105,7 +105,7 @@ def check_new_incidents(
             "delivery_attempts": 0,
         })
     with _in_transaction(conn_or_engine) as conn:
-        created = _create(conn, new_alerts)
+        created = create_alerts(conn, new_alerts)
         recent = recent_kelurahan(records, as_of) if levels else set()
         if recent:
             created += check_levels(conn, as_of=as_of, kelurahan=recent)
@@ -194,11 +194,11 @@ def check_levels(
             upserts.append({"kode_kelurahan": kode, "level": level.value,
                             "since": as_of if changed or prev is None else prev.since, "checked_at": as_of})
         for values in upserts:
-            stmt_up = _insert(conn, st).values(**values)
+            stmt_up = store.insert_on_conflict(conn, st).values(**values)
             conn.execute(stmt_up.on_conflict_do_update(
                 index_elements=["kode_kelurahan"],
                 set_={"level": stmt_up.excluded.level, "since": stmt_up.excluded.since,
                       "checked_at": stmt_up.excluded.checked_at},
             ))
-        created = _create(conn, new_alerts)
+        created = create_alerts(conn, new_alerts)
     return created

@@ -23,7 +23,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from kondusif import access, alerts, store
@@ -128,8 +127,7 @@ def record_state(engine: Engine, channel: str, outbox_waiting: int | None, error
     if error is not None:
         values.update(last_error=error, last_error_at=stamp)
     with store.write(engine) as conn:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(t).values(channel=channel, **values)  # one statement: two processes never collide
+        stmt = store.insert_on_conflict(conn, t).values(channel=channel, **values)  # one statement: two processes never collide
         conn.execute(stmt.on_conflict_do_update(index_elements=[t.c.channel], set_=values))
 
 
@@ -205,10 +203,5 @@ def check_silence(engine: Engine, as_of: datetime | None = None) -> dict[str, An
            "delivery_state": alerts.PENDING if alerts.delivery_config().enabled else alerts.NONE,
            "delivery_attempts": 0}
     with store.write(engine) as conn:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        new_id = conn.execute(dialect.insert(store.alerts).values(**row)
-                              .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                              .returning(store.alerts.c.id)).scalar()
-        if new_id is not None:
-            alerts.announce(conn, [{**row, "id": int(new_id)}])
-    return {**row, "id": int(new_id)} if new_id is not None else None
+        made = alerts.create_alerts(conn, [row])  # its delivery recorded there
+    return made[0] if made else None
