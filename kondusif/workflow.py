@@ -202,11 +202,19 @@ def reopen_target(status: Status | str) -> Status | None:
     return REOPEN_TARGETS.get(Status(status))
 
 
-def confirm_label(action: Action, report_numbers: Sequence[str]) -> str:
-    """The text of the confirmation tick box, naming every report it applies to."""
-    verb = CONFIRM_VERBS[action]
+def confirm_label(action: Action, report_numbers: Sequence[str], original: str | None = None) -> str:
+    """The text of the confirmation tick box, naming every report it applies to.
+
+    Marking a duplicate names the ORIGINAL too (issue 30.4: a tick naming only this report read
+    as "duplicate of itself"): "Ya, laporan ini (LLG-…-000124) duplikat dari LLG-…-000123"."""
     shown = ", ".join(report_numbers[:10]) + (f" dan {len(report_numbers) - 10} lainnya"
                                              if len(report_numbers) > 10 else "")
+    if action == Action.MARK_DUPLICATE:
+        target = original or "laporan asli yang dipilih"
+        if len(report_numbers) == 1:
+            return f"Ya, laporan ini ({shown}) duplikat dari {target}"
+        return f"Ya, {len(report_numbers)} laporan {shown} duplikat dari {target}"
+    verb = CONFIRM_VERBS[action]
     noun = "laporan" if len(report_numbers) == 1 else f"{len(report_numbers)} laporan"
     return f"Ya, {verb} {noun} {shown}"
 
@@ -619,27 +627,3 @@ def bulk_change_status(
                 result.refused.append((label, str(exc)))
         _levels_may_move(conn, [r["kode_kelurahan"] for r in result.done])
     return result
-
-
-# --------------------------------------------------------------------------- merging two similar reports
-
-# which report of a merge is the original (the other becomes its duplicate)
-MERGE_ORIGINALS = {"earlier": "yang lebih dulu terjadi", "this": "laporan ini", "other": "laporan serupa itu"}
-
-
-def this_is_original(choice: str, this_occurred_at: datetime, other_occurred_at: datetime) -> bool:
-    """Merging the opened report with a similar one: is the opened report the original?
-
-    "this" / "other" name it; "earlier" keeps the report that occurred first (the opened
-    one on a tie), since a later report of the same event is the one that repeats it.
-    """
-    if choice not in MERGE_ORIGINALS:
-        raise ValueError(f"Pilihan laporan asli tidak dikenal: {choice!r}")
-    if choice == "earlier":
-        return _moment(this_occurred_at) <= _moment(other_occurred_at)
-    return choice == "this"
-
-
-def _moment(moment: Any) -> datetime:
-    """A pandas Timestamp (a table row) or a datetime (one opened report), as a datetime."""
-    return moment.to_pydatetime() if hasattr(moment, "to_pydatetime") else moment

@@ -545,6 +545,8 @@ DATA_FUNCTIONS: dict[str, object] = {
     "workbench.duplicate_candidates": WB + "test_workbench_queries.py::"
                                            "test_duplicate_candidates_rank_by_text_and_respect_scope",
     "workbench.detail_fields": probe_workbench_detail,
+    "workbench.original_choices": WB + "test_original_choices.py::test_originals_offered_twins_first_within_scope",
+    "workbench.source_text": WB + "test_source_words.py::test_a_form_report_says_formulir_not_its_key",
     "workflow.change_status": probe_workflow,
     "workflow.apply_action": probe_workflow,
     "workflow.verify": probe_verify,

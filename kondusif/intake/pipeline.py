@@ -215,17 +215,19 @@ def insert_records(conn: Connection, records: list[dict[str, Any]], actor: str,
 
 
 def _where(det: dict[str, Any]) -> str:
-    """'; impor <batch>, baris 12' for the create note (kept out of JSON: most rows need nothing else)."""
+    """' (impor <batch>, berkas «x.csv», baris 12)' for the create note (kept out of JSON: most rows
+    need nothing else); the file's name is what a reader recognises (issue 30.5)."""
     batch = det.get("impor") or det.get("impor_chat")
     if not batch:
         return ""
+    name = f", berkas «{det['berkas']}»" if det.get("berkas") else ""
     line = f", baris {det['baris']}" if det.get("baris") is not None else ""
-    return f"; impor {batch}{line}"
+    return f" (impor {batch}{name}{line})"
 
 
 def _details(det: dict[str, Any], others: list[str] | None) -> dict[str, Any] | None:
     """Details of a create row: only what the note cannot say (warnings, possible duplicates, photo)."""
-    extra = {k: v for k, v in det.items() if k not in ("impor", "impor_chat", "baris")}
+    extra = {k: v for k, v in det.items() if k not in ("impor", "impor_chat", "berkas", "baris")}
     if others:
         extra["kemungkinan_duplikat"] = others[:20]
     return extra or None
@@ -476,7 +478,7 @@ def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportR
         stored = existing_refs(conn, Source.IMPORT.value, (_passed(r)["source_ref"] for r in good))
         fresh = [r for r in good if _passed(r)["source_ref"] not in stored]
         records = [_passed(r) for r in fresh]  # not copied: 100,000 rows; ids set here are kept on retry
-        details = [{"impor": batch, "baris": r.row, **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})}
+        details = [{"impor": batch, "berkas": preview.filename, "baris": r.row, **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})}
                    for r in fresh]
         rows, flagged = insert_records(conn, records, actor, details, engine)
         to_queue = [r for r in preview.results if r.status == "antri"]
@@ -685,7 +687,7 @@ def commit_chat(engine: Engine, preview: ChatPreview, viewer: Viewer) -> ImportR
         fresh = [r for r in good if _passed(r)["source_ref"] not in stored]
         in_queue = queued_fingerprints(conn, (preview.queue_rows[r.row]["fingerprint"] for r in to_queue))
         queue_fresh = [r for r in to_queue if preview.queue_rows[r.row]["fingerprint"] not in in_queue]
-        details = [{"impor_chat": batch, "pesan": r.row, "baris": r.line,
+        details = [{"impor_chat": batch, "berkas": preview.filename, "pesan": r.row, "baris": r.line,
                     **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})} for r in fresh]
         rows, flagged = insert_records(conn, [dict(_passed(r)) for r in fresh], actor, details, engine)
         enqueue(conn, [{**preview.queue_rows[r.row], "created_at": now()} for r in queue_fresh])

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from kondusif.config import settings
-from kondusif.model import Incident, new_id
+from kondusif.model import Incident, created_note, new_id
 from kondusif.store import audit as audit_mod
 from kondusif.store.schema import counters, incidents
 from kondusif.timeutil import as_utc, now
@@ -201,7 +201,7 @@ def insert_incidents(
         audit_mod.record_rows(conn, [
             {"actor": actor or row.get("created_by") or "sistem", "entity": "incident", "entity_id": row["id"],
              "action": "create", "to_status": row["status"],
-             "note": f"Laporan {row['report_no']} dibuat (sumber: {row['source']}{suffix})", "details": details}
+             "note": created_note(row["report_no"], row["source"], suffix), "details": details}
             for row, (suffix, details) in zip(rows, extra, strict=True)
         ])
     return rows
