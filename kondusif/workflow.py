@@ -35,6 +35,7 @@ from kondusif import access, safe, store
 from kondusif.errors import KondusifError
 from kondusif.errors import NotPermitted as NotPermitted  # re-exported: the one access refusal
 from kondusif.model import REOPEN_TARGETS, STATUS_LABELS, TRANSITIONS, Status, Viewer
+from kondusif.store import outbox
 from kondusif.timeutil import WIB, as_utc, format_wib, now, to_wib
 
 log = logging.getLogger(__name__)
@@ -489,17 +490,11 @@ def _check_actor(viewer: Viewer | None) -> Viewer:
     return access.require(viewer, "incident.transition")
 
 
-def _after_commit(engine: Engine, kelurahan: Iterable[str]) -> None:
-    """A status change moves the level of its kelurahan: check for a Rawan alert (never raises)."""
-    codes = sorted(set(kelurahan))
-    if not codes:
-        return
-    try:
-        from kondusif import alerts
-
-        alerts.check_levels(engine, kelurahan=codes)
-    except Exception:  # noqa: BLE001 - an alert check must never undo or block a saved action
-        log.exception("Pemeriksaan peringatan setelah perubahan status gagal")
+def _levels_may_move(conn: Connection, kelurahan: Iterable[str]) -> None:
+    """A status change moves the level of its kelurahan: the Rawan re-check runs after commit (outbox)."""
+    codes = tuple(sorted(set(kelurahan)))
+    if codes:
+        outbox.record(conn, outbox.ReportsChanged(codes))
 
 
 def change_status(
@@ -524,7 +519,7 @@ def change_status(
     clean = validate_input(target, data or ActionInput())
     with store.write(engine) as conn:
         row = _apply(conn, viewer, incident_id, expected_version, target, clean, opened)
-        store.on_commit(conn, lambda: _after_commit(engine, [row["kode_kelurahan"]]))
+        _levels_may_move(conn, [row["kode_kelurahan"]])
     return row
 
 
@@ -548,7 +543,7 @@ def reopen(engine: Engine, viewer: Viewer, incident_id: str, expected_version: i
     clean = ActionInput(note=_require(reason, "note", "Alasan membuka kembali wajib diisi."))
     with store.write(engine) as conn:
         row = _apply(conn, viewer, incident_id, expected_version, None, clean, opened)
-        store.on_commit(conn, lambda: _after_commit(engine, [row["kode_kelurahan"]]))
+        _levels_may_move(conn, [row["kode_kelurahan"]])
     return row
 
 
@@ -620,7 +615,6 @@ def bulk_change_status(
     result = BulkResult()
     seen: set[str] = set()
     with store.write(engine) as conn:
-        store.on_commit(conn, lambda: _after_commit(engine, [r["kode_kelurahan"] for r in result.done]))
         for incident_id, version in items:
             if incident_id in seen:
                 continue
@@ -631,4 +625,5 @@ def bulk_change_status(
             except WorkflowError as exc:
                 label = getattr(exc, "report_no", None) or _report_no(conn, viewer, incident_id)
                 result.refused.append((label, str(exc)))
+        _levels_may_move(conn, [r["kode_kelurahan"] for r in result.done])
     return result

@@ -631,7 +631,7 @@ NO_VIEWER: dict[str, str] = {
     **{f"store.{n}": _PRIMITIVE for n in (
         "audit.record", "audit.record_rows", "audit_for", "executemany", "insert_on_conflict", "load_simulated",
         "update_incident", "get_setting", "set_setting", "init_db", "insert_incidents",
-        "reserve_numbers", "schema_version", "wib_day_expr", "write", "on_commit", "bulk_insert",
+        "reserve_numbers", "schema_version", "wib_day_expr", "write", "bulk_insert",
         "secondary_indexes_deferred", "build_reference_schema")},
     "accounts.admin.store_phone": "write step inside sms.senders.set_phone, which requires account.manage",
     "alerts.create_alerts": _SYSTEM_JOB,
@@ -646,8 +646,11 @@ NO_VIEWER: dict[str, str] = {
     "wall.data_version": "change check (newest audit and alert ids), no row content",
     "overview.epoch_seconds": _PRIMITIVE,
     **{f"alerts.{n}": _SYSTEM_JOB for n in (
-        "check_levels", "check_levels_after_insert", "check_new_incidents", "deliver_alert", "deliver_pending",
-        "kick_delivery", "start_delivery_worker", "list_alerts", "acks_for")},
+        "check_levels", "check_new_incidents", "deliver_alert", "deliver_pending", "deliver_ids", "announce",
+        "list_alerts", "acks_for")},
+    **{f"store.outbox.{n}": _PRIMITIVE for n in (
+        "record", "take_recorded", "after_commit", "claim", "finish", "fail", "heartbeat", "state")},
+    **{f"worker.{n}": _SYSTEM_JOB for n in ("handle", "handle_now")},
     "intake.pipeline.existing_refs": _PRIMITIVE,
     "intake.pipeline.queued_fingerprints": _PRIMITIVE,
     "intake.pipeline.insert_records": _PRIMITIVE,

@@ -20,7 +20,6 @@ its submission token.
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import io
 import json
@@ -51,6 +50,7 @@ from kondusif.intake.validate import (
 )
 from kondusif.model import Severity, Source, Viewer, new_id
 from kondusif.phone import normalise_phone
+from kondusif.store import outbox
 from kondusif.timeutil import as_utc, now
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo.names import find_kelurahan_in_text
@@ -204,9 +204,11 @@ def insert_records(conn: Connection, records: list[dict[str, Any]], actor: str,
     rows = store.insert_incidents(conn, records, actor=actor, notes=notes)
     if rows:
         alerts.check_new_incidents(conn, rows, levels=False)  # berat alerts, same transaction
-        # Rawan re-check of the touched kelurahan once the rows are committed (every insert path).
-        # A partial (not a lambda): store.after_commit_batched merges these for a burst (issue 15).
-        store.on_commit(conn, functools.partial(alerts.check_levels_after_insert, engine, rows))
+        # Rawan re-check of the touched kelurahan once the rows are committed (every insert path):
+        # an outbox event in this transaction (old or replayed reports cannot move today's level).
+        recent = alerts.recent_kelurahan(rows)
+        if recent:
+            outbox.record(conn, outbox.ReportsChanged(tuple(sorted(recent))))
     if big_sqlite:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(cast(int, previous_cache))}")  # pooled connection: give it back
     return rows, len(flagged)

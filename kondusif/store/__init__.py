@@ -9,7 +9,8 @@ A package split by concept, re-exported here so callers keep writing
 `store.incidents`, `store.write(...)`, `store.query_incidents(...)`:
 
 - `schema`: the tables and SCHEMA_VERSION;
-- `engine`: engines, `write()` / `on_commit()`, schema creation and upgrades;
+- `engine`: engines, `write()`, schema creation and upgrades;
+- `outbox`: typed events a write records, handled after commit (kondusif/worker.py);
 - `writes`: the incidents' write module (filing, transitions, simulated load), bulk inserts;
 - `audit`: the audit log's one writer, `store.audit.record` (called by write modules only);
 - `queries`: incident reads, each scoped by a `Viewer`;
@@ -23,14 +24,12 @@ from __future__ import annotations
 
 from kondusif.store import audit
 from kondusif.store.engine import (
-    after_commit_batched,
     build_reference_schema,
     busy_timeout_ms,
     dispose_engines,
     get_engine,
     init_db,
     make_engine,
-    on_commit,
     schema_version,
     write,
 )
@@ -95,7 +94,6 @@ from kondusif.store.writes import (
 )
 
 __all__ = [
-    "after_commit_batched",
     "audit",
     "alert_acks",
     "alert_level_state",
@@ -131,7 +129,6 @@ __all__ = [
     "make_engine",
     "meta",
     "metadata",
-    "on_commit",
     "query_incidents",
     "reserve_numbers",
     "review_queue",
