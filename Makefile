@@ -57,7 +57,9 @@ prepare: install geo
 	else $(BIN)/python -m kondusif prepare; fi
 
 # app.py is an st.App (ASGI, served by uvicorn) around dashboard.py: login routes, headers.
-# `serve` listens on 127.0.0.1 unless KONDUSIF_SERVER_ADDRESS says otherwise (put nginx TLS in front).
+# `serve` listens on 127.0.0.1 unless KONDUSIF_SERVER_ADDRESS says otherwise (put nginx TLS in front),
+# and starts one background worker (`python -m kondusif worker`) beside the app, stopped with it
+# (both modes; on a server systemd runs sikondusif-worker.service instead).
 run: prepare
 	$(BIN)/python -m kondusif serve --port $(PORT)
 

@@ -30,7 +30,7 @@ app = st.App(
     middleware=[Middleware(StaticGZipMiddleware), Middleware(SecurityMiddleware),
                 Middleware(LostUploadMiddleware)],  # issue 31: a photo refused after a failover
     on_script_error=on_script_error,
-    lifespan=lifespan,  # the signing key, then this process's alert delivery (once)
+    lifespan=lifespan,  # the signing key (background work runs in `python -m kondusif worker`)
 )
 
 if __name__ == "__main__":

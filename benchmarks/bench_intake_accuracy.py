@@ -1,8 +1,8 @@
 """Prints how well the one message reader reads the hand-labelled corpus (issue 25).
 
 Corpus: tests/fixtures/corpus (simulated, hand-labelled; README there). Two parts:
-"tuning" (the rules were tuned on it; tests use it) and "held-out" (never looked at while
-tuning). For each part and channel a confusion table of labelled (rows) against read
+"tuning" (the rules were tuned on it; tests use it) and "held-out" (written and labelled
+before the reader ran on it; the README there records which figures are still clean). For each part and channel a confusion table of labelled (rows) against read
 (columns) outcome: laporan / aman / tinjau / bukan; then the figures of the targets:
 
 - incidents made from a message that is not a report (labelled aman or bukan): target 0;

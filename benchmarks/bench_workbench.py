@@ -2,7 +2,8 @@
 
 Usage: python benchmarks/bench_workbench.py [N]   (default 100,000 simulated incidents in a temporary SQLite file)
 
-Figures: one table page (overdue first) and the headline; a 20-report bulk action; CSV, XLSX and
+Figures: one table page (overdue first) and the headline; the phone's one-cell table of that page and, for
+its first report, the duplicate candidates, the originals offered and «Sumber» in words; a 20-report bulk action; CSV, XLSX and
 GeoJSON export of the whole store (rows, seconds, MB); the alert check an insert path runs for a
 batch of N new rows (check_new_incidents, including the Rawan re-check of their kelurahan).
 """
@@ -45,6 +46,14 @@ def main() -> None:
         timed("table page 100 (offset 4,950)", lambda: workbench.page_rows(engine, None, viewer, limit=50,
                                                                            offset=4950))
         timed("headline figures", lambda: workbench.headline(engine, None, viewer))
+        page = workbench.page_rows(engine, None, viewer, limit=50)
+        timed("phone table of that page (compact_view)", lambda: workbench.compact_view(page))
+        opened = store.get_incident(engine, page["id"].iloc[0], viewer)
+        twins = timed("duplicate candidates of one report (24 h)",
+                      lambda: workbench.duplicate_candidates(engine, opened, viewer, window_hours=24.0))
+        timed("originals offered for it (twins + kelurahan)",
+              lambda: workbench.original_choices(engine, viewer, opened, twins))
+        timed("«Sumber» in words for it (source_text)", lambda: workbench.source_text(engine, viewer, opened["id"]))
         baru = store.query_incidents(engine, store.IncidentQuery.make(status="baru"), viewer, limit=20)
         items = list(zip(baru["id"], baru["version"], strict=True))
         res = timed("bulk reject of 20 reports (+ Rawan check)", lambda: workflow.bulk_change_status(

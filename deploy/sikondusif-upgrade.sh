@@ -5,7 +5,9 @@
 # 2. Setiap sikondusif@PORT yang aktif di-restart bergantian; yang berikutnya baru di-restart
 #    sesudah yang ini menjawab sehat di http://127.0.0.1:PORT/_stcore/health. Selama itu nginx
 #    mengirim peramban ke proses lain (proxy_next_upstream), jadi selalu ada proses yang melayani.
-# 3. Proses yang tidak sehat dalam SIKONDUSIF_UPGRADE_WAIT detik (bawaan 90): berhenti dengan
+# 3. Sesudah semua proses aplikasi sehat, pekerja latar (sikondusif-worker) di-restart bila berjalan
+#    (try-restart): ia menyelesaikan peristiwa yang sedang ditangani lalu mulai dengan versi baru.
+# 4. Proses yang tidak sehat dalam SIKONDUSIF_UPGRADE_WAIT detik (bawaan 90): berhenti dengan
 #    galat; proses lain belum disentuh dan tetap melayani.
 # Lingkungan: SYSTEMCTL (bawaan systemctl), SIKONDUSIF_UPGRADE_WAIT, SIKONDUSIF_PORTS (mis.
 #   "8501 8502"; bawaan: unit sikondusif@PORT yang aktif).
@@ -52,4 +54,6 @@ for port in $ports; do
   done
   echo "Proses $port: sehat."
 done
-echo "Selesai: semua proses ($ports) berjalan dengan versi baru."
+echo "Pekerja latar: restart bila berjalan ..."
+"${SYSTEMCTL_CMD[@]}" try-restart sikondusif-worker.service
+echo "Selesai: semua proses ($ports) dan pekerja latar berjalan dengan versi baru."

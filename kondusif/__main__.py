@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "kondusif.cli.checkin",  # issue 24: aman (check-in by phone), cakupan (coverage)
     "kondusif.cli.rt",  # issue 31: rt impor (official RT list), rt status
     "kondusif.cli.serve",  # issue 27: serve (make run) on 127.0.0.1 unless told otherwise
+    "kondusif.cli.worker",  # issue 28: worker (outbox events, alert delivery, election-day watches)
 ]
 
 

@@ -148,14 +148,11 @@ def insert_checkin(conn: Connection, engine: Engine, viewer: Viewer, *, keluraha
     if prior is not None:
         return prior
     at_utc = check_time(at, sent_at, clock)
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     checkin_id = new_id()
     row = {"id": checkin_id, "kode_kecamatan": code[:8], "kode_kelurahan": code, "rt": number, "at": at_utc,
            "stored_at": now(), "channel": channel, "source_ref": ref, "account": account, "phone": phone,
            "sender_name": sender_name, "unlisted_rt": unlisted, "created_by": viewer.username}
-    stmt = dialect_insert(store.checkins).values(**row).on_conflict_do_nothing(
+    stmt = store.insert_on_conflict(conn, store.checkins).values(**row).on_conflict_do_nothing(
         index_elements=["channel", "source_ref"]).returning(store.checkins.c.id)
     if conn.execute(stmt).first() is None:  # another writer stored this very check-in a moment ago
         again = _find(conn, channel, ref)
@@ -164,9 +161,18 @@ def insert_checkin(conn: Connection, engine: Engine, viewer: Viewer, *, keluraha
     note = f"Laporan aman RT {number:02d} {gazetteer.kelurahan_name(code)} ({CHANNELS[channel]})"
     if unlisted:
         note += "; RT tidak ada di daftar contoh, tetap diterima"
-    store.add_audit(conn, viewer.username, "checkin", checkin_id, "create", note=note,
-                    details={"channel": channel, "at": at_utc.isoformat()})
+    store.audit.record(conn, viewer.username, "checkin", checkin_id, "create", note=note,
+                       details={"channel": channel, "at": at_utc.isoformat()})
     return Checkin(checkin_id, code, number, at_utc, channel, True, unlisted)
+
+
+def load_simulated(conn: Connection, records: list[dict[str, Any]], seed: int) -> None:
+    """Bulk-load simulated check-ins (`demo_checkins`), recorded once in the audit."""
+    for i in range(0, len(records), 50_000):
+        store.executemany(conn, store.checkins, records[i:i + 50_000])
+    if records:
+        store.audit.record(conn, "simulasi", "checkin", None, "seed_demo",
+                           note=f"{len(records)} laporan aman SIMULASI ditambahkan (seed {seed})")
 
 
 def record_checkin(engine: Engine, viewer: Viewer, *, kelurahan: object, rt: object, at: datetime | None = None,

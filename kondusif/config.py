@@ -149,7 +149,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("alerts.timeout_seconds", float, 10.0, "batas waktu satu pengiriman (detik)"),
     SettingSpec("alerts.max_attempts", int, 5, "jumlah percobaan kirim paling banyak", minimum=1),
     SettingSpec("alerts.backoff_seconds", float, 2.0, "jeda awal antar-percobaan (detik, berlipat)"),
-    SettingSpec("alerts.poll_seconds", float, 30.0, "selang pemeriksaan antrean kirim (detik)"),
+    # Kept so an older kondusif.toml still loads (an unknown key stops the app); the worker polls instead.
+    SettingSpec("alerts.poll_seconds", float, 30.0, "tidak dipakai lagi (pekerja latar memakai worker.poll_seconds)"),
     # Issue 15: the SMSsync endpoint (kondusif/sms/smssync.py) and the silent-gateway alert.
     SettingSpec("alerts.sms_silent_minutes", int, 30,
                 "peringatan bila tidak ada SMS masuk selama sekian menit pada hari pemungutan suara (0 = mati)"),
@@ -163,6 +164,17 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("rounds.coverage_threshold", float, 0.75,
                 "peringatan bila cakupan kabar RT satu kelurahan di bawah angka ini sesudah tenggang putaran (0-1)",
                 minimum=0),
+    # Issue 28: the worker (`python -m kondusif worker`, kondusif/worker.py) and its outbox leases.
+    SettingSpec("worker.poll_seconds", float, 2.0, "selang pekerja latar memeriksa antrean peristiwa (detik)",
+                "KONDUSIF_WORKER_POLL_SECONDS", minimum=0.05),
+    SettingSpec("worker.lease_seconds", float, 600.0,
+                "lama satu peristiwa dipegang pekerja; sesudahnya pekerja lain boleh mengambilnya (detik)",
+                "KONDUSIF_WORKER_LEASE_SECONDS", minimum=0.1),
+    SettingSpec("worker.retry_seconds", float, 30.0, "jeda awal sebelum peristiwa yang gagal dicoba lagi (detik, "
+                "berlipat)", "KONDUSIF_WORKER_RETRY_SECONDS", minimum=0),
+    SettingSpec("worker.watch_seconds", float, 60.0,
+                "selang pengawasan gerbang SMS senyap dan putaran hari pemungutan suara (detik)",
+                "KONDUSIF_WORKER_WATCH_SECONDS", minimum=0.1),
     SettingSpec("smssync.max_body_bytes", int, 16 * 1024, "ukuran permintaan SMSsync terbesar (byte)"),
     SettingSpec("smssync.requests_per_minute", int, 120, "permintaan SMSsync paling banyak per perangkat per menit"),
     SettingSpec("smssync.replies", str, "langsung",

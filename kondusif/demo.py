@@ -390,17 +390,16 @@ def seed_demo(
             first = store.reserve_numbers(conn, f"report_no:{year}", len(where))
             report_no[where] = [store.format_report_no(prefix, year, first + i) for i in range(len(where))]
         stamp = now()
-        with store.secondary_indexes_deferred(conn, store.incidents) if total >= stored else nullcontext():
+
+        def batches() -> Iterator[Iterator[tuple]]:
             for lo in range(0, total, batch):
                 chunk = {k: v[lo:lo + batch] for k, v in cols.items()}
-                rows = _driver_rows(chunk, report_no[lo:lo + batch].tolist(), conn.dialect.name, stamp)
-                store.bulk_insert(conn, store.incidents, INSERT_COLUMNS, rows)
+                yield _driver_rows(chunk, report_no[lo:lo + batch].tolist(), conn.dialect.name, stamp)
                 if progress:
                     progress(min(lo + batch, total))
-        store.add_audit(
-            conn, "sistem", "demo", str(seed), "seed",
-            note=f"{total} laporan simulasi ditambahkan (seed {seed})",
-        )
+
+        with store.secondary_indexes_deferred(conn, store.incidents) if total >= stored else nullcontext():
+            store.load_simulated(conn, INSERT_COLUMNS, batches(), seed, total)
     return DemoResult(inserted=total, skipped=len(existing), seconds=_since(start))
 
 

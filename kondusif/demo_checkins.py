@@ -18,7 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kondusif import store
+from kondusif import checkins, store
 from kondusif.config import settings
 from kondusif.model import new_id
 from kondusif.registry import rt_registry
@@ -110,11 +110,7 @@ def seed_checkins(engine: Engine, seed: int = 1, days: int | None = None,
                for k, r, a, ref in zip(fresh["kode_kelurahan"], fresh["rt"], fresh["at"], fresh["source_ref"],
                                        strict=True)]
     with store.write(engine) as conn:
-        for i in range(0, len(records), 50_000):
-            store.executemany(conn, store.checkins, records[i:i + 50_000])
-        if records:
-            store.add_audit(conn, "simulasi", "checkin", None, "seed_demo",
-                            note=f"{len(records)} laporan aman SIMULASI ditambahkan (seed {seed})")
+        checkins.load_simulated(conn, records, seed)
     return DemoCheckins(len(records), len(rows) - len(fresh), silent)
 
 

@@ -1,4 +1,4 @@
-"""Health you can watch (issue 13): store size, free disk, last backup, WAL, intake and alert figures.
+"""Health you can watch (issue 13): store size, free disk, last backup, WAL, intake, alert and worker figures.
 
 `check()` gathers the figures from the store and the disk; `lines()` says them in
 Indonesian for `python -m kondusif health` and the admin page. The free-disk
@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from kondusif import store
 from kondusif.config import settings
+from kondusif.store import outbox
 from kondusif.timeutil import format_wib, now
 
 
@@ -43,10 +44,21 @@ class Health:
     reports_last_hour: int
     queue_length: int
     alerts_failing: int
+    worker_seen_at: datetime | None = None  # issue 28: the last heartbeat of any `kondusif worker`
+    events_waiting: int = 0  # outbox events not yet handled
+    events_given_up: int = 0  # outbox events that failed every attempt
 
     @property
     def low_disk(self) -> bool:
         return self.free_bytes < self.min_free_bytes
+
+    @property
+    def worker_stale(self) -> bool:
+        """No heartbeat for five poll intervals (at least a minute): alerts are not being delivered."""
+        if self.worker_seen_at is None:
+            return False
+        quiet = timedelta(seconds=max(60.0, 5 * float(settings().worker.poll_seconds)))
+        return now() - self.worker_seen_at > quiet
 
 
 def _mb(n: int) -> str:
@@ -116,9 +128,10 @@ def check(engine: Engine) -> Health:
         failing = conn.execute(sa.select(sa.func.count()).select_from(store.alerts)
                                .where(store.alerts.c.delivery_state == "failed")).scalar()
     at = datetime.fromisoformat(last["at"]) if last and last.get("at") else None
+    events = outbox.state(engine)
     return Health(engine.dialect.name, size, wal, disk_of(engine), free, total, min_free_bytes(), at,
                   last.get("path") if last else None, int(cast(int, recent)), int(cast(int, queue)),
-                  int(cast(int, failing)))
+                  int(cast(int, failing)), events.last_seen, events.waiting, events.given_up)
 
 
 def low_disk_warning(engine: Engine) -> str | None:
@@ -143,5 +156,9 @@ def lines(h: Health) -> list[str]:
         f"Laporan 1 jam    : {h.reports_last_hour}",
         f"Antrean tinjauan : {h.queue_length} pesan menunggu",
         f"Peringatan gagal : {h.alerts_failing} pengiriman gagal",
+        "Pekerja latar    : " + (f"terakhir terlihat {format_wib(h.worker_seen_at)}" if h.worker_seen_at
+                                 else "belum pernah berjalan (`python -m kondusif worker`)")
+        + (" — TIDAK BERJALAN?" if h.worker_stale else ""),
+        f"Peristiwa        : {h.events_waiting} menunggu, {h.events_given_up} gagal terus (lihat log pekerja)",
     ]
     return out

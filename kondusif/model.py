@@ -138,6 +138,21 @@ SOURCE_LABELS: dict[Source, str] = {
     Source.SIMULASI: "Simulasi",
 }
 
+# How a report came in, as the history's "dibuat" line says it (issue 30.5: not "(sumber: form)").
+SOURCE_WORDS: dict[str, str] = {
+    "form": "lewat formulir",
+    "import": "lewat impor berkas",
+    "chat": "lewat impor chat/SMS",
+    "sms": "lewat SMS",
+    "simulasi": "oleh program simulasi",
+}
+
+
+def created_note(report_no: str, source: str, where: str = "") -> str:
+    """The note of a report's "create" audit row: 'Laporan LLG-2018-000123 dibuat lewat formulir'."""
+    return f"Laporan {report_no} dibuat {SOURCE_WORDS.get(str(source), f'(sumber: {source})')}{where}"
+
+
 PRIVATE_FIELDS = ("reporter_name", "reporter_phone")
 
 

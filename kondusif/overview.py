@@ -19,8 +19,8 @@ from kondusif import coverage as coverage_mod
 from kondusif import registry as rt_registry_mod
 from kondusif.config import LevelConfig, settings
 from kondusif.coverage import Coverage
-from kondusif.filters import DataMoments, Filter, Period
-from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, Category, Severity, Source, Status, Viewer
+from kondusif.filters import DataMoments, Filter, Period, format_moment
+from kondusif.model import CATEGORY_LABELS, STATUS_LABELS, SYSTEM, Category, Severity, Source, Status, Viewer
 from kondusif.timeutil import as_utc, format_wib, to_wib, wib_day_start
 from lubuklinggau_geo import gazetteer
 
@@ -234,19 +234,21 @@ def data_moments(engine: Engine, viewer: Viewer) -> DataMoments:
     c = store.incidents.c
     stmt = sa.select(c.occurred_at, c.source).order_by(c.occurred_at.desc()).limit(1)
     clauses = _clauses(store.IncidentQuery(), viewer)
-    if clauses:
-        stmt = stmt.where(*clauses)
+    # Issue 30.5: the simulated season ends on one day for every account (a fact of the demo data,
+    # a date and no row content), not on the newest simulated report of each account's kecamatan.
+    city_clauses = _clauses(store.IncidentQuery(), SYSTEM)
     with engine.connect() as conn:
-        newest = conn.execute(stmt).first()
-    if newest is None:
+        newest = conn.execute(stmt.where(*clauses) if clauses else stmt).first()
+        city = conn.execute(stmt.where(*city_clauses) if city_clauses else stmt).first()
+    if city is None:
         return DataMoments(None, None)
-    at = _as_moment(newest.occurred_at)
-    real = at if newest.source in real_sources else None
-    simulated = at if newest.source in simulated_sources else None
-    if real is None:
+    real = _as_moment(newest.occurred_at) if newest is not None and newest.source in real_sources else None
+    if real is None and newest is not None:
         real = newest_occurred(engine, viewer, store.IncidentQuery(source=real_sources))
-    if simulated is None:
-        simulated = newest_occurred(engine, viewer, store.IncidentQuery(source=simulated_sources))
+    if city.source in simulated_sources:
+        simulated = _as_moment(city.occurred_at)
+    else:
+        simulated = newest_occurred(engine, SYSTEM, store.IncidentQuery(source=simulated_sources))
     return DataMoments(real, simulated)
 
 
@@ -307,6 +309,7 @@ class KelurahanDetail:
     latest: pd.DataFrame  # the newest reports of the period (no identity)
     silent: pd.DataFrame | None = None  # issue 24: the kelurahan's silent RT (silent_table), None: not computed
     counted_note: str = ""  # which reports the level counts when a filter narrows them
+    windows_note: str = ""  # issue 30.5: the level's window and the period's, said plainly side by side
 
 
 def silent_table(cov: Coverage | None, kode: str) -> pd.DataFrame | None:
@@ -338,6 +341,14 @@ def counted_reports_note(flt: Filter) -> str:
         return ""
     return ("Tingkat ini hanya menghitung laporan " + "; ".join(parts) + " (sesuai filter), bukan semua laporan. "
             "Kabar RT (laporan aman dan laporan apa pun) tetap dihitung semuanya.")
+
+
+def windows_note(period: Period) -> str:
+    """The panel's two windows in words (issue 30.5): the level weighs the reports of the level
+    window (14 days by default) up to the period's end, while the counts below it are the
+    period's (e.g. 7 days). Both are right; the panel must not leave a reader to guess."""
+    return (f"Tingkat menimbang laporan {status.window_label()} terakhir sampai {format_moment(period.end)}. "
+            f"Grafik: {SPARK_DAYS} hari terakhir. Angka kategori dan laporan terbaru: periode «{period.label}».")
 
 
 def spark_days(as_of: datetime, days: int = SPARK_DAYS) -> tuple[list[date], datetime]:
@@ -379,7 +390,7 @@ def kelurahan_detail(engine: Engine, viewer: Viewer, flt: Filter, period: Period
     latest = store.query_incidents(engine, q, viewer, columns=LATEST_COLUMNS, limit=latest_rows)
     return KelurahanDetail(kode, str(rec["nama"]), str(rec["kecamatan"]), level, score, reasons, by_category,
                            by_severity, spark, latest_table(latest), silent_table(levels.coverage, kode),
-                           counted_reports_note(flt))
+                           counted_reports_note(flt), windows_note(period))
 
 
 def latest_table(df: pd.DataFrame) -> pd.DataFrame:

@@ -86,8 +86,8 @@ def ensure_rt_registry(engine: Engine) -> int:
             return 0
         frame = sample_frame()
         conn.execute(store.rt_units.insert(), _rows(frame))
-        store.add_audit(conn, "sistem", "rt_registry", None, "seed_sample",
-                        note=f"Daftar RT contoh ({len(frame)} RT) dipasang")
+        store.audit.record(conn, "sistem", "rt_registry", None, "seed_sample",
+                           note=f"Daftar RT contoh ({len(frame)} RT) dipasang")
     invalidate_cache()
     return len(frame)
 
@@ -103,8 +103,8 @@ def replace_rt_registry(engine: Engine, viewer: Viewer, frame: pd.DataFrame, sam
     with store.write(engine) as conn:
         conn.execute(store.rt_units.delete())
         conn.execute(store.rt_units.insert(), _rows(frame[COLUMNS]))
-        store.add_audit(conn, actor, "rt_registry", None, "replace",
-                        note=f"Daftar RT diganti ({len(frame)} RT, {'contoh' if sample else 'resmi'})")
+        store.audit.record(conn, actor, "rt_registry", None, "replace",
+                           note=f"Daftar RT diganti ({len(frame)} RT, {'contoh' if sample else 'resmi'})")
     invalidate_cache()
     return len(frame)
 
@@ -468,7 +468,7 @@ def apply_official(engine: Engine, viewer: Viewer, parsed: OfficialFile) -> Appl
         if diff.removed:
             conn.execute(t.update().where(at_key).values(removed_at=stamp, contoh=False),
                          [{"b_kel": r.kode_kelurahan, "b_rt": r.rt} for r in diff.removed])
-        store.add_audit(conn, actor, "rt_registry", None, "import_official", note=diff.summary(), details={
+        store.audit.record(conn, actor, "rt_registry", None, "import_official", note=diff.summary(), details={
             "berkas": parsed.filename, "sha256": parsed.sha256, "rt": diff.total, "baru": len(diff.added),
             "dihapus": [f"{r.kode_kelurahan}/{r.rt}" for r in diff.removed], "ganti_nama": len(diff.renamed),
             "hp_baru": len(diff.new_phones)})

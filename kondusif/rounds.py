@@ -5,8 +5,8 @@ the calendar's voting day) with a grace period (`grace_minutes`, 60). After a ro
 deadline (its time + grace) an RT not heard from (a check-in or a report) since the round
 began is *senyap*: the command post's call list. A kelurahan whose share of RT heard
 from is below `coverage_threshold` (0.75) raises one alert per round (kind ``cakupan``,
-deduplicated by round and kelurahan), checked every minute by each app process
-(kondusif/web/lifespan.py) and by `python -m kondusif alerts check`.
+deduplicated by round and kelurahan), checked every minute by the worker
+(kondusif/worker.py) and by `python -m kondusif alerts check`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from kondusif import access, alerts, store
@@ -113,36 +112,15 @@ def check_rounds(engine: Engine, at: datetime | None = None) -> list[dict[str, A
     stamp = now()
     made: list[dict[str, Any]] = []
     with store.write(engine) as conn:
-        dialect: Any = postgresql if conn.dialect.name == "postgresql" else sqlite
         for row in view.below():
             kel = str(row["kode_kelurahan"])
             values = {"created_at": stamp, "kind": KIND_COVERAGE, "kode_kecamatan": kel[:8], "kode_kelurahan": kel,
                       "incident_id": None, "message": alert_message(view.round, row),
                       "dedupe_key": f"{KIND_COVERAGE}:{view.round.starts:%Y%m%dT%H%M}:{kel}",
                       "delivery_state": state, "delivery_attempts": 0}
-            new = conn.execute(dialect.insert(store.alerts).values(**values)
-                               .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                               .returning(store.alerts.c.id)).scalar()
-            if new is not None:
-                made.append({**values, "id": int(new)})
-        if made:
-            store.on_commit(conn, lambda: alerts.kick_delivery(engine))
+            made.extend(alerts.create_alerts(conn, [values]))  # their delivery recorded there
     return made
 
 
-async def watch_rounds(interval_seconds: float = 60.0) -> None:
-    """The app's background check (lifespan): `check_rounds` every minute; errors are logged, never fatal."""
-    import asyncio
-
-    while True:
-        try:
-            made = await asyncio.to_thread(check_rounds, store.get_engine())
-            if made:
-                log.warning("Peringatan cakupan kabar RT: %d kelurahan di bawah ambang", len(made))
-        except Exception:  # noqa: BLE001 - keep watching
-            log.exception("Pemeriksaan putaran laporan aman gagal")
-        await asyncio.sleep(interval_seconds)
-
-
 __all__ = ["KIND_COVERAGE", "Round", "RoundView", "alert_message", "check_rounds", "current_round", "round_view",
-           "voting_day_rounds", "watch_rounds"]
+           "voting_day_rounds"]

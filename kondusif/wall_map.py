@@ -27,6 +27,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from kondusif import maps
+from kondusif.model import Severity
 from kondusif.safe import escape_html
 from kondusif.status import LEVEL_COLORS, Level
 from kondusif.wall import HIGHLIGHT_SECONDS, WallSnapshot
@@ -126,16 +127,32 @@ def live_data(snap: WallSnapshot, active: dict[str, float], version: object = ""
             nama, kec = gazetteer.kelurahan_name(kode), gazetteer.kecamatan_name(kode[:8])
         except KeyError:
             nama, kec = kode, ""
-        tip = maps.kelurahan_tooltip(nama, kec, level, float(rec.score), rec.reasons)
+        tip = maps.kelurahan_tooltip(nama, kec, level, float(rec.score), rec.reasons, click_hint=False)
         kel[kode] = [LEVEL_ORDER.index(level), tip, int(f"kel:{kode}" in active)]
     points = maps.static_layers().points
     inc = []
-    for rec in snap.reports.itertuples(index=False):
+    for rec in drawing_order(snap.reports).itertuples(index=False):
         lat, lon = _point(rec, points)
         inc.append([round(lat, 5), round(lon, 5), str(rec.severity), str(rec.report_no),
                     int(f"lap:{rec.report_no}" in active)])
-    inc.reverse()  # oldest first: the newest dots are drawn on top
     return {"v": str(version), "kel": kel, "inc": inc}
+
+
+SEVERITY_RANK = {Severity.RINGAN.value: 0, Severity.SEDANG.value: 1, Severity.BERAT.value: 2}
+
+
+def drawing_order(reports: pd.DataFrame) -> pd.DataFrame:
+    """Reports in the order their dots are drawn: the last drawn is on top (issue 30.8).
+
+    Where dots overlap (one RT, or reports placed at their kelurahan's point), the most
+    severe is on top: ringan first, then sedang, berat last; within a severity the newest
+    last. `reports` come newest first (the snapshot's order). A newer ringan never hides a berat.
+    """
+    if not len(reports):
+        return reports
+    oldest_first = reports.iloc[::-1]
+    rank = oldest_first["severity"].map(SEVERITY_RANK).fillna(-1)
+    return oldest_first.iloc[rank.argsort(kind="stable")]
 
 
 def data_element(data: dict) -> str:

@@ -9,6 +9,8 @@ past their due date come first in every listing and are counted in the headline.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,7 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kondusif import duplicates, store
+from kondusif import duplicates, safe, store
 from kondusif.model import (
     CATEGORY_LABELS,
     OPEN_STATUSES,
@@ -31,7 +33,7 @@ from kondusif.model import (
     Viewer,
 )
 from kondusif.safe import escape_html
-from kondusif.timeutil import as_utc, format_wib, now
+from kondusif.timeutil import as_utc, format_wib, now, to_wib
 from lubuklinggau_geo import gazetteer
 
 c = store.incidents.c
@@ -186,7 +188,7 @@ def source_label(value: Any) -> str:
 def table_view(rows: pd.DataFrame) -> pd.DataFrame:
     """The page's rows as the table shows them (labels, WIB)."""
     out = pd.DataFrame(index=rows.index)
-    out["Tenggat lewat"] = rows["overdue"].map(lambda v: "⚠" if v else "")
+    out["Terlambat"] = rows["overdue"].map(lambda v: "⚠ ya" if v else "")
     out["No. laporan"] = rows["report_no"]
     out["Waktu kejadian (WIB)"] = rows["occurred_at"].map(lambda v: format_wib(v.to_pydatetime()))
     out["Kelurahan"] = rows["kode_kelurahan"].map(kelurahan_label)
@@ -199,6 +201,20 @@ def table_view(rows: pd.DataFrame) -> pd.DataFrame:
     out["Tenggat (WIB)"] = rows["followup_due"].map(lambda v: "" if pd.isna(v) else format_wib(v.to_pydatetime()))
     out["Duplikat?"] = rows["possible_duplicate"].map(lambda v: "mungkin" if v else "")
     return out.reset_index(drop=True)
+
+
+def compact_view(rows: pd.DataFrame) -> pd.DataFrame:
+    """The page's rows for a phone (issue 30.7): one cell per report, wrapped by the table over two
+    or three lines — number (and a late follow-up), short WIB time, kelurahan/RT, category,
+    severity, status — so a 360 px screen shows what the wide table spreads over twelve columns."""
+    def cell(r: Any) -> str:
+        rt = "" if pd.isna(r.rt) else f" RT {int(r.rt):02d}"
+        late = " · ⚠ terlambat" if r.overdue else ""
+        return (f"{r.report_no}{late} · {to_wib(r.occurred_at.to_pydatetime()):%d/%m %H:%M} · "
+                f"{kelurahan_label(r.kode_kelurahan)}{rt} · "
+                f"{category_label(r.category)} · {severity_label(r.severity)} · {status_label(r.status)}")
+
+    return pd.DataFrame({"Laporan": [cell(r) for r in rows.itertuples()]})
 
 
 # --------------------------------------------------------------------------- one report
@@ -279,8 +295,102 @@ def duplicate_candidates(engine: Engine, row: dict[str, Any], viewer: Viewer,
     return found.head(limit)
 
 
-def detail_fields(row: dict[str, Any], viewer: Viewer, dup_no: str | None = None) -> list[tuple[str, str]]:
-    """Every field of a report as (label, text) pairs; identity only for roles allowed."""
+ORIGINAL_CHOICE_COLUMNS = ["id", "report_no", "occurred_at", "kode_kelurahan", "rt", "category", "title", "status"]
+
+
+def original_choices(engine: Engine, viewer: Viewer, row: dict[str, Any], twins: pd.DataFrame,
+                     limit: int = 30) -> pd.DataFrame:
+    """The reports offered as the original of `row` (issue 30.4): suspected twins first, then the
+    other reports of its kelurahan nearest in time. Only what `viewer` may see; never `row` itself
+    and never a report that is already a duplikat (an original is a report that stands)."""
+    cols = ORIGINAL_CHOICE_COLUMNS
+    stmt = store.incidents_select(store.IncidentQuery(), viewer, cols).where(
+        c.kode_kelurahan == row["kode_kelurahan"], c.id != row["id"], c.status != Status.DUPLIKAT.value)
+    moment = as_utc(pd.Timestamp(row["occurred_at"]).to_pydatetime(warn=False))
+    # nearest in time first: the absolute gap is ordered in Python (portable across SQLite and PostgreSQL)
+    with engine.connect() as conn:
+        before = conn.execute(stmt.where(c.occurred_at <= moment).order_by(c.occurred_at.desc()).limit(limit))
+        after = conn.execute(stmt.where(c.occurred_at > moment).order_by(c.occurred_at).limit(limit))
+        near = pd.DataFrame([*before.mappings(), *after.mappings()], columns=cols)
+    if not near.empty:
+        near["occurred_at"] = pd.to_datetime(near["occurred_at"], utc=True)
+        near["gap"] = (near["occurred_at"] - pd.Timestamp(moment)).abs()
+        near = near.sort_values(["gap", "report_no"]).drop(columns="gap")
+    twins = twins[twins["id"] != row["id"]] if len(twins) else twins
+    first = twins[[col for col in cols if col in twins.columns]] if len(twins) else pd.DataFrame(columns=cols)
+    rest = near[~near["id"].isin(first["id"])] if len(near) else near
+    out = pd.concat([first.assign(twin=True), rest.assign(twin=False)], ignore_index=True)
+    return out.head(max(limit, len(first)))
+
+
+def first_words(text: Any, n: int = 6, width: int = 48) -> str:
+    """The first words of a report's text for a one-line label: control characters gone, spaces
+    collapsed, cut at a word with an ellipsis."""
+    words = " ".join((safe.clean_text(str(text or "")) or "").split()).split(" ")
+    short = " ".join(words[:n])
+    if len(short) > width:
+        short = short[:width].rsplit(" ", 1)[0] or short[:width]
+    return short + ("…" if short != " ".join(words) else "")
+
+
+def choice_label(choice: Mapping[str, Any]) -> str:
+    """One line naming a report in a picker: number, time WIB, kelurahan/RT, category, first words.
+
+    Plain text (a select box shows it as such); user text is cleaned and shortened by `first_words`."""
+    rt = choice.get("rt")
+    place = kelurahan_label(choice.get("kode_kelurahan")) + ("" if rt is None or pd.isna(rt) else f" RT {int(rt):02d}")
+    when = format_wib(pd.Timestamp(choice["occurred_at"]).to_pydatetime(warn=False))
+    twin = "kembar? · " if choice.get("twin") else ""
+    return (f"{twin}{choice['report_no']} · {when} · {place} · {category_label(choice.get('category'))} · "
+            f"{first_words(choice.get('title'))}")
+
+
+_IMPORT_NOTE = re.compile(r"impor ([0-9a-f-]{36})(?:, berkas «[^»]*»)?(?:, baris (\d+))?")
+
+
+def source_text(engine: Engine, viewer: Viewer, incident_id: str) -> str:
+    """How a report came in, in words (issue 30.5: the «Sumber» field showed a raw key, often a UUID):
+    the channel, plus the SMSsync phone's name, or the imported file's name and row. The file's
+    name is read from the import's own audit row, found through the report's "create" row.
+    "-" for a report the viewer may not see."""
+    row = store.get_incident(engine, incident_id, viewer)
+    if row is None:
+        return "-"
+    source = str(row.get("source") or "")
+    ref = str(row.get("source_ref") or "")
+    if source == Source.FORM.value:
+        return "Formulir" + (" (halaman ringan Ketua RT)" if ref.startswith("rt1.") else " di aplikasi")
+    if source == Source.SIMULASI.value:
+        return "Simulasi (dibuat program untuk demo)"
+    if source == Source.SMS.value:
+        sms = store.sms_messages.c
+        with engine.connect() as conn:
+            got = conn.execute(sa.select(sms.channel, sms.gateway_phone).where(sms.incident_id == row["id"])
+                               .limit(1)).first()
+        if got is None:
+            return source_label(source)
+        if got.channel == "smssync":
+            return "SMS langsung lewat ponsel SMSsync" + (f" «{got.gateway_phone}»" if got.gateway_phone else "")
+        return "SMS langsung lewat modem (Gammu)"
+    if source in (Source.IMPORT.value, Source.CHAT.value):
+        a = store.audit_log.c
+        with engine.connect() as conn:
+            note = conn.execute(sa.select(a.note).where(a.entity == "incident", a.entity_id == row["id"],
+                                                        a.action == "create").limit(1)).scalar()
+            found = _IMPORT_NOTE.search(note or "")
+            details = conn.execute(sa.select(a.details).where(a.entity == "import", a.entity_id == found.group(1))
+                                   .limit(1)).scalar() if found else None
+        name = json.loads(details).get("berkas") if details else None
+        where = (f" «{name}»" if name else "") + (f", baris {found.group(2)}" if found and found.group(2) else "")
+        return source_label(source) + where
+    return source_label(source)
+
+
+def detail_fields(row: dict[str, Any], viewer: Viewer, dup_no: str | None = None,
+                  source: str | None = None) -> list[tuple[str, str]]:
+    """Every field of a report as (label, text) pairs; identity only for roles allowed.
+
+    `source`: the channel in words (`source_text`); never the raw dedupe key."""
     rt = row.get("rt")
     fields = [
         ("No. laporan", row["report_no"]),
@@ -296,7 +406,7 @@ def detail_fields(row: dict[str, Any], viewer: Viewer, dup_no: str | None = None
         ("RT", "-" if rt is None else f"{int(rt):02d}"),
         ("Lokasi", "-" if row.get("lat") is None else
          f"{row['lat']:.5f}, {row['lon']:.5f}" + (" (perkiraan)" if row.get("location_approx") else "")),
-        ("Sumber", source_label(row.get("source")) + (f" · {row['source_ref']}" if row.get("source_ref") else "")),
+        ("Sumber", source or source_label(row.get("source"))),
     ]
     if viewer.sees_identity:
         fields += [("Nama pelapor", row.get("reporter_name") or "-"),

@@ -35,6 +35,7 @@ from kondusif import access, safe, store
 from kondusif.errors import KondusifError
 from kondusif.errors import NotPermitted as NotPermitted  # re-exported: the one access refusal
 from kondusif.model import REOPEN_TARGETS, STATUS_LABELS, TRANSITIONS, Status, Viewer
+from kondusif.store import outbox
 from kondusif.timeutil import WIB, as_utc, format_wib, now, to_wib
 
 log = logging.getLogger(__name__)
@@ -201,11 +202,19 @@ def reopen_target(status: Status | str) -> Status | None:
     return REOPEN_TARGETS.get(Status(status))
 
 
-def confirm_label(action: Action, report_numbers: Sequence[str]) -> str:
-    """The text of the confirmation tick box, naming every report it applies to."""
-    verb = CONFIRM_VERBS[action]
+def confirm_label(action: Action, report_numbers: Sequence[str], original: str | None = None) -> str:
+    """The text of the confirmation tick box, naming every report it applies to.
+
+    Marking a duplicate names the ORIGINAL too (issue 30.4: a tick naming only this report read
+    as "duplicate of itself"): "Ya, laporan ini (LLG-…-000124) duplikat dari LLG-…-000123"."""
     shown = ", ".join(report_numbers[:10]) + (f" dan {len(report_numbers) - 10} lainnya"
                                              if len(report_numbers) > 10 else "")
+    if action == Action.MARK_DUPLICATE:
+        target = original or "laporan asli yang dipilih"
+        if len(report_numbers) == 1:
+            return f"Ya, laporan ini ({shown}) duplikat dari {target}"
+        return f"Ya, {len(report_numbers)} laporan {shown} duplikat dari {target}"
+    verb = CONFIRM_VERBS[action]
     noun = "laporan" if len(report_numbers) == 1 else f"{len(report_numbers)} laporan"
     return f"Ya, {verb} {noun} {shown}"
 
@@ -435,24 +444,6 @@ def _apply(conn: Connection, viewer: Viewer, incident_id: str, expected_version:
     elif target == Status.SELESAI:
         values.update(outcome=data.outcome)
 
-    stamp = now()
-    c = store.incidents.c
-    where = [c.id == row["id"], c.version == int(expected_version), c.status == current.value]
-    scope = store.scope_clause(viewer)
-    if scope is not None:
-        where.append(scope)
-    result = conn.execute(
-        store.incidents.update().where(*where).values(
-            status=target.value, version=c.version + 1, updated_at=stamp, **values
-        )
-    )
-    if result.rowcount != 1:
-        # Someone committed between our read and our update (possible on PostgreSQL).
-        fresh = _scoped_row(conn, viewer, row["id"])
-        if fresh is None:
-            raise NotFound(f"Laporan «{incident_id}» tidak ditemukan di wilayah Anda.")
-        raise _stale(conn, fresh, int(expected_version), opened)
-
     new_version = int(expected_version) + 1
     changes = {"status": [current.value, target.value]}
     for key, value in values.items():
@@ -471,13 +462,26 @@ def _apply(conn: Connection, viewer: Viewer, incident_id: str, expected_version:
         note = f"{data.note} (diserahkan kepada {data.followup_to}, tenggat {format_wib(values['followup_due'])})"
     if target == Status.SELESAI and not reopening:
         note = f"Hasil: {data.outcome}" + (f" — {data.note}" if data.note else "")
-    store.add_audit(conn, viewer.username, "incident", row["id"], action.value, note=note,
-                    from_status=current.value, to_status=target.value, details=details)
+    audits = [{"actor": viewer.username, "entity": "incident", "entity_id": row["id"], "action": action.value,
+               "note": note, "from_status": current.value, "to_status": target.value, "details": details}]
     if original is not None:
         # The original keeps its own record; its history says what was merged into it.
-        store.add_audit(conn, viewer.username, "incident", original["id"], "duplicate_linked",
-                        note=f"Laporan {row['report_no']} ditandai sebagai duplikat laporan ini: {data.note}",
-                        details={"duplicate_id": row["id"], "duplicate_report_no": row["report_no"]})
+        audits.append({"actor": viewer.username, "entity": "incident", "entity_id": original["id"],
+                       "action": "duplicate_linked",
+                       "note": f"Laporan {row['report_no']} ditandai sebagai duplikat laporan ini: {data.note}",
+                       "details": {"duplicate_id": row["id"], "duplicate_report_no": row["report_no"]}})
+    c = store.incidents.c
+    where = [c.id == row["id"], c.version == int(expected_version), c.status == current.value]
+    scope = store.scope_clause(viewer)
+    if scope is not None:
+        where.append(scope)
+    stamp = now()
+    if not store.update_incident(conn, where, {"status": target.value, "updated_at": stamp, **values}, audits):
+        # Someone committed between our read and our update (possible on PostgreSQL).
+        fresh = _scoped_row(conn, viewer, row["id"])
+        if fresh is None:
+            raise NotFound(f"Laporan «{incident_id}» tidak ditemukan di wilayah Anda.")
+        raise _stale(conn, fresh, int(expected_version), opened)
     row.update(values, status=target.value, version=new_version, updated_at=stamp)
     return row
 
@@ -486,17 +490,11 @@ def _check_actor(viewer: Viewer | None) -> Viewer:
     return access.require(viewer, "incident.transition")
 
 
-def _after_commit(engine: Engine, kelurahan: Iterable[str]) -> None:
-    """A status change moves the level of its kelurahan: check for a Rawan alert (never raises)."""
-    codes = sorted(set(kelurahan))
-    if not codes:
-        return
-    try:
-        from kondusif import alerts
-
-        alerts.check_levels(engine, kelurahan=codes)
-    except Exception:  # noqa: BLE001 - an alert check must never undo or block a saved action
-        log.exception("Pemeriksaan peringatan setelah perubahan status gagal")
+def _levels_may_move(conn: Connection, kelurahan: Iterable[str]) -> None:
+    """A status change moves the level of its kelurahan: the Rawan re-check runs after commit (outbox)."""
+    codes = tuple(sorted(set(kelurahan)))
+    if codes:
+        outbox.record(conn, outbox.ReportsChanged(codes))
 
 
 def change_status(
@@ -521,7 +519,7 @@ def change_status(
     clean = validate_input(target, data or ActionInput())
     with store.write(engine) as conn:
         row = _apply(conn, viewer, incident_id, expected_version, target, clean, opened)
-        store.on_commit(conn, lambda: _after_commit(engine, [row["kode_kelurahan"]]))
+        _levels_may_move(conn, [row["kode_kelurahan"]])
     return row
 
 
@@ -545,7 +543,7 @@ def reopen(engine: Engine, viewer: Viewer, incident_id: str, expected_version: i
     clean = ActionInput(note=_require(reason, "note", "Alasan membuka kembali wajib diisi."))
     with store.write(engine) as conn:
         row = _apply(conn, viewer, incident_id, expected_version, None, clean, opened)
-        store.on_commit(conn, lambda: _after_commit(engine, [row["kode_kelurahan"]]))
+        _levels_may_move(conn, [row["kode_kelurahan"]])
     return row
 
 
@@ -617,7 +615,6 @@ def bulk_change_status(
     result = BulkResult()
     seen: set[str] = set()
     with store.write(engine) as conn:
-        store.on_commit(conn, lambda: _after_commit(engine, [r["kode_kelurahan"] for r in result.done]))
         for incident_id, version in items:
             if incident_id in seen:
                 continue
@@ -628,28 +625,5 @@ def bulk_change_status(
             except WorkflowError as exc:
                 label = getattr(exc, "report_no", None) or _report_no(conn, viewer, incident_id)
                 result.refused.append((label, str(exc)))
+        _levels_may_move(conn, [r["kode_kelurahan"] for r in result.done])
     return result
-
-
-# --------------------------------------------------------------------------- merging two similar reports
-
-# which report of a merge is the original (the other becomes its duplicate)
-MERGE_ORIGINALS = {"earlier": "yang lebih dulu terjadi", "this": "laporan ini", "other": "laporan serupa itu"}
-
-
-def this_is_original(choice: str, this_occurred_at: datetime, other_occurred_at: datetime) -> bool:
-    """Merging the opened report with a similar one: is the opened report the original?
-
-    "this" / "other" name it; "earlier" keeps the report that occurred first (the opened
-    one on a tie), since a later report of the same event is the one that repeats it.
-    """
-    if choice not in MERGE_ORIGINALS:
-        raise ValueError(f"Pilihan laporan asli tidak dikenal: {choice!r}")
-    if choice == "earlier":
-        return _moment(this_occurred_at) <= _moment(other_occurred_at)
-    return choice == "this"
-
-
-def _moment(moment: Any) -> datetime:
-    """A pandas Timestamp (a table row) or a datetime (one opened report), as a datetime."""
-    return moment.to_pydatetime() if hasattr(moment, "to_pydatetime") else moment

@@ -400,7 +400,7 @@ def test_a_failed_change_writes_nothing(engine, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("audit gagal")
 
-    monkeypatch.setattr(store, "add_audit", boom)
+    monkeypatch.setattr(store.audit, "record", boom)
     with pytest.raises(RuntimeError):
         accounts.update_account(engine, Viewer("admin1", Role.ADMIN), "siti", Role.PANWASLU)
     monkeypatch.undo()

@@ -38,7 +38,7 @@ def seed(engine) -> None:
         conn.execute(store.snapshots.insert().values(
             week="2018-W25", version=1, created_at=now(), created_by="admin",
             params=json.dumps({"week": "2018-W25"}), sha256=hashlib.sha256(pdf).hexdigest(), pdf=pdf))
-        store.add_audit(conn, "admin", "snapshot", "2018-W25", "generate", note="uji")
+        store.audit.record(conn, "admin", "snapshot", "2018-W25", "generate", note="uji")
 
 
 def test_backup_then_restore_gives_back_the_same_store(engine, tmp_path):
@@ -54,7 +54,7 @@ def test_backup_then_restore_gives_back_the_same_store(engine, tmp_path):
     with store.write(engine) as conn:
         conn.execute(store.snapshots.delete())
         conn.execute(store.incidents.update().values(title="diubah"))
-        store.add_audit(conn, "admin", "incident", None, "oops")
+        store.audit.record(conn, "admin", "incident", None, "oops")
     assert dump(engine) != before
 
     store.dispose_engines()

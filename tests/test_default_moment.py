@@ -118,3 +118,20 @@ def test_a_season_chart_spans_the_whole_period_on_a_time_axis():
     assert spec["mark"] == "bar" or spec["mark"] == {"type": "bar"}
     assert spec["encoding"]["x"]["scale"]["domain"] == [{"year": 2026, "month": 11, "date": 24},
                                                         {"year": 2027, "month": 1, "date": 23}]
+
+
+def test_the_simulated_season_ends_on_the_same_day_for_every_account(engine):
+    """Issue 30.5: the season's end came from the newest simulated report of each account's scope, so
+    a Panwascam saw another end date than the city. One date now, whatever the account."""
+    with store.write(engine) as conn:
+        store.insert_incidents(conn, [
+            Incident(kode_kelurahan="16.73.01.1001", rt=2, category="intimidasi", severity="berat", title="Simulasi A",
+                     occurred_at=datetime(2018, 7, 7, 5, 0, tzinfo=UTC), source="simulasi"),
+            Incident(kode_kelurahan="16.73.05.1001", rt=2, category="intimidasi", severity="berat", title="Simulasi B",
+                     occurred_at=datetime(2018, 7, 1, 5, 0, tzinfo=UTC), source="simulasi"),
+        ])
+    other = Viewer("panwascam", Role.PANWASLU, kecamatan="16.73.05")
+    for viewer in (PEJABAT, other, SYSTEM):
+        m = overview.data_moments(engine, viewer)
+        assert m.season_as_of() == date(2018, 7, 7), viewer  # 12:00 WIB on 7 July 2018
+        assert m.newest_real is None

@@ -180,10 +180,10 @@ def test_seeding_that_fails_half_way_leaves_nothing_behind(engine, monkeypatch):
             raise OSError("disk penuh (simulasi)")
         real(conn, table, columns, rows)
 
-    monkeypatch.setattr(store, "bulk_insert", failing)
+    monkeypatch.setattr(store.writes, "bulk_insert", failing)  # the incidents' write module loads the rows
     with pytest.raises(OSError):
         demo.seed_demo(engine, 1000, seed=8, batch=200)
-    monkeypatch.setattr(store, "bulk_insert", real)
+    monkeypatch.setattr(store.writes, "bulk_insert", real)
     assert store.count_incidents(engine, None, SYSTEM) == 100
     assert _plain_indexes(engine) == INDEXES  # the dropped indexes came back with the rollback
     with engine.connect() as conn:

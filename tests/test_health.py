@@ -90,3 +90,24 @@ def test_low_disk_is_warned_in_the_app_and_on_the_admin_page(engine, monkeypatch
     pw.run()
     assert not pw.exception
     assert not any(w.value.startswith("Ruang disk server tinggal") for w in pw.warning)
+
+
+def test_health_shows_when_a_worker_was_last_seen(engine):
+    """Issue 28: an operator sees whether the background worker runs (alert delivery depends on it)."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from kondusif.store.schema import workers
+
+    assert "Pekerja latar    : belum pernah berjalan" in cli("health").stdout
+    once = cli("worker", "--sekali")
+    assert once.returncode == 0 and once.stdout.strip().endswith("0 peristiwa ditangani."), once.stderr
+    seen = cli("health").stdout
+    assert "Pekerja latar    : terakhir terlihat " in seen and "TIDAK BERJALAN" not in seen
+    with store.write(engine) as conn:  # its last heartbeat two hours ago: the worker died
+        conn.execute(workers.update().values(seen_at=datetime.now(WIB) - timedelta(hours=2)))
+    assert "WIB — TIDAK BERJALAN?" in cli("health").stdout
+    assert "Peristiwa        : 0 menunggu, 0 gagal terus" in cli("health").stdout
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(workers)).scalar() == 1

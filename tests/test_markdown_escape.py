@@ -100,7 +100,8 @@ def test_review_queue_reason_built_from_message_text(engine):
     registry.ensure_rt_registry(engine)
     # The reader rejects a code with "[" or "<" as a format explanation (issue 25), so the hostile
     # Markdown of the code that lands in the reason is bold text and a bare URL; HOSTILE is in the text.
-    code = "**x** (http://127.0.0.1:9/x.png)"
+    # (at most five different words, or the reader takes the head for a sentence and reads its words)
+    code = "**x** (http://9/x.png)"
     sms = f"waktu;nomor;pesan\n2018-06-20 14:32;081200000011;LAPOR {code} sedang RT 2 Air Kuti: {HOSTILE}\n"
     panwaslu = Viewer("uji-panwaslu", Role.PANWASLU, "Panwaslu Uji")
     p = pipeline.preview_chat(engine, sms.encode(), "sms.txt", panwaslu)
@@ -108,7 +109,7 @@ def test_review_queue_reason_built_from_message_text(engine):
     pipeline.commit_chat(engine, p, panwaslu)
     at = open_as(panwaslu, "screens/antrean.py")  # the review queue's own screen (issue 30.1)
     assert_inert(at, must_show=0)  # HOSTILE itself stays in the text, not in Markdown
-    code_escaped = r"\*\*x\*\* \(http" + "\u2060" + r"\:\/\/127\.0\.0\.1\:9\/x\.png\)"  # by hand
+    code_escaped = r"\*\*x\*\* \(http" + "\u2060" + r"\:\/\/9\/x\.png\)"  # by hand
     # The caption names the message's origin first (issue 30.1: file and group), then the reason.
     reason = f"Alasan masuk antrean: kategori “{code_escaped}” tidak dikenal"
     assert any(b.endswith(reason) for b in markdown_bodies(at)), markdown_bodies(at)

@@ -545,6 +545,8 @@ DATA_FUNCTIONS: dict[str, object] = {
     "workbench.duplicate_candidates": WB + "test_workbench_queries.py::"
                                            "test_duplicate_candidates_rank_by_text_and_respect_scope",
     "workbench.detail_fields": probe_workbench_detail,
+    "workbench.original_choices": WB + "test_original_choices.py::test_originals_offered_twins_first_within_scope",
+    "workbench.source_text": WB + "test_source_words.py::test_a_form_report_says_formulir_not_its_key",
     "workflow.change_status": probe_workflow,
     "workflow.apply_action": probe_workflow,
     "workflow.verify": probe_verify,
@@ -627,19 +629,28 @@ _SYSTEM_JOB = "system job (CLI, alert checks, delivery): acts for the city as a 
 _CITY_WIDE = "city-wide weekly snapshot: callers check report.weekly (page.laporan_mingguan, CLI --as)"
 NO_VIEWER: dict[str, str] = {
     **{f"store.{n}": _PRIMITIVE for n in (
-        "add_audit", "audit_for", "executemany", "get_setting", "set_setting", "init_db", "insert_incidents",
-        "reserve_numbers", "schema_version", "wib_day_expr", "write", "on_commit", "bulk_insert",
+        "audit.record", "audit.record_rows", "audit_for", "executemany", "insert_on_conflict", "load_simulated",
+        "update_incident", "get_setting", "set_setting", "init_db", "insert_incidents",
+        "reserve_numbers", "schema_version", "wib_day_expr", "write", "bulk_insert",
         "secondary_indexes_deferred", "build_reference_schema")},
+    "accounts.admin.store_phone": "write step inside sms.senders.set_phone, which requires account.manage",
+    "alerts.create_alerts": _SYSTEM_JOB,
+    "checkins.load_simulated": "demo seeding inside demo_checkins.seed_checkins (simulated rows only)",
+    "intake.review.enqueue": "write step of the intake paths, each authorised by its caller (import, SMS)",
     "checkins.check_place": "checks a place against the RT registry (no row of any viewer's data)",
     "rounds.check_rounds": "background check as the system: writes alerts, each scoped by its kecamatan on reading",
     "demo_checkins.seed_checkins": "demo seeding from the CLI (simulated rows only)",
     "store.has_simulated": "yes/no flag shown to every role (the data holds simulated reports)",
     "workbench.report_numbers": "id → report number for ids the caller already read within its scope",
     "overview.data_version": "cache key (row count and newest change), no row content",
+    "wall.data_version": "change check (newest audit and alert ids), no row content",
     "overview.epoch_seconds": _PRIMITIVE,
     **{f"alerts.{n}": _SYSTEM_JOB for n in (
-        "check_levels", "check_levels_after_insert", "check_new_incidents", "deliver_alert", "deliver_pending",
-        "kick_delivery", "start_delivery_worker", "list_alerts", "acks_for")},
+        "check_levels", "check_new_incidents", "deliver_alert", "deliver_pending", "deliver_ids", "announce",
+        "list_alerts", "acks_for")},
+    **{f"store.outbox.{n}": _PRIMITIVE for n in (
+        "record", "take_recorded", "after_commit", "claim", "finish", "fail", "heartbeat", "state")},
+    **{f"worker.{n}": _SYSTEM_JOB for n in ("handle", "handle_now")},
     "intake.pipeline.existing_refs": _PRIMITIVE,
     "intake.pipeline.queued_fingerprints": _PRIMITIVE,
     "intake.pipeline.insert_records": _PRIMITIVE,
@@ -840,7 +851,7 @@ def test_the_export_probe_sees_a_leak_in_the_sql_identity_filter(world, monkeypa
 UI_FILES = sorted([*(ROOT / "screens").glob("*.py"), ROOT / "dashboard.py", ROOT / "app.py",
                    *(ROOT / "kondusif" / "ui").rglob("*.py")])
 UI_ALLOWED_NO_VIEWER = {
-    "store.has_simulated", "overview.data_version", "workbench.report_numbers", "accounts.active_demo_accounts",
+    "store.has_simulated", "overview.data_version", "wall.data_version", "workbench.report_numbers", "accounts.active_demo_accounts",
     "report.archive.list_snapshots", "report.archive.load_snapshot", "report.build.generate_snapshot",
     "report.data.gather", "store.get_engine", "store.write",
     "registry.rt_registry",  # the public RT list (kelurahan, RT numbers) for pickers

@@ -133,7 +133,7 @@ def test_workbench_detail(engine, stored):
         "Kelurahan": "Air Kuti (16.73.01.1001)",
         "RT": "03",
         "Lokasi": "-3.28190, 102.91476 (perkiraan)",
-        "Sumber": "Formulir · uji-rt-03",
+        "Sumber": "Formulir",  # issue 30.5: never the raw dedupe key
         "Nama pelapor": NAME,
         "Telepon pelapor": PHONE,
         "Dibuat oleh": "rt-airkuti-03",

@@ -47,7 +47,7 @@ def test_exception_mid_write_leaves_store_unchanged(engine):
     with pytest.raises(RuntimeError):
         with store.write(engine) as conn:
             store.insert_incidents(conn, [make(rt=5), make(rt=6)])
-            store.add_audit(conn, "tester", "incident", None, "bulk")
+            store.audit.record(conn, "tester", "incident", None, "bulk")
             raise RuntimeError("gagal di tengah jalan")
     after = store.query_incidents(engine, q=None, viewer=SYSTEM)
     assert len(after) == len(before) == 1
@@ -136,32 +136,3 @@ def test_concurrent_writers_creating_a_new_counter_never_collide(engine):
     with ThreadPoolExecutor(max_workers=8) as pool:
         firsts = sorted(pool.map(reserve, range(24)))
     assert firsts == list(range(1, 72, 3))
-
-
-def test_on_commit_work_runs_after_the_commit_and_never_after_a_rollback(engine, caplog):
-    seen = []
-
-    def count_now():
-        seen.append(store.count_incidents(engine, None, SYSTEM))  # a new connection: sees committed rows only
-
-    with store.write(engine) as conn:
-        store.on_commit(conn, count_now)
-        store.insert_incidents(conn, [make()], actor="uji")
-        assert seen == []  # not yet: the transaction is still open
-    assert seen == [1]
-
-    with pytest.raises(RuntimeError), store.write(engine) as conn:
-        store.on_commit(conn, count_now)
-        store.insert_incidents(conn, [make()], actor="uji")
-        raise RuntimeError("batal")
-    assert seen == [1] and store.count_incidents(engine, None, SYSTEM) == 1
-
-    def broken():
-        raise ValueError("rusak")
-
-    with store.write(engine) as conn:
-        store.on_commit(conn, broken)
-        store.on_commit(conn, count_now)
-        store.insert_incidents(conn, [make()], actor="uji")
-    assert seen == [1, 2]  # a failing callback is logged, the others still run, the write stays
-    assert "Pekerjaan sesudah simpan gagal" in caplog.text

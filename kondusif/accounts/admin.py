@@ -9,7 +9,6 @@ the caller exactly once; only their argon2id hashes are stored.
 
 from __future__ import annotations
 
-import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -225,8 +224,8 @@ def create_account(
             kelurahan=scope.kelurahan, rt=scope.rt, password_hash=pw_hash, active=True,
             must_change=must_change, failed_attempts=0, session_epoch=0, created_at=now(),
         ))
-        store.add_audit(conn, actor, "user", name, "create", to_status=role.value, note=note,
-                        details={"role": role.value, **_scope_details(scope), "display_name": display})
+        store.audit.record(conn, actor, "user", name, "create", to_status=role.value, note=note,
+                           details={"role": role.value, **_scope_details(scope), "display_name": display})
     return get_account(engine, viewer, name)  # type: ignore[return-value]
 
 
@@ -250,7 +249,7 @@ def set_active(engine: Engine, viewer: Viewer, username: str, active: bool) -> N
             values.update(failed_attempts=0, locked_until=None)
         conn.execute(store.users.update().where(store.users.c.id == row["id"]).values(**values))
         bump_epoch(conn, username)
-        store.add_audit(conn, actor, "user", username, "reactivate" if active else "deactivate")
+        store.audit.record(conn, actor, "user", username, "reactivate" if active else "deactivate")
 
 
 def reset_password(engine: Engine, viewer: Viewer, username: str) -> str:
@@ -279,7 +278,7 @@ def set_password(
         conn.execute(store.users.update().where(store.users.c.username == username).values(
             password_hash=pw_hash, must_change=must_change, failed_attempts=0, locked_until=None))
         bump_epoch(conn, username)
-        store.add_audit(conn, actor, "user", username, action)
+        store.audit.record(conn, actor, "user", username, action)
 
 
 def update_account(
@@ -320,12 +319,19 @@ def update_account(
         conn.execute(store.users.update().where(store.users.c.id == row["id"]).values(**values))
         if changed_rights:
             bump_epoch(conn, username)
-        store.add_audit(
+        store.audit.record(
             conn, actor, "user", username, "change_role" if changed_rights else "rename",
             from_status=before["role"], to_status=role.value,
             details={"sebelum": before, "sesudah": after, "display_name": values.get("display_name")},
         )
     return True
+
+
+def store_phone(conn: Connection, actor: str, username: str, number: str | None) -> None:
+    """Write the SMS number of an RT account (checked by `sms.senders.set_phone`), audited."""
+    conn.execute(store.users.update().where(store.users.c.username == username).values(phone=number))
+    store.audit.record(conn, actor, "user", username, "set_phone",
+                       note="Nomor HP SMS dihapus" if number is None else "Nomor HP SMS didaftarkan")
 
 
 def link_oidc(engine: Engine, viewer: Viewer, username: str, subject: str | None) -> None:
@@ -341,7 +347,7 @@ def link_oidc(engine: Engine, viewer: Viewer, username: str, subject: str | None
                 raise AuthError(f"Subjek SSO itu sudah tertaut ke akun «{other}».", field="oidc_subject")
         conn.execute(store.users.update().where(store.users.c.username == username).values(oidc_subject=subject))
         bump_epoch(conn, username)
-        store.add_audit(conn, actor, "user", username, "link_sso" if subject else "unlink_sso")
+        store.audit.record(conn, actor, "user", username, "link_sso" if subject else "unlink_sso")
 
 
 # --------------------------------------------------------------------------- bulk RT
@@ -426,15 +432,14 @@ def apply_rt_accounts(engine: Engine, viewer: Viewer, plan: RtPlan) -> int:
             conn.execute(users.update().where(users.c.username == cred.username).values(
                 password_hash=pw_hash, must_change=True, failed_attempts=0, locked_until=None,
                 session_epoch=users.c.session_epoch + 1))
-        audit = [
-            {"at": stamp, "actor": actor, "entity": "user", "entity_id": c.username,
-             "action": "reset_password" if c.reset else "create", "from_status": None,
-             "to_status": Role.RT.value, "note": "Akun RT massal (PIN sekali pakai, kartu masuk)",
-             "details": json.dumps({"kelurahan": c.kode_kelurahan, "rt": c.rt})}
-            for c in plan.credentials
-        ]
-        if audit:
-            conn.execute(store.audit_log.insert(), audit)
+        if plan.credentials:
+            store.audit.record_rows(conn, [
+                {"actor": actor, "entity": "user", "entity_id": c.username,
+                 "action": "reset_password" if c.reset else "create", "to_status": Role.RT.value,
+                 "note": "Akun RT massal (PIN sekali pakai, kartu masuk)",
+                 "details": {"kelurahan": c.kode_kelurahan, "rt": c.rt}}
+                for c in plan.credentials
+            ])
     return len(plan.credentials)
 
 

@@ -287,7 +287,7 @@ def authenticate(engine: Engine, username: str, password: str, *, clock: Clock =
             users.update().where(users.c.id == row["id"], users.c.active, _not_locked(moment)).values(**values)
         ).rowcount
         if signed_in:
-            store.add_audit(conn, name, "user", name, "login")
+            store.audit.record(conn, name, "user", name, "login")
     if not signed_in:
         return LoginResult(False, LOGIN_FAILED)
     return LoginResult(
@@ -330,8 +330,8 @@ def _lock_when_full(conn: Connection, user_id: int, name: str, moment: datetime)
         .values(failed_attempts=0, locked_until=moment + timedelta(minutes=LOCK_MINUTES))
     ).rowcount
     if locked:
-        store.add_audit(conn, name, "user", name, "lock",
-                        note=f"Dikunci {LOCK_MINUTES} menit setelah {MAX_FAILED_ATTEMPTS} kali gagal masuk")
+        store.audit.record(conn, name, "user", name, "lock",
+                           note=f"Dikunci {LOCK_MINUTES} menit setelah {MAX_FAILED_ATTEMPTS} kali gagal masuk")
 
 
 # --------------------------------------------------------------------------- per-address throttle
@@ -461,7 +461,7 @@ def end_sessions(engine: Engine, username: str, actor: str | None = None) -> Non
     """Logout: every session and copied cookie of `username` stops working."""
     with store.write(engine) as conn:
         bump_epoch(conn, username)
-        store.add_audit(conn, actor or username, "user", username, "logout")
+        store.audit.record(conn, actor or username, "user", username, "logout")
 
 
 def change_password(
@@ -493,7 +493,7 @@ def change_password(
                     session_epoch=users.c.session_epoch + 1)
             .returning(users.c.session_epoch)
         ).scalar_one()
-        store.add_audit(conn, username, "user", username, "change_password")
+        store.audit.record(conn, username, "user", username, "change_password")
     return int(epoch)
 
 

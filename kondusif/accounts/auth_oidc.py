@@ -91,7 +91,7 @@ def resolve_sso(engine: Engine, claims: dict[str, Any], claim_name: str) -> Sess
             raise AuthError(NOT_REGISTERED)
         with store.write(engine) as conn:
             conn.execute(u.update().where(u.c.id == row["id"]).values(last_login=now()))
-            store.add_audit(conn, row["username"], "user", row["username"], "login", note="SSO")
+            store.audit.record(conn, row["username"], "user", row["username"], "login", note="SSO")
         return Session(viewer_from_row(row), int(row["session_epoch"]), False)
 
     mapped = role_from_claim(claims.get(claim_name))
@@ -111,8 +111,8 @@ def resolve_sso(engine: Engine, claims: dict[str, Any], claim_name: str) -> Sess
             password_hash=None, active=True, must_change=False, failed_attempts=0, session_epoch=0,
             oidc_subject=subject, created_at=now(), last_login=now(),
         ))
-        store.add_audit(conn, "sso", "user", username, "create", to_status=mapped.role.value,
-                        note=f"Dibuat otomatis dari SSO (klaim {claim_name})",
-                        details={"role": mapped.role.value, "kecamatan": mapped.kecamatan})
+        store.audit.record(conn, "sso", "user", username, "create", to_status=mapped.role.value,
+                           note=f"Dibuat otomatis dari SSO (klaim {claim_name})",
+                           details={"role": mapped.role.value, "kecamatan": mapped.kecamatan})
         row = conn.execute(sa.select(u).where(u.c.username == username)).mappings().one()
     return Session(viewer_from_row(row), 0, False)

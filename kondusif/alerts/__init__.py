@@ -12,23 +12,25 @@ When do checks run?
   incidents, right after `store.insert_incidents` in the same transaction
   (pass the connection) so the alert lands with the report or not at all.
   It also re-checks the levels of the kelurahan the new rows fall in.
-- `check_levels(conn_or_engine)`: after a workbench status change (the
-  workflow calls it), and from `python -m kondusif alerts check` (cron).
+- `check_levels(conn_or_engine)`: for a `ReportsChanged` outbox event (a report
+  stored or its status changed; kondusif/worker.py), and from
+  `python -m kondusif alerts check` (cron).
 
 Both alert only on what is current: a berat report counts when it occurred
 within the level window (default 14 days) before the check, so importing last
 season's archive or seeding simulated data raises no flood of alerts.
 
 Optional delivery: with `webhook_url` and/or `alert_email` (+ an SMTP host in
-``[alerts]`` of kondusif.toml) configured, new alerts start as ``pending`` and
-a background worker thread (or `python -m kondusif alerts deliver`) sends them,
+``[alerts]`` of kondusif.toml) configured, new alerts start as ``pending``, their
+write records an outbox event, and the worker (`python -m kondusif worker`, or
+`python -m kondusif alerts deliver` by hand) sends them,
 retrying with backoff and logging every failure in `delivery_attempts` /
 `delivery_error`. Delivery never raises into the caller and never blocks a page.
 
 A package split by concept, re-exported here so callers keep writing
 `alerts.check_new_incidents(...)`, `alerts.visible_alerts(...)`:
 `checks` (what raises an alert), `inbox` (who sees it, acknowledging),
-`delivery` (webhook/e-mail worker) and `common` (kinds, states, helpers).
+`delivery` (webhook/e-mail) and `common` (kinds, states, helpers).
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ from __future__ import annotations
 from kondusif.alerts.checks import (
     berat_message,
     check_levels,
-    check_levels_after_insert,
     check_new_incidents,
+    create_alerts,
     rawan_message,
     recent_kelurahan,
 )
@@ -54,16 +56,14 @@ from kondusif.alerts.common import (
 )
 from kondusif.alerts.delivery import (
     DeliveryConfig,
-    DeliveryWorker,
+    announce,
     deliver_alert,
+    deliver_ids,
     deliver_pending,
     delivery_config,
-    kick_delivery,
     payload,
     send_email,
     send_webhook,
-    start_delivery_worker,
-    stop_delivery_workers,
 )
 from kondusif.alerts.inbox import (
     acknowledge,
@@ -76,20 +76,20 @@ from kondusif.alerts.inbox import (
 
 __all__ = [
     "acknowledge",
+    "announce",
     "acks_for",
     "berat_message",
     "check_levels",
-    "check_levels_after_insert",
     "check_new_incidents",
+    "create_alerts",
     "count_unacknowledged",
     "COUNTED_OUT",
     "deliver_alert",
+    "deliver_ids",
     "deliver_pending",
     "delivery_config",
     "DeliveryConfig",
-    "DeliveryWorker",
     "FAILED",
-    "kick_delivery",
     "KIND_BERAT",
     "KIND_LABELS",
     "KIND_RAWAN",
@@ -104,7 +104,5 @@ __all__ = [
     "send_webhook",
     "SENDING",
     "SENT",
-    "start_delivery_worker",
-    "stop_delivery_workers",
     "visible_alerts",
 ]

@@ -20,10 +20,9 @@ from kondusif.alerts.common import (
     PENDING,
     _as_records,
     _in_transaction,
-    _insert,
     _ts,
 )
-from kondusif.alerts.delivery import DeliveryConfig, _kick_after_commit, delivery_config, kick_delivery
+from kondusif.alerts.delivery import DeliveryConfig, announce, delivery_config
 from kondusif.model import Category
 from kondusif.status import Level, compute_levels, window_start
 from kondusif.timeutil import as_utc, format_wib, now, to_wib
@@ -36,15 +35,20 @@ def _initial_state(cfg: DeliveryConfig | None = None) -> str:
     return PENDING if (cfg or delivery_config()).enabled else NONE
 
 
-def _create(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Insert alert rows, skipping events already alerted (dedupe_key); returns those created."""
+def create_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Insert alert rows, skipping events already alerted (dedupe_key); returns those created.
+
+    The one way to raise an alert of any kind (berat, rawan, cakupan, sms_senyap); their
+    delivery is recorded in the same transaction (an outbox event for the worker).
+    """
     created = []
     for row in rows:
-        stmt = _insert(conn, store.alerts).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        stmt = store.insert_on_conflict(conn, store.alerts).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
         result = conn.execute(stmt.returning(store.alerts.c.id))
         new_id = result.scalar()
         if new_id is not None:
             created.append({**row, "id": int(new_id)})
+    announce(conn, created)
     return created
 
 
@@ -101,11 +105,10 @@ def check_new_incidents(
             "delivery_attempts": 0,
         })
     with _in_transaction(conn_or_engine) as conn:
-        created = _create(conn, new_alerts)
+        created = create_alerts(conn, new_alerts)
         recent = recent_kelurahan(records, as_of) if levels else set()
         if recent:
             created += check_levels(conn, as_of=as_of, kelurahan=recent)
-    _kick_after_commit(conn_or_engine, created)
     return created
 
 
@@ -120,25 +123,6 @@ def recent_kelurahan(incident_rows: Sequence[dict[str, Any]] | pd.DataFrame,
         if occurred is not None and earliest <= occurred <= as_of + timedelta(hours=1):
             out.add(str(row["kode_kelurahan"]))
     return out
-
-
-def check_levels_after_insert(engine: Engine, incident_rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Re-check Rawan for the kelurahan of just-committed rows, outside the insert's transaction.
-
-    Best effort, like the workbench's check after a status change: an error is
-    logged and never undoes the stored reports.
-    """
-    kelurahan = recent_kelurahan(incident_rows)
-    if not kelurahan:
-        return []
-    try:
-        created = check_levels(engine, kelurahan=kelurahan)
-    except Exception:  # noqa: BLE001 - alerts must never break intake
-        log.exception("Pemeriksaan tingkat Rawan sesudah laporan masuk gagal")
-        return []
-    if created:
-        kick_delivery(engine)
-    return created
 
 
 def rawan_message(kode_kelurahan: str, reasons: Sequence[str], simulated: bool) -> str:
@@ -210,12 +194,11 @@ def check_levels(
             upserts.append({"kode_kelurahan": kode, "level": level.value,
                             "since": as_of if changed or prev is None else prev.since, "checked_at": as_of})
         for values in upserts:
-            stmt_up = _insert(conn, st).values(**values)
+            stmt_up = store.insert_on_conflict(conn, st).values(**values)
             conn.execute(stmt_up.on_conflict_do_update(
                 index_elements=["kode_kelurahan"],
                 set_={"level": stmt_up.excluded.level, "since": stmt_up.excluded.since,
                       "checked_at": stmt_up.excluded.checked_at},
             ))
-        created = _create(conn, new_alerts)
-    _kick_after_commit(conn_or_engine, created)
+        created = create_alerts(conn, new_alerts)
     return created

@@ -8,8 +8,6 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import store
@@ -34,12 +32,6 @@ def _in_transaction(conn_or_engine: Connection | Engine) -> Iterator[Connection]
             yield conn
     else:
         yield conn_or_engine
-
-
-def _insert(conn: Connection, table: sa.Table):
-    """INSERT that can say ON CONFLICT, on SQLite and PostgreSQL alike."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table)
 
 
 def _as_records(incident_rows: Sequence[dict[str, Any]] | pd.DataFrame) -> list[dict[str, Any]]:

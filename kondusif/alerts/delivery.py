@@ -1,5 +1,8 @@
-"""Optional alert delivery (webhook, e-mail): retried with backoff by a background worker
-thread or `python -m kondusif alerts deliver`, never raising into the caller.
+"""Optional alert delivery (webhook, e-mail): retried with backoff, never raising into the caller.
+
+A write that creates pending alerts records an `AlertsCreated` outbox event (`announce`); the
+worker (kondusif/worker.py) delivers them with `deliver_ids`. `python -m kondusif alerts deliver`
+sends whatever is still pending by hand.
 """
 
 from __future__ import annotations
@@ -7,11 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -22,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from kondusif import store
 from kondusif.alerts.common import FAILED, KIND_LABELS, PENDING, SENDING, SENT
 from kondusif.config import settings
+from kondusif.store import outbox
 from kondusif.timeutil import to_wib
 
 log = logging.getLogger(__name__)
@@ -39,7 +42,6 @@ class DeliveryConfig:
     timeout: float
     max_attempts: int
     backoff: float
-    poll_seconds: float
 
     @property
     def channels(self) -> list[str]:
@@ -60,7 +62,7 @@ def delivery_config(s: Any = None) -> DeliveryConfig:
     s = s or settings()
     a = s.alerts
     return DeliveryConfig(s.webhook_url, s.alert_email, a.smtp_host, a.smtp_port, a.smtp_from, a.timeout_seconds,
-                          a.max_attempts, a.backoff_seconds, a.poll_seconds)
+                          a.max_attempts, a.backoff_seconds)
 
 
 def payload(alert: dict[str, Any]) -> dict[str, Any]:
@@ -110,11 +112,16 @@ def _finish(engine: Engine, alert_id: int, state: str, error: str | None) -> Non
         conn.execute(a.update().where(a.c.id == alert_id).values(delivery_state=state, delivery_error=error))
 
 
-def _claim(engine: Engine, alert_id: int) -> bool:
-    """Take a pending alert for sending; False when another worker got it first."""
+def _claim(engine: Engine, alert_id: int, retry: bool = False) -> bool:
+    """Take a pending alert for sending; False when another sender got it first.
+
+    `retry`: also an alert left 'sending' by a worker killed mid-delivery (its outbox event's
+    lease passed, so no live worker holds it).
+    """
     a = store.alerts
+    states = [PENDING, SENDING] if retry else [PENDING]
     with store.write(engine) as conn:
-        res = conn.execute(a.update().where(a.c.id == alert_id, a.c.delivery_state == PENDING)
+        res = conn.execute(a.update().where(a.c.id == alert_id, a.c.delivery_state.in_(states))
                            .values(delivery_state=SENDING))
     return res.rowcount == 1
 
@@ -175,75 +182,24 @@ def deliver_pending(engine: Engine, cfg: DeliveryConfig | None = None,
     return counts
 
 
-class DeliveryWorker:
-    """A daemon thread that delivers pending alerts: woken by `kick()`, else every poll interval."""
-
-    def __init__(self, engine: Engine, cfg: DeliveryConfig):
-        self.engine = engine
-        self.cfg = cfg
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self.rounds = 0
-        self.thread = threading.Thread(target=self._run, name="sikondusif-alert-delivery", daemon=True)
-
-    def start(self) -> DeliveryWorker:
-        self.thread.start()
-        return self
-
-    def kick(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        self.thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            deliver_pending(self.engine, self.cfg, sleep=self._stop.wait)
-            self.rounds += 1
-            self._wake.wait(self.cfg.poll_seconds)
-            self._wake.clear()
-
-
-_workers: dict[str, DeliveryWorker] = {}
-_workers_lock = threading.Lock()
-
-
-def start_delivery_worker(engine: Engine, cfg: DeliveryConfig | None = None) -> DeliveryWorker | None:
-    """Start (once per database per process) the background delivery thread, if delivery is configured."""
+def deliver_ids(engine: Engine, ids: Sequence[int], retry: bool = False, cfg: DeliveryConfig | None = None,
+                sleep: Callable[[float], object] = time.sleep) -> dict[str, int]:
+    """Deliver these alerts (the worker's `AlertsCreated` handler); counts per final state."""
     cfg = cfg or delivery_config()
-    if not cfg.enabled:
-        return None
-    key = str(engine.url)
-    with _workers_lock:
-        worker = _workers.get(key)
-        if worker is None or not worker.thread.is_alive():
-            worker = DeliveryWorker(engine, cfg).start()
-            _workers[key] = worker
-    return worker
+    counts = {SENT: 0, FAILED: 0}
+    if not cfg.enabled or not ids:
+        return counts
+    a = store.alerts
+    with engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(sa.select(a).where(a.c.id.in_(list(ids))).order_by(a.c.id)).mappings()]
+    for alert in rows:
+        if _claim(engine, alert["id"], retry):
+            counts[deliver_alert(engine, alert, cfg, sleep)] += 1
+    return counts
 
 
-def _kick_after_commit(conn_or_engine: Connection | Engine, created: list) -> None:
-    """Wake the delivery worker once the new alerts are committed (store.on_commit inside a write)."""
-    if not created:
-        return
-    if isinstance(conn_or_engine, Engine):
-        kick_delivery(conn_or_engine)
-    else:
-        engine = conn_or_engine.engine
-        store.on_commit(conn_or_engine, lambda: kick_delivery(engine))
-
-
-def kick_delivery(engine: Engine) -> None:
-    """Wake this process's delivery worker for `engine`, if one runs (new alerts were committed)."""
-    worker = _workers.get(str(engine.url))
-    if worker is not None:
-        worker.kick()
-
-
-def stop_delivery_workers() -> None:
-    with _workers_lock:
-        for worker in _workers.values():
-            worker.stop()
-        _workers.clear()
+def announce(conn: Connection, created: Sequence[dict[str, Any]]) -> None:
+    """Inside the write that created alerts: record their delivery (an outbox event) when it is pending."""
+    ids = tuple(int(r["id"]) for r in created if r.get("delivery_state") == PENDING)
+    if ids:
+        outbox.record(conn, outbox.AlertsCreated(ids))

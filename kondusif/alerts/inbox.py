@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import access, store
-from kondusif.alerts.common import _insert
 from kondusif.model import Viewer
 from kondusif.timeutil import now
 
@@ -74,7 +73,7 @@ def acknowledge(engine: Engine, viewer: Viewer, alert_ids: Iterable[int] | None 
         ids = [int(r[0]) for r in conn.execute(stmt)]
         for alert_id in ids:
             conn.execute(
-                _insert(conn, store.alert_acks)
+                store.insert_on_conflict(conn, store.alert_acks)
                 .values(alert_id=alert_id, username=viewer.username, at=stamp)
                 .on_conflict_do_nothing(index_elements=["alert_id", "username"])
             )

@@ -1,9 +1,14 @@
-"""`serve`: start the app (`make run`) on the configured address, loopback unless told otherwise.
+"""`serve`: start the app (`make run`) on the configured address, loopback unless told otherwise,
+and one background worker beside it (issue 28), stopped with the app.
 
 Streamlit listens on every interface by default, over plain HTTP; passwords and PINs
 would cross the network in clear (issue 27 item 9). This command binds the
 `server_address` setting (default 127.0.0.1) and says in the console how to put the
 shipped nginx TLS site in front when the app must be reached from other machines.
+
+App processes start no background work: `serve` starts `python -m kondusif worker` as a child
+(alert delivery, election-day watches, leftover events) unless `--tanpa-pekerja` says systemd
+runs it (sikondusif-worker.service); SIGTERM/SIGINT are passed to the app, then the worker stops.
 """
 
 from __future__ import annotations
@@ -11,15 +16,19 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import signal
+import subprocess
 import sys
 
-from kondusif.config import PROJECT_ROOT, settings
+from kondusif.config import PROJECT_ROOT, child_environment, settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="jalankan aplikasi (dipakai `make run`); mendengarkan di 127.0.0.1 kecuali "
                                      "diatur lain (KONDUSIF_SERVER_ADDRESS)")
     p.add_argument("--port", type=int, default=8501, help="port (bawaan 8501)")
+    p.add_argument("--tanpa-pekerja", dest="no_worker", action="store_true",
+                   help="jangan jalankan pekerja latar di samping aplikasi (systemd menjalankan sikondusif-worker)")
     p.set_defaults(func=cmd_serve)
 
 
@@ -60,5 +69,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(line, flush=True)
     command = streamlit_command(address, args.port)
     os.chdir(PROJECT_ROOT)
-    os.execv(command[0], command)  # the app takes over this process (Ctrl+C, signals, exit code)
-    return 0  # not reached
+    if args.no_worker:
+        os.execv(command[0], command)  # the app takes over this process (Ctrl+C, signals, exit code)
+    env = child_environment()
+    worker = subprocess.Popen([sys.executable, "-m", "kondusif", "worker"], env=env)
+    try:
+        app = subprocess.Popen(command, env=env)
+    except OSError:
+        _stop(worker)
+        raise
+
+    def forward(signum: int, _frame: object) -> None:
+        app.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    try:
+        code = app.wait()
+    finally:
+        _stop(worker)
+    return code
+
+
+def _stop(worker: subprocess.Popen) -> None:
+    """SIGTERM: the worker finishes its current event and ends; killed if it does not within a minute."""
+    if worker.poll() is None:
+        worker.terminate()
+    try:
+        worker.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()

@@ -432,8 +432,8 @@ def save_mapping(engine: Engine, header: Sequence[str], mapping: ColumnMapping, 
                          .values(mapping=payload, updated_at=now(), updated_by=actor))
         else:
             conn.execute(t.insert().values(signature=sig, mapping=payload, updated_at=now(), updated_by=actor))
-        store.add_audit(conn, actor, "import_mapping", sig[:16], "save",
-                        note="Pemetaan kolom impor disimpan", details={"kolom": mapping.columns})
+        store.audit.record(conn, actor, "import_mapping", sig[:16], "save",
+                           note="Pemetaan kolom impor disimpan", details={"kolom": mapping.columns})
     return sig
 
 

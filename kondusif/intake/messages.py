@@ -130,6 +130,20 @@ def _own_text(text: str) -> str:
     return _EDITED.sub("", "\n".join(lines)).strip()
 
 
+_HASH_FORM = re.compile(r"^\s*#\s*(?:lapor|aman)\s*#", re.IGNORECASE)
+
+
+def _hash_fields(text: str) -> str:
+    """SMS-gateway style "#LAPOR#UANG#SEDANG#RT5#TABA PINGIN#uraian" as the documented LAPOR line
+    (five fields or more: the last one is the description)."""
+    if not _HASH_FORM.match(text):
+        return text
+    fields = [f.strip() for f in text.split("#") if f.strip()]
+    if len(fields) >= 5:
+        return " ".join(fields[:-1]) + ": " + fields[-1]
+    return " ".join(fields)
+
+
 def _checkin(msg: ChatMessage, text: str, default_kel: str | None) -> Reading:
     """A calm message: a check-in for the RT it (or its sender) names; never an incident."""
     kel = _kelurahan(text) or _sender_kelurahan(msg.sender or "") or default_kel
@@ -156,7 +170,7 @@ def read_message(msg: ChatMessage, default_kelurahan: str | None = None) -> Read
         return Reading("rejected", reason="pesan kosong")
     if msg.sent_at is None:
         return Reading("rejected", reason="pesan tanpa waktu")
-    text = _own_text(msg.text)
+    text = _hash_fields(_own_text(msg.text))
     if not text:
         return Reading("rejected", reason="hanya kutipan pesan lain, bukan laporan")
     if is_chatter(text):
@@ -185,12 +199,16 @@ def _split_place(rest: str) -> tuple[str | None, str]:
         return rest[:end].strip(" ,.-"), rest[end:].strip(" ,.-:")
     if by_colon:
         return (head.strip(" ,.-") or None), tail.strip()
+    words = rest.split()
+    for n in (3, 2, 1):  # no colon: the words right after "RT n" are the place slot ("RT 3 Majapait amplop ...")
+        if len(words) > n and resolve_kelurahan(" ".join(words[:n]), None)[0] is not None:
+            return " ".join(words[:n]).strip(" ,.-"), " ".join(words[n:]).strip(" ,.-:")
     return None, rest.strip(" ,.-:")
 
 
 def _read_head(head: str) -> tuple[str, Severity | None]:
     """The category words and the (possibly misspelled) severity word of a LAPOR line's head."""
-    words = head.split()
+    words = [w for w in re.split(r"[\s#|;,]+", head) if w]  # "#LAPOR#UANG#SEDANG#RT5#..." SMS style too
     sev = None
     kept = []
     for w in words:
@@ -212,10 +230,13 @@ def _read_lapor(msg: ChatMessage, text: str, body: str, default_kel: str | None)
     head, sev = _read_head(parts.group("head"))
     if re.search(r"[<\[]", parts.group("head")) or vocab.not_report_reason(parts.group("head")):
         return Reading("rejected", reason="penjelasan format laporan, bukan laporan")
-    cat = vocab.match_category(head) if head else None
+    said = set(vocab.norm(head).split()) - _HEAD_FILLER
+    if len(said) > _HEAD_MAX_WORDS:
+        return _read_free_text(msg, text, True, default_kel)  # a sentence, not a code: read its words
+    cat = (vocab.match_category(head) or vocab.category_typo(head)) if head else None
     if cat is None and vocab.is_calm(body):
         return _checkin(msg, text, default_kel)
-    if cat is None and not set(vocab.norm(head).split()) - _HEAD_FILLER:
+    if cat is None and not said:
         head = ""  # "lapor pak, di RT 05 ...": no code given, the words say what happened
     kel_text, desc = _split_place(parts.group("rest"))
     rt = int(parts.group("rt")) or None
@@ -259,13 +280,29 @@ _EVERYDAY = {
 
 _REDUPLICATED = re.compile(r"\b([a-z]{3,})2\b")  # "dicoret2" = "dicoret coret", "bagi2" = "bagi bagi"
 # Words that deny what follows: "belum ribut", "dak ado amplop" name no incident ("tidak netral" does).
-_DENIED = re.compile(r"\b(?:belum|tidak|tanpa|bukan) (?:ada |sampai |sempat |pernah |terjadi )?(?!netral)\w+")
+# "kalau tidak pilih ..." is a condition (a threat), not a denial.
+_DENIED = re.compile(r"(?<!kalau )(?<!kalo )(?<!jika )(?<!bila )\b(?:belum|tidak|tanpa|bukan) "
+                     r"(?:ada |sampai |sempat |pernah |terjadi )?(?!netral)\w+")
 _HEDGE = re.compile(r"\b(?:sepertinya|kayaknya|kayaknyo|mungkin|belum pasti|belum jelas|belum tentu|masih dicek|"
-                    r"masih diselidiki|entah)\b")
+                    r"masih diselidiki|entah|(?:mau|ingin|pengen|akan) (?:lapor|melapor|melaporkan))\b")
+# Without an incident word, a message that corrects an earlier one, says how a report is being handled,
+# asks someone to check, or is about the sender is not a new report (even when it names an RT).
+_FOLLOW_UP = re.compile(
+    r"^\W*(?:ralat|koreksi|revisi|maaf salah|salah ketik|maaf lupa)\b|"
+    r"\b(?:sudah|telah) (?:saya |sy |kami |kita )?(?:hubungi|dihubungi|teruskan|diteruskan|sampaikan|disampaikan|"
+    r"laporkan|dilaporkan|koordinasikan|dikoordinasikan)\b|\bpetugas (?:meluncur|menuju|segera|sudah)\b|"
+    r"\b(?:coba|tolong|mohon) (?:di)?(?:cek|periksa|pantau|foto|difoto)\b|\bkabari\b|"
+    r"\bnomor (?:sy|saya) (?:yang )?baru\b|\bnomor baru (?:sy|saya)\b|"
+    r"\bizin (?:tidak|dak) (?:ikut|hadir|datang)\b")
 # Words that say something happened, without naming a category: such a message is read by a person.
 _EVENT = re.compile(r"\b(?:kejadian|peristiwa|insiden|mencurigakan|curiga|aneh|pelaku|korban|polisi|ditangkap|"
                     r"ngamuk|mengamuk|dicuri|hilang|takut|bahaya|tolong|darurat|timses|tim sukses)\b")
+# A question that names a place and asks whether something is a violation is read by a person.
+_VIOLATION = re.compile(r"\b(?:pelanggaran|melanggar|dilarang|terlarang|boleh tidak|termasuk)\b")
 _HEAD_FILLER = frozenset("pak bu bapak ibu di ado ada ini tadi min admin lurah mohon izin kami sy saya ke".split())
+# A category code and a severity take at most a few words ("perusakan alat peraga kampanye berat"); more
+# words before "RT n" are a sentence ("Lapor bu, ASN dinas PU pasang baliho ... di RT 05").
+_HEAD_MAX_WORDS = 5
 
 
 def _everyday(text: str) -> str:
@@ -284,7 +321,7 @@ def _read_free_text(msg: ChatMessage, text: str, said_lapor: bool, default_kel: 
     found = vocab.categories_in_text(plain)
     cats = list(found)
     if vocab.is_question(text):
-        if cats and (kel_text or rt_text):
+        if (cats or _VIOLATION.search(plain)) and (kel_text or rt_text):
             return Reading("review", reason="pertanyaan yang menyebut kejadian; periksa apakah ini laporan",
                            guess=_guess(kel_text, rt_text, cats, None), via="teks")
         return Reading("rejected", reason="pertanyaan, bukan laporan")
@@ -294,6 +331,8 @@ def _read_free_text(msg: ChatMessage, text: str, said_lapor: bool, default_kel: 
     rt = rt_text or _rt(msg.sender or "")
     sev = vocab.severity_in_text(everyday)
     guess = _guess(kel, rt, cats, sev)
+    if not cats and not said_lapor and _FOLLOW_UP.search(everyday) and not _EVENT.search(_FOLLOW_UP.sub(" ", plain)):
+        return Reading("rejected", reason="ralat, tindak lanjut atau urusan pengirim, bukan laporan baru", guess=guess)
     if not cats and not said_lapor and kel_text is None and rt_text is None:
         if len(text) <= 40:
             return Reading("rejected", reason="pesan pendek tanpa isi laporan", guess=guess)

@@ -20,7 +20,6 @@ its submission token.
 from __future__ import annotations
 
 import csv
-import functools
 import hashlib
 import io
 import json
@@ -39,7 +38,7 @@ from kondusif.intake import layouts
 from kondusif.intake.files import FileRefused, Table, read_table
 from kondusif.intake.messages import read_message
 from kondusif.intake.photos import CleanPhoto, PhotoRejected, add_attachment, clean_photo
-from kondusif.intake.review import queue_place
+from kondusif.intake.review import enqueue, queue_place
 from kondusif.intake.validate import (
     FIELD_LABELS,
     Checked,
@@ -51,6 +50,7 @@ from kondusif.intake.validate import (
 )
 from kondusif.model import Severity, Source, Viewer, new_id
 from kondusif.phone import normalise_phone
+from kondusif.store import outbox
 from kondusif.timeutil import as_utc, now
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo.names import find_kelurahan_in_text
@@ -197,45 +197,40 @@ def insert_records(conn: Connection, records: list[dict[str, Any]], actor: str,
     if big_sqlite:  # big imports touch many index pages: 256 MB page cache for this insert only
         previous_cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
         conn.exec_driver_sql("PRAGMA cache_size=-262144")
-    rows = store.insert_incidents(conn, records, actor=actor, audit=False)
+    others: dict[str, list[str]] = {}
+    for new, other in zip(pairs["new_id"].tolist(), pairs["other_id"].tolist(), strict=True):
+        others.setdefault(new, []).append(other)
+    notes = [(_where(det), _details(det, others.get(rec["id"]))) for rec, det in zip(records, details, strict=True)]
+    rows = store.insert_incidents(conn, records, actor=actor, notes=notes)
     if rows:
         alerts.check_new_incidents(conn, rows, levels=False)  # berat alerts, same transaction
-        # Rawan re-check of the touched kelurahan once the rows are committed (every insert path).
-        # A partial (not a lambda): store.after_commit_batched merges these for a burst (issue 15).
-        store.on_commit(conn, functools.partial(alerts.check_levels_after_insert, engine, rows))
-        stamp = now()
-        others: dict[str, list[str]] = {}
-        for new, other in zip(pairs["new_id"].tolist(), pairs["other_id"].tolist(), strict=True):
-            others.setdefault(new, []).append(other)
-        store.executemany(conn, store.audit_log, [
-            {
-                "at": stamp, "actor": actor, "entity": "incident", "entity_id": row["id"],
-                "action": "create", "from_status": None, "to_status": row["status"],
-                "note": f"Laporan {row['report_no']} dibuat (sumber: {row['source']}{_where(det)})",
-                "details": _details(det, others.get(row["id"])),
-            }
-            for row, det in zip(rows, details, strict=True)
-        ])
+        # Rawan re-check of the touched kelurahan once the rows are committed (every insert path):
+        # an outbox event in this transaction (old or replayed reports cannot move today's level).
+        recent = alerts.recent_kelurahan(rows)
+        if recent:
+            outbox.record(conn, outbox.ReportsChanged(tuple(sorted(recent))))
     if big_sqlite:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(cast(int, previous_cache))}")  # pooled connection: give it back
     return rows, len(flagged)
 
 
 def _where(det: dict[str, Any]) -> str:
-    """'; impor <batch>, baris 12' for the create note (kept out of JSON: most rows need nothing else)."""
+    """' (impor <batch>, berkas «x.csv», baris 12)' for the create note (kept out of JSON: most rows
+    need nothing else); the file's name is what a reader recognises (issue 30.5)."""
     batch = det.get("impor") or det.get("impor_chat")
     if not batch:
         return ""
+    name = f", berkas «{det['berkas']}»" if det.get("berkas") else ""
     line = f", baris {det['baris']}" if det.get("baris") is not None else ""
-    return f"; impor {batch}{line}"
+    return f" (impor {batch}{name}{line})"
 
 
-def _details(det: dict[str, Any], others: list[str] | None) -> str | None:
-    """JSON details of a create row: only what the note cannot say (warnings, possible duplicates, photo)."""
-    extra = {k: v for k, v in det.items() if k not in ("impor", "impor_chat", "baris")}
+def _details(det: dict[str, Any], others: list[str] | None) -> dict[str, Any] | None:
+    """Details of a create row: only what the note cannot say (warnings, possible duplicates, photo)."""
+    extra = {k: v for k, v in det.items() if k not in ("impor", "impor_chat", "berkas", "baris")}
     if others:
         extra["kemungkinan_duplikat"] = others[:20]
-    return json.dumps(extra, ensure_ascii=False, default=str) if extra else None
+    return extra or None
 
 
 def _warn_list(warnings: list[FieldError]) -> list[str]:
@@ -451,11 +446,6 @@ def _row_fingerprint(sig: str, raw: dict[str, Any], row: Sequence[Any]) -> str:
     return hashlib.sha256(f"impor\x1f{sig}\x1f{basis}".encode()).hexdigest()
 
 
-def _clean_queue_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A queue row's message text and sender without control characters or bidi overrides (issue 27)."""
-    return {**row, "text": safe.clean_text(row.get("text")), "sender": safe.clean_text(row.get("sender"))}
-
-
 def _file_queue_row(fp: str, raw: dict[str, Any], ch: Checked, filename: str, number: int) -> dict[str, Any]:
     """A review-queue row for a file row a person must judge (channel 'impor'), with what was read."""
     kel = rt = cat = sev = None
@@ -488,23 +478,20 @@ def commit_file(engine: Engine, preview: FilePreview, viewer: Viewer) -> ImportR
         stored = existing_refs(conn, Source.IMPORT.value, (_passed(r)["source_ref"] for r in good))
         fresh = [r for r in good if _passed(r)["source_ref"] not in stored]
         records = [_passed(r) for r in fresh]  # not copied: 100,000 rows; ids set here are kept on retry
-        details = [{"impor": batch, "baris": r.row, **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})}
+        details = [{"impor": batch, "berkas": preview.filename, "baris": r.row, **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})}
                    for r in fresh]
         rows, flagged = insert_records(conn, records, actor, details, engine)
         to_queue = [r for r in preview.results if r.status == "antri"]
         in_queue = queued_fingerprints(conn, (preview.queue_rows[r.row]["fingerprint"] for r in to_queue))
         queue_fresh = [r for r in to_queue if preview.queue_rows[r.row]["fingerprint"] not in in_queue]
-        if queue_fresh:
-            stamp = now()
-            conn.execute(store.review_queue.insert(),
-                         [_clean_queue_row({**preview.queue_rows[r.row], "created_at": stamp}) for r in queue_fresh])
+        enqueue(conn, [{**preview.queue_rows[r.row], "created_at": now()} for r in queue_fresh])
         existing = preview.existing + (len(good) - len(fresh)) + (len(to_queue) - len(queue_fresh))
         result = ImportResult(preview.rows_in, len(rows), preview.rejected, existing, len(queue_fresh),
                               possible_duplicates=flagged, report_nos=[r["report_no"] for r in rows],
                               batch_id=batch, unlisted_rt=sum(1 for r in fresh if r.unlisted_rt))
-        store.add_audit(conn, actor, "import", batch, "import_file",
-                        note=f"Impor berkas {preview.filename}: {result.summary()}",
-                        details={"berkas": preview.filename, "sha256": preview.sha256,
+        store.audit.record(conn, actor, "import", batch, "import_file",
+                           note=f"Impor berkas {preview.filename}: {result.summary()}",
+                           details={"berkas": preview.filename, "sha256": preview.sha256,
                                  "tata_letak": preview.mapping.layout, "pemetaan": preview.mapping.columns,
                                  "masuk": result.rows_in, "diimpor": result.imported,
                                  "ditolak": result.rejected, "sudah_ada": result.existing,
@@ -700,21 +687,18 @@ def commit_chat(engine: Engine, preview: ChatPreview, viewer: Viewer) -> ImportR
         fresh = [r for r in good if _passed(r)["source_ref"] not in stored]
         in_queue = queued_fingerprints(conn, (preview.queue_rows[r.row]["fingerprint"] for r in to_queue))
         queue_fresh = [r for r in to_queue if preview.queue_rows[r.row]["fingerprint"] not in in_queue]
-        details = [{"impor_chat": batch, "pesan": r.row, "baris": r.line,
+        details = [{"impor_chat": batch, "berkas": preview.filename, "pesan": r.row, "baris": r.line,
                     **({"peringatan": _warn_list(r.warnings)} if r.warnings else {})} for r in fresh]
         rows, flagged = insert_records(conn, [dict(_passed(r)) for r in fresh], actor, details, engine)
-        stamp = now()
-        if queue_fresh:
-            conn.execute(store.review_queue.insert(),
-                         [_clean_queue_row({**preview.queue_rows[r.row], "created_at": stamp}) for r in queue_fresh])
+        enqueue(conn, [{**preview.queue_rows[r.row], "created_at": now()} for r in queue_fresh])
         calm = _commit_calm(conn, engine, viewer, [r for r in preview.results if r.status == "aman"])
         existing = preview.existing + (len(good) - len(fresh)) + (len(to_queue) - len(queue_fresh)) \
             + (preview.calm - calm)
         result = ImportResult(preview.rows_in, len(rows), preview.rejected, existing, len(queue_fresh),
                               flagged, [r["report_no"] for r in rows], batch, checkins=calm)
-        store.add_audit(conn, actor, "import", batch, "import_chat",
-                        note=f"Impor chat {preview.filename}: {result.summary()}",
-                        details={"berkas": preview.filename, "sha256": preview.sha256,
+        store.audit.record(conn, actor, "import", batch, "import_chat",
+                           note=f"Impor chat {preview.filename}: {result.summary()}",
+                           details={"berkas": preview.filename, "sha256": preview.sha256,
                                  "saluran": preview.chat.channel, "masuk": result.rows_in,
                                  "diimpor": result.imported, "antri": result.queued,
                                  "ditolak": result.rejected, "sudah_ada": result.existing})

@@ -16,12 +16,13 @@ unplaced ones, and can place or discard only inside its own kecamatan.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access, safe, store
 from kondusif.errors import KondusifError
@@ -50,6 +51,17 @@ def queue_place(kode_kelurahan: str | None) -> dict[str, str | None]:
     """The place columns of a queue row for a parsed kelurahan code (None when unknown)."""
     kel = str(kode_kelurahan) if kode_kelurahan else None
     return {"kode_kelurahan": kel, "kode_kecamatan": kel.rsplit(".", 1)[0] if kel else None}
+
+
+def enqueue(conn: Connection, rows: Sequence[dict[str, Any]]) -> int | None:
+    """Queue rows a person must judge, text and sender cleaned (issue 27); returns the id when one row."""
+    q = store.review_queue
+    clean = [{**r, "text": safe.clean_text(r.get("text")), "sender": safe.clean_text(r.get("sender"))} for r in rows]
+    if len(clean) == 1:
+        return int(conn.execute(q.insert().values(**clean[0]).returning(q.c.id)).scalar_one())
+    if clean:
+        conn.execute(q.insert(), clean)
+    return None
 
 
 def queue_frame(engine: Engine, viewer: Viewer, state: str | None = "antri", limit: int = 200,
@@ -161,10 +173,10 @@ def classify(engine: Engine, item_id: int, values: dict[str, Any], viewer: Viewe
                                     resolution_note=f"Dijadikan laporan {rows[0]['report_no']}"))
         if done.rowcount != 1:
             raise ReviewError("Pesan ini baru saja ditangani orang lain.")
-        store.add_audit(conn, viewer.username, "review", str(item_id), "classify",
-                        from_status="antri", to_status="diklasifikasi",
-                        note=f"Pesan antrean dijadikan laporan {rows[0]['report_no']}",
-                        details={"incident_id": rows[0]["id"]})
+        store.audit.record(conn, viewer.username, "review", str(item_id), "classify",
+                           from_status="antri", to_status="diklasifikasi",
+                           note=f"Pesan antrean dijadikan laporan {rows[0]['report_no']}",
+                           details={"incident_id": rows[0]["id"]})
     return ClassifyOutcome(rows[0]["report_no"], checked)
 
 
@@ -211,9 +223,9 @@ def accept_checkin(engine: Engine, item_id: int, viewer: Viewer, kelurahan: str 
             resolution_note=f"Dicatat sebagai laporan aman {got.place_label}"))
         if done.rowcount != 1:
             raise ReviewError("Pesan ini baru saja ditangani orang lain.")
-        store.add_audit(conn, viewer.username, "review", str(item_id), "checkin", from_status="antri",
-                        to_status="dicatat_aman", note=f"Pesan antrean dicatat sebagai laporan aman {got.place_label}",
-                        details={"checkin_id": got.id})
+        store.audit.record(conn, viewer.username, "review", str(item_id), "checkin", from_status="antri",
+                           to_status="dicatat_aman", note=f"Pesan antrean dicatat sebagai laporan aman {got.place_label}",
+                           details={"checkin_id": got.id})
     return got
 
 
@@ -237,8 +249,8 @@ def discard(engine: Engine, item_id: int, reason: str, viewer: Viewer) -> None:
                                     resolution_note=reason[:1000]))
         if done.rowcount != 1:
             raise ReviewError("Pesan tidak ada di antrean atau sudah ditangani.")
-        store.add_audit(conn, viewer.username, "review", str(item_id), "discard",
-                        from_status="antri", to_status="dibuang", note=reason[:1000])
+        store.audit.record(conn, viewer.username, "review", str(item_id), "discard",
+                           from_status="antri", to_status="dibuang", note=reason[:1000])
 
 
 __all__ = ["ClassifyOutcome", "FieldError", "ReviewError", "accept_checkin", "classify", "discard", "get_item", "queue_counts",

@@ -31,7 +31,8 @@ def norm(text: object) -> str:
 _CATEGORY_WORDS: dict[Category, tuple[str, ...]] = {
     Category.POLITIK_UANG: (
         "politik uang", "money politics", "money politic", "money politik", "money poltik", "mony politik",
-        "money politic", "politik duit", "vote buying", "uang", "amplop",
+        "money politic", "politik duit", "vote buying", "uang", "amplop", "uang tunai",
+        "bagi uang", "pembagian uang", "pemberian uang", "pemberian barang", "bagi barang", "pembagian sembako",
         "serangan fajar", "bagi bagi uang", "suap", "pembelian suara", "jual beli suara", "politikuang",
     ),
     Category.INTIMIDASI: (
@@ -55,6 +56,7 @@ _CATEGORY_WORDS: dict[Category, tuple[str, ...]] = {
     Category.NETRALITAS: (
         "netralitas", "pelanggaran netralitas", "netral", "neutrality", "asn", "pns", "aparat",
         "asn tidak netral", "netralitas asn", "pelanggaran netralitas asn aparat rt",
+        "berpihak", "memihak", "keberpihakan", "tidak netral",
     ),
     Category.KAMPANYE_LUAR_JADWAL: (
         "kampanye di luar jadwal", "kampanye luar jadwal", "luar jadwal", "kampanye",
@@ -150,6 +152,29 @@ def match_severity(value: object) -> Severity | None:
     return _severity_index().get(key) or _SEVERITY_TYPOS.get(key.replace(" ", "")) or _choice_severity(key)
 
 
+def category_typo(word: str) -> Category | None:
+    """A LAPOR code or one-word category typed with one letter wrong, missing or extra ("intimdasi",
+    "bentrk", "hoaxs"), when exactly one category is that close; words under 5 letters are never guessed."""
+    key = norm(word)
+    if len(key) < 5 or " " in key:
+        return None
+    close = {cat for w, cat in _category_index().items() if len(w) >= 5 and " " not in w and _one_edit(key, w)}
+    return close.pop() if len(close) == 1 else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when a and b differ by one substituted, missing or extra letter, or two swapped neighbours."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
+    return short[i:] == long_[i + 1:]
+
+
 def category_options_text() -> str:
     """'politik uang, intimidasi/ancaman, ...' for error messages."""
     return ", ".join(label.lower() for label in CATEGORY_LABELS.values())
@@ -163,10 +188,13 @@ KEYWORD_RULES: tuple[tuple[str, Category], ...] = (
     (r"\bpolitik uang\b", Category.POLITIK_UANG),
     (r"\bmoney politic", Category.POLITIK_UANG),
     (r"\bserangan fajar\b", Category.POLITIK_UANG),
-    (r"\bamplop\b", Category.POLITIK_UANG),
+    (r"\bamplop(?:nya)?\b", Category.POLITIK_UANG),
     (r"\bbagi(?: |-)?bagi (?:uang|duit|sembako|beras)\b", Category.POLITIK_UANG),
     (r"\b(?:dibagikan|membagikan|membagi|bagikan) (?:uang|duit|sembako|beras)\b", Category.POLITIK_UANG),
     (r"\bsembako\b", Category.POLITIK_UANG),
+    (r"\b(?:bagi(?: bagi)?|bagiin|dibagi(?: bagi)?|dibagikan|membagikan|membagi|bagikan|kasih|dikasih|diberi) "
+     r"(?:\w+ ){0,2}?(?:minyak goreng|minyak|gula|beras|mie instan|mi instan|kupon|voucher|pulsa|sarung|jilbab|mukena)\b",
+     Category.POLITIK_UANG),
     (r"\buang (?:transport|transportasi|bensin|rokok|saku|lelah)\b", Category.POLITIK_UANG),
     (r"\b(?:uang|duit) (?:rp )?\d", Category.POLITIK_UANG),
     (r"\brp ?\d", Category.POLITIK_UANG),
@@ -177,6 +205,10 @@ KEYWORD_RULES: tuple[tuple[str, Category], ...] = (
     (r"\b(?:di|me)nakut\w*\b|\bditakut\w*\b", Category.INTIMIDASI),
     (r"\bteror\w*\b", Category.INTIMIDASI),
     (r"\bdipaksa\b|\bmemaksa\b", Category.INTIMIDASI),
+    (r"\brumah\b.{0,40}\b(?:di|me)?lempar\w*\b|\b(?:di|me)?lempar\w* (?:\w+ ){0,2}?(?:ke )?rumah\b", Category.INTIMIDASI),
+    (r"\b(?:kalau|kalo|klo|jika|bila) (?:tidak|gak|dak|idak|tdk) (?:mau|pilih|milih|memilih|dukung|mendukung|kasih|"
+     r"nyoblos|mencoblos)\b", Category.INTIMIDASI),
+    (r"\b(?:warga|pemilih|saksi|mereka|kami) (?:jadi |merasa |pada )?(?:takut|ketakutan)\b", Category.INTIMIDASI),
     (r"\bhoaks\b|\bhoax\b|\bhoaxs\b", Category.KAMPANYE_HITAM),
     (r"\bkampanye hitam\b|\bblack campaign\b", Category.KAMPANYE_HITAM),
     (r"\bsara\b", Category.KAMPANYE_HITAM),
@@ -185,10 +217,17 @@ KEYWORD_RULES: tuple[tuple[str, Category], ...] = (
     (r"\bberita bohong\b", Category.KAMPANYE_HITAM),
     (r"\bpesan berantai\b|\bpesan berante\b", Category.KAMPANYE_HITAM),
     (r"\bselebaran\b", Category.KAMPANYE_HITAM),
-    (r"\bapk\b", Category.PERUSAKAN_APK),
-    (r"\b(?:baliho|spanduk|poster|stiker|bendera paslon|umbul umbul|alat peraga)\b.{0,40}"
+    (r"\beditan\b|\b(?:foto|video|gambar|akun|berita|surat) (?:\w+ ){0,3}?(?:palsu|rekayasa|hasil edit)\b",
+     Category.KAMPANYE_HITAM),
+    (r"\bpki\b|\bkomunis\b|\bkafir\b|\bantek asing\b", Category.KAMPANYE_HITAM),
+    (r"\bapk\b(?!.{0,40}\b(?:dipasang|terpasang|ditempel|dipajang)\b)", Category.PERUSAKAN_APK),
+    (r"\b(?:apk|baliho|spanduk|poster|stiker|bendera|atribut)\b.{0,40}\b(?:dipasang|terpasang|ditempel|dipajang)\b"
+     r".{0,30}\b(?:masjid|musholla|mushola|langgar|gereja|sekolah|sd|smp|sma|smk|rumah ibadah|tempat ibadah|puskesmas|"
+     r"kantor (?:lurah|kelurahan|camat|kecamatan|pemerintah|dinas))\b", Category.KAMPANYE_LUAR_JADWAL),
+    (r"\b(?:baliho|spanduk|poster|stiker|banner|pamflet|bendera paslon|umbul umbul|alat peraga)\b.{0,40}"
      r"\b(?:dirusak|rusak|dicopot|dicabut|dibakar|dirobek|robek|disobek|sobek|dicoret|ditebang|hilang|"
-     r"diturunkan|dirobohkan)\b",
+     r"diturunkan|dirobohkan|roboh|digunting|disayat|dikelupas|dicorat|ditarik|dipotong|dilepas|ditumbangkan|"
+     r"dirusakin|diinjak)\b",
      Category.PERUSAKAN_APK),
     (r"\b(?:merusak|perusakan|pengrusakan|mencopot|membakar|merobek|menyobek)\b.{0,20}"
      r"\b(?:baliho|spanduk|poster|stiker|apk)\b", Category.PERUSAKAN_APK),
@@ -197,9 +236,17 @@ KEYWORD_RULES: tuple[tuple[str, Category], ...] = (
     (r"\bperkelahian\b|\bberkelahi\b|\btawuran\b|\bbaku hantam\b|\b(?:di|me|pe)?[mp]ukul\w*\b|\bdikeroyok\b",
      Category.BENTROKAN),
     (r"\bricuh\b|\bkericuhan\b|\brusuh\b|\bkerusuhan\b", Category.BENTROKAN),
-    (r"\b(?:asn|pns|lurah|camat|aparat|polisi|tni|kepala dinas|guru honor)\b.{0,40}"
+    (r"\b(?:asn|pns|(?<!pak )(?<!bu )(?<!bapak )(?<!ibu )(?<!bpk )lurah|camat|aparat|polisi|tni|kepala dinas|"
+     r"guru honor|perangkat (?:kelurahan|kecamatan|desa)|sekretaris (?:lurah|kelurahan|camat)|seklur|pegawai "
+     r"(?:negeri|dinas|kelurahan|kecamatan|pemkot)|kepala sekolah|guru (?:sd |smp |sma |smk )?negeri|kades)\b.{0,60}"
      r"\b(?:kampanye|ikut (?:kampanye|deklarasi|timses|tim sukses|mengarahkan)|mendukung|dukung|atribut|mengarahkan|"
-     r"ngarahkan|tidak netral|jadi timses|jadi tim sukses|timses)\b", Category.NETRALITAS),
+     r"ngarahkan|ngarahke|tidak netral|jadi timses|jadi tim sukses|timses|(?:ajak|ngajak|mengajak|suruh|menyuruh|"
+     r"minta|meminta)\b.{0,40}\b(?:pilih|milih|memilih|coblos|nyoblos) (?:paslon|calon|nomor|no)|"
+     r"pilih (?:paslon|no|nomor)|foto (?:bareng|bersama|dengan) (?:paslon|calon)|acung\w* jari|pasang (?:baliho|"
+     r"spanduk|stiker|poster|bendera)|(?:baliho|spanduk|stiker|poster) paslon)\b", Category.NETRALITAS),
+    (r"\b(?:mobil|motor|kendaraan|baju|seragam|pakaian) dinas\b.{0,60}\b(?:kampanye|paslon|calon|timses|"
+     r"tim sukses)\b|\b(?:kampanye|paslon|calon|timses|tim sukses)\b.{0,60}\b(?:mobil|motor|kendaraan|baju|"
+     r"seragam|pakaian) dinas\b", Category.NETRALITAS),
     (r"\btidak netral\b|\bnetralitas\b", Category.NETRALITAS),
     (r"\bketua rt\b.{0,30}\b(?:mengarahkan|kampanye|mendukung)\b", Category.NETRALITAS),
     (r"\bkampanye\b.{0,40}\b(?:masa tenang|luar jadwal|di masjid|di sekolah|rumah ibadah|tempat ibadah|"
@@ -247,7 +294,17 @@ def categories_in_text(text: str) -> dict[Category, list[str]]:
     if Category.GANGGUAN_TPS in found:
         for other in (Category.KAMPANYE_LUAR_JADWAL, Category.BENTROKAN):
             found.pop(other, None)
+    # Campaigning in the quiet period ("masa tenang") when nothing else is named: a schedule breach.
+    quiet = QUIET_PERIOD.search(normed) if not found else None
+    if quiet is not None and _CAMPAIGN_WORDS.search(QUIET_PERIOD.sub(" ", normed)):
+        found[Category.KAMPANYE_LUAR_JADWAL] = [quiet.group(0)]
     return found
+
+
+# The election's quiet period is a time, not a calm word: "padahal sudah masa tenang".
+QUIET_PERIOD = re.compile(r"\b(?:masa|minggu|hari) tenang\b")
+_CAMPAIGN_WORDS = re.compile(r"\b(?:paslon|calon|kampanye|ceramah politik|spanduk|stiker|baliho|atribut|timses|"
+                             r"tim sukses|sound system|pengeras suara)\b")
 
 
 def severity_in_text(text: str) -> Severity | None:
@@ -274,12 +331,14 @@ _CHOICE_FILLER = frozenset(
     "pelanggaran dugaan indikasi adanya ada lokasi wilayah rt rw kel kelurahan".split())
 # Index words too vague alone in a choice name ("perusakan_rumah" is not an APK case).
 _CHOICE_WEAK = frozenset({"uang", "perusakan", "pengrusakan", "lain", "massa", "hitam", "demo"})
-_SEVERITY_MODIFIERS = frozenset("sekali sangat amat banget nian kali agak cukup lumayan level tingkat skala".split())
+_SEVERITY_MODIFIERS = frozenset(
+    "sekali sangat amat banget nian kali agak cukup lumayan level tingkat skala saja aja doang".split())
 _NEGATIONS = frozenset("tidak tdk tak dak idak ndak nggak gak enggak bukan belum blm non".split())
 
 
 def _choice_category(key: str) -> Category | None:
     """A form's own choice name ("apk_dicopot", "money_politic", "intimidasi_warga") when its meaning is clear."""
+    key = re.sub(r"\b(?:tidak|tdk|tak|non|bukan) netral\b", "netralitas", key)  # "aparat_tidak_netral"
     words = key.split()
     if not words or any(w in _NEGATIONS for w in words):
         return None
@@ -295,6 +354,9 @@ def _choice_category(key: str) -> Category | None:
     for i, w in enumerate(words):
         if i not in used and w not in _CHOICE_WEAK and w not in _CHOICE_FILLER and w in index:
             hits.add(index[w])
+    weak = {index[w] for i, w in enumerate(words) if i not in used and w in _CHOICE_WEAK and w in index}
+    if hits and weak - hits and ({"dan", "atau"} & set(words)):
+        return None  # "uang_dan_ancaman": two categories joined
     if len(hits) == 1:
         return hits.pop()
     found = categories_in_text(key)  # "baliho dirusak", "asn kampanye", "kampanye di tps"
@@ -340,7 +402,7 @@ _CALM_CORE = re.compile(
     r"\b(?:aman2?|amaan+|amn|kondusif|kondusip|nihil|nihel|terkendali|tenang|damai|tertib|lancar|"
     r"tidak ada (?:kejadian|gangguan|masalah|laporan|apa apa|hal)|tdk ada (?:kejadian|gangguan|masalah|apa apa)|"
     r"dak ada (?:kejadian|gangguan|masalah|apo apo)|idak ada (?:kejadian|gangguan|masalah|apo apo)|"
-    r"(?:dak|idak) ado (?:kejadian|gangguan|masalah|apo apo))\b")
+    r"(?:dak|idak) ado (?:kejadian|gangguan|masalah|apo apo|apo2)|(?:tidak|tdk|dak|idak) ada apa2)\b")
 # Denials of trouble inside a calm message ("nihil, tidak ada politik uang") are removed before the
 # category keywords are looked for.
 _DENIAL = re.compile(r"\b(?:tidak|tdk|tak|dak|idak|ndak|nggak|gak|belum|blm) (?:ada|ado|terjadi|ditemukan|"
@@ -388,14 +450,14 @@ def is_calm(text: str) -> bool:
     from lubuklinggau_geo.names import find_kelurahan_in_text
 
     raw = _without_courtesy(str(text or ""))
-    if "?" in raw or not _CALM_CORE.search(norm(raw)) or not_report_reason(raw) is not None:
+    if "?" in raw or not _CALM_CORE.search(QUIET_PERIOD.sub(" ", norm(raw))) or not_report_reason(raw) is not None:
         return False  # the cheap tests first: most messages hold no calm word at all
     found = find_kelurahan_in_text(raw)
     while found is not None:  # drop every kelurahan name ("Lubuk Aman" is a place, not a calm word)
         start, end = found[1]
         raw = raw[:start] + " " + raw[end:]
         found = find_kelurahan_in_text(raw)
-    normed = norm(raw)
+    normed = QUIET_PERIOD.sub(" ", norm(raw))
     if not _CALM_CORE.search(normed) or _NOT_CALM.search(normed) or _WISH.search(normed):
         return False
     if len(normed) > 220:
@@ -414,10 +476,14 @@ NOT_REPORT_RULES: tuple[tuple[str, str], ...] = (
      r"\bformat(?:nya)? (?:laporan|lapor|sms|pesan|pelaporan)\b|\bcontoh(?:nya)?\s*:|\bcontoh (?:laporan|format|sms|"
      r"pesan|penulisan|pengisian)\b|\bmisal(?:nya)?\s*:|\bcara (?:melapor|lapor|kirim|mengirim|pelaporan)\b",
      "penjelasan format laporan, bukan laporan"),
-    (r"\b(?:mohon|harap|dimohon|diminta|diharapkan|silakan|silahkan|jangan lupa|wajib|tolong|segera)\b"
+    (r"\b(?:mohon|mhn|harap|dimohon|diminta|diharapkan|silakan|silahkan|(?:jangan|jgn) lupa|wajib|tolong|tlg|segera)\b"
      r"(?:\W+\w+){0,4}?\W+(?:balas|membalas|kirim|kirimkan|mengirim|melapor|melaporkan|laporkan|ketik|sampaikan|"
      r"menyampaikan|update|isi|mengisi|gunakan|pakai|ikuti|cek grup|memantau|pantau|dikirim|dikirimkan|"
      r"dilaporkan|diisi|diikuti)\b",
+     "petunjuk atau permintaan kepada RT, bukan laporan"),
+    (r"\b(?:wajib|harus|diwajibkan) (?:lapor|melapor)\b|\blaporkan(?:lah)? (?:dugaan|setiap|segala|semua|jika|bila|"
+     r"kepada|ke)\b|\b(?:jangan|jgn) takut (?:lapor|melapor)\b|\b(?:ketik|ketikkan|balas|jawab|tulis) (?:saja |aja |kata )?"
+     r"(?:aman|nihil|lapor)\b(?! (?:pak|bu|bapak|ibu)\b)",
      "petunjuk atau permintaan kepada RT, bukan laporan"),
     (r"\b(?:belum|blm|belom|lum|alum)\s+(?:ada\s+)?(?:kirim|mengirim|ngirim|lapor|melapor|memberi kabar|"
      r"kasih kabar|ngasih kabar|balas|membalas|laporan|kabar|setor|update)\b|\bpengingat\b|\breminder\b|"
@@ -461,6 +527,13 @@ def not_report_reason(text: str) -> str | None:
 
 
 def is_question(text: str) -> bool:
-    """A message asking something: it ends with '?' (after emoji) or starts with a question word and has one."""
+    """A message asking something: it ends with '?' (after emoji), starts with a question word and has one,
+    or its question is followed only by a short remark ("... dipindah? Sy blm dpt info")."""
     t = re.sub(r"[\W_]+$", lambda m: "?" if "?" in m.group(0) else "", str(text or "").strip())
-    return t.endswith("?") or bool(QUESTION_START.match(t.lower()))
+    if t.endswith("?") or QUESTION_START.match(t.lower()):
+        return True
+    head, mark, tail = t.rpartition("?")
+    return bool(mark) and len(head) >= 10 and len(tail.split()) <= _QUESTION_TAIL_WORDS
+
+
+_QUESTION_TAIL_WORDS = 6

@@ -67,8 +67,12 @@ def _score(x: float) -> str:
 
 
 def kelurahan_tooltip(nama: str, kecamatan: str, level: Level | None, score: float | None,
-                      reasons: Iterable[str], max_reasons: int = 4) -> str:
-    """Tooltip HTML of one kelurahan; every value escaped."""
+                      reasons: Iterable[str], max_reasons: int = 4, click_hint: bool = True) -> str:
+    """Tooltip HTML of one kelurahan; every value escaped.
+
+    `click_hint=False` where a click opens nothing (the wall has no side panel): a tooltip
+    says only what is there.
+    """
     head = f"<b>{escape_html(nama)}</b><br><span class='sk-muted'>Kec. {escape_html(kecamatan)}</span>"
     if level is None:
         return head + "<br><i>Di luar wilayah yang dapat Anda lihat</i>"
@@ -77,7 +81,7 @@ def kelurahan_tooltip(nama: str, kecamatan: str, level: Level | None, score: flo
     return (
         f"{head}<br><span class='sk-badge' style='background:{LEVEL_COLORS[level]}'>{level.label}</span>"
         f" skor {_score(score or 0.0)}<ul class='sk-reasons'>{items}</ul>"
-        "<span class='sk-muted'>Klik untuk rincian di samping peta</span>"
+        + ("<span class='sk-muted'>Klik untuk rincian di samping peta</span>" if click_hint else "")
     )
 
 

@@ -10,7 +10,12 @@ window.skWallLive = function (map, COLORS, SEV, ATTR, SECONDS, NO_NEWS) {
     if (l instanceof L.GeoJSON && l.options && l.options.className === "sk-kel") kelGroup = l;
   });
   var KEL = {}, until = {}, last = null, fitted = false;
-  var dots = L.layerGroup().addTo(map);
+  // Report dots in a pane of their own above the kelurahan (a flashing kelurahan brought to the
+  // front never covers them); within it, dots are added in the server's order (ringan, sedang,
+  // berat; oldest first), so the most severe and newest at one place is on top (issue 30.8).
+  var pane = map.getPane("skWallDots") || map.createPane("skWallDots");
+  pane.style.zIndex = 450;
+  var dots = L.layerGroup().addTo(map), renderer = L.svg({pane: "skWallDots"});
   function style(f) {
     var p = KEL[f.properties.k];
     if (!p) return {fillColor: "#bdbdbd", fillOpacity: 0.25, color: "#4a4a4a", weight: 1, opacity: 0.9};
@@ -58,10 +63,12 @@ window.skWallLive = function (map, COLORS, SEV, ATTR, SECONDS, NO_NEWS) {
     (d.inc || []).forEach(function (r) {
       var m = L.circleMarker([r[0], r[1]], {
         radius: r[4] ? 11 : (r[2] === "berat" ? 7 : 5), className: "sk-wall-inc", weight: 1.5,
-        color: "#fff", fillColor: SEV[r[2]] || "#111", fillOpacity: 0.95, interactive: false
+        color: "#fff", fillColor: SEV[r[2]] || "#111", fillOpacity: 0.95, interactive: false,
+        pane: "skWallDots", renderer: renderer
       }).addTo(dots);
       if (m._path) {
         m._path.setAttribute("data-no", r[3]);
+        m._path.setAttribute("data-sev", r[2]);
         flash(m._path, "lap:" + r[3], r[4]);
       }
     });

@@ -103,7 +103,7 @@ def save_snapshot(
                         params=params_json(params), sha256=digest, pdf=pdf)
                 .returning(snapshots.c.id)
             ).scalar_one()
-            store.add_audit(
+            store.audit.record(
                 conn, actor, "snapshot", f"{key}/v{expected}", "generate",
                 note=f"Laporan mingguan {key} versi {expected} dibuat ({len(pdf):,} byte)".replace(",", "."),
                 details={"sha256": digest, "week": key, "version": expected},

@@ -150,7 +150,7 @@ class ReportPDF(FPDF):
         self.set_text_color(*GREY)
         self.set_y(8)
         version = f" · versi {self.opts.version}" if self.opts.version else ""
-        self.cell(0, 4, f"SiKondusif · {TITLE} · Kota Lubuklinggau · {self.data.week.key}{version}",
+        self.cell(0, 4, f"SiKondusif · {TITLE} · Kota Lubuklinggau · {self.data.week.short_label}{version}",
                   align="L")
         if self.data.simulated:
             self.set_text_color(*WARN_BORDER)
@@ -383,7 +383,7 @@ def section_headline(pdf: ReportPDF, data: WeekData, opts: RenderOptions) -> Non
     pdf.multi_cell(0, 5, f"Kota Lubuklinggau{' · ' + cal if cal else ''}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
     pdf.set_font(FAMILY, "B", 11)
-    pdf.multi_cell(0, 5.5, f"Minggu {data.week.key}: {data.week.label}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 5.5, f"Minggu: {data.week.label}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FAMILY, "", 8.5)
     pdf.set_text_color(*GREY)
     phases = _phases_in_week(data, opts.calendar)
@@ -709,7 +709,7 @@ def section_overdue(pdf: ReportPDF, data: WeekData) -> None:
         ])
     _list_table(pdf, (24, 26, 28, 17, 25, 16, 12, 32),
                 ["No. laporan", "Kelurahan", "Kategori", "Keparahan", "Ditujukan ke", "Tenggat",
-                 "Lewat (hari)", "Judul"],
+                 "Terlambat (hari)", "Judul"],
                 rows, ("LEFT", "LEFT", "LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "LEFT"))
 
 
@@ -796,7 +796,7 @@ def section_method(pdf: ReportPDF, data: WeekData, opts: RenderOptions) -> None:
     pdf.ln(2)
     pdf.heading("Data", 10.5)
     for line in [
-        f"Minggu ISO {data.week.key}: {data.week.label}, Senin 00.00 sampai Minggu 24.00 WIB. Laporan "
+        f"{data.week.short_label}: {data.week.label}, Senin 00.00 sampai Minggu 24.00 WIB. Laporan "
         "dihitung menurut waktu kejadian, termasuk yang kemudian ditolak atau ditandai duplikat.",
         "Sumber: laporan Ketua RT (formulir), impor berkas dan chat/SMS yang dimasukkan Panwaslu dan operator, "
         "serta status verifikasi dan tindak lanjut dari Panwaslu. Status dan tindak lanjut sesuai keadaan "

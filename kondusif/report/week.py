@@ -35,6 +35,9 @@ def weeks_in_year(year: int) -> int:
     return date(year, 12, 28).isocalendar().week
 
 
+BULAN_PENDEK = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
+
+
 @dataclass(frozen=True, order=True)
 class IsoWeek:
     year: int
@@ -80,6 +83,15 @@ class IsoWeek:
     def label(self) -> str:
         """'Senin, 18 Juni 2018 – Minggu, 24 Juni 2018' for headings."""
         return f"{format_long_date(self.monday)} – {format_long_date(self.sunday)}"
+
+    @property
+    def short_label(self) -> str:
+        """'Minggu 25 Jun–1 Jul 2018' (issue 30.5): what a reader sees instead of '2018-W26'."""
+        mon, sun = self.monday, self.sunday
+        first = f"{mon.day}" if mon.month == sun.month else f"{mon.day} {BULAN_PENDEK[mon.month - 1]}"
+        if mon.year != sun.year:
+            first += f" {mon.year}"
+        return f"Minggu {first}–{sun.day} {BULAN_PENDEK[sun.month - 1]} {sun.year}"
 
     def __str__(self) -> str:
         return self.key

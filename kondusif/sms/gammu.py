@@ -43,9 +43,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kondusif import store
 from kondusif.sms.gateways import record_state
 from kondusif.sms.inbound import InboundSms, SmsOutcome, SmsRefused, receive_sms
+from kondusif.store import outbox as events
 from kondusif.timeutil import now
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ CHANNEL = "gammu"
 CREATOR_ID = "SiKondusif"
 BATCH = 500
 HEARTBEAT_SECONDS = 5.0
-CHECK_EVERY = 25  # messages per merged after-commit Rawan re-check (store.after_commit_batched)
+CHECK_EVERY = 25  # messages per merged Rawan re-check (store outbox.held)
 
 # The columns of Gammu's own tables (schema version 17) this reader touches.
 _gammu = sa.MetaData()
@@ -289,7 +289,7 @@ class Gateway:
         ready = self.ready(group_parts(self.unprocessed()), clock)[:limit]
         for i in range(0, len(ready), CHECK_EVERY):
             # A burst: the Rawan re-check runs once per CHECK_EVERY messages, not once per message.
-            with store.after_commit_batched():
+            with events.held():
                 for group in ready[i:i + CHECK_EVERY]:
                     self.handle(group)
         return len(ready)

@@ -11,7 +11,7 @@ process and the Gammu reader agree: `sms_messages` (every SMS a gateway handed o
 `alerts.sms_silent_minutes` on a day of the calendar's voting phase, from
 `alerts.sms_watch_start_hour` WIB on: a dead modem or a phone out of credit is the usual
 cause, and nobody notices silence otherwise. One alert per silence (the key names the
-last SMS before it); the app's lifespan runs the check every minute, `alerts check` too.
+last SMS before it); the worker (kondusif/worker.py) runs the check every minute, `alerts check` too.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from kondusif import access, alerts, store
@@ -128,8 +127,7 @@ def record_state(engine: Engine, channel: str, outbox_waiting: int | None, error
     if error is not None:
         values.update(last_error=error, last_error_at=stamp)
     with store.write(engine) as conn:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        stmt = dialect.insert(t).values(channel=channel, **values)  # one statement: two processes never collide
+        stmt = store.insert_on_conflict(conn, t).values(channel=channel, **values)  # one statement: two processes never collide
         conn.execute(stmt.on_conflict_do_update(index_elements=[t.c.channel], set_=values))
 
 
@@ -205,28 +203,5 @@ def check_silence(engine: Engine, as_of: datetime | None = None) -> dict[str, An
            "delivery_state": alerts.PENDING if alerts.delivery_config().enabled else alerts.NONE,
            "delivery_attempts": 0}
     with store.write(engine) as conn:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        new_id = conn.execute(dialect.insert(store.alerts).values(**row)
-                              .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                              .returning(store.alerts.c.id)).scalar()
-        if new_id is not None:
-            store.on_commit(conn, lambda: alerts.kick_delivery(engine))
-    return {**row, "id": int(new_id)} if new_id is not None else None
-
-
-async def watch_silence(interval_seconds: float = 60.0) -> None:
-    """The app's background check (started by app.py's lifespan): `check_silence` every minute, forever.
-
-    Runs in a worker thread so the server's event loop never waits on the store; an
-    error is logged and the next round tries again (a database outage must not end it).
-    """
-    import asyncio
-
-    while True:
-        try:
-            created = await asyncio.to_thread(check_silence, store.get_engine())
-            if created:
-                log.warning("Peringatan gerbang SMS senyap: %s", created["message"])
-        except Exception:  # noqa: BLE001 - keep watching
-            log.exception("Pemeriksaan gerbang SMS senyap gagal")
-        await asyncio.sleep(interval_seconds)
+        made = alerts.create_alerts(conn, [row])  # its delivery recorded there
+    return made[0] if made else None

@@ -47,7 +47,7 @@ from kondusif import access, store
 from kondusif.errors import KondusifError
 from kondusif.intake.chat import ChatMessage
 from kondusif.intake.messages import DEFAULT_SEVERITY, is_chatter, read_message
-from kondusif.intake.review import queue_place
+from kondusif.intake.review import enqueue, queue_place
 from kondusif.intake.validate import check_record, clean_text, make_rules, title_from_text
 from kondusif.model import Source, new_id
 from kondusif.phone import normalise_phone
@@ -214,11 +214,8 @@ def _plan(engine: Engine, channel: str, mid: str, phone: str, text: str, occurre
 
 def _claim_help(conn: Connection, phone: str, stamp: datetime) -> bool:
     """True when `phone` got no help reply in the last hour; records this one. One statement: races lose."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
     t = store.sms_senders
-    stmt = dialect_insert(t).values(sender=phone, help_sent_at=stamp)
+    stmt = store.insert_on_conflict(conn, t).values(sender=phone, help_sent_at=stamp)
     stmt = stmt.on_conflict_do_update(index_elements=[t.c.sender], set_={"help_sent_at": stmt.excluded.help_sent_at},
                                       where=t.c.help_sent_at <= stamp - HELP_INTERVAL).returning(t.c.sender)
     return conn.execute(stmt).first() is not None
@@ -281,10 +278,10 @@ def _store(engine: Engine, conn: Connection, channel: str, mid: str, phone: str,
         reply = checkins.reply_text(got)
     elif plan.status == "antrean":
         guess = plan.guess or {}
-        queue_id = conn.execute(store.review_queue.insert().values(
-            fingerprint=queue_fingerprint(channel, mid), channel="sms", sent_at=received, sender=phone, text=text,
-            guess=json.dumps(guess, ensure_ascii=False, default=str), reason=plan.reason[:1000], state="antri",
-            created_at=stamp, **queue_place(guess.get("kelurahan"))).returning(store.review_queue.c.id)).scalar_one()
+        queue_id = enqueue(conn, [{
+            "fingerprint": queue_fingerprint(channel, mid), "channel": "sms", "sent_at": received, "sender": phone,
+            "text": text, "guess": json.dumps(guess, ensure_ascii=False, default=str), "reason": plan.reason[:1000],
+            "state": "antri", "created_at": stamp, **queue_place(guess.get("kelurahan"))}])
     reply_kind = plan.reply_kind
     if reply_kind == "antrean" and phone.startswith("+"):
         reply = replies.queued_reply()  # a registered RT's own message: answered every time

@@ -43,7 +43,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access, store
@@ -100,10 +99,6 @@ def _digest(secret: str) -> str:
     return hashlib.sha256(secret.strip().encode("utf-8")).hexdigest()
 
 
-def _insert(conn: Connection, table: sa.Table):
-    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
-
-
 def clean_label(value: object) -> str:
     """A phone's name as the admin typed it, checked: 1-40 letters, digits, space, dot, dash or underscore."""
     label = " ".join(clean_text(str(value or "")).split())
@@ -127,8 +122,8 @@ def register_phone(engine: Engine, viewer: Viewer, label: object) -> tuple[Phone
             raise PhoneError(f"Nama ponsel «{name}» sudah dipakai (juga yang sudah dicabut); pilih nama lain.")
         new = conn.execute(p.insert().values(label=name, secret_sha256=_digest(secret), created_at=now(),
                                              created_by=viewer.username).returning(p.c.id)).scalar_one()
-        store.add_audit(conn, viewer.username, "smssync_phone", str(new), "create",
-                        note=f"ponsel gerbang SMSsync «{name}» didaftarkan")
+        store.audit.record(conn, viewer.username, "smssync_phone", str(new), "create",
+                           note=f"ponsel gerbang SMSsync «{name}» didaftarkan")
     return Phone(int(new), name), secret
 
 
@@ -146,8 +141,8 @@ def revoke_phone(engine: Engine, viewer: Viewer, label: object) -> Phone:
             raise PhoneError(f"Ponsel «{row.label}» sudah dicabut pada {format_wib(row.revoked_at)}.")
         conn.execute(p.update().where(p.c.id == row.id, p.c.revoked_at.is_(None))
                      .values(revoked_at=now(), revoked_by=viewer.username))
-        store.add_audit(conn, viewer.username, "smssync_phone", str(row.id), "revoke",
-                        note=f"ponsel gerbang SMSsync «{row.label}» dicabut")
+        store.audit.record(conn, viewer.username, "smssync_phone", str(row.id), "revoke",
+                           note=f"ponsel gerbang SMSsync «{row.label}» dicabut")
     return Phone(int(row.id), row.label)
 
 
@@ -199,7 +194,7 @@ def count_request(engine: Engine, phone: Phone | None, address: str, per_minute:
     key = f"{phone.id if phone else '-'}|{address}"[:160]
     r = store.smssync_rate
     with store.write(engine) as conn:
-        stmt = _insert(conn, r).values(key=key, window_start=window, hits=1)
+        stmt = store.insert_on_conflict(conn, r).values(key=key, window_start=window, hits=1)
         stmt = stmt.on_conflict_do_update(index_elements=[r.c.key], set_={
             "hits": sa.case((r.c.window_start == window, r.c.hits + 1), else_=1),
             "window_start": window}).returning(r.c.hits)
@@ -330,7 +325,7 @@ def queue_reply(engine: Engine, msg: SyncMessage, reply: str, hand_over: bool) -
     o = store.smssync_outbox
     stamp = now()
     with store.write(engine) as conn:
-        conn.execute(_insert(conn, o).values(
+        conn.execute(store.insert_on_conflict(conn, o).values(
             uuid=str(uuid.uuid4()), in_message_id=msg.message_id, device_id=msg.device_id or None,
             to_number=msg.sender, message=reply, state=WAITING, created_at=stamp,
             phone_id=msg.phone.id if msg.phone else None,
@@ -444,7 +439,7 @@ def _note(conn: Connection, device_id: str, address: str | None, error: str | No
         values.update(last_seen_at=stamp, last_address=address[:64])
     if error is not None:
         values.update(last_error=error[:500], last_error_at=stamp)
-    stmt = _insert(conn, d).values(**values)
+    stmt = store.insert_on_conflict(conn, d).values(**values)
     update = {k: getattr(stmt.excluded, k) for k in values if k != "device_id"}
     conn.execute(stmt.on_conflict_do_update(index_elements=["device_id"], set_=update) if update
                  else stmt.on_conflict_do_nothing(index_elements=["device_id"]))

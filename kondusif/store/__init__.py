@@ -9,25 +9,27 @@ A package split by concept, re-exported here so callers keep writing
 `store.incidents`, `store.write(...)`, `store.query_incidents(...)`:
 
 - `schema`: the tables and SCHEMA_VERSION;
-- `engine`: engines, `write()` / `on_commit()`, schema creation and upgrades;
-- `writes`: report numbers, incident rows, bulk inserts, the audit log;
+- `engine`: engines, `write()`, schema creation and upgrades;
+- `outbox`: typed events a write records, handled after commit (kondusif/worker.py);
+- `writes`: the incidents' write module (filing, transitions, simulated load), bulk inserts;
+- `audit`: the audit log's one writer, `store.audit.record` (called by write modules only);
 - `queries`: incident reads, each scoped by a `Viewer`;
 - `stored_settings`: settings changed in the app (`settings_kv`).
 
-Submodule names differ from every re-exported name (`store.incidents` is the table).
+Submodule names differ from every re-exported name (`store.incidents` is the table), but
+`store.audit`, which is the audit submodule itself.
 """
 
 from __future__ import annotations
 
+from kondusif.store import audit
 from kondusif.store.engine import (
-    after_commit_batched,
     build_reference_schema,
     busy_timeout_ms,
     dispose_engines,
     get_engine,
     init_db,
     make_engine,
-    on_commit,
     schema_version,
     write,
 )
@@ -79,19 +81,20 @@ from kondusif.store.stored_settings import (
 )
 from kondusif.store.writes import (
     BULK_CACHE_KIB,
-    add_audit,
     bulk_insert,
     executemany,
     format_report_no,
     incident_row,
     insert_incidents,
+    insert_on_conflict,
+    load_simulated,
     reserve_numbers,
     secondary_indexes_deferred,
+    update_incident,
 )
 
 __all__ = [
-    "after_commit_batched",
-    "add_audit",
+    "audit",
     "alert_acks",
     "alert_level_state",
     "alerts",
@@ -120,11 +123,12 @@ __all__ = [
     "build_reference_schema",
     "init_db",
     "insert_incidents",
+    "insert_on_conflict",
+    "load_simulated",
     "login_failures",
     "make_engine",
     "meta",
     "metadata",
-    "on_commit",
     "query_incidents",
     "reserve_numbers",
     "review_queue",
@@ -144,6 +148,7 @@ __all__ = [
     "smssync_rate",
     "snapshots",
     "users",
+    "update_incident",
     "UTCDateTime",
     "visible_columns",
     "where_clauses",

@@ -1,29 +1,27 @@
 """Engines and the one write path: `write()` (a single transaction, committed whole or
-rolled back whole), `on_commit`, schema creation and in-place upgrades.
+rolled back whole; its outbox events handed on after commit), schema creation and in-place upgrades.
 
 SQLite (WAL, busy_timeout, foreign keys) by default, PostgreSQL by URL through the same code.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif.config import settings
+from kondusif.store import outbox
 from kondusif.store.schema import (
     SCHEMA_VERSION,
     meta,
@@ -170,6 +168,8 @@ def _upgrade(conn: Connection, current: int) -> None:
         _add_checkins(conn)
     if current < 6:
         _add_rt_removed_at(conn)
+    if current < 7:
+        _add_outbox(conn)
     if current < SCHEMA_VERSION:
         conn.execute(
             meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
@@ -260,6 +260,16 @@ def _add_rt_removed_at(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE rt_units ADD COLUMN removed_at {kind}")
 
 
+def _add_outbox(conn: Connection) -> None:
+    """Schema 7 (issue 28): the outbox and workers tables and their index (create_all made them; idempotent)."""
+    from kondusif.store.schema import outbox, workers
+
+    for table in (outbox, workers):
+        table.create(conn, checkfirst=True)
+        for ix in table.indexes:
+            ix.create(conn, checkfirst=True)
+
+
 def schema_version(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
@@ -274,9 +284,6 @@ def _write_lock(engine: Engine) -> threading.RLock:
         return _write_locks.setdefault(str(engine.url), threading.RLock())
 
 
-_ON_COMMIT = "kondusif_on_commit"
-
-
 @contextmanager
 def write(engine: Engine) -> Iterator[Connection]:
     """The one write path: a single transaction, committed whole or rolled back whole.
@@ -287,91 +294,23 @@ def write(engine: Engine) -> Iterator[Connection]:
     serialises writers but does not promise first-come-first-served order.
     Other processes still wait on busy_timeout.
 
-    Work registered with `on_commit(conn, fn)` runs after the commit, outside
-    the lock, and never when the transaction rolls back.
+    Events recorded with `outbox.record(conn, event)` commit with the write; once it
+    committed, its quick events (the Rawan re-check) are handled here, outside the lock.
     """
-    callbacks: list[Callable[[], Any]] = []
     if engine.dialect.name == "sqlite":
         with _write_lock(engine), engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
-            yield from _with_callbacks(conn, callbacks)
+            quick = yield from _recording(conn)
     else:
         with engine.begin() as conn:
-            yield from _with_callbacks(conn, callbacks)
-    _run_after_commit(callbacks)
+            quick = yield from _recording(conn)
+    outbox.after_commit(engine, quick)
 
 
-def _with_callbacks(conn: Connection, callbacks: list[Callable[[], Any]]) -> Iterator[Connection]:
-    outer = conn.info.get(_ON_COMMIT)
-    conn.info[_ON_COMMIT] = callbacks
+def _recording(conn: Connection) -> Generator[Connection, None, list[int]]:
+    outbox.take_recorded(conn)  # a pooled connection forgets a rolled-back transaction's events
     try:
         yield conn
-    finally:
-        if outer is None:
-            conn.info.pop(_ON_COMMIT, None)
-        else:
-            conn.info[_ON_COMMIT] = outer
-
-
-def on_commit(conn: Connection, fn: Callable[[], Any]) -> None:
-    """Run `fn` once the `write()` transaction of `conn` has committed (alert checks, deliveries).
-
-    Dropped when the transaction rolls back; an error in `fn` is logged and never
-    undoes the committed write. Outside `write()` (a caller's own transaction),
-    `fn` runs at once.
-    """
-    callbacks = conn.info.get(_ON_COMMIT)
-    if callbacks is None:
-        _run_after_commit([fn])
-    else:
-        callbacks.append(fn)
-
-
-_batched: ContextVar[list[Callable[[], Any]] | None] = ContextVar("kondusif_after_commit_batch", default=None)
-
-
-@contextmanager
-def after_commit_batched() -> Iterator[None]:
-    """Hold the after-commit work of the writes inside and run it once at the end (issue 15).
-
-    A gateway filing a burst of SMS one transaction each would otherwise re-check
-    Rawan once per message. Held callbacks that are ``functools.partial(f, engine,
-    rows)`` with the same `f` and engine are merged into one call with all the rows
-    (intake's `alerts.check_levels_after_insert` is registered so); the rest run as
-    they are, in order. Best effort, like every after-commit step: a process killed
-    before the end of the block loses only these checks, never a stored row.
-    """
-    held: list[Callable[[], Any]] = []
-    token = _batched.set(held)
-    try:
-        yield
-    finally:
-        _batched.reset(token)
-        _run_after_commit(_merged(held))
-
-
-def _merged(callbacks: list[Callable[[], Any]]) -> list[Callable[[], Any]]:
-    out: list[Callable[[], Any]] = []
-    rows_of: dict[tuple[int, int], list] = {}
-    for fn in callbacks:
-        if isinstance(fn, functools.partial) and len(fn.args) == 2 and not fn.keywords \
-                and isinstance(fn.args[1], list):
-            key = (id(fn.func), id(fn.args[0]))
-            if key in rows_of:
-                rows_of[key].extend(fn.args[1])
-                continue
-            rows_of[key] = list(fn.args[1])
-            fn = functools.partial(fn.func, fn.args[0], rows_of[key])
-        out.append(fn)
-    return out
-
-
-def _run_after_commit(callbacks: list[Callable[[], Any]]) -> None:
-    held = _batched.get()
-    if held is not None:
-        held.extend(callbacks)
-        return
-    for fn in callbacks:
-        try:
-            fn()
-        except Exception:  # noqa: BLE001 - after-commit work must never undo or block a saved write
-            log.exception("Pekerjaan sesudah simpan gagal")
+    except BaseException:
+        outbox.take_recorded(conn)
+        raise
+    return outbox.take_recorded(conn)

@@ -8,11 +8,12 @@ import sqlalchemy as sa
 
 from kondusif.timeutil import as_utc
 
-SCHEMA_VERSION = 6  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
+SCHEMA_VERSION = 7  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
 # sms_gateways, smssync_outbox, smssync_devices (issue 15), login_failures (issue 16);
 # 4: smssync_phones, smssync_rate, sms_messages.gateway_phone, smssync_outbox.phone_id (issue 27)
 # 5: checkins (issue 24)
 # 6: rt_units.removed_at (issue 31)
+# 7: outbox, workers (issue 28: typed after-commit events and the worker's heartbeat)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -377,3 +378,30 @@ checkins = sa.Table(
 )
 sa.Index("ix_checkins_at", checkins.c.at)
 sa.Index("ix_checkins_kel_at", checkins.c.kode_kelurahan, checkins.c.at)
+
+# Issue 28 (schema 7): typed events recorded inside the write that caused them (kondusif/store/outbox.py),
+# claimed by conditional UPDATE (a lease: claimed_until) and handled by kondusif/worker.py.
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),  # JSON of the event's fields
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("claimed_by", sa.String(128)),
+    sa.Column("claimed_until", UTCDateTime),  # lease; after a failure: when it may be retried
+    sa.Column("done_at", UTCDateTime),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.Text),
+)
+sa.Index("ix_outbox_open", outbox.c.done_at, outbox.c.claimed_until)
+
+# The worker's heartbeat (health page: when was a worker last seen).
+workers = sa.Table(
+    "workers",
+    metadata,
+    sa.Column("worker_id", sa.String(128), primary_key=True),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("seen_at", UTCDateTime, nullable=False),
+    sa.Column("handled", sa.Integer, nullable=False, default=0),
+)

@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kondusif.store import audit
 from kondusif.store.schema import settings_kv
-from kondusif.store.writes import add_audit
 from kondusif.timeutil import now
 
 
@@ -31,4 +31,4 @@ def set_setting(conn: Connection, key: str, value: Any, actor: str) -> None:
         )
     else:
         conn.execute(settings_kv.insert().values(key=key, value=payload, updated_at=now(), updated_by=actor))
-    add_audit(conn, actor, "setting", key, "set", details={"value": value})
+    audit.record(conn, actor, "setting", key, "set", details={"value": value})

@@ -1,10 +1,10 @@
-"""Writing incidents and the audit log inside a caller's `write()` transaction:
-report numbers, row conversion, bulk inserts with deferred indexes.
+"""The incidents' write module, inside a caller's `write()` transaction: report
+numbers, filing (`insert_incidents`), workflow transitions (`update_incident`), the
+simulated load (`load_simulated`); and the bulk insert helpers the write modules use.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -12,12 +12,19 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from kondusif.config import settings
-from kondusif.model import Incident, new_id
-from kondusif.store.schema import audit_log, counters, incidents
+from kondusif.model import Incident, created_note, new_id
+from kondusif.store import audit as audit_mod
+from kondusif.store.schema import counters, incidents
 from kondusif.timeutil import as_utc, now
+
+
+def insert_on_conflict(conn: Connection, table: sa.Table) -> Any:
+    """INSERT that can say ON CONFLICT (upserts, dedupe keys), on SQLite and PostgreSQL alike."""
+    return (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
 
 
 def reserve_numbers(conn: Connection, name: str, n: int) -> int:
@@ -26,10 +33,7 @@ def reserve_numbers(conn: Connection, name: str, n: int) -> int:
     One upsert statement, so two writers creating the same counter at once
     (PostgreSQL runs them truly in parallel) never collide.
     """
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect_insert: Any = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = dialect_insert(counters).values(name=name, value=n)
+    stmt = insert_on_conflict(conn, counters).values(name=name, value=n)
     upsert = stmt.on_conflict_do_update(
         index_elements=[counters.c.name], set_={"value": counters.c.value + stmt.excluded.value}
     ).returning(counters.c.value)
@@ -169,11 +173,14 @@ def insert_incidents(
     records: Sequence[Incident | dict[str, Any]],
     actor: str | None = None,
     audit: bool = True,
+    notes: Sequence[tuple[str, dict[str, Any] | None]] | None = None,
 ) -> list[dict[str, Any]]:
     """Insert records inside the caller's transaction, numbering them LLG-YYYY-NNNNNN.
 
     Numbers are per year of the incident, reserved in one counter update so
-    concurrent writers never collide. Returns the rows as inserted.
+    concurrent writers never collide. One 'create' audit row each; `notes` gives per
+    record a suffix for its note and its details (an import's batch and line).
+    Returns the rows as inserted.
     """
     rows = [incident_row(r) for r in records]
     if not rows:
@@ -190,49 +197,32 @@ def insert_incidents(
             row["report_no"] = format_report_no(prefix, year, first + i)
     executemany(conn, incidents, rows)
     if audit:
-        stamp = now()
-        conn.execute(
-            audit_log.insert(),
-            [
-                {
-                    "at": stamp,
-                    "actor": actor or row.get("created_by") or "sistem",
-                    "entity": "incident",
-                    "entity_id": row["id"],
-                    "action": "create",
-                    "from_status": None,
-                    "to_status": row["status"],
-                    "note": f"Laporan {row['report_no']} dibuat (sumber: {row['source']})",
-                    "details": None,
-                }
-                for row in rows
-            ],
-        )
+        extra = notes or [("", None)] * len(rows)
+        audit_mod.record_rows(conn, [
+            {"actor": actor or row.get("created_by") or "sistem", "entity": "incident", "entity_id": row["id"],
+             "action": "create", "to_status": row["status"],
+             "note": created_note(row["report_no"], row["source"], suffix), "details": details}
+            for row, (suffix, details) in zip(rows, extra, strict=True)
+        ])
     return rows
 
 
-def add_audit(
-    conn: Connection,
-    actor: str,
-    entity: str,
-    entity_id: str | None,
-    action: str,
-    note: str | None = None,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> None:
-    """Append one audit row (who, when, what, from, to, note) in the caller's transaction."""
-    conn.execute(
-        audit_log.insert().values(
-            at=now(),
-            actor=actor,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            details=json.dumps(details, ensure_ascii=False, default=str) if details else None,
-        )
-    )
+def update_incident(conn: Connection, where: Sequence[sa.ColumnElement[bool]], values: dict[str, Any],
+                    audits: Sequence[dict[str, Any]]) -> bool:
+    """One conditional UPDATE of an incident (version + 1) with its audit rows (`audit.record_rows` keys).
+
+    False when no row matched `where` (changed meanwhile or out of scope): nothing written.
+    """
+    done = conn.execute(incidents.update().where(*where).values(version=incidents.c.version + 1, **values))
+    if done.rowcount != 1:
+        return False
+    audit_mod.record_rows(conn, audits)
+    return True
+
+
+def load_simulated(conn: Connection, columns: Sequence[str], batches: Iterable[Iterable[Sequence[Any]]],
+                   seed: int, total: int) -> None:
+    """Bulk-load simulated reports (driver-ready rows, `bulk_insert`) and record the load once."""
+    for rows in batches:
+        bulk_insert(conn, incidents, columns, rows)
+    audit_mod.record(conn, "sistem", "demo", str(seed), "seed", note=f"{total} laporan simulasi ditambahkan (seed {seed})")

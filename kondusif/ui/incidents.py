@@ -104,20 +104,30 @@ def _table(engine: Engine, viewer: Viewer, q: store.IncidentQuery, moment: datet
     # saved change gives a new key, so a ticked box can never move onto another report.
     table_key = "wb_table_" + hashlib.sha1(
         "|".join(f"{i}:{v}" for i, v in zip(rows["id"], rows["version"], strict=True)).encode()).hexdigest()[:12]
-    event = st.dataframe(
-        workbench.table_view(rows), key=table_key, on_select="rerun", selection_mode="multi-row",
-        hide_index=True, width="stretch",
-        column_config={
-            "Tenggat lewat": st.column_config.TextColumn("Lewat", width="small",  # issue 12.11: not "Tenggat lew…"
-                                                         help="Tindak lanjut sudah lewat tenggat"),
-            "RT": st.column_config.TextColumn(width="small"),
-            "Tingkat": st.column_config.TextColumn(width="small"),
-            "Judul": st.column_config.TextColumn(width="medium"),
-        },
-    )
-    selected_pos = list(event.selection.rows) if event is not None and hasattr(event, "selection") else []
+    with st.container(key="sk_wb_table_wide"):  # screen.css shows one of the two by the screen's width
+        event = st.dataframe(
+            workbench.table_view(rows), key=table_key, on_select="rerun", selection_mode="multi-row",
+            hide_index=True, width="stretch",
+            column_config={
+                "Terlambat": st.column_config.TextColumn(width="small",  # issue 30.5: not a bare "Lewat"
+                                                         help="Tindak lanjut sudah lewat tenggatnya"),
+                "RT": st.column_config.TextColumn(width="small"),
+                "Tingkat": st.column_config.TextColumn(width="small"),
+                "Judul": st.column_config.TextColumn(width="medium"),
+            },
+        )
+    with st.container(key="sk_wb_table_narrow"):  # issue 30.7: a phone gets one wrapped cell per report
+        narrow = st.dataframe(workbench.compact_view(rows), key=table_key + "_hp", on_select="rerun",
+                              selection_mode="multi-row", hide_index=True, width="stretch", row_height=78,
+                              column_config={"Laporan": st.column_config.TextColumn(width=270)})  # fits 360 px
+    selected_pos = _picked(event) or _picked(narrow)
     selected = rows.iloc[[p for p in selected_pos if p < len(rows)]]
     return rows, selected, table_key
+
+
+def _picked(event: Any) -> list[int]:
+    """The row positions ticked in one of the two tables (only one is on screen)."""
+    return list(event.selection.rows) if event is not None and hasattr(event, "selection") else []
 
 
 # --------------------------------------------------------------------------- exports
@@ -146,7 +156,8 @@ def _exports(engine: Engine, viewer: Viewer, q: store.IncidentQuery, total: int)
 # --------------------------------------------------------------------------- bulk actions
 
 
-def _bulk_actions(engine: Engine, viewer: Viewer, selected: pd.DataFrame, table_key: str) -> None:
+def _bulk_actions(engine: Engine, viewer: Viewer, rows: pd.DataFrame, selected: pd.DataFrame,
+                  table_key: str) -> None:
     with st.container(border=True):
         st.markdown(f"**Aksi massal untuk {len(selected)} laporan terpilih**")
         numbers = [str(n) for n in selected["report_no"]]
@@ -154,13 +165,15 @@ def _bulk_actions(engine: Engine, viewer: Viewer, selected: pd.DataFrame, table_
         bulk_slot = table_key + "_" + hashlib.sha1("|".join(numbers).encode()).hexdigest()[:8]
         bulk_action = st.selectbox("Tindakan", workflow.BULK_ACTIONS, format_func=lambda a: a.label,
                                    key=f"wb_bulk_action_{bulk_slot}", index=None, placeholder="Pilih tindakan")
+        original = None
+        if bulk_action == Action.MARK_DUPLICATE:  # the same picker as for one report (issue 30.4)
+            others = rows[~rows["id"].isin(selected["id"])].assign(twin=False)
+            original = pick_original(others, f"wb_bulk_original_{bulk_slot}")
         with st.form(f"wb_bulk_form_{bulk_slot}"):
             note = st.text_area("Alasan / catatan (sama untuk semua)", key=f"wb_bulk_note_{bulk_slot}",
                                 max_chars=2000, disabled=bulk_action is None)
-            original = to = due = outcome = None
+            to = due = outcome = None
             bulk_confirmed = True
-            if bulk_action == Action.MARK_DUPLICATE:
-                original = st.text_input("No. laporan asli", key=f"wb_bulk_original_{bulk_slot}")
             if bulk_action == Action.FOLLOW_UP:
                 to = st.selectbox("Diserahkan kepada", FOLLOWUP_TARGETS, key=f"wb_bulk_to_{bulk_slot}",
                                   accept_new_options=True, index=None, placeholder="Pilih atau ketik penerima")
@@ -168,15 +181,15 @@ def _bulk_actions(engine: Engine, viewer: Viewer, selected: pd.DataFrame, table_
                                     key=f"wb_bulk_due_{bulk_slot}", format="DD/MM/YYYY")
             if bulk_action == Action.CLOSE:
                 outcome = st.text_area("Hasil penanganan", key=f"wb_bulk_outcome_{bulk_slot}", max_chars=2000)
+            bulk_tick = confirm_text(bulk_action, numbers, original)
             if bulk_action is not None and bulk_action.destructive:
-                bulk_confirmed = st.checkbox(md(workflow.confirm_label(bulk_action, numbers)),
-                                             key=f"wb_bulk_confirm_{bulk_slot}", value=False)
+                bulk_confirmed = st.checkbox(md(bulk_tick), key=f"wb_bulk_confirm_{bulk_slot}_{_short_key(original)}",
+                                             value=False)
             go = st.form_submit_button(f"{bulk_action.label}: {len(selected)} laporan" if bulk_action else "Simpan",
                                        type="primary" if bulk_action else "secondary",
                                        key=f"wb_bulk_submit_{bulk_slot}", disabled=bulk_action is None)
         if go and bulk_action is not None and not bulk_confirmed:
-            st.error(f"Belum dikonfirmasi: centang «{md(workflow.confirm_label(bulk_action, numbers))}» untuk "
-                     "menyimpan.")
+            st.error(f"Belum dikonfirmasi: centang «{md(bulk_tick)}» untuk menyimpan.")
         elif go and bulk_action is not None:
             items = list(zip(selected["id"], selected["version"].astype(int), strict=True))
             data = ActionInput(note=note, duplicate_of=original, followup_to=to, followup_due=due, outcome=outcome)
@@ -186,7 +199,8 @@ def _bulk_actions(engine: Engine, viewer: Viewer, selected: pd.DataFrame, table_
                 st.error(md(exc))
             else:
                 if result.done:
-                    flash("success", f"{bulk_action.label}: {len(result.done)} laporan tersimpan, masing-masing "
+                    asli = f" sebagai duplikat dari {md(original)}" if bulk_action == Action.MARK_DUPLICATE else ""
+                    flash("success", f"{bulk_action.label}: {len(result.done)} laporan tersimpan{asli}, masing-masing "
                                      "tercatat di riwayatnya.")
                 for label, message in result.refused:
                     flash("warning", f"{md(label)} tidak diubah: {md(message)}")
@@ -286,7 +300,7 @@ def _detail(engine: Engine, viewer: Viewer, row: dict, opened_row: dict) -> None
     with left:
         dup_no = workbench.report_numbers(engine, [row["duplicate_of"]]).get(row["duplicate_of"]) \
             if row.get("duplicate_of") else None
-        fields = workbench.detail_fields(row, viewer, dup_no)
+        fields = workbench.detail_fields(row, viewer, dup_no, workbench.source_text(engine, viewer, row["id"]))
         st.dataframe(pd.DataFrame(fields, columns=["Isian", "Nilai"]), hide_index=True, width="stretch",
                      height=35 * (len(fields) + 1) + 3)
     with right:
@@ -320,7 +334,7 @@ def _map_and_files(engine: Engine, viewer: Viewer, row: dict) -> None:
 
 
 def save(engine: Engine, viewer: Viewer, action: Action, data: ActionInput, incident_id: str, version: int,
-         opened_snapshot: dict | None) -> bool:
+         opened_snapshot: dict | None, done: str | None = None) -> bool:
     try:
         workflow.apply_action(engine, viewer, incident_id, version, action, data, opened=opened_snapshot)
     except workflow.StaleEdit as exc:
@@ -333,7 +347,7 @@ def save(engine: Engine, viewer: Viewer, action: Action, data: ActionInput, inci
     except workflow.WorkflowError as exc:
         st.error(md(exc))
         return False
-    saved_here("success", f"{action.label}: laporan tersimpan dan tercatat di riwayat.")
+    saved_here("success", f"{action.label}: {md(done or 'laporan tersimpan dan tercatat di riwayat.')}")
     return True
 
 
@@ -342,7 +356,8 @@ def saved_here(kind: str, message: str) -> None:
     st.session_state["wb_saved"] = (kind, message)
 
 
-def _actions(engine: Engine, viewer: Viewer, row: dict, opened_row: dict, slot: str) -> None:
+def _actions(engine: Engine, viewer: Viewer, row: dict, opened_row: dict, slot: str,
+             twins: pd.DataFrame) -> None:
     st.markdown("#### Tindakan")
     if "wb_saved" in st.session_state:
         saved_kind, saved_message = st.session_state.pop("wb_saved")
@@ -358,13 +373,15 @@ def _actions(engine: Engine, viewer: Viewer, row: dict, opened_row: dict, slot: 
                    f"laporan dapat dibuka kembali menjadi «{back}» dengan alasan yang tercatat di riwayat.")
     action = st.radio("Tindakan", actions, format_func=lambda a: a.label, key=f"wb_action_{slot}", horizontal=True,
                       index=None, label_visibility="collapsed")
+    original = None
+    if action == Action.MARK_DUPLICATE:
+        # Outside the form, so the tick below names the original picked (issue 30.4).
+        original = pick_original(workbench.original_choices(engine, viewer, row, twins), f"wb_original_{slot}")
     with st.form(f"wb_form_{slot}", clear_on_submit=False):
-        original = to = due = outcome = None
+        to = due = outcome = None
         confirmed = True
         if action is None:
             st.caption("Pilih tindakan di atas terlebih dahulu.")
-        if action == Action.MARK_DUPLICATE:
-            original = st.text_input("No. laporan asli", key=f"wb_original_{slot}", placeholder="LLG-2018-000123")
         if action == Action.FOLLOW_UP:
             to = st.selectbox("Diserahkan kepada", FOLLOWUP_TARGETS, key=f"wb_to_{slot}", accept_new_options=True,
                               index=None, placeholder="Pilih atau ketik penerima")
@@ -375,19 +392,21 @@ def _actions(engine: Engine, viewer: Viewer, row: dict, opened_row: dict, slot: 
         required = action in (Action.REJECT, Action.MARK_DUPLICATE, Action.FOLLOW_UP, Action.REOPEN)
         note = st.text_area("Alasan / catatan" + (" (wajib)" if required else ""), key=f"wb_note_{slot}",
                             max_chars=2000, disabled=action is None)
+        tick = confirm_text(action, [opened_row["report_no"]], original)
         if action is not None and action.destructive:
-            confirmed = st.checkbox(md(workflow.confirm_label(action, [opened_row["report_no"]])),
-                                    key=f"wb_confirm_{slot}", value=False)
+            # keyed to the original too: a tick given for one original never carries over to another
+            confirmed = st.checkbox(md(tick), key=f"wb_confirm_{slot}_{_short_key(original)}", value=False)
         submitted = st.form_submit_button(f"Simpan: {action.label}" if action else "Simpan",
                                           type="primary" if action else "secondary", key=f"wb_submit_{slot}",
                                           disabled=action is None)
     if submitted and action is not None:
         if not confirmed:
-            st.error(f"Belum dikonfirmasi: centang «{md(workflow.confirm_label(action, [opened_row['report_no']]))}» "
-                     "untuk menyimpan.")
+            st.error(f"Belum dikonfirmasi: centang «{md(tick)}» untuk menyimpan.")
         else:
             data = ActionInput(note=note, duplicate_of=original, followup_to=to, followup_due=due, outcome=outcome)
-            if save(engine, viewer, action, data, opened_row["id"], int(opened_row["version"]), opened_row):
+            done = (f"laporan {opened_row['report_no']} kini duplikat dari {original}; keduanya dan riwayatnya "
+                    "tetap tersimpan." if action == Action.MARK_DUPLICATE else None)
+            if save(engine, viewer, action, data, opened_row["id"], int(opened_row["version"]), opened_row, done):
                 reload_opened(engine, viewer)
                 st.rerun()
             elif st.session_state.get("wb_stale"):
@@ -397,16 +416,41 @@ def _actions(engine: Engine, viewer: Viewer, row: dict, opened_row: dict, slot: 
 # --------------------------------------------------------------------------- duplicates
 
 
-def _duplicates(engine: Engine, viewer: Viewer, row: dict, opened_row: dict, slot: str) -> None:
+def _short_key(value: object) -> str:
+    return hashlib.sha1(str(value or "").encode()).hexdigest()[:8]
+
+
+def confirm_text(action: Action | None, numbers: list[str], original: str | None) -> str:
+    """The tick's words for a destructive action (empty for the others)."""
+    return workflow.confirm_label(action, numbers, original) if action is not None and action.destructive else ""
+
+
+def pick_original(choices: pd.DataFrame, key: str) -> str | None:
+    """The one way to name an original: a picker, suspected twins first, any number may be typed.
+
+    `choices` holds only reports the viewer may see (workbench.original_choices, or the page's
+    rows); a typed number is checked by the workflow (scope, not itself, no loop) when saving."""
+    labels = {str(r["report_no"]): workbench.choice_label(r) for r in choices.to_dict("records")}
+    if choices["twin"].any() if len(choices) else False:
+        st.caption("Laporan bertanda «kembar?» mirip laporan ini (RT sama/tetangga, kategori sama, waktu "
+                   "berdekatan); yang lain dari kelurahan yang sama, terdekat waktunya.")
+    picked = st.selectbox("Laporan asli (yang dipertahankan)", list(labels), format_func=lambda n: labels.get(n, n),
+                          key=key, index=None, accept_new_options=True,
+                          placeholder="Pilih laporan asli, atau ketik nomornya (LLG-2018-000123)")
+    return str(picked).strip().upper() if picked else None
+
+
+def _duplicates(engine: Engine, viewer: Viewer, row: dict) -> pd.DataFrame:
+    """The similar reports of the opened one (shown, and offered first when marking a duplicate)."""
     st.markdown("#### Kemungkinan duplikat")
     window = st.selectbox("Jarak waktu", [6, 24, 72], index=1, key="wb_dup_window", format_func=lambda h: f"{h} jam")
     cands = workbench.duplicate_candidates(engine, row, viewer, window_hours=float(window))
     already = workbench.duplicates_of(engine, viewer, row["id"])
     if len(already):
-        st.caption("Sudah digabungkan ke laporan ini: " + ", ".join(already["report_no"]))
+        st.caption("Sudah ditandai sebagai duplikat dari laporan ini: " + ", ".join(already["report_no"]))
     if cands.empty:
         st.caption("Tidak ada laporan serupa (RT sama/tetangga, kategori sama, waktu berdekatan).")
-        return
+        return cands
     view = pd.DataFrame({
         "No. laporan": cands["report_no"],
         "Waktu (WIB)": cands["occurred_at"].map(lambda v: format_wib(v.to_pydatetime())),
@@ -417,30 +461,10 @@ def _duplicates(engine: Engine, viewer: Viewer, row: dict, opened_row: dict, slo
         "Judul": cands["title"],
     })
     st.dataframe(view, hide_index=True, width="stretch")
-    with st.form(f"wb_merge_form_{slot}"):
-        st.markdown("**Gabungkan dalam satu langkah** (kedua laporan dan riwayatnya tetap tersimpan)")
-        other_no = st.selectbox("Laporan serupa", cands["report_no"].tolist(), key=f"wb_merge_other_{slot}")
-        direction = st.radio("Yang asli", list(workflow.MERGE_ORIGINALS), key=f"wb_merge_dir_{slot}",
-                             horizontal=True, format_func=workflow.MERGE_ORIGINALS.get)
-        reason = st.text_input("Alasan (wajib)", key=f"wb_merge_reason_{slot}", max_chars=2000)
-        merge_ok = st.checkbox(f"Ya, gabungkan laporan {md(row['report_no'])} dengan laporan serupa yang dipilih "
-                               "(salah satunya menjadi duplikat)", key=f"wb_merge_confirm_{slot}", value=False)
-        merge = st.form_submit_button("Gabungkan", key=f"wb_merge_{slot}")
-    if merge and not merge_ok:
-        st.error(f"Belum dikonfirmasi: centang «Ya, gabungkan laporan {md(row['report_no'])} ...» untuk "
-                 "menggabungkan.")
-    elif merge:
-        other = cands[cands["report_no"] == other_no].iloc[0]
-        if workflow.this_is_original(direction, row["occurred_at"], other["occurred_at"]):
-            dup_id, dup_version, orig_no, snapshot = other["id"], int(other["version"]), row["report_no"], None
-        else:
-            dup_id, dup_version, orig_no, snapshot = row["id"], int(opened_row["version"]), other_no, opened_row
-        if save(engine, viewer, Action.MARK_DUPLICATE, ActionInput(note=reason, duplicate_of=orig_no), dup_id,
-                dup_version, snapshot):
-            reload_opened(engine, viewer)
-            st.rerun()
-        elif st.session_state.get("wb_stale"):
-            st.rerun()
+    st.caption("Laporan ini duplikat? Pilih «Tandai duplikat» di Tindakan: laporan serupa di atas ditawarkan "
+               "paling atas sebagai laporan asli. Bila laporan serupa itu yang duplikat, buka laporan itu dan "
+               "tandai dari sana.")
+    return cands
 
 
 def render(viewer: Viewer) -> None:
@@ -451,7 +475,7 @@ def render(viewer: Viewer) -> None:
     rows, selected, table_key = _table(engine, viewer, q, moment, head.total)
     _exports(engine, viewer, q, head.total)
     if len(selected) > 1:
-        _bulk_actions(engine, viewer, selected, table_key)
+        _bulk_actions(engine, viewer, rows, selected, table_key)
     st.divider()
     report_panel(viewer, rows, selected)
 
@@ -471,7 +495,9 @@ def report_panel(viewer: Viewer, rows: pd.DataFrame, selected: pd.DataFrame) -> 
     # change (a new version) the page offers nothing pre-selected and an empty note, so a second
     # click on the same spot can never apply another action (the verify -> reject trap).
     slot = f"{opened_row['id']}_{int(opened_row['version'])}"
-    _actions(engine, viewer, row, opened_row, slot)
-    _duplicates(engine, viewer, row, opened_row, slot)
+    actions_box = st.container()  # drawn first on screen, filled once the twins are known
+    twins = _duplicates(engine, viewer, row)
+    with actions_box:
+        _actions(engine, viewer, row, opened_row, slot, twins)
     st.markdown("#### Riwayat")
     st.dataframe(workbench.history(engine, viewer, row["id"]), hide_index=True, width="stretch")

@@ -197,10 +197,11 @@ def choose_kelurahan(clicked: str | None, units: list[str], levels: overview.Lev
     chosen = ss[SELECTED_KEY]
     digest = hashlib.sha256(repr((list(labels.items()), chosen)).encode()).hexdigest()[:16]
     widget_key = f"{SELECTED_KEY}_{digest}"
-    st.selectbox(
-        "Kelurahan", options, index=options.index(chosen), key=widget_key,
+    st.selectbox(  # issue 30.5: not a second "Kelurahan" beside the sidebar's filter of that name
+        "Rincian kelurahan", options, index=options.index(chosen), key=widget_key,
         format_func=labels.__getitem__, on_change=_pick_kelurahan, args=(widget_key,),
-        help="Klik kelurahan di peta, atau pilih di sini.",
+        help="Kelurahan yang rinciannya tampil di bawah (yang paling rawan di atas). Klik kelurahan di peta, "
+             "atau pilih di sini. Ini tidak menyaring laporan: untuk itu pakai «Kelurahan» di Filter samping.",
     )
     return chosen
 
@@ -218,6 +219,8 @@ def kelurahan_panel(detail: overview.KelurahanDetail | None) -> None:
     level_md = level_badge(detail.level) if detail.level else "-"
     score = f"{detail.score:.1f}".replace(".", ",")
     st.markdown(f"#### {detail.nama}\nKec. {detail.kecamatan} · {level_md} · skor {score}")
+    if detail.windows_note:
+        st.caption(escape_markdown(detail.windows_note))
     st.markdown(reasons_markdown(detail.reasons))
     if detail.counted_note:
         st.caption(escape_markdown(detail.counted_note))

@@ -204,9 +204,10 @@ def login_form_html(next_path: str) -> str:
     )
 
 
-def logout_form_html(token: str) -> str:
+def logout_form_html(token: str, top: bool = False) -> str:
+    """The sign-out form; `top`: the compact one at the top of a phone's page (issue 30.7)."""
     return (
-        f'{_FORM_CSS}<form class="sk-form" method="post" action="{LOGOUT_PATH}">'
+        f'{_FORM_CSS}<form class="sk-form {"sk-top" if top else "sk-side"}" method="post" action="{LOGOUT_PATH}">'
         f'<input type="hidden" name="csrf" value="{escape_html(auth_tokens.csrf_for(token))}">'
         '<button class="sk-btn sk-plain" type="submit">Keluar</button></form>'
     )
@@ -271,10 +272,20 @@ def render_sidebar(viewer: Viewer) -> None:
         st.markdown(f"**{escape_markdown(viewer.display_name or viewer.username)}**")
         st.caption(f"{viewer.role.label} · {scope_label(viewer.role, viewer.kecamatan, viewer.kelurahan, viewer.rt)}"
                    f"  \n`{viewer.username}`")
-        state = st.session_state.get(AUTH_KEY) or {}
-        token = state.get("token")
-        if token and not state.get("sso"):
-            st.html(logout_form_html(token))
-        elif st.button("Keluar", icon=":material/logout:", key="_auth_logout", width="stretch"):
-            sign_out()
-            st.rerun()
+        with st.container(key="sk_keluar_sisi"):
+            _logout(top=False)
+    # Issue 30.7: on a phone the sidebar hides behind an icon, so «Keluar» is also at the top of the
+    # page; screen.css shows exactly one of the two for the screen's width.
+    with st.container(key="sk_keluar_hp"):
+        _logout(top=True)
+
+
+def _logout(top: bool) -> None:
+    state = st.session_state.get(AUTH_KEY) or {}
+    token = state.get("token")
+    if token and not state.get("sso"):
+        st.html(logout_form_html(token, top=top))
+    elif st.button("Keluar", icon=":material/logout:", key="_auth_logout_hp" if top else "_auth_logout",
+                   width="content" if top else "stretch"):
+        sign_out()
+        st.rerun()

@@ -9,12 +9,19 @@ Layout (1920×1080 read from 3 m; still usable at 1366 and 360 px):
 Both fragments rerun every `segar` seconds (st.fragment(run_every=...)); the snapshot
 is cached per store fingerprint and minute, and an element whose content did not
 change is left alone by the browser. Every user-written string is HTML-escaped.
+
+Issue 29.3, the wall in seconds: a third fragment, `_watch`, draws nothing and runs every
+`wall.CHECK_SECONDS`; it asks the store's data version (one small indexed query) and, only when
+it differs from what the blocks show, reruns the page, so a new berat report is on the wall
+within seconds while an idle wall costs one tiny run per check. The map's iframe survives the
+rerun (same element, same script), and wall_live.js applies the new data in place.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import streamlit as st
@@ -35,6 +42,7 @@ log = logging.getLogger(__name__)
 MAP_HEIGHT = 700
 MAP_KEY = "ruang_pantau_map"
 MEMORY_KEY = "_ruang_pantau_highlights"
+SHOWN_KEY = "_ruang_pantau_shown"  # fragment name -> the data version its blocks show
 CACHE_TTL = 300
 
 
@@ -50,18 +58,64 @@ def cached_snapshot(db_url: str, version: tuple, viewer: Viewer, params: wall.Wa
     return wall.snapshot(store.get_engine(db_url), viewer, params)
 
 
-def _current(viewer: Viewer, params: wall.WallParams) -> tuple[wall.WallSnapshot, dict[str, float], tuple]:
-    """This refresh's snapshot and highlights (seconds left per key)."""
+@dataclass(frozen=True)
+class _View:
+    """What one check found: the snapshot, the highlights, and the key of what the blocks show."""
+
+    snap: wall.WallSnapshot
+    marks: wall.Highlights
+    active: dict[str, float]
+    version: tuple
+    key: tuple  # (viewer and URL, version, refresh tick, highlighted keys): blocks rebuilt when it changes
+    refreshed: datetime  # when the blocks were last rebuilt
+
+
+@dataclass(frozen=True)
+class _Memory:
+    """What this session's wall last read and showed (one per browser tab)."""
+
+    ident: tuple  # (viewer, params): another account or URL starts afresh
+    data_key: tuple  # (version, minute) of `view.snap`
+    view: _View
+
+
+def _current(viewer: Viewer, params: wall.WallParams) -> _View:
+    """This refresh's view: the snapshot is read again only when the store's data version changed or
+    its minute is over, and the HTML blocks are rebuilt only when the data, the `segar` tick or the
+    highlights changed (issue 29.3: a rerun the change check asks for costs little beyond the new data)."""
     engine = store.get_engine()
-    db_url = engine.url.render_as_string(hide_password=False)
-    version = overview.data_version(engine)
+    version = wall.data_version(engine)
     moment = now()
-    snap = cached_snapshot(db_url, version, viewer, params, moment.strftime("%Y%m%d%H%M"))
+    minute = moment.strftime("%Y%m%d%H%M")
+    tick = int(moment.timestamp() // params.refresh)
     memory = st.session_state.get(MEMORY_KEY)
-    previous = memory[1] if memory and memory[0] == (viewer, params) else None
-    marks = wall.track(previous, snap, moment)
-    st.session_state[MEMORY_KEY] = ((viewer, params), marks)
-    return snap, marks.active(moment), version
+    mine = memory if isinstance(memory, _Memory) and memory.ident == (viewer, params) else None
+    prev = mine.view if mine is not None else None
+    if mine is not None and prev is not None and mine.data_key == (version, minute):
+        snap, marks = prev.snap, prev.marks
+    else:
+        db_url = engine.url.render_as_string(hide_password=False)
+        snap = cached_snapshot(db_url, version, viewer, params, minute)
+        marks = wall.track(prev.marks if prev else None, snap, moment)
+    active = marks.active(moment)
+    key = ((viewer, params), version, tick, tuple(sorted(active)))
+    refreshed = prev.refreshed if prev is not None and prev.key == key else moment
+    view = _View(snap, marks, active, version, key, refreshed)
+    st.session_state[MEMORY_KEY] = _Memory((viewer, params), (version, minute), view)
+    return view
+
+
+def _blocks(name: str, view: _View, build: Callable[[], list[str]]) -> None:
+    """Draw a fragment's blocks: built again only when `view.key` changed, else the same HTML again
+    (Streamlit leaves an unchanged element alone in the browser; the map ignores unchanged data)."""
+    st.session_state.setdefault(SHOWN_KEY, {})[name] = view.version
+    memo_key = f"{MEMORY_KEY}_{name}"
+    memo = st.session_state.get(memo_key)
+    if memo is None or memo[0] != view.key:
+        memo = (view.key, [b for b in build() if b])
+        st.session_state[memo_key] = memo
+    for block in memo[1]:
+        st.html(block)
 
 
 def _still_signed_in() -> Viewer:
@@ -119,7 +173,8 @@ def tiles_html(snap: wall.WallSnapshot, active: dict[str, float]) -> str:
                  f'{escape_html(_names(new_rawan))}</div>') if new_rawan else ""
     units = len(snap.units)
     tiles = [
-        ("", _thousands(snap.n_reports), "Laporan", escape_html(snap.period.label), False),
+        ("", _thousands(snap.n_reports), "Laporan", escape_html(snap.period.label) + "; duplikat tidak dihitung",
+         False),
         ("skw-rawan", str(snap.n_rawan), "Kelurahan Rawan", f"dari {units} kelurahan{rawan_sub}", bool(new_rawan)),
         ("skw-waspada", str(snap.n_waspada), "Kelurahan Waspada", f"dari {units} kelurahan", False),
         ("skw-berat", _thousands(snap.n_berat_unverified), "Berat belum diverifikasi", "status Baru, periode ini",
@@ -215,24 +270,41 @@ def _unavailable_here(body: Callable[[wall.WallParams], None], params: wall.Wall
 
 def _head(params: wall.WallParams) -> None:
     viewer = _still_signed_in()
-    snap, active, version = _current(viewer, params)
-    st.html(head_html(snap, params, now(), active, wall.place_title(viewer)))
-    notes = notices_html(snap)
-    if notes:
-        st.html(notes)
-    st.html(tiles_html(snap, active))
-    data = wall_map.live_data(snap, active, version)
-    st.html(wall_map.data_element(data))
+    view = _current(viewer, params)
+    snap, active = view.snap, view.active
+    _blocks("head", view, lambda: [
+        head_html(snap, params, view.refreshed, active, wall.place_title(viewer)),
+        notices_html(snap),
+        tiles_html(snap, active),
+        wall_map.data_element(wall_map.live_data(snap, active, view.version)),
+    ])
 
 
 def _side(params: wall.WallParams) -> None:
     viewer = _still_signed_in()
-    snap, active, _ = _current(viewer, params)
-    st.html(alerts_html(snap))  # open alerts first: they ask for action
-    cover = coverage_html(snap)
-    if cover:
-        st.html(cover)
-    st.html(ticker_html(snap, active))
+    view = _current(viewer, params)
+    snap, active = view.snap, view.active
+    # open alerts first: they ask for action
+    _blocks("side", view, lambda: [alerts_html(snap), coverage_html(snap), ticker_html(snap, active)])
+
+
+def _watch(params: wall.WallParams) -> None:
+    """The cheap check (issue 29.3): rerun the page when the store changed since the blocks were drawn.
+
+    Draws nothing and reads nothing but the version; the blocks re-check the session and show a
+    database outage themselves, so a failed check here just waits for the next one.
+    """
+    shown = st.session_state.get(SHOWN_KEY)
+    if not shown:
+        return
+    try:
+        version = wall.data_version(store.get_engine())
+    except Exception as exc:
+        if not is_unavailable(exc):
+            raise
+        return
+    if any(v != version for v in shown.values()):
+        st.rerun(scope="app")
 
 
 def _head_block(params: wall.WallParams) -> None:
@@ -253,8 +325,14 @@ def _map(viewer: Viewer) -> None:
                              base_url_path=st.get_option("server.baseUrlPath") or "",
                              tile_url=cfg.tile_url, tile_attribution=cfg.tile_attribution)
     st_folium(fmap, key=MAP_KEY, height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
-    st.caption(f"{MEASURE_NOTICE} Titik: laporan periode ini (hitam = berat). "
-               "Yang baru berkedip selama satu menit.")
+    st.html(map_note_html())
+
+
+def map_note_html() -> str:
+    """The note under the map, in the wall's large type (issue 30.8: >= 16 px, read from 3 m)."""
+    return ('<div class="skw"><div class="skw-note" data-testid="skw-map-note">'
+            f"{escape_html(MEASURE_NOTICE)} Titik: laporan periode ini (hitam = berat, di atas yang lain; "
+            "duplikat tidak digambar). Yang baru berkedip selama satu menit.</div></div>")
 
 
 def render(viewer: Viewer, params: wall.WallParams, notices: list[str]) -> None:
@@ -268,6 +346,7 @@ def render(viewer: Viewer, params: wall.WallParams, notices: list[str]) -> None:
         _map(viewer)
     with side_col:
         st.fragment(_side_block, run_every=params.refresh)(params)
+    st.fragment(_watch, run_every=wall.CHECK_SECONDS)(params)  # last: the blocks above set what they show
 
 
 def render_page(viewer: Viewer) -> None:

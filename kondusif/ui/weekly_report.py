@@ -55,9 +55,9 @@ def render(viewer: Viewer) -> None:
     options = _week_options(engine, viewer)
     week: IsoWeek = st.selectbox(
         "Minggu (Senin 00.00 – Minggu 24.00 WIB)", options, index=0,
-        format_func=lambda w: f"{w.key} · {w.label}", key="laporan_minggu",
-        filter_mode="prefix",  # typing "2018-W25" offers that week only, not loose matches (issue 12.9)
-        help="Minggu yang memiliki laporan, terbaru di atas. Ketik misalnya 2018-W25.",
+        # issue 30.5: the week in words, not "2018-W25"; typed text matches as written, not loosely (12.9)
+        format_func=lambda w: w.short_label, key="laporan_minggu", filter_mode="contains",
+        help="Minggu yang memiliki laporan, terbaru di atas. Ketik misalnya «24 Jun».",
     )
     if week.end > now():
         st.info("Minggu ini belum selesai: laporan yang dibuat sekarang hanya memuat data sampai saat ini.",
@@ -67,15 +67,15 @@ def render(viewer: Viewer) -> None:
                  help="Membuat versi baru untuk minggu ini; versi lama tetap di arsip.", key="buat_laporan"):
         from kondusif.report import build
 
-        with st.spinner(f"Menyusun laporan {week.key}…"):
+        with st.spinner(f"Menyusun laporan {week.short_label}…"):
             info, built = build.generate_snapshot(engine, week, viewer.username)
         seconds = sum(built.timings.values())
         st.session_state["laporan_dibuat"] = (info.week, info.version)
-        st.success(f"Laporan {info.week} versi {info.version} dibuat dan diarsipkan ({_size(info.size)}, "
+        st.success(f"Laporan {parse_week(info.week).short_label} versi {info.version} dibuat dan diarsipkan ({_size(info.size)}, "
                    f"{seconds:.1f} detik).", icon=":material/task_alt:")
 
     snaps = archive.list_snapshots(engine, week)
-    st.subheader(f"Laporan {week.key}")
+    st.subheader(f"Laporan {week.short_label}")
     if not snaps:
         st.info("Belum ada laporan untuk minggu ini. Tekan «Buat laporan PDF».", icon=":material/description:")
     else:
@@ -105,7 +105,7 @@ def render(viewer: Viewer) -> None:
     else:
         table = pd.DataFrame(
             {
-                "Minggu": [s.week for s in all_snaps],
+                "Minggu": [parse_week(s.week).short_label for s in all_snaps],
                 "Versi": [s.version for s in all_snaps],
                 "Dibuat (WIB)": [format_wib(s.created_at) for s in all_snaps],
                 "Oleh": [s.created_by for s in all_snaps],
@@ -118,7 +118,7 @@ def render(viewer: Viewer) -> None:
                    "yang terbaru; yang lebih lama dapat dipilih lewat daftar minggu di atas.")
         for s in all_snaps[:ARCHIVE_BUTTONS]:
             c1, c2 = st.columns([4, 1], vertical_alignment="center")
-            c1.markdown(f"**{s.week}** versi {s.version} · {escape_markdown(format_wib(s.created_at))} · {escape_markdown(s.created_by)} · "
+            c1.markdown(f"**{parse_week(s.week).short_label}** versi {s.version} · {escape_markdown(format_wib(s.created_at))} · {escape_markdown(s.created_by)} · "
                         f"{escape_markdown(_size(s.size))}")
             c2.download_button("Unduh", _loader(engine, s.week, s.version), file_name=s.filename, mime="application/pdf",
                                key=f"arsip_{s.week}_{s.version}", icon=":material/download:", on_click="ignore")

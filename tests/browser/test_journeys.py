@@ -262,10 +262,10 @@ def test_pejabat_clicks_the_kelurahan_and_downloads_the_weekly_pdf(app, page, jo
 
     open_page(page, "Laporan mingguan", "Dokumen PDF mingguan")
     wait_idle(page)
-    choose(page, page, "Minggu (Senin 00.00 – Minggu 24.00 WIB)", f"{week.key} · {week.label}")
-    wait_for_text(page, f"Laporan {week.key}", timeout=60)
+    choose(page, page, "Minggu (Senin 00.00 – Minggu 24.00 WIB)", week.short_label)  # issue 30.5: in words
+    wait_for_text(page, f"Laporan {week.short_label}", timeout=60)
     page.get_by_role("button", name="Buat laporan PDF").click()
-    wait_for_text(page, f"Laporan {week.key} versi 1 dibuat", timeout=180)
+    wait_for_text(page, f"Laporan {week.short_label} versi 1 dibuat", timeout=180)
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Unduh PDF").click()
     pdf_path = tmp_path / download.value.suggested_filename

@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from browser_helpers import ARTIFACTS, app_env, page_in, run_app, submit_login, wait_until
 
-from kondusif import accounts, alerts, store
-from kondusif.model import Incident, Role, Viewer
+from kondusif import accounts, alerts, registry, store, workflow
+from kondusif.intake import pipeline
+from kondusif.model import Incident, Role, Viewer, new_id
 from kondusif.timeutil import now
 
 pytestmark = pytest.mark.browser
@@ -65,15 +66,15 @@ def page(browser, request, running):
     yield from page_in(context, request)
 
 
-def _open(page, running, username: str):
+def _open(page, running, username: str, kiosk: str = KIOSK):
     """Open the kiosk URL signed out, sign in, come back to it; returns the map frame and the websocket log."""
     frames: list[bytes] = []
     page.on("websocket", lambda ws: ws.on(
         "framereceived", lambda payload: frames.append(payload if isinstance(payload, bytes) else payload.encode())))
-    page.goto(running.url + KIOSK)
+    page.goto(running.url + kiosk)
     submit_login(page, username, PASSWORD)
     page.wait_for_selector("[data-testid=skw-tiles]", timeout=60_000)
-    assert page.url.endswith(KIOSK), page.url  # the deep link survived the login
+    assert page.url.endswith(kiosk), page.url  # the deep link survived the login
     frame = page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
     frame.wait_for_function("() => window.SiKondusifWall && window.SiKondusifWall.applied > 0", timeout=60_000)
     return frame, frames
@@ -160,3 +161,115 @@ def test_admin_sees_no_reporter_identity_on_the_wall(running, page):
     wait_until(lambda: page.locator(".skw-meta").inner_text() != stamp, timeout=DEADLINE, message="a refresh")
     assert "Peringatan dikirim ke akun pejabat dan panwaslu." in page.content()
     _identity_absent(page, frames)
+
+
+# --------------------------------------------------------------------------- issue 30.8 and 29.3
+
+# segar=3600: the wall's own refresh would come in an hour; what appears sooner came through the change check.
+SLOW_KIOSK = "/ruang_pantau?segar=3600&periode=24j"
+RT_HEAD = Viewer("rt-1673011001-003", Role.RT, "Ketua RT 03", kelurahan=TIMUR1, rt=3)  # the sample registry's RT
+
+# Every element with its own text inside `root_selector`, with its computed font size in px.
+TEXT_SIZES = """
+(root) => {
+  const out = [];
+  document.querySelectorAll(root).forEach((box) => box.querySelectorAll("*").forEach((el) => {
+    const own = Array.from(el.childNodes).filter((n) => n.nodeType === 3 && n.textContent.trim()).map(
+      (n) => n.textContent.trim()).join(" ");
+    if (own && el.getClientRects().length) out.push([own.slice(0, 40), parseFloat(getComputedStyle(el).fontSize)]);
+  }));
+  return out;
+}
+""".strip()
+
+
+def _file(engine, severity: str, title: str, minutes_ago: int) -> str:
+    """A report filed through the form's write path (as the Ketua RT of RT 03 would); its number."""
+    out = pipeline.submit_form(engine, RT_HEAD, {
+        "category": "intimidasi", "severity": severity, "title": title, "description": title + ".",
+        "occurred_at": now() - timedelta(minutes=minutes_ago)}, new_id())
+    assert out.ok, out.errors
+    return str(out.report_no)
+
+
+def _small(sizes: list) -> list:
+    return [(text, px) for text, px in sizes if px < 16]
+
+
+def test_the_wall_from_three_metres_and_in_seconds(running, page, live_db, browser):
+    engine = store.get_engine(live_db)
+    registry.ensure_rt_registry(engine)
+    # Same RT, no coordinates: the dots lie on one point. The ringan is newer, the berat must stay on top.
+    berat = _file(engine, "berat", "Ancaman di rumah ketua RT", 20)
+    ringan = _file(engine, "ringan", "Spanduk dicoret dekat rumah ketua RT", 10)
+    original = store.get_incident(engine, berat, OPERATOR)
+    twin_no = _file(engine, "sedang", "Ancaman yang sama dilaporkan lagi", 15)
+    twin = store.get_incident(engine, twin_no, OPERATOR)
+    workflow.mark_duplicate(engine, OPERATOR, twin["id"], int(twin["version"]), original["report_no"],
+                            "Kejadian yang sama")
+    store.dispose_engines()
+
+    frame, _frames = _open(page, running, "uji-panwaslu", SLOW_KIOSK)
+    # 24 hours: the three reports of the fixture and the two filed above; the duplicate is not counted.
+    assert page.locator("[data-testid=skw-tiles] .skw-n").first.inner_text() == "5"
+    order = frame.evaluate("() => Array.from(document.querySelectorAll('path.sk-wall-inc')).map("
+                           "p => p.getAttribute('data-no'))")
+    assert twin_no not in order and len(order) == 5
+    assert order.index(berat) > order.index(ringan)  # drawn later: on top
+    # The dot a viewer sees at that point is the berat one.
+    top = frame.evaluate("""(no) => {  // (dots ignore the mouse on the wall: let the hit test see them)
+        document.querySelectorAll('path.sk-wall-inc').forEach((p) => { p.style.pointerEvents = 'auto'; });
+        const r = document.querySelector(`path.sk-wall-inc[data-no='${no}']`).getBoundingClientRect();
+        const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+        return hit && hit.getAttribute('data-no'); }""", ringan)
+    assert top == berat
+
+    # Read from three metres: the legend, its notes and the page's notes at 16 px or more.
+    legend = frame.evaluate(TEXT_SIZES, ".sk-legend")
+    assert any("Tingkat kondusivitas" in t for t, _ in legend) and not _small(legend), legend
+    page_text = page.evaluate(TEXT_SIZES, ".skw")
+    assert "duplikat tidak digambar" in page.locator("[data-testid=skw-map-note]").inner_text()
+    assert len(page_text) > 20 and not _small(page_text), _small(page_text)  # the note, tiles, ticker, alerts
+    # A tooltip says only what the wall has: no side panel to click through to.
+    frame.evaluate("""(k) => map_div.eachLayer((l) => {
+        if (l.feature && l.feature.properties && l.feature.properties.k === k && l.openTooltip) l.openTooltip(); })""",
+                   TIMUR1)  # (as a hover does; a TV has no mouse)
+    tip = frame.locator(".leaflet-tooltip").first
+    wait_until(lambda: tip.count() == 1 and tip.is_visible(), timeout=30, message="a kelurahan tooltip")
+    assert "Kec. " in tip.inner_text() and "Klik" not in tip.inner_text() and "samping" not in tip.inner_text()
+    assert not _small(frame.evaluate(TEXT_SIZES, ".leaflet-tooltip"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ruang_pantau_1920_legend.png"))
+
+    # Issue 29.3: a new berat report through the form reaches the map without a reload and long before
+    # the hour-long refresh: only the change check can have brought it.
+    page.evaluate("() => { window.__kept = 'page'; }")
+    stamp = page.locator(".skw-meta").inner_text()
+    fresh = _file(store.get_engine(live_db), "berat", "Bentrok di depan posko", 0)
+    dot = frame.locator(f"path.sk-wall-inc[data-no='{fresh}']")
+    wait_until(lambda: dot.count() == 1, timeout=60, message="the new berat report's dot")
+    assert page.evaluate("() => window.__kept") == "page"
+    assert page.locator(f".skw-row[data-no='{fresh}']").count() == 1  # the ticker has it too
+    assert page.locator("[data-testid=skw-tiles] .skw-n").first.inner_text() == "6"
+    assert page.locator(".skw-meta").inner_text() != stamp  # the blocks were drawn again from new data
+    order = frame.evaluate("() => Array.from(document.querySelectorAll('path.sk-wall-inc')).map("
+                           "p => p.getAttribute('data-no'))")
+    assert order[-1] == fresh  # the newest berat on top of everything
+
+    # The same wall at 1366 and 360 px: the legend fits inside the map, the text keeps its size at 1366.
+    for width, height in ((1366, 768), (360, 740)):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="id-ID")
+        small = context.new_page()
+        try:
+            small_frame, _ = _open(small, running, "uji-panwaslu", SLOW_KIOSK)
+            if width == 1366:
+                assert not _small(small.evaluate(TEXT_SIZES, ".skw"))
+                assert not _small(small_frame.evaluate(TEXT_SIZES, ".sk-legend"))
+                fits = small_frame.evaluate("""() => {
+                    const m = document.querySelector('.leaflet-container').getBoundingClientRect();
+                    const l = document.querySelector('.sk-legend').getBoundingClientRect();
+                    return l.left >= m.left && l.right <= m.right && l.top >= m.top && l.bottom <= m.bottom; }""")
+                assert fits
+            small.screenshot(path=str(ARTIFACTS / f"ruang_pantau_{width}.png"), full_page=True)
+        finally:
+            context.close()

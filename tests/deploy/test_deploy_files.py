@@ -153,6 +153,7 @@ esac
         "restart sikondusif-migrate.service | answering:",
         f"restart sikondusif@{ports[0]}.service | answering:",
         f"restart sikondusif@{ports[1]}.service | answering: {ports[0]}",  # the first one is back first
+        f"try-restart sikondusif-worker.service | answering: {ports[0]} {ports[1]}",  # issue 28: new code last
     ]
     assert "Selesai" in proc.stdout
 
@@ -210,7 +211,7 @@ def test_systemd_units_verify(tmp_path):
     units = _units_for_this_checkout(tmp_path)
     assert {u.name for u in units} == {
         "sikondusif@8501.service", "sikondusif-migrate.service", "sikondusif-sms-gateway.service",
-        "sikondusif-backup.service", "sikondusif-backup.timer"}
+        "sikondusif-backup.service", "sikondusif-backup.timer", "sikondusif-worker.service"}
     for unit in units:  # the parse check every machine can do
         sections = _parse_unit(unit)
         assert "Unit" in sections and ("Service" in sections or "Timer" in sections), unit.name
@@ -218,6 +219,9 @@ def test_systemd_units_verify(tmp_path):
     assert "--server.port %i" in app["ExecStart"][0] and "--server.address 127.0.0.1" in app["ExecStart"][0]
     assert app["EnvironmentFile"] == ["/etc/sikondusif/sikondusif.env", "/etc/sikondusif/db.env",
                                       "-/etc/sikondusif/streamlit.env"]
+    worker = _parse_unit(tmp_path / "sikondusif-worker.service")["Service"]  # issue 28: same user and env files
+    assert worker["ExecStart"] == [f"{ROOT}/.venv/bin/python -m kondusif worker"]
+    assert (worker["User"], worker["EnvironmentFile"]) == (app["User"], app["EnvironmentFile"][:2])
     timer = _parse_unit(tmp_path / "sikondusif-backup.timer")["Timer"]
     assert timer["OnCalendar"] == ["*-*-* 01:30:00 Asia/Jakarta"] and timer["Persistent"] == ["true"]
     tool = shutil.which("systemd-analyze")

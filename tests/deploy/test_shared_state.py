@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -146,24 +145,22 @@ def test_two_processes_delivering_at_once_send_each_alert_exactly_once(engine, d
     assert states == {alerts.SENT}
 
 
-def test_each_app_process_starts_its_delivery_worker_in_the_lifespan(engine, hook, monkeypatch):
-    from kondusif.alerts import delivery
+def test_an_app_process_starts_no_background_work_and_the_worker_delivers(engine, hook, monkeypatch):
+    """Issue 28: the lifespan starts no thread or task; delivery is the worker's (one per installation)."""
     from kondusif.web import lifespan
+    from kondusif.worker import Worker
 
     monkeypatch.setenv("KONDUSIF_WEBHOOK_URL", hook)
     settings.cache_clear()
-    ids = _pending_alerts(engine, 2)
+    before = set(threading.enumerate())
     lifespan.start_process()
-    try:
-        worker = delivery._workers[str(engine.url)]
-        assert worker.thread.is_alive()
-        deadline = time.monotonic() + 60
-        while sorted(_Hook.received) != ids:
-            assert time.monotonic() < deadline, f"delivered so far: {_Hook.received}"
-            time.sleep(0.05)
-    finally:
-        lifespan.stop_process()
-    assert not worker.thread.is_alive() and not delivery._workers
+    assert set(threading.enumerate()) == before
+    ids = _pending_alerts(engine, 2)
+    with store.write(engine) as conn:
+        alerts.announce(conn, [{"id": i, "delivery_state": alerts.PENDING} for i in ids])
+    assert _Hook.received == []
+    assert Worker(engine, "pekerja-uji").run_once() == 1  # one event naming both alerts
+    assert sorted(_Hook.received) == ids
 
 
 def test_an_rt_list_imported_on_another_process_is_used_here_at_once(engine, db_url):

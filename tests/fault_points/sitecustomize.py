@@ -8,15 +8,21 @@ variables is set, and only in that process:
   COMMIT (SQLAlchemy events on every Engine), writes MARKER and waits to be killed (issue 18);
 - FAULT_SMS_PAUSE_AFTER_STORE=MARKER: the Gammu reader stops after the store committed a report
   and before its Gammu transaction runs (before `UPDATE inbox`), writes MARKER and waits;
+- FAULT_WORKER_PAUSE_BEFORE_SEND=MARKER: the background worker (`-m kondusif worker`) stops in the
+  middle of delivering an alert (outbox event claimed, alert marked 'sending', webhook not yet
+  called), writes MARKER and waits to be killed (issue 28);
 - FAULT_WORKER_GATE=PATH: an import worker (`-m kondusif.intake.worker JOBDIR`) reports stage
   "mulai", touches JOBDIR/waiting and waits until PATH exists (at most 300 s).
 """
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -64,9 +70,42 @@ def _worker_gate(gate: str) -> None:
         time.sleep(0.05)
 
 
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Patch module `name` right after it is first imported (the app is not importable yet at start-up)."""
+
+    def __init__(self, name: str, patch: Callable) -> None:
+        self.name, self.patch = name, patch
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        run = spec.loader.exec_module
+
+        def exec_module(module) -> None:
+            run(module)
+            self.patch(module)
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def _pause_before_send(marker: str) -> None:
+    def patch(delivery) -> None:
+        def send_webhook(*_args, **_kwargs) -> None:
+            _hold(marker)
+
+        delivery.send_webhook = send_webhook
+
+    sys.meta_path.insert(0, _AfterImport("kondusif.alerts.delivery", patch))
+
+
 _before_commit = os.environ.get("FAULT_PAUSE_BEFORE_COMMIT")
 _after_store = os.environ.get("FAULT_SMS_PAUSE_AFTER_STORE")
 if _before_commit or _after_store:
     _install_engine_points(_before_commit, _after_store)
+if os.environ.get("FAULT_WORKER_PAUSE_BEFORE_SEND"):
+    _pause_before_send(os.environ["FAULT_WORKER_PAUSE_BEFORE_SEND"])
 if os.environ.get("FAULT_WORKER_GATE"):
     _worker_gate(os.environ["FAULT_WORKER_GATE"])

@@ -2,10 +2,12 @@
 
 Shared by tests/intake/test_reading_corpus.py (tuning part only) and
 benchmarks/bench_intake_accuracy.py (both parts). Each message goes the way it
-does in production: a WhatsApp message rendered as one line of an export and
+does in production: a WhatsApp message rendered as one line of an export in the
+row's `layout` (Android by default, Android 12-hour, Android 4-digit year, iPhone) and
 split by `chat.read_chat` (media, deleted and system lines included), then read by
 `messages.read_message` with the group's kelurahan as the default; an SMS is handed
-to the reader as the gateways hand it.
+to the reader as the gateways hand it, or (layout `dump`) as one `waktu;nomor;pesan`
+line of an imported SMS list.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Labelled:
     severity: str
     rt: int | None
     kelurahan: str | None  # code
+    layout: str = ""  # wa: android (default), android12, android4y, iphone; sms: gateway (default), dump
 
 
 @dataclass
@@ -60,18 +63,32 @@ def _code(name: str) -> str | None:
     return str(hit.iloc[0]["kode"])
 
 
+# The files of each part (README in the corpus folder: the first held-out part became tuning in session 5).
+PARTS = {"tuning": ("tuning", "tuning2"), "heldout": ("heldout2",)}
+
+
+def _rows(kind: str, part: str) -> list[dict[str, str]]:
+    rows: list[dict[str, str]] = []
+    for name in PARTS.get(part, (part,)):
+        with open(CORPUS / f"{kind}_{name}.tsv", encoding="utf-8", newline="") as f:
+            rows += csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+    return rows
+
+
+def _unescape(text: str) -> str:
+    return text.replace("\\n", "\n").replace("\\u200e", "\u200e")
+
+
 def load_messages(part: str) -> list[Labelled]:
-    """`part` is "tuning" or "heldout"."""
-    with open(CORPUS / f"messages_{part}.tsv", encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [Labelled(r["id"], r["channel"], r["sender"], r["group"], r["text"].replace("\\n", "\n"), r["outcome"],
-                     r["category"], r["severity"], int(r["rt"]) if r["rt"] else None, _code(r["kelurahan"]))
-            for r in rows]
+    """`part` is "tuning" or "heldout" (or one file's own name, e.g. "heldout2")."""
+    return [Labelled(r["id"], r["channel"], r["sender"], r["group"], _unescape(r["text"]), r["outcome"],
+                     r["category"], r["severity"], int(r["rt"]) if r["rt"] else None, _code(r["kelurahan"]),
+                     r.get("layout") or "")
+            for r in _rows("messages", part)]
 
 
 def load_forms(part: str) -> list[dict[str, str]]:
-    with open(CORPUS / f"forms_{part}.tsv", encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return _rows("forms", part)
 
 
 WHEN = datetime(2018, 6, 27, 0, 15, tzinfo=UTC)
@@ -80,12 +97,20 @@ WHEN = datetime(2018, 6, 27, 0, 15, tzinfo=UTC)
 def _message(m: Labelled) -> chat.ChatMessage:
     """SMS as the gateways hand it to the reader (kondusif/sms/inbound.py); WhatsApp as one export line."""
     if m.channel == "sms":
-        return chat.ChatMessage(1, 1, "sms", WHEN, m.sender, m.text)
-    head = "27/06/18 07.15 - "
-    line = head + m.text if m.sender == "-" else f"{head}{m.sender}: {m.text}"
-    parsed = chat.read_chat((line + "\n").encode(), "whatsapp")
-    assert len(parsed.messages) == 1, m.id
+        if m.layout != "dump":
+            return chat.ChatMessage(1, 1, "sms", WHEN, m.sender, m.text)
+        parsed = chat.read_chat(f"2018-06-27 07:15;{m.sender};{m.text}\n".encode(), "sms")
+    else:
+        head = _HEADS[m.layout or "android"]
+        line = head + m.text if m.sender == "-" else f"{head}{m.sender}: {m.text}"
+        parsed = chat.read_chat((line + "\n").encode(), "whatsapp")
+    assert len(parsed.messages) == 1 and parsed.messages[0].sent_at == WHEN, m.id
     return parsed.messages[0]
+
+
+# 27 June 2018 07.15 WIB as each WhatsApp export layout writes it
+_HEADS = {"android": "27/06/18 07.15 - ", "android12": "6/27/18, 7:15 AM - ",
+          "android4y": "27/06/2018 07.15 - ", "iphone": "[27/06/18 07.15.00] "}
 
 
 def read_one(m: Labelled) -> Read:

@@ -110,7 +110,7 @@ def test_good_rows_land_in_one_transaction(store_engine, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk penuh")
 
-    monkeypatch.setattr(pipeline.store, "add_audit", boom)
+    monkeypatch.setattr(pipeline.store.audit, "record", boom)
     with pytest.raises(RuntimeError):
         pipeline.commit_file(store_engine, p, PANWASLU)
     assert count(store_engine) == 0 and count(store_engine, store.audit_log, entity="incident") == 0

@@ -164,3 +164,151 @@ def test_a_time_with_a_colon_in_a_lapor_line_without_colon_is_description():
     r = read("LAPOR uang berat RT 6 Dempo amplop dibagi jam 21:15 di pos ronda")
     assert r.outcome == "report" and r.raw["kelurahan"] == "Dempo"
     assert r.raw["description"] == "amplop dibagi jam 21:15 di pos ronda"
+
+
+# --------------------------------------------------------------------------- rules added after the corpus' second part
+# (docs/reading.md; hand-made messages, none taken from the corpus)
+
+SUKAJADI, TABA_KOJI = "16.73.02.1009", "16.73.01.1015"
+
+
+def test_the_quiet_period_is_a_time_not_a_calm_word():
+    text = "Pak, ado tim paslon pasang stiker keliling kampung di RT 9 malam ini, padahal masa tenang"
+    assert vocab.is_calm(text) is False
+    r = read(text, sender="Pak Bujang RT 09 Sukajadi")
+    assert (r.outcome, r.raw["category"], r.raw["rt"], r.raw["kelurahan"]) == (
+        "report", Category.KAMPANYE_LUAR_JADWAL, 9, SUKAJADI)
+    r = read("Hari pertama masa tenang, RT 3 aman terkendali", sender="Pak Bujang RT 03 Sukajadi")
+    assert r.outcome == "checkin" and r.raw["rt"] == 3
+
+
+def test_quiet_period_does_not_outvote_a_named_incident():
+    r = read("masa tenang tapi tim paslon masih bagi amplop 50rb di RT 9", sender="Pak Bujang RT 09 Sukajadi")
+    assert (r.outcome, r.raw["category"]) == ("report", Category.POLITIK_UANG)
+
+
+@pytest.mark.parametrize("text", [
+    "Kepala sekolah SMP di RT 6 kumpulkan wali murid, minta pilih paslon nomor 2",
+    "Perangkat kelurahan ikut foto bersama paslon di posko RT 6",
+    "Ada pegawai dinas sosial bawa mobil dinas ke acara tim sukses di RT 6",
+    "Seklur ikut acung jari 3 waktu paslon datang ke RT 6",
+])
+def test_officials_taking_sides_are_netralitas(text):
+    r = read(text, sender="Bu Warsih RT 06 Taba Koji")
+    assert (r.outcome, r.raw["category"], r.raw["rt"], r.raw["kelurahan"]) == (
+        "report", Category.NETRALITAS, 6, TABA_KOJI), r.reason
+
+
+def test_greeting_the_lurah_does_not_make_a_report_about_the_lurah():
+    r = read("Bu lurah, warga RT 6 disuruh tanda tangan dukung paslon 2, kalau dak mau dicatat namanya",
+             sender="Bu Warsih RT 06 Taba Koji")
+    assert (r.outcome, r.raw["category"]) == ("report", Category.INTIMIDASI), r.reason
+
+
+@pytest.mark.parametrize("text, cat", [
+    ("Rumah ketua relawan paslon 1 di RT 2 dilempari batu tengah malam", Category.INTIMIDASI),
+    ("Ado yg bilang ke warga RT 2 kalau tidak pilih paslon 1 gang kami dak diaspal", Category.INTIMIDASI),
+    ("Beredar video rekayasa paslon 3 menghina suku lain di grup warga RT 2", Category.KAMPANYE_HITAM),
+    ("Tembok rumah calon di RT 2 ditulisi PKI pake cat semprot", Category.KAMPANYE_HITAM),
+    ("Banner paslon di pos ronda RT 2 digunting orang subuh tadi", Category.PERUSAKAN_APK),
+    ("Baliho paslon terpasang di pagar SD negeri RT 2", Category.KAMPANYE_LUAR_JADWAL),
+    ("Tim paslon bagiin gula 2 kg ke ibu2 pengajian di RT 2", Category.POLITIK_UANG),
+])
+def test_more_words_for_the_categories(text, cat):
+    r = read(text, sender="Pak Amran RT 02 Dempo")
+    assert (r.outcome, r.raw["category"], r.raw["rt"]) == ("report", cat, 2), r.reason
+
+
+def test_apk_damaged_is_still_perusakan():
+    r = read("APK paslon 2 di RT 2 dirusak, tiangnya patah", sender="Pak Amran RT 02 Dempo")
+    assert (r.outcome, r.raw["category"]) == ("report", Category.PERUSAKAN_APK)
+
+
+@pytest.mark.parametrize("text, cat, sev, rt, kel", [
+    ("#LAPOR#BENTROK#BERAT#RT12#DEMPO#dua kelompok pemuda baku hantam", "BENTROK", "berat", 12, "DEMPO"),
+    ("LAPOR bentrk sedang RT 2 Dempo: adu jotos di warung", Category.BENTROKAN, "sedang", 2, "Dempo"),
+    ("LAPOR kampnye ringan RT 4 Dempo: orasi paslon di halaman masjid", Category.KAMPANYE_LUAR_JADWAL, "ringan", 4,
+     "Dempo"),
+    ("LAPOR uang sedang RT 2 Sukajad amplop 20rb di warung", "uang", "sedang", 2, "Sukajad"),
+])
+def test_lapor_spellings_people_type(text, cat, sev, rt, kel):
+    r = read(text, sender="+6281377700011", channel="sms")
+    assert r.outcome == "report", r.reason
+    assert (r.raw["category"], r.raw["severity"], r.raw["rt"], r.raw["kelurahan"]) == (cat, sev, rt, kel)
+
+
+def test_a_short_misspelled_code_is_never_guessed():
+    r = read("LAPOR uamg berat RT 3 Dempo: amplop", sender="+6281377700011", channel="sms")
+    assert r.outcome == "review" and "uamg" in r.reason
+
+
+def test_lapor_followed_by_a_sentence_reads_the_sentence():
+    r = read("Lapor pak lurah, ada caleg bagi sembako atas nama paslon di RT 8 Dempo", sender="+6281377700011",
+             channel="sms")
+    assert (r.outcome, r.raw["category"], r.raw["rt"], r.raw["kelurahan"]) == (
+        "report", Category.POLITIK_UANG, 8, DEMPO), r.reason
+
+
+@pytest.mark.parametrize("text", [
+    "Ralat pak, maksud sy RT 12 bukan RT 2",
+    "Sudah sy teruskan ke PPL pak RT 4",
+    "Pak RT 3 tolong dicek ke lokasi dulu ya",
+    "Izin dak datang rapat malam ini pak, RT 5",
+    "Jgn lupa kirim kabar aman sebelum jam 9 ya bapak2",
+    "PANWASCAM: laporkan dugaan pelanggaran ke PPL kelurahan masing2",
+    "Mulai besok RT wajib lapor tiap pagi",
+])
+def test_follow_ups_and_instructions_are_not_reports(text):
+    assert read(text, sender="Pak Lurah Dempo").outcome == "rejected"
+
+
+def test_a_correction_naming_an_incident_is_still_read():
+    r = read("Ralat: amplopnya di RT 6, bukan RT 5", sender="Pak Amran RT 02 Dempo")
+    assert r.outcome != "rejected" and r.guess["kategori"] == ["politik_uang"]
+
+
+def test_a_question_followed_by_a_short_remark_is_a_question():
+    assert read("Betul dak TPS 3 dipindah ke balai? Sy dengar dr warga", sender="Pak Amran RT 02 Dempo").outcome \
+        == "rejected"
+    r = read("Apa ini termasuk politik uang? bagi sembako di RT 5 Dempo")
+    assert r.outcome == "review" and "pertanyaan" in r.reason
+
+
+def test_saying_one_will_report_goes_to_a_person():
+    r = read("Sy mau lapor pak, ada yg bagi beras di RT 4 Dempo")
+    assert r.outcome == "review" and "mau lapor" in r.reason
+
+
+def test_reduplicated_nothing_is_calm():
+    r = read("RT 7 dak ado apo2 pak", sender="Pak Amran RT 07 Dempo")
+    assert r.outcome == "checkin" and r.raw["rt"] == 7
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("camat_tidak_netral", Category.NETRALITAS), ("rt_berpihak", Category.NETRALITAS),
+    ("pemberian_uang", Category.POLITIK_UANG), ("amplop_atau_intimidasi", None), ("uang_dan_teror", None),
+])
+def test_form_choice_names_added(value, expected):
+    assert vocab.match_category(value) == expected
+
+
+@pytest.mark.parametrize("value, expected", [("sedang_aja", Severity.SEDANG), ("berat_saja", Severity.BERAT)])
+def test_form_severity_with_saja(value, expected):
+    assert vocab.match_severity(value) == expected
+
+
+def test_asking_leave_is_not_a_report_even_with_a_denial_in_it():
+    r = read("Bu lurah, sy izin dak ikut gotong royong besok, RT 5 ada hajatan", sender="Pak Amran RT 05 Dempo")
+    assert r.outcome == "rejected", r.reason
+
+
+def test_a_question_whether_a_named_place_saw_a_violation_goes_to_a_person():
+    r = read("Pak, caleg bagi kalender di RT 3 Dempo itu termasuk pelanggaran dak?")
+    assert r.outcome == "review" and "pertanyaan" in r.reason
+    assert read("Pak, bagi kalender itu termasuk pelanggaran dak?").outcome == "rejected"
+
+
+def test_telling_people_what_to_type_is_not_a_checkin():
+    text = "Ibu bapak, besok pagi sblm jam 8 situasi wilayah ketik AMAN kalau tidak ada kejadian"
+    assert vocab.is_calm(text) is False
+    assert read(text, sender="Lurah Dempo").outcome == "rejected"

@@ -153,11 +153,13 @@ def test_archived_snapshot_downloads_byte_identical_and_regenerating_adds_a_vers
     assert got_info.params["generated_at"] == GENERATED_AT.isoformat()
     assert got_info.created_by == "pejabat.kota"
     assert "Laporan Mingguan Kondusivitas Wilayah 2018-W26 · versi 1" not in pdf_text(got)  # header format
-    assert "2018-W26 · versi 1" in pdf_text(got)
+    # Issue 30.5: the week in words ("Minggu 25 Jun–1 Jul 2018"), never the ISO key a reader trips on.
+    assert "Minggu 25 Jun–1 Jul 2018 · versi 1" in pdf_text(got)
+    assert "2018-W26" not in pdf_text(got) and "Lewat" not in pdf_text(got)
 
     info2, built2 = build.generate_snapshot(week_engine, WEEK, "admin")
     assert info2.version == 2
-    assert "2018-W26 · versi 2" in pdf_text(built2.pdf)
+    assert "Minggu 25 Jun–1 Jul 2018 · versi 2" in pdf_text(built2.pdf)
     listed = archive.list_snapshots(week_engine, WEEK)
     assert [s.version for s in listed] == [2, 1]
     # version 1 was not overwritten

@@ -60,9 +60,37 @@ def test_serve_listens_on_loopback_only_and_says_how_to_put_nginx_in_front(db_ur
         text = log.read_text()
         assert f"http://127.0.0.1:{port} (hanya komputer ini)" in text
         assert "deploy/render.py" in text and "nginx" in text
+        # Issue 28: one worker runs beside the app (its heartbeat names its pid) and stops with it.
+        seen = wait_until(lambda: _worker_ids(db_url), timeout=60, message="the worker's heartbeat")
+        worker_pid = int(seen[0].rsplit(":", 1)[1])
+        assert worker_pid != proc.pid and _alive(worker_pid)
+        proc.send_signal(signal.SIGTERM)  # the serve process only, as systemd or Ctrl+C would
+        proc.wait(timeout=90)
+        wait_until(lambda: not _alive(worker_pid), timeout=30, message="the worker stopping with the app")
+        assert "Pekerja latar berhenti" in log.read_text()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+
+
+def _worker_ids(db_url: str) -> list[str]:
+    import sqlalchemy as sa
+
+    from kondusif import store
+    from kondusif.store.schema import workers
+
+    with store.get_engine(db_url).connect() as conn:
+        return list(conn.execute(sa.select(workers.c.worker_id)).scalars())
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:  # a zombie has ended too
+        return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_an_address_for_every_interface_is_a_warning_in_the_console():

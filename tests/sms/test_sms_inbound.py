@@ -254,26 +254,27 @@ def test_gateway_heartbeat_keeps_the_last_error_until_a_new_one(engine):
 
 
 def test_a_burst_rechecks_rawan_once_per_batch_and_still_alerts(engine, monkeypatch):
-    """store.after_commit_batched: one merged Rawan check for many SMS, the same alert as one by one."""
+    """store outbox.held: one merged Rawan check for many SMS, the same alert as one by one."""
     from kondusif import alerts
+    from kondusif.store import outbox
 
     register_rt(engine)
     calls = []
-    real = alerts.check_levels_after_insert
+    real = alerts.check_levels
 
-    def counting(eng, rows):
-        calls.append(len(rows))
-        return real(eng, rows)
+    def counting(eng, **kw):
+        calls.append(kw.get("kelurahan"))
+        return real(eng, **kw)
 
-    monkeypatch.setattr(alerts, "check_levels_after_insert", counting)
+    monkeypatch.setattr(alerts, "check_levels", counting)
     now_ = datetime.now(UTC)
-    with store.after_commit_batched():
+    with outbox.held():
         for i in range(8):  # 8 berat x 4 x 0,5 (baru) = 16 >= 14: Rawan
             out = receive_sms(sms(f"LAPOR bentrok berat RT 3 Air Kuti: massa bentrok nomor {i}", mid=f"b{i}",
                                   at=now_), engine=engine)
             assert out.status == "laporan"
         assert calls == []  # held until the batch ends
-    assert calls == [8]
+    assert calls == [[AIR_KUTI]]  # the eight events of the burst, handled at once
     with engine.connect() as conn:
         kinds = [r[0] for r in conn.execute(sa.select(store.alerts.c.kind).where(
             store.alerts.c.kode_kelurahan == AIR_KUTI))]

@@ -1,21 +1,23 @@
-"""Issue 15: the running app itself watches for silent gateways (app.py's lifespan), with nobody's page open."""
+"""Issue 15/28: the worker (`python -m kondusif worker`) watches for silent gateways, with nobody's page open."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from polling import cli_env, wait_until
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "browser"))
-from browser_helpers import app_env, run_app, wait_until  # noqa: E402
+from kondusif import store
+from kondusif.timeutil import now, to_wib
 
-from kondusif import store  # noqa: E402
-from kondusif.timeutil import now, to_wib  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_server_raises_the_silence_alert_on_its_own(db_url, tmp_path):
+def test_the_worker_raises_the_silence_alert_on_its_own(db_url, tmp_path):
     today = to_wib(now()).date()
     config = tmp_path / "kondusif.toml"
     # An election running from yesterday to tomorrow (so the WIB hour of the test run does not matter),
@@ -32,7 +34,14 @@ def test_the_server_raises_the_silence_alert_on_its_own(db_url, tmp_path):
                                 .where(store.alerts.c.kind == "sms_senyap")).fetchall()
 
     assert silent_alerts() == []
-    with run_app(app_env(db_url, KONDUSIF_CONFIG=str(config))):
-        (alert,) = wait_until(silent_alerts, timeout=150, message="the lifespan's silence alert")
+    proc = subprocess.Popen([sys.executable, "-m", "kondusif", "worker"], cwd=ROOT,
+                            env=cli_env(db_url, KONDUSIF_CONFIG=str(config)),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        (alert,) = wait_until(silent_alerts, timeout=120, message="the worker's silence alert")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out
     assert alert.message.startswith("Tidak ada SMS masuk selama ")
     assert "pada hari pemungutan suara (belum ada SMS masuk sejak " in alert.message

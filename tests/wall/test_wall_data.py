@@ -109,15 +109,68 @@ def test_live_data_for_the_map(wall_store):
     level_index, tooltip, left = data["kel"][TIMUR1]
     assert left == 1 and level_index in (0, 1, 2) and "<b>" in tooltip  # a flag: the browser times the minute
     assert data["kel"][OTHER][2] == 0
-    assert [r[3] for r in data["inc"]][-1] == no  # oldest first: the newest is drawn last (on top)
-    newest = data["inc"][-1]
-    assert newest[2] == "ringan"  # Amplop 2, 11:00 WIB
-    assert newest[4] == 1 and data["inc"][0][4] == 0
+    assert no == "LLG-2018-000003"  # Amplop 2, ringan, 11:00 WIB: the newest report of the day
+    # Issue 30.8: drawn ringan, then sedang, then berat, oldest first within each: the last drawn is on
+    # top, so the newer ringan (11:00) lies under the berat of 08:00, 09:00 and 10:00, the newest on top.
+    assert [(r[3], r[2]) for r in data["inc"]] == [
+        ("LLG-2018-000003", "ringan"), ("LLG-2018-000004", "berat"), ("LLG-2018-000001", "berat"),
+        ("LLG-2018-000002", "berat")]
+    assert data["inc"][0][4] == 1 and [r[4] for r in data["inc"][1:]] == [0, 0, 0]  # the ringan flagged new
     # No coordinates were given: the dots sit at a point inside their kelurahan (a number, not null).
     assert all(isinstance(r[0], float) and isinstance(r[1], float) for r in data["inc"])
     element = wall_map.data_element(data)
     assert element.startswith('<div hidden class="sk-wall-data" data-sk-wall="')
     assert "<b>" not in element and "&lt;b&gt;" in element  # attribute-escaped JSON
+
+
+def test_wall_tooltips_promise_no_side_panel(wall_store):
+    """Issue 30.8: the wall has no panel beside the map: its tooltips say only what is there."""
+    snap = wall.snapshot(wall_store, PEJABAT, REPLAY, NOW + timedelta(days=3))
+    tips = [v[1] for v in wall_map.live_data(snap, {})["kel"].values()]
+    assert len(tips) == 72 and all("Kec. " in t for t in tips)
+    assert not any("Klik" in t or "samping" in t for t in tips)
+
+
+def test_duplicates_are_neither_counted_nor_drawn(wall_store):
+    """Issue 30.8: a report marked duplikat of another (the desk's one merge path) is one event already."""
+    from kondusif import store, workflow
+
+    twin = store.get_incident(wall_store, "LLG-2018-000002", ADMIN)
+    workflow.mark_duplicate(wall_store, ADMIN, twin["id"], int(twin["version"]), "LLG-2018-000001",
+                            "Kejadian yang sama dengan LLG-2018-000001")
+    snap = wall.snapshot(wall_store, PEJABAT, REPLAY, NOW + timedelta(days=3))
+    assert snap.n_reports == 3  # 27/06: four reports, one of them now a duplicate
+    assert "LLG-2018-000002" not in set(snap.reports["report_no"])
+    assert [r[3] for r in wall_map.live_data(snap, {})["inc"]] == [
+        "LLG-2018-000003", "LLG-2018-000004", "LLG-2018-000001"]
+    scoped = wall.snapshot(wall_store, PANWASCAM, REPLAY, NOW + timedelta(days=3))
+    assert scoped.n_reports == 2  # Timur I: Amplop 0 and 2 (Amplop 1 is the duplicate)
+
+
+def test_data_version_moves_with_every_write_the_wall_shows_and_not_with_reads(wall_store):
+    """Issue 29.3: the cheap check the open walls ask every few seconds."""
+    from kondusif import alerts, checkins, registry, store, workflow
+    from kondusif.model import Incident
+
+    first = wall.data_version(wall_store)
+    wall.snapshot(wall_store, PEJABAT, REPLAY, NOW)
+    store.query_incidents(wall_store, None, ADMIN)
+    assert wall.data_version(wall_store) == first  # reading changes nothing
+    row = store.get_incident(wall_store, "LLG-2018-000001", ADMIN)
+    workflow.verify(wall_store, ADMIN, row["id"], int(row["version"]), "Dicek di lapangan")
+    after_status = wall.data_version(wall_store)
+    assert after_status[0] > first[0] and after_status[1] == first[1]
+    with store.write(wall_store) as conn:  # a new berat report: its audit row and its alert
+        rows = store.insert_incidents(conn, [Incident(
+            kode_kelurahan=TIMUR1, rt=3, category="intimidasi", severity="berat", status="baru", title="Ancaman",
+            occurred_at=NOW)], actor="uji")
+        assert alerts.check_new_incidents(conn, rows, as_of=NOW)  # the berat alert
+    after_insert = wall.data_version(wall_store)
+    assert after_insert[0] > after_status[0] and after_insert[1] > after_status[1]
+    registry.ensure_rt_registry(wall_store)
+    checkins.record_checkin(wall_store, ADMIN, kelurahan=TIMUR1, rt=3, at=NOW, clock=NOW, channel="cli",
+                            source_ref="uji-aman-3")  # "aman": coverage on the wall changes
+    assert wall.data_version(wall_store)[0] > after_insert[0]
 
 
 # --------------------------------------------------------------------------- honest notice

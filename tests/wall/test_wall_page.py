@@ -120,7 +120,7 @@ def test_a_database_outage_is_one_indonesian_sentence_and_the_wall_retries(wall_
     def down(engine):
         raise sa.exc.OperationalError("SELECT count(*)", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(wall_ui.overview, "data_version", down)
+    monkeypatch.setattr(wall_ui.wall, "data_version", down)
     at = open_wall(VIEWERS["pejabat"], VOTING_DAY)
     assert not at.exception and not at.error
     html = html_bodies(at)

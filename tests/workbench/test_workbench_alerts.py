@@ -233,28 +233,34 @@ def test_unreachable_webhook_ends_failed_with_the_error_recorded(engine, monkeyp
     assert alerts.deliver_pending(engine, cfg, sleep=lambda s: None, retry_failed=True)["failed"] == 1
 
 
-def test_background_worker_delivers_without_blocking_the_caller(engine, hook_server, monkeypatch):
+def test_the_worker_delivers_what_the_write_recorded_without_blocking_the_caller(engine, hook_server, monkeypatch):
+    from kondusif.worker import Worker
+
     monkeypatch.setenv("KONDUSIF_WEBHOOK_URL", hook_server)
     settings.cache_clear()
     FlakyHook.fail_first = 1
-    cfg = replace(alerts.delivery_config(), webhook_url=hook_server, backoff=0.05, poll_seconds=60)
-    worker = alerts.start_delivery_worker(engine, cfg)
     try:
-        assert worker is not None and alerts.start_delivery_worker(engine, cfg) is worker
-        wait_for(lambda: worker.rounds >= 1)  # its first (empty) round is done; it now waits for a kick
         created = alerts.check_new_incidents(engine, [insert(engine, berat(), check=False)[0]], as_of=AS_OF)
-        assert len(created) == 1 and all_alerts(engine)[0]["delivery_state"] in ("pending", "sending", "sent")
-        wait_for(lambda: all_alerts(engine)[0]["delivery_state"] == "sent")
-        assert all_alerts(engine)[0]["delivery_attempts"] == 2
+        # The write only recorded the delivery: nothing was sent on the caller's time.
+        assert len(created) == 1 and FlakyHook.bodies == []
+        assert all_alerts(engine)[0]["delivery_state"] == "pending"
+        worker = Worker(engine, "uji")
+        assert worker.run_once() == 1
+        (after,) = all_alerts(engine)
+        assert after["delivery_state"] == "sent" and after["delivery_attempts"] == 2  # one 500, then 200
+        assert len(FlakyHook.bodies) == 2
+        assert worker.run_once() == 0  # the event is done: nothing sent again
+        assert len(FlakyHook.bodies) == 2
     finally:
-        alerts.stop_delivery_workers()
         FlakyHook.fail_first = 2
 
 
 def test_no_delivery_configured_means_banner_only(engine):
     insert(engine, berat())
     assert all_alerts(engine)[0]["delivery_state"] == "none"
-    assert alerts.start_delivery_worker(engine) is None
+    from kondusif.worker import Worker
+
+    assert Worker(engine, "uji").run_once() == 0  # no delivery event was recorded
     assert alerts.deliver_pending(engine) == {"sent": 0, "failed": 0}
 
 

@@ -54,7 +54,8 @@ def fill_and_save(at, action: Action, original_no: str) -> None:
     at.run()
     assert not at.exception, at.exception
     if action == Action.MARK_DUPLICATE:
-        keyed(at.text_input, "wb_original").input(original_no)
+        keyed(at.selectbox, "wb_original").set_value(original_no)
+        at.run()
     if action == Action.FOLLOW_UP:
         keyed(at.selectbox, "wb_to").set_value("Polres Lubuklinggau")
     if action == Action.CLOSE:

@@ -10,7 +10,7 @@ import pytest
 import signin
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
-from wb_helpers import KEL_A, PANWASLU, PEJABAT, WHEN, audit_rows, rt_viewer, scoped_panwaslu
+from wb_helpers import KEL_A, KEL_B, PANWASLU, PEJABAT, WHEN, audit_rows, rt_viewer, scoped_panwaslu
 
 from kondusif import alerts, store, workflow
 from kondusif.model import SYSTEM, Category, Incident, Severity, Viewer
@@ -202,20 +202,41 @@ def test_scoped_panwaslu_sees_only_their_kecamatan(demo_engine):
     assert kec == {"16.73.05"}
 
 
-def test_one_step_merge_from_the_candidates(engine, add_incident):
-    first = add_incident(rt=1, title="Amplop dibagikan ke warga menjelang pencoblosan")
+def test_duplicates_one_way_the_picker_offers_the_twin_first(engine, add_incident):
+    """Issue 30.4: one way to mark a duplicate. The picker offers the suspected twin first (labelled
+    with number, WIB time, place, category and first words), the tick names the ORIGINAL, and the
+    old second way (the "Gabungkan" form with its direction radio) is gone."""
+    first = add_incident(rt=1, title="Amplop dibagikan ke warga menjelang pencoblosan oleh tim sukses")
     later = add_incident(rt=2, when=WHEN + timedelta(hours=2), title="Amplop dibagikan kepada warga")
-    at = open_page(PANWASLU)
+    far = add_incident(rt=7, when=WHEN - timedelta(days=5), title="Baliho dirusak")  # same kelurahan, not a twin
+    elsewhere = add_incident(kel=KEL_B, rt=2, when=WHEN + timedelta(hours=1), title="Amplop di kecamatan lain")
+    at = open_page(scoped_panwaslu("16.73.01"))
     open_report(at, later["report_no"])
-    assert keyed(at.selectbox, "wb_merge_other").options == [first["report_no"]]
-    keyed(at.text_input, "wb_merge_reason").input("Kejadian yang sama, dua pelapor")
-    keyed(at.button, "wb_merge").click()
+    assert not [w.key for w in [*at.selectbox, *at.radio, *at.text_input, *at.button]
+                if str(w.key).startswith("wb_merge")]  # the other way is removed
+    action_radio(at).set_value(workflow.Action.MARK_DUPLICATE)
     at.run()
-    assert not at.exception, at.exception
-    assert f"Belum dikonfirmasi: centang «Ya, gabungkan laporan {later['report_no']}" in texts(at.error)
+    picker = keyed(at.selectbox, "wb_original")
+    assert picker.options[:2] == [
+        f"kembar? · {first['report_no']} · 20/06/2018 14:00 WIB · Air Kuti RT 01 · Politik uang · "
+        "Amplop dibagikan ke warga menjelang pencoblosan…",
+        f"{far['report_no']} · 15/06/2018 14:00 WIB · Air Kuti RT 07 · Politik uang · Baliho dirusak",
+    ]
+    assert elsewhere["report_no"] not in " ".join(picker.options)  # out of this account's scope
+    assert later["report_no"] not in " ".join(picker.options)  # never itself
+    # Before a pick the tick cannot name an original; after it, it does.
+    picker.set_value(first["report_no"])
+    at.run()
+    tick = keyed(at.checkbox, "wb_confirm")
+    assert re.sub(r"\\(.)", r"\1", tick.label) == (
+        f"Ya, laporan ini ({later['report_no']}) duplikat dari {first['report_no']}")
+    keyed(at.text_area, "wb_note").input("Kejadian yang sama, dua pelapor")
+    keyed(at.button, "wb_submit").click()
+    at.run()
+    assert "Belum dikonfirmasi" in texts(at.error)
     assert store.get_incident(engine, later["id"], viewer=SYSTEM)["status"] == "baru"
-    keyed(at.checkbox, "wb_merge_confirm").check()
-    keyed(at.button, "wb_merge").click()
+    keyed(at.checkbox, "wb_confirm").check()
+    keyed(at.button, "wb_submit").click()
     at.run()
     assert not at.exception, at.exception
     dup, orig = store.get_incident(engine, later["id"], viewer=SYSTEM), store.get_incident(engine, first["id"], viewer=SYSTEM)
@@ -223,6 +244,25 @@ def test_one_step_merge_from_the_candidates(engine, add_incident):
     assert orig["status"] == "baru" and orig["title"] == first["title"]  # both records kept
     assert audit_rows(engine, later["id"])[-1]["action"] == "mark_duplicate"
     assert audit_rows(engine, first["id"])[-1]["action"] == "duplicate_linked"
+    assert f"laporan {later['report_no']} kini duplikat dari {first['report_no']}" in texts(at.success)
+
+
+def test_a_phone_gets_the_whole_report_in_one_cell(engine, add_incident):
+    """Issue 30.7: at 360 px the wide table showed a number and a cut time. The page also sends a
+    one-column table (screen.css shows it on a phone) whose cell holds number, short WIB time,
+    kelurahan/RT, category, severity and status; a late follow-up is said in words."""
+    inc = add_incident(rt=3, title="Amplop")
+    late = add_incident(rt=4, status="ditindaklanjuti", when=WHEN - timedelta(days=1),
+                        followup_to="Panwascam", followup_due=WHEN)
+    at = open_page(PANWASLU)
+    (phone,) = [df for df in at.dataframe if list(df.value.columns) == ["Laporan"]]
+    assert list(phone.value["Laporan"]) == [
+        f"{late['report_no']} · ⚠ terlambat · 19/06 14:00 · Air Kuti RT 04 · Politik uang · Sedang · "
+        "Ditindaklanjuti",
+        f"{inc['report_no']} · 20/06 14:00 · Air Kuti RT 03 · Politik uang · Sedang · Baru",
+    ]
+    (wide,) = [df for df in at.dataframe if "Judul" in df.value.columns]
+    assert "Terlambat" in wide.value.columns and "Tenggat lewat" not in wide.value.columns
 
 
 @pytest.mark.parametrize("viewer", [PEJABAT, rt_viewer()], ids=["pejabat", "rt"])

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-import pandas as pd
 import pytest
 from wb_helpers import ADMIN, KEL_A, KEL_B, PANWASLU, PEJABAT, audit_rows, rt_viewer, scoped_panwaslu
 
@@ -381,18 +380,10 @@ def test_confirmation_names_every_report_of_a_destructive_action():
     assert workflow.confirm_label(Action.CLOSE, ["LLG-2018-000001", "LLG-2018-000002"]) == (
         "Ya, tutup 2 laporan LLG-2018-000001, LLG-2018-000002")
     many = [f"LLG-2018-{i:06d}" for i in range(1, 13)]
-    assert workflow.confirm_label(Action.MARK_DUPLICATE, many) == (
-        "Ya, tandai sebagai duplikat 12 laporan " + ", ".join(many[:10]) + " dan 2 lainnya")
+    # Issue 30.4: marking a duplicate names the original, not only the report(s) that repeat it.
+    assert workflow.confirm_label(Action.MARK_DUPLICATE, ["LLG-2018-000124"], "LLG-2018-000123") == (
+        "Ya, laporan ini (LLG-2018-000124) duplikat dari LLG-2018-000123")
+    assert workflow.confirm_label(Action.MARK_DUPLICATE, many, "LLG-2018-000099") == (
+        "Ya, 12 laporan " + ", ".join(many[:10]) + " dan 2 lainnya duplikat dari LLG-2018-000099")
 
 
-def test_which_report_of_a_merge_is_the_original():
-    """The insiden page's merge choice, without Streamlit (issue 19)."""
-    early = datetime(2018, 6, 20, 9, 0, tzinfo=UTC)  # 16:00 WIB
-    late = pd.Timestamp("2018-06-20 09:30", tz="UTC")  # a table row holds Timestamps
-    assert workflow.this_is_original("earlier", early, late) is True
-    assert workflow.this_is_original("earlier", late, early) is False
-    assert workflow.this_is_original("earlier", early, early) is True  # a tie keeps the opened report
-    assert workflow.this_is_original("this", late, early) is True
-    assert workflow.this_is_original("other", early, late) is False
-    with pytest.raises(ValueError, match="tidak dikenal"):
-        workflow.this_is_original("terbaru", early, late)

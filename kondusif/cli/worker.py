@@ -1,0 +1,48 @@
+"""`worker`: the one background worker (issue 28): outbox events, alert delivery, election-day watches.
+
+SIGTERM or SIGINT (systemctl stop, Ctrl+C, `serve` ending) lets the current event finish, then
+the worker ends with exit code 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+from kondusif import store
+from kondusif.store import outbox
+from kondusif.worker import Worker
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("worker", help="jalankan pekerja latar: kirim peringatan, periksa tingkat rawan, awasi "
+                                      "gerbang SMS dan putaran hari pemungutan suara")
+    p.add_argument("--sekali", dest="once", action="store_true",
+                   help="tangani peristiwa yang menunggu sekali lalu berhenti (tanpa pengawasan berkala)")
+    p.set_defaults(func=cmd_worker)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    worker = Worker(store.get_engine())
+    if args.once:
+        outbox.heartbeat(worker.engine, worker.worker_id, worker.started_at, 0)
+        done = 0
+        while (step := worker.run_once()) > 0:
+            done += step
+        print(f"{done} peristiwa ditangani.")
+        return 0
+
+    def stop(signum: int, _frame: object) -> None:
+        print(f"Pekerja latar berhenti ({signal.Signals(signum).name}) sesudah peristiwa yang sedang ditangani.",
+              file=sys.stderr, flush=True)
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(f"Pekerja latar {worker.worker_id} berjalan (berhenti: Ctrl+C atau SIGTERM).", flush=True)
+    worker.run()
+    print(f"Pekerja latar berhenti; {worker.handled} peristiwa ditangani.", flush=True)
+    return 0

@@ -1,0 +1,223 @@
+"""Typed events recorded inside the write that caused them, claimed and handled after it (issue 28).
+
+A write that must be followed by more work (a Rawan re-check, an alert to deliver) records an
+event with `record(conn, event)` in its own transaction: the event commits with the write or
+rolls back with it, and it survives the process (unlike a callback held in memory). Handlers
+live in kondusif/worker.py. Who handles what:
+
+- quick events (`QUICK = True`, the level re-check) are claimed and handled by the writing
+  process right after its commit, so the map and the banner stay immediate;
+- everything else (alert delivery) and anything left over (the process died between commit and
+  handling, a handler failed) is handled by `python -m kondusif worker` once the lease passed.
+
+A claim is one conditional UPDATE: only rows not done, not given up, and not leased (or whose
+lease expired) are taken, so two processes never hold the same event. A failed handler leaves
+the row with its error and a retry time (backoff doubling per attempt); after `MAX_ATTEMPTS`
+it is given up (kept, with its error, for the health page).
+
+Only this module touches the `outbox` and `workers` tables.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from kondusif.config import settings
+from kondusif.store.schema import outbox as outbox_table
+from kondusif.store.schema import workers as workers_table
+from kondusif.timeutil import now
+
+MAX_ATTEMPTS = 8
+_RECORDED = "kondusif_outbox_quick"
+
+
+@dataclass(frozen=True)
+class ReportsChanged:
+    """Reports in these kelurahan were stored or changed status: their level may have moved."""
+
+    kelurahan: tuple[str, ...]
+    KIND: ClassVar[str] = "reports_changed"
+    QUICK: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class AlertsCreated:
+    """New alerts waiting for delivery (webhook, e-mail): slow, so the worker's job only."""
+
+    ids: tuple[int, ...]
+    KIND: ClassVar[str] = "alerts_created"
+    QUICK: ClassVar[bool] = False
+
+
+Event = ReportsChanged | AlertsCreated
+EVENT_TYPES: dict[str, type[ReportsChanged] | type[AlertsCreated]] = {
+    cls.KIND: cls for cls in (ReportsChanged, AlertsCreated)}
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One claimed event: its row id, the event, and which attempt this is (1 = first)."""
+
+    id: int
+    event: Event
+    attempts: int
+
+
+def record(conn: Connection, event: Event) -> int:
+    """Record `event` in the caller's write transaction; returns its row id."""
+    payload = json.dumps({k: list(v) for k, v in asdict(event).items()}, ensure_ascii=False)
+    new_id = int(conn.execute(outbox_table.insert().values(kind=event.KIND, payload=payload, created_at=now(),
+                                                           attempts=0).returning(outbox_table.c.id)).scalar_one())
+    if event.QUICK:
+        conn.info.setdefault(_RECORDED, []).append(new_id)
+    return new_id
+
+
+def take_recorded(conn: Connection) -> list[int]:
+    """The quick events recorded on `conn` so far, forgotten here (store.write hands them on after commit)."""
+    return list(conn.info.pop(_RECORDED, []))
+
+
+_held: ContextVar[list[tuple[Engine, list[int]]] | None] = ContextVar("kondusif_outbox_held", default=None)
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Hold the quick events committed inside and handle them together at the end (a burst of SMS).
+
+    The handler then takes all events of a kind at once: one Rawan re-check for many reports.
+    A process killed inside the block loses nothing: the events are stored; the worker takes them.
+    """
+    batches: list[tuple[Engine, list[int]]] = []
+    token = _held.set(batches)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        by_engine: dict[int, tuple[Engine, list[int]]] = {}
+        for engine, ids in batches:
+            by_engine.setdefault(id(engine), (engine, []))[1].extend(ids)
+        for engine, ids in by_engine.values():
+            after_commit(engine, ids)
+
+
+def after_commit(engine: Engine, ids: list[int]) -> None:
+    """Called by store.write once its transaction committed: handle its quick events here and now."""
+    if not ids:
+        return
+    batches = _held.get()
+    if batches is not None:
+        batches.append((engine, ids))
+        return
+    from kondusif import worker  # the handlers sit above the store
+
+    worker.handle_now(engine, ids)
+
+
+def _open(at: datetime) -> Any:
+    c = outbox_table.c
+    return sa.and_(c.done_at.is_(None), c.attempts < MAX_ATTEMPTS,
+                   sa.or_(c.claimed_until.is_(None), c.claimed_until < at))
+
+
+def claim(engine: Engine, worker_id: str, kinds: Sequence[str] | None = None, limit: int = 100,
+          ids: Sequence[int] | None = None) -> list[Claimed]:
+    """Lease up to `limit` open events (of `kinds`, or these `ids`) to `worker_id`; oldest first.
+
+    One conditional UPDATE: a row another process leased meanwhile is not taken again. The lease
+    lasts `worker.lease_seconds`; a worker killed while handling leaves the row for the next one.
+    """
+    from kondusif.store.engine import write
+
+    c = outbox_table.c
+    at = now()
+    with write(engine) as conn:
+        pick = sa.select(c.id).where(_open(at)).order_by(c.id).limit(limit)
+        if kinds is not None:
+            pick = pick.where(c.kind.in_(list(kinds)))
+        if ids is not None:
+            pick = pick.where(c.id.in_(list(ids)))
+        wanted = [int(i) for i in conn.execute(pick).scalars()]
+        if not wanted:
+            return []
+        rows = conn.execute(
+            outbox_table.update().where(c.id.in_(wanted), _open(at))
+            .values(claimed_by=worker_id, claimed_until=at + timedelta(seconds=lease_seconds()),
+                    attempts=c.attempts + 1)
+            .returning(c.id, c.kind, c.payload, c.attempts)).fetchall()
+    out = []
+    for row in sorted(rows, key=lambda r: int(r.id)):
+        cls = EVENT_TYPES[row.kind]
+        fields = {k: tuple(v) for k, v in json.loads(row.payload).items()}
+        out.append(Claimed(int(row.id), cls(**fields), int(row.attempts)))
+    return out
+
+
+def lease_seconds() -> float:
+    return float(settings().worker.lease_seconds)
+
+
+def finish(engine: Engine, worker_id: str, ids: Sequence[int]) -> None:
+    """Mark claimed events done (only while this worker still holds them)."""
+    from kondusif.store.engine import write
+
+    c = outbox_table.c
+    with write(engine) as conn:
+        conn.execute(outbox_table.update().where(c.id.in_(list(ids)), c.claimed_by == worker_id, c.done_at.is_(None))
+                     .values(done_at=now(), claimed_until=None, last_error=None))
+
+
+def fail(engine: Engine, worker_id: str, claimed: Sequence[Claimed], error: str) -> None:
+    """Keep the events open with `error`; each may be claimed again after its backoff."""
+    from kondusif.store.engine import write
+
+    c = outbox_table.c
+    base = float(settings().worker.retry_seconds)
+    with write(engine) as conn:
+        for item in claimed:
+            retry_at = now() + timedelta(seconds=base * 2 ** (item.attempts - 1))
+            conn.execute(outbox_table.update().where(c.id == item.id, c.claimed_by == worker_id,
+                                                     c.done_at.is_(None))
+                         .values(claimed_until=retry_at, last_error=error[:2000]))
+
+
+def heartbeat(engine: Engine, worker_id: str, started_at: datetime, handled: int) -> None:
+    """The worker's sign of life, one row per worker (upsert)."""
+    from kondusif.store.engine import write
+
+    w = workers_table.c
+    with write(engine) as conn:
+        done = conn.execute(workers_table.update().where(w.worker_id == worker_id)
+                            .values(seen_at=now(), handled=handled))
+        if done.rowcount == 0:
+            conn.execute(workers_table.insert().values(worker_id=worker_id, started_at=started_at, seen_at=now(),
+                                                       handled=handled))
+
+
+@dataclass(frozen=True)
+class OutboxState:
+    """What the health page shows: the last worker seen, events waiting and given up."""
+
+    last_seen: datetime | None
+    waiting: int
+    given_up: int
+
+
+def state(engine: Engine) -> OutboxState:
+    c = outbox_table.c
+    with engine.connect() as conn:
+        seen = conn.execute(sa.select(sa.func.max(workers_table.c.seen_at))).scalar()
+        waiting = conn.execute(sa.select(sa.func.count()).select_from(outbox_table)
+                               .where(c.done_at.is_(None), c.attempts < MAX_ATTEMPTS)).scalar()
+        given_up = conn.execute(sa.select(sa.func.count()).select_from(outbox_table)
+                                .where(c.done_at.is_(None), c.attempts >= MAX_ATTEMPTS)).scalar()
+    return OutboxState(seen, int(waiting or 0), int(given_up or 0))

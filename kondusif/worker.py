@@ -1,0 +1,149 @@
+"""The one worker (issue 28): outbox events handled by kind, and the election-day watches.
+
+`python -m kondusif worker` runs `Worker.run`: it claims open events from the outbox
+(kondusif/store/outbox.py) by conditional UPDATE, runs the handler of their kind with every
+claimed event of that kind at once (one Rawan re-check for a burst of reports), and marks them
+done; a handler that raises leaves its events open with the error, retried after a backoff,
+while the other kinds go on. Every `worker.watch_seconds` it also runs the SMS-silence and
+voting-day rounds checks (their alerts are deduplicated in the store, so two workers are harmless).
+
+What runs where:
+- the app process (and every CLI writer): its own quick events (level re-check) right after
+  its commit, through `handle_now` (store.write calls it) -- so the map and banner are immediate;
+- the worker: alert delivery (webhook/e-mail), the watches, and every event left open (a process
+  killed between commit and handling, a failed handler) once its lease passed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+
+from kondusif.config import settings
+from kondusif.store import outbox
+from kondusif.store.outbox import AlertsCreated, Claimed, ReportsChanged
+from kondusif.timeutil import now
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+Sleep = Callable[[float], object]
+
+
+def _reports_changed(engine: Engine, claimed: Sequence[Claimed], sleep: Sleep) -> None:
+    """Re-check Rawan for every kelurahan the claimed events name, in one check."""
+    from kondusif import alerts
+
+    codes = sorted({k for c in claimed if isinstance(c.event, ReportsChanged) for k in c.event.kelurahan})
+    if codes:
+        alerts.check_levels(engine, kelurahan=codes)
+
+
+def _alerts_created(engine: Engine, claimed: Sequence[Claimed], sleep: Sleep) -> None:
+    """Deliver the new alerts; a retry also takes the alerts a killed worker left 'sending'."""
+    from kondusif import alerts
+
+    for retry in (False, True):
+        ids = sorted({i for c in claimed if isinstance(c.event, AlertsCreated) and (c.attempts > 1) == retry
+                      for i in c.event.ids})
+        if ids:
+            alerts.deliver_ids(engine, ids, retry=retry, sleep=sleep)
+
+
+HANDLERS: dict[str, Callable[[Engine, Sequence[Claimed], Sleep], None]] = {
+    ReportsChanged.KIND: _reports_changed,
+    AlertsCreated.KIND: _alerts_created,
+}
+
+
+def handle(engine: Engine, worker_id: str, claimed: Sequence[Claimed], sleep: Sleep = time.sleep) -> int:
+    """Run the handler of each kind on its claimed events; returns how many were done."""
+    done = 0
+    for kind in sorted({c.event.KIND for c in claimed}):
+        batch = [c for c in claimed if c.event.KIND == kind]
+        try:
+            HANDLERS[kind](engine, batch, sleep)
+        except Exception as exc:  # noqa: BLE001 - recorded on the events, retried later; other kinds go on
+            log.exception("Peristiwa %s %s gagal ditangani", kind, [c.id for c in batch])
+            outbox.fail(engine, worker_id, batch, f"{type(exc).__name__}: {exc}")
+            continue
+        outbox.finish(engine, worker_id, [c.id for c in batch])
+        done += len(batch)
+    return done
+
+
+def process_id(prefix: str) -> str:
+    return f"{prefix}:{socket.gethostname()}:{os.getpid()}"
+
+
+def handle_now(engine: Engine, ids: Sequence[int]) -> None:
+    """The writing process handles its own just-committed quick events (store.write); never raises.
+
+    The same conditional UPDATE as the worker's: an event the worker already took is skipped.
+    """
+    try:
+        worker_id = process_id("app")
+        handle(engine, worker_id, outbox.claim(engine, worker_id, ids=ids, limit=len(ids)))
+    except Exception:  # noqa: BLE001 - the write is saved; the worker takes the event after the lease
+        log.exception("Pekerjaan sesudah simpan gagal; pekerja latar akan mengulanginya")
+
+
+class Worker:
+    """One worker process's loop: claim, handle, heartbeat, watch; `stop()` ends it after the current event."""
+
+    def __init__(self, engine: Engine, worker_id: str | None = None):
+        self.engine = engine
+        self.worker_id = worker_id or process_id("pekerja")
+        self.started_at: datetime = now()
+        self.handled = 0
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run_once(self) -> int:
+        """Claim and handle one batch of open events; returns how many were done."""
+        claimed = outbox.claim(self.engine, self.worker_id, limit=BATCH)
+        done = handle(self.engine, self.worker_id, claimed, sleep=self._stop.wait) if claimed else 0
+        self.handled += done
+        return done
+
+    def watch(self) -> None:
+        """The SMS-silence and voting-day rounds checks (each deduplicated by its alert key)."""
+        from kondusif.rounds import check_rounds
+        from kondusif.sms.gateways import check_silence
+
+        for name, check in (("gerbang SMS senyap", check_silence), ("putaran laporan aman", check_rounds)):
+            try:
+                made = check(self.engine)
+                if made:
+                    log.warning("Peringatan baru dari pemeriksaan %s", name)
+            except Exception:  # noqa: BLE001 - keep watching
+                log.exception("Pemeriksaan %s gagal", name)
+
+    def run(self) -> None:
+        cfg = settings().worker
+        next_watch = 0.0
+        while not self._stop.is_set():
+            done = 0
+            try:
+                outbox.heartbeat(self.engine, self.worker_id, self.started_at, self.handled)
+                if time.monotonic() >= next_watch:
+                    self.watch()
+                    next_watch = time.monotonic() + float(cfg.watch_seconds)
+                done = self.run_once()
+            except Exception:  # noqa: BLE001 - a database outage must not end the worker
+                log.exception("Putaran pekerja latar gagal; dicoba lagi")
+            if not done:
+                self._stop.wait(float(cfg.poll_seconds))
