@@ -88,7 +88,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         code = app.wait()
     finally:
         _stop(worker)
-    return code
+    return 128 - code if code < 0 else code  # stopped by a signal: the shell's 128+N (SIGTERM 143), as systemd expects
 
 
 def _stop(worker: subprocess.Popen) -> None:

@@ -65,7 +65,7 @@ def test_serve_listens_on_loopback_only_and_says_how_to_put_nginx_in_front(db_ur
         worker_pid = int(seen[0].rsplit(":", 1)[1])
         assert worker_pid != proc.pid and _alive(worker_pid)
         proc.send_signal(signal.SIGTERM)  # the serve process only, as systemd or Ctrl+C would
-        proc.wait(timeout=90)
+        assert proc.wait(timeout=90) == 143  # a stop by SIGTERM in the shell's words (was 241: a negative code)
         wait_until(lambda: not _alive(worker_pid), timeout=30, message="the worker stopping with the app")
         assert "Pekerja latar berhenti" in log.read_text()
     finally:
