@@ -295,18 +295,27 @@ async def _payload(request: Request) -> tuple[dict[str, str], UploadFile | None]
     return fields, photo if isinstance(photo, UploadFile) else None
 
 
-async def _keyed_post(request: Request) -> tuple[Caller, dict[str, str], UploadFile | None] | JSONResponse:
-    """A report's or check-in's POST: the caller, the body, and the account's signed sending key checked."""
-    caller = await _guard(request, post=True)
+async def _posted(request: Request, *, ready: bool = True
+                  ) -> tuple[Caller, dict[str, str], UploadFile | None] | JSONResponse:
+    """A POST from the RT page: the caller (origin, CSRF, role, see _guard) and its body, or the refusal."""
+    caller = await _guard(request, post=True, ready=ready)
     if isinstance(caller, JSONResponse):
         return caller
     got = await _payload(request)
     if isinstance(got, JSONResponse):
         return got
-    fields, upload = got
+    return caller, *got
+
+
+async def _keyed_post(request: Request) -> tuple[Caller, dict[str, str], UploadFile | None] | JSONResponse:
+    """A report's or check-in's POST: as _posted, with the account's signed sending key checked."""
+    got = await _posted(request)
+    if isinstance(got, JSONResponse):
+        return got
+    caller, fields, _ = got
     if not key_valid(caller.viewer.username, fields.get("kunci")):
         return _refuse(BAD_KEY, 403)
-    return caller, fields, upload
+    return got
 
 
 def _file_report(caller: Caller, fields: dict[str, str], photo: tuple[bytes, str] | None) -> dict[str, Any]:
@@ -378,13 +387,10 @@ def _change_pin(caller: Caller, fields: dict[str, str]) -> int:
 
 async def change_pin(request: Request) -> Response:
     """The forced (or any) PIN change; the cookie is re-issued for the new session epoch."""
-    caller = await _guard(request, post=True, ready=False)
-    if isinstance(caller, JSONResponse):
-        return caller
-    got = await _payload(request)
+    got = await _posted(request, ready=False)
     if isinstance(got, JSONResponse):
         return got
-    fields, _ = got
+    caller, fields, _ = got
     try:
         epoch = await run_in_threadpool(_change_pin, caller, fields)
     except auth.AuthError as exc:
