@@ -42,11 +42,13 @@ def signed_in(page) -> None:
 def test_login_sets_an_httponly_cookie_that_survives_an_immediate_reload(app, page, browser, seeded_url):
     running = app(seeded_url)
     page.goto(running.url)
-    answer = submit_login(page, USERNAME, PASSWORD)
+    # The 303's own page commits first (a reload during that commit races the browser, not the app).
+    with page.expect_navigation(wait_until="commit", timeout=60_000):
+        answer = submit_login(page, USERNAME, PASSWORD)
     assert answer.status == 303
     set_cookie = answer.header_value("set-cookie") or ""
     assert f"{COOKIE_NAME}=" in set_cookie and "HttpOnly" in set_cookie and "SameSite=strict" in set_cookie
-    # Reload the moment the login answer is in: the cookie came with it, nothing is pending.
+    # Reload the moment the redirect is in: the cookie came with it, nothing is pending.
     page.reload()
     signed_in(page)
     assert page.get_by_text("Pejabat Uji").first.is_visible()

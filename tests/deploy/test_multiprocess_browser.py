@@ -464,7 +464,8 @@ def test_a_photo_chosen_before_a_failover_is_filed_or_asked_for_again(cluster, b
                      lambda route: held.append(route) if route.request.method == "PUT" else route.continue_())
         _fill_form(rt, title3, photo=_photo(tmp_path, "amplop.jpg"))
         if cut_upload:
-            wait_until(lambda: held, timeout=30, message="the photo's upload, held")
+            # The route handler only runs while Playwright has the thread: the predicate gives it 50 ms a turn.
+            wait_until(lambda: held or rt.wait_for_timeout(50), timeout=30, message="the photo's upload, held")
         _kill_and_wait_for_reconnect(rt, app_a)
         if cut_upload:
             for route in held:
