@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import access, alerts, overview, simulated, status, store
@@ -139,19 +138,12 @@ CHECK_SECONDS = 2  # how often an open wall asks data_version (issue 29.3: a new
 
 
 def data_version(engine: Engine) -> tuple[int, int]:
-    """What the wall shows has changed when this has: (newest audit row id, newest alert id).
-
-    Every write of a report, status, check-in or review item records an audit row in its
-    transaction (the project's rule), and alerts (a Rawan alert comes after the commit of the
-    report that caused it) have their own increasing id: two primary-key maxima, one round
-    trip, an index lookup on SQLite and PostgreSQL alike whatever the store's size. Cheap
-    enough to ask every few seconds; the full read (`snapshot`) runs only when it changed.
+    """What the wall shows has changed when this has: the store's one fingerprint
+    (`overview.data_version`: newest audit row id, newest alert id), the same key the map
+    page's caches use. Cheap enough to ask every few seconds; the full read (`snapshot`)
+    runs only when it changed.
     """
-    stmt = sa.select(sa.select(sa.func.max(store.audit_log.c.id)).scalar_subquery(),
-                     sa.select(sa.func.max(store.alerts.c.id)).scalar_subquery())
-    with engine.connect() as conn:
-        audit, alert = conn.execute(stmt).one()
-    return int(audit or 0), int(alert or 0)
+    return overview.data_version(engine)
 
 
 # --------------------------------------------------------------------------- the snapshot

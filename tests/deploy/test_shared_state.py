@@ -192,8 +192,8 @@ def _in_another_process(db_url: str, code: str) -> str:
 
 
 def test_the_page_cache_key_changes_when_another_process_files_or_verifies(engine, db_url):
-    """st.cache_data in kondusif/ui/mapview.py is keyed on overview.data_version, read from the store:
-    a report filed, or only verified, on another process gives every process a new key."""
+    """The map page's caches are keyed on overview.data_version, read from the store: a report
+    filed, or only verified, on another process gives every process a new key."""
     from kondusif import overview, registry
 
     registry.ensure_rt_registry(engine)
@@ -214,7 +214,7 @@ def test_the_page_cache_key_changes_when_another_process_files_or_verifies(engin
         "assert out.ok, out.errors\n"
         "print(out.report_no)\n"))
     filed = overview.data_version(engine)
-    assert filed[0] == before[0] + 1 and filed[1] > before[1]
+    assert filed[0] > before[0]  # the report's audit row
     _in_another_process(db_url, (
         "from kondusif import store, workflow\n"
         "from kondusif.model import SYSTEM, Role, Viewer\n"
@@ -222,7 +222,7 @@ def test_the_page_cache_key_changes_when_another_process_files_or_verifies(engin
         f"row = store.get_incident(e, {report_no!r}, viewer=SYSTEM)\n"
         "workflow.verify(e, Viewer('panwaslu-posko', Role.PANWASLU), row['id'], int(row['version']))\n"))
     verified = overview.data_version(engine)
-    assert verified[0] == filed[0] and verified[1] > filed[1]  # same count, new key all the same
+    assert verified[0] > filed[0]  # same reports, only a status: a new key all the same
 
 
 def test_wrong_smssync_secrets_are_counted_in_the_store_apart_from_logins(engine):
