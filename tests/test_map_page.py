@@ -299,7 +299,7 @@ def test_the_page_data_cache_is_shared_by_scope_never_across_scopes(demo_engine,
         return real(engine, viewer, *args, **kwargs)
 
     monkeypatch.setattr(overview, "page_data", counting)
-    peta_data.cached_page.clear()
+    peta_data.shared_page.clear()
     db_url = demo_engine.url.render_as_string(hide_password=False)
     version = overview.data_version(demo_engine)
     flt = Filter(period="kampanye")
@@ -314,4 +314,42 @@ def test_the_page_data_cache_is_shared_by_scope_never_across_scopes(demo_engine,
     assert calls == ["walikota", "pws-timur", "pws-barat"]
     assert all(k.startswith("16.73.01.") for k in timur.levels.kelurahan["kode_kelurahan"])
     assert all(k.startswith("16.73.02.") for k in barat.levels.kelurahan["kode_kelurahan"])
-    peta_data.cached_page.clear()
+    peta_data.shared_page.clear()
+
+
+def test_a_cached_page_view_changed_by_one_caller_is_unchanged_for_the_next(demo_engine, monkeypatch):
+    """Issue 29: the map page's view is shared (st.cache_resource, no pickled copy per hit), so
+    what one session does to its frames (a value set, a column added) must not reach another
+    session's view, and the shared entry is still computed once."""
+    from kondusif import overview
+    from kondusif.filters import Filter
+    from kondusif.ui import peta_data
+
+    calls: list[str] = []
+    real = overview.page_data
+
+    def counting(engine, viewer, *args, **kwargs):
+        calls.append(viewer.username)
+        return real(engine, viewer, *args, **kwargs)
+
+    monkeypatch.setattr(overview, "page_data", counting)
+    peta_data.shared_page.clear()
+    db_url = demo_engine.url.render_as_string(hide_password=False)
+    version = overview.data_version(demo_engine)
+    flt = Filter(period="kampanye")
+    period = flt.resolve(datetime(2018, 6, 27, 17, 0, tzinfo=UTC))
+    first = peta_data.cached_page(db_url, version, PEJABAT, flt, period)
+    kel_codes = first.levels.kelurahan["kode_kelurahan"].tolist()
+    kecamatan_names = first.kecamatan["Kecamatan"].tolist()
+    assert len(kel_codes) == 72 and kecamatan_names  # the whole city: 72 kelurahan
+    first.levels.kelurahan.loc[0, "kode_kelurahan"] = "diubah"
+    first.levels.kelurahan["tambahan"] = 1
+    first.kecamatan.loc[:, "Kecamatan"] = "diubah"
+    first.trend.iloc[:, :] = -1
+    second = peta_data.cached_page(db_url, version, Viewer("sekda", Role.PEJABAT, display_name="Sekda"), flt, period)
+    assert calls == ["walikota"]
+    assert second.levels.kelurahan["kode_kelurahan"].tolist() == kel_codes
+    assert "tambahan" not in second.levels.kelurahan.columns
+    assert second.kecamatan["Kecamatan"].tolist() == kecamatan_names
+    assert not (second.trend == -1).any().any()
+    peta_data.shared_page.clear()

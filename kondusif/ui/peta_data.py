@@ -3,11 +3,20 @@
 overview.page_data reads the reports once and derives levels, headline, map reports, trend and
 the per-kecamatan table; this module caches the result per (store fingerprint, role + place scope of the viewer, filter,
 period: officials of one scope share an entry across sessions), so a rerun that only changes the kelurahan panel (a click on the map) reads nothing again.
+
+Issue 29: the entry is held by `st.cache_resource`, not `st.cache_data`: a hit no longer
+unpickles the ~1.4 MB view (map data, frames) on every rerun of every session. Shared objects
+must not be changed by a caller, so `cached_page` hands out lazy copies (`handed_out`): with
+pandas' Copy-on-Write a shallow copy costs microseconds and any write to it copies the
+columns it touches first, never the cached frame. The key is the viewer's role and place
+scope (mapview.BY_SCOPE), so a narrower role never gets a wider scope's entry.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
@@ -30,8 +39,29 @@ class PageView:
     map_data: str  # the live map's data element (kondusif/maps/live.py), built once per cached view
 
 
-@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=16, show_spinner=False)
+T = TypeVar("T")
+
+
+def handed_out(value: T) -> T:
+    """`value` with every DataFrame/Series in it (nested frozen dataclasses included) replaced by
+    a lazy copy: what a caller may change freely without touching the shared cache entry."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes: dict[str, Any] = {f.name: handed_out(getattr(value, f.name))
+                                   for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    return value
+
+
 def cached_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> PageView:
+    """The view for `viewer`'s scope, from the shared cache, as the caller's own lazy copy."""
+    return handed_out(shared_page(db_url, version, viewer, flt, period))
+
+
+@st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=16, show_spinner=False)
+def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> PageView:
+    """Computed once per (store fingerprint, role + place scope, filter, period); never handed out as is."""
     engine = store.get_engine(db_url)
     reg = registry.rt_registry(engine)
     data = overview.page_data(engine, viewer, flt, period, registry=reg)
