@@ -353,3 +353,43 @@ def test_a_cached_page_view_changed_by_one_caller_is_unchanged_for_the_next(demo
     assert second.kecamatan["Kecamatan"].tolist() == kecamatan_names
     assert not (second.trend == -1).any().any()
     peta_data.shared_page.clear()
+
+
+def test_the_kelurahan_panel_cache_is_shared_by_scope_never_across_scopes(demo_engine, monkeypatch):
+    """Issue 29: the panel beside the map (overview.kelurahan_detail, four reads) is cached like the
+    view: a second official of the same role and scope reads nothing; a Panwascam of another
+    kecamatan asking for that kelurahan gets no panel at all, not the cached one."""
+    from kondusif import overview
+    from kondusif.filters import Filter
+    from kondusif.ui import peta_data
+
+    calls: list[str] = []
+    real = overview.kelurahan_detail
+
+    def counting(engine, viewer, *args, **kwargs):
+        calls.append(viewer.username)
+        return real(engine, viewer, *args, **kwargs)
+
+    monkeypatch.setattr(overview, "kelurahan_detail", counting)
+    peta_data.shared_page.clear()
+    peta_data.shared_detail.clear()
+    db_url = demo_engine.url.render_as_string(hide_password=False)
+    version = overview.data_version(demo_engine)
+    flt = Filter(period="kampanye")
+    period = flt.resolve(datetime(2018, 6, 27, 17, 0, tzinfo=UTC))
+    timur = Viewer("pws-timur", Role.PANWASLU, kecamatan="16.73.01")
+    kode = "16.73.01.1001"  # a kelurahan of Lubuklinggau Timur I (16.73.01)
+    view = peta_data.cached_page(db_url, version, timur, flt, period)
+    first = peta_data.cached_detail(db_url, version, timur, flt, period, kode, view.levels)
+    assert first is not None and first.kode == kode
+    first.by_severity.loc[:, "Laporan"] = -1
+    again = peta_data.cached_detail(db_url, version, Viewer("pws-timur-2", Role.PANWASLU, kecamatan="16.73.01"),
+                                    flt, period, kode, view.levels)
+    assert calls == ["pws-timur"]
+    assert again is not None and (again.by_severity["Laporan"] >= 0).all()
+    barat = Viewer("pws-barat", Role.PANWASLU, kecamatan="16.73.02")
+    barat_view = peta_data.cached_page(db_url, version, barat, flt, period)
+    assert peta_data.cached_detail(db_url, version, barat, flt, period, kode, barat_view.levels) is None
+    assert calls == ["pws-timur", "pws-barat"]
+    peta_data.shared_page.clear()
+    peta_data.shared_detail.clear()

@@ -39,7 +39,7 @@ def render(viewer: Viewer) -> None:
         rounds_panel.round_panel(engine, viewer, period.as_of - timedelta(microseconds=1))  # issue 24: silent list
 
     with st.container(key="sk_peta_map"):
-        map_and_panel(viewer, flt, period, view)
+        map_and_panel(viewer, flt, period, view, db_url, version)
 
     with st.container(key="sk_peta_rest"):
         st.subheader("Tren harian per kategori")
@@ -50,11 +50,12 @@ def render(viewer: Viewer) -> None:
 
 
 @st.fragment
-def map_and_panel(viewer: Viewer, flt: Filter, period: Period, view: peta_data.PageView) -> None:
+def map_and_panel(viewer: Viewer, flt: Filter, period: Period, view: peta_data.PageView, db_url: str,
+                  version: tuple) -> None:
     """The map and the kelurahan panel beside it. Issue 29.2: a fragment, so a click on a kelurahan
     or another choice in the panel reruns only these two, with the view of the last page run
-    (a filter change in the sidebar still reruns the whole page)."""
-    engine = store.get_engine()
+    (a filter change in the sidebar still reruns the whole page). The panel's figures are
+    cached with the view (`version`: the store fingerprint the view was read at)."""
     levels = view.levels
     units = overview.kelurahan_units(flt, viewer)
     map_col, panel_col = st.columns([2, 1], gap="medium")
@@ -62,5 +63,5 @@ def map_and_panel(viewer: Viewer, flt: Filter, period: Period, view: peta_data.P
         clicked = mapview.city_map(levels, view.layer, overview.kelurahan_units(Filter(), viewer), view.map_data)
     with panel_col:
         kode = mapview.choose_kelurahan(clicked, units, levels)
-        detail = overview.kelurahan_detail(engine, viewer, flt, period, levels, kode) if kode else None
+        detail = peta_data.cached_detail(db_url, version, viewer, flt, period, kode, levels) if kode else None
         mapview.kelurahan_panel(detail)

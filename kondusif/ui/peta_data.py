@@ -77,3 +77,17 @@ def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period
     # The packed reports travel once, inside map_data: a cache hit unpickles them once, not twice.
     return PageView(levels, data.headline, MapLayer(None, len(inc.frame), inc.total), data.trend,
                     data.kecamatan, map_data)
+
+
+def cached_detail(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period, kode: str,
+                  levels: overview.Levels) -> overview.KelurahanDetail | None:
+    """The kelurahan panel of `kode`, shared like the view (issue 29: four SQL reads on every
+    rerun of every session were a fifth of the page's CPU); the caller's own lazy copy."""
+    return handed_out(shared_detail(db_url, version, viewer, flt, period, kode, levels))
+
+
+@st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=128, show_spinner=False)
+def shared_detail(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period, kode: str,
+                  _levels: overview.Levels) -> overview.KelurahanDetail | None:
+    """`_levels` is not part of the key: it is the view's, which the other arguments determine."""
+    return overview.kelurahan_detail(store.get_engine(db_url), viewer, flt, period, _levels, kode)
