@@ -62,3 +62,24 @@ def test_the_data_element_escapes_every_text_and_reads_back_as_the_data():
     assert back["oos"] is True and back["v"] == "(7, 3)"
     for private in ("reporter", "phone", "reporter_name", "reporter_phone"):
         assert private not in json.dumps(back)
+
+
+def test_the_data_element_reaches_the_page_as_built():
+    """st.html gets the element as BuiltHtml: the page carries exactly the escaped element (no
+    dedent or strip of the ~1 MB body on each rerun changes or costs anything)."""
+    from streamlit.testing.v1 import AppTest
+
+    def page(element: str) -> None:
+        import streamlit as st
+
+        from kondusif.maps import live as live_map
+
+        st.html(live_map.BuiltHtml(element))
+
+    data = live.live_data(_levels(Level.WASPADA, XSS), None, None, registry_is_sample=True, packed_incidents=None,
+                          contact=None, n_kelurahan=72, version=(1, 0))
+    element = "   " + live.data_element(data) + "\n"  # leading spaces and newline: kept as built
+    at = AppTest.from_function(page, args=(element,)).run()
+    assert not at.exception
+    bodies = [node.proto.body for node in at.get("html")]
+    assert bodies == [element]

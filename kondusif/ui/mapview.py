@@ -152,7 +152,7 @@ def city_map(levels: overview.Levels, layer: MapLayer, scope_units: list[str], m
             "periode ini; persempit filter untuk melihat semuanya."
         )
     cfg = settings()
-    st.html(map_data)  # before the map: its first run finds the data at once
+    st.html(live_map.BuiltHtml(map_data))  # before the map: its first run finds the data at once
     fmap = live_map.base_map(scope_units, base_url_path=st.get_option("server.baseUrlPath") or "",
                              tile_url=cfg.tile_url, tile_attribution=cfg.tile_attribution)
     result = st_folium(fmap, key="peta_map", height=MAP_HEIGHT, use_container_width=True,
