@@ -393,3 +393,40 @@ def test_the_kelurahan_panel_cache_is_shared_by_scope_never_across_scopes(demo_e
     assert calls == ["pws-timur", "pws-barat"]
     peta_data.shared_page.clear()
     peta_data.shared_detail.clear()
+
+
+def test_a_cached_chart_spec_draws_what_st_altair_chart_draws():
+    """Issue 29: the page's charts go to st.vega_lite_chart from a cached specification
+    (mapview.chart_spec), so Altair's validation runs once per table. The browser must get
+    the same chart as st.altair_chart sends: the same specification and the same data rows."""
+    import json
+
+    import pandas as pd
+    import pyarrow as pa
+    from streamlit.testing.v1 import AppTest
+
+    def page(kind, table):
+        import streamlit as st
+
+        from kondusif.ui import mapview
+
+        st.altair_chart(mapview.CHARTS[kind](table), width="stretch")
+        st.vega_lite_chart(spec=mapview.chart_spec(kind, table), width="stretch")
+
+    days = pd.to_datetime([f"2018-06-{d:02d}" for d in range(1, 21)])
+    trend = pd.DataFrame({"Politik uang": [d % 3 for d in range(20)], "Intimidasi": [1] * 20}, index=days)
+    trend.index.name = "Tanggal"
+    tables = {"trend": trend, "spark": pd.DataFrame({"Tanggal": days[:14], "Laporan": list(range(14))}),
+              "category": pd.DataFrame({"Kategori": ["Politik uang", "Intimidasi"], "Laporan": [4, 1]})}
+    for kind, table in tables.items():
+        at = AppTest.from_function(page, args=(kind, table)).run()
+        assert not at.exception, kind
+        charts = [node.proto for node in at.get("vega_lite_chart")]
+        assert len(charts) == 2, kind
+        shown = []
+        for proto in charts:
+            spec = json.loads(proto.spec)
+            spec.pop("data", None)
+            rows = [pa.ipc.open_stream(ds.data.data).read_all().to_pylist() for ds in proto.datasets]
+            shown.append((spec, rows))
+        assert shown[0] == shown[1], kind

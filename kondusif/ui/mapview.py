@@ -228,11 +228,11 @@ def kelurahan_panel(detail: overview.KelurahanDetail | None) -> None:
         with st.expander(f"RT senyap ({len(detail.silent)}): belum memberi kabar pada periode ini"):
             st.dataframe(detail.silent, hide_index=True, width="stretch")
     st.markdown("**Laporan 14 hari terakhir**")
-    st.altair_chart(spark_chart(detail.spark), width="stretch")
+    st.vega_lite_chart(spec=chart_spec("spark", detail.spark), width="stretch")
     sev = " · ".join(f"{r.Keparahan} {r.Laporan}" for r in detail.by_severity.itertuples())
     st.markdown(f"**Periode ini menurut kategori** (keparahan: {sev})")
     if len(detail.by_category):
-        st.altair_chart(category_chart(detail.by_category), width="stretch")
+        st.vega_lite_chart(spec=chart_spec("category", detail.by_category), width="stretch")
     st.markdown("**Laporan terbaru**")
     if len(detail.latest):
         st.dataframe(detail.latest, hide_index=True, width="stretch")
@@ -262,4 +262,38 @@ def trend(table: pd.DataFrame | None) -> None:
     if table is None or table.empty or int(table.to_numpy().sum()) == 0:
         st.caption("Tidak ada laporan pada periode dan filter ini.")
         return
-    st.altair_chart(charts.trend_chart(table), width="stretch")
+    st.vega_lite_chart(spec=chart_spec("trend", table), width="stretch")
+
+
+CHARTS: dict[str, Callable[[pd.DataFrame], alt.Chart]] = {
+    "spark": spark_chart, "category": category_chart, "trend": charts.trend_chart}
+ALTAIR_DEFAULT_VIEW = {"continuousWidth": 300, "continuousHeight": 300}  # the "default" theme's only setting
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=256, show_spinner=False)
+def chart_spec(kind: str, table: pd.DataFrame) -> dict:
+    """The Vega-Lite specification of chart `kind` over `table`, for st.vega_lite_chart.
+
+    Issue 29: st.altair_chart validates the whole specification against Vega-Lite's schema
+    on every call (a tenth of a cached map page run's CPU); the same table gives the same
+    chart, so it is converted once. The chart's data go in as the DataFrame itself, which
+    Streamlit sends as Arrow like st.altair_chart does (times keep their meaning), and the
+    Altair default theme's view size is left out as st.altair_chart leaves it out.
+    """
+    chart = CHARTS[kind](table)
+    spec = chart.to_dict()
+    data = spec.pop("data", None)
+    spec.pop("datasets", None)
+    config = spec.get("config", {})
+    view = config.get("view", {})
+    for key, value in ALTAIR_DEFAULT_VIEW.items():
+        if view.get(key) == value:
+            del view[key]
+    if not view:
+        config.pop("view", None)
+    if not config:
+        spec.pop("config", None)
+    if isinstance(data, dict) and "name" in data:
+        spec["data"] = {"name": "tabel"}
+        spec["datasets"] = {"tabel": chart.data}
+    return spec
