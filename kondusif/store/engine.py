@@ -170,6 +170,8 @@ def _upgrade(conn: Connection, current: int) -> None:
         _add_rt_removed_at(conn)
     if current < 7:
         _add_outbox(conn)
+    if current < 8:
+        _add_sms_reminders(conn)
     if current < SCHEMA_VERSION:
         conn.execute(
             meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
@@ -268,6 +270,13 @@ def _add_outbox(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
         for ix in table.indexes:
             ix.create(conn, checkfirst=True)
+
+
+def _add_sms_reminders(conn: Connection) -> None:
+    """Schema 8 (issue 24.5): the sms_reminders table (create_all made it on a new store; idempotent)."""
+    from kondusif.store.schema import sms_reminders
+
+    sms_reminders.create(conn, checkfirst=True)
 
 
 def schema_version(engine: Engine) -> int:
