@@ -419,8 +419,9 @@ def latest_table(df: pd.DataFrame) -> pd.DataFrame:
 # aggregate queries (trend, per kecamatan, headline counts). `page_data` reads the filtered
 # reports of the period and of the level window once and derives everything from that frame.
 
-VIEW_COLUMNS = ["report_no", "kode_kecamatan", "kode_kelurahan", "rt", "category", "severity", "status",
+VIEW_COLUMNS = ["id", "report_no", "kode_kecamatan", "kode_kelurahan", "rt", "category", "severity", "status",
                 "occurred_at", "lat", "lon", "title"]
+MAX_PATCHED = 500  # more reports written since a view's frame was read: read it whole again
 
 
 @dataclass(frozen=True)
@@ -441,6 +442,49 @@ def read_view(engine: Engine, viewer: Viewer, flt: Filter, period: Period,
     cfg = cfg or settings().levels
     start = min(period.start, status.window_start(period.as_of, cfg))
     return read_incidents(engine, flt.query_between(start, period.end), viewer, VIEW_COLUMNS)
+
+
+def reports_written(engine: Engine, since: int, until: int, overlap: timedelta = timedelta(seconds=60),
+                    limit: int = MAX_PATCHED) -> list[str] | None:
+    """Ids of the reports written after audit row `since` up to `until`, or None when anything
+    else was written in between (an RT registry, a demo load...) or more than `limit` reports:
+    then a view's frame must be read whole again (issue 29, `patch_view`).
+
+    Audit ids are given out before commit, so on PostgreSQL a slow transaction can commit an
+    id below `since` after a frame was read: report rows stamped within `overlap` before the
+    newest one seen at `since` are taken again (re-reading a report twice costs nothing).
+    """
+    a = store.audit_log.c
+    with engine.connect() as conn:
+        stamp = conn.execute(sa.select(a.at).where(a.id <= since).order_by(a.id.desc()).limit(1)).scalar()
+        late = sa.and_(a.at >= stamp - overlap, a.entity == "incident") if stamp is not None else sa.false()
+        newer = sa.or_(a.id > since, late)
+        rows = conn.execute(sa.select(a.entity, a.entity_id).where(newer, a.id <= until).limit(limit + 1)).all()
+    if len(rows) > limit or any(entity != "incident" or not entity_id for entity, entity_id in rows):
+        return None
+    return sorted({str(entity_id) for _entity, entity_id in rows})
+
+
+def patch_view(engine: Engine, frame: pd.DataFrame, ids: list[str], viewer: Viewer, flt: Filter, period: Period,
+               cfg: LevelConfig | None = None) -> pd.DataFrame:
+    """`frame` (read_view's, for the same viewer, filter and period) with the reports `ids`
+    read again: a verified report gets its new status, a new one comes in, one that no longer
+    matches the filter goes. Same rows and order as a new read_view, for a fraction of the read."""
+    if not ids:
+        return frame
+    cfg = cfg or settings().levels
+    start = min(period.start, status.window_start(period.as_of, cfg))
+    q = replace(flt.query_between(start, period.end), ids=tuple(ids))
+    fresh = read_incidents(engine, q, viewer, VIEW_COLUMNS)
+    kept = frame[~frame["id"].isin(ids)]
+    if not len(fresh):
+        return kept.reset_index(drop=True)
+    if not len(kept):
+        return fresh
+    # A few rows may infer other types than the whole read (no coordinates: object, not float).
+    fresh = fresh[kept.columns].astype(kept.dtypes.to_dict())
+    both = pd.concat([kept, fresh], ignore_index=True)
+    return both.sort_values("occurred_at", ascending=False, kind="stable", ignore_index=True)
 
 
 def levels_from_frame(frame: pd.DataFrame, viewer: Viewer, flt: Filter, as_of: datetime,
@@ -505,12 +549,15 @@ def kecamatan_from_frame(rows: pd.DataFrame, levels: Levels) -> pd.DataFrame:
 
 
 def page_data(engine: Engine, viewer: Viewer, flt: Filter, period: Period, cfg: LevelConfig | None = None,
-              registry: pd.DataFrame | None = None, cap: int = MAX_MAP_INCIDENTS) -> PageData:
+              registry: pd.DataFrame | None = None, cap: int = MAX_MAP_INCIDENTS,
+              frame: pd.DataFrame | None = None) -> PageData:
     """Levels, headline, map reports, trend and per-kecamatan table of one view: one read of the
-    reports (read_view); only the previous period's count and the newest report up to the
-    period's end are asked of the store separately (index lookups)."""
+    reports (read_view, or `frame`: its result, kept up to date by patch_view); only the previous
+    period's count and the newest report up to the period's end are asked of the store separately
+    (index lookups)."""
     cfg = cfg or settings().levels
-    frame = read_view(engine, viewer, flt, period, cfg)
+    if frame is None:
+        frame = read_view(engine, viewer, flt, period, cfg)
     reg = rt_registry_mod.rt_registry(engine) if registry is None else registry
     levels = with_contact(engine, viewer, levels_from_frame(frame, viewer, flt, period.as_of, reg, cfg),
                           period.start, period.end)

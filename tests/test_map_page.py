@@ -430,3 +430,52 @@ def test_a_cached_chart_spec_draws_what_st_altair_chart_draws():
             rows = [pa.ipc.open_stream(ds.data.data).read_all().to_pylist() for ds in proto.datasets]
             shown.append((spec, rows))
         assert shown[0] == shown[1], kind
+
+
+def test_after_a_verification_the_map_view_rereads_only_what_was_written(demo_engine, monkeypatch):
+    """Issue 29: a saved verification gives the store a new fingerprint; the map page's next view
+    re-reads only the reports written since its last read of that view (peta_data.current_frame)
+    and shows what a whole read shows. A write of anything else means a whole read again."""
+    import pandas as pd
+
+    from kondusif import accounts, overview, store, workflow
+    from kondusif.filters import Filter
+    from kondusif.ui import peta_data
+
+    reads: list[str] = []
+    real = overview.read_view
+
+    def counting(engine, viewer, *args, **kwargs):
+        reads.append(viewer.username)
+        return real(engine, viewer, *args, **kwargs)
+
+    monkeypatch.setattr(overview, "read_view", counting)
+    peta_data.shared_page.clear()
+    peta_data.view_frames.clear()
+    db_url = demo_engine.url.render_as_string(hide_password=False)
+    flt = Filter(period="kampanye")
+    period = flt.resolve(datetime(2018, 6, 27, 17, 0, tzinfo=UTC))
+    first = peta_data.cached_page(db_url, overview.data_version(demo_engine), PEJABAT, flt, period)
+    assert reads == ["walikota"]
+    baru = overview.read_incidents(demo_engine, flt.query_between(period.start, period.end), PEJABAT,
+                                   ["id", "kode_kelurahan", "status"], limit=500)
+    target = baru[baru["status"] == "baru"].iloc[0]
+    row = store.get_incident(demo_engine, target["id"], viewer=PEJABAT)
+    workflow.verify(demo_engine, Viewer("pws", Role.PANWASLU), row["id"], int(row["version"]))
+    reads.clear()
+
+    after = peta_data.cached_page(db_url, overview.data_version(demo_engine), PEJABAT, flt, period)
+    assert reads == []  # patched, not read whole
+    whole = real(demo_engine, PEJABAT, flt, period)
+    expected = overview.page_data(demo_engine, PEJABAT, flt, period, frame=whole)
+    assert after.headline == expected.headline
+    assert after.headline.n_unverified == first.headline.n_unverified - 1
+    pd.testing.assert_frame_equal(after.levels.kelurahan, expected.levels.kelurahan)
+    pd.testing.assert_frame_equal(after.kecamatan, expected.kecamatan)
+
+    accounts.create_account(demo_engine, Viewer("adm", Role.ADMIN), "pws-lain", Role.PANWASLU,
+                            "Sandi-Panjang-Sekali-2018!", kecamatan="16.73.02", must_change=False)
+    peta_data.cached_page(db_url, overview.data_version(demo_engine), PEJABAT, flt, period)
+    assert reads == ["walikota"]  # something else was written: the view is read whole
+    peta_data.shared_page.clear()
+    peta_data.view_frames.clear()

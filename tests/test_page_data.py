@@ -120,3 +120,79 @@ def test_page_data_stays_in_the_viewers_scope(demo_engine):
     assert list(got.kecamatan["Laporan"]) == [got.headline.n]  # one row: their kecamatan
     everyone = overview.page_data(demo_engine, PEJABAT, Filter(period="kampanye", as_of=date(2018, 7, 7)), period)
     assert everyone.headline.n > got.headline.n
+
+
+def _same_rows(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    """Equal frames up to the order of reports of the same minute (the database's order among them)."""
+    assert list(a.columns) == list(b.columns)
+    pd.testing.assert_frame_equal(a.sort_values("id", ignore_index=True), b.sort_values("id", ignore_index=True))
+    assert a["occurred_at"].is_monotonic_decreasing and b["occurred_at"].is_monotonic_decreasing
+
+
+def test_a_view_patched_after_a_verification_and_a_new_report_is_the_view_read_again(demo_engine):
+    """Issue 29: after a save the map page re-reads only the reports written since (patch_view),
+    not the whole period; what it then shows must be what a whole new read shows."""
+    from kondusif import workflow
+
+    flt = Filter(period="kampanye", as_of=date(2018, 7, 7))
+    period = flt.resolve()
+    since = overview.data_version(demo_engine)[0]
+    before = overview.read_view(demo_engine, PEJABAT, flt, period)
+    baru = before[before["status"] == "baru"].iloc[0]
+    row = store.get_incident(demo_engine, baru["id"], viewer=PEJABAT)
+    workflow.verify(demo_engine, Viewer("pws", Role.PANWASLU), row["id"], int(row["version"]))
+    with store.write(demo_engine) as conn:
+        store.insert_incidents(conn, [Incident(
+            kode_kelurahan="16.73.02.1003", rt=4, category="intimidasi", severity="berat",
+            title="Laporan baru sesudah dibaca", occurred_at=period.end - timedelta(hours=2), source="form")])
+    until = overview.data_version(demo_engine)[0]
+    ids = overview.reports_written(demo_engine, since, until)
+    assert ids is not None and len(ids) == 2 and baru["id"] in ids
+    patched = overview.patch_view(demo_engine, before, ids, PEJABAT, flt, period)
+    again = overview.read_view(demo_engine, PEJABAT, flt, period)
+    assert len(again) == len(before) + 1
+    assert again.loc[again["id"] == baru["id"], "status"].item() == "diverifikasi"
+    _same_rows(patched, again)
+    got, want = (overview.page_data(demo_engine, PEJABAT, flt, period, frame=f) for f in (patched, again))
+    pd.testing.assert_frame_equal(got.levels.kelurahan, want.levels.kelurahan)
+    pd.testing.assert_frame_equal(got.kecamatan, want.kecamatan)
+    pd.testing.assert_frame_equal(got.trend, want.trend)
+    assert got.headline == want.headline
+
+    # A report that no longer matches the filter leaves the patched view: only "baru" shown.
+    only_new = Filter(period="kampanye", as_of=date(2018, 7, 7), status=("baru",))
+    view = overview.read_view(demo_engine, PEJABAT, only_new, period)
+    target = view.iloc[0]
+    mark = overview.data_version(demo_engine)[0]
+    row = store.get_incident(demo_engine, target["id"], viewer=PEJABAT)
+    workflow.verify(demo_engine, Viewer("pws", Role.PANWASLU), row["id"], int(row["version"]))
+    ids = overview.reports_written(demo_engine, mark, overview.data_version(demo_engine)[0])
+    assert ids is not None and target["id"] in ids  # and the reports of the last minute again (overlap)
+    patched = overview.patch_view(demo_engine, view, ids, PEJABAT, only_new, period)
+    assert target["id"] not in set(patched["id"]) and len(patched) == len(view) - 1
+    _same_rows(patched, overview.read_view(demo_engine, PEJABAT, only_new, period))
+
+
+def test_a_patched_view_stays_in_the_viewers_scope_and_other_writes_mean_a_whole_read(demo_engine):
+    """patch_view re-reads with the viewer's scope: a report of another kecamatan written since
+    never enters a Panwascam's view. Anything but reports written since (an account here)
+    makes reports_written answer None: the page then reads the view whole."""
+    from kondusif import accounts
+
+    flt, _ = Filter(period="kampanye", as_of=date(2018, 7, 7)).scoped(PANWASCAM)
+    period = flt.resolve()
+    since = overview.data_version(demo_engine)[0]
+    before = overview.read_view(demo_engine, PANWASCAM, flt, period)
+    with store.write(demo_engine) as conn:
+        store.insert_incidents(conn, [Incident(
+            kode_kelurahan="16.73.01.1001", rt=2, category="intimidasi", severity="berat",
+            title="Di kecamatan lain", occurred_at=period.end - timedelta(hours=1), source="form")])
+    ids = overview.reports_written(demo_engine, since, overview.data_version(demo_engine)[0])
+    assert ids is not None and len(ids) == 1
+    patched = overview.patch_view(demo_engine, before, ids, PANWASCAM, flt, period)
+    assert set(patched["kode_kecamatan"]) == {"16.73.02"} and len(patched) == len(before)
+
+    mark = overview.data_version(demo_engine)[0]
+    accounts.create_account(demo_engine, Viewer("adm", Role.ADMIN), "pws-baru", Role.PANWASLU,
+                            "Sandi-Panjang-Sekali-2018!", kecamatan="16.73.02", must_change=False)
+    assert overview.reports_written(demo_engine, mark, overview.data_version(demo_engine)[0]) is None

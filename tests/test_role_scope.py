@@ -535,6 +535,8 @@ DATA_FUNCTIONS: dict[str, object] = {
     **{f"overview.{n}": "tests/test_page_data.py::test_page_data_stays_in_the_viewers_scope"
        for n in ("read_view", "page_data")},
     "overview.levels_from_frame": probe_overview_figures,
+    "overview.patch_view": "tests/test_page_data.py::"
+                           "test_a_patched_view_stays_in_the_viewers_scope_and_other_writes_mean_a_whole_read",
     "workbench.page_rows": probe_page_rows,
     "workbench.headline": probe_workbench_detail,
     "workbench.history": probe_history,
@@ -642,7 +644,9 @@ NO_VIEWER: dict[str, str] = {
     "demo_checkins.seed_checkins": "demo seeding from the CLI (simulated rows only)",
     "store.has_simulated": "yes/no flag shown to every role (the data holds simulated reports)",
     "workbench.report_numbers": "id → report number for ids the caller already read within its scope",
-    "overview.data_version": "cache key (row count and newest change), no row content",
+    "overview.data_version": "cache key (newest audit and alert ids), no row content",
+    "overview.reports_written": "ids of reports written since a cached read (audit rows only); the page "
+                                "re-reads them with overview.patch_view in its viewer's scope",
     "wall.data_version": "change check (newest audit and alert ids), no row content",
     "overview.epoch_seconds": _PRIMITIVE,
     **{f"alerts.{n}": _SYSTEM_JOB for n in (
@@ -853,7 +857,7 @@ def test_the_export_probe_sees_a_leak_in_the_sql_identity_filter(world, monkeypa
 UI_FILES = sorted([*(ROOT / "screens").glob("*.py"), ROOT / "dashboard.py", ROOT / "app.py",
                    *(ROOT / "kondusif" / "ui").rglob("*.py")])
 UI_ALLOWED_NO_VIEWER = {
-    "store.has_simulated", "overview.data_version", "wall.data_version", "workbench.report_numbers", "accounts.active_demo_accounts",
+    "store.has_simulated", "overview.data_version", "overview.reports_written", "wall.data_version", "workbench.report_numbers", "accounts.active_demo_accounts",
     "report.archive.list_snapshots", "report.archive.load_snapshot", "report.build.generate_snapshot",
     "report.data.gather", "store.get_engine", "store.write",
     "registry.rt_registry",  # the public RT list (kelurahan, RT numbers) for pickers

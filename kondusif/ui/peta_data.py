@@ -15,6 +15,7 @@ scope (mapview.BY_SCOPE), so a narrower role never gets a wider scope's entry.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -40,6 +41,50 @@ class PageView:
 
 
 T = TypeVar("T")
+FULL_READ_EVERY_S = 300.0  # a patched frame is read whole again after this long, whatever happened
+
+
+class ViewFrame:
+    """The reports of one view (overview.read_view's frame) and the audit id it is current to.
+
+    Issue 29: a verification changes the store's fingerprint, so every cached view is new; with
+    this the next view re-reads only the reports written since (overview.patch_view) instead of
+    the whole period. `state` is replaced whole, never changed in place: a session thread that
+    still holds the old frame keeps a consistent one.
+    """
+
+    def __init__(self) -> None:
+        self.state: tuple[int, float, pd.DataFrame] | None = None  # (audit id, monotonic time of full read, frame)
+
+
+@st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=8, show_spinner=False)
+def view_frames(db_url: str, viewer: Viewer, flt: Filter, period: Period) -> ViewFrame:
+    """One holder per (role + place scope, filter, period), whatever the store's fingerprint."""
+    return ViewFrame()
+
+
+def current_frame(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> pd.DataFrame:
+    """read_view's frame of this view as of `version`: patched from the last one when only
+    reports were written since, read whole otherwise (first time, something else written,
+    too many reports, or the last full read older than FULL_READ_EVERY_S)."""
+    holder = view_frames(db_url, viewer, flt, period)
+    engine = store.get_engine(db_url)
+    audit_id = int(version[0])
+    state = holder.state
+    if state is not None and state[0] == audit_id:
+        return state[2]
+    if state is not None and state[0] > audit_id:  # another session is ahead: never step the holder back
+        return overview.read_view(engine, viewer, flt, period)
+    ids = None
+    if state is not None and state[0] < audit_id and time.monotonic() - state[1] < FULL_READ_EVERY_S:
+        ids = overview.reports_written(engine, state[0], audit_id)
+    if state is not None and ids is not None:
+        frame = overview.patch_view(engine, state[2], ids, viewer, flt, period)
+        holder.state = (audit_id, state[1], frame)
+    else:
+        frame = overview.read_view(engine, viewer, flt, period)
+        holder.state = (audit_id, time.monotonic(), frame)
+    return frame
 
 
 def handed_out(value: T) -> T:
@@ -64,7 +109,8 @@ def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period
     """Computed once per (store fingerprint, role + place scope, filter, period); never handed out as is."""
     engine = store.get_engine(db_url)
     reg = registry.rt_registry(engine)
-    data = overview.page_data(engine, viewer, flt, period, registry=reg)
+    data = overview.page_data(engine, viewer, flt, period, registry=reg,
+                              frame=current_frame(db_url, version, viewer, flt, period))
     inc = data.map
     packed = None
     if len(inc.frame):
