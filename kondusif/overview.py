@@ -435,13 +435,27 @@ class PageData:
     kecamatan: pd.DataFrame  # one row per kecamatan in view (kecamatan_from_frame)
 
 
-def read_view(engine: Engine, viewer: Viewer, flt: Filter, period: Period,
-              cfg: LevelConfig | None = None) -> pd.DataFrame:
-    """The reports matching the filter from the earlier of the period's start and the level
-    window's start up to the period's end (VIEW_COLUMNS, newest first, scope in SQL)."""
+def view_span(period: Period, cfg: LevelConfig | None = None) -> tuple[datetime, datetime]:
+    """The times a view's frame covers: from the earlier of the period's start and the level
+    window's start up to the period's end."""
     cfg = cfg or settings().levels
-    start = min(period.start, status.window_start(period.as_of, cfg))
-    return read_incidents(engine, flt.query_between(start, period.end), viewer, VIEW_COLUMNS)
+    return min(period.start, status.window_start(period.as_of, cfg)), period.end
+
+
+def read_view(engine: Engine, viewer: Viewer, flt: Filter, period: Period | None,
+              cfg: LevelConfig | None = None) -> pd.DataFrame:
+    """The reports matching the filter over the view's span (view_span; `period` None: all
+    times, for slice_view) (VIEW_COLUMNS, newest first, scope in SQL)."""
+    start, end = view_span(period, cfg) if period is not None else (None, None)
+    return read_incidents(engine, flt.query_between(start, end), viewer, VIEW_COLUMNS)
+
+
+def slice_view(frame: pd.DataFrame, period: Period, cfg: LevelConfig | None = None) -> pd.DataFrame:
+    """read_view's frame of `period` cut from a frame of all times (read_view with period None,
+    same viewer and filter): the same rows in the same order, without asking the store."""
+    start, end = view_span(period, cfg)
+    occurred = frame["occurred_at"]
+    return frame[(occurred >= start) & (occurred < end)].reset_index(drop=True)
 
 
 def reports_written(engine: Engine, since: int, until: int, overlap: timedelta = timedelta(seconds=60),
@@ -465,16 +479,15 @@ def reports_written(engine: Engine, since: int, until: int, overlap: timedelta =
     return sorted({str(entity_id) for _entity, entity_id in rows})
 
 
-def patch_view(engine: Engine, frame: pd.DataFrame, ids: list[str], viewer: Viewer, flt: Filter, period: Period,
-               cfg: LevelConfig | None = None) -> pd.DataFrame:
+def patch_view(engine: Engine, frame: pd.DataFrame, ids: list[str], viewer: Viewer, flt: Filter,
+               period: Period | None, cfg: LevelConfig | None = None) -> pd.DataFrame:
     """`frame` (read_view's, for the same viewer, filter and period) with the reports `ids`
     read again: a verified report gets its new status, a new one comes in, one that no longer
     matches the filter goes. Same rows and order as a new read_view, for a fraction of the read."""
     if not ids:
         return frame
-    cfg = cfg or settings().levels
-    start = min(period.start, status.window_start(period.as_of, cfg))
-    q = replace(flt.query_between(start, period.end), ids=tuple(ids))
+    start, end = view_span(period, cfg) if period is not None else (None, None)
+    q = replace(flt.query_between(start, end), ids=tuple(ids))
     fresh = read_incidents(engine, q, viewer, VIEW_COLUMNS)
     kept = frame[~frame["id"].isin(ids)]
     if not len(fresh):

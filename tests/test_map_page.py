@@ -457,6 +457,10 @@ def test_after_a_verification_the_map_view_rereads_only_what_was_written(demo_en
     period = flt.resolve(datetime(2018, 6, 27, 17, 0, tzinfo=UTC))
     first = peta_data.cached_page(db_url, overview.data_version(demo_engine), PEJABAT, flt, period)
     assert reads == ["walikota"]
+    month = Filter(period="30h")
+    other = peta_data.cached_page(db_url, overview.data_version(demo_engine), PEJABAT, month,
+                                  month.resolve(datetime(2018, 6, 27, 17, 0, tzinfo=UTC)))
+    assert reads == ["walikota"] and other.headline.n < first.headline.n  # another period: cut, not read
     baru = overview.read_incidents(demo_engine, flt.query_between(period.start, period.end), PEJABAT,
                                    ["id", "kode_kelurahan", "status"], limit=500)
     target = baru[baru["status"] == "baru"].iloc[0]

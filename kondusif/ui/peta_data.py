@@ -45,7 +45,7 @@ FULL_READ_EVERY_S = 300.0  # a patched frame is read whole again after this long
 
 
 class ViewFrame:
-    """The reports of one view (overview.read_view's frame) and the audit id it is current to.
+    """The reports of one filter at all times (overview.read_view's frame) and the audit id it is current to.
 
     Issue 29: a verification changes the store's fingerprint, so every cached view is new; with
     this the next view re-reads only the reports written since (overview.patch_view) instead of
@@ -57,34 +57,38 @@ class ViewFrame:
         self.state: tuple[int, float, pd.DataFrame] | None = None  # (audit id, monotonic time of full read, frame)
 
 
-@st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=8, show_spinner=False)
-def view_frames(db_url: str, viewer: Viewer, flt: Filter, period: Period) -> ViewFrame:
-    """One holder per (role + place scope, filter, period), whatever the store's fingerprint."""
+@st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=4, show_spinner=False)
+def view_frames(db_url: str, viewer: Viewer, flt: Filter) -> ViewFrame:
+    """One holder per (role + place scope, filter without its period), whatever the store's
+    fingerprint: every period of a filter is cut from the same frame of all times."""
     return ViewFrame()
 
 
 def current_frame(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> pd.DataFrame:
-    """read_view's frame of this view as of `version`: patched from the last one when only
-    reports were written since, read whole otherwise (first time, something else written,
-    too many reports, or the last full read older than FULL_READ_EVERY_S)."""
-    holder = view_frames(db_url, viewer, flt, period)
+    """read_view's frame of this view as of `version`, cut (overview.slice_view) from the frame
+    of all times of the filter, which is patched from the last one when only reports were
+    written since and read whole otherwise (first time, something else written, too many
+    reports, or the last full read older than FULL_READ_EVERY_S). Another period of the same
+    filter (the most common click) reads nothing."""
+    every = dataclasses.replace(flt, period=Filter().period, start=None, end=None, as_of=None)
+    holder = view_frames(db_url, viewer, every)
     engine = store.get_engine(db_url)
     audit_id = int(version[0])
     state = holder.state
     if state is not None and state[0] == audit_id:
-        return state[2]
+        return overview.slice_view(state[2], period)
     if state is not None and state[0] > audit_id:  # another session is ahead: never step the holder back
         return overview.read_view(engine, viewer, flt, period)
     ids = None
     if state is not None and state[0] < audit_id and time.monotonic() - state[1] < FULL_READ_EVERY_S:
         ids = overview.reports_written(engine, state[0], audit_id)
     if state is not None and ids is not None:
-        frame = overview.patch_view(engine, state[2], ids, viewer, flt, period)
+        frame = overview.patch_view(engine, state[2], ids, viewer, every, None)
         holder.state = (audit_id, state[1], frame)
     else:
-        frame = overview.read_view(engine, viewer, flt, period)
+        frame = overview.read_view(engine, viewer, every, None)
         holder.state = (audit_id, time.monotonic(), frame)
-    return frame
+    return overview.slice_view(frame, period)
 
 
 def handed_out(value: T) -> T:
