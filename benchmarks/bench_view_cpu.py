@@ -5,12 +5,12 @@ time.process_time (CPU, so meaningful on a busy machine; the load average is pri
 
   cold view            empty caches: the whole-campaign view read and derived
   cached view          the same view again (another session of the same scope, a rerun)
-  another period       30 hari, 7 hari, hari ini, ...: a new view of the same filter (cut from the
+  another period       30 hari, 7 hari, 24 jam: a new view of the same filter (cut from the
                        filter's frame of all times; "no frame yet": that frame cleared first)
   after a save, whole  one report verified, then the view read whole (what every save cost before)
   after a save, patch  one report verified, then the view patched (only the reports written since)
-  data version         the store fingerprint every page run asks for; with --old-version also the
-                       count-of-reports fingerprint it replaced
+  data version         the store fingerprint every page run asks for, and the count-of-reports
+                       fingerprint it replaced
 
 The store (kondusif demo --n N --seed 1, kept in --db-dir) is copied for the run: the
 verifications never change the kept one. Runs outside a Streamlit server (the caches work in
