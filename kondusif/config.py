@@ -164,6 +164,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("rounds.coverage_threshold", float, 0.75,
                 "peringatan bila cakupan kabar RT satu kelurahan di bawah angka ini sesudah tenggang putaran (0-1)",
                 minimum=0),
+    SettingSpec("rounds.sms_reminder", bool, False,
+                "kirim satu SMS pengingat per putaran ke nomor Ketua RT terdaftar yang senyap sesudah tenggang "
+                "(lewat gateway Gammu; true/false)"),
     # Issue 28: the worker (`python -m kondusif worker`, kondusif/worker.py) and its outbox leases.
     SettingSpec("worker.poll_seconds", float, 2.0, "selang pekerja latar memeriksa antrean peristiwa (detik)",
                 "KONDUSIF_WORKER_POLL_SECONDS", minimum=0.05),

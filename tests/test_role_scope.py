@@ -707,6 +707,8 @@ NO_VIEWER: dict[str, str] = {
                  "record_results", "note_device")},
     "sms.gateways.check_silence": _SYSTEM_JOB,
     "sms.gateways.record_state": _SYSTEM_JOB,
+    **{f"sms.reminders.{n}": ("the Gammu reader's round reminder, as the system: numbers go to Gammu's "
+                              "outbox only, never to a page") for n in ("due", "claim")},
     "accounts.auth_oidc.resolve_sso": "single sign-on: the identity provider proves who the user is",
     **{f"accounts.auth.{n}": "signing in and out: the user proves who they are (no viewer exists yet, or it is their own)"
        for n in ("authenticate", "authenticate_from", "restore_session", "change_password", "end_sessions",

@@ -38,6 +38,7 @@ AGGREGATES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                ("alerts", "alert_acks", "alert_level_state")),
     "SMS messages and senders": (("kondusif/sms/inbound.py",), ("sms_messages", "sms_senders")),
     "SMS gateway states": (("kondusif/sms/gateways.py",), ("sms_gateways",)),
+    "SMS reminders to silent RT (one per round and number)": (("kondusif/sms/reminders.py",), ("sms_reminders",)),
     "SMSsync phones, replies, devices, rate": (("kondusif/sms/smssync.py",), (
         "smssync_phones", "smssync_outbox", "smssync_devices", "smssync_rate")),
     # Tables of Gammu SMSD's own database, declared in the module that reads and answers them.

@@ -13,7 +13,9 @@ long-running reader behind ``python -m kondusif sms-gateway --gammu-db URL``:
    row ID (issue 25.4), so the same SMS handed over again is stored once;
 4. in ONE Gammu transaction mark its rows ``Processed`` (only if still
    unprocessed) and put the reply into ``outbox``, unless this very reply to
-   this number is already in ``outbox`` or ``sentitems``.
+   this number is already in ``outbox`` or ``sentitems``;
+5. with ``rounds.sms_reminder`` on, every 30 s: one reminder per voting-day round to each
+   registered number of a silent RT (`Gateway.remind`, kondusif/sms/reminders.py).
 
 A crash or `kill -9` between 3 and 4 loses nothing: the rows are still
 unprocessed, the next run gets status ``ganda`` with the same reply and does 4.
@@ -43,6 +45,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kondusif import store
+from kondusif.config import settings
 from kondusif.sms.gateways import record_state
 from kondusif.sms.inbound import InboundSms, SmsOutcome, SmsRefused, receive_sms
 from kondusif.store import outbox as events
@@ -54,6 +58,7 @@ CHANNEL = "gammu"
 CREATOR_ID = "SiKondusif"
 BATCH = 500
 HEARTBEAT_SECONDS = 5.0
+REMIND_SECONDS = 30.0  # how often the reader looks for silent RT to remind (rounds.sms_reminder)
 CHECK_EVERY = 25  # messages per merged Rawan re-check (store outbox.held)
 
 # The columns of Gammu's own tables (schema version 17) this reader touches.
@@ -294,6 +299,30 @@ class Gateway:
                     self.handle(group)
         return len(ready)
 
+    def remind(self, at: datetime | None = None) -> int:
+        """Queue the due reminders to silent RT numbers (kondusif/sms/reminders.py); returns how many.
+
+        The claim rows and Gammu's outbox rows go in one pass: the Gammu transaction commits
+        inside the store's, so a crash between the two leaves the claim unrecorded and the next
+        pass finds the reminder already in Gammu's outbox or sentitems and does not queue it again.
+        """
+        from kondusif.sms import reminders
+
+        due = reminders.due(self.engine, at)
+        if not due:
+            return 0
+        with store.write(self.engine) as conn:
+            mine = reminders.claim(conn, due, CHANNEL)
+            with self.gammu.begin() as gconn:
+                for r in mine:
+                    if not _already_replied(gconn, r.phone, r.text):
+                        gconn.execute(outbox.insert().values(
+                            DestinationNumber=r.phone, TextDecoded=r.text, Coding="Default_No_Compression",
+                            CreatorID=CREATOR_ID, MultiPart=_flag(gconn, False)))
+        if mine:
+            log.info("%d SMS pengingat putaran ke RT senyap diantrekan", len(mine))
+        return len(mine)
+
     def note_error(self, text: str) -> None:
         log.error("%s", text)
         self.last_error = text[:1000]
@@ -345,6 +374,7 @@ def run_gateway(gateway: Gateway, *, poll_seconds: float = 1.0, once: bool = Fal
 
     old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     pause = poll_seconds
+    remind, next_remind = bool(settings().rounds.sms_reminder), 0.0
     try:
         while not stopping["now"]:
             left = None if max_messages is None else max_messages - gateway.handled
@@ -354,6 +384,11 @@ def run_gateway(gateway: Gateway, *, poll_seconds: float = 1.0, once: bool = Fal
             try:
                 n = gateway.poll(limit=left)
                 gateway.heartbeat(force=n > 0)
+                if remind and time.monotonic() >= next_remind:
+                    sent = gateway.remind()
+                    next_remind = time.monotonic() + REMIND_SECONDS
+                    if sent:
+                        out(f"{sent} SMS pengingat ke RT senyap diantrekan.")
                 pause = poll_seconds
                 if n:
                     out(f"{n} SMS diproses (total {gateway.handled}).")

@@ -171,6 +171,8 @@ def _upgrade(conn: Connection, current: int) -> None:
     if current < 7:
         _add_outbox(conn)
     if current < 8:
+        _add_sms_reminders(conn)
+    if current < 9:
         _add_import_jobs(conn)
     if current < SCHEMA_VERSION:
         conn.execute(
@@ -272,8 +274,15 @@ def _add_outbox(conn: Connection) -> None:
             ix.create(conn, checkfirst=True)
 
 
+def _add_sms_reminders(conn: Connection) -> None:
+    """Schema 8 (issue 24.5): the sms_reminders table (create_all made it on a new store; idempotent)."""
+    from kondusif.store.schema import sms_reminders
+
+    sms_reminders.create(conn, checkfirst=True)
+
+
 def _add_import_jobs(conn: Connection) -> None:
-    """Schema 8 (issue 28): the import_jobs table and its index (create_all made them; idempotent)."""
+    """Schema 9 (issue 28): the import_jobs table and its index (create_all made them; idempotent)."""
     from kondusif.store.schema import import_jobs
 
     import_jobs.create(conn, checkfirst=True)

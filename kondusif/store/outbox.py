@@ -15,7 +15,7 @@ lease expired) are taken, so two processes never hold the same event. A failed h
 the row with its error and a retry time (backoff doubling per attempt); after `MAX_ATTEMPTS`
 it is given up (kept, with its error, for the health page).
 
-Import checks (schema 8, `import_jobs`) are queued the same way: the app records a job for a
+Import checks (schema 9, `import_jobs`) are queued the same way: the app records a job for a
 folder it wrote under DATA_DIR/impor (`enqueue_import`), a worker leases it with one conditional
 UPDATE (`claim_imports`), renews the lease while its child runs, and records the end
 (`finish_import`: ok, refused with the message, cancelled). The app only enqueues and reads.
@@ -229,7 +229,7 @@ def state(engine: Engine) -> OutboxState:
     return OutboxState(seen, int(waiting or 0), int(given_up or 0))
 
 
-# --------------------------------------------------------------------------- import checks (schema 8)
+# --------------------------------------------------------------------------- import checks (schema 9)
 
 IMPORT_ATTEMPTS = 3  # a check whose worker died this often is refused, not tried forever
 

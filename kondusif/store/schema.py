@@ -8,13 +8,14 @@ import sqlalchemy as sa
 
 from kondusif.timeutil import as_utc
 
-SCHEMA_VERSION = 8  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
+SCHEMA_VERSION = 9  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
 # sms_gateways, smssync_outbox, smssync_devices (issue 15), login_failures (issue 16);
 # 4: smssync_phones, smssync_rate, sms_messages.gateway_phone, smssync_outbox.phone_id (issue 27)
 # 5: checkins (issue 24)
 # 6: rt_units.removed_at (issue 31)
 # 7: outbox, workers (issue 28: typed after-commit events and the worker's heartbeat)
-# 8: import_jobs (issue 28: import checks queued by the app, run by the worker)
+# 8: sms_reminders (issue 24.5: at most one SMS reminder per round and number)
+# 9: import_jobs (issue 28: import checks queued by the app, run by the worker)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -294,6 +295,22 @@ sms_senders = sa.Table(
     sa.Column("help_sent_at", UTCDateTime, nullable=False),
 )
 
+# Issue 24.5: the SMS reminders sent to silent RT numbers, one per round and number (the unique key
+# is the claim: two gateway readers never remind the same number twice in a round).
+sms_reminders = sa.Table(
+    "sms_reminders",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("round_starts", UTCDateTime, nullable=False),
+    sa.Column("phone", sa.String(32), nullable=False),
+    sa.Column("kode_kelurahan", sa.String(13), nullable=False),
+    sa.Column("rt", sa.Integer, nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("sent_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("round_starts", "phone", name="uq_sms_reminder_round_phone"),
+)
+
 # Issue 15: each gateway's heartbeat and last error, for the admin page (several processes share it).
 sms_gateways = sa.Table(
     "sms_gateways",
@@ -407,7 +424,7 @@ workers = sa.Table(
     sa.Column("handled", sa.Integer, nullable=False, default=0),
 )
 
-# Issue 28 (schema 8): an import check the app queued (its folder under DATA_DIR/impor holds the upload and
+# Issue 28 (schema 9): an import check the app queued (its folder under DATA_DIR/impor holds the upload and
 # task.json), claimed by a worker with a lease like the outbox, and its end (kondusif/store/outbox.py).
 import_jobs = sa.Table(
     "import_jobs",
