@@ -159,3 +159,16 @@ def test_the_check_dies_with_the_thread_that_started_it(engine, tmp_path, monkey
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_a_schema_8_store_gets_the_import_jobs_table_in_place(engine):
+    from kondusif import store
+
+    with store.write(engine) as conn:
+        conn.exec_driver_sql("DROP TABLE import_jobs")
+        conn.execute(store.meta.update().where(store.meta.c.key == "schema_version").values(value="8"))
+    store.init_db(engine)
+    assert store.schema_version(engine) == 9
+    assert "ix_import_jobs_open" in {ix["name"] for ix in sa.inspect(engine).get_indexes("import_jobs")}
+    job = worker.enqueue(engine, "file", CSV, "laporan.csv", PANWASLU)
+    assert _row(engine, job.id).finished_at is None
