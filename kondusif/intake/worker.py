@@ -1,13 +1,18 @@
 """Read and validate an uploaded file in a separate, limited process, so no upload can freeze the server.
 
 A zip bomb or a huge export parsed inside the Streamlit process holds the GIL
-and the memory of every session (issue 13). Here the page (and the CLI) only
-starts a job: the bytes go to a private job folder, `python -m
-kondusif.intake.worker JOBDIR` reads and validates them with the same
-`pipeline.preview_file` / `preview_chat` the app always used, under
-RLIMIT_CPU and RLIMIT_AS, and leaves the preview (pickled) or an Indonesian
-refusal naming the limit. Progress is a small file the page polls; cancelling
-kills the process. The commit stays with the caller (`pipeline.commit_*`).
+and the memory of every session (issue 13). So the check runs in `python -m
+kondusif.intake.worker JOBDIR`, which reads and validates the bytes with the same
+`pipeline.preview_file` / `preview_chat` the app always used, under RLIMIT_CPU and
+RLIMIT_AS, and leaves the preview (pickled) or an Indonesian refusal naming the limit.
+Progress is a small file the screen polls.
+
+Who starts that child (issue 28: app processes run no background work):
+- the app `enqueue`s: the job folder (upload + task.json) and an `import_jobs` row; the
+  background worker's `ImportRunner` claims it, runs the child, records the end; the screen
+  polls the `QueuedJob` and cancels through a flag the worker acts on;
+- the CLI, a one-shot process, `run`s the child itself (`start` / `Job`).
+Both start it through `spawn`. The commit stays with the caller (`pipeline.commit_*`).
 
 Limits: the settings intake.import_cpu_seconds, intake.import_memory_mb (address
 space) and intake.import_max_rows (config.SETTINGS; KONDUSIF_IMPORT_* in the environment).
