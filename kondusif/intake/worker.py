@@ -33,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -379,6 +380,7 @@ class ImportRunner:
         self.worker_id = worker_id
         self.running: dict[int, _Running] = {}
         self._renewed = time.monotonic()
+        self._pruned = 0.0
 
     def _db_url(self) -> str:
         return str(self.engine.url.render_as_string(hide_password=False))
@@ -386,6 +388,9 @@ class ImportRunner:
     def step(self) -> int:
         """One look at the queue and the running checks; returns how many checks ended."""
         ended = self._watch() if self.running else 0
+        if time.monotonic() - self._pruned > 3600:  # ended jobs' rows are kept a day, then forgotten
+            outbox.prune_imports(self.engine, now() - timedelta(seconds=STALE_SECONDS * 4))
+            self._pruned = time.monotonic()
         if len(self.running) < MAX_RUNNING:
             for claim in outbox.claim_imports(self.engine, self.worker_id, MAX_RUNNING - len(self.running)):
                 ended += self._begin(claim)

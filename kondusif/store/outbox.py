@@ -350,6 +350,15 @@ def cancel_import(engine: Engine, job_id: int, message: str) -> bool:
     return finished is not None
 
 
+def prune_imports(engine: Engine, finished_before: datetime) -> int:
+    """Forget jobs that ended before `finished_before` (their screens have long read them); returns how many."""
+    from kondusif.store.engine import write
+
+    j = import_jobs.c
+    with write(engine) as conn:
+        return int(conn.execute(import_jobs.delete().where(j.finished_at < finished_before)).rowcount or 0)
+
+
 def import_state(engine: Engine, job_id: int) -> ImportState:
     j = import_jobs.c
     with engine.connect() as conn:

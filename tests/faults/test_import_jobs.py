@@ -172,3 +172,18 @@ def test_a_schema_8_store_gets_the_import_jobs_table_in_place(engine):
     assert "ix_import_jobs_open" in {ix["name"] for ix in sa.inspect(engine).get_indexes("import_jobs")}
     job = worker.enqueue(engine, "file", CSV, "laporan.csv", PANWASLU)
     assert _row(engine, job.id).finished_at is None
+
+
+def test_ended_jobs_are_forgotten_after_a_day_and_open_ones_kept(engine):
+    from datetime import timedelta
+
+    from kondusif.timeutil import now
+
+    registry.ensure_rt_registry(engine)
+    ended = worker.enqueue(engine, "file", CSV, "lama.csv", PANWASLU)
+    ended.cancel()  # ends here: no worker holds it
+    waiting = worker.enqueue(engine, "file", CSV, "baru.csv", PANWASLU)
+    assert outbox.prune_imports(engine, now() - timedelta(days=1)) == 0  # ended a moment ago: kept
+    assert outbox.prune_imports(engine, now() + timedelta(seconds=1)) == 1
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(import_jobs.c.id)).scalars().all() == [waiting.id]
