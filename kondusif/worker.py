@@ -139,6 +139,18 @@ class Worker:
             except Exception:  # noqa: BLE001 - keep watching
                 log.exception("Pemeriksaan %s gagal", name)
 
+    def _idle(self, seconds: float) -> None:
+        """Wait for the next round; sooner while checks run or one is queued (someone watches its progress)."""
+        end = time.monotonic() + seconds
+        while not self._stop.wait(max(0.0, min(end - time.monotonic(), CHECK_POLL_SECONDS))):
+            if time.monotonic() >= end or self.imports.running:
+                return
+            try:
+                if outbox.imports_waiting(self.engine):
+                    return
+            except Exception:  # noqa: BLE001 - keep waiting; the next round reports a database outage
+                continue
+
     def run(self) -> None:
         """Until `stop()`: heartbeat, watches, events, import checks; running checks are looked at often."""
         cfg = settings().worker
@@ -157,8 +169,7 @@ class Worker:
                 except Exception:  # noqa: BLE001 - a database outage must not end the worker
                     log.exception("Putaran pekerja latar gagal; dicoba lagi")
                 if not done:
-                    self._stop.wait(min(float(cfg.poll_seconds), CHECK_POLL_SECONDS) if self.imports.running
-                                    else float(cfg.poll_seconds))
+                    self._idle(float(cfg.poll_seconds))
         finally:
             try:
                 self.imports.stop()

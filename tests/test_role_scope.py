@@ -673,7 +673,8 @@ NO_VIEWER: dict[str, str] = {
         "record", "take_recorded", "after_commit", "claim", "finish", "fail", "heartbeat", "state",
         # import jobs: queued by `intake.worker.enqueue` (which requires import.run), held by the session's own id
         "enqueue_import", "claim_imports", "renew_imports", "cancels_requested", "finish_import",
-        "release_imports", "cancel_import", "import_state", "last_seen", "prune_imports")},
+        "release_imports", "cancel_import", "import_state", "last_seen", "prune_imports",
+        "imports_waiting")},
     **{f"worker.{n}": _SYSTEM_JOB for n in ("handle", "handle_now")},
     "intake.pipeline.existing_refs": _PRIMITIVE,
     "intake.pipeline.queued_fingerprints": _PRIMITIVE,

@@ -289,6 +289,13 @@ def claim_imports(engine: Engine, worker_id: str, limit: int) -> list[ImportClai
             for r in sorted(rows, key=lambda r: int(r.id))]
 
 
+def imports_waiting(engine: Engine) -> bool:
+    """Whether a queued (or abandoned) import job waits for a worker: one indexed read, cheap to poll."""
+    j = import_jobs.c
+    with engine.connect() as conn:
+        return conn.execute(sa.select(j.id).where(_import_open(now())).limit(1)).first() is not None
+
+
 def renew_imports(engine: Engine, worker_id: str, ids: Sequence[int]) -> None:
     """Extend the lease of the jobs this worker is running (a live worker's checks are not taken)."""
     from kondusif.store.engine import write

@@ -187,3 +187,16 @@ def test_ended_jobs_are_forgotten_after_a_day_and_open_ones_kept(engine):
     assert outbox.prune_imports(engine, now() + timedelta(seconds=1)) == 1
     with engine.connect() as conn:
         assert conn.execute(sa.select(import_jobs.c.id)).scalars().all() == [waiting.id]
+
+
+def test_a_check_queued_while_the_worker_idles_does_not_wait_for_its_next_round(engine, monkeypatch):
+    """Someone watches the progress bar: an idle worker (here a 10-minute round) takes a queued check at once."""
+    registry.ensure_rt_registry(engine)
+    monkeypatch.setenv("KONDUSIF_WORKER_POLL_SECONDS", "600")
+    with worker_thread(engine) as w:
+        wait_until(lambda: outbox.last_seen(engine) is not None, timeout=30, message="the worker's first round")
+        time.sleep(0.5)  # the round is over; the worker is in its wait
+        job = worker.enqueue(engine, "file", CSV, "laporan.csv", PANWASLU)
+        wait_until(lambda: _finished(job), timeout=120, message="the idle worker to take the check")
+        assert job.outcome()[1].good == 1
+        assert w.handled == 0  # no outbox event involved: the import queue woke it
