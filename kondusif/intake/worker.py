@@ -24,6 +24,7 @@ import ctypes
 import json
 import os
 import pickle
+import re
 import resource
 import shutil
 import signal
@@ -398,6 +399,8 @@ class ImportRunner:
 
     def _begin(self, claim: outbox.ImportClaim) -> int:
         folder = jobs_dir() / claim.folder
+        if not re.fullmatch(r"job-\w+", claim.folder):  # only a name mkdtemp made; never a path elsewhere
+            return self._end(claim.id, None, "refused", LOST)
         if claim.cancel_requested:
             return self._end(claim.id, folder, "cancelled", CANCELLED)
         if claim.attempts > outbox.IMPORT_ATTEMPTS:
@@ -412,8 +415,9 @@ class ImportRunner:
         self.running[claim.id] = _Running(claim.id, folder, proc, limits)
         return 0
 
-    def _end(self, job_id: int, folder: Path, outcome: str, message: str | None) -> int:
-        if outbox.finish_import(self.engine, self.worker_id, job_id, outcome, message) and outcome != "ok":
+    def _end(self, job_id: int, folder: Path | None, outcome: str, message: str | None) -> int:
+        ended = outbox.finish_import(self.engine, self.worker_id, job_id, outcome, message)
+        if ended and outcome != "ok" and folder is not None:
             shutil.rmtree(folder, ignore_errors=True)  # the message is in the store; an ok result waits for the app
         return 1
 

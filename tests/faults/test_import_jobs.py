@@ -200,3 +200,16 @@ def test_a_check_queued_while_the_worker_idles_does_not_wait_for_its_next_round(
         wait_until(lambda: _finished(job), timeout=120, message="the idle worker to take the check")
         assert job.outcome()[1].good == 1
         assert w.handled == 0  # no outbox event involved: the import queue woke it
+
+
+def test_a_job_row_naming_a_path_outside_the_job_folders_is_refused_and_nothing_is_touched(engine, tmp_path):
+    registry.ensure_rt_registry(engine)
+    outside = tmp_path / "jangan-dihapus"
+    outside.mkdir()
+    (outside / "task.json").write_text("{}", encoding="utf-8")
+    job_id = outbox.enqueue_import(engine, "../../jangan-dihapus", "penyusup")
+    runner = worker.ImportRunner(engine, "pekerja:uji")
+    assert runner.step() == 1 and not runner.running
+    row = _row(engine, job_id)
+    assert row.outcome == "refused" and row.message == worker.LOST
+    assert (outside / "task.json").exists()
