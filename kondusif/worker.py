@@ -11,7 +11,9 @@ What runs where:
 - the app process (and every CLI writer): its own quick events (level re-check) right after
   its commit, through `handle_now` (store.write calls it) -- so the map and banner are immediate;
 - the worker: alert delivery (webhook/e-mail), the watches, and every event left open (a process
-  killed between commit and handling, a failed handler) once its lease passed.
+  killed between commit and handling, a failed handler) once its lease passed;
+- the worker: import checks the app queued (kondusif/intake/worker.py `ImportRunner`), each in a
+  child process with CPU, memory and row limits; the app only enqueues and reads their state.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from kondusif.timeutil import now
 log = logging.getLogger(__name__)
 
 BATCH = 200
+CHECK_POLL_SECONDS = 0.2  # while import checks run: how soon an end or a cancel is seen
+HEARTBEAT_SECONDS = 2.0  # at most this long between signs of life while busy
 Sleep = Callable[[float], object]
 
 
@@ -104,6 +108,9 @@ class Worker:
         self.started_at: datetime = now()
         self.handled = 0
         self._stop = threading.Event()
+        from kondusif.intake.worker import ImportRunner
+
+        self.imports = ImportRunner(engine, self.worker_id)
 
     def stop(self) -> None:
         self._stop.set()
@@ -132,18 +139,39 @@ class Worker:
             except Exception:  # noqa: BLE001 - keep watching
                 log.exception("Pemeriksaan %s gagal", name)
 
-    def run(self) -> None:
-        cfg = settings().worker
-        next_watch = 0.0
-        while not self._stop.is_set():
-            done = 0
+    def _idle(self, seconds: float) -> None:
+        """Wait for the next round; sooner while checks run or one is queued (someone watches its progress)."""
+        end = time.monotonic() + seconds
+        while not self._stop.wait(max(0.0, min(end - time.monotonic(), CHECK_POLL_SECONDS))):
+            if time.monotonic() >= end or self.imports.running:
+                return
             try:
-                outbox.heartbeat(self.engine, self.worker_id, self.started_at, self.handled)
-                if time.monotonic() >= next_watch:
-                    self.watch()
-                    next_watch = time.monotonic() + float(cfg.watch_seconds)
-                done = self.run_once()
-            except Exception:  # noqa: BLE001 - a database outage must not end the worker
-                log.exception("Putaran pekerja latar gagal; dicoba lagi")
-            if not done:
-                self._stop.wait(float(cfg.poll_seconds))
+                if outbox.imports_waiting(self.engine):
+                    return
+            except Exception:  # noqa: BLE001 - keep waiting; the next round reports a database outage
+                continue
+
+    def run(self) -> None:
+        """Until `stop()`: heartbeat, watches, events, import checks; running checks are looked at often."""
+        cfg = settings().worker
+        next_watch = next_beat = 0.0
+        try:
+            while not self._stop.is_set():
+                done = 0
+                try:
+                    if time.monotonic() >= next_beat:
+                        outbox.heartbeat(self.engine, self.worker_id, self.started_at, self.handled)
+                        next_beat = time.monotonic() + min(float(cfg.poll_seconds), HEARTBEAT_SECONDS)
+                    if time.monotonic() >= next_watch:
+                        self.watch()
+                        next_watch = time.monotonic() + float(cfg.watch_seconds)
+                    done = self.run_once() + self.imports.step()
+                except Exception:  # noqa: BLE001 - a database outage must not end the worker
+                    log.exception("Putaran pekerja latar gagal; dicoba lagi")
+                if not done:
+                    self._idle(float(cfg.poll_seconds))
+        finally:
+            try:
+                self.imports.stop()
+            except Exception:  # noqa: BLE001 - the checks are killed; their jobs come back after the lease
+                log.exception("Pemeriksaan impor tidak dapat dikembalikan ke antrean")

@@ -121,6 +121,19 @@ DEMO_N = 3000
 DEMO_SEED = 7
 
 
+@pytest.fixture
+def import_worker(engine, monkeypatch):
+    """A background worker on a thread (tests/worker_thread.py): takes the import checks the screen queues."""
+    from worker_thread import worker_thread
+
+    from kondusif.config import settings
+
+    monkeypatch.setenv("KONDUSIF_WORKER_POLL_SECONDS", "0.1")
+    settings.cache_clear()
+    with worker_thread(engine) as worker:
+        yield worker
+
+
 @pytest.fixture(scope="session")
 def _demo_template(tmp_path_factory) -> Path | None:
     """A SQLite file with the RT sample and DEMO_N simulated incidents, built once."""

@@ -454,6 +454,26 @@ def probe_import_worker(world, kind):
     assert good == IMPORTED[kind]
 
 
+def probe_import_enqueue(world, kind):
+    """The same file queued by the screen and checked by the worker: the viewer's scope travels with the job."""
+    from polling import wait_until
+    from worker_thread import worker_thread
+
+    from kondusif.intake import worker
+
+    e, _, v = world
+    if kind not in IMPORTED:
+        with pytest.raises(NotPermitted, match="tidak berhak"):  # refused before anything is queued
+            worker.enqueue(e, "file", IMPORT_CSV, "laporan.csv", v[kind])
+        return
+    job = worker.enqueue(e, "file", IMPORT_CSV, "laporan.csv", v[kind])
+    with worker_thread(e):
+        wait_until(lambda: not job.running(), timeout=90, message="the worker's check")
+    status, preview = job.outcome()
+    assert status == "ok", preview
+    assert {r.record["title"] for r in preview.results if r.status == "baik"} == IMPORTED[kind]
+
+
 CHAT = (b"waktu;nomor;pesan\n"
         b"2018-06-20 14:32;081200000011;LAPOR politik uang berat RT 3 Air Kuti: amplop dibagikan di Air Kuti\n"
         b"2018-06-20 14:40;081200000012;LAPOR perusakan APK ringan RT 1 Kenanga: baliho dirobek di Kenanga\n")
@@ -591,6 +611,7 @@ DATA_FUNCTIONS: dict[str, object] = {
     "intake.validate.make_rules": probe_import_file,
     "intake.worker.run": probe_import_worker,
     "intake.worker.start": probe_import_worker,
+    "intake.worker.enqueue": probe_import_enqueue,
     "report.week.report_weeks": probe_report_weeks,
     "intake.pipeline.form_values_for": probe_submit_form,
     "intake.pipeline.preview_file": probe_import_file,
@@ -653,7 +674,11 @@ NO_VIEWER: dict[str, str] = {
         "check_levels", "check_new_incidents", "deliver_alert", "deliver_pending", "deliver_ids", "announce",
         "list_alerts", "acks_for")},
     **{f"store.outbox.{n}": _PRIMITIVE for n in (
-        "record", "take_recorded", "after_commit", "claim", "finish", "fail", "heartbeat", "state")},
+        "record", "take_recorded", "after_commit", "claim", "finish", "fail", "heartbeat", "state",
+        # import jobs: queued by `intake.worker.enqueue` (which requires import.run), held by the session's own id
+        "enqueue_import", "claim_imports", "renew_imports", "cancels_requested", "finish_import",
+        "release_imports", "cancel_import", "import_state", "last_seen", "prune_imports",
+        "imports_waiting")},
     **{f"worker.{n}": _SYSTEM_JOB for n in ("handle", "handle_now")},
     "intake.pipeline.existing_refs": _PRIMITIVE,
     "intake.pipeline.queued_fingerprints": _PRIMITIVE,

@@ -44,7 +44,8 @@ AGGREGATES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # Tables of Gammu SMSD's own database, declared in the module that reads and answers them.
     "Gammu SMSD (its own database)": (("kondusif/sms/gammu.py",), ("gammu:inbox", "gammu:outbox", "gammu:sentitems")),
     # Issue 28: recorded in the writes, claimed and finished by the worker through kondusif/store/outbox.py only.
-    "outbox events and worker heartbeats": (("kondusif/store/outbox.py",), ("outbox", "workers")),
+    "outbox events, import jobs and worker heartbeats": (("kondusif/store/outbox.py",), ("outbox", "import_jobs",
+                                                                                           "workers")),
 }
 # The machinery below the boundary: writes that are not an aggregate's change.
 MACHINERY: dict[str, str] = {

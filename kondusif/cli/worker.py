@@ -1,7 +1,7 @@
-"""`worker`: the one background worker (issue 28): outbox events, alert delivery, election-day watches.
+"""`worker`: the one background worker (issue 28): outbox events, alert delivery, import checks, watches.
 
-SIGTERM or SIGINT (systemctl stop, Ctrl+C, `serve` ending) lets the current event finish, then
-the worker ends with exit code 0.
+SIGTERM or SIGINT (systemctl stop, Ctrl+C, `serve` ending) lets the current event finish, kills
+running import checks and gives their jobs back to the queue, then the worker ends with exit code 0.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from kondusif.worker import Worker
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("worker", help="jalankan pekerja latar: kirim peringatan, periksa tingkat rawan, awasi "
-                                      "gerbang SMS dan putaran hari pemungutan suara")
+    p = sub.add_parser("worker", help="jalankan pekerja latar: kirim peringatan, periksa tingkat rawan dan berkas "
+                                      "impor, awasi gerbang SMS dan putaran hari pemungutan suara")
     p.add_argument("--sekali", dest="once", action="store_true",
                    help="tangani peristiwa yang menunggu sekali lalu berhenti (tanpa pengawasan berkala)")
     p.set_defaults(func=cmd_worker)

@@ -1,13 +1,18 @@
 """Read and validate an uploaded file in a separate, limited process, so no upload can freeze the server.
 
 A zip bomb or a huge export parsed inside the Streamlit process holds the GIL
-and the memory of every session (issue 13). Here the page (and the CLI) only
-starts a job: the bytes go to a private job folder, `python -m
-kondusif.intake.worker JOBDIR` reads and validates them with the same
-`pipeline.preview_file` / `preview_chat` the app always used, under
-RLIMIT_CPU and RLIMIT_AS, and leaves the preview (pickled) or an Indonesian
-refusal naming the limit. Progress is a small file the page polls; cancelling
-kills the process. The commit stays with the caller (`pipeline.commit_*`).
+and the memory of every session (issue 13). So the check runs in `python -m
+kondusif.intake.worker JOBDIR`, which reads and validates the bytes with the same
+`pipeline.preview_file` / `preview_chat` the app always used, under RLIMIT_CPU and
+RLIMIT_AS, and leaves the preview (pickled) or an Indonesian refusal naming the limit.
+Progress is a small file the screen polls.
+
+Who starts that child (issue 28: app processes run no background work):
+- the app `enqueue`s: the job folder (upload + task.json) and an `import_jobs` row; the
+  background worker's `ImportRunner` claims it, runs the child, records the end; the screen
+  polls the `QueuedJob` and cancels through a flag the worker acts on;
+- the CLI, a one-shot process, `run`s the child itself (`start` / `Job`).
+Both start it through `spawn`. The commit stays with the caller (`pipeline.commit_*`).
 
 Limits: the settings intake.import_cpu_seconds, intake.import_memory_mb (address
 space) and intake.import_max_rows (config.SETTINGS; KONDUSIF_IMPORT_* in the environment).
@@ -15,9 +20,11 @@ space) and intake.import_max_rows (config.SETTINGS; KONDUSIF_IMPORT_* in the env
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import pickle
+import re
 import resource
 import shutil
 import signal
@@ -25,7 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -34,6 +43,8 @@ from kondusif.config import PROJECT_ROOT, child_environment, settings
 from kondusif.intake import files
 from kondusif.intake.files import FileRefused
 from kondusif.model import Role, Viewer
+from kondusif.store import outbox
+from kondusif.timeutil import now
 
 CANCELLED = "Pemeriksaan dibatalkan. Hapus berkas lalu unggah lagi untuk memeriksa ulang."
 
@@ -83,88 +94,127 @@ def jobs_dir() -> Path:
     return path
 
 
+def _die_with_parent() -> Callable[[], None]:
+    """A preexec function: the child gets SIGKILL when the thread that started it ends (PR_SET_PDEATHSIG).
+
+    So a worker (or CLI) killed by SIGKILL leaves no check running behind it: the next worker
+    runs the job again in a clean folder. The libc call is looked up before the fork.
+    """
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before prctl ran
+            os._exit(1)
+
+    return preexec
+
+
+_OUTPUTS = ("progress", "progress.tmp", "result.tmp", "result.pickle", "error.txt", "peak_kb", "stderr.txt")
+
+
+def spawn(folder: Path, limits: Limits, db_url: str) -> subprocess.Popen:
+    """Start `python -m kondusif.intake.worker FOLDER` (the one way a check starts: CLI and worker).
+
+    Outputs of an earlier attempt (a killed worker's) are removed first. The child is in a session
+    of its own (a kill is sent to its group) and dies with the thread that started it.
+    """
+    for name in _OUTPUTS:
+        (folder / name).unlink(missing_ok=True)
+    env = child_environment(KONDUSIF_DB_URL=db_url, KONDUSIF_IMPORT_MAX_ROWS=str(limits.max_rows))
+    env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    with (folder / "stderr.txt").open("wb") as stderr:
+        return subprocess.Popen([sys.executable, "-m", "kondusif.intake.worker", str(folder)], cwd=PROJECT_ROOT,
+                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                                start_new_session=True, preexec_fn=_die_with_parent())
+
+
+def kill(proc: subprocess.Popen) -> None:
+    """Stop a check now: its whole process group, then reap it."""
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    proc.wait()
+
+
+def judge(code: int, folder: Path, limits: Limits, cancelled: bool = False) -> tuple[str, str | None]:
+    """How an ended check ended: ("ok", None) with result.pickle in `folder`, or ("refused", message)."""
+    error = folder / "error.txt"
+    if code == 0 and (folder / "result.pickle").exists():
+        return "ok", None
+    if error.exists():
+        return "refused", error.read_text(encoding="utf-8")
+    if code in (-signal.SIGXCPU, -signal.SIGKILL) and cancelled:
+        return "refused", CANCELLED
+    if code == -signal.SIGXCPU:
+        return "refused", (f"Pemeriksaan berkas melewati batas waktu CPU ({limits.cpu_seconds} "
+                           "detik) dan dihentikan. Pecah berkas menjadi beberapa bagian.")
+    return "refused", (f"Pemeriksaan berkas melewati batas memori ({limits.memory_mb} MB) "
+                       "atau berhenti tiba-tiba. Pecah berkas menjadi beberapa bagian.")
+
+
+def _read_peak(folder: Path) -> int | None:
+    try:
+        return int((folder / "peak_kb").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _read_progress(folder: Path) -> Progress:
+    try:
+        stage, rows = (folder / "progress").read_text(encoding="utf-8").split()
+        return Progress(stage, int(rows))
+    except (OSError, ValueError):
+        return Progress("mulai", 0)
+
+
 class Job:
-    """One running (or finished) worker process and its job folder."""
+    """A check run by a child of this process (the CLI's one-shot path, `run`)."""
 
     def __init__(self, folder: Path, proc: subprocess.Popen, limits: Limits) -> None:
         self.folder = folder
         self.proc = proc
         self.limits = limits
-        self.started = time.monotonic()
         self._outcome: tuple[str, Any] | None = None
         self.peak_rss_kb: int | None = None  # the worker's own peak resident memory, once it has ended
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
+        self.cancelled = False
 
     def running(self) -> bool:
         return self._outcome is None and self.proc.poll() is None
 
     def progress(self) -> Progress:
-        try:
-            stage, rows = (self.folder / "progress").read_text(encoding="utf-8").split()
-            return Progress(stage, int(rows))
-        except (OSError, ValueError):
-            return Progress("mulai", 0)
+        return _read_progress(self.folder)
 
     def outcome(self) -> tuple[str, Any]:
         """("ok", preview) or ("refused", Indonesian message); only once the process has ended."""
         if self._outcome is not None:
             return self._outcome
-        code = self.proc.wait()
-        result, error = self.folder / "result.pickle", self.folder / "error.txt"
-        try:
-            self.peak_rss_kb = int((self.folder / "peak_kb").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            pass
-        if code == 0 and result.exists():
-            self._outcome = ("ok", _load_result(result))
-        elif error.exists():
-            self._outcome = ("refused", error.read_text(encoding="utf-8"))
-        elif code in (-signal.SIGXCPU, -signal.SIGKILL) and self.cancelled:
-            self._outcome = ("refused", CANCELLED)
-        elif code == -signal.SIGXCPU:
-            self._outcome = ("refused", f"Pemeriksaan berkas melewati batas waktu CPU ({self.limits.cpu_seconds} "
-                                        "detik) dan dihentikan. Pecah berkas menjadi beberapa bagian.")
-        else:
-            self._outcome = ("refused", f"Pemeriksaan berkas melewati batas memori ({self.limits.memory_mb} MB) "
-                                        "atau berhenti tiba-tiba. Pecah berkas menjadi beberapa bagian.")
+        status, message = judge(self.proc.wait(), self.folder, self.limits, self.cancelled)
+        self.peak_rss_kb = _read_peak(self.folder)
+        self._outcome = ("ok", _load_result(self.folder / "result.pickle")) if status == "ok" else (status, message)
         self.cleanup()
         return self._outcome
 
-    cancelled = False
-
     def cancel(self) -> None:
-        """Stop the worker now; its folder is removed."""
+        """Stop the check now; its folder is removed."""
         self.cancelled = True
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait()
+        kill(self.proc)
         self._outcome = ("refused", CANCELLED)
         self.cleanup()
 
     def cleanup(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def wait(self, timeout: float | None = None) -> tuple[str, Any]:
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.cancel()
-        return self.outcome()
 
-
-def start(kind: str, data: bytes, filename: str, viewer: Viewer, *, mapping: Any = None,
-          channel: str | None = None, default_kelurahan: str | None = None, db_url: str | None = None,
-          limits: Limits | None = None) -> Job:
-    """Start a worker that previews `data` (kind "file" or "chat"); returns at once.
-
-    Only a viewer who may import starts one (NotPermitted otherwise, before any work)."""
+def _prepare(kind: str, data: bytes, filename: str, viewer: Viewer, limits: Limits, mapping: Any,
+             channel: str | None, default_kelurahan: str | None) -> Path:
+    """The job folder (0700 parent): the upload and task.json; refused by size or role before anything is written."""
     access.require(viewer, "import.run")
     if kind not in ("file", "chat"):
         raise ValueError(kind)
-    limits = limits or Limits.from_env()
     cap = settings().max_upload_bytes
     if len(data) > cap:  # refused by its size alone; nothing is written
         raise FileRefused(f"Berkas terlalu besar ({files._mb(len(data))}); batasnya {files._mb(cap)}. "
@@ -179,17 +229,24 @@ def start(kind: str, data: bytes, filename: str, viewer: Viewer, *, mapping: Any
                            "kelurahan": viewer.kelurahan, "rt": viewer.rt},
                 "limits": {"cpu_seconds": limits.cpu_seconds, "memory_mb": limits.memory_mb,
                            "max_rows": limits.max_rows}}
-        (folder / "task.json").write_text(json.dumps(task), encoding="utf-8")
+        tmp = folder / "task.tmp"
+        tmp.write_text(json.dumps(task), encoding="utf-8")
+        tmp.replace(folder / "task.json")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    env = child_environment(KONDUSIF_DB_URL=db_url or settings().db_url,
-                            KONDUSIF_IMPORT_MAX_ROWS=str(limits.max_rows))
-    env["PYTHONPATH"] = os.pathsep.join([str(PROJECT_ROOT), *filter(None, [env.get("PYTHONPATH")])])
-    proc = subprocess.Popen([sys.executable, "-m", "kondusif.intake.worker", str(folder)], cwd=PROJECT_ROOT,
-                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=(folder / "stderr.txt").open("wb"), start_new_session=True)
-    return Job(folder, proc, limits)
+    return folder
+
+
+def start(kind: str, data: bytes, filename: str, viewer: Viewer, *, mapping: Any = None,
+          channel: str | None = None, default_kelurahan: str | None = None, db_url: str | None = None,
+          limits: Limits | None = None) -> Job:
+    """Check `data` (kind "file" or "chat") in a child of this process; returns at once (the CLI's path).
+
+    Only a viewer who may import starts one (NotPermitted otherwise, before any work)."""
+    limits = limits or Limits.from_env()
+    folder = _prepare(kind, data, filename, viewer, limits, mapping, channel, default_kelurahan)
+    return Job(folder, spawn(folder, limits, db_url or settings().db_url), limits)
 
 
 def run(kind: str, data: bytes, filename: str, viewer: Viewer, on_progress=None, job_seen=None, **kwargs: Any):
@@ -212,6 +269,182 @@ def run(kind: str, data: bytes, filename: str, viewer: Viewer, on_progress=None,
     if status != "ok":
         raise FileRefused(value)
     return value
+
+
+# --------------------------------------------------------------------------- queued for the worker (the app)
+
+UNATTENDED = "Pemeriksa latar belum berjalan; berkas menunggu di antrean dan diperiksa begitu pemeriksa berjalan. " \
+             "Hubungi admin (python -m kondusif worker / layanan sikondusif-worker)."
+LOST = "Berkas pemeriksaan tidak ditemukan lagi (dibersihkan atau basis data dipulihkan). Unggah lagi."
+
+
+def attention_seconds() -> float:
+    """How long a job may wait without a worker's sign of life before the screen says so."""
+    return max(15.0, 5 * float(settings().worker.poll_seconds))
+
+
+class QueuedJob:
+    """A check the app queued for the worker; the same interface as `Job` (the screen polls it)."""
+
+    def __init__(self, engine: Any, job_id: int, folder: Path) -> None:
+        self.engine = engine
+        self.id = job_id
+        self.folder = folder
+        self.queued_at = time.monotonic()
+        self._outcome: tuple[str, Any] | None = None
+        self.peak_rss_kb: int | None = None
+
+    def running(self) -> bool:
+        return self._outcome is None and not outbox.import_state(self.engine, self.id).finished
+
+    def progress(self) -> Progress:
+        return _read_progress(self.folder)
+
+    def unattended(self) -> bool:
+        """No worker has held this job and none has been seen lately (after a short wait): tell the user."""
+        if self._outcome is not None or time.monotonic() - self.queued_at < WAIT_SECONDS:
+            return False
+        if outbox.import_state(self.engine, self.id).claimed:
+            return False
+        seen = outbox.last_seen(self.engine)
+        return seen is None or (now() - seen).total_seconds() > attention_seconds()
+
+    def outcome(self) -> tuple[str, Any]:
+        """("ok", preview) or ("refused", Indonesian message); once the worker recorded the end."""
+        if self._outcome is not None:
+            return self._outcome
+        state = outbox.import_state(self.engine, self.id)
+        if state.outcome == "ok":
+            try:
+                self._outcome = ("ok", _load_result(self.folder / "result.pickle"))
+            except (OSError, EOFError, pickle.UnpicklingError):
+                self._outcome = ("refused", LOST)
+            self.peak_rss_kb = _read_peak(self.folder)
+        elif state.outcome == "cancelled":
+            self._outcome = ("refused", CANCELLED)
+        else:
+            self._outcome = ("refused", state.message or LOST)
+        self.cleanup()
+        return self._outcome
+
+    def cancel(self) -> None:
+        """Ask the worker to stop the check (or end it here when no worker holds it)."""
+        if self._outcome is None and outbox.cancel_import(self.engine, self.id, CANCELLED):
+            self.cleanup()
+        self._outcome = ("refused", CANCELLED)
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+WAIT_SECONDS = 3.0  # a queued job is normally taken within the worker's poll; only then is silence worth saying
+
+
+def enqueue(engine: Any, kind: str, data: bytes, filename: str, viewer: Viewer, *, mapping: Any = None,
+            channel: str | None = None, default_kelurahan: str | None = None) -> QueuedJob:
+    """Queue the check of `data` for the worker (the app's path): the folder, then its row in the store.
+
+    Only a viewer who may import queues one (NotPermitted otherwise, before any work)."""
+    folder = _prepare(kind, data, filename, viewer, Limits.from_env(), mapping, channel, default_kelurahan)
+    try:
+        job_id = outbox.enqueue_import(engine, folder.name, viewer.username)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return QueuedJob(engine, job_id, folder)
+
+
+# --------------------------------------------------------------------------- in the worker
+
+MAX_RUNNING = 2  # checks at once per worker (the server has few cores; more wait in the queue)
+
+
+@dataclass
+class _Running:
+    claim_id: int
+    folder: Path
+    proc: subprocess.Popen
+    limits: Limits
+
+
+class ImportRunner:
+    """The worker's part of import checks: claim queued jobs, run each in a child, record its end.
+
+    `step()` never waits: it starts children and looks at running ones (cancel flag, ended),
+    so alert delivery and the watches go on beside long checks. The lease is renewed while a
+    check runs; a worker killed meanwhile takes its children with it (PR_SET_PDEATHSIG) and the
+    job is run again, from a clean folder, by the next worker once the lease passed.
+    """
+
+    def __init__(self, engine: Any, worker_id: str) -> None:
+        self.engine = engine
+        self.worker_id = worker_id
+        self.running: dict[int, _Running] = {}
+        self._renewed = time.monotonic()
+        self._pruned = 0.0
+
+    def _db_url(self) -> str:
+        return str(self.engine.url.render_as_string(hide_password=False))
+
+    def step(self) -> int:
+        """One look at the queue and the running checks; returns how many checks ended."""
+        ended = self._watch() if self.running else 0
+        if time.monotonic() - self._pruned > 3600:  # ended jobs' rows are kept a day, then forgotten
+            outbox.prune_imports(self.engine, now() - timedelta(seconds=STALE_SECONDS * 4))
+            self._pruned = time.monotonic()
+        if len(self.running) < MAX_RUNNING:
+            for claim in outbox.claim_imports(self.engine, self.worker_id, MAX_RUNNING - len(self.running)):
+                ended += self._begin(claim)
+        return ended
+
+    def _begin(self, claim: outbox.ImportClaim) -> int:
+        folder = jobs_dir() / claim.folder
+        if not re.fullmatch(r"job-\w+", claim.folder):  # only a name mkdtemp made; never a path elsewhere
+            return self._end(claim.id, None, "refused", LOST)
+        if claim.cancel_requested:
+            return self._end(claim.id, folder, "cancelled", CANCELLED)
+        if claim.attempts > outbox.IMPORT_ATTEMPTS:
+            return self._end(claim.id, folder, "refused", "Pemeriksaan berkas terhenti berulang kali dan tidak "
+                                                          "dicoba lagi. Pecah berkas menjadi beberapa bagian.")
+        try:
+            task = json.loads((folder / "task.json").read_text(encoding="utf-8"))
+            limits = Limits(**{k: int(v) for k, v in task["limits"].items()})
+            proc = spawn(folder, limits, self._db_url())
+        except (OSError, ValueError, KeyError, TypeError):
+            return self._end(claim.id, folder, "refused", LOST)
+        self.running[claim.id] = _Running(claim.id, folder, proc, limits)
+        return 0
+
+    def _end(self, job_id: int, folder: Path | None, outcome: str, message: str | None) -> int:
+        ended = outbox.finish_import(self.engine, self.worker_id, job_id, outcome, message)
+        if ended and outcome != "ok" and folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)  # the message is in the store; an ok result waits for the app
+        return 1
+
+    def _watch(self) -> int:
+        ended = 0
+        cancel = outbox.cancels_requested(self.engine, list(self.running))
+        for job_id, job in list(self.running.items()):
+            if job_id in cancel:
+                kill(job.proc)
+                del self.running[job_id]
+                ended += self._end(job_id, job.folder, "cancelled", CANCELLED)
+            elif job.proc.poll() is not None:
+                status, message = judge(job.proc.returncode, job.folder, job.limits)
+                del self.running[job_id]
+                ended += self._end(job_id, job.folder, status, message)
+        if self.running and time.monotonic() - self._renewed > outbox.lease_seconds() / 4:
+            outbox.renew_imports(self.engine, self.worker_id, list(self.running))
+            self._renewed = time.monotonic()
+        return ended
+
+    def stop(self) -> None:
+        """The worker is stopping: kill its checks and give their jobs back for the next worker."""
+        for job in self.running.values():
+            kill(job.proc)
+        if self.running:
+            outbox.release_imports(self.engine, self.worker_id, list(self.running))
+        self.running.clear()
 
 
 # --------------------------------------------------------------------------- the child

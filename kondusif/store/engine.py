@@ -172,6 +172,8 @@ def _upgrade(conn: Connection, current: int) -> None:
         _add_outbox(conn)
     if current < 8:
         _add_sms_reminders(conn)
+    if current < 9:
+        _add_import_jobs(conn)
     if current < SCHEMA_VERSION:
         conn.execute(
             meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION))
@@ -277,6 +279,15 @@ def _add_sms_reminders(conn: Connection) -> None:
     from kondusif.store.schema import sms_reminders
 
     sms_reminders.create(conn, checkfirst=True)
+
+
+def _add_import_jobs(conn: Connection) -> None:
+    """Schema 9 (issue 28): the import_jobs table and its index (create_all made them; idempotent)."""
+    from kondusif.store.schema import import_jobs
+
+    import_jobs.create(conn, checkfirst=True)
+    for ix in import_jobs.indexes:
+        ix.create(conn, checkfirst=True)
 
 
 def schema_version(engine: Engine) -> int:

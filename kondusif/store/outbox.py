@@ -15,7 +15,12 @@ lease expired) are taken, so two processes never hold the same event. A failed h
 the row with its error and a retry time (backoff doubling per attempt); after `MAX_ATTEMPTS`
 it is given up (kept, with its error, for the health page).
 
-Only this module touches the `outbox` and `workers` tables.
+Import checks (schema 9, `import_jobs`) are queued the same way: the app records a job for a
+folder it wrote under DATA_DIR/impor (`enqueue_import`), a worker leases it with one conditional
+UPDATE (`claim_imports`), renews the lease while its child runs, and records the end
+(`finish_import`: ok, refused with the message, cancelled). The app only enqueues and reads.
+
+Only this module touches the `outbox`, `import_jobs` and `workers` tables.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif.config import settings
+from kondusif.store.schema import import_jobs
 from kondusif.store.schema import outbox as outbox_table
 from kondusif.store.schema import workers as workers_table
 from kondusif.timeutil import now
@@ -221,3 +227,157 @@ def state(engine: Engine) -> OutboxState:
         given_up = conn.execute(sa.select(sa.func.count()).select_from(outbox_table)
                                 .where(c.done_at.is_(None), c.attempts >= MAX_ATTEMPTS)).scalar()
     return OutboxState(seen, int(waiting or 0), int(given_up or 0))
+
+
+# --------------------------------------------------------------------------- import checks (schema 9)
+
+IMPORT_ATTEMPTS = 3  # a check whose worker died this often is refused, not tried forever
+
+
+@dataclass(frozen=True)
+class ImportClaim:
+    """One import job a worker leased: its id, folder name, attempt (1 = first) and the cancel flag."""
+
+    id: int
+    folder: str
+    attempts: int
+    cancel_requested: bool
+
+
+@dataclass(frozen=True)
+class ImportState:
+    """What the screen reads of its job: who holds it, and its end once there is one."""
+
+    claimed: bool
+    finished: bool
+    outcome: str | None
+    message: str | None
+
+
+def enqueue_import(engine: Engine, folder: str, created_by: str) -> int:
+    """Queue the check of the job folder `folder` (its name under DATA_DIR/impor); returns the job id."""
+    from kondusif.store.engine import write
+
+    with write(engine) as conn:
+        return int(conn.execute(import_jobs.insert().values(
+            folder=folder, created_by=created_by, created_at=now(), attempts=0, cancel_requested=False)
+            .returning(import_jobs.c.id)).scalar_one())
+
+
+def _import_open(at: datetime) -> Any:
+    j = import_jobs.c
+    return sa.and_(j.finished_at.is_(None), sa.or_(j.claimed_until.is_(None), j.claimed_until < at))
+
+
+def claim_imports(engine: Engine, worker_id: str, limit: int) -> list[ImportClaim]:
+    """Lease up to `limit` queued (or abandoned: lease passed) import jobs to `worker_id`; oldest first."""
+    from kondusif.store.engine import write
+
+    j = import_jobs.c
+    at = now()
+    with write(engine) as conn:
+        wanted = [int(i) for i in conn.execute(
+            sa.select(j.id).where(_import_open(at)).order_by(j.id).limit(limit)).scalars()]
+        if not wanted:
+            return []
+        rows = conn.execute(
+            import_jobs.update().where(j.id.in_(wanted), _import_open(at))
+            .values(claimed_by=worker_id, claimed_until=at + timedelta(seconds=lease_seconds()),
+                    attempts=j.attempts + 1)
+            .returning(j.id, j.folder, j.attempts, j.cancel_requested)).fetchall()
+    return [ImportClaim(int(r.id), str(r.folder), int(r.attempts), bool(r.cancel_requested))
+            for r in sorted(rows, key=lambda r: int(r.id))]
+
+
+def imports_waiting(engine: Engine) -> bool:
+    """Whether a queued (or abandoned) import job waits for a worker: one indexed read, cheap to poll."""
+    j = import_jobs.c
+    with engine.connect() as conn:
+        return conn.execute(sa.select(j.id).where(_import_open(now())).limit(1)).first() is not None
+
+
+def renew_imports(engine: Engine, worker_id: str, ids: Sequence[int]) -> None:
+    """Extend the lease of the jobs this worker is running (a live worker's checks are not taken)."""
+    from kondusif.store.engine import write
+
+    j = import_jobs.c
+    with write(engine) as conn:
+        conn.execute(import_jobs.update().where(j.id.in_(list(ids)), j.claimed_by == worker_id,
+                                                j.finished_at.is_(None))
+                     .values(claimed_until=now() + timedelta(seconds=lease_seconds())))
+
+
+def cancels_requested(engine: Engine, ids: Sequence[int]) -> set[int]:
+    """Which of these jobs the screen asked to cancel."""
+    j = import_jobs.c
+    with engine.connect() as conn:
+        return {int(i) for i in conn.execute(sa.select(j.id).where(j.id.in_(list(ids)), j.cancel_requested))
+                .scalars()}
+
+
+def finish_import(engine: Engine, worker_id: str, job_id: int, outcome: str, message: str | None = None) -> bool:
+    """Record the end of a job this worker holds; False when it had ended already (recorded once)."""
+    from kondusif.store.engine import write
+
+    j = import_jobs.c
+    with write(engine) as conn:
+        done = conn.execute(import_jobs.update().where(j.id == job_id, j.claimed_by == worker_id,
+                                                       j.finished_at.is_(None))
+                            .values(finished_at=now(), claimed_until=None, outcome=outcome, message=message))
+    return done.rowcount == 1
+
+
+def release_imports(engine: Engine, worker_id: str, ids: Sequence[int]) -> None:
+    """A stopping worker gives its unfinished jobs back at once (the next worker need not wait for the lease)."""
+    from kondusif.store.engine import write
+
+    j = import_jobs.c
+    with write(engine) as conn:
+        conn.execute(import_jobs.update().where(j.id.in_(list(ids)), j.claimed_by == worker_id,
+                                                j.finished_at.is_(None))
+                     .values(claimed_by=None, claimed_until=None, attempts=j.attempts - 1))
+
+
+def cancel_import(engine: Engine, job_id: int, message: str) -> bool:
+    """The screen cancels its job: flagged for the worker holding it, or ended here when none does.
+
+    True when no worker is left to act on it (ended here, or it had ended): the caller removes
+    the folder; False when a worker holds it: that worker kills the check and removes the folder.
+    """
+    from kondusif.store.engine import write
+
+    j = import_jobs.c
+    at = now()
+    with write(engine) as conn:
+        conn.execute(import_jobs.update().where(j.id == job_id, j.finished_at.is_(None))
+                     .values(cancel_requested=True))
+        conn.execute(import_jobs.update().where(j.id == job_id, _import_open(at))
+                     .values(finished_at=at, claimed_until=None, outcome="cancelled", message=message))
+        finished = conn.execute(sa.select(j.finished_at).where(j.id == job_id)).scalar()
+    return finished is not None
+
+
+def prune_imports(engine: Engine, finished_before: datetime) -> int:
+    """Forget jobs that ended before `finished_before` (their screens have long read them); returns how many."""
+    from kondusif.store.engine import write
+
+    j = import_jobs.c
+    with write(engine) as conn:
+        return int(conn.execute(import_jobs.delete().where(j.finished_at < finished_before)).rowcount or 0)
+
+
+def import_state(engine: Engine, job_id: int) -> ImportState:
+    j = import_jobs.c
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(j.claimed_until, j.finished_at, j.outcome, j.message)
+                           .where(j.id == job_id)).first()
+    if row is None:  # removed with its store (a restore): nothing will answer it
+        return ImportState(False, True, "refused", None)
+    claimed = row.claimed_until is not None and row.claimed_until >= now()
+    return ImportState(claimed, row.finished_at is not None, row.outcome, row.message)
+
+
+def last_seen(engine: Engine) -> datetime | None:
+    """When any worker last gave a sign of life (None: never)."""
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.max(workers_table.c.seen_at))).scalar()

@@ -8,13 +8,14 @@ import sqlalchemy as sa
 
 from kondusif.timeutil import as_utc
 
-SCHEMA_VERSION = 8  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
+SCHEMA_VERSION = 9  # 2: review_queue.kode_kelurahan/kode_kecamatan; 3: users.phone, sms_messages, sms_senders,
 # sms_gateways, smssync_outbox, smssync_devices (issue 15), login_failures (issue 16);
 # 4: smssync_phones, smssync_rate, sms_messages.gateway_phone, smssync_outbox.phone_id (issue 27)
 # 5: checkins (issue 24)
 # 6: rt_units.removed_at (issue 31)
 # 7: outbox, workers (issue 28: typed after-commit events and the worker's heartbeat)
 # 8: sms_reminders (issue 24.5: at most one SMS reminder per round and number)
+# 9: import_jobs (issue 28: import checks queued by the app, run by the worker)
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -422,3 +423,22 @@ workers = sa.Table(
     sa.Column("seen_at", UTCDateTime, nullable=False),
     sa.Column("handled", sa.Integer, nullable=False, default=0),
 )
+
+# Issue 28 (schema 9): an import check the app queued (its folder under DATA_DIR/impor holds the upload and
+# task.json), claimed by a worker with a lease like the outbox, and its end (kondusif/store/outbox.py).
+import_jobs = sa.Table(
+    "import_jobs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("folder", sa.String(64), nullable=False, unique=True),  # the job folder's name, not a path
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("claimed_by", sa.String(128)),
+    sa.Column("claimed_until", UTCDateTime),  # lease, renewed while the check runs
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("cancel_requested", sa.Boolean, nullable=False, default=False),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("outcome", sa.String(16)),  # ok, refused, cancelled
+    sa.Column("message", sa.Text),  # the Indonesian refusal shown on the screen
+)
+sa.Index("ix_import_jobs_open", import_jobs.c.finished_at, import_jobs.c.claimed_until)

@@ -101,12 +101,11 @@ def _file_tab(v: Viewer) -> None:
         return
     data = up.getvalue()
     sha = hashlib.sha256(data).hexdigest()
-    db_url = engine.url.render_as_string(hide_password=False)
     known = st.session_state.get("impor_file_header")
     if not known or known[0] != sha:
         # First pass: the worker reads the file and applies the detected (or remembered) mapping.
         first = jobs.job_result("impor_file", (sha, None), data,
-                            lambda: worker.start("file", data, up.name, v, db_url=db_url))
+                            lambda: worker.enqueue(engine, "file", data, up.name, v))
         if first is None:
             return
         st.session_state["impor_file_header"] = (sha, first.table.header, first.detected or first.mapping)
@@ -122,7 +121,7 @@ def _file_tab(v: Viewer) -> None:
     if mapping.missing():
         return
     preview = jobs.job_result("impor_file", (sha, mapping.to_json()), data,
-                          lambda: worker.start("file", data, up.name, v, mapping=mapping, db_url=db_url))
+                          lambda: worker.enqueue(engine, "file", data, up.name, v, mapping=mapping))
     if preview is None:
         return
     st.caption(escape_markdown(f"{preview.table.describe()}. " + " ".join(preview.table.notes)))
@@ -195,9 +194,8 @@ def _chat_tab(v: Viewer) -> None:
         return
     data = up.getvalue()
     cache_key = (hashlib.sha256(data).hexdigest(), channel, kel)
-    preview = jobs.job_result("impor_chat", cache_key, data, lambda: worker.start(
-        "chat", data, up.name, v, channel=None if channel == "otomatis" else channel, default_kelurahan=kel,
-        db_url=engine.url.render_as_string(hide_password=False)))
+    preview = jobs.job_result("impor_chat", cache_key, data, lambda: worker.enqueue(
+        engine, "chat", data, up.name, v, channel=None if channel == "otomatis" else channel, default_kelurahan=kel))
     if preview is None:
         return
     st.caption(escape_markdown(preview.chat.describe()))

@@ -1,8 +1,10 @@
 """Import-check progress on a screen: the one place that polls a worker job (sleep + rerun).
 
-The file and chat imports hand their check to `kondusif.intake.worker` (another process);
-this module shows its progress, offers a cancel button and polls, keeping the outcome in
-this session's state under a prefix, so a rerun never starts the same check twice.
+The file and chat imports queue their check for the background worker (`python -m kondusif
+worker`, which runs it in a limited child process; kondusif/intake/worker.py); this module
+shows its progress, offers a cancel button, says when no worker has taken it, and polls,
+keeping the job and its outcome in this session's state under a prefix, so a rerun never
+queues the same check twice. The app process itself runs no check.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ from typing import Any
 import streamlit as st
 
 from kondusif.intake.files import FileRefused
+from kondusif.intake.worker import UNATTENDED
 from kondusif.safe import escape_markdown
 
 POLL_SECONDS = 0.4  # one short wait per rerun; this session's thread only
 
 
 def job_result(prefix: str, cache_key: tuple, data: bytes, start: Callable[[], Any]) -> Any:
-    """The preview for `cache_key`, from this session's cache or a worker job (started here if needed).
+    """The preview for `cache_key`, from this session's cache or a worker job (queued here if needed).
 
     While the job runs the screen shows its progress and a cancel button and polls; other
     sessions are not held up (the work is in another process). None while running or when refused.
@@ -40,7 +43,7 @@ def job_result(prefix: str, cache_key: tuple, data: bytes, start: Callable[[], A
     if entry is None:
         try:
             entry = (cache_key, start())
-        except FileRefused as exc:  # over the upload limit: refused before any worker starts
+        except FileRefused as exc:  # over the upload limit: refused before anything is queued
             ss[f"{prefix}_refused"] = (cache_key, str(exc))
             st.error(escape_markdown(str(exc)))
             return None
@@ -59,13 +62,16 @@ def job_result(prefix: str, cache_key: tuple, data: bytes, start: Callable[[], A
 
 
 def _show_progress(prefix: str, job: Any, data: bytes) -> None:
-    """Progress bar and cancel button; reruns after a short wait unless cancelled."""
+    """Progress bar and cancel button (and a warning while no worker runs); reruns after a short wait unless
+    cancelled."""
     progress = job.progress()
     lines = data.count(b"\n") if not data.startswith(b"PK") else 0
     slot = st.empty()
     with slot.container():
         st.progress(min(progress.rows / lines, 1.0) if lines and progress.stage == "membaca" else 0.0,
                     text=progress.label())
+        if job.unattended():
+            st.warning(UNATTENDED, icon=":material/hourglass_empty:")
         cancel = st.button("Batalkan pemeriksaan", key=f"{prefix}_cancel", icon=":material/cancel:")
     if cancel:
         job.cancel()

@@ -1,11 +1,20 @@
 """In Chromium against the real server: an upload is checked by the import worker and shown; an upload over
 server.maxUploadSize is answered 413 by Streamlit itself (issue 18 item 5: a real oversized upload is sent).
+
+The screen only queues its check; `python -m kondusif worker` (started beside the app here, as `serve`
+does) runs it. With no worker the screen says so and the check waits in the queue until one starts.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+from contextlib import ExitStack, contextmanager
+
 import pytest
-from browser_helpers import ARTIFACTS, wait_for_text, wait_until
+from browser_helpers import ARTIFACTS, ROOT, app_env, wait_for_text, wait_until
 from polling import fault_env
 
 from kondusif import accounts, registry, store
@@ -20,6 +29,30 @@ CSV = ("Tanggal;Kelurahan;RT;Jenis;Tingkat;Judul\n"
        "21/06/2018 09.00;Air Kuti;99;Politik Uang;berat;Amplop serangan fajar\n")
 
 
+@contextmanager
+def running_worker(env: dict[str, str]):
+    """`python -m kondusif worker` with the app's environment; SIGTERM at the end (killed if it hangs)."""
+    proc = subprocess.Popen([sys.executable, "-m", "kondusif", "worker"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture
+def worker():
+    """Factory: `worker(db_url, **env)` starts the background worker for this test; stopped at the end."""
+    with ExitStack() as stack:
+        yield lambda db_url, **extra: stack.enter_context(
+            running_worker(app_env(db_url, KONDUSIF_WORKER_POLL_SECONDS="0.2", **extra)))
+
+
 @pytest.fixture
 def seeded_url(db_url) -> str:
     engine = store.get_engine(db_url)
@@ -30,8 +63,9 @@ def seeded_url(db_url) -> str:
     return db_url
 
 
-def test_upload_checked_by_the_worker_and_an_oversized_upload_gets_413(app, page, seeded_url, tmp_path):
+def test_upload_checked_by_the_worker_and_an_oversized_upload_gets_413(app, worker, page, seeded_url, tmp_path):
     running = app(seeded_url)
+    worker(seeded_url)
     page.goto(running.url + "/impor")
     wait_for_text(page, "Masuk ke SiKondusif")
     page.get_by_label("Nama pengguna").fill(USERNAME)
@@ -63,9 +97,11 @@ def test_upload_checked_by_the_worker_and_an_oversized_upload_gets_413(app, page
     assert small_again.status in (200, 204), small_again.status  # the same session takes a normal upload
 
 
-def test_a_running_check_is_cancelled_and_the_file_checked_again_after_reupload(app, page, seeded_url, tmp_path):
+def test_a_running_check_is_cancelled_and_the_file_checked_again_after_reupload(app, worker, page, seeded_url,
+                                                                                tmp_path):
     gate = tmp_path / "buka"
-    running = app(seeded_url, **fault_env(worker_gate=gate))  # every check waits at the gate
+    running = app(seeded_url)
+    worker(seeded_url, **fault_env(worker_gate=gate))  # every check waits at the gate
     page.set_viewport_size({"width": 360, "height": 740})
     page.goto(running.url + "/impor")
     wait_for_text(page, "Masuk ke SiKondusif")
@@ -95,3 +131,24 @@ def test_a_running_check_is_cancelled_and_the_file_checked_again_after_reupload(
                message="the removed file's chip to go")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(again))
     wait_for_text(page, "2 = 1 baik + 1 ditolak + 0 sudah ada", timeout=90)
+
+
+def test_with_no_worker_the_screen_says_so_and_the_check_waits_for_one(app, worker, page, seeded_url, tmp_path):
+    running = app(seeded_url)
+    page.goto(running.url + "/impor")
+    wait_for_text(page, "Masuk ke SiKondusif")
+    page.get_by_label("Nama pengguna").fill(USERNAME)
+    page.get_by_label("Kata sandi atau PIN").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk", exact=True).click()
+    wait_for_text(page, "Impor laporan", timeout=60)
+    small = tmp_path / "laporan.csv"
+    small.write_text(CSV, encoding="utf-8")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(small))
+    wait_for_text(page, "Pemeriksa latar belum berjalan", timeout=60)
+    assert page.get_by_text("Hubungi admin").count() >= 1
+    assert page.get_by_role("button", name="Batalkan pemeriksaan").count() == 1  # still cancellable, still queued
+    page.screenshot(path=str(ARTIFACTS / "impor-tanpa-pekerja.png"), full_page=True)
+
+    worker(seeded_url)  # the admin starts it: the queued check is taken, the screen shows its preview
+    wait_for_text(page, "2 = 1 baik + 1 ditolak + 0 sudah ada", timeout=90)
+    assert page.get_by_text("Pemeriksa latar belum berjalan").count() == 0

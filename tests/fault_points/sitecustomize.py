@@ -12,7 +12,7 @@ variables is set, and only in that process:
   middle of delivering an alert (outbox event claimed, alert marked 'sending', webhook not yet
   called), writes MARKER and waits to be killed (issue 28);
 - FAULT_WORKER_GATE=PATH: an import worker (`-m kondusif.intake.worker JOBDIR`) reports stage
-  "mulai", touches JOBDIR/waiting and waits until PATH exists (at most 300 s).
+  "mulai", writes its pid to JOBDIR/waiting and waits until PATH exists (at most 300 s).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def _worker_gate(gate: str) -> None:
     folder = Path(argv[-1])
     (folder / "progress.tmp").write_text("mulai 0", encoding="utf-8")
     (folder / "progress.tmp").replace(folder / "progress")
-    (folder / "waiting").touch()
+    (folder / "waiting").write_text(str(os.getpid()), encoding="utf-8")  # the check's pid, for kill tests
     deadline = time.monotonic() + 300  # never left behind by a test that died
     while not Path(gate).exists() and time.monotonic() < deadline:
         time.sleep(0.05)

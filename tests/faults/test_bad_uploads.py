@@ -70,7 +70,7 @@ def test_truncated_xlsx_is_refused_with_a_message(data):
     assert re.search(r"XLSX|ZIP|rusak|bukan", str(refused.value)), str(refused.value)
 
 
-def test_truncated_xlsx_on_the_import_page_and_in_the_cli(engine, db_url, tmp_path):
+def test_truncated_xlsx_on_the_import_page_and_in_the_cli(engine, db_url, tmp_path, import_worker):
     registry.ensure_rt_registry(engine)
     broken = truncated_xlsx()[3]
     at = AppTest.from_file(DASHBOARD, default_timeout=60)

@@ -71,7 +71,8 @@ def test_the_issues_zip_bomb_is_refused_by_its_unpacked_size(engine, fast_limits
 
 
 def test_a_row_flood_is_refused_while_streaming_and_another_session_runs_meanwhile(engine, fast_limits,
-                                                                                   tmp_path, monkeypatch):
+                                                                                   tmp_path, monkeypatch,
+                                                                                   import_worker):
     registry.ensure_rt_registry(engine)
     data = bomb(250 * MB, ROW)  # about 2.3 million rows: under the size cap, over the row cap
     gate = tmp_path / "buka"
@@ -88,7 +89,7 @@ def test_a_row_flood_is_refused_while_streaming_and_another_session_runs_meanwhi
     errors: list[BaseException] = []
 
     def upload() -> None:
-        try:  # each AppTest run is one poll of the worker; the page shows a progress bar until it is done
+        try:  # the page polls the queued check (the worker runs it) until it is done
             first.run()
             while any(el.type == "progress" for el in first.main):
                 first.run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import signin
 import sqlalchemy as sa
 from intake_helpers import PANWASLU
@@ -19,6 +20,7 @@ from test_import_ushahidi2_gforms import (
 
 from kondusif import store
 
+pytestmark = pytest.mark.usefixtures("import_worker")  # the screen queues its checks for the worker
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 

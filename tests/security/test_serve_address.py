@@ -68,6 +68,9 @@ def test_serve_listens_on_loopback_only_and_says_how_to_put_nginx_in_front(db_ur
         assert proc.wait(timeout=90) == 143  # a stop by SIGTERM in the shell's words (was 241: a negative code)
         wait_until(lambda: not _alive(worker_pid), timeout=30, message="the worker stopping with the app")
         assert "Pekerja latar berhenti" in log.read_text()
+        # The operator's console speaks Indonesian: Streamlit's English welcome ("You can now view your
+        # Streamlit app in your browser. URL: …") is switched off (logger.hideWelcomeMessage).
+        assert "You can now view" not in log.read_text() and "URL:" not in log.read_text(), log.read_text()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
