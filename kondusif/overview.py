@@ -420,7 +420,7 @@ def latest_table(df: pd.DataFrame) -> pd.DataFrame:
 # reports of the period and of the level window once and derives everything from that frame.
 
 VIEW_COLUMNS = ["id", "report_no", "kode_kecamatan", "kode_kelurahan", "rt", "category", "severity", "status",
-                "occurred_at", "lat", "lon", "title"]
+                "occurred_at", "lat", "lon", "title", "source"]
 MAX_PATCHED = 500  # more reports written since a view's frame was read: read it whole again
 
 
@@ -498,6 +498,16 @@ def patch_view(engine: Engine, frame: pd.DataFrame, ids: list[str], viewer: View
     fresh = fresh[kept.columns].astype(kept.dtypes.to_dict())
     both = pd.concat([kept, fresh], ignore_index=True)
     return both.sort_values("occurred_at", ascending=False, kind="stable", ignore_index=True)
+
+
+def simulated_in_frame(frame: pd.DataFrame, period: Period, cfg: LevelConfig | None = None) -> tuple[int, int]:
+    """Simulated reports of a read_view frame: (in the period, in the level window) — what
+    simulated.count_in_view asks the store twice, counted from the rows already read."""
+    cfg = cfg or settings().levels
+    occurred, simulated = frame["occurred_at"], frame["source"] == Source.SIMULASI.value
+    in_period = (occurred >= period.start) & (occurred < period.end)
+    in_window = (occurred >= status.window_start(period.as_of, cfg)) & (occurred < period.as_of)
+    return int((simulated & in_period).sum()), int((simulated & in_window).sum())
 
 
 def levels_from_frame(frame: pd.DataFrame, viewer: Viewer, flt: Filter, as_of: datetime,

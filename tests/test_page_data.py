@@ -220,3 +220,18 @@ def test_a_view_cut_from_the_frame_of_all_times_is_the_view_read(demo_engine, vi
     pd.testing.assert_frame_equal(got.trend, want.trend)
     assert fingerprint(got.map.frame.sort_values("report_no", ignore_index=True)) == \
         fingerprint(want.map.frame.sort_values("report_no", ignore_index=True))
+
+
+@pytest.mark.parametrize("view", list(VIEWS))
+def test_simulated_reports_counted_from_the_frame_are_those_the_store_counts(demo_engine, view):
+    """Issue 29: the map page's simulated-data notice counts the rows it already read
+    (simulated_in_frame) instead of asking the store twice (simulated.count_in_view)."""
+    from kondusif import simulated, status
+
+    viewer, flt = VIEWS[view]
+    flt, _ = flt.scoped(viewer)
+    period = flt.resolve()
+    in_period, in_window = overview.simulated_in_frame(overview.read_view(demo_engine, viewer, flt, period), period)
+    assert in_period == simulated.count_in_view(demo_engine, flt.query_between(period.start, period.end), viewer)
+    window = flt.query_between(status.window_start(period.as_of), period.as_of)
+    assert in_window == simulated.count_in_view(demo_engine, window, viewer)

@@ -32,8 +32,7 @@ def render(viewer: Viewer) -> None:
     levels, head = view.levels, view.headline
     # Keyed blocks: on a phone kondusif/ui/screen.py puts the map first (issue 12.8).
     with st.container(key="sk_peta_notices"):
-        mapview.notices(flt, period, mapview.cached_simulated_notice(db_url, version, viewer, flt, period, head.n),
-                        levels)
+        mapview.notices(flt, period, view.simulated_notice, levels)
     with st.container(key="sk_peta_head"):
         mapview.headline(head, period)
         rounds_panel.round_panel(engine, viewer, period.as_of - timedelta(microseconds=1))  # issue 24: silent list

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from kondusif import charts, maps, overview, simulated, status, store
+from kondusif import charts, maps, overview, store
 from kondusif.config import settings
 from kondusif.filters import Filter, Period, format_moment
 from kondusif.maps import live as live_map
@@ -100,19 +100,6 @@ BY_SCOPE: dict[str | type[Any], Callable[[Any], Any]] = {Viewer: viewer_scope}
 @st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
 def cached_levels(db_url: str, version: tuple, viewer: Viewer, flt: Filter, as_of) -> overview.Levels:
     return overview.levels_for_view(store.get_engine(db_url), viewer, flt, as_of)
-
-
-
-@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
-def cached_simulated_notice(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
-                            total: int) -> str | None:
-    """Issue 16: the simulated-data banner only when simulated reports are in view, saying how many."""
-    engine = store.get_engine(db_url)
-    n_sim = simulated.count_in_view(engine, flt.query_between(period.start, period.end), viewer)
-    window = flt.query_between(status.window_start(period.as_of), period.as_of)
-    return simulated.notice(total, n_sim, simulated.count_in_view(engine, window, viewer))
-
-
 
 
 

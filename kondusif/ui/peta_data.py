@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from kondusif import maps, overview, registry, store
+from kondusif import maps, overview, registry, simulated, store
 from kondusif.filters import Filter, Period
 from kondusif.maps import live
 from kondusif.model import Viewer
@@ -38,6 +38,7 @@ class PageView:
     trend: pd.DataFrame
     kecamatan: pd.DataFrame
     map_data: str  # the live map's data element (kondusif/maps/live.py), built once per cached view
+    simulated_notice: str | None  # issue 16: only when simulated reports are in view, saying how many
 
 
 T = TypeVar("T")
@@ -113,8 +114,9 @@ def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period
     """Computed once per (store fingerprint, role + place scope, filter, period); never handed out as is."""
     engine = store.get_engine(db_url)
     reg = registry.rt_registry(engine)
-    data = overview.page_data(engine, viewer, flt, period, registry=reg,
-                              frame=current_frame(db_url, version, viewer, flt, period))
+    frame = current_frame(db_url, version, viewer, flt, period)
+    data = overview.page_data(engine, viewer, flt, period, registry=reg, frame=frame)
+    n_sim, n_sim_window = overview.simulated_in_frame(frame, period)
     inc = data.map
     packed = None
     if len(inc.frame):
@@ -126,7 +128,7 @@ def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period
         n_kelurahan=len(gazetteer.kelurahan_codes()), version=version))
     # The packed reports travel once, inside map_data: a cache hit unpickles them once, not twice.
     return PageView(levels, data.headline, MapLayer(None, len(inc.frame), inc.total), data.trend,
-                    data.kecamatan, map_data)
+                    data.kecamatan, map_data, simulated.notice(data.headline.n, n_sim, n_sim_window))
 
 
 def cached_detail(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period, kode: str,
