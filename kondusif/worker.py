@@ -8,10 +8,10 @@ while the other kinds go on. Every `worker.watch_seconds` it also runs the SMS-s
 voting-day rounds checks (their alerts are deduplicated in the store, so two workers are harmless).
 
 What runs where:
-- the app process (and every CLI writer): its own quick events (level re-check) right after
-  its commit, through `handle_now` (store.write calls it) -- so the map and banner are immediate;
-- the worker: alert delivery (webhook/e-mail), the watches, and every event left open (a process
-  killed between commit and handling, a failed handler) once its lease passed;
+- the app process (and every CLI writer) only records events in its write's transaction;
+- the worker: every event -- the Rawan re-check (an idle worker looks every 0.2 s, so the banner
+  follows a write within a second), alert delivery (webhook/e-mail) -- the watches, and every
+  event left open by a worker killed while handling or a failed handler, once its lease passed;
 - the worker: import checks the app queued (kondusif/intake/worker.py `ImportRunner`), each in a
   child process with CPU, memory and row limits; the app only enqueues and reads their state.
 """
@@ -87,18 +87,6 @@ def process_id(prefix: str) -> str:
     return f"{prefix}:{socket.gethostname()}:{os.getpid()}"
 
 
-def handle_now(engine: Engine, ids: Sequence[int]) -> None:
-    """The writing process handles its own just-committed quick events (store.write); never raises.
-
-    The same conditional UPDATE as the worker's: an event the worker already took is skipped.
-    """
-    try:
-        worker_id = process_id("app")
-        handle(engine, worker_id, outbox.claim(engine, worker_id, ids=ids, limit=len(ids)))
-    except Exception:  # noqa: BLE001 - the write is saved; the worker takes the event after the lease
-        log.exception("Pekerjaan sesudah simpan gagal; pekerja latar akan mengulanginya")
-
-
 class Worker:
     """One worker process's loop: claim, handle, heartbeat, watch; `stop()` ends it after the current event."""
 
@@ -146,7 +134,7 @@ class Worker:
             if time.monotonic() >= end or self.imports.running:
                 return
             try:
-                if outbox.imports_waiting(self.engine):
+                if outbox.work_waiting(self.engine):
                     return
             except Exception:  # noqa: BLE001 - keep waiting; the next round reports a database outage
                 continue

@@ -60,36 +60,32 @@ def test_a_write_that_rolls_back_records_no_event(engine):
     assert events(engine) == []
 
 
-def test_the_writer_handles_its_level_event_at_once(engine):
+def test_the_writer_only_records_and_the_worker_does_the_level_check(engine):
+    """Issue 28.6: app processes only enqueue. The write leaves its event open; the worker's round checks."""
     # 4 berat x 4 x 0.5 (baru) = 8 -> Waspada; 8 berat = 16 >= 14 -> Rawan (docs/levels.md)
     store_reports(engine, 8)
-    assert rawan_alerts(engine) == [KEL]  # right after the commit, no worker running
+    assert rawan_alerts(engine) == []  # nothing done by the writing process
     (event,) = events(engine)
-    assert event["kind"] == "reports_changed" and event["done_at"] is not None
-    assert event["attempts"] == 1 and event["claimed_by"].startswith("app:")
-
-
-def test_an_event_the_writer_never_handled_is_taken_by_the_worker(engine, monkeypatch):
-    """A process killed between commit and handling: the event is stored, the worker does the check."""
-    monkeypatch.setattr(worker, "handle_now", lambda engine, ids: None)
-    store_reports(engine, 8)
-    assert rawan_alerts(engine) == []
-    (event,) = events(engine)
-    assert event["done_at"] is None and event["attempts"] == 0
+    assert event["kind"] == "reports_changed" and event["done_at"] is None and event["attempts"] == 0
+    assert outbox.work_waiting(engine)
     assert worker.Worker(engine, "pekerja-uji").run_once() == 1
     assert rawan_alerts(engine) == [KEL]
     assert events(engine)[0]["done_at"] is not None and events(engine)[0]["claimed_by"] == "pekerja-uji"
+    assert not outbox.work_waiting(engine)
 
 
 def test_a_status_change_rechecks_the_level_after_commit(engine):
     # An hour old (decay 2^(-1/72) ~ 0.99): 5 berat baru = 5 x 4 x 0.5 = 10 < 14; two verified:
     # 2 x 4 + 3 x 2 = 14 x 0.99 < 14; three verified: 3 x 4 + 2 x 2 = 16 x 0.99 >= 14 -> Rawan.
+    w = worker.Worker(engine, "pekerja-uji")
     rows = store_reports(engine, 5)
     for row in rows[:2]:
         workflow.verify(engine, PANWASLU, row["id"], row["version"])
+    w.run_once()
     assert rawan_alerts(engine) == []
     workflow.verify(engine, PANWASLU, rows[2]["id"], rows[2]["version"])
-    assert rawan_alerts(engine) == [KEL]  # the status change's own check, right after its commit
+    assert w.run_once() == 1  # the status change's own event
+    assert rawan_alerts(engine) == [KEL]
     changes = events(engine)
     assert [e["kind"] for e in changes] == ["reports_changed"] * 4  # one for the insert, one per verification
     assert all(e["done_at"] is not None for e in changes)
@@ -109,13 +105,12 @@ def test_a_failing_handler_keeps_its_events_with_the_error_and_others_go_on(engi
     with store.write(engine) as conn:
         outbox.record(conn, AlertsCreated((41, 42)))
         rid = outbox.record(conn, ReportsChanged((KEL,)))
-    # The writer's own attempt at the quick event failed: recorded, not raised into the write.
+    w = worker.Worker(engine, "pekerja-uji")
+    assert w.run_once() == 1  # the delivery event is done although the other kind fails
+    assert seen == [(41, 42)]
     failed = [e for e in events(engine) if e["id"] == rid][0]
     assert failed["done_at"] is None and failed["attempts"] == 1 and failed["last_error"] == "ValueError: rusak"
-
-    w = worker.Worker(engine, "pekerja-uji")
-    assert w.run_once() == 1  # the delivery event is done although the other kind keeps failing
-    assert seen == [(41, 42)]
+    assert w.run_once() == 0  # still failing: kept with its error
     again = [e for e in events(engine) if e["id"] == rid][0]
     assert again["attempts"] == 2 and again["done_at"] is None
 

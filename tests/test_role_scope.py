@@ -674,12 +674,11 @@ NO_VIEWER: dict[str, str] = {
         "check_levels", "check_new_incidents", "deliver_alert", "deliver_pending", "deliver_ids", "announce",
         "list_alerts", "acks_for")},
     **{f"store.outbox.{n}": _PRIMITIVE for n in (
-        "record", "take_recorded", "after_commit", "claim", "finish", "fail", "heartbeat", "state",
+        "record", "work_waiting", "claim", "finish", "fail", "heartbeat", "state",
         # import jobs: queued by `intake.worker.enqueue` (which requires import.run), held by the session's own id
         "enqueue_import", "claim_imports", "renew_imports", "cancels_requested", "finish_import",
-        "release_imports", "cancel_import", "import_state", "last_seen", "prune_imports",
-        "imports_waiting")},
-    **{f"worker.{n}": _SYSTEM_JOB for n in ("handle", "handle_now")},
+        "release_imports", "cancel_import", "import_state", "last_seen", "prune_imports")},
+    **{f"worker.{n}": _SYSTEM_JOB for n in ("handle",)},
     "intake.pipeline.existing_refs": _PRIMITIVE,
     "intake.pipeline.queued_fingerprints": _PRIMITIVE,
     "intake.pipeline.insert_records": _PRIMITIVE,

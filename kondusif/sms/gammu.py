@@ -49,7 +49,6 @@ from kondusif import store
 from kondusif.config import settings
 from kondusif.sms.gateways import record_state
 from kondusif.sms.inbound import InboundSms, SmsOutcome, SmsRefused, receive_sms
-from kondusif.store import outbox as events
 from kondusif.timeutil import now
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,6 @@ CREATOR_ID = "SiKondusif"
 BATCH = 500
 HEARTBEAT_SECONDS = 5.0
 REMIND_SECONDS = 30.0  # how often the reader looks for silent RT to remind (rounds.sms_reminder)
-CHECK_EVERY = 25  # messages per merged Rawan re-check (store outbox.held)
 
 # The columns of Gammu's own tables (schema version 17) this reader touches.
 _gammu = sa.MetaData()
@@ -292,11 +290,8 @@ class Gateway:
         """One pass over the inbox; returns how many messages were handled."""
         clock = time.monotonic() if clock is None else clock
         ready = self.ready(group_parts(self.unprocessed()), clock)[:limit]
-        for i in range(0, len(ready), CHECK_EVERY):
-            # A burst: the Rawan re-check runs once per CHECK_EVERY messages, not once per message.
-            with events.held():
-                for group in ready[i:i + CHECK_EVERY]:
-                    self.handle(group)
+        for group in ready:  # a burst's Rawan re-checks: the worker takes all their events at once
+            self.handle(group)
         return len(ready)
 
     def remind(self, at: datetime | None = None) -> int:

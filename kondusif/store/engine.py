@@ -1,5 +1,5 @@
 """Engines and the one write path: `write()` (a single transaction, committed whole or
-rolled back whole; its outbox events handed on after commit), schema creation and in-place upgrades.
+rolled back whole, with the outbox events it recorded), schema creation and in-place upgrades.
 
 SQLite (WAL, busy_timeout, foreign keys) by default, PostgreSQL by URL through the same code.
 """
@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +21,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif.config import settings
-from kondusif.store import outbox
 from kondusif.store.schema import (
     SCHEMA_VERSION,
     meta,
@@ -314,23 +313,12 @@ def write(engine: Engine) -> Iterator[Connection]:
     serialises writers but does not promise first-come-first-served order.
     Other processes still wait on busy_timeout.
 
-    Events recorded with `outbox.record(conn, event)` commit with the write; once it
-    committed, its quick events (the Rawan re-check) are handled here, outside the lock.
+    Events recorded with `outbox.record(conn, event)` commit with the write or roll back with
+    it; the worker handles them after commit.
     """
     if engine.dialect.name == "sqlite":
         with _write_lock(engine), engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
-            quick = yield from _recording(conn)
+            yield conn
     else:
         with engine.begin() as conn:
-            quick = yield from _recording(conn)
-    outbox.after_commit(engine, quick)
-
-
-def _recording(conn: Connection) -> Generator[Connection, None, list[int]]:
-    outbox.take_recorded(conn)  # a pooled connection forgets a rolled-back transaction's events
-    try:
-        yield conn
-    except BaseException:
-        outbox.take_recorded(conn)
-        raise
-    return outbox.take_recorded(conn)
+            yield conn

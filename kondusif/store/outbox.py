@@ -5,10 +5,11 @@ event with `record(conn, event)` in its own transaction: the event commits with 
 rolls back with it, and it survives the process (unlike a callback held in memory). Handlers
 live in kondusif/worker.py. Who handles what:
 
-- quick events (`QUICK = True`, the level re-check) are claimed and handled by the writing
-  process right after its commit, so the map and the banner stay immediate;
-- everything else (alert delivery) and anything left over (the process died between commit and
-  handling, a handler failed) is handled by `python -m kondusif worker` once the lease passed.
+- every event (the Rawan re-check, alert delivery) is handled by `python -m kondusif worker`:
+  an idle worker looks for open events every 0.2 s (`work_waiting`), so a re-check follows a
+  write within a second; app processes and CLI writers only record (issue 28.6);
+- anything left over (a worker killed while handling, a failed handler) is taken again once
+  its lease passed.
 
 A claim is one conditional UPDATE: only rows not done, not given up, and not leased (or whose
 lease expired) are taken, so two processes never hold the same event. A failed handler leaves
@@ -26,9 +27,7 @@ Only this module touches the `outbox`, `import_jobs` and `workers` tables.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
@@ -43,7 +42,6 @@ from kondusif.store.schema import workers as workers_table
 from kondusif.timeutil import now
 
 MAX_ATTEMPTS = 8
-_RECORDED = "kondusif_outbox_quick"
 
 
 @dataclass(frozen=True)
@@ -52,16 +50,14 @@ class ReportsChanged:
 
     kelurahan: tuple[str, ...]
     KIND: ClassVar[str] = "reports_changed"
-    QUICK: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
 class AlertsCreated:
-    """New alerts waiting for delivery (webhook, e-mail): slow, so the worker's job only."""
+    """New alerts waiting for delivery (webhook, e-mail)."""
 
     ids: tuple[int, ...]
     KIND: ClassVar[str] = "alerts_created"
-    QUICK: ClassVar[bool] = False
 
 
 Event = ReportsChanged | AlertsCreated
@@ -83,50 +79,16 @@ def record(conn: Connection, event: Event) -> int:
     payload = json.dumps({k: list(v) for k, v in asdict(event).items()}, ensure_ascii=False)
     new_id = int(conn.execute(outbox_table.insert().values(kind=event.KIND, payload=payload, created_at=now(),
                                                            attempts=0).returning(outbox_table.c.id)).scalar_one())
-    if event.QUICK:
-        conn.info.setdefault(_RECORDED, []).append(new_id)
     return new_id
 
 
-def take_recorded(conn: Connection) -> list[int]:
-    """The quick events recorded on `conn` so far, forgotten here (store.write hands them on after commit)."""
-    return list(conn.info.pop(_RECORDED, []))
-
-
-_held: ContextVar[list[tuple[Engine, list[int]]] | None] = ContextVar("kondusif_outbox_held", default=None)
-
-
-@contextmanager
-def held() -> Iterator[None]:
-    """Hold the quick events committed inside and handle them together at the end (a burst of SMS).
-
-    The handler then takes all events of a kind at once: one Rawan re-check for many reports.
-    A process killed inside the block loses nothing: the events are stored; the worker takes them.
-    """
-    batches: list[tuple[Engine, list[int]]] = []
-    token = _held.set(batches)
-    try:
-        yield
-    finally:
-        _held.reset(token)
-        by_engine: dict[int, tuple[Engine, list[int]]] = {}
-        for engine, ids in batches:
-            by_engine.setdefault(id(engine), (engine, []))[1].extend(ids)
-        for engine, ids in by_engine.values():
-            after_commit(engine, ids)
-
-
-def after_commit(engine: Engine, ids: list[int]) -> None:
-    """Called by store.write once its transaction committed: handle its quick events here and now."""
-    if not ids:
-        return
-    batches = _held.get()
-    if batches is not None:
-        batches.append((engine, ids))
-        return
-    from kondusif import worker  # the handlers sit above the store
-
-    worker.handle_now(engine, ids)
+def work_waiting(engine: Engine) -> bool:
+    """Whether an event or an import job waits for a worker: indexed reads, cheap to poll while idle."""
+    at = now()
+    with engine.connect() as conn:
+        if conn.execute(sa.select(outbox_table.c.id).where(_open(at)).limit(1)).first() is not None:
+            return True
+        return conn.execute(sa.select(import_jobs.c.id).where(_import_open(at)).limit(1)).first() is not None
 
 
 def _open(at: datetime) -> Any:
@@ -287,13 +249,6 @@ def claim_imports(engine: Engine, worker_id: str, limit: int) -> list[ImportClai
             .returning(j.id, j.folder, j.attempts, j.cancel_requested)).fetchall()
     return [ImportClaim(int(r.id), str(r.folder), int(r.attempts), bool(r.cancel_requested))
             for r in sorted(rows, key=lambda r: int(r.id))]
-
-
-def imports_waiting(engine: Engine) -> bool:
-    """Whether a queued (or abandoned) import job waits for a worker: one indexed read, cheap to poll."""
-    j = import_jobs.c
-    with engine.connect() as conn:
-        return conn.execute(sa.select(j.id).where(_import_open(now())).limit(1)).first() is not None
 
 
 def renew_imports(engine: Engine, worker_id: str, ids: Sequence[int]) -> None:

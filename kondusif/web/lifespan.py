@@ -2,8 +2,8 @@
 
 The installation's signing key first (0600, before any login). App processes start no
 threads or watch tasks: alert delivery and the SMS-silence and voting-day rounds watches run
-in the worker (`python -m kondusif worker`, kondusif/worker.py); an app process only records
-outbox events in its writes and handles its own quick ones after commit (issue 28).
+in the worker (`python -m kondusif worker`, kondusif/worker.py), and so does the Rawan re-check;
+an app process only records outbox events in its writes (issue 28).
 """
 
 from __future__ import annotations

@@ -253,10 +253,10 @@ def test_gateway_heartbeat_keeps_the_last_error_until_a_new_one(engine):
     assert [tuple(r) for r in rows] == [("gammu", 0, "Basis data tidak terjangkau: OperationalError")]
 
 
-def test_a_burst_rechecks_rawan_once_per_batch_and_still_alerts(engine, monkeypatch):
-    """store outbox.held: one merged Rawan check for many SMS, the same alert as one by one."""
+def test_a_burst_rechecks_rawan_once_and_still_alerts(engine, monkeypatch):
+    """Each SMS records its level event; the worker takes the burst's events at once: one Rawan check."""
     from kondusif import alerts
-    from kondusif.store import outbox
+    from kondusif.worker import Worker
 
     register_rt(engine)
     calls = []
@@ -268,12 +268,12 @@ def test_a_burst_rechecks_rawan_once_per_batch_and_still_alerts(engine, monkeypa
 
     monkeypatch.setattr(alerts, "check_levels", counting)
     now_ = datetime.now(UTC)
-    with outbox.held():
-        for i in range(8):  # 8 berat x 4 x 0,5 (baru) = 16 >= 14: Rawan
-            out = receive_sms(sms(f"LAPOR bentrok berat RT 3 Air Kuti: massa bentrok nomor {i}", mid=f"b{i}",
-                                  at=now_), engine=engine)
-            assert out.status == "laporan"
-        assert calls == []  # held until the batch ends
+    for i in range(8):  # 8 berat x 4 x 0,5 (baru) = 16 >= 14: Rawan
+        out = receive_sms(sms(f"LAPOR bentrok berat RT 3 Air Kuti: massa bentrok nomor {i}", mid=f"b{i}",
+                              at=now_), engine=engine)
+        assert out.status == "laporan"
+    assert calls == []  # the gateway's process only records
+    assert Worker(engine, "pekerja-uji").run_once() == 8
     assert calls == [[AIR_KUTI]]  # the eight events of the burst, handled at once
     with engine.connect() as conn:
         kinds = [r[0] for r in conn.execute(sa.select(store.alerts.c.kind).where(

@@ -144,9 +144,14 @@ def test_workbench_verification_that_makes_a_kelurahan_rawan_raises_an_alert(eng
     recent = now() - timedelta(hours=2)
     rows = insert(engine, *[berat(kel=KEL_A, rt=r, when=recent) for r in (1, 2, 3)], as_of=now())
     assert {a["kind"] for a in all_alerts(engine)} == {"berat"}  # 3 unverified berat: Waspada, not yet Rawan
+    from kondusif.worker import Worker
+
+    w = Worker(engine, "pekerja-uji")  # the level re-check is the worker's (issue 28.6)
     workflow.verify(engine, PANWASLU, rows[0]["id"], 1, "dicek")  # 4 + 2 + 2, decayed: just under 8
+    w.run_once()
     assert [a for a in all_alerts(engine) if a["kind"] == "rawan"] == []
     workflow.verify(engine, PANWASLU, rows[1]["id"], 1, "dicek")  # 4 + 4 + 2: Rawan
+    w.run_once()
     rawan = [a for a in all_alerts(engine) if a["kind"] == "rawan"]
     assert [a["kode_kelurahan"] for a in rawan] == [KEL_A]
     assert [a["id"] for a in alerts.visible_alerts(engine, scoped_panwaslu("16.73.01"))][0] == rawan[0]["id"]
