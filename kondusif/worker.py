@@ -128,7 +128,7 @@ class Worker:
                 log.exception("Pemeriksaan %s gagal", name)
 
     def _idle(self, seconds: float) -> None:
-        """Wait for the next round; sooner while checks run or one is queued (someone watches its progress)."""
+        """Wait for the next round; sooner while checks run or an event or a check waits (a write, an upload)."""
         end = time.monotonic() + seconds
         while not self._stop.wait(max(0.0, min(end - time.monotonic(), CHECK_POLL_SECONDS))):
             if time.monotonic() >= end or self.imports.running:
