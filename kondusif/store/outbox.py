@@ -97,33 +97,35 @@ def _open(at: datetime) -> Any:
                    sa.or_(c.claimed_until.is_(None), c.claimed_until < at))
 
 
-def claim(engine: Engine, worker_id: str, kinds: Sequence[str] | None = None, limit: int = 100,
-          ids: Sequence[int] | None = None) -> list[Claimed]:
-    """Lease up to `limit` open events (of `kinds`, or these `ids`) to `worker_id`; oldest first.
+def _lease(conn: Connection, table: sa.Table, open_: Any, worker_id: str, at: datetime, limit: int,
+           *returning: Any) -> list[Any]:
+    """The one lease of events and import jobs: up to `limit` open rows, oldest first, taken by one
+    conditional UPDATE (a row another process leased meanwhile is not taken again); their `returning`
+    columns in id order."""
+    c = table.c
+    wanted = [int(i) for i in conn.execute(sa.select(c.id).where(open_).order_by(c.id).limit(limit)).scalars()]
+    if not wanted:
+        return []
+    rows = conn.execute(table.update().where(c.id.in_(wanted), open_)
+                        .values(claimed_by=worker_id, claimed_until=at + timedelta(seconds=lease_seconds()),
+                                attempts=c.attempts + 1)
+                        .returning(*returning)).fetchall()
+    return sorted(rows, key=lambda r: int(r.id))
 
-    One conditional UPDATE: a row another process leased meanwhile is not taken again. The lease
-    lasts `worker.lease_seconds`; a worker killed while handling leaves the row for the next one.
+
+def claim(engine: Engine, worker_id: str, limit: int = 100) -> list[Claimed]:
+    """Lease up to `limit` open events to `worker_id`; oldest first.
+
+    The lease lasts `worker.lease_seconds`; a worker killed while handling leaves the row for the next one.
     """
     from kondusif.store.engine import write
 
     c = outbox_table.c
     at = now()
     with write(engine) as conn:
-        pick = sa.select(c.id).where(_open(at)).order_by(c.id).limit(limit)
-        if kinds is not None:
-            pick = pick.where(c.kind.in_(list(kinds)))
-        if ids is not None:
-            pick = pick.where(c.id.in_(list(ids)))
-        wanted = [int(i) for i in conn.execute(pick).scalars()]
-        if not wanted:
-            return []
-        rows = conn.execute(
-            outbox_table.update().where(c.id.in_(wanted), _open(at))
-            .values(claimed_by=worker_id, claimed_until=at + timedelta(seconds=lease_seconds()),
-                    attempts=c.attempts + 1)
-            .returning(c.id, c.kind, c.payload, c.attempts)).fetchall()
+        rows = _lease(conn, outbox_table, _open(at), worker_id, at, limit, c.id, c.kind, c.payload, c.attempts)
     out = []
-    for row in sorted(rows, key=lambda r: int(r.id)):
+    for row in rows:
         cls = EVENT_TYPES[row.kind]
         fields = {k: tuple(v) for k, v in json.loads(row.payload).items()}
         out.append(Claimed(int(row.id), cls(**fields), int(row.attempts)))
@@ -238,17 +240,9 @@ def claim_imports(engine: Engine, worker_id: str, limit: int) -> list[ImportClai
     j = import_jobs.c
     at = now()
     with write(engine) as conn:
-        wanted = [int(i) for i in conn.execute(
-            sa.select(j.id).where(_import_open(at)).order_by(j.id).limit(limit)).scalars()]
-        if not wanted:
-            return []
-        rows = conn.execute(
-            import_jobs.update().where(j.id.in_(wanted), _import_open(at))
-            .values(claimed_by=worker_id, claimed_until=at + timedelta(seconds=lease_seconds()),
-                    attempts=j.attempts + 1)
-            .returning(j.id, j.folder, j.attempts, j.cancel_requested)).fetchall()
-    return [ImportClaim(int(r.id), str(r.folder), int(r.attempts), bool(r.cancel_requested))
-            for r in sorted(rows, key=lambda r: int(r.id))]
+        rows = _lease(conn, import_jobs, _import_open(at), worker_id, at, limit,
+                      j.id, j.folder, j.attempts, j.cancel_requested)
+    return [ImportClaim(int(r.id), str(r.folder), int(r.attempts), bool(r.cancel_requested)) for r in rows]
 
 
 def renew_imports(engine: Engine, worker_id: str, ids: Sequence[int]) -> None:
