@@ -284,11 +284,10 @@ def test_map_caches_are_shared_by_scope_never_across_scopes(demo_engine, monkeyp
     mapview.cached_levels.clear()
 
 
-def test_the_page_data_cache_is_shared_by_scope_never_across_scopes(demo_engine, monkeypatch):
-    """Issue 14: the map page's one read per view (peta_data.cached_page) is shared by officials of
-    one role and scope, like the levels; another kecamatan's Panwascam reads its own."""
+@pytest.fixture
+def page_data_calls(monkeypatch):
+    """Who the map page's one read per view (overview.page_data) ran for, on an empty shared cache."""
     from kondusif import overview
-    from kondusif.filters import Filter
     from kondusif.ui import peta_data
 
     calls: list[str] = []
@@ -300,6 +299,17 @@ def test_the_page_data_cache_is_shared_by_scope_never_across_scopes(demo_engine,
 
     monkeypatch.setattr(overview, "page_data", counting)
     peta_data.shared_page.clear()
+    return calls
+
+
+def test_the_page_data_cache_is_shared_by_scope_never_across_scopes(demo_engine, page_data_calls):
+    """Issue 14: the map page's one read per view (peta_data.cached_page) is shared by officials of
+    one role and scope, like the levels; another kecamatan's Panwascam reads its own."""
+    from kondusif import overview
+    from kondusif.filters import Filter
+    from kondusif.ui import peta_data
+
+    calls = page_data_calls
     db_url = demo_engine.url.render_as_string(hide_password=False)
     version = overview.data_version(demo_engine)
     flt = Filter(period="kampanye")
@@ -317,7 +327,7 @@ def test_the_page_data_cache_is_shared_by_scope_never_across_scopes(demo_engine,
     peta_data.shared_page.clear()
 
 
-def test_a_cached_page_view_changed_by_one_caller_is_unchanged_for_the_next(demo_engine, monkeypatch):
+def test_a_cached_page_view_changed_by_one_caller_is_unchanged_for_the_next(demo_engine, page_data_calls):
     """Issue 29: the map page's view is shared (st.cache_resource, no pickled copy per hit), so
     what one session does to its frames (a value set, a column added) must not reach another
     session's view, and the shared entry is still computed once."""
@@ -325,15 +335,7 @@ def test_a_cached_page_view_changed_by_one_caller_is_unchanged_for_the_next(demo
     from kondusif.filters import Filter
     from kondusif.ui import peta_data
 
-    calls: list[str] = []
-    real = overview.page_data
-
-    def counting(engine, viewer, *args, **kwargs):
-        calls.append(viewer.username)
-        return real(engine, viewer, *args, **kwargs)
-
-    monkeypatch.setattr(overview, "page_data", counting)
-    peta_data.shared_page.clear()
+    calls = page_data_calls
     db_url = demo_engine.url.render_as_string(hide_password=False)
     version = overview.data_version(demo_engine)
     flt = Filter(period="kampanye")
