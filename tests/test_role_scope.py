@@ -676,7 +676,7 @@ NO_VIEWER: dict[str, str] = {
     **{f"store.outbox.{n}": _PRIMITIVE for n in (
         "record", "work_waiting", "claim", "finish", "fail", "heartbeat", "state",
         # import jobs: queued by `intake.worker.enqueue` (which requires import.run), held by the session's own id
-        "enqueue_import", "claim_imports", "renew_imports", "cancels_requested", "finish_import",
+        "enqueue_import", "claim_imports", "renew_imports", "stop_requests", "finish_import",
         "release_imports", "cancel_import", "import_state", "last_seen", "prune_imports")},
     **{f"worker.{n}": _SYSTEM_JOB for n in ("handle",)},
     "intake.pipeline.existing_refs": _PRIMITIVE,

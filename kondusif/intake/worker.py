@@ -373,7 +373,8 @@ class ImportRunner:
     `step()` never waits: it starts children and looks at running ones (cancel flag, ended),
     so alert delivery and the watches go on beside long checks. The lease is renewed while a
     check runs; a worker killed meanwhile takes its children with it (PR_SET_PDEATHSIG) and the
-    job is run again, from a clean folder, by the next worker once the lease passed.
+    job is run again, from a clean folder, by the next worker at once (outbox.claim_imports sees
+    the holder gone); a runner whose job was taken that way kills its own check.
     """
 
     def __init__(self, engine: Any, worker_id: str) -> None:
@@ -423,9 +424,12 @@ class ImportRunner:
 
     def _watch(self) -> int:
         ended = 0
-        cancel = outbox.cancels_requested(self.engine, list(self.running))
+        cancel, lost = outbox.stop_requests(self.engine, self.worker_id, list(self.running))
         for job_id, job in list(self.running.items()):
-            if job_id in cancel:
+            if job_id in lost:  # taken back by another worker (this one was silent too long): its check, not ours
+                kill(job.proc)
+                del self.running[job_id]
+            elif job_id in cancel:
                 kill(job.proc)
                 del self.running[job_id]
                 ended += self._end(job_id, job.folder, "cancelled", CANCELLED)

@@ -18,7 +18,9 @@ it is given up (kept, with its error, for the health page).
 
 Import checks (schema 9, `import_jobs`) are queued the same way: the app records a job for a
 folder it wrote under DATA_DIR/impor (`enqueue_import`), a worker leases it with one conditional
-UPDATE (`claim_imports`), renews the lease while its child runs, and records the end
+UPDATE (`claim_imports`; a job whose holder is gone -- its process ended, or no heartbeat for
+`silent_seconds` -- is taken back at once, not after the lease), renews the lease while its child
+runs, and records the end
 (`finish_import`: ok, refused with the message, cancelled). The app only enqueues and reads.
 
 Only this module touches the `outbox`, `import_jobs` and `workers` tables.
@@ -180,17 +182,25 @@ class OutboxState:
     last_seen: datetime | None
     waiting: int
     given_up: int
+    imports_waiting: int = 0  # import checks queued (or left by a dead worker), not held by a live lease
+    imports_running: int = 0  # import checks a worker holds now
 
 
 def state(engine: Engine) -> OutboxState:
-    c = outbox_table.c
+    c, j = outbox_table.c, import_jobs.c
+    at = now()
     with engine.connect() as conn:
+        unfinished = conn.execute(sa.select(sa.func.count()).select_from(import_jobs)
+                                  .where(j.finished_at.is_(None))).scalar()
+        running = conn.execute(sa.select(sa.func.count()).select_from(import_jobs)
+                               .where(j.finished_at.is_(None), j.claimed_until >= at)).scalar()
         seen = conn.execute(sa.select(sa.func.max(workers_table.c.seen_at))).scalar()
         waiting = conn.execute(sa.select(sa.func.count()).select_from(outbox_table)
                                .where(c.done_at.is_(None), c.attempts < MAX_ATTEMPTS)).scalar()
         given_up = conn.execute(sa.select(sa.func.count()).select_from(outbox_table)
                                 .where(c.done_at.is_(None), c.attempts >= MAX_ATTEMPTS)).scalar()
-    return OutboxState(seen, int(waiting or 0), int(given_up or 0))
+    return OutboxState(seen, int(waiting or 0), int(given_up or 0),
+                       int(unfinished or 0) - int(running or 0), int(running or 0))
 
 
 # --------------------------------------------------------------------------- import checks (schema 9)
@@ -233,14 +243,56 @@ def _import_open(at: datetime) -> Any:
     return sa.and_(j.finished_at.is_(None), sa.or_(j.claimed_until.is_(None), j.claimed_until < at))
 
 
+def silent_seconds() -> float:
+    """How long a worker may give no sign of life before it counts as gone (the health page's «TIDAK BERJALAN?»)."""
+    return max(60.0, 5 * float(settings().worker.poll_seconds))
+
+
+def _process_gone(holder: str) -> bool:
+    """`holder` ("pekerja:HOST:PID", kondusif.worker.process_id) names a process of this machine that no longer runs."""
+    import os
+    import socket
+
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or parts[1] != socket.gethostname() or not parts[2].isdigit():
+        return False
+    try:
+        os.kill(int(parts[2]), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, another user's: alive as far as we can tell
+        return False
+    return False
+
+
+def _gone_holders(conn: Connection, at: datetime) -> list[str]:
+    """Workers leasing an unfinished import job whose sign of life is gone: a process of this machine
+    that no longer runs (a SIGKILLed worker), or a heartbeat silent for `silent_seconds`. Their jobs
+    are taken back at once instead of after the lease (up to `worker.lease_seconds`, 10 minutes)."""
+    j, w = import_jobs.c, workers_table.c
+    holders = [str(h) for h in conn.execute(sa.select(j.claimed_by).distinct().where(
+        j.finished_at.is_(None), j.claimed_by.is_not(None), j.claimed_until >= at)).scalars()]
+    if not holders:
+        return []
+    seen = {str(r.worker_id): r.seen_at for r in conn.execute(sa.select(w.worker_id, w.seen_at)
+                                                                 .where(w.worker_id.in_(holders)))}
+    quiet = at - timedelta(seconds=silent_seconds())
+    return [h for h in holders if _process_gone(h) or (seen.get(h) is not None and seen[h] < quiet)]
+
+
 def claim_imports(engine: Engine, worker_id: str, limit: int) -> list[ImportClaim]:
-    """Lease up to `limit` queued (or abandoned: lease passed) import jobs to `worker_id`; oldest first."""
+    """Lease up to `limit` queued (or abandoned: lease passed, or its worker gone) import jobs to
+    `worker_id`; oldest first."""
     from kondusif.store.engine import write
 
     j = import_jobs.c
     at = now()
     with write(engine) as conn:
-        rows = _lease(conn, import_jobs, _import_open(at), worker_id, at, limit,
+        open_ = _import_open(at)
+        gone = [h for h in _gone_holders(conn, at) if h != worker_id]
+        if gone:
+            open_ = sa.or_(open_, sa.and_(j.finished_at.is_(None), j.claimed_by.in_(gone)))
+        rows = _lease(conn, import_jobs, open_, worker_id, at, limit,
                       j.id, j.folder, j.attempts, j.cancel_requested)
     return [ImportClaim(int(r.id), str(r.folder), int(r.attempts), bool(r.cancel_requested)) for r in rows]
 
@@ -256,12 +308,19 @@ def renew_imports(engine: Engine, worker_id: str, ids: Sequence[int]) -> None:
                      .values(claimed_until=now() + timedelta(seconds=lease_seconds())))
 
 
-def cancels_requested(engine: Engine, ids: Sequence[int]) -> set[int]:
-    """Which of these jobs the screen asked to cancel."""
+def stop_requests(engine: Engine, worker_id: str, ids: Sequence[int]) -> tuple[set[int], set[int]]:
+    """Of the jobs this worker runs: (the screen asked to cancel, no longer this worker's: another
+    worker took it back while this one gave no sign of life, or it was ended elsewhere)."""
     j = import_jobs.c
+    cancel: set[int] = set()
+    lost = {int(i) for i in ids}
     with engine.connect() as conn:
-        return {int(i) for i in conn.execute(sa.select(j.id).where(j.id.in_(list(ids)), j.cancel_requested))
-                .scalars()}
+        for row in conn.execute(sa.select(j.id, j.cancel_requested).where(
+                j.id.in_(list(ids)), j.claimed_by == worker_id, j.finished_at.is_(None))):
+            lost.discard(int(row.id))
+            if row.cancel_requested:
+                cancel.add(int(row.id))
+    return cancel, lost
 
 
 def finish_import(engine: Engine, worker_id: str, job_id: int, outcome: str, message: str | None = None) -> bool:

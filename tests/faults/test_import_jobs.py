@@ -213,3 +213,71 @@ def test_a_job_row_naming_a_path_outside_the_job_folders_is_refused_and_nothing_
     row = _row(engine, job_id)
     assert row.outcome == "refused" and row.message == worker.LOST
     assert (outside / "task.json").exists()
+
+
+def _heartbeat_at(engine, worker_id: str, seen_at) -> None:
+    from kondusif.store.schema import workers
+
+    with engine.begin() as conn:
+        conn.execute(workers.delete().where(workers.c.worker_id == worker_id))
+        conn.execute(workers.insert().values(worker_id=worker_id, started_at=seen_at, seen_at=seen_at, handled=0))
+
+
+def test_a_job_whose_holder_went_silent_is_taken_back_and_the_holder_lets_go(engine, tmp_path, monkeypatch):
+    """A worker on another machine (its pid cannot be looked at) that gave no heartbeat for a minute is
+    gone: its job is taken at once, not after the 10-minute lease; one that beat lately keeps it. If the
+    silent one wakes up, it kills its check and records nothing (the job is the other worker's now)."""
+    from datetime import timedelta
+
+    from kondusif.timeutil import now
+
+    registry.ensure_rt_registry(engine)
+    for name, value in fault_env(worker_gate=tmp_path / "tidak-pernah").items():
+        monkeypatch.setenv(name, value)
+    job = worker.enqueue(engine, "file", CSV, "laporan.csv", PANWASLU)
+    silent = worker.ImportRunner(engine, "pekerja:mesin-lain:4242")
+    assert silent.step() == 0 and list(silent.running) == [job.id]
+    pid = _child_pid(job)
+    try:
+        _heartbeat_at(engine, "pekerja:mesin-lain:4242", now() - timedelta(seconds=20))  # beat lately
+        assert outbox.claim_imports(engine, "pekerja:mesin-baru:1", 1) == []
+        _heartbeat_at(engine, "pekerja:mesin-lain:4242", now() - timedelta(seconds=90))  # silent 90 s > 60 s
+        assert outbox.state(engine).imports_running == 1
+        (taken,) = outbox.claim_imports(engine, "pekerja:mesin-baru:1", 1)
+        assert (taken.id, taken.attempts) == (job.id, 2)
+        assert silent.step() == 0 and not silent.running  # it let go: no end recorded by it
+        wait_until(lambda: not alive(pid), timeout=30, message="the silent worker to kill its check")
+        row = _row(engine, job.id)
+        assert row.claimed_by == "pekerja:mesin-baru:1" and row.finished_at is None
+    finally:
+        silent.stop()
+
+
+def test_a_job_held_by_a_dead_process_of_this_machine_is_taken_back_at_once(engine):
+    import socket
+    import subprocess
+    import sys
+
+    registry.ensure_rt_registry(engine)
+    job = worker.enqueue(engine, "file", CSV, "laporan.csv", PANWASLU)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    from kondusif.timeutil import now
+
+    mine = f"pekerja:{socket.gethostname()}:{os.getpid()}"  # a live process of this machine
+    assert [c.id for c in outbox.claim_imports(engine, mine, 1)] == [job.id]
+    _heartbeat_at(engine, mine, now())
+    assert outbox.claim_imports(engine, "pekerja:mesin-baru:1", 1) == []  # a live holder keeps its job
+    outbox.release_imports(engine, mine, [job.id])
+
+    holder = f"pekerja:{socket.gethostname()}:{int(dead.stdout)}"  # a process of this machine that has ended
+    assert [c.id for c in outbox.claim_imports(engine, holder, 1)] == [job.id]
+    _heartbeat_at(engine, holder, now())  # its last beat a moment ago: only the missing process tells
+    (taken,) = outbox.claim_imports(engine, "pekerja:mesin-baru:1", 1)
+    assert (taken.id, taken.attempts) == (job.id, 2)
+
+
+def _child_pid(job) -> int:
+    waiting = job.folder / "waiting"
+    return int(wait_until(lambda: waiting.exists() and waiting.read_text(encoding="utf-8"), timeout=60,
+                          message="the check to start at the gate"))
