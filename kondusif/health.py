@@ -47,6 +47,8 @@ class Health:
     worker_seen_at: datetime | None = None  # issue 28: the last heartbeat of any `kondusif worker`
     events_waiting: int = 0  # outbox events not yet handled
     events_given_up: int = 0  # outbox events that failed every attempt
+    imports_waiting: int = 0  # uploaded files waiting for a worker's check (none taken without a worker)
+    imports_running: int = 0  # checks a worker runs now
 
     @property
     def low_disk(self) -> bool:
@@ -57,8 +59,7 @@ class Health:
         """No heartbeat for five poll intervals (at least a minute): alerts are not being delivered."""
         if self.worker_seen_at is None:
             return False
-        quiet = timedelta(seconds=max(60.0, 5 * float(settings().worker.poll_seconds)))
-        return now() - self.worker_seen_at > quiet
+        return now() - self.worker_seen_at > timedelta(seconds=outbox.silent_seconds())
 
 
 def _mb(n: int) -> str:
@@ -131,7 +132,8 @@ def check(engine: Engine) -> Health:
     events = outbox.state(engine)
     return Health(engine.dialect.name, size, wal, disk_of(engine), free, total, min_free_bytes(), at,
                   last.get("path") if last else None, int(cast(int, recent)), int(cast(int, queue)),
-                  int(cast(int, failing)), events.last_seen, events.waiting, events.given_up)
+                  int(cast(int, failing)), events.last_seen, events.waiting, events.given_up,
+                  events.imports_waiting, events.imports_running)
 
 
 def low_disk_warning(engine: Engine) -> str | None:
@@ -160,5 +162,8 @@ def lines(h: Health) -> list[str]:
                                  else "belum pernah berjalan (`python -m kondusif worker`)")
         + (" — TIDAK BERJALAN?" if h.worker_stale else ""),
         f"Peristiwa        : {h.events_waiting} menunggu, {h.events_given_up} gagal terus (lihat log pekerja)",
+        f"Pemeriksaan impor: {h.imports_waiting} berkas menunggu, {h.imports_running} sedang diperiksa"
+        + (" — TIDAK ADA PEKERJA YANG MENGAMBILNYA?"
+           if h.imports_waiting and (h.worker_stale or h.worker_seen_at is None) else ""),
     ]
     return out

@@ -114,6 +114,27 @@ class Worker:
         self.handled += done
         return done
 
+    def run_until_idle(self) -> tuple[int, int]:
+        """`worker --sekali`: handle every waiting event and run every queued import check to its end,
+        then return (events done, checks ended). Checks held by another live worker are left to it."""
+        events = checks = 0
+        next_beat = 0.0
+        try:
+            while not self._stop.is_set():
+                if time.monotonic() >= next_beat:
+                    outbox.heartbeat(self.engine, self.worker_id, self.started_at, self.handled)
+                    next_beat = time.monotonic() + HEARTBEAT_SECONDS
+                done = self.run_once()
+                ended = self.imports.step()
+                events, checks = events + done, checks + ended
+                if not (done or ended or self.imports.running):
+                    break
+                if not (done or ended):
+                    self._stop.wait(CHECK_POLL_SECONDS)
+        finally:
+            self.imports.stop()
+        return events, checks
+
     def watch(self) -> None:
         """The SMS-silence and voting-day rounds checks (each deduplicated by its alert key)."""
         from kondusif.rounds import check_rounds

@@ -102,7 +102,8 @@ def test_health_shows_when_a_worker_was_last_seen(engine):
 
     assert "Pekerja latar    : belum pernah berjalan" in cli("health").stdout
     once = cli("worker", "--sekali")
-    assert once.returncode == 0 and once.stdout.strip().endswith("0 peristiwa ditangani."), once.stderr
+    assert once.returncode == 0, once.stderr
+    assert once.stdout.strip().endswith("0 peristiwa ditangani, 0 pemeriksaan berkas impor selesai.")
     seen = cli("health").stdout
     assert "Pekerja latar    : terakhir terlihat " in seen and "TIDAK BERJALAN" not in seen
     with store.write(engine) as conn:  # its last heartbeat two hours ago: the worker died
@@ -111,3 +112,26 @@ def test_health_shows_when_a_worker_was_last_seen(engine):
     assert "Peristiwa        : 0 menunggu, 0 gagal terus" in cli("health").stdout
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(workers)).scalar() == 1
+
+
+def test_health_counts_waiting_import_checks_and_worker_once_runs_them(engine):
+    """An uploaded file waits for the worker's check: `health` says how many wait (and that no worker takes
+    them), and `worker --sekali` runs the queued checks to their end instead of leaving them waiting."""
+    from kondusif.intake import worker
+
+    registry.ensure_rt_registry(engine)
+    csv = (b"Tanggal;Kelurahan;RT;Jenis;Tingkat;Judul\n"
+           b"20/06/2018 14.32;Air Kuti;03;APK;ringan;Baliho dirusak\n")
+    first = worker.enqueue(engine, "file", csv, "laporan.csv", PANWASLU)
+    second = worker.enqueue(engine, "chat", b"20/06/18 14.32 - Pak RT: LAPOR apk ringan RT 3 Air Kuti: baliho\n",
+                            "chat.txt", PANWASLU)
+    shown = cli("health").stdout
+    assert ("Pemeriksaan impor: 2 berkas menunggu, 0 sedang diperiksa — TIDAK ADA PEKERJA YANG MENGAMBILNYA?"
+            in shown), shown
+    once = cli("worker", "--sekali")
+    assert once.returncode == 0, once.stderr
+    assert once.stdout.strip().endswith("0 peristiwa ditangani, 2 pemeriksaan berkas impor selesai."), once.stdout
+    assert not first.running() and not second.running()
+    status, preview = first.outcome()
+    assert status == "ok" and (preview.rows_in, preview.good) == (1, 1)
+    assert "Pemeriksaan impor: 0 berkas menunggu, 0 sedang diperiksa\n" in cli("health").stdout + "\n"

@@ -12,7 +12,6 @@ import signal
 import sys
 
 from kondusif import store
-from kondusif.store import outbox
 from kondusif.worker import Worker
 
 
@@ -20,20 +19,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="jalankan pekerja latar: kirim peringatan, periksa tingkat rawan dan berkas "
                                       "impor, awasi gerbang SMS dan putaran hari pemungutan suara")
     p.add_argument("--sekali", dest="once", action="store_true",
-                   help="tangani peristiwa yang menunggu sekali lalu berhenti (tanpa pengawasan berkala)")
+                   help="tangani peristiwa dan periksa berkas impor yang menunggu, lalu berhenti (tanpa pengawasan "
+                        "berkala)")
     p.set_defaults(func=cmd_worker)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     worker = Worker(store.get_engine())
-    if args.once:
-        outbox.heartbeat(worker.engine, worker.worker_id, worker.started_at, 0)
-        done = 0
-        while (step := worker.run_once()) > 0:
-            done += step
-        print(f"{done} peristiwa ditangani.")
-        return 0
 
     def stop(signum: int, _frame: object) -> None:
         print(f"Pekerja latar berhenti ({signal.Signals(signum).name}) sesudah peristiwa yang sedang ditangani.",
@@ -42,6 +35,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if args.once:
+        done, checks = worker.run_until_idle()
+        print(f"{done} peristiwa ditangani, {checks} pemeriksaan berkas impor selesai.")
+        return 0
     print(f"Pekerja latar {worker.worker_id} berjalan (berhenti: Ctrl+C atau SIGTERM).", flush=True)
     worker.run()
     print(f"Pekerja latar berhenti; {worker.handled} peristiwa ditangani.", flush=True)
