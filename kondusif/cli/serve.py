@@ -7,8 +7,9 @@ would cross the network in clear (issue 27 item 9). This command binds the
 shipped nginx TLS site in front when the app must be reached from other machines.
 
 App processes start no background work: `serve` starts `python -m kondusif worker` as a child
-(alert delivery, election-day watches, leftover events) unless `--tanpa-pekerja` says systemd
-runs it (sikondusif-worker.service); SIGTERM/SIGINT are passed to the app, then the worker stops.
+(alert delivery, election-day watches, import checks, leftover events; started again if it dies)
+unless `--tanpa-pekerja` says systemd runs it (sikondusif-worker.service); SIGTERM/SIGINT are
+passed to the app, then the worker stops.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import os
 import signal
 import subprocess
 import sys
+import threading
+import time
 
 from kondusif.config import PROJECT_ROOT, child_environment, settings
 
@@ -72,11 +75,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.no_worker:
         os.execv(command[0], command)  # the app takes over this process (Ctrl+C, signals, exit code)
     env = child_environment()
-    worker = subprocess.Popen([sys.executable, "-m", "kondusif", "worker"], env=env)
+    worker = SupervisedWorker(env)
     try:
         app = subprocess.Popen(command, env=env)
     except OSError:
-        _stop(worker)
+        worker.stop()
         raise
 
     def forward(signum: int, _frame: object) -> None:
@@ -87,8 +90,52 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         code = app.wait()
     finally:
-        _stop(worker)
+        worker.stop()
     return 128 - code if code < 0 else code  # stopped by a signal: the shell's 128+N (SIGTERM 143), as systemd expects
+
+
+class SupervisedWorker:
+    """The worker beside the app, started again when it ends while the app runs (SIGKILL, out of memory):
+    without it uploads wait in the queue and Rawan alerts stop until someone restarts `serve`.
+    A worker that keeps dying is restarted after a doubling pause (at most a minute)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self._env = env
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._wake = threading.Event()
+        self.proc = self._start()
+        self._thread = threading.Thread(target=self._watch, name="pengawas-pekerja", daemon=True)
+        self._thread.start()
+
+    def _start(self) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "kondusif", "worker"], env=self._env)
+
+    def _watch(self) -> None:
+        pause = 1.0
+        while True:
+            started = time.monotonic()
+            code = self.proc.wait()
+            if self._stopping:
+                return
+            pause = 1.0 if time.monotonic() - started > 60 else pause
+            print(f"Pekerja latar berhenti tiba-tiba (kode {code}); dijalankan lagi dalam {pause:.0f} detik.",
+                  file=sys.stderr, flush=True)
+            if self._wake.wait(pause):
+                return
+            with self._lock:
+                if self._stopping:
+                    return
+                self.proc = self._start()
+            pause = min(pause * 2, 60.0)
+
+    def stop(self) -> None:
+        """No more restarts; the running worker finishes its current event and ends."""
+        with self._lock:
+            self._stopping = True
+            self._wake.set()
+        _stop(self.proc)
+        self._thread.join(timeout=5)
 
 
 def _stop(worker: subprocess.Popen) -> None:

@@ -64,6 +64,13 @@ def test_serve_listens_on_loopback_only_and_says_how_to_put_nginx_in_front(db_ur
         seen = wait_until(lambda: _worker_ids(db_url), timeout=60, message="the worker's heartbeat")
         worker_pid = int(seen[0].rsplit(":", 1)[1])
         assert worker_pid != proc.pid and _alive(worker_pid)
+        # A worker that dies (SIGKILL, out of memory) is started again: uploads and alerts do not wait forever.
+        os.kill(worker_pid, signal.SIGKILL)
+        again = wait_until(lambda: [p for p in _worker_pids(db_url) if p != worker_pid and _alive(p)], timeout=90,
+                           message="serve to start the killed worker again")
+        assert "Pekerja latar berhenti tiba-tiba (kode -9)" in log.read_text()
+        assert not _alive(worker_pid)
+        worker_pid = again[0]
         proc.send_signal(signal.SIGTERM)  # the serve process only, as systemd or Ctrl+C would
         assert proc.wait(timeout=90) == 143  # a stop by SIGTERM in the shell's words (was 241: a negative code)
         wait_until(lambda: not _alive(worker_pid), timeout=30, message="the worker stopping with the app")
@@ -85,6 +92,10 @@ def _worker_ids(db_url: str) -> list[str]:
 
     with store.get_engine(db_url).connect() as conn:
         return list(conn.execute(sa.select(workers.c.worker_id)).scalars())
+
+
+def _worker_pids(db_url: str) -> list[int]:
+    return [int(w.rsplit(":", 1)[1]) for w in _worker_ids(db_url)]
 
 
 def _alive(pid: int) -> bool:
