@@ -469,6 +469,7 @@ def restore(db_url: str, backup_file: Path | str, checked: BackupCheck | None = 
         counts = _counts(db_url)
         if counts != check.counts:
             raise BackupError(f"Isi setelah pemulihan ({counts}) tidak sama dengan cadangan ({check.counts}).")
+        store.new_generation(engine)  # the ids came back: running apps' map caches must not match them
     except BaseException as exc:
         store.dispose_engines()
         registry.invalidate_cache()

@@ -86,9 +86,10 @@ def read_incidents(
     return df
 
 
-def data_version(engine: Engine) -> tuple[int, int]:
+def data_version(engine: Engine) -> tuple[int, int, str]:
     """The store's one cheap fingerprint, for the map page's caches and the wall's change check:
-    (newest audit row id, newest alert id).
+    (newest audit row id, newest alert id, the store's generation: a new one per restore, which
+    brings the ids back so that later writes reach ids a view was cached at before).
 
     Every write of a report, status, check-in, registry or review item records an audit row in
     its transaction (the project's rule; reports are never deleted), and alerts (a Rawan alert
@@ -98,10 +99,11 @@ def data_version(engine: Engine) -> tuple[int, int]:
     on every page run).
     """
     stmt = sa.select(sa.select(sa.func.max(store.audit_log.c.id)).scalar_subquery(),
-                     sa.select(sa.func.max(store.alerts.c.id)).scalar_subquery())
+                     sa.select(sa.func.max(store.alerts.c.id)).scalar_subquery(),
+                     sa.select(store.meta.c.value).where(store.meta.c.key == store.GENERATION_KEY).scalar_subquery())
     with engine.connect() as conn:
-        audit, alert = conn.execute(stmt).one()
-    return int(audit or 0), int(alert or 0)
+        audit, alert, generation = conn.execute(stmt).one()
+    return int(audit or 0), int(alert or 0), str(generation or "")
 
 
 # --------------------------------------------------------------------------- places

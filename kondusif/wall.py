@@ -137,9 +137,9 @@ def resolve_period(params: WallParams, now: datetime | None = None) -> Period:
 CHECK_SECONDS = 2  # how often an open wall asks data_version (issue 29.3: a new berat report within 5 s)
 
 
-def data_version(engine: Engine) -> tuple[int, int]:
+def data_version(engine: Engine) -> tuple[int, int, str]:
     """What the wall shows has changed when this has: the store's one fingerprint
-    (`overview.data_version`: newest audit row id, newest alert id), the same key the map
+    (`overview.data_version`: newest audit row id, newest alert id, generation), the same key the map
     page's caches use. Cheap enough to ask every few seconds; the full read (`snapshot`)
     runs only when it changed.
     """

@@ -446,3 +446,44 @@ def test_after_a_verification_the_map_view_rereads_only_what_was_written(demo_en
     assert reads == ["walikota"]  # something else was written: the view is read whole
     peta_data.shared_page.clear()
     peta_data.view_frames.clear()
+
+
+def test_after_a_restore_the_map_view_shows_the_restored_store_not_what_was_cached_before(engine, tmp_path):
+    """A restore (README: `python -m kondusif restore`, here while the app runs) brings the audit ids back:
+    three reports written after it reach the very audit id a view was cached at before it. The map page
+    must show the store as it is (the restored reports and the new ones), not the pre-restore view."""
+    from kondusif import backup, overview, registry
+    from kondusif.filters import Filter
+    from kondusif.model import Category, Severity
+    from kondusif.ui import peta_data
+
+    registry.ensure_rt_registry(engine)
+    peta_data.shared_page.clear()
+    peta_data.view_frames.clear()
+    db_url = engine.url.render_as_string(hide_password=False)
+    flt = Filter(period="kampanye")
+    period = flt.resolve(datetime(2018, 6, 27, 17, 0, tzinfo=UTC))
+
+    def file(kode: str, titles: list[str]) -> None:
+        with store.write(store.get_engine(db_url)) as conn:
+            store.insert_incidents(conn, [Incident(
+                kode_kelurahan=kode, rt=1, category=Category.BENTROKAN, severity=Severity.BERAT, title=t,
+                occurred_at=datetime(2018, 6, 20, 3, 0, tzinfo=UTC)) for t in titles])
+
+    def shown() -> dict[str, int]:
+        view = peta_data.cached_page(db_url, overview.data_version(store.get_engine(db_url)), PEJABAT, flt, period)
+        table = view.levels.kelurahan
+        return {str(k): int(n) for k, n in zip(table["kode_kelurahan"], table["n"], strict=True) if n}
+
+    file("16.73.01.1001", ["Keributan 1"])  # Air Kuti
+    backup.backup(db_url, tmp_path / "cadangan.db")
+    file("16.73.01.1001", ["Keributan 2", "Keributan 3", "Keributan 4"])
+    assert shown() == {"16.73.01.1001": 4}
+    cached_at = overview.data_version(store.get_engine(db_url))
+
+    backup.restore(db_url, tmp_path / "cadangan.db")
+    file("16.73.02.1001", ["Bentrok A", "Bentrok B", "Bentrok C"])  # another kecamatan's kelurahan
+    assert overview.data_version(store.get_engine(db_url))[:2] == cached_at[:2]  # the same audit and alert ids
+    assert shown() == {"16.73.01.1001": 1, "16.73.02.1001": 3}
+    peta_data.shared_page.clear()
+    peta_data.view_frames.clear()

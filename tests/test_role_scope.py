@@ -654,7 +654,7 @@ NO_VIEWER: dict[str, str] = {
     **{f"store.{n}": _PRIMITIVE for n in (
         "audit.record", "audit.record_rows", "audit_for", "executemany", "insert_on_conflict", "load_simulated",
         "update_incident", "get_setting", "set_setting", "init_db", "insert_incidents",
-        "reserve_numbers", "schema_version", "wib_day_expr", "write", "bulk_insert",
+        "reserve_numbers", "schema_version", "new_generation", "wib_day_expr", "write", "bulk_insert",
         "secondary_indexes_deferred", "build_reference_schema")},
     "accounts.admin.store_phone": "write step inside sms.senders.set_phone, which requires account.manage",
     "alerts.create_alerts": _SYSTEM_JOB,
@@ -665,7 +665,7 @@ NO_VIEWER: dict[str, str] = {
     "demo_checkins.seed_checkins": "demo seeding from the CLI (simulated rows only)",
     "store.has_simulated": "yes/no flag shown to every role (the data holds simulated reports)",
     "workbench.report_numbers": "id → report number for ids the caller already read within its scope",
-    "overview.data_version": "cache key (newest audit and alert ids), no row content",
+    "overview.data_version": "cache key (newest audit and alert ids, store generation), no row content",
     "overview.reports_written": "ids of reports written since a cached read (audit rows only); the page "
                                 "re-reads them with overview.patch_view in its viewer's scope",
     "wall.data_version": "change check (newest audit and alert ids), no row content",

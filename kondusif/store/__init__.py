@@ -24,12 +24,14 @@ from __future__ import annotations
 
 from kondusif.store import audit
 from kondusif.store.engine import (
+    GENERATION_KEY,
     build_reference_schema,
     busy_timeout_ms,
     dispose_engines,
     get_engine,
     init_db,
     make_engine,
+    new_generation,
     schema_version,
     write,
 )
@@ -95,6 +97,8 @@ from kondusif.store.writes import (
 )
 
 __all__ = [
+    "GENERATION_KEY",
+    "new_generation",
     "audit",
     "alert_acks",
     "alert_level_state",

@@ -294,6 +294,22 @@ def schema_version(engine: Engine) -> int:
         return int(conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
 
 
+GENERATION_KEY = "store_generation"  # in meta; part of overview.data_version
+
+
+def new_generation(engine: Engine) -> str:
+    """Give the store a new generation (after a restore, kondusif/backup.py): a restore brings the
+    audit and alert ids back, so caches keyed on them must not take the restored store for the one
+    they read before. Returns the new token."""
+    import secrets
+
+    token = secrets.token_hex(8)
+    with write(engine) as conn:
+        if conn.execute(meta.update().where(meta.c.key == GENERATION_KEY).values(value=token)).rowcount == 0:
+            conn.execute(meta.insert().values(key=GENERATION_KEY, value=token))
+    return token
+
+
 _write_locks: dict[str, threading.RLock] = {}
 _write_locks_guard = threading.Lock()
 

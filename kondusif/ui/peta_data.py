@@ -59,9 +59,11 @@ class ViewFrame:
 
 
 @st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=4, show_spinner=False)
-def view_frames(db_url: str, viewer: Viewer, flt: Filter) -> ViewFrame:
-    """One holder per (role + place scope, filter without its period), whatever the store's
-    fingerprint: every period of a filter is cut from the same frame of all times."""
+def view_frames(db_url: str, generation: str, viewer: Viewer, flt: Filter) -> ViewFrame:
+    """One holder per (store generation, role + place scope, filter without its period), whatever
+    the audit id: every period of a filter is cut from the same frame of all times. A restore
+    starts a new generation (its audit ids repeat earlier ones): a new holder, never a patch of
+    the frame read before it."""
     return ViewFrame()
 
 
@@ -72,7 +74,7 @@ def current_frame(db_url: str, version: tuple, viewer: Viewer, flt: Filter, peri
     reports, or the last full read older than FULL_READ_EVERY_S). Another period of the same
     filter (the most common click) reads nothing."""
     every = dataclasses.replace(flt, period=Filter().period, start=None, end=None, as_of=None)
-    holder = view_frames(db_url, viewer, every)
+    holder = view_frames(db_url, str(version[2]) if len(version) > 2 else "", viewer, every)
     engine = store.get_engine(db_url)
     audit_id = int(version[0])
     state = holder.state
