@@ -160,17 +160,31 @@ class Worker:
             except Exception:  # noqa: BLE001 - keep waiting; the next round reports a database outage
                 continue
 
+    def _beat(self, every: float) -> None:
+        """The heartbeat and the import leases, on a thread of their own: a round held up by a slow
+        alert delivery (a webhook down: minutes of timeouts and backoff) must not make this live
+        worker look gone, or let its import checks' leases run out, so another worker took them."""
+        while True:
+            try:
+                outbox.heartbeat(self.engine, self.worker_id, self.started_at, self.handled)
+                self.imports.renew()
+            except Exception:  # noqa: BLE001 - a database outage: the next beat tries again
+                log.exception("Tanda hidup pekerja latar tidak tersimpan")
+            if self._stop.wait(every):
+                return
+
     def run(self) -> None:
-        """Until `stop()`: heartbeat, watches, events, import checks; running checks are looked at often."""
+        """Until `stop()`: heartbeat (a thread of its own), watches, events, import checks; running checks
+        are looked at often."""
         cfg = settings().worker
-        next_watch = next_beat = 0.0
+        next_watch = 0.0
+        beat = threading.Thread(target=self._beat, args=(min(float(cfg.poll_seconds), HEARTBEAT_SECONDS),),
+                                name="detak-pekerja", daemon=True)
+        beat.start()
         try:
             while not self._stop.is_set():
                 done = 0
                 try:
-                    if time.monotonic() >= next_beat:
-                        outbox.heartbeat(self.engine, self.worker_id, self.started_at, self.handled)
-                        next_beat = time.monotonic() + min(float(cfg.poll_seconds), HEARTBEAT_SECONDS)
                     if time.monotonic() >= next_watch:
                         self.watch()
                         next_watch = time.monotonic() + float(cfg.watch_seconds)
@@ -180,6 +194,8 @@ class Worker:
                 if not done:
                     self._idle(float(cfg.poll_seconds))
         finally:
+            self._stop.set()
+            beat.join(timeout=30)
             try:
                 self.imports.stop()
             except Exception:  # noqa: BLE001 - the checks are killed; their jobs come back after the lease

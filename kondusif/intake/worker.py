@@ -437,10 +437,21 @@ class ImportRunner:
                 status, message = judge(job.proc.returncode, job.folder, job.limits)
                 del self.running[job_id]
                 ended += self._end(job_id, job.folder, status, message)
-        if self.running and time.monotonic() - self._renewed > outbox.lease_seconds() / 4:
-            outbox.renew_imports(self.engine, self.worker_id, list(self.running))
-            self._renewed = time.monotonic()
+        self.renew()
         return ended
+
+    def renew(self) -> None:
+        """Extend the leases of the running checks every quarter lease (the worker's heartbeat thread calls
+        this too, so a round held up elsewhere does not let them run out)."""
+        if time.monotonic() - self._renewed <= outbox.lease_seconds() / 4:
+            return
+        try:
+            ids = list(self.running)
+        except RuntimeError:  # changed by the worker's round meanwhile: the next beat renews
+            return
+        if ids:
+            outbox.renew_imports(self.engine, self.worker_id, ids)
+        self._renewed = time.monotonic()
 
     def stop(self) -> None:
         """The worker is stopping: kill its checks and give their jobs back for the next worker."""

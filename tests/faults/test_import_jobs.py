@@ -281,3 +281,40 @@ def _child_pid(job) -> int:
     waiting = job.folder / "waiting"
     return int(wait_until(lambda: waiting.exists() and waiting.read_text(encoding="utf-8"), timeout=60,
                           message="the check to start at the gate"))
+
+
+def test_a_worker_held_up_by_a_slow_delivery_still_beats_so_its_check_is_not_taken(engine, monkeypatch):
+    """A webhook that is down holds the worker's round for minutes (timeouts and backoff). Its heartbeat
+    must go on meanwhile: a silent heartbeat says the worker is gone (health «TIDAK BERJALAN?») and lets
+    another worker take its import checks (outbox.claim_imports)."""
+    import sqlalchemy as sa
+
+    from kondusif import worker as worker_module
+    from kondusif.store.outbox import ReportsChanged
+    from kondusif.store.schema import workers
+
+    release = threading.Event()
+    held = threading.Event()
+
+    def slow(engine, claimed, sleep) -> None:
+        held.set()
+        release.wait(30)
+
+    monkeypatch.setitem(worker_module.HANDLERS, ReportsChanged.KIND, slow)
+    with engine.begin() as conn:
+        outbox.record(conn, ReportsChanged(("16.73.01.1001",)))
+
+    def seen(worker_id: str):
+        with engine.connect() as conn:
+            return conn.execute(sa.select(workers.c.seen_at).where(workers.c.worker_id == worker_id)).scalar()
+
+    try:
+        with worker_thread(engine) as w:
+            assert held.wait(30), "the worker never took the event"
+            first = wait_until(lambda: seen(w.worker_id), timeout=30, message="a heartbeat")
+            time.sleep(5)  # the round is held up in the handler the whole time
+            assert held.is_set() and not release.is_set()
+            assert (seen(w.worker_id) - first).total_seconds() >= 2
+            release.set()
+    finally:
+        release.set()
