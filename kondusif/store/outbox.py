@@ -8,8 +8,9 @@ live in kondusif/worker.py. Who handles what:
 - every event (the Rawan re-check, alert delivery) is handled by `python -m kondusif worker`:
   an idle worker looks for open events every 0.2 s (`work_waiting`), so a re-check follows a
   write within a second; app processes and CLI writers only record (issue 28.6);
-- anything left over (a worker killed while handling, a failed handler) is taken again once
-  its lease passed.
+- anything left over is taken again: a killed worker's rows at once (its process is gone or its
+  heartbeat silent, `_gone_holders`), a failed handler's after its backoff, anything else once its
+  lease passed.
 
 A claim is one conditional UPDATE: only rows not done, not given up, and not leased (or whose
 lease expired) are taken, so two processes never hold the same event. A failed handler leaves
@@ -118,14 +119,20 @@ def _lease(conn: Connection, table: sa.Table, open_: Any, worker_id: str, at: da
 def claim(engine: Engine, worker_id: str, limit: int = 100) -> list[Claimed]:
     """Lease up to `limit` open events to `worker_id`; oldest first.
 
-    The lease lasts `worker.lease_seconds`; a worker killed while handling leaves the row for the next one.
+    The lease lasts `worker.lease_seconds`; a worker killed while handling leaves the row for the next one,
+    which takes it at once when that worker is gone (`_gone_holders`), else after the lease.
     """
     from kondusif.store.engine import write
 
     c = outbox_table.c
     at = now()
     with write(engine) as conn:
-        rows = _lease(conn, outbox_table, _open(at), worker_id, at, limit, c.id, c.kind, c.payload, c.attempts)
+        open_ = _open(at)
+        unfinished = sa.and_(c.done_at.is_(None), c.attempts < MAX_ATTEMPTS)
+        gone = [h for h in _gone_holders(conn, outbox_table, unfinished, at) if h != worker_id]
+        if gone:  # a worker killed while handling: its events now, not after its lease
+            open_ = sa.or_(open_, sa.and_(unfinished, c.claimed_by.in_(gone)))
+        rows = _lease(conn, outbox_table, open_, worker_id, at, limit, c.id, c.kind, c.payload, c.attempts)
     out = []
     for row in rows:
         cls = EVENT_TYPES[row.kind]
@@ -265,13 +272,14 @@ def _process_gone(holder: str) -> bool:
     return False
 
 
-def _gone_holders(conn: Connection, at: datetime) -> list[str]:
-    """Workers leasing an unfinished import job whose sign of life is gone: a process of this machine
-    that no longer runs (a SIGKILLed worker), or a heartbeat silent for `silent_seconds`. Their jobs
-    are taken back at once instead of after the lease (up to `worker.lease_seconds`, 10 minutes)."""
-    j, w = import_jobs.c, workers_table.c
-    holders = [str(h) for h in conn.execute(sa.select(j.claimed_by).distinct().where(
-        j.finished_at.is_(None), j.claimed_by.is_not(None), j.claimed_until >= at)).scalars()]
+def _gone_holders(conn: Connection, table: sa.Table, unfinished: Any, at: datetime) -> list[str]:
+    """Workers leasing an unfinished event or import job whose sign of life is gone: a process of this
+    machine that no longer runs (a SIGKILLed worker), or a heartbeat (its own thread, kondusif/worker.py)
+    silent for `silent_seconds`. Their rows are taken back at once instead of after the lease (up to
+    `worker.lease_seconds`, 10 minutes)."""
+    c, w = table.c, workers_table.c
+    holders = [str(h) for h in conn.execute(sa.select(c.claimed_by).distinct().where(
+        unfinished, c.claimed_by.is_not(None), c.claimed_until >= at)).scalars()]
     if not holders:
         return []
     seen = {str(r.worker_id): r.seen_at for r in conn.execute(sa.select(w.worker_id, w.seen_at)
@@ -289,7 +297,7 @@ def claim_imports(engine: Engine, worker_id: str, limit: int) -> list[ImportClai
     at = now()
     with write(engine) as conn:
         open_ = _import_open(at)
-        gone = [h for h in _gone_holders(conn, at) if h != worker_id]
+        gone = [h for h in _gone_holders(conn, import_jobs, j.finished_at.is_(None), at) if h != worker_id]
         if gone:
             open_ = sa.or_(open_, sa.and_(j.finished_at.is_(None), j.claimed_by.in_(gone)))
         rows = _lease(conn, import_jobs, open_, worker_id, at, limit,
