@@ -250,6 +250,10 @@ def _import_open(at: datetime) -> Any:
     return sa.and_(j.finished_at.is_(None), sa.or_(j.claimed_until.is_(None), j.claimed_until < at))
 
 
+BEAT_GRACE_SECONDS = 10.0  # a live worker beats every 2 s (kondusif/worker.py); a holder whose process is gone
+# counts as gone only once it has also been silent this long (a same-named host in another PID namespace)
+
+
 def silent_seconds() -> float:
     """How long a worker may give no sign of life before it counts as gone (the health page's «TIDAK BERJALAN?»)."""
     return max(60.0, 5 * float(settings().worker.poll_seconds))
@@ -274,8 +278,8 @@ def _process_gone(holder: str) -> bool:
 
 def _gone_holders(conn: Connection, table: sa.Table, unfinished: Any, at: datetime) -> list[str]:
     """Workers leasing an unfinished event or import job whose sign of life is gone: a process of this
-    machine that no longer runs (a SIGKILLed worker), or a heartbeat (its own thread, kondusif/worker.py)
-    silent for `silent_seconds`. Their rows are taken back at once instead of after the lease (up to
+    machine that no longer runs (a SIGKILLed worker) and beat no more for `BEAT_GRACE_SECONDS`, or a
+    heartbeat (its own thread, kondusif/worker.py) silent for `silent_seconds`. Their rows are taken back at once instead of after the lease (up to
     `worker.lease_seconds`, 10 minutes)."""
     c, w = table.c, workers_table.c
     holders = [str(h) for h in conn.execute(sa.select(c.claimed_by).distinct().where(
@@ -284,8 +288,13 @@ def _gone_holders(conn: Connection, table: sa.Table, unfinished: Any, at: dateti
         return []
     seen = {str(r.worker_id): r.seen_at for r in conn.execute(sa.select(w.worker_id, w.seen_at)
                                                                  .where(w.worker_id.in_(holders)))}
-    quiet = at - timedelta(seconds=silent_seconds())
-    return [h for h in holders if _process_gone(h) or (seen.get(h) is not None and seen[h] < quiet)]
+    quiet, grace = at - timedelta(seconds=silent_seconds()), at - timedelta(seconds=BEAT_GRACE_SECONDS)
+
+    def silent_since(h: str, since: datetime) -> bool:
+        return seen.get(h) is not None and seen[h] < since
+
+    return [h for h in holders if silent_since(h, quiet)
+            or ((seen.get(h) is None or silent_since(h, grace)) and _process_gone(h))]
 
 
 def claim_imports(engine: Engine, worker_id: str, limit: int) -> list[ImportClaim]:

@@ -262,6 +262,8 @@ def test_a_job_held_by_a_dead_process_of_this_machine_is_taken_back_at_once(engi
     job = worker.enqueue(engine, "file", CSV, "laporan.csv", PANWASLU)
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
                           check=True)
+    from datetime import timedelta
+
     from kondusif.timeutil import now
 
     mine = f"pekerja:{socket.gethostname()}:{os.getpid()}"  # a live process of this machine
@@ -272,7 +274,9 @@ def test_a_job_held_by_a_dead_process_of_this_machine_is_taken_back_at_once(engi
 
     holder = f"pekerja:{socket.gethostname()}:{int(dead.stdout)}"  # a process of this machine that has ended
     assert [c.id for c in outbox.claim_imports(engine, holder, 1)] == [job.id]
-    _heartbeat_at(engine, holder, now())  # its last beat a moment ago: only the missing process tells
+    _heartbeat_at(engine, holder, now() - timedelta(seconds=3))  # a live worker beats every 2 s
+    assert outbox.claim_imports(engine, "pekerja:mesin-baru:1", 1) == []  # not yet: maybe another PID namespace
+    _heartbeat_at(engine, holder, now() - timedelta(seconds=12))  # 12 s > 10 s: the missing process is gone
     (taken,) = outbox.claim_imports(engine, "pekerja:mesin-baru:1", 1)
     assert (taken.id, taken.attempts) == (job.id, 2)
 
