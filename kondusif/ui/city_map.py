@@ -37,8 +37,9 @@ def render(viewer: Viewer) -> None:
         mapview.headline(head, period)
         rounds_panel.round_panel(engine, viewer, period.as_of - timedelta(microseconds=1))  # issue 24: silent list
 
+    page_run = st.session_state[PAGE_RUN_KEY] = st.session_state.get(PAGE_RUN_KEY, 0) + 1
     with st.container(key="sk_peta_map"):
-        map_and_panel(viewer, flt, period, view, db_url, version)
+        map_and_panel(viewer, flt, period, view, db_url, version, page_run)
 
     with st.container(key="sk_peta_rest"):
         st.subheader("Tren harian per kategori")
@@ -48,13 +49,23 @@ def render(viewer: Viewer) -> None:
         st.dataframe(view.kecamatan, hide_index=True, width="stretch")
 
 
+PAGE_RUN_KEY = "peta_page_run"  # counts whole-page runs; the fragment tells its own reruns apart by it
+FRAGMENT_RUN_KEY = "peta_fragment_run"
+
+
 @st.fragment
 def map_and_panel(viewer: Viewer, flt: Filter, period: Period, view: peta_data.PageView, db_url: str,
-                  version: tuple) -> None:
+                  version: tuple, page_run: int) -> None:
     """The map and the kelurahan panel beside it. Issue 29.2: a fragment, so a click on a kelurahan
     or another choice in the panel reruns only these two, with the view of the last page run
     (a filter change in the sidebar still reruns the whole page). The panel's figures are
-    cached with the view (`version`: the store fingerprint the view was read at)."""
+    cached with the view (`version`: the store fingerprint the view was read at). A click after
+    something was saved elsewhere (another liaison's verification) reruns the whole page, so the
+    map, panel and headline show it at once, not at the next filter change."""
+    ss = st.session_state
+    if ss.get(FRAGMENT_RUN_KEY) == page_run and overview.data_version(store.get_engine(db_url)) != version:
+        st.rerun()
+    ss[FRAGMENT_RUN_KEY] = page_run
     levels = view.levels
     units = overview.kelurahan_units(flt, viewer)
     map_col, panel_col = st.columns([2, 1], gap="medium")
