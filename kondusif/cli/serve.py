@@ -83,6 +83,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise
 
     def forward(signum: int, _frame: object) -> None:
+        worker.no_restart()
         app.send_signal(signum)
 
     signal.signal(signal.SIGTERM, forward)
@@ -95,7 +96,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 class SupervisedWorker:
-    """The worker beside the app, started again when it ends while the app runs (SIGKILL, out of memory):
+    """The worker beside the app, started again when it dies while the app runs (SIGKILL, out of memory):
     without it uploads wait in the queue and Rawan alerts stop until someone restarts `serve`.
     A worker that keeps dying is restarted after a doubling pause (at most a minute)."""
 
@@ -116,7 +117,7 @@ class SupervisedWorker:
         while True:
             started = time.monotonic()
             code = self.proc.wait()
-            if self._stopping:
+            if self._stopping or code == 0:  # 0: stopped on purpose (SIGTERM/SIGINT, Ctrl+C), not died
                 return
             pause = 1.0 if time.monotonic() - started > 60 else pause
             print(f"Pekerja latar berhenti tiba-tiba (kode {code}); dijalankan lagi dalam {pause:.0f} detik.",
@@ -129,11 +130,15 @@ class SupervisedWorker:
                 self.proc = self._start()
             pause = min(pause * 2, 60.0)
 
-    def stop(self) -> None:
-        """No more restarts; the running worker finishes its current event and ends."""
+    def no_restart(self) -> None:
+        """The app is stopping: a worker ending from now on is not started again."""
         with self._lock:
             self._stopping = True
             self._wake.set()
+
+    def stop(self) -> None:
+        """No more restarts; the running worker finishes its current event and ends."""
+        self.no_restart()
         _stop(self.proc)
         self._thread.join(timeout=5)
 
