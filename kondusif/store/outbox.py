@@ -273,7 +273,11 @@ def _process_gone(holder: str) -> bool:
         return True
     except OSError:  # exists, another user's: alive as far as we can tell
         return False
-    return False
+    try:  # a killed worker its parent has not reaped yet is a zombie: ended too
+        with open(f"/proc/{int(parts[2])}/stat", encoding="utf-8") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _gone_holders(conn: Connection, table: sa.Table, unfinished: Any, at: datetime) -> list[str]:

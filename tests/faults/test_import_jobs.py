@@ -279,6 +279,20 @@ def test_a_job_held_by_a_dead_process_of_this_machine_is_taken_back_at_once(engi
     _heartbeat_at(engine, holder, now() - timedelta(seconds=12))  # 12 s > 10 s: the missing process is gone
     (taken,) = outbox.claim_imports(engine, "pekerja:mesin-baru:1", 1)
     assert (taken.id, taken.attempts) == (job.id, 2)
+    outbox.release_imports(engine, "pekerja:mesin-baru:1", [job.id])
+
+    # A worker killed under a parent that has not reaped it yet (a zombie) has ended too.
+    zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+    wait_until(lambda: open(f"/proc/{zombie.pid}/stat", encoding="utf-8").read().rsplit(")", 1)[1].split()[0] == "Z",
+               timeout=30, message="the child to end unreaped")
+    try:
+        killed = f"pekerja:{socket.gethostname()}:{zombie.pid}"
+        assert [c.id for c in outbox.claim_imports(engine, killed, 1)] == [job.id]
+        _heartbeat_at(engine, killed, now() - timedelta(seconds=12))
+        (taken,) = outbox.claim_imports(engine, "pekerja:mesin-baru:1", 1)
+        assert taken.id == job.id
+    finally:
+        zombie.wait()
 
 
 def _child_pid(job) -> int:
