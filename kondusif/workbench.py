@@ -119,10 +119,6 @@ class Headline:
     def unverified(self) -> int:
         return self.by_status.get(Status.BARU.value, 0)
 
-    @property
-    def in_progress(self) -> int:
-        return self.by_status.get(Status.DITINDAKLANJUTI.value, 0)
-
 
 def headline(engine: Engine, q: store.IncidentQuery | None, viewer: Viewer,
              as_of: datetime | None = None) -> Headline:

@@ -245,45 +245,6 @@ def test_the_measure_note_speaks_to_officials_not_to_developers(demo_engine):
     assert "docs/" not in captions and ".md" not in captions
 
 
-def test_map_caches_are_shared_by_scope_never_across_scopes(demo_engine, monkeypatch):
-    """Issue 14: two officials of one role and scope share the cached levels (the second reads
-    nothing); a Panwascam of another kecamatan, or another role, never gets their entry."""
-    from kondusif import overview
-    from kondusif.filters import Filter
-    from kondusif.ui import mapview
-
-    calls: list[Viewer] = []
-    real = overview.levels_for_view
-
-    def counting(engine, viewer, flt, as_of):
-        calls.append(viewer)
-        return real(engine, viewer, flt, as_of)
-
-    monkeypatch.setattr(overview, "levels_for_view", counting)
-    mapview.cached_levels.clear()
-    db_url = demo_engine.url.render_as_string(hide_password=False)
-    version = overview.data_version(demo_engine)
-    flt = Filter(period="kampanye")
-    as_of = datetime(2018, 6, 27, 17, 0, tzinfo=UTC)
-
-    first = mapview.cached_levels(db_url, version, PEJABAT, flt, as_of)
-    other_official = Viewer("sekda", Role.PEJABAT, display_name="Sekda")
-    again = mapview.cached_levels(db_url, version, other_official, flt, as_of)
-    assert [v.username for v in calls] == ["walikota"]
-    assert again.kelurahan.equals(first.kelurahan)
-
-    timur = Viewer("pws-timur", Role.PANWASLU, kecamatan="16.73.01")
-    barat = Viewer("pws-barat", Role.PANWASLU, kecamatan="16.73.02")
-    scoped_timur = mapview.cached_levels(db_url, version, timur, flt, as_of)
-    scoped_barat = mapview.cached_levels(db_url, version, barat, flt, as_of)
-    assert [v.username for v in calls] == ["walikota", "pws-timur", "pws-barat"]
-    assert set(scoped_timur.kelurahan["kode_kelurahan"]) != set(scoped_barat.kelurahan["kode_kelurahan"])
-    assert all(k.startswith("16.73.01.") for k in scoped_timur.kelurahan["kode_kelurahan"])
-    mapview.cached_levels(db_url, (version[0], version[1] + 1), other_official, flt, as_of)
-    assert len(calls) == 4  # a new store fingerprint is a new entry
-    mapview.cached_levels.clear()
-
-
 @pytest.fixture
 def page_data_calls(monkeypatch):
     """Who the map page's one read per view (overview.page_data) ran for, on an empty shared cache."""
@@ -304,7 +265,7 @@ def page_data_calls(monkeypatch):
 
 def test_the_page_data_cache_is_shared_by_scope_never_across_scopes(demo_engine, page_data_calls):
     """Issue 14: the map page's one read per view (peta_data.cached_page) is shared by officials of
-    one role and scope, like the levels; another kecamatan's Panwascam reads its own."""
+    one role and scope; another kecamatan's Panwascam reads its own."""
     from kondusif import overview
     from kondusif.filters import Filter
     from kondusif.ui import peta_data

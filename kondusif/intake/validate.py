@@ -93,11 +93,6 @@ class Checked:
     def ok(self) -> bool:
         return self.record is not None and not self.errors
 
-    def errors_by_field(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for e in self.errors:
-            out.setdefault(e.field, []).append(e.message)
-        return out
 
 
 @dataclass(frozen=True)

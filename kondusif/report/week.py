@@ -130,15 +130,6 @@ def parse_week(text: str | IsoWeek) -> IsoWeek:
     return IsoWeek(year, week)
 
 
-def weeks_between(first: date, last: date) -> list[IsoWeek]:
-    """Every ISO week touching [first, last], oldest first."""
-    out: list[IsoWeek] = []
-    wk = week_of_date(first)
-    end = week_of_date(last)
-    while wk <= end:
-        out.append(wk)
-        wk = wk.next()
-    return out
 
 
 def report_weeks(engine: Engine, viewer: Viewer, extra: Iterable[IsoWeek] = ()) -> list[IsoWeek]:

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from kondusif import charts, maps, overview, store
+from kondusif import charts, maps, overview
 from kondusif.config import settings
 from kondusif.filters import Filter, Period, format_moment
 from kondusif.maps import live as live_map
@@ -96,10 +96,6 @@ def viewer_scope(viewer: Viewer) -> tuple:
 
 BY_SCOPE: dict[str | type[Any], Callable[[Any], Any]] = {Viewer: viewer_scope}
 
-
-@st.cache_data(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=32, show_spinner=False)
-def cached_levels(db_url: str, version: tuple, viewer: Viewer, flt: Filter, as_of) -> overview.Levels:
-    return overview.levels_for_view(store.get_engine(db_url), viewer, flt, as_of)
 
 
 

@@ -34,7 +34,10 @@ def rules(store_engine) -> Rules:
 
 
 def errors(checked) -> dict[str, list[str]]:
-    return checked.errors_by_field()
+    out: dict[str, list[str]] = {}
+    for e in checked.errors:
+        out.setdefault(e.field, []).append(e.message)
+    return out
 
 
 def test_good_record_becomes_clean_incident(rules):

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from kondusif.report.week import IsoWeek, WeekError, parse_week, week_of, weeks_between, weeks_in_year
+from kondusif.report.week import IsoWeek, WeekError, parse_week, week_of, weeks_in_year
 
 
 def test_week_bounds_are_wib_days_in_utc():
@@ -62,11 +62,6 @@ def test_week_of_uses_the_wib_calendar_day():
     assert week_of(datetime(2018, 6, 24, 16, 59, 59, tzinfo=UTC)) == IsoWeek(2018, 25)  # Minggu 23.59 WIB
     assert week_of(datetime(2018, 6, 24, 17, 0, tzinfo=UTC)) == IsoWeek(2018, 26)  # Senin 00.00 WIB
     assert week_of(datetime(2018, 6, 25, 0, 30)) == IsoWeek(2018, 26)  # naive = WIB
-
-
-def test_weeks_between_lists_every_touched_week():
-    weeks = weeks_between(date(2020, 12, 20), date(2021, 1, 5))
-    assert [w.key for w in weeks] == ["2020-W51", "2020-W52", "2020-W53", "2021-W01"]
 
 
 def test_report_weeks_are_the_wib_weeks_with_reports_the_viewer_sees_newest_first(engine):

@@ -48,7 +48,7 @@ def test_overdue_follow_ups_come_first_then_the_chosen_sort(engine, followups):
 
 def test_headline_counts_overdue_in_the_same_view(engine, followups):
     head = workbench.headline(engine, None, PANWASLU, as_of=AS_OF)
-    assert head.total == 6 and head.overdue == 2 and head.unverified == 2 and head.in_progress == 3
+    assert head.total == 6 and head.overdue == 2 and head.unverified == 2 and head.by_status["ditindaklanjuti"] == 3
     assert head.berat_open == 1
     # A filter and a scope apply to the figures too.
     scoped = workbench.headline(engine, None, scoped_panwaslu("16.73.05"), as_of=AS_OF)
