@@ -2,7 +2,7 @@
 
 Behind nginx with several app processes (issue 16), an address walking usernames would
 otherwise get ADDRESS_MAX_FAILURES tries on each process, and a restart would forget them.
-Same rule as `auth.AddressThrottle` (failures in a sliding window, a success does not reset
+The rule of `auth.Throttle` (failures in a sliding window, a success does not reset
 them); the rows older than the window are deleted as new ones arrive. Logins go through
 `reserve`/`release` (check and count in one step, issue 27); other doors may use
 `blocked`/`record_failure`.
@@ -25,7 +25,7 @@ _ADDRESS_WIDTH = 64  # login_failures.address; longer text (never a real address
 
 
 class StoreAddressThrottle:
-    """`auth.AddressThrottle` with its memory in the login_failures table (shared by processes).
+    """The per-address throttle (`auth.Throttle`) with its memory in login_failures (shared by processes).
 
     `engine` None = the configured store, looked up at each call (tests swap databases).
     `kind` keeps another door's failures apart in the same table (e.g. "smssync": wrong gateway

@@ -15,6 +15,7 @@ from kondusif.accounts import auth, auth_tokens
 from kondusif.accounts.auth import LOGIN_FAILED, AuthError
 from kondusif.accounts.auth_oidc import NOT_REGISTERED, RoleClaim, resolve_sso, role_from_claim
 from kondusif.errors import NotPermitted
+from kondusif.login_throttle import StoreAddressThrottle
 from kondusif.model import SYSTEM, Role, Viewer
 
 T0 = datetime(2018, 6, 20, 8, 0, tzinfo=UTC)
@@ -230,7 +231,7 @@ def test_the_address_throttle_stops_one_address_walking_usernames(engine):
     clock = FakeClock(datetime(2018, 6, 27, 8, 0, tzinfo=UTC))
     for n in range(1, 4):
         make(engine, f"rt-1673011001-{n:03d}", Role.RT, password="482913", kelurahan="16.73.01.1001", rt=n)
-    throttle = auth.AddressThrottle(max_failures=3)
+    throttle = StoreAddressThrottle(engine, max_failures=3)
     attacker, neighbour = "10.0.0.66", "10.0.0.7"
     for n in range(1, 4):
         res = auth.authenticate_from(engine, throttle, attacker, f"rt-1673011001-{n:03d}", "000000", clock=clock)

@@ -20,7 +20,7 @@ import secrets
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -303,71 +303,13 @@ THROTTLED = ("Terlalu banyak percobaan masuk yang gagal dari alamat jaringan ini
              f"Tunggu {ADDRESS_WINDOW_MINUTES} menit lalu coba lagi.")
 
 
-class AddressThrottle:
-    """Failed logins per client address in a sliding window, on top of the per-account lock.
-
-    One address that walks predictable usernames (admin, rt-<kode>-<nnn>) is stopped after
-    ADDRESS_MAX_FAILURES failures and so cannot lock out every account. Kept in the memory
-    of the serving process (thread-safe); a successful login does not reset it.
-    """
-
-    def __init__(self, max_failures: int = ADDRESS_MAX_FAILURES,
-                 window: timedelta = timedelta(minutes=ADDRESS_WINDOW_MINUTES)) -> None:
-        import threading
-
-        self.max_failures = max_failures
-        self.window = window
-        self._failures: dict[str, list[datetime]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, address: str, moment: datetime) -> list[datetime]:
-        kept = [t for t in self._failures.get(address, []) if moment - t < self.window]
-        if kept:
-            self._failures[address] = kept
-        else:
-            self._failures.pop(address, None)
-        return kept
-
-    def blocked(self, address: str, *, clock: Clock = utc_now) -> bool:
-        with self._lock:
-            return len(self._recent(address, as_utc(clock()))) >= self.max_failures
-
-    def record_failure(self, address: str, *, clock: Clock = utc_now) -> None:
-        moment = as_utc(clock())
-        with self._lock:
-            self._append(address, moment)
-
-    def _append(self, address: str, moment: datetime) -> None:
-        self._recent(address, moment)
-        self._failures.setdefault(address, []).append(moment)
-        if len(self._failures) > 100_000:  # bounded memory under a spray of addresses
-            self._failures.pop(next(iter(self._failures)))
-
-    def reserve(self, address: str, *, clock: Clock = utc_now) -> object | None:
-        """Count one attempt as a failure unless the address is blocked (check and count at once).
-
-        Returns a token for `release` (the attempt succeeded), or None when blocked.
-        """
-        moment = as_utc(clock())
-        with self._lock:
-            if len(self._recent(address, moment)) >= self.max_failures:
-                return None
-            self._append(address, moment)
-            return (address, moment)
-
-    def release(self, token: object) -> None:
-        """Take back a reserved attempt that turned out to be a successful login."""
-        if not isinstance(token, tuple):
-            return
-        address, moment = token
-        with self._lock:
-            kept = self._failures.get(address, [])
-            if moment in kept:
-                kept.remove(moment)
-
-
 class Throttle(Protocol):
-    """What `authenticate_from` needs of a per-address throttle (in memory or in the store)."""
+    """What `authenticate_from` needs of a per-address throttle (`login_throttle.StoreAddressThrottle`).
+
+    Failed logins per client address in a sliding window, on top of the per-account lock: one
+    address walking predictable usernames (admin, rt-<kode>-<nnn>) is stopped after
+    ADDRESS_MAX_FAILURES failures and so cannot lock out every account.
+    """
 
     def reserve(self, address: str, *, clock: Clock = ...) -> object | None: ...
 
