@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from kondusif import accounts, registry, store
+from kondusif import access, accounts, registry, store
 from kondusif.accounts import auth, auth_tokens
 from kondusif.accounts.auth import LOGIN_FAILED, AuthError
 from kondusif.accounts.auth_oidc import NOT_REGISTERED, RoleClaim, resolve_sso, role_from_claim
@@ -349,16 +349,19 @@ def test_scope_validation_accepts_names_and_refuses_unknown(engine):
 
 
 def test_rt_may_file_only_for_own_rt():
+    def may_file_for(viewer: Viewer, kode_kelurahan: str, rt: int | None) -> bool:
+        return access.allows(viewer, "form.submit", access.Place(kode_kelurahan, rt=rt))
+
     rt = Viewer("rt-x", Role.RT, kelurahan="16.73.01.1001", rt=3)
-    assert auth.may_file_for(rt, "16.73.01.1001", 3)
-    assert not auth.may_file_for(rt, "16.73.01.1001", 4)
-    assert not auth.may_file_for(rt, "16.73.01.1002", 3)
-    assert not auth.may_file_for(rt, "16.73.01.1001", None)
+    assert may_file_for(rt, "16.73.01.1001", 3)
+    assert not may_file_for(rt, "16.73.01.1001", 4)
+    assert not may_file_for(rt, "16.73.01.1002", 3)
+    assert not may_file_for(rt, "16.73.01.1001", None)
     scoped = Viewer("p", Role.PANWASLU, kecamatan="16.73.01")
-    assert auth.may_file_for(scoped, "16.73.01.1005", None)
-    assert not auth.may_file_for(scoped, "16.73.02.1001", 1)
-    assert not auth.may_file_for(Viewer("w", Role.PEJABAT), "16.73.01.1001", 1)
-    assert auth.may_file_for(Viewer("a", Role.ADMIN), "16.73.02.1001", 1)
+    assert may_file_for(scoped, "16.73.01.1005", None)
+    assert not may_file_for(scoped, "16.73.02.1001", 1)
+    assert not may_file_for(Viewer("w", Role.PEJABAT), "16.73.01.1001", 1)
+    assert may_file_for(Viewer("a", Role.ADMIN), "16.73.02.1001", 1)
 
 
 # --------------------------------------------------------------------------- administration

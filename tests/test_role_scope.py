@@ -628,7 +628,6 @@ DATA_FUNCTIONS: dict[str, object] = {
     "accounts.update_account": "tests/test_auth.py::test_account_changes_need_account_manage",
     "accounts.link_oidc": "tests/test_auth.py::test_account_changes_need_account_manage",
     "accounts.apply_rt_accounts": "tests/test_auth.py::test_account_changes_need_account_manage",
-    "accounts.auth.may_file_for": "tests/test_auth.py::test_rt_may_file_only_for_own_rt",
     "registry.replace_rt_registry": "tests/test_auth.py::test_account_changes_need_account_manage",
     **{f"registry.{n}": "tests/registry/test_official_list.py::test_only_the_admin_loads_the_list"
        for n in ("preview_official", "apply_official", "removed_rts")},
@@ -679,7 +678,7 @@ NO_VIEWER: dict[str, str] = {
     "overview.epoch_seconds": _PRIMITIVE,
     **{f"alerts.{n}": _SYSTEM_JOB for n in (
         "check_levels", "check_new_incidents", "deliver_alert", "deliver_pending", "deliver_ids", "announce",
-        "list_alerts", "acks_for")},
+        "list_alerts")},
     **{f"store.outbox.{n}": _PRIMITIVE for n in (
         "record", "work_waiting", "claim", "finish", "fail", "heartbeat", "state",
         # import jobs: queued by `intake.worker.enqueue` (which requires import.run), held by the session's own id

@@ -1,4 +1,4 @@
-"""Authentication: argon2id password hashes, login with lockout, sessions, scope checks.
+"""Authentication: argon2id password hashes, login with lockout, sessions.
 
 Account administration (create, deactivate, reset, role changes, bulk RT accounts)
 lives in kondusif.accounts.admin; this module holds what every login touches.
@@ -380,17 +380,3 @@ def change_password(
     pw_hash = hash_password(new)
     with store.write(engine) as conn:
         return writes.change_own_password(conn, row["id"], username, pw_hash)
-
-
-# --------------------------------------------------------------------------- scope
-
-
-def may_file_for(viewer: Viewer, kode_kelurahan: str, rt: int | None) -> bool:
-    """Whether `viewer` may file a report for this kelurahan/RT.
-
-    Ketua RT file only for their own RT, whatever the form says; a scoped panwaslu
-    only inside their kecamatan; admin and unscoped panwaslu anywhere; pejabat never.
-    """
-    from kondusif import access
-
-    return access.allows(viewer, "form.submit", access.Place(str(kode_kelurahan), rt=rt))

@@ -29,10 +29,21 @@ _NEXT_EPOCH = {"session_epoch": users.c.session_epoch + 1}  # ends every session
 # --------------------------------------------------------------------------- the account's record
 
 
+def _new(values: dict[str, Any], stamp: datetime) -> dict[str, Any]:
+    """A new account's row: active, no failed guesses, epoch 0."""
+    return {"active": True, "failed_attempts": 0, "session_epoch": 0, "created_at": stamp, **values}
+
+
+def _new_secret(conn: Connection, username: str, password_hash: str, must_change: bool) -> None:
+    """A new password or PIN: clears any lock, ends sessions."""
+    conn.execute(users.update().where(users.c.username == username).values(
+        password_hash=password_hash, must_change=must_change, failed_attempts=0, locked_until=None, **_NEXT_EPOCH))
+
+
 def add_account(conn: Connection, actor: str, values: dict[str, Any], *, note: str | None = None,
                 details: dict[str, Any] | None = None) -> None:
-    """Insert one active account (no failed guesses, epoch 0); audited as 'create'."""
-    conn.execute(users.insert().values(active=True, failed_attempts=0, session_epoch=0, created_at=now(), **values))
+    """Insert one account; audited as 'create'."""
+    conn.execute(users.insert().values(**_new(values, now())))
     audit.record(conn, actor, "user", values["username"], "create", to_status=values["role"], note=note,
                  details=details)
 
@@ -49,8 +60,7 @@ def set_active(conn: Connection, actor: str, username: str, active: bool) -> Non
 def set_password(conn: Connection, actor: str, username: str, password_hash: str, *, must_change: bool,
                  action: str) -> None:
     """An operator's new password (or reset secret): clears any lock, ends sessions."""
-    conn.execute(users.update().where(users.c.username == username).values(
-        password_hash=password_hash, must_change=must_change, failed_attempts=0, locked_until=None, **_NEXT_EPOCH))
+    _new_secret(conn, username, password_hash, must_change)
     audit.record(conn, actor, "user", username, action)
 
 
@@ -81,17 +91,15 @@ def link_sso(conn: Connection, actor: str, username: str, subject: str | None) -
 def add_rt_accounts(conn: Connection, actor: str, planned: Sequence[tuple[RtCredential, str]]) -> None:
     """Bulk RT accounts with their PIN hashes: new ones created, existing ones (`reset`) re-keyed."""
     stamp = now()
-    new_rows = [{
+    new_rows = [_new({
         "username": c.username, "display_name": f"Ketua RT {c.rt:03d} {c.kelurahan}", "role": Role.RT.value,
-        "kecamatan": None, "kelurahan": c.kode_kelurahan, "rt": c.rt, "password_hash": pw_hash, "active": True,
-        "must_change": True, "failed_attempts": 0, "session_epoch": 0, "created_at": stamp,
-    } for c, pw_hash in planned if not c.reset]
+        "kecamatan": None, "kelurahan": c.kode_kelurahan, "rt": c.rt, "password_hash": pw_hash, "must_change": True,
+    }, stamp) for c, pw_hash in planned if not c.reset]
     if new_rows:
         conn.execute(users.insert(), new_rows)
     for cred, pw_hash in planned:
         if cred.reset:
-            conn.execute(users.update().where(users.c.username == cred.username).values(
-                password_hash=pw_hash, must_change=True, failed_attempts=0, locked_until=None, **_NEXT_EPOCH))
+            _new_secret(conn, cred.username, pw_hash, must_change=True)
     if planned:
         audit.record_rows(conn, [
             {"actor": actor, "entity": "user", "entity_id": c.username,

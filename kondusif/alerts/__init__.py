@@ -66,7 +66,6 @@ from kondusif.alerts.delivery import (
 )
 from kondusif.alerts.inbox import (
     acknowledge,
-    acks_for,
     count_unacknowledged,
     list_alerts,
     sees_alerts,
@@ -77,7 +76,6 @@ from kondusif.alerts.writes import announce, create_alerts
 __all__ = [
     "acknowledge",
     "announce",
-    "acks_for",
     "berat_message",
     "check_levels",
     "check_new_incidents",

@@ -75,13 +75,6 @@ def acknowledge(engine: Engine, viewer: Viewer, alert_ids: Iterable[int] | None 
     return len(ids)
 
 
-def acks_for(engine: Engine, alert_id: int) -> list[dict[str, Any]]:
-    k = store.alert_acks
-    with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(sa.select(k).where(k.c.alert_id == alert_id).order_by(k.c.at))
-                .mappings()]
-
-
 def list_alerts(engine: Engine, limit: int = 50) -> pd.DataFrame:
     """Latest alerts with their delivery state (for the CLI and the admin)."""
     a = store.alerts
