@@ -92,23 +92,6 @@ def ensure_rt_registry(engine: Engine) -> int:
     return len(frame)
 
 
-def replace_rt_registry(engine: Engine, viewer: Viewer, frame: pd.DataFrame, sample: bool = False) -> int:
-    """Replace the whole registry in one transaction (the official list from Setda); needs registry.manage."""
-    actor = access.require(viewer, "registry.manage").username
-    frame = frame.copy()
-    frame["contoh"] = sample
-    for col in COLUMNS:
-        if col not in frame.columns:
-            frame[col] = None
-    with store.write(engine) as conn:
-        conn.execute(store.rt_units.delete())
-        conn.execute(store.rt_units.insert(), _rows(frame[COLUMNS]))
-        store.audit.record(conn, actor, "rt_registry", None, "replace",
-                           note=f"Daftar RT diganti ({len(frame)} RT, {'contoh' if sample else 'resmi'})")
-    invalidate_cache()
-    return len(frame)
-
-
 def _rows(frame: pd.DataFrame) -> list[dict]:
     out = []
     for rec in frame.to_dict("records"):

@@ -510,7 +510,7 @@ def test_account_changes_need_account_manage(engine):
             lambda v: accounts.update_account(engine, v, "siti", Role.PEJABAT),
             lambda v: accounts.link_oidc(engine, v, "siti", "kc-1"),
             lambda v: accounts.apply_rt_accounts(engine, v, accounts.plan_rt_accounts(engine)),
-            lambda v: registry.replace_rt_registry(engine, v, registry.rt_registry(engine)),
+            lambda v: registry.apply_official(engine, v, registry.read_official(b"Kelurahan;RT\nAir Kuti;1\n", "rt.csv")),
             lambda v: accounts.history(engine, v, "siti"),
         ):
             with pytest.raises(NotPermitted, match="tidak berhak"):

@@ -628,7 +628,6 @@ DATA_FUNCTIONS: dict[str, object] = {
     "accounts.update_account": "tests/test_auth.py::test_account_changes_need_account_manage",
     "accounts.link_oidc": "tests/test_auth.py::test_account_changes_need_account_manage",
     "accounts.apply_rt_accounts": "tests/test_auth.py::test_account_changes_need_account_manage",
-    "registry.replace_rt_registry": "tests/test_auth.py::test_account_changes_need_account_manage",
     **{f"registry.{n}": "tests/registry/test_official_list.py::test_only_the_admin_loads_the_list"
        for n in ("preview_official", "apply_official", "removed_rts")},
     "sms.senders.set_phone": "tests/sms/test_sms_inbound.py::test_phone_registration_rules",

@@ -169,12 +169,11 @@ def test_an_rt_list_imported_on_another_process_is_used_here_at_once(engine, db_
     registry.ensure_rt_registry(engine)
     before = registry.rt_registry(engine)
     assert len(before) == 522 and registry.registry_is_sample(before)  # the shipped sample, now cached here
-    code = ("import pandas as pd\n"
-            "from kondusif import registry, store\n"
+    code = ("from kondusif import registry, store\n"
             "from kondusif.model import Role, Viewer\n"
-            "frame = pd.DataFrame({'kode_kelurahan': ['16.73.01.1001', '16.73.01.1001'], 'rt': [1, 2],\n"
-            "                      'nama_ketua': ['Pak Harun', 'Bu Sari']})\n"
-            "registry.replace_rt_registry(store.get_engine(), Viewer('operator', Role.ADMIN), frame)\n")
+            "listed = registry.read_official(b'Kelurahan;RT;Nama Ketua RT\\nAir Kuti;1;Pak Harun\\n'\n"
+            "                                b'Air Kuti;2;Bu Sari\\n', 'rt.csv')\n"
+            "registry.apply_official(store.get_engine(), Viewer('operator', Role.ADMIN), listed)\n")
     env = {**os.environ, "KONDUSIF_DB_URL": db_url}
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=120)

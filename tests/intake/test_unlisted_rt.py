@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 
-import pandas as pd
 import sqlalchemy as sa
 from intake_helpers import PANWASLU
 
@@ -51,8 +50,8 @@ def test_sample_registry_accepts_an_unknown_rt_with_a_flag_and_counts_it(store_e
 
 
 def official_registry(engine) -> None:
-    frame = pd.DataFrame({"kode_kelurahan": ["16.73.08.1007"] * 5, "rt": [1, 2, 3, 4, 5]})
-    registry.replace_rt_registry(engine, SYSTEM, frame, sample=False)
+    rows = "".join(f"16.73.08.1007;{rt}\n" for rt in range(1, 6))
+    registry.apply_official(engine, SYSTEM, registry.read_official(f"Kelurahan;RT\n{rows}".encode(), "rt.csv"))
 
 
 def test_official_registry_sends_an_unknown_rt_to_the_review_queue_with_the_reason(store_engine):
