@@ -30,8 +30,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
+HOLD_UPLOADS = Path(__file__).with_name("hold_uploads.js")
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
 sys.path.insert(0, str(ROOT / "deploy"))
 import render  # noqa: E402
@@ -452,25 +454,25 @@ def test_a_photo_chosen_before_a_failover_is_filed_or_asked_for_again(cluster, b
     engine = cluster["engine"]
     rt_ctx, rt = _context(browser, url, route_to(url, port_a), viewport={"width": 360, "height": 740},
                           is_mobile=True, has_touch=False)
+    if cut_upload:  # the photo's upload waits in the page until A is dead, then goes through nginx
+        rt.add_init_script(path=str(HOLD_UPLOADS))
     try:
         rt.goto(f"{url}/lapor")  # the Streamlit form; "/" sends an RT to /rt/ (issue 26)
         assert submit_login(rt, RT_USER, RT_PIN).status == 303
         # A photo chosen on A, then A killed: on B the report is filed with its photo, or the
         #    form asks for the photo again and keeps the typed text; a tap after that files both.
         title3 = "Foto dipilih sebelum proses mati"
-        held: list = []
-        if cut_upload:  # the photo's upload waits until A is dead, then goes through nginx like any upload
-            rt.route("**/_stcore/upload_file/**",
-                     lambda route: held.append(route) if route.request.method == "PUT" else route.continue_())
         _fill_form(rt, title3, photo=_photo(tmp_path, "amplop.jpg"))
         if cut_upload:
-            # The route handler only runs while Playwright has the thread: the predicate gives it 50 ms a turn.
-            wait_until(lambda: held or rt.wait_for_timeout(50), timeout=30, message="the photo's upload, held")
+            try:
+                rt.wait_for_function("() => window.__heldUploads.count() > 0", timeout=30_000)
+            except PlaywrightTimeout:
+                uploader = rt.locator('[data-testid="stFileUploader"]').inner_text()
+                raise AssertionError(f"the photo's upload never started; the photo field says: {uploader!r}"
+                                     ) from None
         _kill_and_wait_for_reconnect(rt, app_a)
         if cut_upload:
-            for route in held:
-                route.continue_()
-            rt.unroute("**/_stcore/upload_file/**")
+            assert rt.evaluate("() => window.__heldUploads.release()") == 1
             wait_until(lambda: "upload_file" in (cluster["nginx_logs"] / "sikondusif.access.log").read_text(),
                        timeout=30, message="the held upload answered")
             wait_idle(rt)

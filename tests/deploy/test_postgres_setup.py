@@ -96,8 +96,10 @@ def test_the_cli_wrapper_reads_the_owner_password_only_as_root(tmp_path):
 
         pytest.skip("needs root to run the wrapper as another user")
     nobody = pwd.getpwnam("nobody").pw_name
-    proc = subprocess.run(["runuser", "-u", nobody, "--", "bash", str(ROOT / "deploy" / "sikondusif-cli.sh"),
-                           "--pemilik", "info"], env={**os.environ, "SIKONDUSIF_ETC": str(tmp_path)},
+    # the script goes in on stdin: `nobody` may not be able to enter the folder the repository is cloned in
+    proc = subprocess.run(["runuser", "-u", nobody, "--", "bash", "-s", "--", "--pemilik", "info"],
+                          input=(ROOT / "deploy" / "sikondusif-cli.sh").read_text(), cwd="/",
+                          env={**os.environ, "SIKONDUSIF_ETC": str(tmp_path)},
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "hanya bisa dibaca root" in proc.stderr and "sudo" in proc.stderr
