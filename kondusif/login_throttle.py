@@ -2,7 +2,7 @@
 
 Behind nginx with several app processes (issue 16), an address walking usernames would
 otherwise get ADDRESS_MAX_FAILURES tries on each process, and a restart would forget them.
-Same rule as `auth.AddressThrottle` (failures in a sliding window, a success does not reset
+The rule of `auth.Throttle` (failures in a sliding window, a success does not reset
 them); the rows older than the window are deleted as new ones arrive. Logins go through
 `reserve`/`release` (check and count in one step, issue 27); other doors may use
 `blocked`/`record_failure`.
@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import store
+from kondusif.accounts import writes
 from kondusif.accounts.auth import ADDRESS_MAX_FAILURES, ADDRESS_WINDOW_MINUTES, Clock
 from kondusif.timeutil import as_utc
 from kondusif.timeutil import now as utc_now
@@ -24,7 +25,7 @@ _ADDRESS_WIDTH = 64  # login_failures.address; longer text (never a real address
 
 
 class StoreAddressThrottle:
-    """`auth.AddressThrottle` with its memory in the login_failures table (shared by processes).
+    """The per-address throttle (`auth.Throttle`) with its memory in login_failures (shared by processes).
 
     `engine` None = the configured store, looked up at each call (tests swap databases).
     `kind` keeps another door's failures apart in the same table (e.g. "smssync": wrong gateway
@@ -53,11 +54,10 @@ class StoreAddressThrottle:
         return int(n or 0) >= self.max_failures
 
     def record_failure(self, address: str, *, clock: Clock = utc_now) -> None:
-        lf = store.login_failures
         moment = as_utc(clock())
         with store.write(self.engine()) as conn:
-            conn.execute(lf.delete().where(lf.c.at <= moment - self.window))
-            conn.execute(lf.insert().values(address=self._key(address), at=moment))
+            writes.forget_failures(conn, moment - self.window)
+            writes.add_failure(conn, self._key(address), moment)
 
     def reserve(self, address: str, *, clock: Clock = utc_now) -> int | None:
         """Count one attempt as a failure unless the address is blocked; None when blocked.
@@ -72,15 +72,15 @@ class StoreAddressThrottle:
         with store.write(self.engine()) as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(key))))
-            conn.execute(lf.delete().where(lf.c.at <= moment - self.window))
+            writes.forget_failures(conn, moment - self.window)
             n = conn.execute(sa.select(sa.func.count()).select_from(lf).where(
                 lf.c.address == key, lf.c.at > moment - self.window)).scalar()
             if int(n or 0) >= self.max_failures:
                 return None
-            return int(conn.execute(lf.insert().values(address=key, at=moment).returning(lf.c.id)).scalar_one())
+            return writes.add_failure(conn, key, moment)
 
     def release(self, token: object) -> None:
         """Take back the attempt `reserve` counted: it was a successful login."""
         if isinstance(token, int):
             with store.write(self.engine()) as conn:
-                conn.execute(store.login_failures.delete().where(store.login_failures.c.id == token))
+                writes.take_back_failure(conn, token)

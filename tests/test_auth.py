@@ -10,11 +10,12 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from kondusif import accounts, registry, store
+from kondusif import access, accounts, registry, store
 from kondusif.accounts import auth, auth_tokens
 from kondusif.accounts.auth import LOGIN_FAILED, AuthError
 from kondusif.accounts.auth_oidc import NOT_REGISTERED, RoleClaim, resolve_sso, role_from_claim
 from kondusif.errors import NotPermitted
+from kondusif.login_throttle import StoreAddressThrottle
 from kondusif.model import SYSTEM, Role, Viewer
 
 T0 = datetime(2018, 6, 20, 8, 0, tzinfo=UTC)
@@ -230,7 +231,7 @@ def test_the_address_throttle_stops_one_address_walking_usernames(engine):
     clock = FakeClock(datetime(2018, 6, 27, 8, 0, tzinfo=UTC))
     for n in range(1, 4):
         make(engine, f"rt-1673011001-{n:03d}", Role.RT, password="482913", kelurahan="16.73.01.1001", rt=n)
-    throttle = auth.AddressThrottle(max_failures=3)
+    throttle = StoreAddressThrottle(engine, max_failures=3)
     attacker, neighbour = "10.0.0.66", "10.0.0.7"
     for n in range(1, 4):
         res = auth.authenticate_from(engine, throttle, attacker, f"rt-1673011001-{n:03d}", "000000", clock=clock)
@@ -348,16 +349,19 @@ def test_scope_validation_accepts_names_and_refuses_unknown(engine):
 
 
 def test_rt_may_file_only_for_own_rt():
+    def may_file_for(viewer: Viewer, kode_kelurahan: str, rt: int | None) -> bool:
+        return access.allows(viewer, "form.submit", access.Place(kode_kelurahan, rt=rt))
+
     rt = Viewer("rt-x", Role.RT, kelurahan="16.73.01.1001", rt=3)
-    assert auth.may_file_for(rt, "16.73.01.1001", 3)
-    assert not auth.may_file_for(rt, "16.73.01.1001", 4)
-    assert not auth.may_file_for(rt, "16.73.01.1002", 3)
-    assert not auth.may_file_for(rt, "16.73.01.1001", None)
+    assert may_file_for(rt, "16.73.01.1001", 3)
+    assert not may_file_for(rt, "16.73.01.1001", 4)
+    assert not may_file_for(rt, "16.73.01.1002", 3)
+    assert not may_file_for(rt, "16.73.01.1001", None)
     scoped = Viewer("p", Role.PANWASLU, kecamatan="16.73.01")
-    assert auth.may_file_for(scoped, "16.73.01.1005", None)
-    assert not auth.may_file_for(scoped, "16.73.02.1001", 1)
-    assert not auth.may_file_for(Viewer("w", Role.PEJABAT), "16.73.01.1001", 1)
-    assert auth.may_file_for(Viewer("a", Role.ADMIN), "16.73.02.1001", 1)
+    assert may_file_for(scoped, "16.73.01.1005", None)
+    assert not may_file_for(scoped, "16.73.02.1001", 1)
+    assert not may_file_for(Viewer("w", Role.PEJABAT), "16.73.01.1001", 1)
+    assert may_file_for(Viewer("a", Role.ADMIN), "16.73.02.1001", 1)
 
 
 # --------------------------------------------------------------------------- administration

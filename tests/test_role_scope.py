@@ -628,7 +628,6 @@ DATA_FUNCTIONS: dict[str, object] = {
     "accounts.update_account": "tests/test_auth.py::test_account_changes_need_account_manage",
     "accounts.link_oidc": "tests/test_auth.py::test_account_changes_need_account_manage",
     "accounts.apply_rt_accounts": "tests/test_auth.py::test_account_changes_need_account_manage",
-    "accounts.auth.may_file_for": "tests/test_auth.py::test_rt_may_file_only_for_own_rt",
     **{f"registry.{n}": "tests/registry/test_official_list.py::test_only_the_admin_loads_the_list"
        for n in ("preview_official", "apply_official", "removed_rts")},
     "sms.senders.set_phone": "tests/sms/test_sms_inbound.py::test_phone_registration_rules",
@@ -655,7 +654,14 @@ NO_VIEWER: dict[str, str] = {
         "update_incident", "get_setting", "set_setting", "init_db", "insert_incidents",
         "reserve_numbers", "schema_version", "new_generation", "wib_day_expr", "write", "bulk_insert",
         "secondary_indexes_deferred", "build_reference_schema")},
-    "accounts.admin.store_phone": "write step inside sms.senders.set_phone, which requires account.manage",
+    # The accounts' and alerts' write modules: one change each, inside a write their callers decided on.
+    **{f"accounts.writes.{n}": _PRIMITIVE for n in (
+        "add_account", "set_active", "set_password", "change_account", "set_phone", "link_sso", "add_rt_accounts",
+        "take_guess_slot", "lock_when_full", "sign_in", "sign_in_sso", "log_out", "change_own_password",
+        "forget_failures", "add_failure", "take_back_failure")},
+    **{f"alerts.writes.{n}": _PRIMITIVE for n in (
+        "record_levels", "acknowledge_alerts", "take_for_delivery", "count_delivery_attempt", "finish_delivery",
+        "requeue_undelivered")},
     "alerts.create_alerts": _SYSTEM_JOB,
     "checkins.load_simulated": "demo seeding inside demo_checkins.seed_checkins (simulated rows only)",
     "intake.review.enqueue": "write step of the intake paths, each authorised by its caller (import, SMS)",
@@ -671,7 +677,7 @@ NO_VIEWER: dict[str, str] = {
     "overview.epoch_seconds": _PRIMITIVE,
     **{f"alerts.{n}": _SYSTEM_JOB for n in (
         "check_levels", "check_new_incidents", "deliver_alert", "deliver_pending", "deliver_ids", "announce",
-        "list_alerts", "acks_for")},
+        "list_alerts")},
     **{f"store.outbox.{n}": _PRIMITIVE for n in (
         "record", "work_waiting", "claim", "finish", "fail", "heartbeat", "state",
         # import jobs: queued by `intake.worker.enqueue` (which requires import.run), held by the session's own id
@@ -714,8 +720,7 @@ NO_VIEWER: dict[str, str] = {
                               "outbox only, never to a page") for n in ("due", "claim")},
     "accounts.auth_oidc.resolve_sso": "single sign-on: the identity provider proves who the user is",
     **{f"accounts.auth.{n}": "signing in and out: the user proves who they are (no viewer exists yet, or it is their own)"
-       for n in ("authenticate", "authenticate_from", "restore_session", "change_password", "end_sessions",
-                 "bump_epoch")},
+       for n in ("authenticate", "authenticate_from", "restore_session", "change_password", "end_sessions")},
 }
 
 
@@ -889,7 +894,7 @@ UI_ALLOWED_NO_VIEWER = {
     "accounts.plan_rt_accounts",  # RT names from the registry; the page writes them via apply_rt_accounts(viewer)
     # signing in and out (kondusif/ui/login.py, session.py): the user proves who they are
     "accounts.auth.authenticate", "accounts.auth.restore_session", "accounts.auth.change_password",
-    "accounts.auth.end_sessions", "accounts.auth.bump_epoch", "accounts.auth_oidc.resolve_sso",
+    "accounts.auth.end_sessions", "accounts.auth_oidc.resolve_sso",
 }
 
 

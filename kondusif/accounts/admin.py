@@ -1,6 +1,7 @@
 """Account administration: create, list, deactivate, reset, change role/scope, bulk RT, demo.
 
-Every change is one transaction that also writes an audit row (entity "user").
+Every change is one transaction that decides here and writes through
+`kondusif.accounts.writes` (the change and its audit row, entity "user").
 Changes that alter what a person may do (deactivation, role/scope change,
 password reset) bump the account's session epoch, so open sessions and copied
 login cookies stop working at once. Secrets are generated here and returned to
@@ -19,9 +20,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access, registry, safe, store
+from kondusif.accounts import writes
 from kondusif.accounts.auth import (
     AuthError,
-    bump_epoch,
     generate_password,
     generate_pin,
     generate_secret_for,
@@ -30,7 +31,6 @@ from kondusif.accounts.auth import (
     password_problem,
 )
 from kondusif.model import SYSTEM, Role, Viewer, rt_username
-from kondusif.timeutil import now
 from lubuklinggau_geo import gazetteer, names
 from lubuklinggau_geo.errors import GeoNameError
 
@@ -219,13 +219,10 @@ def create_account(
     with store.write(engine) as conn:
         if conn.execute(sa.select(store.users.c.id).where(store.users.c.username == name)).first():
             raise AuthError(f"Nama pengguna «{name}» sudah dipakai.", field="username")
-        conn.execute(store.users.insert().values(
-            username=name, display_name=display, role=role.value, kecamatan=scope.kecamatan,
-            kelurahan=scope.kelurahan, rt=scope.rt, password_hash=pw_hash, active=True,
-            must_change=must_change, failed_attempts=0, session_epoch=0, created_at=now(),
-        ))
-        store.audit.record(conn, actor, "user", name, "create", to_status=role.value, note=note,
-                           details={"role": role.value, **_scope_details(scope), "display_name": display})
+        writes.add_account(conn, actor, {
+            "username": name, "display_name": display, "role": role.value, **_scope_details(scope),
+            "password_hash": pw_hash, "must_change": must_change,
+        }, note=note, details={"role": role.value, **_scope_details(scope), "display_name": display})
     return get_account(engine, viewer, name)  # type: ignore[return-value]
 
 
@@ -242,14 +239,8 @@ def set_active(engine: Engine, viewer: Viewer, username: str, active: bool) -> N
             raise AuthError("Anda tidak dapat menonaktifkan akun Anda sendiri.")
         if not active and _manages_accounts(row["role"]) and row["active"] and _active_admins(conn) <= 1:
             raise AuthError("Ini admin aktif terakhir; buat admin lain dulu sebelum menonaktifkannya.")
-        if bool(row["active"]) == active:
-            return
-        values: dict = {"active": active}
-        if active:
-            values.update(failed_attempts=0, locked_until=None)
-        conn.execute(store.users.update().where(store.users.c.id == row["id"]).values(**values))
-        bump_epoch(conn, username)
-        store.audit.record(conn, actor, "user", username, "reactivate" if active else "deactivate")
+        if bool(row["active"]) != active:
+            writes.set_active(conn, actor, username, active)
 
 
 def reset_password(engine: Engine, viewer: Viewer, username: str) -> str:
@@ -275,10 +266,7 @@ def set_password(
         raise AuthError(problem, field="password")
     pw_hash = hash_password(password)
     with store.write(engine) as conn:
-        conn.execute(store.users.update().where(store.users.c.username == username).values(
-            password_hash=pw_hash, must_change=must_change, failed_attempts=0, locked_until=None))
-        bump_epoch(conn, username)
-        store.audit.record(conn, actor, "user", username, action)
+        writes.set_password(conn, actor, username, pw_hash, must_change=must_change, action=action)
 
 
 def update_account(
@@ -310,28 +298,13 @@ def update_account(
         if losing and row["active"] and _active_admins(conn) <= 1:
             raise AuthError("Ini admin aktif terakhir; buat admin lain dulu.", field="role")
         values: dict = dict(after)
-        changed_rights = before != after
         display = None if display_name is None else (safe.clean_text(display_name) or "").strip()[:120]
         if display is not None and display != (row["display_name"] or ""):
             values["display_name"] = display
-        elif not changed_rights:
+        elif before == after:
             return False
-        conn.execute(store.users.update().where(store.users.c.id == row["id"]).values(**values))
-        if changed_rights:
-            bump_epoch(conn, username)
-        store.audit.record(
-            conn, actor, "user", username, "change_role" if changed_rights else "rename",
-            from_status=before["role"], to_status=role.value,
-            details={"sebelum": before, "sesudah": after, "display_name": values.get("display_name")},
-        )
+        writes.change_account(conn, actor, username, values, before=before, after=after)
     return True
-
-
-def store_phone(conn: Connection, actor: str, username: str, number: str | None) -> None:
-    """Write the SMS number of an RT account (checked by `sms.senders.set_phone`), audited."""
-    conn.execute(store.users.update().where(store.users.c.username == username).values(phone=number))
-    store.audit.record(conn, actor, "user", username, "set_phone",
-                       note="Nomor HP SMS dihapus" if number is None else "Nomor HP SMS didaftarkan")
 
 
 def link_oidc(engine: Engine, viewer: Viewer, username: str, subject: str | None) -> None:
@@ -345,9 +318,7 @@ def link_oidc(engine: Engine, viewer: Viewer, username: str, subject: str | None
                 store.users.c.oidc_subject == subject, store.users.c.username != username)).scalar()
             if other:
                 raise AuthError(f"Subjek SSO itu sudah tertaut ke akun «{other}».", field="oidc_subject")
-        conn.execute(store.users.update().where(store.users.c.username == username).values(oidc_subject=subject))
-        bump_epoch(conn, username)
-        store.audit.record(conn, actor, "user", username, "link_sso" if subject else "unlink_sso")
+        writes.link_sso(conn, actor, username, subject)
 
 
 # --------------------------------------------------------------------------- bulk RT
@@ -412,34 +383,8 @@ def apply_rt_accounts(engine: Engine, viewer: Viewer, plan: RtPlan) -> int:
     """Write the planned RT accounts in one transaction (all or nothing); returns how many."""
     actor = access.require(viewer, "registry.manage").username
     hashes = _hash_all([c.pin for c in plan.credentials])
-    stamp = now()
-    users = store.users
-    new_rows, resets = [], []
-    for cred, pw_hash in zip(plan.credentials, hashes, strict=True):
-        if cred.reset:
-            resets.append((cred, pw_hash))
-        else:
-            new_rows.append({
-                "username": cred.username, "display_name": f"Ketua RT {cred.rt:03d} {cred.kelurahan}",
-                "role": Role.RT.value, "kecamatan": None, "kelurahan": cred.kode_kelurahan, "rt": cred.rt,
-                "password_hash": pw_hash, "active": True, "must_change": True, "failed_attempts": 0,
-                "session_epoch": 0, "created_at": stamp,
-            })
     with store.write(engine) as conn:
-        if new_rows:
-            conn.execute(users.insert(), new_rows)
-        for cred, pw_hash in resets:
-            conn.execute(users.update().where(users.c.username == cred.username).values(
-                password_hash=pw_hash, must_change=True, failed_attempts=0, locked_until=None,
-                session_epoch=users.c.session_epoch + 1))
-        if plan.credentials:
-            store.audit.record_rows(conn, [
-                {"actor": actor, "entity": "user", "entity_id": c.username,
-                 "action": "reset_password" if c.reset else "create", "to_status": Role.RT.value,
-                 "note": "Akun RT massal (PIN sekali pakai, kartu masuk)",
-                 "details": {"kelurahan": c.kode_kelurahan, "rt": c.rt}}
-                for c in plan.credentials
-            ])
+        writes.add_rt_accounts(conn, actor, list(zip(plan.credentials, hashes, strict=True)))
     return len(plan.credentials)
 
 

@@ -1,4 +1,4 @@
-"""Authentication: argon2id password hashes, login with lockout, sessions, scope checks.
+"""Authentication: argon2id password hashes, login with lockout, sessions.
 
 Account administration (create, deactivate, reset, role changes, bulk RT accounts)
 lives in kondusif.accounts.admin; this module holds what every login touches.
@@ -20,7 +20,7 @@ import secrets
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access, store
+from kondusif.accounts import writes
 from kondusif.model import Role, Viewer
 from kondusif.timeutil import as_utc
 from kondusif.timeutil import now as utc_now
@@ -269,69 +270,29 @@ def authenticate(engine: Engine, username: str, password: str, *, clock: Clock =
         return LoginResult(False, LOGIN_FAILED)
 
     moment = as_utc(clock())
-    if not _take_guess_slot(engine, row["id"], name, moment):
+    with store.write(engine) as conn:
+        # Slots left full without a lock (a process died mid-check) become a lock that expires.
+        taken = writes.take_guess_slot(conn, row["id"], moment, MAX_FAILED_ATTEMPTS)
+        if not taken:
+            writes.lock_when_full(conn, row["id"], name, moment, MAX_FAILED_ATTEMPTS, LOCK_MINUTES)
+    if not taken:
         _burn(password)
         return LoginResult(False, LOGIN_FAILED)
 
     if not verify_password(row["password_hash"], password):
         with store.write(engine) as conn:
-            _lock_when_full(conn, row["id"], name, moment)
+            writes.lock_when_full(conn, row["id"], name, moment, MAX_FAILED_ATTEMPTS, LOCK_MINUTES)
         return LoginResult(False, LOGIN_FAILED)
 
-    users = store.users
-    values: dict = {"failed_attempts": 0, "locked_until": None, "last_login": moment}
-    if HASHER.check_needs_rehash(row["password_hash"]):
-        values["password_hash"] = hash_password(password)
+    new_hash = hash_password(password) if HASHER.check_needs_rehash(row["password_hash"]) else None
     with store.write(engine) as conn:
-        signed_in = conn.execute(
-            users.update().where(users.c.id == row["id"], users.c.active, _not_locked(moment)).values(**values)
-        ).rowcount
-        if signed_in:
-            store.audit.record(conn, name, "user", name, "login")
+        signed_in = writes.sign_in(conn, row["id"], name, moment, new_hash)
     if not signed_in:
         return LoginResult(False, LOGIN_FAILED)
     return LoginResult(
         True, "Berhasil masuk.", viewer=viewer_from_row(row),
         must_change=bool(row["must_change"]), epoch=int(row["session_epoch"]),
     )
-
-
-def _not_locked(moment: datetime) -> sa.ColumnElement[bool]:
-    users = store.users
-    return sa.or_(users.c.locked_until.is_(None), users.c.locked_until <= moment)
-
-
-def _take_guess_slot(engine: Engine, user_id: int, name: str, moment: datetime) -> bool:
-    """Count one guess against the account before it is checked; False = locked, full or inactive.
-
-    Check and count are one conditional UPDATE (SQLite: under the write lock; PostgreSQL:
-    the row lock re-checks the condition), so parallel requests cannot all see a free slot.
-    Slots left full without a lock (a process died mid-check) become a lock that expires.
-    """
-    users = store.users
-    with store.write(engine) as conn:
-        taken = conn.execute(
-            users.update()
-            .where(users.c.id == user_id, users.c.active, _not_locked(moment),
-                   users.c.failed_attempts < MAX_FAILED_ATTEMPTS)
-            .values(failed_attempts=users.c.failed_attempts + 1)
-        ).rowcount
-        if not taken:
-            _lock_when_full(conn, user_id, name, moment)
-    return bool(taken)
-
-
-def _lock_when_full(conn: Connection, user_id: int, name: str, moment: datetime) -> None:
-    """Lock the account for LOCK_MINUTES once its slots are used up (once: not while locked)."""
-    users = store.users
-    locked = conn.execute(
-        users.update()
-        .where(users.c.id == user_id, users.c.failed_attempts >= MAX_FAILED_ATTEMPTS, _not_locked(moment))
-        .values(failed_attempts=0, locked_until=moment + timedelta(minutes=LOCK_MINUTES))
-    ).rowcount
-    if locked:
-        store.audit.record(conn, name, "user", name, "lock",
-                           note=f"Dikunci {LOCK_MINUTES} menit setelah {MAX_FAILED_ATTEMPTS} kali gagal masuk")
 
 
 # --------------------------------------------------------------------------- per-address throttle
@@ -342,71 +303,13 @@ THROTTLED = ("Terlalu banyak percobaan masuk yang gagal dari alamat jaringan ini
              f"Tunggu {ADDRESS_WINDOW_MINUTES} menit lalu coba lagi.")
 
 
-class AddressThrottle:
-    """Failed logins per client address in a sliding window, on top of the per-account lock.
-
-    One address that walks predictable usernames (admin, rt-<kode>-<nnn>) is stopped after
-    ADDRESS_MAX_FAILURES failures and so cannot lock out every account. Kept in the memory
-    of the serving process (thread-safe); a successful login does not reset it.
-    """
-
-    def __init__(self, max_failures: int = ADDRESS_MAX_FAILURES,
-                 window: timedelta = timedelta(minutes=ADDRESS_WINDOW_MINUTES)) -> None:
-        import threading
-
-        self.max_failures = max_failures
-        self.window = window
-        self._failures: dict[str, list[datetime]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, address: str, moment: datetime) -> list[datetime]:
-        kept = [t for t in self._failures.get(address, []) if moment - t < self.window]
-        if kept:
-            self._failures[address] = kept
-        else:
-            self._failures.pop(address, None)
-        return kept
-
-    def blocked(self, address: str, *, clock: Clock = utc_now) -> bool:
-        with self._lock:
-            return len(self._recent(address, as_utc(clock()))) >= self.max_failures
-
-    def record_failure(self, address: str, *, clock: Clock = utc_now) -> None:
-        moment = as_utc(clock())
-        with self._lock:
-            self._append(address, moment)
-
-    def _append(self, address: str, moment: datetime) -> None:
-        self._recent(address, moment)
-        self._failures.setdefault(address, []).append(moment)
-        if len(self._failures) > 100_000:  # bounded memory under a spray of addresses
-            self._failures.pop(next(iter(self._failures)))
-
-    def reserve(self, address: str, *, clock: Clock = utc_now) -> object | None:
-        """Count one attempt as a failure unless the address is blocked (check and count at once).
-
-        Returns a token for `release` (the attempt succeeded), or None when blocked.
-        """
-        moment = as_utc(clock())
-        with self._lock:
-            if len(self._recent(address, moment)) >= self.max_failures:
-                return None
-            self._append(address, moment)
-            return (address, moment)
-
-    def release(self, token: object) -> None:
-        """Take back a reserved attempt that turned out to be a successful login."""
-        if not isinstance(token, tuple):
-            return
-        address, moment = token
-        with self._lock:
-            kept = self._failures.get(address, [])
-            if moment in kept:
-                kept.remove(moment)
-
-
 class Throttle(Protocol):
-    """What `authenticate_from` needs of a per-address throttle (in memory or in the store)."""
+    """What `authenticate_from` needs of a per-address throttle (`login_throttle.StoreAddressThrottle`).
+
+    Failed logins per client address in a sliding window, on top of the per-account lock: one
+    address walking predictable usernames (admin, rt-<kode>-<nnn>) is stopped after
+    ADDRESS_MAX_FAILURES failures and so cannot lock out every account.
+    """
 
     def reserve(self, address: str, *, clock: Clock = ...) -> object | None: ...
 
@@ -448,20 +351,10 @@ def restore_session(engine: Engine, username: str, epoch: int) -> Session | None
     return Session(viewer_from_row(row), int(row["session_epoch"]), bool(row["must_change"]))
 
 
-def bump_epoch(conn: Connection, username: str) -> None:
-    """Invalidate every token and session of `username` (inside the caller's transaction)."""
-    conn.execute(
-        store.users.update()
-        .where(store.users.c.username == username)
-        .values(session_epoch=store.users.c.session_epoch + 1)
-    )
-
-
 def end_sessions(engine: Engine, username: str, actor: str | None = None) -> None:
     """Logout: every session and copied cookie of `username` stops working."""
     with store.write(engine) as conn:
-        bump_epoch(conn, username)
-        store.audit.record(conn, actor or username, "user", username, "logout")
+        writes.log_out(conn, actor or username, username)
 
 
 def change_password(
@@ -484,28 +377,6 @@ def change_password(
         raise AuthError(problem, field="new")
     if new == current:
         raise AuthError("Kata sandi baru harus berbeda dari yang lama.", field="new")
-    users = store.users
+    pw_hash = hash_password(new)
     with store.write(engine) as conn:
-        epoch = conn.execute(
-            users.update()
-            .where(users.c.id == row["id"])
-            .values(password_hash=hash_password(new), must_change=False,
-                    session_epoch=users.c.session_epoch + 1)
-            .returning(users.c.session_epoch)
-        ).scalar_one()
-        store.audit.record(conn, username, "user", username, "change_password")
-    return int(epoch)
-
-
-# --------------------------------------------------------------------------- scope
-
-
-def may_file_for(viewer: Viewer, kode_kelurahan: str, rt: int | None) -> bool:
-    """Whether `viewer` may file a report for this kelurahan/RT.
-
-    Ketua RT file only for their own RT, whatever the form says; a scoped panwaslu
-    only inside their kecamatan; admin and unscoped panwaslu anywhere; pejabat never.
-    """
-    from kondusif import access
-
-    return access.allows(viewer, "form.submit", access.Place(str(kode_kelurahan), rt=rt))
+        return writes.change_own_password(conn, row["id"], username, pw_hash)

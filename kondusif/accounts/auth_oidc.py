@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import access, store
+from kondusif.accounts import writes
 from kondusif.accounts.auth import AuthError, Session, viewer_from_row
 from kondusif.model import Role
 from kondusif.timeutil import now
@@ -90,8 +91,7 @@ def resolve_sso(engine: Engine, claims: dict[str, Any], claim_name: str) -> Sess
         if not row["active"]:
             raise AuthError(NOT_REGISTERED)
         with store.write(engine) as conn:
-            conn.execute(u.update().where(u.c.id == row["id"]).values(last_login=now()))
-            store.audit.record(conn, row["username"], "user", row["username"], "login", note="SSO")
+            writes.sign_in_sso(conn, row["id"], row["username"])
         return Session(viewer_from_row(row), int(row["session_epoch"]), False)
 
     mapped = role_from_claim(claims.get(claim_name))
@@ -106,13 +106,11 @@ def resolve_sso(engine: Engine, claims: dict[str, Any], claim_name: str) -> Sess
         while username in taken:
             username = f"{base}-{n}"
             n += 1
-        conn.execute(u.insert().values(
-            username=username, display_name=display, role=mapped.role.value, kecamatan=mapped.kecamatan,
-            password_hash=None, active=True, must_change=False, failed_attempts=0, session_epoch=0,
-            oidc_subject=subject, created_at=now(), last_login=now(),
-        ))
-        store.audit.record(conn, "sso", "user", username, "create", to_status=mapped.role.value,
-                           note=f"Dibuat otomatis dari SSO (klaim {claim_name})",
-                           details={"role": mapped.role.value, "kecamatan": mapped.kecamatan})
+        writes.add_account(conn, "sso", {
+            "username": username, "display_name": display, "role": mapped.role.value,
+            "kecamatan": mapped.kecamatan, "password_hash": None, "must_change": False, "oidc_subject": subject,
+            "last_login": now(),
+        }, note=f"Dibuat otomatis dari SSO (klaim {claim_name})",
+            details={"role": mapped.role.value, "kecamatan": mapped.kecamatan})
         row = conn.execute(sa.select(u).where(u.c.username == username)).mappings().one()
     return Session(viewer_from_row(row), 0, False)

@@ -30,7 +30,8 @@ retrying with backoff and logging every failure in `delivery_attempts` /
 A package split by concept, re-exported here so callers keep writing
 `alerts.check_new_incidents(...)`, `alerts.visible_alerts(...)`:
 `checks` (what raises an alert), `inbox` (who sees it, acknowledging),
-`delivery` (webhook/e-mail) and `common` (kinds, states, helpers).
+`delivery` (webhook/e-mail), `writes` (every change to the alert tables: the
+one write module) and `common` (kinds, states, helpers).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from kondusif.alerts.checks import (
     berat_message,
     check_levels,
     check_new_incidents,
-    create_alerts,
     rawan_message,
     recent_kelurahan,
 )
@@ -56,7 +56,6 @@ from kondusif.alerts.common import (
 )
 from kondusif.alerts.delivery import (
     DeliveryConfig,
-    announce,
     deliver_alert,
     deliver_ids,
     deliver_pending,
@@ -67,17 +66,16 @@ from kondusif.alerts.delivery import (
 )
 from kondusif.alerts.inbox import (
     acknowledge,
-    acks_for,
     count_unacknowledged,
     list_alerts,
     sees_alerts,
     visible_alerts,
 )
+from kondusif.alerts.writes import announce, create_alerts
 
 __all__ = [
     "acknowledge",
     "announce",
-    "acks_for",
     "berat_message",
     "check_levels",
     "check_new_incidents",

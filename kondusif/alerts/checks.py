@@ -22,7 +22,8 @@ from kondusif.alerts.common import (
     _in_transaction,
     _ts,
 )
-from kondusif.alerts.delivery import DeliveryConfig, announce, delivery_config
+from kondusif.alerts.delivery import DeliveryConfig, delivery_config
+from kondusif.alerts.writes import create_alerts, record_levels
 from kondusif.model import Category
 from kondusif.status import Level, compute_levels, window_start
 from kondusif.timeutil import as_utc, format_wib, now, to_wib
@@ -33,23 +34,6 @@ log = logging.getLogger(__name__)
 
 def _initial_state(cfg: DeliveryConfig | None = None) -> str:
     return PENDING if (cfg or delivery_config()).enabled else NONE
-
-
-def create_alerts(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Insert alert rows, skipping events already alerted (dedupe_key); returns those created.
-
-    The one way to raise an alert of any kind (berat, rawan, cakupan, sms_senyap); their
-    delivery is recorded in the same transaction (an outbox event for the worker).
-    """
-    created = []
-    for row in rows:
-        stmt = store.insert_on_conflict(conn, store.alerts).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        result = conn.execute(stmt.returning(store.alerts.c.id))
-        new_id = result.scalar()
-        if new_id is not None:
-            created.append({**row, "id": int(new_id)})
-    announce(conn, created)
-    return created
 
 
 def berat_message(row: dict[str, Any]) -> str:
@@ -193,12 +177,6 @@ def check_levels(
                 })
             upserts.append({"kode_kelurahan": kode, "level": level.value,
                             "since": as_of if changed or prev is None else prev.since, "checked_at": as_of})
-        for values in upserts:
-            stmt_up = store.insert_on_conflict(conn, st).values(**values)
-            conn.execute(stmt_up.on_conflict_do_update(
-                index_elements=["kode_kelurahan"],
-                set_={"level": stmt_up.excluded.level, "since": stmt_up.excluded.since,
-                      "checked_at": stmt_up.excluded.checked_at},
-            ))
+        record_levels(conn, upserts)
         created = create_alerts(conn, new_alerts)
     return created

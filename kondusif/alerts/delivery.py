@@ -1,6 +1,6 @@
 """Optional alert delivery (webhook, e-mail): retried with backoff, never raising into the caller.
 
-A write that creates pending alerts records an `AlertsCreated` outbox event (`announce`); the
+A write that creates pending alerts records an `AlertsCreated` outbox event (`writes.announce`); the
 worker (kondusif/worker.py) delivers them with `deliver_ids`. `python -m kondusif alerts deliver`
 sends whatever is still pending by hand.
 """
@@ -19,12 +19,12 @@ from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from kondusif import store
-from kondusif.alerts.common import FAILED, KIND_LABELS, PENDING, SENDING, SENT
+from kondusif.alerts import writes
+from kondusif.alerts.common import FAILED, KIND_LABELS, PENDING, SENT
 from kondusif.config import settings
-from kondusif.store import outbox
 from kondusif.timeutil import to_wib
 
 log = logging.getLogger(__name__)
@@ -99,31 +99,10 @@ def send_email(cfg: DeliveryConfig, body: dict[str, Any]) -> None:
         smtp.send_message(msg)
 
 
-def _record_attempt(engine: Engine, alert_id: int, error: str | None) -> None:
-    a = store.alerts
-    with store.write(engine) as conn:
-        conn.execute(a.update().where(a.c.id == alert_id).values(
-            delivery_attempts=a.c.delivery_attempts + 1, delivery_error=error))
-
-
-def _finish(engine: Engine, alert_id: int, state: str, error: str | None) -> None:
-    a = store.alerts
-    with store.write(engine) as conn:
-        conn.execute(a.update().where(a.c.id == alert_id).values(delivery_state=state, delivery_error=error))
-
-
 def _claim(engine: Engine, alert_id: int, retry: bool = False) -> bool:
-    """Take a pending alert for sending; False when another sender got it first.
-
-    `retry`: also an alert left 'sending' by a worker killed mid-delivery (its outbox event's
-    lease passed, so no live worker holds it).
-    """
-    a = store.alerts
-    states = [PENDING, SENDING] if retry else [PENDING]
+    """Take an alert for sending in a transaction of its own; False when another sender got it first."""
     with store.write(engine) as conn:
-        res = conn.execute(a.update().where(a.c.id == alert_id, a.c.delivery_state.in_(states))
-                           .values(delivery_state=SENDING))
-    return res.rowcount == 1
+        return writes.take_for_delivery(conn, alert_id, retry)
 
 
 def deliver_alert(engine: Engine, alert: dict[str, Any], cfg: DeliveryConfig,
@@ -137,22 +116,24 @@ def deliver_alert(engine: Engine, alert: dict[str, Any], cfg: DeliveryConfig,
     errors = []
     for channel in cfg.channels:
         for attempt in range(1, cfg.max_attempts + 1):
+            error = None
             try:
                 senders[channel]()
             except Exception as exc:  # noqa: BLE001 - any failure is logged and retried
-                msg = f"{channel} percobaan {attempt}/{cfg.max_attempts}: {type(exc).__name__}: {exc}"
-                log.warning("Pengiriman peringatan %s gagal: %s", alert["id"], msg)
-                _record_attempt(engine, alert["id"], msg)
-                if attempt == cfg.max_attempts:
-                    errors.append(msg)
-                else:
-                    sleep(cfg.backoff * 2 ** (attempt - 1))
-            else:
-                _record_attempt(engine, alert["id"], None)
+                error = f"{channel} percobaan {attempt}/{cfg.max_attempts}: {type(exc).__name__}: {exc}"
+                log.warning("Pengiriman peringatan %s gagal: %s", alert["id"], error)
+            with store.write(engine) as conn:
+                writes.count_delivery_attempt(conn, alert["id"], error)
+            if error is None:
                 log.info("Peringatan %s terkirim lewat %s (percobaan %d)", alert["id"], channel, attempt)
                 break
+            if attempt == cfg.max_attempts:
+                errors.append(error)
+            else:
+                sleep(cfg.backoff * 2 ** (attempt - 1))
     state = FAILED if errors else SENT
-    _finish(engine, alert["id"], state, "; ".join(errors) or None)
+    with store.write(engine) as conn:
+        writes.finish_delivery(conn, alert["id"], state, "; ".join(errors) or None)
     return state
 
 
@@ -168,8 +149,7 @@ def deliver_pending(engine: Engine, cfg: DeliveryConfig | None = None,
     try:
         if retry_failed:
             with store.write(engine) as conn:
-                conn.execute(a.update().where(a.c.delivery_state.in_([FAILED, SENDING]))
-                             .values(delivery_state=PENDING))
+                writes.requeue_undelivered(conn)
         with engine.connect() as conn:
             pending = [dict(r) for r in conn.execute(
                 sa.select(a).where(a.c.delivery_state == PENDING).order_by(a.c.id).limit(limit)).mappings()]
@@ -197,9 +177,3 @@ def deliver_ids(engine: Engine, ids: Sequence[int], retry: bool = False, cfg: De
             counts[deliver_alert(engine, alert, cfg, sleep)] += 1
     return counts
 
-
-def announce(conn: Connection, created: Sequence[dict[str, Any]]) -> None:
-    """Inside the write that created alerts: record their delivery (an outbox event) when it is pending."""
-    ids = tuple(int(r["id"]) for r in created if r.get("delivery_state") == PENDING)
-    if ids:
-        outbox.record(conn, outbox.AlertsCreated(ids))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif import access, store
+from kondusif.alerts.writes import acknowledge_alerts
 from kondusif.model import Viewer
 from kondusif.timeutil import now
 
@@ -65,26 +66,13 @@ def acknowledge(engine: Engine, viewer: Viewer, alert_ids: Iterable[int] | None 
     """
     if not sees_alerts(viewer):
         return 0
-    stamp = now()
     with store.write(engine) as conn:
         stmt = _visible_stmt(viewer, unacked=True).with_only_columns(store.alerts.c.id)
         if alert_ids is not None:
             stmt = stmt.where(store.alerts.c.id.in_([int(i) for i in alert_ids]))
         ids = [int(r[0]) for r in conn.execute(stmt)]
-        for alert_id in ids:
-            conn.execute(
-                store.insert_on_conflict(conn, store.alert_acks)
-                .values(alert_id=alert_id, username=viewer.username, at=stamp)
-                .on_conflict_do_nothing(index_elements=["alert_id", "username"])
-            )
+        acknowledge_alerts(conn, ids, viewer.username, now())
     return len(ids)
-
-
-def acks_for(engine: Engine, alert_id: int) -> list[dict[str, Any]]:
-    k = store.alert_acks
-    with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(sa.select(k).where(k.c.alert_id == alert_id).order_by(k.c.at))
-                .mappings()]
 
 
 def list_alerts(engine: Engine, limit: int = 50) -> pd.DataFrame:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import access, store
-from kondusif.accounts import admin
+from kondusif.accounts import writes as account_writes
 from kondusif.accounts.auth import AuthError
 from kondusif.intake.validate import check_phone
 from kondusif.model import Role, Viewer, rt_username
@@ -82,7 +82,7 @@ def _set(conn: Connection, actor: str, username: str, number: str | None) -> Non
             raise AuthError(f"Nomor {number} sudah terdaftar untuk akun «{other}».", field="phone")
     if row[1] == number:
         return
-    admin.store_phone(conn, actor, username, number)
+    account_writes.set_phone(conn, actor, username, number)
 
 
 def set_phone(engine: Engine, viewer: Viewer, username: str, phone: str | None) -> str | None:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from kondusif import accounts, registry, store
 from kondusif.accounts import auth
+from kondusif.login_throttle import StoreAddressThrottle
 from kondusif.model import SYSTEM, Role
 from kondusif.web import routes as web_routes
 from kondusif.web import rtpage
@@ -28,7 +29,7 @@ STAFF_PASSWORD = "Rahasia-kota-9-panjang"
 
 @pytest.fixture
 def app(engine, monkeypatch):
-    monkeypatch.setattr(web_routes, "THROTTLE", auth.AddressThrottle(max_failures=3))
+    monkeypatch.setattr(web_routes, "THROTTLE", StoreAddressThrottle(engine, max_failures=3))
     registry.ensure_rt_registry(engine)
     accounts.create_account(engine, SYSTEM, "rt-airkuti-3", Role.RT, PIN, display_name="Pak Rahman",
                             kelurahan=AIR_KUTI, rt=3, must_change=False)

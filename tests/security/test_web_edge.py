@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from kondusif import accounts
 from kondusif.accounts import auth, auth_tokens
+from kondusif.login_throttle import StoreAddressThrottle
 from kondusif.model import Role, Viewer
 from kondusif.web import routes as web_routes
 from kondusif.web.edge import safe_next
@@ -79,7 +80,7 @@ def session_cookie(headers: dict[str, list[str]]) -> str | None:
 
 @pytest.fixture
 def web(engine, monkeypatch):
-    monkeypatch.setattr(web_routes, "THROTTLE", auth.AddressThrottle(max_failures=3))
+    monkeypatch.setattr(web_routes, "THROTTLE", StoreAddressThrottle(engine, max_failures=3))
     monkeypatch.delenv("KONDUSIF_TRUSTED_PROXIES", raising=False)
     accounts.create_account(engine, Viewer("t", Role.ADMIN), "budi", Role.ADMIN, PASSWORD, must_change=False)
     accounts.create_account(engine, Viewer("t", Role.ADMIN), "ani", Role.PEJABAT, PASSWORD, must_change=False)

@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
-from wb_helpers import KEL_A, KEL_B, PANWASLU, PEJABAT, rt_viewer, scoped_panwaslu
+from wb_helpers import KEL_A, KEL_B, PANWASLU, PEJABAT, acks_of, rt_viewer, scoped_panwaslu
 
 from kondusif import alerts, store, workflow
 from kondusif.config import settings
@@ -97,13 +97,13 @@ def test_acknowledging_is_recorded_and_hides_the_banner_for_that_user_only(engin
     assert alerts.acknowledge(engine, outsider, [alert["id"]]) == 0  # cannot ack what they cannot see
     before = now()
     assert alerts.acknowledge(engine, PEJABAT, [alert["id"]]) == 1
-    (ack,) = alerts.acks_for(engine, alert["id"])
+    (ack,) = acks_of(engine, alert["id"])
     assert ack["username"] == PEJABAT.username and ack["alert_id"] == alert["id"]
     assert before - timedelta(seconds=1) <= ack["at"] <= now() + timedelta(seconds=1)
     assert alerts.visible_alerts(engine, PEJABAT) == []
     assert [a["id"] for a in alerts.visible_alerts(engine, PANWASLU)] == [alert["id"]]
     assert alerts.acknowledge(engine, PEJABAT, [alert["id"]]) == 0  # twice is harmless
-    assert len(alerts.acks_for(engine, alert["id"])) == 1
+    assert len(acks_of(engine, alert["id"])) == 1
     # Another pejabat account still sees it.
     assert len(alerts.visible_alerts(engine, Viewer("walikota", Role.PEJABAT))) == 1
 

@@ -10,7 +10,7 @@ import pytest
 import signin
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
-from wb_helpers import KEL_A, KEL_B, PANWASLU, PEJABAT, WHEN, audit_rows, rt_viewer, scoped_panwaslu
+from wb_helpers import KEL_A, KEL_B, PANWASLU, PEJABAT, WHEN, acks_of, audit_rows, rt_viewer, scoped_panwaslu
 
 from kondusif import alerts, store, workflow
 from kondusif.model import SYSTEM, Category, Incident, Severity, Viewer
@@ -330,7 +330,7 @@ def test_banner_until_acknowledged_by_that_user(engine):
     assert not at.exception, at.exception
     assert alert["message"] not in texts(at.error) and banner_buttons(at) == []
     assert "isi halaman" in texts(at.markdown)
-    assert [a["username"] for a in alerts.acks_for(engine, alert["id"])] == [PEJABAT.username]
+    assert [a["username"] for a in acks_of(engine, alert["id"])] == [PEJABAT.username]
     # Others in scope still see it.
     assert alert["message"] in texts(banner_app(PANWASLU).error)
     assert alert["message"] in texts(banner_app(Viewer("walikota", PEJABAT.role)).error)

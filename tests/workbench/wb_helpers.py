@@ -26,6 +26,13 @@ def rt_viewer(kel: str = KEL_A, rt: int = 1) -> Viewer:
     return Viewer(f"rt-{kel}-{rt}", Role.RT, kelurahan=kel, rt=rt)
 
 
+def acks_of(engine, alert_id: int) -> list[dict]:
+    """The acknowledgements of one alert, oldest first (read straight from the table)."""
+    k = store.alert_acks
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(sa.select(k).where(k.c.alert_id == alert_id).order_by(k.c.at)).mappings()]
+
+
 def audit_rows(engine, incident_id: str) -> list[dict]:
     a = store.audit_log
     with engine.connect() as conn:
