@@ -120,7 +120,8 @@ class SupervisedWorker:
             if self._stopping or code == 0:  # 0: stopped on purpose (SIGTERM/SIGINT, Ctrl+C), not died
                 return
             pause = 1.0 if time.monotonic() - started > 60 else pause
-            print(f"Pekerja latar berhenti tiba-tiba (kode {code}); dijalankan lagi dalam {pause:.0f} detik.",
+            how = f"sinyal {_signal_name(-code)}" if code < 0 else f"kode keluar {code}"
+            print(f"Pekerja latar berhenti tiba-tiba ({how}); dijalankan lagi dalam {pause:.0f} detik.",
                   file=sys.stderr, flush=True)
             if self._wake.wait(pause):
                 return
@@ -141,6 +142,14 @@ class SupervisedWorker:
         self.no_restart()
         _stop(self.proc)
         self._thread.join(timeout=5)
+
+
+def _signal_name(number: int) -> str:
+    """SIGKILL for 9: what an operator searches the logs for (the out-of-memory killer, `kill -9`)."""
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return str(number)
 
 
 def _stop(worker: subprocess.Popen) -> None:
