@@ -23,7 +23,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -118,19 +119,16 @@ class Worker:
         """`worker --sekali`: handle every waiting event and run every queued import check to its end,
         then return (events done, checks ended). Checks held by another live worker are left to it."""
         events = checks = 0
-        next_beat = 0.0
         try:
-            while not self._stop.is_set():
-                if time.monotonic() >= next_beat:
-                    outbox.heartbeat(self.engine, self.worker_id, self.started_at, self.handled)
-                    next_beat = time.monotonic() + HEARTBEAT_SECONDS
-                done = self.run_once()
-                ended = self.imports.step()
-                events, checks = events + done, checks + ended
-                if not (done or ended or self.imports.running):
-                    break
-                if not (done or ended):
-                    self._stop.wait(CHECK_POLL_SECONDS)
+            with self._beating():
+                while not self._stop.is_set():
+                    done = self.run_once()
+                    ended = self.imports.step()
+                    events, checks = events + done, checks + ended
+                    if not (done or ended or self.imports.running):
+                        break
+                    if not (done or ended):
+                        self._stop.wait(CHECK_POLL_SECONDS)
         finally:
             self.imports.stop()
         return events, checks
@@ -160,42 +158,52 @@ class Worker:
             except Exception:  # noqa: BLE001 - keep waiting; the next round reports a database outage
                 continue
 
-    def _beat(self, every: float) -> None:
-        """The heartbeat and the import leases, on a thread of their own: a round held up by a slow
-        alert delivery (a webhook down: minutes of timeouts and backoff) must not make this live
-        worker look gone, or let its import checks' leases run out, so another worker took them."""
-        while True:
-            try:
-                outbox.heartbeat(self.engine, self.worker_id, self.started_at, self.handled)
-                self.imports.renew()
-            except Exception:  # noqa: BLE001 - a database outage: the next beat tries again
-                log.exception("Tanda hidup pekerja latar tidak tersimpan")
-            if self._stop.wait(every):
-                return
+    @contextmanager
+    def _beating(self) -> Iterator[None]:
+        """The heartbeat and the import leases, on a thread of their own while the block runs: a round
+        held up by a slow alert delivery (a webhook down: minutes of timeouts and backoff) must not
+        make this live worker look gone, or let its import checks' leases run out, so another worker
+        took them."""
+        every = min(float(settings().worker.poll_seconds), HEARTBEAT_SECONDS)
+        done = threading.Event()
+
+        def beat() -> None:
+            while True:
+                try:
+                    outbox.heartbeat(self.engine, self.worker_id, self.started_at, self.handled)
+                    self.imports.renew()
+                except Exception:  # noqa: BLE001 - a database outage: the next beat tries again
+                    log.exception("Tanda hidup pekerja latar tidak tersimpan")
+                if done.wait(every):
+                    return
+
+        thread = threading.Thread(target=beat, name="detak-pekerja", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join(timeout=30)
 
     def run(self) -> None:
         """Until `stop()`: heartbeat (a thread of its own), watches, events, import checks; running checks
         are looked at often."""
         cfg = settings().worker
         next_watch = 0.0
-        beat = threading.Thread(target=self._beat, args=(min(float(cfg.poll_seconds), HEARTBEAT_SECONDS),),
-                                name="detak-pekerja", daemon=True)
-        beat.start()
         try:
-            while not self._stop.is_set():
-                done = 0
-                try:
-                    if time.monotonic() >= next_watch:
-                        self.watch()
-                        next_watch = time.monotonic() + float(cfg.watch_seconds)
-                    done = self.run_once() + self.imports.step()
-                except Exception:  # noqa: BLE001 - a database outage must not end the worker
-                    log.exception("Putaran pekerja latar gagal; dicoba lagi")
-                if not done:
-                    self._idle(float(cfg.poll_seconds))
+            with self._beating():
+                while not self._stop.is_set():
+                    done = 0
+                    try:
+                        if time.monotonic() >= next_watch:
+                            self.watch()
+                            next_watch = time.monotonic() + float(cfg.watch_seconds)
+                        done = self.run_once() + self.imports.step()
+                    except Exception:  # noqa: BLE001 - a database outage must not end the worker
+                        log.exception("Putaran pekerja latar gagal; dicoba lagi")
+                    if not done:
+                        self._idle(float(cfg.poll_seconds))
         finally:
-            self._stop.set()
-            beat.join(timeout=30)
             try:
                 self.imports.stop()
             except Exception:  # noqa: BLE001 - the checks are killed; their jobs come back after the lease
