@@ -303,10 +303,12 @@ def new_generation(engine: Engine) -> str:
     they read before. Returns the new token."""
     import secrets
 
+    from kondusif.store.writes import insert_on_conflict
+
     token = secrets.token_hex(8)
     with write(engine) as conn:
-        if conn.execute(meta.update().where(meta.c.key == GENERATION_KEY).values(value=token)).rowcount == 0:
-            conn.execute(meta.insert().values(key=GENERATION_KEY, value=token))
+        stmt = insert_on_conflict(conn, meta).values(key=GENERATION_KEY, value=token)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}))
     return token
 
 
