@@ -90,8 +90,11 @@ def choose(page, scope, label: str, option: str, exact: bool = True) -> None:
     box.click()
     box.press_sequentially(option)
     page.get_by_role("option", name=option, exact=exact).first.click()
-    if box.get_attribute("aria-expanded") == "true":  # a multiselect stays open for more
-        box.press("Escape")
+    # A multiselect stays open for more. Looked up by its state, not as `box`: a pick may rerun the whole
+    # page (the map's panel after a write elsewhere), and while it reruns the old box can still be shown.
+    still_open = scope.get_by_role("combobox", name=label, expanded=True)
+    if still_open.count():
+        still_open.first.press("Escape")
 
 
 def open_page(page, link: str, title: str) -> None:
