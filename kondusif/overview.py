@@ -424,6 +424,10 @@ def latest_table(df: pd.DataFrame) -> pd.DataFrame:
 VIEW_COLUMNS = ["id", "report_no", "kode_kecamatan", "kode_kelurahan", "rt", "category", "severity", "status",
                 "occurred_at", "lat", "lon", "title", "source"]
 MAX_PATCHED = 500  # more reports written since a view's frame was read: read it whole again
+# Audit rows of these entities change nothing a map view shows (a sign-in, an account, a gateway
+# phone's credential, a reminder sent, a saved import layout, a weekly PDF): a view read before
+# them is still current (issue 29: every sign-in made every cached view read 100,000 reports again).
+VIEW_NEUTRAL_ENTITIES = ("user", "smssync_phone", "sms_reminder", "import_mapping", "snapshot")
 
 
 @dataclass(frozen=True)
@@ -463,8 +467,9 @@ def slice_view(frame: pd.DataFrame, period: Period, cfg: LevelConfig | None = No
 def reports_written(engine: Engine, since: int, until: int, overlap: timedelta = timedelta(seconds=60),
                     limit: int = MAX_PATCHED) -> list[str] | None:
     """Ids of the reports written after audit row `since` up to `until`, or None when anything
-    else was written in between (an RT registry, a demo load...) or more than `limit` reports:
-    then a view's frame must be read whole again (issue 29, `patch_view`).
+    else a view shows was written in between (an RT registry, a check-in, a demo load...) or more
+    than `limit` reports: then a view's frame must be read whole again (issue 29, `patch_view`).
+    Rows of VIEW_NEUTRAL_ENTITIES are passed over: [] means the frame is still current.
 
     Audit ids are given out before commit, so on PostgreSQL a slow transaction can commit an
     id below `since` after a frame was read: report rows stamped within `overlap` before the
@@ -475,10 +480,20 @@ def reports_written(engine: Engine, since: int, until: int, overlap: timedelta =
         stamp = conn.execute(sa.select(a.at).where(a.id <= since).order_by(a.id.desc()).limit(1)).scalar()
         late = sa.and_(a.at >= stamp - overlap, a.entity == "incident") if stamp is not None else sa.false()
         newer = sa.or_(a.id > since, late)
-        rows = conn.execute(sa.select(a.entity, a.entity_id).where(newer, a.id <= until).limit(limit + 1)).all()
+        rows = conn.execute(sa.select(a.entity, a.entity_id).where(newer, a.id <= until,
+                                                                   a.entity.not_in(VIEW_NEUTRAL_ENTITIES))
+                            .limit(limit + 1)).all()
     if len(rows) > limit or any(entity != "incident" or not entity_id for entity, entity_id in rows):
         return None
     return sorted({str(entity_id) for _entity, entity_id in rows})
+
+
+def same_rows(before: pd.DataFrame, after: pd.DataFrame, ids: list[str]) -> bool:
+    """The reports `ids` are in `after` exactly as in `before` (none came, went or changed)."""
+    def rows(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[frame["id"].isin(ids)].sort_values("id", ignore_index=True)
+
+    return rows(before).equals(rows(after))
 
 
 def patch_view(engine: Engine, frame: pd.DataFrame, ids: list[str], viewer: Viewer, flt: Filter,

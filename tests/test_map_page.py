@@ -401,9 +401,11 @@ def test_after_a_verification_the_map_view_rereads_only_what_was_written(demo_en
     and shows what a whole read shows. A write of anything else means a whole read again."""
     import pandas as pd
 
-    from kondusif import accounts, overview, store, workflow
+    from kondusif import accounts, checkins, overview, store, workflow
+    from kondusif.accounts import auth
     from kondusif.filters import Filter
     from kondusif.ui import peta_data
+    from lubuklinggau_geo import gazetteer
 
     reads: list[str] = []
     real = overview.read_view
@@ -440,10 +442,22 @@ def test_after_a_verification_the_map_view_rereads_only_what_was_written(demo_en
     pd.testing.assert_frame_equal(after.levels.kelurahan, expected.levels.kelurahan)
     pd.testing.assert_frame_equal(after.kecamatan, expected.kecamatan)
 
+    # A new account and its sign-in change nothing a view shows: no read, the same cached view.
+    before = overview.data_version(demo_engine)
     accounts.create_account(demo_engine, Viewer("adm", Role.ADMIN), "pws-lain", Role.PANWASLU,
                             "Sandi-Panjang-Sekali-2018!", kecamatan="16.73.02", must_change=False)
+    assert auth.authenticate(demo_engine, "pws-lain", "Sandi-Panjang-Sekali-2018!").viewer is not None
+    moved = overview.data_version(demo_engine)
+    assert moved[0] > before[0]  # the store's fingerprint moved (two audit rows)
+    again = peta_data.cached_page(db_url, moved, PEJABAT, flt, period)
+    assert reads == [] and again.version == after.version and again.map_data == after.map_data
+
+    # A check-in is contact (issue 24): something else a view shows, so it is read whole.
+    checkins.record_checkin(demo_engine, Viewer("pws", Role.PANWASLU), kelurahan=gazetteer.kelurahan_codes()[0], rt=1,
+                            at=datetime(2018, 6, 27, 9, 0, tzinfo=UTC), channel="cli", source_ref="uji-kontak",
+                            clock=datetime(2018, 6, 27, 10, 0, tzinfo=UTC))
     peta_data.cached_page(db_url, overview.data_version(demo_engine), PEJABAT, flt, period)
-    assert reads == ["walikota"]  # something else was written: the view is read whole
+    assert reads == ["walikota"]
     peta_data.shared_page.clear()
     peta_data.view_frames.clear()
 

@@ -176,8 +176,9 @@ def test_a_view_patched_after_a_verification_and_a_new_report_is_the_view_read_a
 def test_a_patched_view_stays_in_the_viewers_scope_and_other_writes_mean_a_whole_read(demo_engine):
     """patch_view re-reads with the viewer's scope: a report of another kecamatan written since
     never enters a Panwascam's view. Anything but reports written since (an account here)
-    makes reports_written answer None: the page then reads the view whole."""
-    from kondusif import accounts
+    (a check-in here) makes reports_written answer None: the page then reads the view whole; an
+    account is nothing a view shows."""
+    from kondusif import accounts, checkins
 
     flt, _ = Filter(period="kampanye", as_of=date(2018, 7, 7)).scoped(PANWASCAM)
     period = flt.resolve()
@@ -195,6 +196,11 @@ def test_a_patched_view_stays_in_the_viewers_scope_and_other_writes_mean_a_whole
     mark = overview.data_version(demo_engine)[0]
     accounts.create_account(demo_engine, Viewer("adm", Role.ADMIN), "pws-baru", Role.PANWASLU,
                             "Sandi-Panjang-Sekali-2018!", kecamatan="16.73.02", must_change=False)
+    # An account is nothing a view shows: only the report of the last minute again (the overlap).
+    assert overview.reports_written(demo_engine, mark, overview.data_version(demo_engine)[0]) == ids
+    checkins.record_checkin(demo_engine, Viewer("pws", Role.PANWASLU), kelurahan="16.73.02.1001", rt=1,
+                            at=period.end - timedelta(hours=2), channel="cli", source_ref="uji-kontak",
+                            clock=period.end - timedelta(hours=1))
     assert overview.reports_written(demo_engine, mark, overview.data_version(demo_engine)[0]) is None
 
 

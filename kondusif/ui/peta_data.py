@@ -39,6 +39,7 @@ class PageView:
     kecamatan: pd.DataFrame
     map_data: str  # the live map's data element (kondusif/maps/live.py), built once per cached view
     simulated_notice: str | None  # issue 16: only when simulated reports are in view, saying how many
+    version: tuple  # the content version the view is cached by (current_frame)
 
 
 T = TypeVar("T")
@@ -46,16 +47,19 @@ FULL_READ_EVERY_S = 300.0  # a patched frame is read whole again after this long
 
 
 class ViewFrame:
-    """The reports of one filter at all times (overview.read_view's frame) and the audit id it is current to.
+    """The reports of one filter at all times (overview.read_view's frame), the audit id it is
+    current to and the audit id it last changed at.
 
     Issue 29: a verification changes the store's fingerprint, so every cached view is new; with
     this the next view re-reads only the reports written since (overview.patch_view) instead of
-    the whole period. `state` is replaced whole, never changed in place: a session thread that
-    still holds the old frame keeps a consistent one.
+    the whole period, and a write no view shows (a sign-in) changes no view at all. `state` is
+    replaced whole, never changed in place: a session thread that still holds the old frame
+    keeps a consistent one.
     """
 
     def __init__(self) -> None:
-        self.state: tuple[int, float, pd.DataFrame] | None = None  # (audit id, monotonic time of full read, frame)
+        # (audit id current to, monotonic time of the full read, frame, audit id the frame changed at)
+        self.state: tuple[int, float, pd.DataFrame, int] | None = None
 
 
 @st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=4, show_spinner=False)
@@ -67,31 +71,33 @@ def view_frames(db_url: str, generation: str, viewer: Viewer, flt: Filter) -> Vi
     return ViewFrame()
 
 
-def current_frame(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> pd.DataFrame:
-    """read_view's frame of this view as of `version`, cut (overview.slice_view) from the frame
-    of all times of the filter, which is patched from the last one when only reports were
-    written since and read whole otherwise (first time, something else written, too many
-    reports, or the last full read older than FULL_READ_EVERY_S). Another period of the same
-    filter (the most common click) reads nothing."""
+def current_frame(db_url: str, version: tuple, viewer: Viewer, flt: Filter) -> tuple[tuple, pd.DataFrame]:
+    """The frame of all times of the filter as of `version` (or newer), and the version of its
+    content: (audit id it last changed at, alert id, generation) — what the view's cache is keyed
+    by, so views read before a sign-in or another write no view shows are used again.
+
+    The frame is patched from the last one when only reports (and view-neutral rows) were
+    written since, and read whole otherwise (first time, something else written, too many
+    reports, or the last full read older than FULL_READ_EVERY_S). A holder another session
+    moved further on is taken as it is: its content version names what it holds."""
     every = dataclasses.replace(flt, period=Filter().period, start=None, end=None, as_of=None)
-    holder = view_frames(db_url, str(version[2]) if len(version) > 2 else "", viewer, every)
+    generation = str(version[2]) if len(version) > 2 else ""
+    holder = view_frames(db_url, generation, viewer, every)
     engine = store.get_engine(db_url)
     audit_id = int(version[0])
     state = holder.state
-    if state is not None and state[0] == audit_id:
-        return overview.slice_view(state[2], period)
-    if state is not None and state[0] > audit_id:  # another session is ahead: never step the holder back
-        return overview.read_view(engine, viewer, flt, period)
-    ids = None
-    if state is not None and state[0] < audit_id and time.monotonic() - state[1] < FULL_READ_EVERY_S:
-        ids = overview.reports_written(engine, state[0], audit_id)
-    if state is not None and ids is not None:
-        frame = overview.patch_view(engine, state[2], ids, viewer, every, None)
-        holder.state = (audit_id, state[1], frame)
-    else:
-        frame = overview.read_view(engine, viewer, every, None)
-        holder.state = (audit_id, time.monotonic(), frame)
-    return overview.slice_view(frame, period)
+    if state is None or state[0] < audit_id:
+        ids = None
+        if state is not None and time.monotonic() - state[1] < FULL_READ_EVERY_S:
+            ids = overview.reports_written(engine, state[0], audit_id)
+        if state is not None and ids is not None:
+            frame = overview.patch_view(engine, state[2], ids, viewer, every, None)
+            same = overview.same_rows(state[2], frame, ids)  # re-read for safety only (the overlap)
+            state = (audit_id, state[1], state[2] if same else frame, state[3] if same else audit_id)
+        else:
+            state = (audit_id, time.monotonic(), overview.read_view(engine, viewer, every, None), audit_id)
+        holder.state = state
+    return (state[3], version[1], generation), state[2]
 
 
 def handed_out(value: T) -> T:
@@ -107,16 +113,20 @@ def handed_out(value: T) -> T:
 
 
 def cached_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> PageView:
-    """The view for `viewer`'s scope, from the shared cache, as the caller's own lazy copy."""
-    return handed_out(shared_page(db_url, version, viewer, flt, period))
+    """The view for `viewer`'s scope as of the store fingerprint `version`, from the shared cache,
+    as the caller's own lazy copy; its `version` is the content version it is cached by."""
+    content, frame = current_frame(db_url, version, viewer, flt)
+    return handed_out(shared_page(db_url, content, viewer, flt, period, frame))
 
 
 @st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=16, show_spinner=False)
-def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> PageView:
-    """Computed once per (store fingerprint, role + place scope, filter, period); never handed out as is."""
+def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
+                _frame: pd.DataFrame) -> PageView:
+    """Computed once per (content version, role + place scope, filter, period); never handed out
+    as is. `_frame` is not part of the key: it is the filter's frame the version names."""
     engine = store.get_engine(db_url)
     reg = registry.rt_registry(engine)
-    frame = current_frame(db_url, version, viewer, flt, period)
+    frame = overview.slice_view(_frame, period)
     data = overview.page_data(engine, viewer, flt, period, registry=reg, frame=frame)
     n_sim, n_sim_window = overview.simulated_in_frame(frame, period)
     inc = data.map
@@ -130,7 +140,7 @@ def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period
         n_kelurahan=len(gazetteer.kelurahan_codes()), version=version))
     # The packed reports travel once, inside map_data: a cache hit unpickles them once, not twice.
     return PageView(levels, data.headline, MapLayer(None, len(inc.frame), inc.total), data.trend,
-                    data.kecamatan, map_data, simulated.notice(data.headline.n, n_sim, n_sim_window))
+                    data.kecamatan, map_data, simulated.notice(data.headline.n, n_sim, n_sim_window), version)
 
 
 def cached_detail(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period, kode: str,
