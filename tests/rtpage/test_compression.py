@@ -54,3 +54,35 @@ def test_a_response_already_gzipped_inside_is_not_gzipped_twice():
     status, headers, body = fetch(app, "/rt/rt.js")
     assert headers["content-encoding"] == ["gzip"]
     assert gzip.decompress(body).decode() == TEXT
+
+
+def test_streamlits_bundle_is_compressed_once_and_then_sent_from_memory():
+    """Issue 29: the bundle's file names carry a hash of their content, so each is gzipped once
+    (not again on the event loop for every browser without it cached)."""
+    calls: list[str] = []
+
+    async def js(request):
+        calls.append(request.url.path)
+        return Response(TEXT, media_type="text/javascript", headers={"X-Content-Type-Options": "nosniff"})
+
+    async def gone(_r):
+        return PlainTextResponse("tidak ada", status_code=404)
+
+    app = Starlette(routes=[Route("/static/js/index.abc123.js", js), Route("/static/js/hilang.js", gone)],
+                    middleware=[Middleware(StaticGZipMiddleware)])
+    bodies = []
+    for _ in range(3):
+        status, headers, body = fetch(app, "/static/js/index.abc123.js")
+        assert status == 200 and headers["content-encoding"] == ["gzip"]
+        assert headers["content-length"] == [str(len(body))] and headers["x-content-type-options"] == ["nosniff"]
+        assert gzip.decompress(body).decode() == TEXT
+        bodies.append(body)
+    assert calls == ["/static/js/index.abc123.js"] and bodies[0] == bodies[1] == bodies[2]
+
+    # Plain bytes for a browser without gzip, a revalidation and a range go to the app as before.
+    assert Browser(app).request("GET", "/static/js/index.abc123.js")[2] == TEXT.encode()
+    Browser(app).request("GET", "/static/js/index.abc123.js",
+                         headers={"Accept-Encoding": "gzip", "If-None-Match": '"x"'})
+    assert len(calls) == 3
+    status, headers, body = fetch(app, "/static/js/hilang.js")
+    assert status == 404 and body == b"tidak ada" and "content-encoding" not in headers
