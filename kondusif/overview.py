@@ -456,6 +456,23 @@ def read_view(engine: Engine, viewer: Viewer, flt: Filter, period: Period | None
     return read_incidents(engine, flt.query_between(start, end), viewer, VIEW_COLUMNS)
 
 
+NARROWING = (("kecamatan", "kode_kecamatan"), ("kelurahan", "kode_kelurahan"), ("rt", "rt"), ("category", "category"),
+             ("severity", "severity"), ("status", "status"), ("source", "source"))
+
+
+def narrow_view(frame: pd.DataFrame, flt: Filter) -> pd.DataFrame:
+    """read_view's frame of `flt` (period aside) cut from read_view's frame of everything in the
+    same viewer's scope: the same rows in the same order, picked as the store's IN clauses pick
+    them (where_clauses), so adding a kecamatan or a category reads nothing from the store."""
+    keep = None
+    for name, column in NARROWING:
+        values = getattr(flt, name)
+        if values:
+            match = frame[column].isin(list(values))
+            keep = match if keep is None else keep & match
+    return frame if keep is None else frame[keep].reset_index(drop=True)
+
+
 def slice_view(frame: pd.DataFrame, period: Period, cfg: LevelConfig | None = None) -> pd.DataFrame:
     """read_view's frame of `period` cut from a frame of all times (read_view with period None,
     same viewer and filter): the same rows in the same order, without asking the store."""

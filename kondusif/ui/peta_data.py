@@ -63,26 +63,27 @@ class ViewFrame:
 
 
 @st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=4, show_spinner=False)
-def view_frames(db_url: str, generation: str, viewer: Viewer, flt: Filter) -> ViewFrame:
-    """One holder per (store generation, role + place scope, filter without its period), whatever
-    the audit id: every period of a filter is cut from the same frame of all times. A restore
+def view_frames(db_url: str, generation: str, viewer: Viewer) -> ViewFrame:
+    """One holder per (store generation, role + place scope), whatever the audit id: every
+    filter and period of a scope is cut from the same frame of all its reports. A restore
     starts a new generation (its audit ids repeat earlier ones): a new holder, never a patch of
     the frame read before it."""
     return ViewFrame()
 
 
 def current_frame(db_url: str, version: tuple, viewer: Viewer, flt: Filter) -> tuple[tuple, pd.DataFrame]:
-    """The frame of all times of the filter as of `version` (or newer), and the version of its
-    content: (audit id it last changed at, alert id, generation) — what the view's cache is keyed
-    by, so views read before a sign-in or another write no view shows are used again.
+    """The frame of all times of the filter (cut from the scope's, overview.narrow_view) as of
+    `version` (or newer), and the version of its content: (audit id it last changed at, alert id,
+    generation) — what the view's cache is keyed by, so views read before a sign-in or another
+    write no view shows are used again.
 
     The frame is patched from the last one when only reports (and view-neutral rows) were
     written since, and read whole otherwise (first time, something else written, too many
     reports, or the last full read older than FULL_READ_EVERY_S). A holder another session
     moved further on is taken as it is: its content version names what it holds."""
-    every = dataclasses.replace(flt, period=Filter().period, start=None, end=None, as_of=None)
+    every = Filter()
     generation = str(version[2]) if len(version) > 2 else ""
-    holder = view_frames(db_url, generation, viewer, every)
+    holder = view_frames(db_url, generation, viewer)
     engine = store.get_engine(db_url)
     audit_id = int(version[0])
     state = holder.state
@@ -97,7 +98,7 @@ def current_frame(db_url: str, version: tuple, viewer: Viewer, flt: Filter) -> t
         else:
             state = (audit_id, time.monotonic(), overview.read_view(engine, viewer, every, None), audit_id)
         holder.state = state
-    return (state[3], version[1], generation), state[2]
+    return (state[3], version[1], generation), overview.narrow_view(state[2], flt)
 
 
 def handed_out(value: T) -> T:
