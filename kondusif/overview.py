@@ -152,12 +152,22 @@ class Levels:
         return status.level_counts(self.kelurahan)
 
 
-def with_contact(engine: Engine, viewer: Viewer, levels: Levels, start: datetime, end: datetime) -> Levels:
-    """`levels` with contact applied (issue 24): a kelurahan no RT was heard from in [start, end)
-    is Tidak ada kabar instead of Kondusif, and every reason list says how many RT gave word."""
+def contact(engine: Engine, viewer: Viewer, start: datetime, end: datetime) -> coverage_mod.Coverage | None:
+    """Who gave word in [start, end) across the viewer's whole scope (any filter of the view),
+    or None for a role that does not see coverage."""
     if not access.allows(viewer, "coverage.read"):
+        return None
+    return coverage_mod.coverage(engine, viewer, start, end)
+
+
+def with_contact(engine: Engine, viewer: Viewer, levels: Levels, start: datetime, end: datetime,
+                 cov: coverage_mod.Coverage | None = None) -> Levels:
+    """`levels` with contact applied (issue 24): a kelurahan no RT was heard from in [start, end)
+    is Tidak ada kabar instead of Kondusif, and every reason list says how many RT gave word.
+    `cov`: contact(...) of the same viewer and times, when the caller has it already."""
+    cov = cov if cov is not None else contact(engine, viewer, start, end)
+    if cov is None:
         return levels
-    cov = coverage_mod.coverage(engine, viewer, start, end)
     return replace(levels, kelurahan=status.apply_contact(levels.kelurahan, cov.kelurahan), coverage=cov)
 
 
@@ -607,17 +617,20 @@ def kecamatan_from_frame(rows: pd.DataFrame, levels: Levels) -> pd.DataFrame:
 
 def page_data(engine: Engine, viewer: Viewer, flt: Filter, period: Period, cfg: LevelConfig | None = None,
               registry: pd.DataFrame | None = None, cap: int = MAX_MAP_INCIDENTS,
-              frame: pd.DataFrame | None = None) -> PageData:
+              frame: pd.DataFrame | None = None, bare_levels: Levels | None = None,
+              cov: coverage_mod.Coverage | None = None) -> PageData:
     """Levels, headline, map reports, trend and per-kecamatan table of one view: one read of the
     reports (read_view, or `frame`: its result, kept up to date by patch_view); only the previous
     period's count and the newest report up to the period's end are asked of the store separately
-    (index lookups)."""
+    (index lookups). A caller that holds them passes the levels before contact
+    (levels_from_frame at the period's as_of: the same for every period ending then) and the
+    contact of the period (`contact`: the same for every filter)."""
     cfg = cfg or settings().levels
     if frame is None:
         frame = read_view(engine, viewer, flt, period, cfg)
     reg = rt_registry_mod.rt_registry(engine) if registry is None else registry
-    levels = with_contact(engine, viewer, levels_from_frame(frame, viewer, flt, period.as_of, reg, cfg),
-                          period.start, period.end)
+    bare = bare_levels if bare_levels is not None else levels_from_frame(frame, viewer, flt, period.as_of, reg, cfg)
+    levels = with_contact(engine, viewer, bare, period.start, period.end, cov)
     rows = _in_period(frame, period)
     prev = period.previous()
     n_prev = store.count_incidents(engine, flt.query_between(prev.start, prev.end), viewer)

@@ -600,6 +600,7 @@ DATA_FUNCTIONS: dict[str, object] = {
     # Issue 24: check-ins and coverage.
     "intake.review.accept_checkin": "tests/checkins/test_sms_checkins.py::test_the_queue_accepts_a_checkin_candidate",
     "overview.with_contact": probe_overview_figures,
+    "overview.contact": probe_overview_figures,
     **{f"checkins.{n}": "tests/checkins/test_checkins.py::test_an_rt_account_checks_in_only_for_its_own_rt"
        for n in ("record_checkin", "last_checkin")},
     "checkins.insert_checkin": "tests/checkins/test_checkins.py::test_an_rt_account_checks_in_only_for_its_own_rt"

@@ -17,12 +17,13 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 import pandas as pd
 import streamlit as st
 
-from kondusif import maps, overview, registry, simulated, store
+from kondusif import coverage, maps, overview, registry, simulated, store
 from kondusif.filters import Filter, Period
 from kondusif.maps import live
 from kondusif.model import Viewer
@@ -71,11 +72,11 @@ def view_frames(db_url: str, generation: str, viewer: Viewer) -> ViewFrame:
     return ViewFrame()
 
 
-def current_frame(db_url: str, version: tuple, viewer: Viewer, flt: Filter) -> tuple[tuple, pd.DataFrame]:
-    """The frame of all times of the filter (cut from the scope's, overview.narrow_view) as of
-    `version` (or newer), and the version of its content: (audit id it last changed at, alert id,
-    generation) — what the view's cache is keyed by, so views read before a sign-in or another
-    write no view shows are used again.
+def current_frame(db_url: str, version: tuple, viewer: Viewer) -> tuple[tuple, pd.DataFrame]:
+    """The frame of all the reports of the viewer's scope as of `version` (or newer; each filter
+    is cut from it, overview.narrow_view), and the version of its content: (audit id it last
+    changed at, alert id, generation) — what the view's cache is keyed by, so views read before a
+    sign-in or another write no view shows are used again.
 
     The frame is patched from the last one when only reports (and view-neutral rows) were
     written since, and read whole otherwise (first time, something else written, too many
@@ -98,7 +99,7 @@ def current_frame(db_url: str, version: tuple, viewer: Viewer, flt: Filter) -> t
         else:
             state = (audit_id, time.monotonic(), overview.read_view(engine, viewer, every, None), audit_id)
         holder.state = state
-    return (state[3], version[1], generation), overview.narrow_view(state[2], flt)
+    return (state[3], version[1], generation), state[2]
 
 
 def handed_out(value: T) -> T:
@@ -116,7 +117,7 @@ def handed_out(value: T) -> T:
 def cached_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period) -> PageView:
     """The view for `viewer`'s scope as of the store fingerprint `version`, from the shared cache,
     as the caller's own lazy copy; its `version` is the content version it is cached by."""
-    content, frame = current_frame(db_url, version, viewer, flt)
+    content, frame = current_frame(db_url, version, viewer)
     return handed_out(shared_page(db_url, content, viewer, flt, period, frame))
 
 
@@ -124,11 +125,15 @@ def cached_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period
 def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period,
                 _frame: pd.DataFrame) -> PageView:
     """Computed once per (content version, role + place scope, filter, period); never handed out
-    as is. `_frame` is not part of the key: it is the filter's frame the version names."""
+    as is. `_frame` is not part of the key: it is the scope's frame the version names."""
     engine = store.get_engine(db_url)
     reg = registry.rt_registry(engine)
-    frame = overview.slice_view(_frame, period)
-    data = overview.page_data(engine, viewer, flt, period, registry=reg, frame=frame)
+    narrowed = overview.narrow_view(_frame, flt)
+    frame = overview.slice_view(narrowed, period)
+    bare = shared_levels(db_url, version, viewer, dataclasses.replace(flt, period=Filter().period, start=None,
+                                                                       end=None, as_of=None), period.as_of, narrowed)
+    data = overview.page_data(engine, viewer, flt, period, registry=reg, frame=frame, bare_levels=bare,
+                              cov=shared_contact(db_url, version, viewer, period.start, period.end))
     n_sim, n_sim_window = overview.simulated_in_frame(frame, period)
     inc = data.map
     packed = None
@@ -142,6 +147,23 @@ def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period
     # The packed reports travel once, inside map_data: a cache hit unpickles them once, not twice.
     return PageView(levels, data.headline, MapLayer(None, len(inc.frame), inc.total), data.trend,
                     data.kecamatan, map_data, simulated.notice(data.headline.n, n_sim, n_sim_window), version)
+
+
+@st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=16, show_spinner=False)
+def shared_levels(db_url: str, version: tuple, viewer: Viewer, flt: Filter, as_of: datetime,
+                  _frame: pd.DataFrame) -> overview.Levels:
+    """Levels before contact at `as_of` of a filter (no period: 7 days, 30 days and the campaign
+    ending now share them); `_frame` is the filter's frame of all times the version names."""
+    engine = store.get_engine(db_url)
+    return overview.levels_from_frame(_frame, viewer, flt, as_of, registry.rt_registry(engine))
+
+
+@st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=16, show_spinner=False)
+def shared_contact(db_url: str, version: tuple, viewer: Viewer, start: datetime, end: datetime,
+                   ) -> coverage.Coverage | None:
+    """Who gave word in [start, end) across the scope: every filter of a period shares it (a
+    check-in is a write the version follows)."""
+    return overview.contact(store.get_engine(db_url), viewer, start, end)
 
 
 def cached_detail(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period, kode: str,
