@@ -268,6 +268,30 @@ def test_two_workers_racing_on_one_inbox_store_each_sms_once_and_queue_one_recei
         drop_db(gammu_pg, url)
 
 
+def test_the_worker_keeps_its_reader_so_a_part_that_never_comes_stops_waiting(engine, gammu_pg, monkeypatch):
+    """The multipart wait counts from the first round that saw the part: a reader made anew each round
+    would wait forever. Here the wait is cut to 0.3 s; the lone first part goes as it is."""
+    register_rt(engine)
+    url = create_gammu_db(gammu_pg)
+    try:
+        gammu_engine = sa.create_engine(url)
+        with gammu_engine.begin() as conn:
+            conn.execute(sa.text('INSERT INTO inbox ("ReceivingDateTime", "Text", "SenderNumber", "UDH", '
+                                 '"TextDecoded", "RecipientID") VALUES (:at, \'\', :sender, :udh, :text, \'\')'),
+                         {"at": VOTING_DAY.astimezone().replace(tzinfo=None), "sender": RT_PHONE,
+                          "udh": "050003A70201", "text": "LAPOR uang berat RT 3 Air Kuti: amplop dibagikan"})
+        gammu_engine.dispose()
+        monkeypatch.setenv("KONDUSIF_GAMMU_DB", url)
+        worker = Worker(engine, "pekerja-uji")
+        worker.gammu.multipart_wait = 0.3
+        assert worker.sms() == 0  # part 1 of 2: waits for part 2
+        wait_until(lambda: worker.sms() == 1, timeout=10, message="the lone part handled after the wait")
+        assert store.query_incidents(engine, None, SYSTEM)["description"].tolist() == ["amplop dibagikan"]
+        worker.gammu.gammu.dispose()
+    finally:
+        drop_db(gammu_pg, url)
+
+
 # --------------------------------------------------------------------------- issue 25.4: Gammu never doubles
 
 LAPOR = "LAPOR uang berat RT 3 Air Kuti: amplop dibagikan di pos ronda"
