@@ -5,7 +5,7 @@
   smssync : a burst of 522 RT x 3 "AMAN" SMS through the SMSsync endpoint of the running app
             (4 phones posting one after another): every SMS counted once, every answer carries
             the reply "Terima kasih. Laporan AMAN ... tercatat.".
-  gammu   : the same burst through gammu-smsd's dummy phone and `python -m kondusif sms-gateway`:
+  gammu   : the same burst through gammu-smsd's dummy phone and the worker (KONDUSIF_GAMMU_DB set):
             every SMS counted once, every reply in Gammu's outbox/sentitems.
 
 Usage: python benchmarks/bench_checkins.py cakupan|smssync|gammu [--rt 522] [--per-rt 3]

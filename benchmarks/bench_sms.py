@@ -1,7 +1,7 @@
 """Prints what one SMS burst costs through the Gammu channel: 5,220 SMS (522 RT x 10) at once.
 
 Real parts: gammu-smsd on its dummy phone with Gammu's own PostgreSQL schema (a
-throw-away server), `python -m kondusif sms-gateway` as its own process, the store
+throw-away server), the worker (`python -m kondusif worker`, KONDUSIF_GAMMU_DB) as its own process, the store
 on SQLite (or KONDUSIF_DB_URL). Every RT account has its number registered (from the
 RT registry's telepon column); all 5,220 files land in the dummy phone's inbox at once.
 

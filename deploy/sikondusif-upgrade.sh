@@ -7,13 +7,17 @@
 #    mengirim peramban ke proses lain (proxy_next_upstream), jadi selalu ada proses yang melayani.
 # 3. Sesudah semua proses aplikasi sehat, pekerja latar (sikondusif-worker) di-restart bila berjalan
 #    (try-restart): ia menyelesaikan peristiwa yang sedang ditangani lalu mulai dengan versi baru.
+#    Sebelumnya unit lama sikondusif-sms-gateway (pembaca Gammu terpisah, kini bagian pekerja latar)
+#    dimatikan bila masih terpasang, dan SIKONDUSIF_GAMMU_DB di sikondusif.env diganti namanya
+#    menjadi KONDUSIF_GAMMU_DB, agar pekerja latar membaca SMS modem.
 # 4. Proses yang tidak sehat dalam SIKONDUSIF_UPGRADE_WAIT detik (bawaan 90): berhenti dengan
 #    galat; proses lain belum disentuh dan tetap melayani.
 # Lingkungan: SYSTEMCTL (bawaan systemctl), SIKONDUSIF_UPGRADE_WAIT, SIKONDUSIF_PORTS (mis.
-#   "8501 8502"; bawaan: unit sikondusif@PORT yang aktif).
+#   "8501 8502"; bawaan: unit sikondusif@PORT yang aktif), SIKONDUSIF_ETC (bawaan /etc/sikondusif).
 set -euo pipefail
 read -r -a SYSTEMCTL_CMD <<< "${SYSTEMCTL:-systemctl}"
 WAIT="${SIKONDUSIF_UPGRADE_WAIT:-90}"
+ETC="${SIKONDUSIF_ETC:-/etc/sikondusif}"
 
 ports="${SIKONDUSIF_PORTS:-}"
 if [ -z "$ports" ]; then
@@ -54,6 +58,15 @@ for port in $ports; do
   done
   echo "Proses $port: sehat."
 done
+if "${SYSTEMCTL_CMD[@]}" list-unit-files --no-legend sikondusif-sms-gateway.service | grep -q sikondusif-sms-gateway; then
+  echo "Unit lama sikondusif-sms-gateway dimatikan: SMS modem kini dibaca pekerja latar (sikondusif-worker)."
+  "${SYSTEMCTL_CMD[@]}" disable --now sikondusif-sms-gateway.service
+  echo "Hapus berkasnya: rm /etc/systemd/system/sikondusif-sms-gateway.service && systemctl daemon-reload"
+fi
+if grep -q '^SIKONDUSIF_GAMMU_DB=' "$ETC/sikondusif.env" 2>/dev/null; then
+  sed -i 's/^SIKONDUSIF_GAMMU_DB=/KONDUSIF_GAMMU_DB=/' "$ETC/sikondusif.env"
+  echo "$ETC/sikondusif.env: SIKONDUSIF_GAMMU_DB diganti namanya menjadi KONDUSIF_GAMMU_DB (pekerja latar)."
+fi
 echo "Pekerja latar: restart bila berjalan ..."
 "${SYSTEMCTL_CMD[@]}" try-restart sikondusif-worker.service
 echo "Selesai: semua proses ($ports) dan pekerja latar berjalan dengan versi baru."

@@ -19,7 +19,6 @@ COMMAND_MODULES = [
     "kondusif.cli.intake",  # issue 5: import, import-chat
     "kondusif.cli.alerts",  # issue 6: alerts check / deliver / list
     "kondusif.cli.health",  # issue 13: health figures
-    "kondusif.cli.sms",  # issue 15: sms-gateway (Gammu SMSD reader)
     "kondusif.cli.smscard",  # issue 15: kartu-sms (A6 LAPOR card), smssync rahasia
     "kondusif.cli.checkin",  # issue 24: aman (check-in by phone), cakupan (coverage)
     "kondusif.cli.rt",  # issue 31: rt impor (official RT list), rt status

@@ -178,6 +178,11 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("worker.watch_seconds", float, 60.0,
                 "selang pengawasan gerbang SMS senyap dan putaran hari pemungutan suara (detik)",
                 "KONDUSIF_WORKER_WATCH_SECONDS", minimum=0.1),
+    # Issue 15/28: the modem channel, read by the worker (kondusif/sms/gammu.py); unset = no modem.
+    SettingSpec("gammu.db_url", str, None, "URL basis data Gammu SMSD (mis. postgresql://smsd:SANDI@127.0.0.1/smsd); "
+                "diisi = pekerja latar membaca SMS masuk modem dan mengirim balasannya", "KONDUSIF_GAMMU_DB"),
+    SettingSpec("gammu.tz", str, None, "zona waktu komputer gammu-smsd bila bukan komputer ini (mis. Asia/Jakarta); "
+                "kosong = zona komputer ini", "KONDUSIF_GAMMU_TZ"),
     SettingSpec("smssync.max_body_bytes", int, 16 * 1024, "ukuran permintaan SMSsync terbesar (byte)"),
     SettingSpec("smssync.requests_per_minute", int, 120, "permintaan SMSsync paling banyak per perangkat per menit"),
     SettingSpec("smssync.replies", str, "langsung",

@@ -13,7 +13,10 @@ What runs where:
   follows a write within a second), alert delivery (webhook/e-mail) -- the watches, and every
   event left open by a worker killed while handling or a failed handler, once its lease passed;
 - the worker: import checks the app queued (kondusif/intake/worker.py `ImportRunner`), each in a
-  child process with CPU, memory and row limits; the app only enqueues and reads their state.
+  child process with CPU, memory and row limits; the app only enqueues and reads their state;
+- the worker, with ``gammu.db_url`` set: the modem's SMS (`Worker.sms`: Gammu's inbox read, replies
+  and round reminders queued in Gammu's outbox, kondusif/sms/gammu.py); two workers never store an
+  SMS or send a receipt or reminder twice.
 """
 
 from __future__ import annotations
@@ -27,9 +30,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from kondusif.config import settings
+from kondusif.errors import KondusifError
 from kondusif.store import outbox
 from kondusif.store.outbox import AlertsCreated, Claimed, ReportsChanged
 from kondusif.timeutil import now
@@ -39,6 +44,7 @@ log = logging.getLogger(__name__)
 BATCH = 200
 CHECK_POLL_SECONDS = 0.2  # while import checks run: how soon an end or a cancel is seen
 HEARTBEAT_SECONDS = 2.0  # at most this long between signs of life while busy
+REMIND_SECONDS = 30.0  # how often the modem's round looks for silent RT to remind (rounds.sms_reminder)
 Sleep = Callable[[float], object]
 
 
@@ -98,8 +104,11 @@ class Worker:
         self.handled = 0
         self._stop = threading.Event()
         from kondusif.intake.worker import ImportRunner
+        from kondusif.sms import gammu
 
         self.imports = ImportRunner(engine, self.worker_id)
+        self.gammu = gammu.from_settings(engine)  # None: no modem
+        self._sms_next = self._sms_pause = self._remind_next = 0.0
 
     def stop(self) -> None:
         self._stop.set()
@@ -115,23 +124,51 @@ class Worker:
         self.handled += done
         return done
 
-    def run_until_idle(self) -> tuple[int, int]:
-        """`worker --sekali`: handle every waiting event and run every queued import check to its end,
-        then return (events done, checks ended). Checks held by another live worker are left to it."""
-        events = checks = 0
+    def sms(self, at: datetime | None = None) -> int:
+        """The modem's round: read Gammu's inbox, beat, and with ``rounds.sms_reminder`` queue the due
+        reminders every 30 s (as of `at`, default now); returns how many SMS were handled. A failure
+        (Gammu's database down) is recorded on the gateway state and retried after a growing pause
+        (at most 30 s) without holding up the other kinds."""
+        gw, clock = self.gammu, time.monotonic()
+        if gw is None or clock < self._sms_next:
+            return 0
+        try:
+            n = gw.poll()
+            gw.heartbeat(force=n > 0)
+            if settings().rounds.sms_reminder and clock >= self._remind_next:
+                gw.remind(at)
+                self._remind_next = clock + REMIND_SECONDS
+        except Exception as exc:  # noqa: BLE001 - the other kinds go on; retried after the pause
+            down = isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError | KondusifError)
+            if not down:
+                log.exception("Putaran SMS Gammu gagal")
+            gw.note_error(f"{'Basis data tidak terjangkau' if down else 'Putaran SMS Gammu gagal'}: "
+                          f"{type(exc).__name__}")
+            self._sms_pause = min(max(self._sms_pause * 2, 1.0), 30.0)
+            self._sms_next = time.monotonic() + self._sms_pause
+            return 0
+        self._sms_pause = 0.0
+        return n
+
+    def run_until_idle(self) -> tuple[int, int, int]:
+        """`worker --sekali`: handle every waiting event and SMS and run every queued import check to its
+        end, then return (events done, checks ended, SMS handled). Checks held by another live worker are
+        left to it."""
+        events = checks = texts = 0
         try:
             with self._beating():
                 while not self._stop.is_set():
+                    read = self.sms()
                     done = self.run_once()
                     ended = self.imports.step()
-                    events, checks = events + done, checks + ended
-                    if not (done or ended or self.imports.running):
+                    events, checks, texts = events + done, checks + ended, texts + read
+                    if not (read or done or ended or self.imports.running):
                         break
-                    if not (done or ended):
+                    if not (read or done or ended):
                         self._stop.wait(CHECK_POLL_SECONDS)
         finally:
             self.imports.stop()
-        return events, checks
+        return events, checks, texts
 
     def watch(self) -> None:
         """The SMS-silence and voting-day rounds checks (each deduplicated by its alert key)."""
@@ -198,7 +235,7 @@ class Worker:
                         if time.monotonic() >= next_watch:
                             self.watch()
                             next_watch = time.monotonic() + float(cfg.watch_seconds)
-                        done = self.run_once() + self.imports.step()
+                        done = self.sms() + self.run_once() + self.imports.step()
                     except Exception:  # noqa: BLE001 - a database outage must not end the worker
                         log.exception("Putaran pekerja latar gagal; dicoba lagi")
                     if not done:

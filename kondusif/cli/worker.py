@@ -1,4 +1,5 @@
-"""`worker`: the one background worker (issue 28): outbox events, alert delivery, import checks, watches.
+"""`worker`: the one background worker (issue 28): outbox events, alert delivery, import checks, watches,
+and the modem's SMS when ``gammu.db_url`` is set (`worker --sekali`: one pass, the operator's check).
 
 SIGTERM or SIGINT (systemctl stop, Ctrl+C, `serve` ending) lets the current event finish, kills
 running import checks and gives their jobs back to the queue, then the worker ends with exit code 0.
@@ -17,10 +18,11 @@ from kondusif.worker import Worker
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("worker", help="jalankan pekerja latar: kirim peringatan, periksa tingkat rawan dan berkas "
-                                      "impor, awasi gerbang SMS dan putaran hari pemungutan suara")
+                                      "impor, baca SMS modem Gammu, awasi gerbang SMS dan putaran hari pemungutan "
+                                      "suara")
     p.add_argument("--sekali", dest="once", action="store_true",
-                   help="tangani peristiwa dan periksa berkas impor yang menunggu, lalu berhenti (tanpa pengawasan "
-                        "berkala)")
+                   help="tangani peristiwa, SMS Gammu dan berkas impor yang menunggu, lalu berhenti (tanpa "
+                        "pengawasan berkala); galat basis data Gammu dicetak")
     p.set_defaults(func=cmd_worker)
 
 
@@ -36,8 +38,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if args.once:
-        done, checks = worker.run_until_idle()
-        print(f"{done} peristiwa ditangani, {checks} pemeriksaan berkas impor selesai.")
+        done, checks, texts = worker.run_until_idle()
+        modem = "" if worker.gammu is None else f", {texts} SMS Gammu diproses"
+        print(f"{done} peristiwa ditangani, {checks} pemeriksaan berkas impor selesai{modem}.")
+        if worker.gammu is not None and worker.gammu.last_error:
+            print(f"Galat gerbang SMS Gammu: {worker.gammu.last_error}. Periksa gammu.db_url (KONDUSIF_GAMMU_DB) "
+                  "dan skema Gammu (pgsql.sql dari gammu-smsd).", file=sys.stderr)
+            return 3
         return 0
     print(f"Pekerja latar {worker.worker_id} berjalan (berhenti: Ctrl+C atau SIGTERM).", flush=True)
     worker.run()

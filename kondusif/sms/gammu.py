@@ -2,8 +2,9 @@
 
 Gammu SMSD (Debian `gammu-smsd`) talks to the USB modem and keeps its SQL tables
 with the schema it ships (/usr/share/doc/gammu-smsd/examples/pgsql.sql, created
-by the operator; this module never changes it). `run_gateway` is the
-long-running reader behind ``python -m kondusif sms-gateway --gammu-db URL``:
+by the operator; this module never changes it). With ``gammu.db_url`` set
+(KONDUSIF_GAMMU_DB), every round of the one worker (kondusif/worker.py `Worker.sms`) runs
+`Gateway.poll` on the Gateway it keeps (its multipart memory lives across rounds):
 
 1. take the unprocessed inbox rows in ID order;
 2. join the parts of a concatenated SMS (same sender and UDH reference); a group
@@ -16,6 +17,8 @@ long-running reader behind ``python -m kondusif sms-gateway --gammu-db URL``:
    this number is already in ``outbox`` or ``sentitems``;
 5. with ``rounds.sms_reminder`` on, every 30 s: one reminder per voting-day round to each
    registered number of a silent RT (`Gateway.remind`, kondusif/sms/reminders.py).
+A database that is down is recorded (`note_error`, shown on the Gerbang SMS screen and by
+`health`) and retried by the worker after a growing pause; its other kinds go on.
 
 A crash or `kill -9` between 3 and 4 loses nothing: the rows are still
 unprocessed, the next run gets status ``ganda`` with the same reply and does 4.
@@ -27,7 +30,7 @@ status ``ganda``, the row is marked, and the receipt already queued or sent is
 not queued again.
 
 Gammu stores times without a zone, in the local time of the machine gammu-smsd
-runs on (its TZ, else /etc/localtime); the reader reads them in `tz`, by default
+runs on (its TZ, else /etc/localtime); the reader reads them in ``gammu.tz``, by default
 this machine's own zone, which is right when both run on one machine.
 """
 
@@ -35,18 +38,18 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kondusif import store
-from kondusif.config import settings
+from kondusif.config import ConfigError, settings
 from kondusif.sms.gateways import record_state
 from kondusif.sms.inbound import InboundSms, SmsOutcome, SmsRefused, receive_sms
 from kondusif.timeutil import now
@@ -57,7 +60,6 @@ CHANNEL = "gammu"
 CREATOR_ID = "SiKondusif"
 BATCH = 500
 HEARTBEAT_SECONDS = 5.0
-REMIND_SECONDS = 30.0  # how often the reader looks for silent RT to remind (rounds.sms_reminder)
 
 # The columns of Gammu's own tables (schema version 17) this reader touches.
 _gammu = sa.MetaData()
@@ -97,6 +99,30 @@ def gammu_engine(url: str) -> Engine:
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     args = {"connect_timeout": 10} if url.startswith("postgresql") else {}
     return sa.create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=args)
+
+
+def from_settings(engine: Engine) -> Gateway | None:
+    """The worker's reader when ``gammu.db_url`` is set (None: no modem); a malformed URL or zone is a
+    ConfigError naming the setting, so the worker refuses to start instead of failing every round."""
+    cfg = settings().gammu
+    if not cfg.db_url:
+        return None
+    try:
+        tz = ZoneInfo(cfg.tz) if cfg.tz else None
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"Pengaturan «gammu.tz»: zona waktu «{cfg.tz}» tidak dikenal (contoh: Asia/Jakarta).") \
+            from None
+    try:
+        gammu = gammu_engine(cfg.db_url)
+    except sa.exc.ArgumentError:
+        raise ConfigError("Pengaturan «gammu.db_url» (KONDUSIF_GAMMU_DB) bukan URL basis data (contoh: "
+                          "postgresql://smsd:SANDI@127.0.0.1/smsd).") from None
+    moment = datetime.now(UTC)
+    if tz is not None and moment.astimezone(tz).utcoffset() != moment.astimezone().utcoffset():
+        log.warning("gammu.tz %s berbeda dari zona komputer ini: benar hanya bila gammu-smsd berjalan di komputer "
+                    "lain; bila di komputer ini, kosongkan gammu.tz, atau waktu laporan SMS bergeser.", cfg.tz)
+    log.info("Gerbang SMS Gammu: %s", gammu.url.render_as_string(hide_password=True))
+    return Gateway(gammu, engine, tz=tz)
 
 
 def _flag(conn: Connection, value: bool) -> Any:
@@ -216,7 +242,6 @@ class Gateway:
     tz: tzinfo | None = None
     multipart_wait: float = 60.0
     first_seen: dict[tuple, float] = field(default_factory=dict)
-    handled: int = 0
     last_error: str | None = None
     _heartbeat_at: float = 0.0
 
@@ -283,7 +308,6 @@ class Gateway:
                 conn.execute(outbox.insert().values(DestinationNumber=first.sender, TextDecoded=reply,
                                                     Coding="Default_No_Compression", CreatorID=CREATOR_ID,
                                                     MultiPart=_flag(conn, False)))
-        self.handled += 1
         return outcome
 
     def poll(self, clock: float | None = None, limit: int | None = None) -> int:
@@ -351,54 +375,5 @@ def _already_replied(conn: Connection, number: str, reply: str) -> bool:
     return False
 
 
-def run_gateway(gateway: Gateway, *, poll_seconds: float = 1.0, once: bool = False,
-                max_messages: int | None = None, out: Callable[[str], None] = print) -> int:
-    """The reader loop: poll, handle, heartbeat; SIGTERM/SIGINT finish the current message and stop.
-
-    A failing database (store or Gammu) is recorded and retried after a growing pause (at most
-    30 s), never a crash loop. After a pass that handled messages it polls again at once, so a
-    burst drains without pauses. `max_messages` stops after that many (a planned restart);
-    `once` after one pass.
-    """
-    from kondusif.errors import KondusifError  # StorageError and friends: Indonesian, retried
-
-    stopping = {"now": False}
-
-    def stop(_sig, _frame) -> None:
-        stopping["now"] = True
-
-    old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
-    pause = poll_seconds
-    remind, next_remind = bool(settings().rounds.sms_reminder), 0.0
-    try:
-        while not stopping["now"]:
-            left = None if max_messages is None else max_messages - gateway.handled
-            if left is not None and left <= 0:
-                break
-            n = 0
-            try:
-                n = gateway.poll(limit=left)
-                gateway.heartbeat(force=n > 0)
-                if remind and time.monotonic() >= next_remind:
-                    sent = gateway.remind()
-                    next_remind = time.monotonic() + REMIND_SECONDS
-                    if sent:
-                        out(f"{sent} SMS pengingat ke RT senyap diantrekan.")
-                pause = poll_seconds
-                if n:
-                    out(f"{n} SMS diproses (total {gateway.handled}).")
-            except (sa.exc.OperationalError, sa.exc.InterfaceError, KondusifError) as exc:
-                gateway.note_error(f"Basis data tidak terjangkau: {type(exc).__name__}")
-                pause = min(max(pause * 2, poll_seconds), 30.0)
-            if once:
-                break
-            if n == 0:
-                time.sleep(pause)
-    finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
-    return 0
-
-
-__all__ = ["CHANNEL", "CREATOR_ID", "Gateway", "Group", "Part", "concat_info", "gammu_engine", "group_parts",
-           "message_id", "run_gateway"]
+__all__ = ["CHANNEL", "CREATOR_ID", "Gateway", "Group", "Part", "concat_info", "from_settings", "gammu_engine",
+           "group_parts", "message_id"]

@@ -1,10 +1,10 @@
 """SMS reminders to silent RT (issue 24.5): one SMS per round and registered number, through the gateway.
 
 After a voting-day round's deadline (kondusif/rounds.py) an RT not heard from since the round
-began is *senyap*. With ``rounds.sms_reminder = true`` the Gammu reader (the process that owns
-the modem's tables, kondusif/sms/gammu.py) sends each active Ketua RT account of a silent RT
+began is *senyap*. With ``rounds.sms_reminder = true`` the worker's modem round (`Worker.sms`,
+through kondusif/sms/gammu.py `Gateway.remind`) sends each active Ketua RT account of a silent RT
 that has a registered number one reminder, at most once per round: the row in
-``sms_reminders`` (unique per round and number) is the claim, so two readers never remind a
+``sms_reminders`` (unique per round and number) is the claim, so two workers never remind a
 number twice, and an RT that answered in the meantime is no longer silent and gets nothing.
 The RT's answer ("AMAN" or a report) is read like any other SMS.
 """

@@ -77,8 +77,8 @@ def render(viewer: Viewer) -> None:
             st.markdown(f"SMS terakhir: **{_when(state.last_received_at)}**  \n"
                         f"Kontak terakhir gerbang: **{_when(state.seen_at)}**")
             if state.stale:
-                st.error(f"Pembaca SMS tidak memberi kabar sejak {_when(state.seen_at)}: periksa layanan "
-                         "`python -m kondusif sms-gateway` dan gammu-smsd.")
+                st.error(f"Pembaca SMS tidak memberi kabar sejak {_when(state.seen_at)}: periksa pekerja latar "
+                         "(sikondusif-worker, pengaturan gammu.db_url) dan gammu-smsd.")
             if state.last_error:
                 st.warning(f"Galat terakhir ({_when(state.last_error_at)}): {escape_markdown(state.last_error)}")
             elif state.seen_at is None:

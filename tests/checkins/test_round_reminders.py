@@ -1,8 +1,8 @@
 """Issue 24.5: the optional SMS reminder to silent RT numbers, at most once per round (kondusif/sms/reminders.py).
 
 Rounds by default 07:00, 12:00, 18:00 WIB on 27 June 2018, grace 60 minutes: round 1 is over at 08:00 WIB.
-Gammu's outbox here is a SQLite file with the columns the reader writes; tests/sms/test_gammu_reminders.py
-sends through the real gammu-smsd.
+Gammu's outbox here is a SQLite file with the columns the worker's modem round writes;
+tests/sms/test_gammu_reminders.py sends through the real gammu-smsd.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from kondusif.config import settings
 from kondusif.model import SYSTEM, Role, rt_username
 from kondusif.sms import gammu, senders
 from kondusif.sms.reminders import due
+from kondusif.worker import Worker
 
 from .test_checkins import AIR_KUTI, MAJAPAHIT, aman, wib
 
@@ -98,22 +99,44 @@ def test_no_reminder_outside_voting_day_rounds(morning, gammu_db):
     assert queued(gammu_db) == []
 
 
-def test_two_readers_at_once_remind_each_number_once(morning, gammu_db, tmp_path):
-    readers = [gammu.Gateway(gammu_db, morning) for _ in range(2)]
+@pytest.fixture
+def reminding(gammu_db, tmp_path, monkeypatch):
+    """The worker's settings: this Gammu database, and `rounds.sms_reminder` on."""
+    conf = tmp_path / "kondusif.toml"
+    conf.write_text("[rounds]\nsms_reminder = true\n", encoding="utf-8")
+    monkeypatch.setenv("KONDUSIF_CONFIG", str(conf))
+    monkeypatch.setenv("KONDUSIF_GAMMU_DB", str(gammu_db.url))
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
+
+def test_two_workers_at_once_remind_each_number_once(morning, gammu_db, reminding):
+    """Both workers' modem rounds find the same three reminders due, then meet at a barrier and claim
+    together: each number is reminded once, in Gammu's outbox and in sms_reminders."""
+    workers = [Worker(morning, f"pekerja-{n}") for n in (1, 2)]
     barrier = threading.Barrier(2)
-    got: list[int] = []
+    from kondusif.sms import reminders
 
-    def run(gw) -> None:
-        barrier.wait()
-        got.append(gw.remind(wib(27, 8, 0)))
+    found: list[int] = []
 
-    threads = [threading.Thread(target=run, args=(gw,)) for gw in readers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert sorted(got) == [0, 3]
+    def due_then_meet(engine, at=None):
+        listed = due(engine, at)
+        found.append(len(listed))
+        barrier.wait(timeout=60)
+        return listed
+
+    threads = [threading.Thread(target=w.sms, args=(wib(27, 8, 0),)) for w in workers]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(reminders, "due", due_then_meet)
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    assert found == [3, 3]  # both really raced for the same reminders
     assert [n for n, _ in queued(gammu_db)] == ["+6281110000001", "+6281110000005", "+6281110000006"]
+    with morning.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(store.sms_reminders)).scalar() == 3
 
 
 def test_a_store_commit_lost_after_gammu_queued_does_not_send_twice(morning, gammu_db):
@@ -138,25 +161,24 @@ def test_a_store_commit_lost_after_gammu_queued_does_not_send_twice(morning, gam
     assert gw.remind(wib(27, 8, 10)) == 0
 
 
-def test_the_reader_reminds_only_when_the_setting_is_on(morning, gammu_db, tmp_path, monkeypatch):
-    calls: list[int] = []
-
-    class Counting(gammu.Gateway):
-        def remind(self, at=None) -> int:
-            calls.append(1)
-            return 0
-
-    gammu.run_gateway(Counting(gammu_db, morning), once=True, out=lambda _line: None)
-    assert calls == []  # off by default
+def test_the_worker_reminds_only_when_the_setting_is_on_and_once_per_round(morning, gammu_db, tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setenv("KONDUSIF_GAMMU_DB", str(gammu_db.url))
+    Worker(morning, "pekerja-uji").sms(wib(27, 8, 0))
+    assert queued(gammu_db) == []  # off by default
     conf = tmp_path / "kondusif.toml"
     conf.write_text("[rounds]\nsms_reminder = true\n", encoding="utf-8")
     monkeypatch.setenv("KONDUSIF_CONFIG", str(conf))
     settings.cache_clear()
     try:
-        gammu.run_gateway(Counting(gammu_db, morning), once=True, out=lambda _line: None)
+        worker = Worker(morning, "pekerja-uji")
+        worker.sms(wib(27, 8, 0))
+        assert len(queued(gammu_db)) == 3
+        worker._remind_next = 0.0  # the next 30-s look, later in the same round
+        worker.sms(wib(27, 8, 30))
+        assert len(queued(gammu_db)) == 3
     finally:
         settings.cache_clear()
-    assert calls == [1]
 
 
 def test_every_reminder_is_one_gsm7_sms(engine):

@@ -120,8 +120,14 @@ def test_the_access_log_names_the_process_that_served(tmp_path):
 
 
 def test_upgrade_restarts_the_app_processes_one_after_the_other(tmp_path):
-    """Issue 31.7: schema first, then each process, the next only once the previous answers healthy."""
+    """Issue 31.7: schema first, then each process, the next only once the previous answers healthy.
+    Issue 28: a server upgraded from the separate Gammu reader gets that unit disabled and its
+    SIKONDUSIF_GAMMU_DB renamed to the worker's KONDUSIF_GAMMU_DB before the worker restarts."""
     log = tmp_path / "systemctl.log"
+    etc = tmp_path / "etc"
+    etc.mkdir()
+    (etc / "sikondusif.env").write_text("KONDUSIF_DATA_DIR=/var/lib/sikondusif\n"
+                                        "SIKONDUSIF_GAMMU_DB=postgresql://smsd:rahasia@127.0.0.1/smsd\n")
     served = tmp_path / "www"
     (served / "_stcore").mkdir(parents=True)
     (served / "_stcore" / "health").write_text("ok", encoding="utf-8")
@@ -132,6 +138,7 @@ def test_upgrade_restarts_the_app_processes_one_after_the_other(tmp_path):
 up() {{ for p in {' '.join(map(str, ports))}; do
   python3 -c "import sys,urllib.request; urllib.request.urlopen('http://127.0.0.1:'+sys.argv[1]+'/_stcore/health', timeout=2)" $p 2>/dev/null && printf ' %s' $p; done; }}
 echo "$* | answering:$(up)" >> {log}
+[ "$1" = list-unit-files ] && echo "sikondusif-sms-gateway.service enabled enabled"
 case "$2" in sikondusif@*.service)
   port=${{2#sikondusif@}}; port=${{port%.service}}
   setsid python3 -m http.server "$port" --bind 127.0.0.1 --directory {served} >/dev/null 2>&1 &
@@ -140,7 +147,7 @@ esac
 """, encoding="utf-8")
     fake.chmod(0o755)
     env = {**os.environ, "SYSTEMCTL": str(fake), "SIKONDUSIF_PORTS": f"{ports[0]} {ports[1]}",
-           "SIKONDUSIF_UPGRADE_WAIT": "60"}
+           "SIKONDUSIF_UPGRADE_WAIT": "60", "SIKONDUSIF_ETC": str(etc)}
     try:
         proc = subprocess.run(["bash", str(DEPLOY / "sikondusif-upgrade.sh")], env=env, capture_output=True,
                               text=True, timeout=180)
@@ -153,9 +160,13 @@ esac
         "restart sikondusif-migrate.service | answering:",
         f"restart sikondusif@{ports[0]}.service | answering:",
         f"restart sikondusif@{ports[1]}.service | answering: {ports[0]}",  # the first one is back first
+        f"list-unit-files --no-legend sikondusif-sms-gateway.service | answering: {ports[0]} {ports[1]}",
+        f"disable --now sikondusif-sms-gateway.service | answering: {ports[0]} {ports[1]}",  # the old reader
         f"try-restart sikondusif-worker.service | answering: {ports[0]} {ports[1]}",  # issue 28: new code last
     ]
     assert "Selesai" in proc.stdout
+    assert (etc / "sikondusif.env").read_text().splitlines() == [
+        "KONDUSIF_DATA_DIR=/var/lib/sikondusif", "KONDUSIF_GAMMU_DB=postgresql://smsd:rahasia@127.0.0.1/smsd"]
 
 
 def test_upgrade_stops_at_a_process_that_does_not_come_back(tmp_path):
@@ -210,7 +221,7 @@ def _parse_unit(path: Path) -> dict[str, dict[str, list[str]]]:
 def test_systemd_units_verify(tmp_path):
     units = _units_for_this_checkout(tmp_path)
     assert {u.name for u in units} == {
-        "sikondusif@8501.service", "sikondusif-migrate.service", "sikondusif-sms-gateway.service",
+        "sikondusif@8501.service", "sikondusif-migrate.service",
         "sikondusif-backup.service", "sikondusif-backup.timer", "sikondusif-worker.service"}
     for unit in units:  # the parse check every machine can do
         sections = _parse_unit(unit)

@@ -6,7 +6,7 @@ variables is set, and only in that process:
 
 - FAULT_PAUSE_BEFORE_COMMIT=MARKER: a transaction that inserted incidents stops just before its
   COMMIT (SQLAlchemy events on every Engine), writes MARKER and waits to be killed (issue 18);
-- FAULT_SMS_PAUSE_AFTER_STORE=MARKER: the Gammu reader stops after the store committed a report
+- FAULT_SMS_PAUSE_AFTER_STORE=MARKER: the worker's Gammu round stops after the store committed a report
   and before its Gammu transaction runs (before `UPDATE inbox`), writes MARKER and waits;
 - FAULT_WORKER_PAUSE_BEFORE_SEND=MARKER: the background worker (`-m kondusif worker`) stops in the
   middle of delivering an alert (outbox event claimed, alert marked 'sending', webhook not yet

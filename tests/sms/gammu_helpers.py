@@ -1,4 +1,4 @@
-"""The real Gammu SMSD for tests: its own PostgreSQL schema, the `dummy` phone, the reader as a process.
+"""The real Gammu SMSD for tests: its own PostgreSQL schema, the `dummy` phone, the worker reading it as a process.
 
 Imported as a plain module (`from gammu_helpers import ...`), like tests/faults/fault_helpers.py.
 
@@ -205,20 +205,19 @@ class Smsd:
         self.proc = None
 
 
-# --------------------------------------------------------------------------- the reader as a process
+# --------------------------------------------------------------------------- the reader: the worker as a process
 
 
-reader_env = cli_env  # the reader is `python -m kondusif sms-gateway`
+reader_env = cli_env  # the reader is `python -m kondusif worker` with KONDUSIF_GAMMU_DB
 
 
-def start_reader(gammu_url: str, env: dict[str, str], *extra: str) -> subprocess.Popen:
-    """`python -m kondusif sms-gateway --gammu-db URL` in its own process group.
-
-    A thread collects what it prints into `proc.lines` (the pipe never fills up).
+def start_reader(gammu_url: str, env: dict[str, str]) -> subprocess.Popen:
+    """`python -m kondusif worker` reading Gammu at `gammu_url` (KONDUSIF_GAMMU_DB), a round every 0.2 s,
+    in its own process group. A thread collects what it prints into `proc.lines` (the pipe never fills up).
     """
-    proc = subprocess.Popen([sys.executable, "-m", "kondusif", "sms-gateway", "--gammu-db", gammu_url,
-                             "--poll", "0.2", *extra], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    env = {**env, "KONDUSIF_GAMMU_DB": gammu_url, "KONDUSIF_WORKER_POLL_SECONDS": "0.2"}
+    proc = subprocess.Popen([sys.executable, "-m", "kondusif", "worker"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     proc.lines = []  # type: ignore[attr-defined]
 
     def drain() -> None:
@@ -231,14 +230,14 @@ def start_reader(gammu_url: str, env: dict[str, str], *extra: str) -> subprocess
 
 
 def wait_ready(proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    """Until the reader says it runs (imports done, Gammu's inbox readable)."""
+    """Until the worker says it runs (imports done, the Gammu reader made)."""
     wait_until(lambda: proc.poll() is not None or any("berjalan" in x for x in proc.lines), timeout=timeout,
                message="the reader to start")
     assert proc.poll() is None, "".join(proc.lines)
 
 
 def stop_reader(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> str:
-    """Stop the reader with `sig` (SIGKILL: no chance to clean up) and return what it printed."""
+    """Stop the worker with `sig` (SIGKILL: no chance to clean up) and return what it printed."""
     if proc.poll() is None:
         os.killpg(proc.pid, sig)
     try:

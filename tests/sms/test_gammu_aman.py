@@ -1,4 +1,4 @@
-"""Issue 24: "AMAN" through the real gammu-smsd (dummy phone) and `python -m kondusif sms-gateway`:
+"""Issue 24: "AMAN" through the real gammu-smsd (dummy phone) and the worker reading it:
 a check-in for the registered number's RT (never an incident), and its one-SMS reply sent by the phone."""
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""End to end through the real `gammu-smsd` (dummy phone) and `python -m kondusif sms-gateway`.
+"""End to end through the real `gammu-smsd` (dummy phone) and the one worker (`python -m kondusif worker`
+with KONDUSIF_GAMMU_DB set).
 
 An SMS is dropped into the dummy phone's inbox; SMSD stores it in its own
-PostgreSQL tables; the reader files it and writes the reply into Gammu's outbox;
+PostgreSQL tables; the worker's round files it and writes the reply into Gammu's outbox;
 SMSD "sends" it through the dummy phone (row moves to sentitems).
 """
 
@@ -11,8 +12,10 @@ import os
 import shutil
 import signal
 import tempfile
+import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,6 +41,7 @@ from kondusif.filters import Filter
 from kondusif.intake import review
 from kondusif.model import SYSTEM, Role, Viewer
 from kondusif.sms import replies
+from kondusif.worker import Worker
 
 WIB = ZoneInfo("Asia/Jakarta")
 VOTING_DAY = datetime(2018, 6, 27, 10, 15, tzinfo=WIB)
@@ -72,11 +76,11 @@ def gammu(gammu_pg, tmp_path):
 
 @pytest.fixture
 def reader(gammu, db_url):
-    """Starts `sms-gateway` processes on this test's store; stops whatever is still running at the end."""
+    """Starts worker processes reading this Gammu into this test's store; stops whatever still runs at the end."""
     procs = []
 
-    def start(*extra: str, **env: str):
-        proc = start_reader(gammu.url, reader_env(db_url, **env), *extra)
+    def start(**env: str):
+        proc = start_reader(gammu.url, reader_env(db_url, **env))
         procs.append(proc)
         return proc
 
@@ -179,12 +183,15 @@ def _everything_once(engine, gammu, texts: list[str]) -> None:
     assert sorted(text[8:23] for _, text in receipts) == sorted(df["report_no"])
 
 
-def test_a_restart_mid_batch_loses_and_doubles_nothing(engine, gammu, reader):
+def test_a_worker_stopped_mid_batch_loses_and_doubles_nothing(engine, gammu, reader):
+    """SIGTERM (systemctl stop, an upgrade) while a batch is read: the worker ends cleanly after its
+    round and the next worker finds the rest."""
     register_rt(engine)
     texts = _inject_batch(gammu)
-    first = reader("--max-messages", "7")
-    assert first.wait(timeout=60) == 0
-    assert store.count_incidents(engine, None, SYSTEM) == 7
+    first = reader()
+    wait_until(lambda: store.count_incidents(engine, None, SYSTEM) >= 7, timeout=60, message="7 stored")
+    stop_reader(first)
+    assert first.returncode == 0
     reader()
     wait_until(lambda: store.count_incidents(engine, None, SYSTEM) == N_BATCH, timeout=60, message="the rest")
     wait_until(lambda: replies_queued(gammu) == N_BATCH, timeout=30, message="every receipt")
@@ -192,13 +199,15 @@ def test_a_restart_mid_batch_loses_and_doubles_nothing(engine, gammu, reader):
 
 
 @pytest.mark.parametrize("where", ["after_store", "inside_store_commit"])
-def test_kill_9_of_the_reader_loses_and_doubles_nothing(engine, gammu, reader, tmp_path, where):
+def test_kill_9_of_the_worker_loses_and_doubles_nothing(engine, gammu, reader, tmp_path, where):
+    """SIGKILL after the store committed a report and before Gammu's transaction (or inside the store's
+    commit): the next worker marks the rows and queues each receipt exactly once."""
     register_rt(engine)
     texts = _inject_batch(gammu)
     marker = tmp_path / "paused"
     point = "sms_pause_after_store" if where == "after_store" else "pause_before_commit"
     victim = reader(**fault_env(**{point: marker}))
-    wait_until(marker.exists, timeout=60, message="the reader to pause at the kill point")
+    wait_until(marker.exists, timeout=60, message="the worker to pause at the kill point")
     stop_reader(victim, signal.SIGKILL)
     stored = store.count_incidents(engine, None, SYSTEM)
     assert stored == (1 if where == "after_store" else 0)  # committed, or rolled back with the process
@@ -207,6 +216,80 @@ def test_kill_9_of_the_reader_loses_and_doubles_nothing(engine, gammu, reader, t
     wait_until(lambda: store.count_incidents(engine, None, SYSTEM) == N_BATCH, timeout=60, message="the rest")
     wait_until(lambda: replies_queued(gammu) == N_BATCH, timeout=30, message="every receipt")
     _everything_once(engine, gammu, texts)
+
+
+def test_two_workers_racing_on_one_inbox_store_each_sms_once_and_queue_one_receipt(engine, gammu_pg, monkeypatch):
+    """Two workers' modem rounds meet at a barrier once both have read the same unprocessed rows, then both
+    handle all of them: each SMS becomes one report and gets one receipt in Gammu's outbox (no gammu-smsd
+    here: nothing moves to sentitems)."""
+    register_rt(engine)
+    url = create_gammu_db(gammu_pg)
+    try:
+        local = VOTING_DAY.astimezone().replace(tzinfo=None)  # Gammu's clock: this machine's local time
+        texts = [f"LAPOR uang berat RT 3 Air Kuti: amplop dibagikan ke rumah nomor {i}" for i in range(1, 13)]
+        gammu_engine = sa.create_engine(url)
+        with gammu_engine.begin() as conn:
+            for i, text in enumerate(texts):
+                conn.execute(sa.text('INSERT INTO inbox ("ReceivingDateTime", "Text", "SenderNumber", "UDH", '
+                                     '"TextDecoded", "RecipientID") VALUES (:at, \'\', :sender, \'\', :text, \'\')'),
+                             {"at": local + timedelta(seconds=i), "sender": RT_PHONE, "text": text})
+        gammu_engine.dispose()
+        monkeypatch.setenv("KONDUSIF_GAMMU_DB", url)
+        workers = [Worker(engine, f"pekerja-{n}") for n in (1, 2)]
+        barrier = threading.Barrier(2)
+        handled: list[int] = []
+
+        def read_then_meet(read):
+            def unprocessed(*args, **kwargs):
+                rows = read(*args, **kwargs)
+                barrier.wait(timeout=60)
+                return rows
+            return unprocessed
+
+        for w in workers:
+            w.gammu.unprocessed = read_then_meet(w.gammu.unprocessed)
+
+        def run(w: Worker) -> None:
+            handled.append(w.sms())
+
+        threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert sorted(handled) == [12, 12]  # both read all twelve: each was handed to the store twice
+        _everything_once(engine, SimpleNamespace(url=url), texts)
+        assert len(reader_replies(SimpleNamespace(url=url))) == 12
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(store.sms_messages)).scalar() == 12
+        for w in workers:
+            w.gammu.gammu.dispose()
+    finally:
+        drop_db(gammu_pg, url)
+
+
+def test_the_worker_keeps_its_reader_so_a_part_that_never_comes_stops_waiting(engine, gammu_pg, monkeypatch):
+    """The multipart wait counts from the first round that saw the part: a reader made anew each round
+    would wait forever. Here the wait is cut to 0.3 s; the lone first part goes as it is."""
+    register_rt(engine)
+    url = create_gammu_db(gammu_pg)
+    try:
+        gammu_engine = sa.create_engine(url)
+        with gammu_engine.begin() as conn:
+            conn.execute(sa.text('INSERT INTO inbox ("ReceivingDateTime", "Text", "SenderNumber", "UDH", '
+                                 '"TextDecoded", "RecipientID") VALUES (:at, \'\', :sender, :udh, :text, \'\')'),
+                         {"at": VOTING_DAY.astimezone().replace(tzinfo=None), "sender": RT_PHONE,
+                          "udh": "050003A70201", "text": "LAPOR uang berat RT 3 Air Kuti: amplop dibagikan"})
+        gammu_engine.dispose()
+        monkeypatch.setenv("KONDUSIF_GAMMU_DB", url)
+        worker = Worker(engine, "pekerja-uji")
+        worker.gammu.multipart_wait = 0.3
+        assert worker.sms() == 0  # part 1 of 2: waits for part 2
+        wait_until(lambda: worker.sms() == 1, timeout=10, message="the lone part handled after the wait")
+        assert store.query_incidents(engine, None, SYSTEM)["description"].tolist() == ["amplop dibagikan"]
+        worker.gammu.gammu.dispose()
+    finally:
+        drop_db(gammu_pg, url)
 
 
 # --------------------------------------------------------------------------- issue 25.4: Gammu never doubles

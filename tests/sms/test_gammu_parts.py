@@ -1,13 +1,22 @@
-"""Joining the parts of a concatenated SMS from Gammu's inbox rows (UDH as Gammu stores it, hex)."""
+"""Joining the parts of a concatenated SMS from Gammu's inbox rows (UDH as Gammu stores it, hex), and the
+worker's modem round when Gammu's database is down or misnamed."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
 from datetime import datetime
 
 import pytest
+import sqlalchemy as sa
+from polling import cli_env, wait_until
 
-from kondusif.__main__ import main
+from kondusif import store
 from kondusif.sms.gammu import Gateway, Part, concat_info, group_parts, message_id
+from kondusif.store import outbox
+from kondusif.store.outbox import ReportsChanged
+from kondusif.worker import Worker
 
 AT = datetime(2018, 6, 27, 10, 15)
 
@@ -70,9 +79,57 @@ def test_a_two_part_sms_redelivered_is_the_same_message_and_a_part_twice_is_mark
     assert (doubled.text(), doubled.ids()) == ("satu dua", [1, 2, 3])
 
 
-def test_an_unreachable_gammu_database_is_a_clear_message(engine, capsys):
-    assert main(["sms-gateway", "--gammu-db", "postgresql://smsd@127.0.0.1:1/smsd", "--once"]) == 3
-    err = capsys.readouterr().err
-    assert "tabel inbox Gammu di postgresql://smsd@127.0.0.1:1/smsd tidak terbaca" in err
-    assert main(["sms-gateway", "--gammu-db", "bukan url", "--once"]) == 2
-    assert "bukan URL basis data" in capsys.readouterr().err
+DOWN = "postgresql://smsd@127.0.0.1:1/smsd"  # nothing listens on port 1: connection refused at once
+
+
+def worker_once(db_url: str, gammu_db: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kondusif", "worker", "--sekali"], capture_output=True, text=True,
+                          timeout=120, env=cli_env(db_url, KONDUSIF_GAMMU_DB=gammu_db))
+
+
+def test_worker_once_names_an_unreachable_or_malformed_gammu_database(engine, db_url):
+    """`worker --sekali` is the operator's check of the Gammu setting: a clear message, never a traceback."""
+    down = worker_once(db_url, DOWN)
+    assert down.returncode == 3, down.stderr
+    assert down.stdout.strip().endswith("0 peristiwa ditangani, 0 pemeriksaan berkas impor selesai, "
+                                        "0 SMS Gammu diproses.")
+    assert "Galat gerbang SMS Gammu: Basis data tidak terjangkau: OperationalError." in down.stderr
+    bad = worker_once(db_url, "bukan url")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "Galat: Pengaturan «gammu.db_url» (KONDUSIF_GAMMU_DB) bukan URL basis data" in bad.stderr
+
+
+def gammu_errors(engine) -> list[tuple]:
+    c = store.sms_gateways.c
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.select(c.channel, c.last_error, c.last_error_at))]
+
+
+def test_a_gammu_database_that_is_down_is_recorded_retried_later_and_stops_no_other_kind(engine, monkeypatch):
+    monkeypatch.setenv("KONDUSIF_GAMMU_DB", DOWN)
+    worker = Worker(engine, "pekerja-uji")
+    assert worker.sms() == 0
+    ((channel, error, first_at),) = gammu_errors(engine)  # what the Gerbang SMS screen shows
+    assert (channel, error) == ("gammu", "Basis data tidak terjangkau: OperationalError")
+    assert worker.sms() == 0  # within the pause (1 s): Gammu is not asked again
+    assert gammu_errors(engine)[0][2] == first_at
+    pauses = []
+    for _ in range(6):  # each failed try doubles the pause, up to 30 s
+        worker._sms_next = 0.0
+        worker.sms()
+        pauses.append(worker._sms_pause)
+    assert pauses == [2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    assert gammu_errors(engine)[0][2] > first_at
+
+    # The running worker, Gammu still down: an event written now is handled all the same.
+    with store.write(engine) as conn:
+        outbox.record(conn, ReportsChanged(("16.73.01.1001",)))
+    running = Worker(engine, "pekerja-uji-2")
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: not outbox.work_waiting(engine), timeout=30, message="the event handled")
+    finally:
+        running.stop()
+        thread.join(60)
+    assert not thread.is_alive()

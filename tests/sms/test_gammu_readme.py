@@ -3,8 +3,8 @@
 Debian's cluster lets `postgres` in over the Unix socket (peer) and asks every TCP login for a
 password (scram-sha-256). The README's shell block for the Gammu database is run by bash with
 only its placeholder password filled in; then gammu-smsd (dummy phone) runs on the shipped
-deploy/gammu-smsdrc with the README's `sed` applied, and the reader on the URL of the env
-example, and an SMS flows from the phone to a report and a receipt.
+deploy/gammu-smsdrc with the README's `sed` applied, and the worker with KONDUSIF_GAMMU_DB as the
+env example writes it, and an SMS flows from the phone to a report and a receipt.
 """
 
 from __future__ import annotations
@@ -71,13 +71,14 @@ def test_the_steps_name_one_role_with_a_password_everywhere():
     section = gammu_section()
     assert "CREATE ROLE smsd LOGIN PASSWORD 'SANDI-SMSD'" in section and PLPGSQL in section
     env_line = next(line for line in (ROOT / "deploy" / "sikondusif.env.example").read_text().splitlines()
-                    if "SIKONDUSIF_GAMMU_DB=" in line)
+                    if "KONDUSIF_GAMMU_DB=" in line)
     url = sa.engine.make_url(env_line.split("=", 1)[1])
     assert (url.username, url.password, url.host, url.database) == ("smsd", "SANDI-SMSD", "127.0.0.1", "smsd")
-    assert f"SIKONDUSIF_GAMMU_DB={url.render_as_string(hide_password=False)}" in section
+    assert f"`KONDUSIF_GAMMU_DB={url.render_as_string(hide_password=False)}`" in section
     sample = (ROOT / "deploy" / "gammu-smsdrc").read_text()
     assert re.search(r"^user = smsd$", sample, re.M) and re.search(r"^database = smsd$", sample, re.M)
-    assert "--tz" not in shell_blocks()[0] + shell_blocks()[1]
+    assert "TZ" not in shell_blocks()[0] + shell_blocks()[1]
+    assert "systemctl restart sikondusif-worker" in section and "sms-gateway" not in section  # issue 28
 
 
 def test_following_the_readme_on_debian_postgres_ends_with_sms_flowing(debian_postgres, engine, db_url, tmp_path):
@@ -118,7 +119,7 @@ def test_following_the_readme_on_debian_postgres_ends_with_sms_flowing(debian_po
         wait_until(lambda: smsd.poll() is not None or (log.exists() and "Starting phone communication"
                                                         in log.read_text()), timeout=30, message="gammu-smsd")
         assert smsd.poll() is None, log.read_text() if log.exists() else "gammu-smsd exited"
-        # Step 5: the reader on the env example's URL, with no --tz.
+        # Step 5: the worker on the env example's URL, with no gammu.tz.
         register_rt(engine)
         reader = start_reader(url, cli_env(db_url))
         wait_ready(reader)
