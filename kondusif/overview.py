@@ -152,12 +152,14 @@ class Levels:
         return status.level_counts(self.kelurahan)
 
 
-def contact(engine: Engine, viewer: Viewer, start: datetime, end: datetime) -> coverage_mod.Coverage | None:
+def contact(engine: Engine, viewer: Viewer, start: datetime, end: datetime,
+            reports: pd.DataFrame | None = None) -> coverage_mod.Coverage | None:
     """Who gave word in [start, end) across the viewer's whole scope (any filter of the view),
-    or None for a role that does not see coverage."""
+    or None for a role that does not see coverage. `reports`: read_view's frame of the whole
+    scope (no filter), counted instead of asking the store again."""
     if not access.allows(viewer, "coverage.read"):
         return None
-    return coverage_mod.coverage(engine, viewer, start, end)
+    return coverage_mod.coverage(engine, viewer, start, end, reports=reports)
 
 
 def with_contact(engine: Engine, viewer: Viewer, levels: Levels, start: datetime, end: datetime,

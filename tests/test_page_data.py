@@ -246,3 +246,21 @@ def test_simulated_reports_counted_from_the_frame_are_those_the_store_counts(dem
     assert in_period == simulated.count_in_view(demo_engine, flt.query_between(period.start, period.end), viewer)
     window = flt.query_between(status.window_start(period.as_of), period.as_of)
     assert in_window == simulated.count_in_view(demo_engine, window, viewer)
+
+
+@pytest.mark.parametrize("viewer", [PEJABAT, PANWASCAM], ids=["city", "kecamatan"])
+def test_contact_counted_from_the_scopes_frame_is_contact_read_from_the_store(demo_engine, viewer):
+    """Issue 29: the map page counts which RT gave word by report from the scope's frame it holds
+    (every report of the scope at all times) instead of a grouped read of the store; the same
+    RT, counts and newest times as that read, for the whole city and for one kecamatan."""
+    from kondusif import coverage
+
+    period = Filter(period="kampanye", as_of=date(2018, 7, 7)).resolve()
+    frame = overview.read_view(demo_engine, viewer, Filter(), None)
+    counted = coverage.coverage(demo_engine, viewer, period.start, period.end, reports=frame)
+    read = coverage.coverage(demo_engine, viewer, period.start, period.end)
+    assert read.heard > 0 and read.heard < read.total  # some RT heard from, some silent: the check means something
+    assert (counted.heard, counted.total) == (read.heard, read.total)
+    pd.testing.assert_frame_equal(counted.rt, read.rt)
+    pd.testing.assert_frame_equal(counted.kelurahan, read.kelurahan)
+    pd.testing.assert_frame_equal(counted.kecamatan, read.kecamatan)

@@ -133,7 +133,7 @@ def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period
     bare = shared_levels(db_url, version, viewer, dataclasses.replace(flt, period=Filter().period, start=None,
                                                                        end=None, as_of=None), period.as_of, narrowed)
     data = overview.page_data(engine, viewer, flt, period, registry=reg, frame=frame, bare_levels=bare,
-                              cov=shared_contact(db_url, version, viewer, period.start, period.end))
+                              cov=shared_contact(db_url, version, viewer, period.start, period.end, _frame))
     n_sim, n_sim_window = overview.simulated_in_frame(frame, period)
     inc = data.map
     packed = None
@@ -160,10 +160,10 @@ def shared_levels(db_url: str, version: tuple, viewer: Viewer, flt: Filter, as_o
 
 @st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=16, show_spinner=False)
 def shared_contact(db_url: str, version: tuple, viewer: Viewer, start: datetime, end: datetime,
-                   ) -> coverage.Coverage | None:
+                   _frame: pd.DataFrame) -> coverage.Coverage | None:
     """Who gave word in [start, end) across the scope: every filter of a period shares it (a
-    check-in is a write the version follows)."""
-    return overview.contact(store.get_engine(db_url), viewer, start, end)
+    check-in is a write the version follows); its reports counted from `_frame`, the scope's."""
+    return overview.contact(store.get_engine(db_url), viewer, start, end, _frame)
 
 
 def cached_detail(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period, kode: str,
