@@ -676,6 +676,7 @@ NO_VIEWER: dict[str, str] = {
                                 "re-reads them with overview.patch_view in its viewer's scope",
     "wall.data_version": "change check (newest audit and alert ids), no row content",
     "overview.epoch_seconds": _PRIMITIVE,
+    "sms.gammu.from_settings": "builds the worker's Gammu reader from the settings (no row of any viewer's data)",
     **{f"alerts.{n}": _SYSTEM_JOB for n in (
         "check_levels", "check_new_incidents", "deliver_alert", "deliver_pending", "deliver_ids", "announce",
         "list_alerts")},
