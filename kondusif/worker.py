@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 BATCH = 200
 CHECK_POLL_SECONDS = 0.2  # while import checks run: how soon an end or a cancel is seen
 HEARTBEAT_SECONDS = 2.0  # at most this long between signs of life while busy
+SMS_POLL_SECONDS = 1.0  # at most this long between two looks at Gammu's inbox
 REMIND_SECONDS = 30.0  # how often the modem's round looks for silent RT to remind (rounds.sms_reminder)
 Sleep = Callable[[float], object]
 
@@ -222,20 +223,43 @@ class Worker:
             done.set()
             thread.join(timeout=30)
 
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """The modem's rounds on a thread of their own while the block runs: an alert delivery held up
+        by a webhook that is down (minutes of timeouts and backoff) must not leave the RT's SMS unread.
+        After a round that handled messages the next starts at once, so a burst drains."""
+        if self.gammu is None:
+            yield
+            return
+        every = min(float(settings().worker.poll_seconds), SMS_POLL_SECONDS)
+
+        def read() -> None:
+            while not self._stop.is_set():
+                if not self.sms():
+                    self._stop.wait(every)
+
+        thread = threading.Thread(target=read, name="sms-gammu", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            self._stop.set()
+            thread.join(timeout=120)  # the batch under way is finished (each SMS is stored once anyway)
+
     def run(self) -> None:
-        """Until `stop()`: heartbeat (a thread of its own), watches, events, import checks; running checks
-        are looked at often."""
+        """Until `stop()`: heartbeat and the modem's SMS (threads of their own), watches, events, import
+        checks; running checks are looked at often."""
         cfg = settings().worker
         next_watch = 0.0
         try:
-            with self._beating():
+            with self._beating(), self._reading():
                 while not self._stop.is_set():
                     done = 0
                     try:
                         if time.monotonic() >= next_watch:
                             self.watch()
                             next_watch = time.monotonic() + float(cfg.watch_seconds)
-                        done = self.sms() + self.run_once() + self.imports.step()
+                        done = self.run_once() + self.imports.step()
                     except Exception:  # noqa: BLE001 - a database outage must not end the worker
                         log.exception("Putaran pekerja latar gagal; dicoba lagi")
                     if not done:

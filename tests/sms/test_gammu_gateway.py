@@ -292,6 +292,52 @@ def test_the_worker_keeps_its_reader_so_a_part_that_never_comes_stops_waiting(en
         drop_db(gammu_pg, url)
 
 
+def test_an_alert_delivery_held_up_does_not_leave_the_rts_sms_unread(engine, gammu_pg, monkeypatch):
+    """The modem's rounds run beside the worker's events: while an alert's delivery hangs (a webhook
+    down: minutes of timeouts and backoff), an SMS that comes in is still stored and answered."""
+    import threading
+
+    from kondusif import worker as worker_mod
+    from kondusif.store import outbox
+    from kondusif.store.outbox import AlertsCreated
+
+    register_rt(engine)
+    url = create_gammu_db(gammu_pg)
+    delivering, release = threading.Event(), threading.Event()
+
+    def hanging_delivery(_engine, _claimed, _sleep) -> None:
+        delivering.set()
+        release.wait(60)
+
+    monkeypatch.setitem(worker_mod.HANDLERS, AlertsCreated.KIND, hanging_delivery)
+    monkeypatch.setenv("KONDUSIF_GAMMU_DB", url)
+    with store.write(engine) as conn:
+        outbox.record(conn, AlertsCreated((1,)))
+    worker = Worker(engine, "pekerja-uji")
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        assert delivering.wait(30), "the worker never took the alert event"
+        gammu_engine = sa.create_engine(url)
+        with gammu_engine.begin() as conn:
+            conn.execute(sa.text('INSERT INTO inbox ("ReceivingDateTime", "Text", "SenderNumber", "UDH", '
+                                 '"TextDecoded", "RecipientID") VALUES (:at, \'\', :sender, \'\', :text, \'\')'),
+                         {"at": VOTING_DAY.astimezone().replace(tzinfo=None), "sender": RT_PHONE,
+                          "text": "LAPOR uang berat RT 3 Air Kuti: amplop dibagikan"})
+        gammu_engine.dispose()
+        wait_until(lambda: len(store.query_incidents(engine, None, SYSTEM)) == 1, timeout=20,
+                   message="the SMS stored while the delivery still hangs")
+        assert not release.is_set() and thread.is_alive()
+        wait_until(lambda: gammu_rows(url, 'SELECT count(*) FROM outbox WHERE "CreatorID" = \'SiKondusif\'')[0][0] == 1,
+                   timeout=10, message="its receipt queued")
+    finally:
+        release.set()
+        worker.stop()
+        thread.join(timeout=60)
+        worker.gammu.gammu.dispose()
+        drop_db(gammu_pg, url)
+
+
 # --------------------------------------------------------------------------- issue 25.4: Gammu never doubles
 
 LAPOR = "LAPOR uang berat RT 3 Air Kuti: amplop dibagikan di pos ronda"
