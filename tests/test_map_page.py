@@ -343,16 +343,16 @@ def test_the_kelurahan_panel_cache_is_shared_by_scope_never_across_scopes(demo_e
     timur = Viewer("pws-timur", Role.PANWASLU, kecamatan="16.73.01")
     kode = "16.73.01.1001"  # a kelurahan of Lubuklinggau Timur I (16.73.01)
     view = peta_data.cached_page(db_url, version, timur, flt, period)
-    first = peta_data.cached_detail(db_url, version, timur, flt, period, kode, view.levels)
+    first = peta_data.cached_detail(db_url, view, timur, flt, period, kode)
     assert first is not None and first.kode == kode
     first.by_severity.loc[:, "Laporan"] = -1
-    again = peta_data.cached_detail(db_url, version, Viewer("pws-timur-2", Role.PANWASLU, kecamatan="16.73.01"),
-                                    flt, period, kode, view.levels)
+    again = peta_data.cached_detail(db_url, view, Viewer("pws-timur-2", Role.PANWASLU, kecamatan="16.73.01"),
+                                    flt, period, kode)
     assert calls == ["pws-timur"]
     assert again is not None and (again.by_severity["Laporan"] >= 0).all()
     barat = Viewer("pws-barat", Role.PANWASLU, kecamatan="16.73.02")
     barat_view = peta_data.cached_page(db_url, version, barat, flt, period)
-    assert peta_data.cached_detail(db_url, version, barat, flt, period, kode, barat_view.levels) is None
+    assert peta_data.cached_detail(db_url, barat_view, barat, flt, period, kode) is None
     assert calls == ["pws-timur", "pws-barat"]
     peta_data.shared_page.clear()
     peta_data.shared_detail.clear()

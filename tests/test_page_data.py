@@ -264,3 +264,24 @@ def test_contact_counted_from_the_scopes_frame_is_contact_read_from_the_store(de
     pd.testing.assert_frame_equal(counted.rt, read.rt)
     pd.testing.assert_frame_equal(counted.kelurahan, read.kelurahan)
     pd.testing.assert_frame_equal(counted.kecamatan, read.kecamatan)
+
+
+@pytest.mark.parametrize("view", ["whole campaign", "kecamatan and category", "status without baru",
+                                  "panwascam of one kecamatan"])
+def test_the_kelurahan_panel_counted_from_the_scopes_frame_is_the_panel_read_from_the_store(demo_engine, view):
+    """Issue 29: the panel beside the map counts its reports per category, severity and WIB day from
+    the scope's frame the page holds instead of three grouped reads; the same tables, for the
+    busiest kelurahan of each view."""
+    viewer, flt = VIEWS[view]
+    flt, _ = flt.scoped(viewer)
+    period = flt.resolve()
+    frame = overview.read_view(demo_engine, viewer, Filter(), None)
+    data = overview.page_data(demo_engine, viewer, flt, period)
+    rows = overview.read_view(demo_engine, viewer, flt, period)
+    kode = rows["kode_kelurahan"].value_counts().index[0]
+    read = overview.kelurahan_detail(demo_engine, viewer, flt, period, data.levels, kode)
+    counted = overview.kelurahan_detail(demo_engine, viewer, flt, period, data.levels, kode, reports=frame)
+    assert read is not None and counted is not None and int(read.by_severity["Laporan"].sum()) > 0
+    assert int(read.spark["Laporan"].sum()) > 0  # the days before the period's end hold reports too
+    for name in ("by_category", "by_severity", "spark", "latest"):
+        pd.testing.assert_frame_equal(getattr(counted, name), getattr(read, name), obj=name)

@@ -73,5 +73,5 @@ def map_and_panel(viewer: Viewer, flt: Filter, period: Period, view: peta_data.P
         clicked = mapview.city_map(levels, view.layer, overview.kelurahan_units(Filter(), viewer), view.map_data)
     with panel_col:
         kode = mapview.choose_kelurahan(clicked, units, levels)
-        detail = peta_data.cached_detail(db_url, view.version, viewer, flt, period, kode, levels) if kode else None
+        detail = peta_data.cached_detail(db_url, view, viewer, flt, period, kode) if kode else None
         mapview.kelurahan_panel(detail)
