@@ -299,26 +299,6 @@ def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- formats
 
 
-def neutralise_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """`safe.neutralise_cell` on every text cell, vectorised for large exports (same rule: safe.FORMULA_PREFIXES).
-
-    Text cells starting with =, +, -, @, tab or CR get a leading apostrophe; numbers,
-    dates and empty cells are left alone; header names are neutralised too.
-    """
-    out = frame.copy()
-    for col in out.columns:
-        s = out[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s):
-            is_text = s.map(type).eq(str)
-            risky = is_text & s.where(is_text, "").astype(str).str.startswith(FORMULA_PREFIXES)
-            if risky.any():
-                s = s.astype(object).copy()
-                s[risky] = "'" + s[risky].astype(str)
-                out[col] = s
-    out.columns = [neutralise_cell(c) for c in out.columns]
-    return out
-
-
 def to_csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
     """UTF-8 with BOM (Excel opens it right), times as 'YYYY-MM-DD HH:MM' WIB, every text field quoted
     and neutralised, also after any delimiter inside it (`neutralise_text`).
@@ -337,7 +317,7 @@ def to_csv_bytes(frame: pd.DataFrame, excel: bool = False) -> bytes:
         if col in made_here:
             continue
         if s.dtype == object or pd.api.types.is_string_dtype(s):
-            # neutralise_text includes neutralise_cell (what neutralise_text_columns does)
+            # neutralise_text includes neutralise_cell
             out[col] = _map_text(s, neutralise_text)
     out.columns = [neutralise_text(neutralise_cell(c)) for c in out.columns]
     buf = io.StringIO()

@@ -114,10 +114,6 @@ class Worker:
     def stop(self) -> None:
         self._stop.set()
 
-    @property
-    def stopping(self) -> bool:
-        return self._stop.is_set()
-
     def run_once(self) -> int:
         """Claim and handle one batch of open events; returns how many were done."""
         claimed = outbox.claim(self.engine, self.worker_id, limit=BATCH)
