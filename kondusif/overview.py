@@ -381,12 +381,11 @@ def spark_days(as_of: datetime, days: int = SPARK_DAYS) -> tuple[list[date], dat
 def _counts(engine: Engine, viewer: Viewer, one: Filter, start: datetime, end: datetime, by: str,
             reports: pd.DataFrame | None) -> pd.Series:
     """Reports of the filter `one` in [start, end) per `by` (a column, or "day": the WIB day), from
-    the store or from `reports` (read_view's frame of the viewer's whole scope, all times)."""
+    the store or from `reports` (read_view's frame of `one`, all times: narrow_view of the scope's)."""
     if reports is None:
         counts = store.counts_by(engine, one.query_between(start, end), viewer, [by])
         return counts.set_index(by)["n"] if len(counts) else pd.Series(dtype="int64")
-    rows = narrow_view(reports, one)
-    rows = rows[(rows["occurred_at"] >= start) & (rows["occurred_at"] < end)]
+    rows = reports[(reports["occurred_at"] >= start) & (reports["occurred_at"] < end)]
     # WIB has no daylight saving: the WIB day is the UTC time + 7 h, floored to the day.
     keys = (rows["occurred_at"].dt.tz_localize(None) + pd.Timedelta(hours=7)).dt.date if by == "day" else rows[by]
     return rows.groupby(keys.rename(by)).size()
@@ -406,6 +405,7 @@ def kelurahan_detail(engine: Engine, viewer: Viewer, flt: Filter, period: Period
     reasons = list(row["reasons"].iloc[0]) if len(row) else []
     one = replace(flt, kecamatan=(), kelurahan=(kode,))
     q = one.query_between(period.start, period.end)
+    reports = narrow_view(reports, one) if reports is not None else None
     cats = _counts(engine, viewer, one, period.start, period.end, "category", reports)
     by_category = pd.DataFrame({
         "Kategori": [category_label(c) for c in cats.index],
