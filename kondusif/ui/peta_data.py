@@ -41,7 +41,6 @@ class PageView:
     map_data: str  # the live map's data element (kondusif/maps/live.py), built once per cached view
     simulated_notice: str | None  # issue 16: only when simulated reports are in view, saying how many
     version: tuple  # the content version the view is cached by (current_frame)
-    reports: pd.DataFrame  # the scope's frame of all times that version names (the panel counts from it)
 
 
 T = TypeVar("T")
@@ -147,7 +146,7 @@ def shared_page(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period
         n_kelurahan=len(gazetteer.kelurahan_codes()), version=version))
     # The packed reports travel once, inside map_data: a cache hit unpickles them once, not twice.
     return PageView(levels, data.headline, MapLayer(None, len(inc.frame), inc.total), data.trend,
-                    data.kecamatan, map_data, simulated.notice(data.headline.n, n_sim, n_sim_window), version, _frame)
+                    data.kecamatan, map_data, simulated.notice(data.headline.n, n_sim, n_sim_window), version)
 
 
 @st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=16, show_spinner=False)
@@ -171,11 +170,15 @@ def cached_detail(db_url: str, view: PageView, viewer: Viewer, flt: Filter, peri
                   kode: str) -> overview.KelurahanDetail | None:
     """The kelurahan panel of `kode` in `view`, shared like the view (issue 29: four SQL reads on
     every rerun of every session were a fifth of the page's CPU); the caller's own lazy copy."""
-    return handed_out(shared_detail(db_url, view.version, viewer, flt, period, kode, view.levels, view.reports))
+    holder = view_frames(db_url, str(view.version[2]), viewer)
+    state = holder.state  # the frame the view was made from, unless the store moved on since (then: SQL)
+    frame = state[2] if state is not None and state[3] == view.version[0] else None
+    return handed_out(shared_detail(db_url, view.version, viewer, flt, period, kode, view.levels, frame))
 
 
 @st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=128, show_spinner=False)
 def shared_detail(db_url: str, version: tuple, viewer: Viewer, flt: Filter, period: Period, kode: str,
-                  _levels: overview.Levels, _frame: pd.DataFrame) -> overview.KelurahanDetail | None:
-    """`_levels` and `_frame` (the scope's) are not part of the key: the other arguments determine them."""
+                  _levels: overview.Levels, _frame: pd.DataFrame | None) -> overview.KelurahanDetail | None:
+    """`_levels` and `_frame` (the scope's, None: counted in the store) are not part of the key: the
+    other arguments determine them. A view never keeps a frame: at 100,000 reports one is ~70 MB."""
     return overview.kelurahan_detail(store.get_engine(db_url), viewer, flt, period, _levels, kode, reports=_frame)
