@@ -1,8 +1,11 @@
-"""The city map page's data for one view, cached: one read of the store per view (issue 14).
+"""The city map page's data for one view, cached: one read of the store per scope (issues 14, 29).
 
-overview.page_data reads the reports once and derives levels, headline, map reports, trend and
-the per-kecamatan table; this module caches the result per (store fingerprint, role + place scope of the viewer, filter,
-period: officials of one scope share an entry across sessions), so a rerun that only changes the kelurahan panel (a click on the map) reads nothing again.
+overview.page_data derives levels, headline, map reports, trend and the per-kecamatan table from
+one frame; this module keeps one frame of all the reports of a scope (patched after a save), cuts
+every filter and period from it, and caches each view per (content version of that frame, role +
+place scope of the viewer, filter, period: officials of one scope share an entry across
+sessions), so a rerun that only changes the kelurahan panel (a click on the map), another period
+or a sign-in reads nothing again.
 
 Issue 29: the entry is held by `st.cache_resource`, not `st.cache_data`: a hit no longer
 unpickles the ~1.4 MB view (map data, frames) on every rerun of every session. Shared objects
@@ -48,8 +51,8 @@ FULL_READ_EVERY_S = 300.0  # a patched frame is read whole again after this long
 
 
 class ViewFrame:
-    """The reports of one filter at all times (overview.read_view's frame), the audit id it is
-    current to and the audit id it last changed at.
+    """The reports of one scope at all times (overview.read_view's frame, no filter), the audit id
+    it is current to and the audit id it last changed at.
 
     Issue 29: a verification changes the store's fingerprint, so every cached view is new; with
     this the next view re-reads only the reports written since (overview.patch_view) instead of
