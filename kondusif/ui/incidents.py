@@ -488,7 +488,7 @@ def report_panel(viewer: Viewer, rows: pd.DataFrame, selected: pd.DataFrame) -> 
     still reruns the whole page (st.rerun), whose table and counts changed with it. A fragment run
     skips the screen's guard: the session is re-checked here, and one that ended or changed
     (account deactivated, signed out elsewhere, role changed) reruns the page, whose guard decides."""
-    if session.current_session() != viewer:
+    if not session.still_signed_in(viewer):
         st.rerun(scope="app")
     engine = store.get_engine()
     opened = _open_report(engine, viewer, rows, selected)
