@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 
 from kondusif import store
 from kondusif.config import settings
+from kondusif.safe import clean_text
 from kondusif.store import outbox
 from kondusif.timeutil import format_wib, now
 
@@ -49,6 +50,9 @@ class Health:
     events_given_up: int = 0  # outbox events that failed every attempt
     imports_waiting: int = 0  # uploaded files waiting for a worker's check (none taken without a worker)
     imports_running: int = 0  # checks a worker runs now
+    gammu_seen_at: datetime | None = None  # the modem reader's last good contact with Gammu's database
+    gammu_error: str | None = None  # its last error, and when
+    gammu_error_at: datetime | None = None
 
     @property
     def low_disk(self) -> bool:
@@ -60,6 +64,16 @@ class Health:
         if self.worker_seen_at is None:
             return False
         return now() - self.worker_seen_at > timedelta(seconds=outbox.silent_seconds())
+
+    @property
+    def gammu_down(self) -> bool:
+        """The modem reader failed since its last good contact, or has not been in contact for a while."""
+        from kondusif.sms.gateways import READER_STALE
+
+        if self.gammu_seen_at is None:
+            return False
+        failing = self.gammu_error_at is not None and self.gammu_error_at >= self.gammu_seen_at
+        return failing or now() - self.gammu_seen_at > READER_STALE
 
 
 def _mb(n: int) -> str:
@@ -128,12 +142,15 @@ def check(engine: Engine) -> Health:
                              .where(store.review_queue.c.state == "antri")).scalar()
         failing = conn.execute(sa.select(sa.func.count()).select_from(store.alerts)
                                .where(store.alerts.c.delivery_state == "failed")).scalar()
+        g = store.sms_gateways.c
+        modem = conn.execute(sa.select(g.seen_at, g.last_error, g.last_error_at).where(g.channel.startswith("gammu"))
+                             .order_by(g.seen_at.desc()).limit(1)).first()
     at = datetime.fromisoformat(last["at"]) if last and last.get("at") else None
     events = outbox.state(engine)
     return Health(engine.dialect.name, size, wal, disk_of(engine), free, total, min_free_bytes(), at,
                   last.get("path") if last else None, int(cast(int, recent)), int(cast(int, queue)),
                   int(cast(int, failing)), events.last_seen, events.waiting, events.given_up,
-                  events.imports_waiting, events.imports_running)
+                  events.imports_waiting, events.imports_running, *(tuple(modem) if modem else ()))
 
 
 def low_disk_warning(engine: Engine) -> str | None:
@@ -166,4 +183,8 @@ def lines(h: Health) -> list[str]:
         + (" — TIDAK ADA PEKERJA YANG MENGAMBILNYA?"
            if h.imports_waiting and (h.worker_stale or h.worker_seen_at is None) else ""),
     ]
+    if h.gammu_seen_at is not None:  # a modem reader ran here (gammu.db_url)
+        out.append(f"Gerbang SMS Gammu: kontak terakhir {format_wib(h.gammu_seen_at)}"
+                   + (f", galat: {clean_text(h.gammu_error)} ({format_wib(h.gammu_error_at)})" if h.gammu_error else "")
+                   + (" — TIDAK TERHUBUNG?" if h.gammu_down else ""))
     return out

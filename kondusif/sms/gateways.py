@@ -117,17 +117,19 @@ def record_state(engine: Engine, channel: str, outbox_waiting: int | None, error
     """Upsert a gateway's heartbeat (and last error) for the admin page. System job: no viewer.
 
     Written by the Gammu reader (kondusif.sms.gammu) as channel "gammu"; any row whose
-    channel starts with "gammu" counts as the modem in `gateway_states`.
+    channel starts with "gammu" counts as the modem in `gateway_states`. An error is no contact:
+    it keeps seen_at (set only by a first row), so a Gammu database that stays down shows its
+    last good contact and turns the reader stale instead of looking freshly in touch.
     """
     t = store.sms_gateways
     stamp = now()
-    values: dict[str, Any] = {"seen_at": stamp}
+    values: dict[str, Any] = {} if error is not None else {"seen_at": stamp}
     if outbox_waiting is not None:
         values["outbox_waiting"] = outbox_waiting
     if error is not None:
         values.update(last_error=error, last_error_at=stamp)
     with store.write(engine) as conn:
-        stmt = store.insert_on_conflict(conn, t).values(channel=channel, **values)  # one statement: two processes never collide
+        stmt = store.insert_on_conflict(conn, t).values(channel=channel, **{"seen_at": stamp, **values})  # one statement: two processes never collide
         conn.execute(stmt.on_conflict_do_update(index_elements=[t.c.channel], set_=values))
 
 

@@ -15,7 +15,7 @@ from kondusif import access, alerts, store
 from kondusif.model import Viewer
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib
-from kondusif.ui import pages
+from kondusif.ui import pages, session
 
 log = logging.getLogger(__name__)
 SHOWN = 3  # newest alerts shown one by one; the rest are counted
@@ -23,6 +23,8 @@ SHOWN = 3  # newest alerts shown one by one; the rest are counted
 
 def _ack(viewer: Viewer, ids: list[int] | None) -> None:
     try:
+        if not session.still_signed_in(viewer):  # a callback runs before the page's guard
+            return
         alerts.acknowledge(store.get_engine(), viewer, ids)
     except Exception:  # noqa: BLE001 - a failed acknowledgement must not break the page
         log.exception("Gagal mencatat tanda baca peringatan")

@@ -14,6 +14,7 @@ from kondusif import access, checkins
 from kondusif.db_unavailable import is_unavailable
 from kondusif.model import Viewer, new_id
 from kondusif.timeutil import format_wib
+from kondusif.ui import session
 from lubuklinggau_geo import gazetteer
 
 K = "aman_"
@@ -35,7 +36,7 @@ def _cancel() -> None:
 
 def _confirm(engine: Engine, viewer: Viewer) -> None:
     token = st.session_state.get(K + "token")
-    if not token:
+    if not token or not session.still_signed_in(viewer):  # a callback runs before the page's guard
         return
     try:
         got = checkins.record_checkin(engine, viewer, kelurahan=viewer.kelurahan, rt=viewer.rt, channel="form",

@@ -22,6 +22,7 @@ from kondusif.model import Viewer
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import format_wib, now, to_wib
 from kondusif.ui import filters as ui_filters
+from kondusif.ui import session
 from kondusif.workflow import FOLLOWUP_TARGETS, Action, ActionInput
 
 PAGE_SIZES = [25, 50, 100]
@@ -484,7 +485,11 @@ def render(viewer: Viewer) -> None:
 def report_panel(viewer: Viewer, rows: pd.DataFrame, selected: pd.DataFrame) -> None:
     """The opened report: picker, detail, actions, duplicates, history. Issue 29.2: a fragment, so
     opening a report with the picker or choosing an action reruns only this part; a saved action
-    still reruns the whole page (st.rerun), whose table and counts changed with it."""
+    still reruns the whole page (st.rerun), whose table and counts changed with it. A fragment run
+    skips the screen's guard: the session is re-checked here, and one that ended or changed
+    (account deactivated, signed out elsewhere, role changed) reruns the page, whose guard decides."""
+    if not session.still_signed_in(viewer):
+        st.rerun(scope="app")
     engine = store.get_engine()
     opened = _open_report(engine, viewer, rows, selected)
     if opened is None:

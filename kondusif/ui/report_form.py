@@ -35,7 +35,7 @@ from kondusif.registry import registry_is_sample, rt_registry
 from kondusif.safe import escape_markdown
 from kondusif.timeutil import WIB, format_wib, now, to_wib
 from kondusif.ui import checkin as checkin_ui
-from kondusif.ui import static_files, taps
+from kondusif.ui import session, static_files, taps
 from kondusif.ui.db_unavailable import stop_when_unavailable
 from lubuklinggau_geo import gazetteer
 from lubuklinggau_geo import rt as geo_rt
@@ -102,6 +102,8 @@ def _values(v: Viewer) -> dict:
 def _submit(v: Viewer) -> None:
     """Form callback: validate and file on the server; errors go next to their fields."""
     taps.note_handled(_key("tapped"))
+    if not session.still_signed_in(v):  # a callback runs before the page's guard
+        return
     ss = st.session_state
     upload = ss.get(_photo_key())
     # issue 31: chosen on a process that died, or its upload cut off by the failover; nothing filed, text kept

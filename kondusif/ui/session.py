@@ -146,6 +146,14 @@ def current_session() -> Viewer | None:
     return None
 
 
+def still_signed_in(viewer: Viewer) -> bool:
+    """For code that runs without the page's guard first: a click callback (it runs before the
+    script) or a fragment run. False when the session of `viewer` ended or changed since the page
+    was drawn (account deactivated, signed out elsewhere, role changed): write nothing then; the
+    run that follows shows the sign-in form."""
+    return current_session() == viewer
+
+
 def pop_go_home() -> bool:
     """True once after a forced password change (dashboard.py then opens the home page)."""
     return bool(st.session_state.pop(GO_HOME_KEY, False))

@@ -79,7 +79,12 @@ def render(viewer: Viewer) -> None:
             if state.stale:
                 st.error(f"Pembaca SMS tidak memberi kabar sejak {_when(state.seen_at)}: periksa pekerja latar "
                          "(sikondusif-worker, pengaturan gammu.db_url) dan gammu-smsd.")
-            if state.last_error:
+            recovered = state.last_error_at is not None and state.seen_at is not None \
+                and state.seen_at > state.last_error_at  # a good contact came after the error
+            if state.last_error and recovered:
+                st.caption(f"Galat terakhir ({_when(state.last_error_at)}, sesudahnya gerbang tersambung lagi): "
+                           f"{escape_markdown(state.last_error)}")
+            elif state.last_error:
                 st.warning(f"Galat terakhir ({_when(state.last_error_at)}): {escape_markdown(state.last_error)}")
             elif state.seen_at is None:
                 st.caption("Gerbang ini belum pernah menghubungi aplikasi.")

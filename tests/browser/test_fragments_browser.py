@@ -76,3 +76,32 @@ def test_the_picked_report_opens_and_a_double_click_verifies_it_once(app, page, 
     assert (row["status"], row["version"]) == ("diverifikasi", 2)
     assert store.audit_for(store.get_engine(db_url), "incident", row["id"])["action"].tolist() == ["create", "verify"]
     assert incident(db_url, first)["status"] == "baru"
+
+
+def test_a_deactivated_panwaslu_loses_the_report_panel_on_the_next_pick(app, page, db_url):
+    """Found by attack8: the report panel reran as a fragment with the viewer of the last page run, so an
+    account deactivated (or signed out elsewhere) kept opening reports and could still save actions in a
+    tab left open; its next pick must end the session as a whole-page click does."""
+    from kondusif.accounts import admin
+    from kondusif.model import SYSTEM
+
+    seed_store(db_url)
+    first = file_as_rt(db_url, now() - timedelta(hours=2))
+    second = file_as_rt(db_url, now() - timedelta(hours=1))
+    store.dispose_engines()
+    running = app(db_url)
+    page.goto(running.url)
+    log_in(page, PANWASLU_USER, PANWASLU_PASSWORD)
+    page.goto(f"{running.url}/insiden")
+    wait_for_text(page, "Buka laporan", timeout=60)
+    wait_idle(page, timeout=60)
+    pick_report(page, first)
+    wait_for_text(page, f"{first} · Baru", timeout=60)
+    wait_idle(page)
+
+    admin.set_active(store.get_engine(db_url), SYSTEM, PANWASLU_USER, False)  # the operator, in another office
+    pick_report(page, second)
+    wait_for_text(page, "Sesi Anda berakhir", timeout=60)
+    wait_idle(page)
+    assert page.get_by_text(f"{second} · Baru").count() == 0
+    assert page.get_by_role("button", name="Keluar").count() == 0

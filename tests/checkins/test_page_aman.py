@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from kondusif import registry, store
 from kondusif.model import Role, Viewer
 
+SESSION_ENDED = "Sesi Anda berakhir (keluar di perangkat lain, atau akun diubah operator). Silakan masuk lagi."
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 RT3 = Viewer("rt-1673011001-003", Role.RT, "Pak Rahman", kelurahan="16.73.01.1001", rt=3)
 PANWASLU = Viewer("panwaslu-kota", Role.PANWASLU, "Panwaslu Kota")
@@ -66,3 +67,18 @@ def test_cancel_records_nothing_and_other_roles_see_no_button(engine):
     assert checkins(engine) == [] and "Lingkungan aman" in {b.label for b in at.button}
     at = open_form(PANWASLU)
     assert "Lingkungan aman" not in {b.label for b in at.button}
+
+
+def test_an_account_deactivated_before_the_confirmation_records_nothing(engine):
+    """Found by attack8: the confirmation's click callback ran before the session check, with the viewer
+    of the last run, so a deactivated RT account still recorded a check-in from a tab left open."""
+    from kondusif.accounts import admin
+    from kondusif.model import SYSTEM
+
+    registry.ensure_rt_registry(engine)
+    at = open_form(RT3)
+    click(at, "Lingkungan aman")
+    admin.set_active(engine, SYSTEM, RT3.username, False)
+    click(at, "Ya, lingkungan aman")
+    assert checkins(engine) == []
+    assert [i.value for i in at.info] == [SESSION_ENDED]  # the sign-in page says why

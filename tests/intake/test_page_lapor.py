@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from kondusif import store
 from kondusif.model import Role, Viewer
 
+SESSION_ENDED = "Sesi Anda berakhir (keluar di perangkat lain, atau akun diubah operator). Silakan masuk lagi."
 DASHBOARD = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 
 
@@ -149,3 +150,19 @@ def test_enter_in_the_title_does_not_send_the_form(store_engine):
     at = open_form(RT_AIR_KUTI_3)
     (lapor,) = [f for f in _forms(at.main) if f.form_id == "lapor_form"]
     assert lapor.enter_to_submit is False and lapor.clear_on_submit is False
+
+
+def test_an_account_deactivated_while_the_form_is_open_files_nothing(store_engine):
+    """Found by attack8: «Kirim laporan» filed through its click callback, which runs before the page's
+    session check, with the viewer of the last run: an RT account the operator deactivated meanwhile
+    still filed one report from a tab left open. Its click must file nothing and end the session."""
+    from kondusif.accounts import admin
+    from kondusif.model import SYSTEM
+
+    at = open_form(RT_AIR_KUTI_3)
+    fill(at)
+    admin.set_active(store_engine, SYSTEM, RT_AIR_KUTI_3.username, False)  # the operator, elsewhere
+    submit(at)
+    assert not incidents(store_engine)
+    assert not at.success
+    assert [i.value for i in at.info] == [SESSION_ENDED]  # the sign-in page says why

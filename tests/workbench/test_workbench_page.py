@@ -336,6 +336,22 @@ def test_banner_until_acknowledged_by_that_user(engine):
     assert alert["message"] in texts(banner_app(Viewer("walikota", PEJABAT.role)).error)
 
 
+def test_a_deactivated_account_acknowledges_nothing_from_a_tab_left_open(engine):
+    """Found by attack8: the button's callback ran before the session check, with the viewer of the
+    last run, so an account deactivated meanwhile still wrote its acknowledgement."""
+    from kondusif.accounts import admin
+
+    alert = raise_berat_alert(engine)
+    at = home(PEJABAT)
+    (ack,) = banner_buttons(at)
+    admin.set_active(engine, SYSTEM, PEJABAT.username, False)
+    ack.click()
+    at.run()
+    assert not at.exception, at.exception
+    assert acks_of(engine, alert["id"]) == []
+    assert alert["message"] not in texts(at.error)  # signed out: the sign-in page, no banner
+
+
 def test_dashboard_shows_the_banner_above_the_page(engine):
     alert = raise_berat_alert(engine)
     for viewer in (PEJABAT, PANWASLU, scoped_panwaslu("16.73.01")):
