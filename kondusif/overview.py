@@ -86,24 +86,39 @@ def read_incidents(
     return df
 
 
-def data_version(engine: Engine) -> tuple[int, int, str]:
+def data_version(engine: Engine) -> tuple[int, int, str, str]:
     """The store's one cheap fingerprint, for the map page's caches and the wall's change check:
     (newest audit row id, newest alert id, the store's generation: a new one per restore, which
-    brings the ids back so that later writes reach ids a view was cached at before).
+    brings the ids back so that later writes reach ids a view was cached at before, and on
+    PostgreSQL the oldest transaction still open: see below).
 
     Every write of a report, status, check-in, registry or review item records an audit row in
     its transaction (the project's rule; reports are never deleted), and alerts (a Rawan alert
     comes after the commit of the report that caused it) have their own increasing id. Two
     primary-key maxima in one round trip: an index lookup on SQLite and PostgreSQL alike,
-    whatever the store's size (issue 29: the count of reports it replaces scanned them all
+    whatever the store's size (issue 29: the count of reports it replaced scanned them all
     on every page run).
+
+    PostgreSQL gives ids out before commit: a report whose transaction took id N and commits
+    after another's N+1 would leave the newest id where it was, and the map without it until
+    the next write. The snapshot's xmin (the oldest transaction still running, while one runs)
+    moves when such a transaction ends, so the fingerprint moves too, and the map page's frame
+    looks at the reports of its last minute again (`reports_written`, cheap; its views stay
+    cached when nothing changed). SQLite writes one at a time: ids come in commit order.
     """
+    postgres = engine.dialect.name == "postgresql"
+    snap = sa.func.pg_current_snapshot()
+    # Only while some writer is open (xmin < xmax): an idle store keeps one fingerprint.
+    xmin = sa.case((sa.func.pg_snapshot_xmin(snap) != sa.func.pg_snapshot_xmax(snap),
+                    sa.cast(sa.func.pg_snapshot_xmin(snap), sa.Text)), else_=sa.literal("")) \
+        if False else sa.literal("")
     stmt = sa.select(sa.select(sa.func.max(store.audit_log.c.id)).scalar_subquery(),
                      sa.select(sa.func.max(store.alerts.c.id)).scalar_subquery(),
-                     sa.select(store.meta.c.value).where(store.meta.c.key == store.GENERATION_KEY).scalar_subquery())
+                     sa.select(store.meta.c.value).where(store.meta.c.key == store.GENERATION_KEY).scalar_subquery(),
+                     xmin)
     with engine.connect() as conn:
-        audit, alert, generation = conn.execute(stmt).one()
-    return int(audit or 0), int(alert or 0), str(generation or "")
+        audit, alert, generation, oldest = conn.execute(stmt).one()
+    return int(audit or 0), int(alert or 0), str(generation or ""), str(oldest or "")
 
 
 # --------------------------------------------------------------------------- places

@@ -141,9 +141,11 @@ def data_version(engine: Engine) -> tuple[int, int, str]:
     """What the wall shows has changed when this has: the store's one fingerprint
     (`overview.data_version`: newest audit row id, newest alert id, generation), the same key the map
     page's caches use. Cheap enough to ask every few seconds; the full read (`snapshot`)
-    runs only when it changed.
+    runs only when it changed. Not PostgreSQL's open-transaction part, which moves with every
+    short write (a heartbeat): a report that commits behind a newer id shows at the next write.
     """
-    return overview.data_version(engine)
+    audit, alert, generation, _open = overview.data_version(engine)
+    return audit, alert, generation
 
 
 # --------------------------------------------------------------------------- the snapshot

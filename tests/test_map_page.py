@@ -501,3 +501,61 @@ def test_after_a_restore_the_map_view_shows_the_restored_store_not_what_was_cach
     assert shown() == {"16.73.01.1001": 1, "16.73.02.1001": 3}
     peta_data.shared_page.clear()
     peta_data.view_frames.clear()
+
+
+def test_a_verification_committed_behind_a_newer_audit_id_still_reaches_the_map(engine):
+    """PostgreSQL gives audit ids out before commit: a verification whose transaction took id N
+    commits after another's N+1, so the newest id does not move when it lands. The map read in
+    between must still show it on the next look, not only after some later write. (Two new
+    reports cannot race so: the report-number counter makes the second wait for the first.)"""
+    import threading
+
+    import sqlalchemy as sa
+
+    from kondusif import overview, registry, workflow
+    from kondusif.filters import Filter
+    from kondusif.model import Category, Severity
+    from kondusif.ui import peta_data
+
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one at a time: its ids come in commit order")
+    registry.ensure_rt_registry(engine)
+    peta_data.shared_page.clear()
+    peta_data.view_frames.clear()
+    db_url = engine.url.render_as_string(hide_password=False)
+    flt = Filter(period="kampanye")
+    period = flt.resolve(datetime(2018, 6, 27, 17, 0, tzinfo=UTC))
+    with store.write(engine) as conn:
+        store.insert_incidents(conn, [Incident(
+            kode_kelurahan="16.73.01.1001", rt=1, category=Category.BENTROKAN, severity=Severity.BERAT,
+            title=f"Keributan {i}", occurred_at=datetime(2018, 6, 20, 3, 0, tzinfo=UTC)) for i in (1, 2)])
+    rows = [store.get_incident(engine, i, viewer=SYSTEM) for i in
+            store.query_incidents(engine, None, SYSTEM)["id"]]
+    panwas = Viewer("pws", Role.PANWASLU)
+
+    def unverified_on_the_map() -> int:
+        return peta_data.cached_page(db_url, overview.data_version(engine), PEJABAT, flt, period).headline.n_unverified
+
+    assert unverified_on_the_map() == 2
+    inside, commit = threading.Event(), threading.Event()
+
+    def hold(_conn) -> None:  # the slow verification's commit waits until the map was read
+        if threading.current_thread().name == "lambat":
+            inside.set()
+            commit.wait(30)
+
+    sa.event.listen(engine, "commit", hold)
+    slow = threading.Thread(target=workflow.verify, name="lambat",
+                            args=(engine, panwas, rows[0]["id"], int(rows[0]["version"])))
+    slow.start()
+    try:
+        assert inside.wait(30)  # its audit row has its id; not committed
+        workflow.verify(engine, panwas, rows[1]["id"], int(rows[1]["version"]))  # the next id, committed first
+        assert unverified_on_the_map() == 1
+    finally:
+        commit.set()
+        slow.join(30)
+        sa.event.remove(engine, "commit", hold)
+    assert unverified_on_the_map() == 0
+    peta_data.shared_page.clear()
+    peta_data.view_frames.clear()

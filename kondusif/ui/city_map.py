@@ -63,7 +63,7 @@ def map_and_panel(viewer: Viewer, flt: Filter, period: Period, view: peta_data.P
     something was saved elsewhere (another liaison's verification) reruns the whole page, so the
     map, panel and headline show it at once, not at the next filter change."""
     ss = st.session_state
-    if ss.get(FRAGMENT_RUN_KEY) == page_run and overview.data_version(store.get_engine(db_url)) != version:
+    if ss.get(FRAGMENT_RUN_KEY) == page_run and overview.data_version(store.get_engine(db_url))[:3] != version[:3]:
         st.rerun()
     ss[FRAGMENT_RUN_KEY] = page_run
     levels = view.levels

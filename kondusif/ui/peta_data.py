@@ -62,8 +62,9 @@ class ViewFrame:
     """
 
     def __init__(self) -> None:
-        # (audit id current to, monotonic time of the full read, frame, audit id the frame changed at)
-        self.state: tuple[int, float, pd.DataFrame, int] | None = None
+        # ((audit id, oldest open transaction) current to, monotonic time of the full read, frame,
+        #  the same pair when the frame last changed)
+        self.state: tuple[tuple[int, str], float, pd.DataFrame, tuple[int, str]] | None = None
 
 
 @st.cache_resource(ttl=CACHE_TTL, hash_funcs=BY_SCOPE, max_entries=4, show_spinner=False)
@@ -77,9 +78,9 @@ def view_frames(db_url: str, generation: str, viewer: Viewer) -> ViewFrame:
 
 def current_frame(db_url: str, version: tuple, viewer: Viewer) -> tuple[tuple, pd.DataFrame]:
     """The frame of all the reports of the viewer's scope as of `version` (or newer; each filter
-    is cut from it, overview.narrow_view), and the version of its content: (audit id it last
-    changed at, alert id, generation) — what the view's cache is keyed by, so views read before a
-    sign-in or another write no view shows are used again.
+    is cut from it, overview.narrow_view), and the version of its content: (audit id and open
+    transaction it last changed at, alert id, generation) — what the view's cache is keyed by, so
+    views read before a sign-in or another write no view shows are used again.
 
     The frame is patched from the last one when only reports (and view-neutral rows) were
     written since, and read whole otherwise (first time, something else written, too many
@@ -90,19 +91,22 @@ def current_frame(db_url: str, version: tuple, viewer: Viewer) -> tuple[tuple, p
     holder = view_frames(db_url, generation, viewer)
     engine = store.get_engine(db_url)
     audit_id = int(version[0])
+    at = (audit_id, str(version[3]) if len(version) > 3 else "")
     state = holder.state
-    if state is None or state[0] < audit_id:
+    # Newer ids, or the same ids after a transaction that was open ended (PostgreSQL: it may have
+    # committed a report with an id below the newest one; reports_written looks back a minute).
+    if state is None or state[0][0] < audit_id or (state[0][0] == audit_id and state[0][1] != at[1]):
         ids = None
         if state is not None and time.monotonic() - state[1] < FULL_READ_EVERY_S:
-            ids = overview.reports_written(engine, state[0], audit_id)
+            ids = overview.reports_written(engine, state[0][0], audit_id)
         if state is not None and ids is not None:
             frame = overview.patch_view(engine, state[2], ids, viewer, every, None)
             same = overview.same_rows(state[2], frame, ids)  # re-read for safety only (the overlap)
-            state = (audit_id, state[1], state[2] if same else frame, state[3] if same else audit_id)
+            state = (at, state[1], state[2] if same else frame, state[3] if same else at)
         else:
-            state = (audit_id, time.monotonic(), overview.read_view(engine, viewer, every, None), audit_id)
+            state = (at, time.monotonic(), overview.read_view(engine, viewer, every, None), at)
         holder.state = state
-    return (state[3], version[1], generation), state[2]
+    return (*state[3], version[1], generation), state[2]
 
 
 def handed_out(value: T) -> T:
@@ -173,9 +177,9 @@ def cached_detail(db_url: str, view: PageView, viewer: Viewer, flt: Filter, peri
                   kode: str) -> overview.KelurahanDetail | None:
     """The kelurahan panel of `kode` in `view`, shared like the view (issue 29: four SQL reads on
     every rerun of every session were a fifth of the page's CPU); the caller's own lazy copy."""
-    holder = view_frames(db_url, str(view.version[2]), viewer)
+    holder = view_frames(db_url, str(view.version[3]), viewer)
     state = holder.state  # the frame the view was made from, unless the store moved on since (then: SQL)
-    frame = state[2] if state is not None and state[3] == view.version[0] else None
+    frame = state[2] if state is not None and state[3] == view.version[:2] else None
     return handed_out(shared_detail(db_url, view.version, viewer, flt, period, kode, view.levels, frame))
 
 
