@@ -40,7 +40,8 @@ def pick_report(page, report_no: str) -> None:
         option.click()
 
 
-def test_the_picked_report_opens_and_a_double_click_verifies_it_once(app, page, db_url):
+def desk_with_two_reports(app, page, db_url):
+    """Two RT reports filed, the app running, the Panwaslu liaison signed in on the desk."""
     seed_store(db_url)
     first = file_as_rt(db_url, now() - timedelta(hours=2))
     second = file_as_rt(db_url, now() - timedelta(hours=1))
@@ -51,6 +52,11 @@ def test_the_picked_report_opens_and_a_double_click_verifies_it_once(app, page, 
     page.goto(f"{running.url}/insiden")
     wait_for_text(page, "Buka laporan", timeout=60)
     wait_idle(page, timeout=60)
+    return first, second
+
+
+def test_the_picked_report_opens_and_a_double_click_verifies_it_once(app, page, db_url):
+    first, second = desk_with_two_reports(app, page, db_url)
 
     pick_report(page, first)
     wait_for_text(page, f"{first} · Baru", timeout=60)
@@ -85,16 +91,7 @@ def test_a_deactivated_panwaslu_loses_the_report_panel_on_the_next_pick(app, pag
     from kondusif.accounts import admin
     from kondusif.model import SYSTEM
 
-    seed_store(db_url)
-    first = file_as_rt(db_url, now() - timedelta(hours=2))
-    second = file_as_rt(db_url, now() - timedelta(hours=1))
-    store.dispose_engines()
-    running = app(db_url)
-    page.goto(running.url)
-    log_in(page, PANWASLU_USER, PANWASLU_PASSWORD)
-    page.goto(f"{running.url}/insiden")
-    wait_for_text(page, "Buka laporan", timeout=60)
-    wait_idle(page, timeout=60)
+    first, second = desk_with_two_reports(app, page, db_url)
     pick_report(page, first)
     wait_for_text(page, f"{first} · Baru", timeout=60)
     wait_idle(page)
