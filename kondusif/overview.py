@@ -111,7 +111,7 @@ def data_version(engine: Engine) -> tuple[int, int, str, str]:
     # Only while some writer is open (xmin < xmax): an idle store keeps one fingerprint.
     xmin = sa.case((sa.func.pg_snapshot_xmin(snap) != sa.func.pg_snapshot_xmax(snap),
                     sa.cast(sa.func.pg_snapshot_xmin(snap), sa.Text)), else_=sa.literal("")) \
-        if False else sa.literal("")
+        if postgres else sa.literal("")
     stmt = sa.select(sa.select(sa.func.max(store.audit_log.c.id)).scalar_subquery(),
                      sa.select(sa.func.max(store.alerts.c.id)).scalar_subquery(),
                      sa.select(store.meta.c.value).where(store.meta.c.key == store.GENERATION_KEY).scalar_subquery(),
