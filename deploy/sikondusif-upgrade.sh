@@ -69,4 +69,10 @@ if grep -q '^SIKONDUSIF_GAMMU_DB=' "$ETC/sikondusif.env" 2>/dev/null; then
 fi
 echo "Pekerja latar: restart bila berjalan ..."
 "${SYSTEMCTL_CMD[@]}" try-restart sikondusif-worker.service
-echo "Selesai: semua proses ($ports) dan pekerja latar berjalan dengan versi baru."
+if "${SYSTEMCTL_CMD[@]}" is-active --quiet sikondusif-worker.service; then
+  echo "Selesai: semua proses ($ports) dan pekerja latar berjalan dengan versi baru."
+else
+  echo "Selesai: semua proses ($ports) berjalan dengan versi baru."
+  echo "PERHATIAN: pekerja latar (sikondusif-worker) TIDAK berjalan: tanpa dia tidak ada peringatan Rawan," \
+       "pemeriksaan berkas impor dan SMS modem. Jalankan: systemctl enable --now sikondusif-worker" >&2
+fi

@@ -119,10 +119,12 @@ def test_the_access_log_names_the_process_that_served(tmp_path):
     assert "access_log /var/log/nginx/sikondusif.access.log sikondusif_proses;" in lines
 
 
-def test_upgrade_restarts_the_app_processes_one_after_the_other(tmp_path):
+@pytest.mark.parametrize("worker_running", [True, False], ids=["worker-running", "no-worker"])
+def test_upgrade_restarts_the_app_processes_one_after_the_other(tmp_path, worker_running):
     """Issue 31.7: schema first, then each process, the next only once the previous answers healthy.
     Issue 28: a server upgraded from the separate Gammu reader gets that unit disabled and its
-    SIKONDUSIF_GAMMU_DB renamed to the worker's KONDUSIF_GAMMU_DB before the worker restarts."""
+    SIKONDUSIF_GAMMU_DB renamed to the worker's KONDUSIF_GAMMU_DB before the worker restarts. The
+    closing line says the worker runs only when it does (try-restart starts nothing that was stopped)."""
     log = tmp_path / "systemctl.log"
     etc = tmp_path / "etc"
     etc.mkdir()
@@ -139,6 +141,7 @@ up() {{ for p in {' '.join(map(str, ports))}; do
   python3 -c "import sys,urllib.request; urllib.request.urlopen('http://127.0.0.1:'+sys.argv[1]+'/_stcore/health', timeout=2)" $p 2>/dev/null && printf ' %s' $p; done; }}
 echo "$* | answering:$(up)" >> {log}
 [ "$1" = list-unit-files ] && echo "sikondusif-sms-gateway.service enabled enabled"
+[ "$1" = is-active ] && exit {0 if worker_running else 3}
 case "$2" in sikondusif@*.service)
   port=${{2#sikondusif@}}; port=${{port%.service}}
   setsid python3 -m http.server "$port" --bind 127.0.0.1 --directory {served} >/dev/null 2>&1 &
@@ -163,8 +166,11 @@ esac
         f"list-unit-files --no-legend sikondusif-sms-gateway.service | answering: {ports[0]} {ports[1]}",
         f"disable --now sikondusif-sms-gateway.service | answering: {ports[0]} {ports[1]}",  # the old reader
         f"try-restart sikondusif-worker.service | answering: {ports[0]} {ports[1]}",  # issue 28: new code last
+        f"is-active --quiet sikondusif-worker.service | answering: {ports[0]} {ports[1]}",
     ]
     assert "Selesai" in proc.stdout
+    assert ("dan pekerja latar berjalan" in proc.stdout) is worker_running
+    assert ("pekerja latar (sikondusif-worker) TIDAK berjalan" in proc.stderr) is not worker_running
     assert (etc / "sikondusif.env").read_text().splitlines() == [
         "KONDUSIF_DATA_DIR=/var/lib/sikondusif", "KONDUSIF_GAMMU_DB=postgresql://smsd:rahasia@127.0.0.1/smsd"]
 
