@@ -393,6 +393,12 @@ def spark_days(as_of: datetime, days: int = SPARK_DAYS) -> tuple[list[date], dat
     return [first + timedelta(days=i) for i in range(days)], wib_day_start(first)
 
 
+def wib_days(occurred: pd.Series) -> pd.Series:
+    """The WIB day (midnight, no zone) of each UTC time: WIB has no daylight saving, so it is the
+    UTC time + 7 h floored to the day, vectorised (the store's `wib_day_expr` in SQL)."""
+    return (occurred.dt.tz_localize(None) + pd.Timedelta(hours=7)).dt.floor("D")
+
+
 def _counts(engine: Engine, viewer: Viewer, one: Filter, start: datetime, end: datetime, by: str,
             reports: pd.DataFrame | None) -> pd.Series:
     """Reports of the filter `one` in [start, end) per `by` (a column, or "day": the WIB day), from
@@ -401,8 +407,7 @@ def _counts(engine: Engine, viewer: Viewer, one: Filter, start: datetime, end: d
         counts = store.counts_by(engine, one.query_between(start, end), viewer, [by])
         return counts.set_index(by)["n"] if len(counts) else pd.Series(dtype="int64")
     rows = reports[(reports["occurred_at"] >= start) & (reports["occurred_at"] < end)]
-    # WIB has no daylight saving: the WIB day is the UTC time + 7 h, floored to the day.
-    keys = (rows["occurred_at"].dt.tz_localize(None) + pd.Timedelta(hours=7)).dt.date if by == "day" else rows[by]
+    keys = wib_days(rows["occurred_at"]).dt.date if by == "day" else rows[by]
     return rows.groupby(keys.rename(by)).size()
 
 
@@ -607,8 +612,7 @@ def trend_from_frame(rows: pd.DataFrame, period: Period) -> pd.DataFrame:
     days = period.days()
     if not days:
         return pd.DataFrame()
-    # WIB has no daylight saving: the WIB day is the UTC time + 7 h, floored to the day.
-    wib_day = (rows["occurred_at"].dt.tz_localize(None) + pd.Timedelta(hours=7)).dt.floor("D")
+    wib_day = wib_days(rows["occurred_at"])
     counts = rows.groupby([wib_day.rename("day"), rows["category"]]).size().unstack(fill_value=0) \
         if len(rows) else pd.DataFrame()
     table = counts.reindex(pd.to_datetime(days), fill_value=0) if len(counts) else \
